@@ -1,0 +1,67 @@
+package labenv
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Daemon is a wifid or iwd started by the lab, with its directories.
+type Daemon struct {
+	*Process
+	ConfigDir string // CONFIGURATION_DIRECTORY: main.conf
+	StateDir  string // STATE_DIRECTORY: network files
+}
+
+// DaemonOptions describe how to start a daemon the way iwd is started.
+type DaemonOptions struct {
+	Phys     []string          // -p: the radios it may use
+	MainConf string            // main.conf contents
+	Networks map[string]string // network file name -> contents, e.g. "labnet.psk"
+	Args     []string          // extra flags, e.g. -d, -E
+}
+
+// StartIwd starts Debian's iwd, the reference implementation.
+func (l *Lab) StartIwd(o DaemonOptions) *Daemon {
+	l.t.Helper()
+	return l.startDaemon("iwd", "/usr/libexec/iwd", o)
+}
+
+// StartWifid starts wifid as built for this run.
+func (l *Lab) StartWifid(o DaemonOptions) *Daemon {
+	l.t.Helper()
+	return l.startDaemon("wifid", filepath.Join(l.Bin, "wifid"), o)
+}
+
+func (l *Lab) startDaemon(name, bin string, o DaemonOptions) *Daemon {
+	l.t.Helper()
+	d := &Daemon{ConfigDir: filepath.Join("/run", name+"-conf"), StateDir: filepath.Join("/var/lib", name+"-state")}
+	for _, dir := range []string{d.ConfigDir, d.StateDir} {
+		os.RemoveAll(dir)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			l.t.Fatal(err)
+		}
+	}
+	if o.MainConf != "" {
+		if err := os.WriteFile(filepath.Join(d.ConfigDir, "main.conf"), []byte(o.MainConf), 0o644); err != nil {
+			l.t.Fatal(err)
+		}
+	}
+	for file, body := range o.Networks {
+		if err := os.WriteFile(filepath.Join(d.StateDir, file), []byte(body), 0o600); err != nil {
+			l.t.Fatal(err)
+		}
+	}
+	argv := []string{bin}
+	if len(o.Phys) > 0 {
+		argv = append(argv, "-p", strings.Join(o.Phys, ","))
+	}
+	argv = append(argv, o.Args...)
+	env := []string{"CONFIGURATION_DIRECTORY=" + d.ConfigDir, "STATE_DIRECTORY=" + d.StateDir}
+	d.Process = l.Start(name, env, argv...)
+	return d
+}
+
+// String names the daemon for messages.
+func (d *Daemon) String() string { return fmt.Sprintf("%s (pid %d)", d.Name, d.Pid()) }

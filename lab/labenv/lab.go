@@ -1,0 +1,258 @@
+package labenv
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// APNamespace is the network namespace that holds the access points' radios,
+// so traffic between the daemon and an AP really crosses the simulated air.
+const APNamespace = "ap"
+
+// Hardware is what a lab test declares it needs.
+type Hardware struct {
+	Radios int  // mac80211_hwsim radios in all (the APs' and the daemon's)
+	APs    []AP // access points, each on its own radio
+	DBus   bool // a system dbus-daemon (needed by wifid's and iwd's D-Bus API)
+	NoPcap bool // skip the hwsim0 capture
+}
+
+// AP is one hostapd on one radio, in the AP namespace.
+type AP struct {
+	Radio     int    // index into Lab.Radios
+	Config    string // hostapd.conf lines; interface, driver and ctrl_interface are added
+	Address   string // CIDR for the AP's interface, e.g. "192.168.77.1/24"
+	DHCPRange string // dnsmasq --dhcp-range; empty: no DHCP server
+}
+
+// Radio is one simulated radio: its phy name (rad<N>) and interface.
+type Radio struct {
+	Phy   string
+	Iface string
+}
+
+// Lab is a running lab for one test.
+type Lab struct {
+	t      testing.TB
+	Dir    string // this test's results folder
+	Bin    string // folder of the binaries built for this run
+	Radios []Radio
+	APs    []*RunningAP
+	logs   []string
+	procs  []*Process
+}
+
+// RunningAP is a started access point.
+type RunningAP struct {
+	AP
+	Iface   string
+	Hostapd *Process
+	Dnsmasq *Process
+	IP      net.IP
+}
+
+// InGuest reports whether this process runs inside the lab guest.
+func InGuest() bool { return os.Getenv("LAB_RESULTS") != "" }
+
+// Setup builds the declared hardware and registers its teardown.
+func Setup(t testing.TB, hw Hardware) *Lab {
+	t.Helper()
+	if !InGuest() {
+		t.Skip("labenv: not inside the lab guest (run through tools/test-runner)")
+	}
+	l := &Lab{t: t, Dir: os.Getenv("LAB_RESULTS"), Bin: os.Getenv("LAB_BIN")}
+	t.Cleanup(l.teardown)
+	l.reset()
+	if hw.Radios > 0 {
+		l.radios(hw.Radios)
+	}
+	if !hw.NoPcap && hw.Radios > 0 {
+		l.Run("ip", "link", "set", "hwsim0", "up")
+		l.Start("tcpdump", nil, "tcpdump", "-i", "hwsim0", "-U", "-s", "0", "-w", l.path("hwsim0.pcap"))
+	}
+	if hw.DBus {
+		l.dbus()
+	}
+	if len(hw.APs) > 0 {
+		l.Run("ip", "netns", "add", APNamespace)
+		l.Run("ip", "netns", "exec", APNamespace, "ip", "link", "set", "lo", "up")
+	}
+	for i, ap := range hw.APs {
+		l.APs = append(l.APs, l.startAP(i, ap))
+	}
+	return l
+}
+
+func (l *Lab) path(name string) string { return filepath.Join(l.Dir, name) }
+
+// reset clears what an earlier test could have left behind.
+func (l *Lab) reset() {
+	exec.Command("ip", "netns", "del", APNamespace).Run()
+	exec.Command("modprobe", "-r", "mac80211_hwsim").Run()
+}
+
+func (l *Lab) radios(n int) {
+	l.Run("modprobe", "mac80211_hwsim", "radios="+strconv.Itoa(n))
+	deadline := time.Now().Add(15 * time.Second)
+	var phys []string
+	for {
+		ents, _ := os.ReadDir("/sys/class/ieee80211")
+		phys = phys[:0]
+		for _, e := range ents {
+			phys = append(phys, e.Name())
+		}
+		if len(phys) >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatalf("labenv: %d of %d hwsim radios appeared", len(phys), n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sort.Slice(phys, func(i, j int) bool { return phyNum(phys[i]) < phyNum(phys[j]) })
+	for i, phy := range phys {
+		ifaces, _ := os.ReadDir(filepath.Join("/sys/class/ieee80211", phy, "device", "net"))
+		var iface string
+		for _, e := range ifaces {
+			if strings.HasPrefix(e.Name(), "wlan") {
+				iface = e.Name()
+			}
+		}
+		name := "rad" + strconv.Itoa(i)
+		l.Run("iw", "phy", phy, "set", "name", name)
+		l.Radios = append(l.Radios, Radio{Phy: name, Iface: iface})
+	}
+}
+
+func phyNum(s string) int {
+	n, _ := strconv.Atoi(strings.TrimLeft(s, "phyrad"))
+	return n
+}
+
+func (l *Lab) dbus() {
+	os.MkdirAll("/run/dbus", 0o755)
+	os.Remove("/run/dbus/system_bus_socket")
+	l.Start("dbus", nil, "dbus-daemon", "--system", "--nofork", "--nopidfile", "--nosyslog")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat("/run/dbus/system_bus_socket"); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatal("labenv: dbus-daemon did not create /run/dbus/system_bus_socket within 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (l *Lab) startAP(i int, ap AP) *RunningAP {
+	l.t.Helper()
+	if ap.Radio >= len(l.Radios) {
+		l.t.Fatalf("labenv: AP %d on radio %d, but only %d radios", i, ap.Radio, len(l.Radios))
+	}
+	r := l.Radios[ap.Radio]
+	l.Run("iw", "phy", r.Phy, "set", "netns", "name", APNamespace)
+	run := &RunningAP{AP: ap, Iface: r.Iface}
+	if ap.Address != "" {
+		l.ExecAP("ip", "addr", "add", ap.Address, "dev", r.Iface)
+		ip, _, err := net.ParseCIDR(ap.Address)
+		if err != nil {
+			l.t.Fatalf("labenv: AP %d address %q: %v", i, ap.Address, err)
+		}
+		run.IP = ip
+	}
+	conf := fmt.Sprintf("interface=%s\ndriver=nl80211\nctrl_interface=/run/hostapd\n%s\n", r.Iface, strings.TrimSpace(ap.Config))
+	confPath := l.path(fmt.Sprintf("hostapd-%d.conf", i))
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	run.Hostapd = l.Start(fmt.Sprintf("hostapd-%d", i), nil, "ip", "netns", "exec", APNamespace, "hostapd", "-dd", "-t", confPath)
+	if err := run.Hostapd.WaitLog("AP-ENABLED", 30*time.Second); err != nil {
+		l.t.Fatalf("labenv: AP %d: %v", i, err)
+	}
+	if ap.DHCPRange != "" {
+		run.Dnsmasq = l.Start(fmt.Sprintf("dnsmasq-%d", i), nil, "ip", "netns", "exec", APNamespace,
+			"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--interface="+r.Iface, "--bind-interfaces",
+			"--except-interface=lo", "--dhcp-range="+ap.DHCPRange, "--dhcp-authoritative",
+			"--dhcp-leasefile="+l.path(fmt.Sprintf("dnsmasq-%d.leases", i)), "--log-dhcp",
+			"--no-resolv", "--no-hosts", "--pid-file=")
+		if err := run.Dnsmasq.WaitLog("DHCP, IP range", 15*time.Second); err != nil {
+			l.t.Fatalf("labenv: AP %d dnsmasq: %v", i, err)
+		}
+	}
+	return run
+}
+
+// Run runs a command to completion in the root namespace and fails the test
+// if it fails. It returns the combined output.
+func (l *Lab) Run(argv ...string) string {
+	l.t.Helper()
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	if err != nil {
+		l.t.Fatalf("labenv: %s: %v\n%s", strings.Join(argv, " "), err, out)
+	}
+	return string(out)
+}
+
+// Output runs a command and returns its output and error, without failing.
+func (l *Lab) Output(argv ...string) (string, error) {
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	return string(out), err
+}
+
+// ExecAP runs a command in the AP namespace.
+func (l *Lab) ExecAP(argv ...string) string {
+	l.t.Helper()
+	return l.Run(append([]string{"ip", "netns", "exec", APNamespace}, argv...)...)
+}
+
+// WaitIPv4 waits until iface has an IPv4 address. It asks the kernel over
+// netlink (net.Interface.Addrs) and spawns nothing, so it does not starve the
+// guest while it waits.
+func (l *Lab) WaitIPv4(iface string, timeout time.Duration) (net.IP, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if ifi, err := net.InterfaceByName(iface); err == nil {
+			addrs, _ := ifi.Addrs()
+			for _, a := range addrs {
+				if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+					return ipn.IP, nil
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%s got no IPv4 address within %s", iface, timeout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Ping sends count pings to ip from the root namespace.
+func (l *Lab) Ping(ip net.IP, count int) error {
+	out, err := exec.Command("ping", "-c", strconv.Itoa(count), "-W", "3", ip.String()).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ping %s: %v\n%s", ip, err, out)
+	}
+	return nil
+}
+
+func (l *Lab) teardown() {
+	for i := len(l.procs) - 1; i >= 0; i-- {
+		l.procs[i].Stop()
+	}
+	exec.Command("ip", "netns", "del", APNamespace).Run()
+	exec.Command("modprobe", "-r", "mac80211_hwsim").Run()
+	if l.t.Failed() {
+		for _, log := range l.logs {
+			l.t.Logf("---- tail of %s ----\n%s", filepath.Base(log), tailFile(log, 25))
+		}
+	}
+}
