@@ -43,6 +43,11 @@ func guestMain(share string) int {
 		fmt.Printf("LAB-ERROR: run.json: %v\n", err)
 		return 1
 	}
+	for _, kv := range cfg.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			os.Setenv(k, v)
+		}
+	}
 	bin := filepath.Join(share, "bin")
 	os.Setenv("PATH", bin+":"+os.Getenv("PATH"))
 	os.Setenv("LAB_BIN", bin)
@@ -175,8 +180,11 @@ func failReason(text string, err error) string {
 	if strings.Contains(text, "panic: test timed out") {
 		return "timed out"
 	}
-	if l := firstLineAfter(text, "--- FAIL"); l != "" {
-		return l
+	// The test's first error: go test -v prints it as "    file_test.go:N: ...".
+	for _, l := range strings.Split(text, "\n") {
+		if t := strings.TrimSpace(l); strings.Contains(t, "_test.go:") || strings.HasPrefix(t, "panic:") {
+			return t
+		}
 	}
 	return err.Error()
 }

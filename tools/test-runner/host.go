@@ -22,6 +22,7 @@ type runConfig struct {
 	Timeout time.Duration `json:"timeout"`
 	Verbose bool          `json:"verbose"`
 	Shell   bool          `json:"shell"`
+	Env     []string      `json:"env,omitempty"`
 }
 
 // testResult is one line of OUT/results.json, written by the guest.
@@ -158,7 +159,7 @@ func hostMain(o options) (int, error) {
 		}
 	}
 	os.Remove(filepath.Join(o.out, "results.json"))
-	cfg := runConfig{Tests: names, Timeout: o.timeout, Verbose: o.verbose, Shell: o.shell}
+	cfg := runConfig{Tests: names, Timeout: o.timeout, Verbose: o.verbose, Shell: o.shell, Env: o.env}
 	b, _ := json.MarshalIndent(cfg, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.out, "run.json"), b, 0o644); err != nil {
 		return 2, err

@@ -32,7 +32,14 @@ type options struct {
 	shell       bool
 	noBuild     bool
 	list        bool
+	env         envList
 }
+
+// envList collects repeated -env K=V flags.
+type envList []string
+
+func (e *envList) String() string     { return fmt.Sprint([]string(*e)) }
+func (e *envList) Set(v string) error { *e = append(*e, v); return nil }
 
 func main() {
 	if len(os.Args) > 2 && os.Args[1] == "-guest" {
@@ -48,6 +55,7 @@ func main() {
 	flag.BoolVar(&o.shell, "shell", false, "boot the lab and leave an interactive shell in the guest")
 	flag.BoolVar(&o.noBuild, "no-build", false, "reuse the binaries already in OUT/bin")
 	flag.BoolVar(&o.list, "list", false, "list the lab tests and exit (no boot)")
+	flag.Var(&o.env, "env", "K=V set in the tests' environment inside the guest (repeatable)")
 	flag.Parse()
 	code, err := hostMain(o)
 	if err != nil {

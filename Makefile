@@ -1,0 +1,48 @@
+# wifid. `make demo` shows it in the lab; `make test` runs every check.
+# Both install the Debian packages they need (tools/lab-deps.sh says which).
+
+PREFIX  ?= /usr
+GO      ?= go
+export CGO_ENABLED = 0
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: all build install deps test unit lab demo bench fmt vet clean
+
+all: build
+
+deps:
+	@./tools/lab-deps.sh
+
+build:
+	$(GO) build -o bin/ ./daemon/cmd/... ./tools/...
+
+install: build
+	install -D -m 0755 bin/wifid $(DESTDIR)$(PREFIX)/libexec/wifid
+	install -D -m 0755 bin/wifictl $(DESTDIR)$(PREFIX)/bin/wifictl
+	install -D -m 0755 bin/passphrase $(DESTDIR)$(PREFIX)/bin/wifid-passphrase
+	install -D -m 0644 daemon/dist/wifid-dbus.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/wifid-dbus.conf
+	install -D -m 0644 daemon/dist/wifid.service $(DESTDIR)/lib/systemd/system/wifid.service
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags lab ./lab/...
+
+unit:
+	WIFID_NETNS=1 $(GO) test -count=1 ./...
+
+lab: deps
+	$(GO) build -o bin/test-runner ./tools/test-runner
+	./bin/test-runner $(if $(RUN),-run '$(RUN)')
+
+test: deps
+	@./tools/test-all.sh
+
+demo: deps build
+	$(GO) build -o bin/test-runner ./tools/test-runner
+	./bin/test-runner -run '^TestDemo$$' -v -out lab-results/demo
+
+clean:
+	rm -rf bin lab-results

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make test: gofmt, go vet, the unit tests (with the host namespace tests:
+# root, netns, veth, dnsmasq), then the lab suite in qemu. Ends with one line
+# "N passed, N failed" over unit and lab tests together; exits non-zero on
+# any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+export CGO_ENABLED=0
+out=${LAB_OUT:-lab-results}
+mkdir -p "$out"
+fail=0
+
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './lab-results/*'))
+if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; fail=1; fi
+
+echo "== go vet"
+go vet ./... || fail=1
+go vet -tags lab ./lab/... || fail=1
+
+echo "== unit tests (go test ./...)"
+# WIFID_NETNS=1: the host namespace tests must run, not skip.
+WIFID_NETNS=1 go test -count=1 -v ./... > "$out/unit.log" 2>&1
+unit_rc=$?
+grep -E '^(--- FAIL|FAIL|ok|panic)' "$out/unit.log" | grep -v '^ok' | head -50
+grep -E '^ok|^FAIL|no test files' "$out/unit.log" | grep -v 'no test files' | sed 's/^/  /'
+upass=$(grep -cE '^\s*--- PASS' "$out/unit.log")
+ufail=$(grep -cE '^\s*--- FAIL' "$out/unit.log")
+uskip=$(grep -cE '^\s*--- SKIP' "$out/unit.log")
+if [ $unit_rc -ne 0 ] && [ "$ufail" -eq 0 ]; then ufail=1; echo "unit: go test failed outside a test (build error?); see $out/unit.log"; tail -20 "$out/unit.log"; fi
+[ $unit_rc -ne 0 ] && fail=1
+echo "unit: $upass passed, $ufail failed, $uskip skipped"
+
+echo "== lab suite (qemu, mac80211_hwsim)"
+go build -o bin/test-runner ./tools/test-runner || fail=1
+./bin/test-runner -out "$out" ${LAB_RUN:+-run "$LAB_RUN"} > "$out/lab.log" 2>&1
+lab_rc=$?
+cat "$out/lab.log" | grep -v '^[0-9]* passed, [0-9]* failed$'
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/lab.log" | tail -1)
+lpass=$(echo "${line:-0 passed, 1 failed}" | awk '{print $1}')
+lfail=$(echo "${line:-0 passed, 1 failed}" | awk '{print $3}')
+[ $lab_rc -ne 0 ] && fail=1
+[ $lab_rc -ne 0 ] && [ "$lfail" -eq 0 ] && lfail=1
+
+echo "== summary: unit $upass passed, $ufail failed; lab $lpass passed, $lfail failed"
+echo "$((upass + lpass)) passed, $((ufail + lfail)) failed"
+exit $fail
