@@ -1,0 +1,47 @@
+package eapol
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Run drives the Supplicant from a channel of received EAPOL frames until
+// ctx is done (it returns ctx.Err()), frames is closed (nil), or the
+// handshake fails (the *HandshakeError). Dropped frames are logged and do
+// not stop it. If timeout is positive and the first 4-way handshake has
+// not completed within it, the handshake fails with ReasonFourWayTimeout.
+// Run owns the Supplicant while it runs; it starts no goroutine.
+func (s *Supplicant) Run(ctx context.Context, frames <-chan []byte, timeout time.Duration) error {
+	var deadline <-chan time.Time
+	if timeout > 0 && !s.complete {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline:
+			if !s.complete {
+				return s.Fail(ReasonFourWayTimeout, errors.New("4-way handshake timed out"))
+			}
+		case f, ok := <-frames:
+			if !ok {
+				return nil
+			}
+			err := s.Receive(f)
+			var herr *HandshakeError
+			switch {
+			case errors.As(err, &herr):
+				return herr
+			case err != nil:
+				s.log.Debug("eapol: frame ignored", "err", err)
+			}
+			if s.complete {
+				deadline = nil
+			}
+		}
+	}
+}

@@ -1,0 +1,586 @@
+package eapol
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+// Config describes one association for the Supplicant.
+type Config struct {
+	SPA [6]byte // our (supplicant) address
+	AA  [6]byte // the AP's (authenticator) address
+
+	// PMK is the pairwise master key: the PSK for PSK AKMs, the SAE PMK,
+	// or nil for 802.1X AKMs until EAP gives it (then call SetPMK).
+	PMK []byte
+
+	// OwnRSNE is the RSN element, whole (ID and length included), exactly
+	// as sent in the (Re)Association Request; message 2 carries it.
+	OwnRSNE []byte
+	// OwnRSNXE is our RSNX element if we sent one; message 2 carries it.
+	OwnRSNXE []byte
+	// APRSNE is the AP's RSN element, whole, exactly as in its Beacon or
+	// Probe Response. Message 3 must carry the same octets (12.7.6.4).
+	APRSNE []byte
+	// APRSNXE, when not nil, is the AP's RSNX element from the Beacon or
+	// Probe Response; message 3 must then carry the same octets. When nil
+	// the RSNXE of message 3 is not checked.
+	APRSNXE []byte
+
+	AKM       AKM
+	Pairwise  Cipher
+	Group     Cipher
+	MFP       bool   // management frame protection negotiated
+	GroupMgmt Cipher // the BIP cipher with MFP; zero means BIP-CMAC-128
+
+	// EAPOLVersion is the protocol version of the frames we send; zero
+	// means the version of the AP's frame we answer.
+	EAPOLVersion uint8
+
+	// Rand is the source of SNonces; nil means crypto/rand.
+	Rand io.Reader
+	// Logger gets one line per message; nil means slog.Default(). Keys
+	// are never logged.
+	Logger *slog.Logger
+	// OnEvent, if set, is called (on the goroutine driving the
+	// Supplicant) when the handshake completes, rekeys or fails.
+	OnEvent func(Event)
+}
+
+// State is the state of the supplicant's 4-way handshake.
+type State int
+
+// States.
+const (
+	StateWaitMessage1 State = iota // associated, waiting for message 1 (or for the PMK)
+	StateWaitMessage3              // message 2 sent
+	StateComplete                  // keys installed; group and PTK rekeys handled
+	StateFailed                    // ended; the station deauthenticates
+)
+
+func (s State) String() string {
+	switch s {
+	case StateWaitMessage1:
+		return "wait-message-1"
+	case StateWaitMessage3:
+		return "wait-message-3"
+	case StateComplete:
+		return "complete"
+	case StateFailed:
+		return "failed"
+	}
+	return fmt.Sprintf("state %d", int(s))
+}
+
+// Supplicant runs the supplicant side of the 4-way and group key
+// handshakes for one association. It is driven by one goroutine: feed it
+// received EAPOL frames with Receive (or use Run). It is not safe for
+// concurrent use.
+type Supplicant struct {
+	cfg    Config
+	port   Port
+	log    *slog.Logger
+	micLen int
+	ver    KeyDescriptorVersion
+	mic    MICAlgorithm
+
+	state    State
+	complete bool // the first 4-way handshake has finished
+
+	pmk []byte
+
+	// replay is the replay counter of the last EAPOL-Key frame whose MIC
+	// verified (12.7.2: message 1, having no MIC, never updates it).
+	replay    uint64
+	replaySet bool
+
+	anonce     [32]byte
+	snonce     [32]byte
+	haveSNonce bool
+	tptk       *PTK // from the latest message 1, not yet confirmed
+	ptk        *PTK // confirmed by a message 3 and installed
+
+	gtk  map[int][]byte // installed GTK per key ID
+	igtk map[int][]byte // installed IGTK per key ID
+
+	pendingMsg1 []byte // message 1 that came before the 802.1X PMK
+}
+
+// New checks cfg and returns a Supplicant waiting for message 1.
+func New(cfg Config, port Port) (*Supplicant, error) {
+	if port == nil {
+		return nil, errors.New("eapol: nil Port")
+	}
+	if !cfg.AKM.Supported() {
+		return nil, fmt.Errorf("eapol: AKM %v not supported", cfg.AKM)
+	}
+	if !cfg.Pairwise.IsPairwise() {
+		return nil, fmt.Errorf("eapol: pairwise cipher %v not supported", cfg.Pairwise)
+	}
+	if cfg.Group != CipherNoGroupTraffic && cfg.Group.KeyLen() == 0 {
+		return nil, fmt.Errorf("eapol: group cipher %v not supported", cfg.Group)
+	}
+	if cfg.MFP {
+		if cfg.GroupMgmt == 0 {
+			cfg.GroupMgmt = CipherBIPCMAC128
+		}
+		if !cfg.GroupMgmt.IsGroupMgmt() {
+			return nil, fmt.Errorf("eapol: group management cipher %v not supported", cfg.GroupMgmt)
+		}
+	}
+	if err := checkElement("OwnRSNE", cfg.OwnRSNE, ElementRSN); err != nil {
+		return nil, err
+	}
+	if err := checkElement("APRSNE", cfg.APRSNE, ElementRSN); err != nil {
+		return nil, err
+	}
+	if cfg.OwnRSNXE != nil {
+		if err := checkElement("OwnRSNXE", cfg.OwnRSNXE, ElementRSNX); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	s := &Supplicant{
+		cfg:    cfg,
+		port:   port,
+		log:    cfg.Logger,
+		micLen: cfg.AKM.MICLen(),
+		ver:    cfg.AKM.DescriptorVersion(cfg.Pairwise),
+		mic:    cfg.AKM.MIC(cfg.Pairwise),
+		gtk:    map[int][]byte{},
+		igtk:   map[int][]byte{},
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.log = s.log.With("akm", cfg.AKM.String(), "pairwise", cfg.Pairwise.String())
+	if cfg.PMK != nil {
+		if err := s.setPMK(cfg.PMK); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func checkElement(name string, e []byte, id byte) error {
+	if len(e) < 2 || e[0] != id || int(e[1]) != len(e)-2 {
+		return fmt.Errorf("eapol: Config.%s is not one whole element with ID %d", name, id)
+	}
+	return nil
+}
+
+func (s *Supplicant) setPMK(pmk []byte) error {
+	if len(pmk) != 32 && len(pmk) != 48 && len(pmk) != 64 {
+		return fmt.Errorf("eapol: PMK length %d, want 32, 48 or 64", len(pmk))
+	}
+	s.pmk = bytes.Clone(pmk)
+	return nil
+}
+
+// State returns the handshake state.
+func (s *Supplicant) State() State { return s.state }
+
+// Complete reports whether the first 4-way handshake has finished.
+func (s *Supplicant) Complete() bool { return s.complete }
+
+// SetPMK gives the PMK for an 802.1X AKM once EAP has produced it (the
+// first 32 octets of the MSK for the SHA-1 and SHA-256 AKMs). A message 1
+// that arrived before it is answered now; the error is as for Receive.
+func (s *Supplicant) SetPMK(pmk []byte) error {
+	if s.state == StateFailed {
+		return ErrHandshakeFailed
+	}
+	if err := s.setPMK(pmk); err != nil {
+		return err
+	}
+	if p := s.pendingMsg1; p != nil {
+		s.pendingMsg1 = nil
+		return s.Receive(p)
+	}
+	return nil
+}
+
+// Receive handles one received EAPOL frame (header included). It returns
+// nil when the frame was processed, a *DropError when it was ignored (the
+// handshake goes on; log it), or a *HandshakeError when the handshake
+// failed (deauthenticate with its Reason). Frames that are not EAPOL-Key
+// are dropped with ErrUnexpected.
+func (s *Supplicant) Receive(frame []byte) error {
+	if s.state == StateFailed {
+		return drop("frame", ErrHandshakeFailed, "")
+	}
+	h, _, err := ParseHeader(frame)
+	if err != nil {
+		return drop("frame", ErrMalformed, "%v", err)
+	}
+	if h.Type != PacketKey {
+		return drop("frame", ErrUnexpected, "%v", h.Type)
+	}
+	f, err := ParseKeyFrame(frame, s.micLen)
+	if err != nil {
+		return drop("EAPOL-Key frame", ErrMalformed, "%v", err)
+	}
+	if f.DescriptorType != DescriptorRSN {
+		return drop("EAPOL-Key frame", ErrUnexpected, "descriptor type %d, want RSN (2)", f.DescriptorType)
+	}
+	if f.Info.DescriptorVersion() != s.ver {
+		return drop("EAPOL-Key frame", ErrKeyInfo, "key descriptor version %d, want %d", f.Info.DescriptorVersion(), s.ver)
+	}
+	if f.Info.Has(KeyInfoRequest) || f.Info.Has(KeyInfoError) || f.Info.Has(KeyInfoSMKMessage) {
+		return drop("EAPOL-Key frame", ErrKeyInfo, "request, error or SMK bit set in a frame from the AP: %v", f.Info)
+	}
+	if !f.Info.Has(KeyInfoAck) {
+		return drop("EAPOL-Key frame", ErrKeyInfo, "Ack bit clear in a frame from the AP: %v", f.Info)
+	}
+	switch {
+	case f.Info.Pairwise() && !f.Info.Has(KeyInfoMIC):
+		return s.handleMessage1(f, frame)
+	case f.Info.Pairwise():
+		return s.handleMessage3(f)
+	default:
+		return s.handleGroupMessage1(f)
+	}
+}
+
+// checkReplay implements 12.7.2: the counter of a frame must be above that
+// of the last frame whose MIC verified.
+func (s *Supplicant) checkReplay(msg string, f *KeyFrame) error {
+	if s.replaySet && f.ReplayCounter <= s.replay {
+		return drop(msg, ErrReplay, "counter %d, last verified %d", f.ReplayCounter, s.replay)
+	}
+	return nil
+}
+
+func (s *Supplicant) version(f *KeyFrame) uint8 {
+	if s.cfg.EAPOLVersion != 0 {
+		return s.cfg.EAPOLVersion
+	}
+	return f.Version
+}
+
+func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
+	const msg = "message 1"
+	if f.Info.Has(KeyInfoInstall) || f.Info.Has(KeyInfoEncryptedKeyData) {
+		return drop(msg, ErrKeyInfo, "install or encrypted bit set: %v", f.Info)
+	}
+	// Secure is not checked: some APs set it in the message 1 of a PTK
+	// rekey. Message 1 carries no MIC, so nothing in it is trusted beyond
+	// the ANonce it proposes.
+	if err := s.checkReplay(msg, f); err != nil {
+		return err
+	}
+	if len(f.KeyData) > 0 {
+		if _, err := ParseKeyData(f.KeyData); err != nil {
+			return drop(msg, ErrKeyData, "%v", err)
+		}
+	}
+	if s.pmk == nil {
+		// 802.1X: EAP has not given the PMK yet; answer when it does.
+		s.pendingMsg1 = bytes.Clone(raw)
+		s.log.Debug("eapol: message 1 before PMK, held", "replay", f.ReplayCounter)
+		return nil
+	}
+	if !s.haveSNonce {
+		if _, err := io.ReadFull(s.cfg.Rand, s.snonce[:]); err != nil {
+			return s.fail(ReasonUnspecified, fmt.Errorf("SNonce: %w", err))
+		}
+		s.haveSNonce = true
+	}
+	tptk, err := DerivePTK(s.cfg.AKM, s.cfg.Pairwise, s.pmk, s.cfg.AA, s.cfg.SPA, f.Nonce[:], s.snonce[:])
+	if err != nil {
+		return s.fail(ReasonUnspecified, err)
+	}
+	keyData := bytes.Clone(s.cfg.OwnRSNE)
+	keyData = append(keyData, s.cfg.OwnRSNXE...)
+	m2 := &KeyFrame{
+		Version:        s.version(f),
+		DescriptorType: DescriptorRSN,
+		Info:           KeyInfo(s.ver) | KeyInfoKeyType | KeyInfoMIC,
+		ReplayCounter:  f.ReplayCounter,
+		Nonce:          s.snonce,
+		MIC:            make([]byte, s.micLen),
+		KeyData:        keyData,
+	}
+	out := m2.Marshal()
+	if err := SignFrame(s.mic, tptk.KCK, out, s.micLen); err != nil {
+		return s.fail(ReasonUnspecified, err)
+	}
+	if err := s.port.SendEAPOL(out); err != nil {
+		return fmt.Errorf("eapol: sending message 2: %w", err)
+	}
+	s.anonce = f.Nonce
+	s.tptk = tptk
+	s.state = StateWaitMessage3
+	s.log.Debug("eapol: message 1 answered with message 2", "replay", f.ReplayCounter, "rekey", s.complete)
+	return nil
+}
+
+func (s *Supplicant) handleMessage3(f *KeyFrame) error {
+	const msg = "message 3"
+	var kck, kek []byte
+	var retransmit bool
+	switch {
+	case s.state == StateWaitMessage3 && s.tptk != nil:
+		kck, kek = s.tptk.KCK, s.tptk.KEK
+	case s.state == StateComplete && s.ptk != nil:
+		// A retransmitted message 3 (our message 4 was lost): answer it
+		// again, install nothing again.
+		kck, kek = s.ptk.KCK, s.ptk.KEK
+		retransmit = true
+	default:
+		return drop(msg, ErrNoMessage1, "state %v", s.state)
+	}
+	want := KeyInfoInstall | KeyInfoAck | KeyInfoMIC | KeyInfoSecure | KeyInfoEncryptedKeyData
+	if !f.Info.Has(KeyInfoEncryptedKeyData) {
+		return drop(msg, ErrNotEncrypted, "encrypted key data bit clear: %v", f.Info)
+	}
+	if !f.Info.Has(want) {
+		return drop(msg, ErrKeyInfo, "%v, want install, ack, mic, secure and encrypted", f.Info)
+	}
+	if err := s.checkReplay(msg, f); err != nil {
+		return err
+	}
+	if !f.VerifyMIC(s.mic, kck) {
+		return drop(msg, ErrMIC, "")
+	}
+	// Only now, with the MIC verified, is anything else in the frame used.
+	if subtle.ConstantTimeCompare(f.Nonce[:], s.anonce[:]) != 1 {
+		return drop(msg, ErrANonceMismatch, "")
+	}
+	if int(f.KeyLength) != s.cfg.Pairwise.KeyLen() {
+		return drop(msg, ErrKeyLength, "key length %d for %v", f.KeyLength, s.cfg.Pairwise)
+	}
+	kd, err := s.decryptKeyData(f, kek)
+	if err != nil {
+		return drop(msg, ErrKeyData, "%v", err)
+	}
+	if kd.RSNE == nil || !bytes.Equal(kd.RSNE, s.cfg.APRSNE) {
+		return s.fail(ReasonIEIn4WayDiffers, errors.New("RSNE in message 3 differs from the Beacon/Probe Response RSNE"))
+	}
+	if kd.SecondRSNE != nil {
+		pw, err := rsnePairwise(kd.SecondRSNE)
+		if err != nil || len(pw) != 1 || pw[0] != s.cfg.Pairwise {
+			return s.fail(ReasonIEIn4WayDiffers, fmt.Errorf("second RSNE in message 3 does not name our pairwise cipher %v", s.cfg.Pairwise))
+		}
+	}
+	if s.cfg.APRSNXE != nil && !bytes.Equal(kd.RSNXE, s.cfg.APRSNXE) {
+		return s.fail(ReasonIEIn4WayDiffers, errors.New("RSNXE in message 3 differs from the Beacon/Probe Response RSNXE"))
+	}
+	if err := s.checkGroupKeys(kd, true); err != nil {
+		return drop(msg, ErrKeyData, "%v", err)
+	}
+
+	m4 := &KeyFrame{
+		Version:        s.version(f),
+		DescriptorType: DescriptorRSN,
+		Info:           KeyInfo(s.ver) | KeyInfoKeyType | KeyInfoMIC | KeyInfoSecure,
+		ReplayCounter:  f.ReplayCounter,
+		MIC:            make([]byte, s.micLen),
+	}
+	out := m4.Marshal()
+	if err := SignFrame(s.mic, kck, out, s.micLen); err != nil {
+		return s.fail(ReasonUnspecified, err)
+	}
+	if err := s.port.SendEAPOL(out); err != nil {
+		return fmt.Errorf("eapol: sending message 4: %w", err)
+	}
+	s.replay, s.replaySet = f.ReplayCounter, true
+	if retransmit {
+		s.log.Debug("eapol: retransmitted message 3 answered, keys not reinstalled", "replay", f.ReplayCounter)
+		// A GTK that changed since is still installed (only a new one).
+		if err := s.installGroupKeys(kd, f.RSC[:]); err != nil {
+			return err
+		}
+		return nil
+	}
+	ptk := s.tptk
+	s.tptk = nil
+	s.haveSNonce = false // the next message 1 gets a fresh SNonce
+	if err := s.port.InstallPTK(bytes.Clone(ptk.TK), s.cfg.Pairwise); err != nil {
+		return s.fail(ReasonUnspecified, fmt.Errorf("installing PTK: %w", err))
+	}
+	s.ptk = ptk
+	if err := s.installGroupKeys(kd, f.RSC[:]); err != nil {
+		return err
+	}
+	s.state = StateComplete
+	if s.complete {
+		s.log.Info("eapol: PTK rekeyed", "replay", f.ReplayCounter)
+		s.emit(Event{Type: EventPTKRekeyed})
+	} else {
+		s.complete = true
+		s.log.Info("eapol: 4-way handshake complete", "replay", f.ReplayCounter)
+		s.emit(Event{Type: EventHandshakeComplete})
+	}
+	return nil
+}
+
+func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
+	const msg = "group message 1"
+	if s.ptk == nil {
+		// Before the first message 3 there is no PTK to check it with.
+		return drop(msg, ErrUnexpected, "no PTK yet (state %v)", s.state)
+	}
+	if !f.Info.Has(KeyInfoEncryptedKeyData) {
+		return drop(msg, ErrNotEncrypted, "encrypted key data bit clear: %v", f.Info)
+	}
+	if !f.Info.Has(KeyInfoAck|KeyInfoMIC|KeyInfoSecure) || f.Info.Has(KeyInfoInstall) {
+		return drop(msg, ErrKeyInfo, "%v, want ack, mic, secure, encrypted and no install", f.Info)
+	}
+	if err := s.checkReplay(msg, f); err != nil {
+		return err
+	}
+	if !f.VerifyMIC(s.mic, s.ptk.KCK) {
+		return drop(msg, ErrMIC, "")
+	}
+	kd, err := s.decryptKeyData(f, s.ptk.KEK)
+	if err != nil {
+		return drop(msg, ErrKeyData, "%v", err)
+	}
+	if kd.GTK == nil {
+		return drop(msg, ErrKeyData, "no GTK KDE")
+	}
+	if err := s.checkGroupKeys(kd, false); err != nil {
+		return drop(msg, ErrKeyData, "%v", err)
+	}
+	m2 := &KeyFrame{
+		Version:        s.version(f),
+		DescriptorType: DescriptorRSN,
+		Info:           KeyInfo(s.ver) | KeyInfoMIC | KeyInfoSecure,
+		ReplayCounter:  f.ReplayCounter,
+		MIC:            make([]byte, s.micLen),
+	}
+	out := m2.Marshal()
+	if err := SignFrame(s.mic, s.ptk.KCK, out, s.micLen); err != nil {
+		return s.fail(ReasonUnspecified, err)
+	}
+	if err := s.port.SendEAPOL(out); err != nil {
+		return fmt.Errorf("eapol: sending group message 2: %w", err)
+	}
+	s.replay, s.replaySet = f.ReplayCounter, true
+	if err := s.installGroupKeys(kd, f.RSC[:]); err != nil {
+		return err
+	}
+	s.log.Info("eapol: group key handshake complete", "replay", f.ReplayCounter, "keyid", kd.GTK.KeyID)
+	s.emit(Event{Type: EventGroupRekeyed})
+	return nil
+}
+
+// decryptKeyData decrypts and parses the key data of a frame whose MIC
+// has verified.
+func (s *Supplicant) decryptKeyData(f *KeyFrame, kek []byte) (*KeyData, error) {
+	if len(f.KeyData) == 0 {
+		return nil, perr("EAPOL-Key Key Data", "empty")
+	}
+	plain, err := DecryptKeyData(s.ver, kek, f.IV, f.KeyData)
+	if err != nil {
+		return nil, err
+	}
+	return ParseKeyData(plain)
+}
+
+// checkGroupKeys checks the GTK and IGTK KDEs against the negotiated
+// ciphers. In message 3 the GTK is required (unless group traffic is not
+// allowed) and, with MFP, the IGTK.
+func (s *Supplicant) checkGroupKeys(kd *KeyData, msg3 bool) error {
+	if kd.GTK != nil {
+		if s.cfg.Group == CipherNoGroupTraffic {
+			return errors.New("GTK KDE, but group traffic is not allowed")
+		}
+		if len(kd.GTK.GTK) != s.cfg.Group.KeyLen() {
+			return fmt.Errorf("GTK length %d for %v", len(kd.GTK.GTK), s.cfg.Group)
+		}
+		if kd.GTK.KeyID == 0 {
+			return errors.New("GTK key ID 0")
+		}
+	} else if msg3 && s.cfg.Group != CipherNoGroupTraffic {
+		return errors.New("no GTK KDE")
+	}
+	if kd.IGTK != nil {
+		if !s.cfg.MFP {
+			return errors.New("IGTK KDE without MFP")
+		}
+		if len(kd.IGTK.IGTK) != s.cfg.GroupMgmt.KeyLen() {
+			return fmt.Errorf("IGTK length %d for %v", len(kd.IGTK.IGTK), s.cfg.GroupMgmt)
+		}
+	} else if msg3 && s.cfg.MFP {
+		return errors.New("no IGTK KDE with MFP")
+	}
+	return nil
+}
+
+// installGroupKeys installs the GTK and IGTK unless the very same key is
+// already installed under that key ID (no reinstallation, KRACK).
+func (s *Supplicant) installGroupKeys(kd *KeyData, rsc []byte) error {
+	if g := kd.GTK; g != nil {
+		if old, ok := s.gtk[g.KeyID]; ok && subtle.ConstantTimeCompare(old, g.GTK) == 1 {
+			s.log.Debug("eapol: GTK already installed, not reinstalled", "keyid", g.KeyID)
+		} else {
+			if err := s.port.InstallGTK(g.KeyID, bytes.Clone(g.GTK), bytes.Clone(rsc), s.cfg.Group); err != nil {
+				return s.fail(ReasonUnspecified, fmt.Errorf("installing GTK: %w", err))
+			}
+			s.gtk[g.KeyID] = bytes.Clone(g.GTK)
+		}
+	}
+	if g := kd.IGTK; g != nil {
+		if old, ok := s.igtk[g.KeyID]; ok && subtle.ConstantTimeCompare(old, g.IGTK) == 1 {
+			s.log.Debug("eapol: IGTK already installed, not reinstalled", "keyid", g.KeyID)
+		} else {
+			if err := s.port.InstallIGTK(g.KeyID, bytes.Clone(g.IGTK), bytes.Clone(g.IPN[:]), s.cfg.GroupMgmt); err != nil {
+				return s.fail(ReasonUnspecified, fmt.Errorf("installing IGTK: %w", err))
+			}
+			s.igtk[g.KeyID] = bytes.Clone(g.IGTK)
+		}
+	}
+	return nil
+}
+
+func (s *Supplicant) fail(reason ReasonCode, err error) error {
+	s.state = StateFailed
+	s.tptk = nil
+	herr := &HandshakeError{Reason: reason, Err: err}
+	s.log.Warn("eapol: handshake failed", "reason", int(reason), "err", err)
+	s.emit(Event{Type: EventFailed, Reason: reason, Err: herr})
+	return herr
+}
+
+// Fail ends the handshake from outside (a timeout, say): the state becomes
+// failed and EventFailed is reported with the reason.
+func (s *Supplicant) Fail(reason ReasonCode, err error) error {
+	if s.state == StateFailed {
+		return ErrHandshakeFailed
+	}
+	return s.fail(reason, err)
+}
+
+func (s *Supplicant) emit(e Event) {
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(e)
+	}
+}
+
+// rsnePairwise returns the pairwise cipher suites listed in a whole RSN
+// element.
+func rsnePairwise(e []byte) ([]Cipher, error) {
+	b := e[2:]
+	if len(b) < 2+4+2 {
+		return nil, perr("RSNE", "too short for a pairwise cipher suite list")
+	}
+	n := int(b[6]) | int(b[7])<<8
+	b = b[8:]
+	if len(b) < 4*n {
+		return nil, perr("RSNE Pairwise Cipher Suite Count", "%d suites, %d octets", n, len(b))
+	}
+	out := make([]Cipher, n)
+	for i := range out {
+		out[i] = Cipher(SuiteFromBytes([4]byte(b[4*i : 4*i+4])))
+	}
+	return out, nil
+}
