@@ -79,8 +79,8 @@ func TestPTKLengths(t *testing.T) {
 	pmk := make([]byte, 32)
 	n := make([]byte, 32)
 	for _, c := range []struct {
-		akm            AKM
-		cipher         Cipher
+		akm          AKM
+		cipher       Cipher
 		kck, kek, tk int
 	}{
 		{AKMPSK, CipherCCMP128, 16, 16, 16},

@@ -34,29 +34,29 @@ type AKM SuiteSelector
 
 // AKM suites, named as in Table 9-151.
 const (
-	AKM8021X            AKM = AKM(0x000fac01) // 00-0F-AC:1, IEEE 802.1X, PRF-SHA1
-	AKMPSK              AKM = AKM(0x000fac02) // 00-0F-AC:2, PSK, PRF-SHA1
-	AKMFT8021X          AKM = AKM(0x000fac03) // 00-0F-AC:3
-	AKMFTPSK            AKM = AKM(0x000fac04) // 00-0F-AC:4
-	AKM8021XSHA256      AKM = AKM(0x000fac05) // 00-0F-AC:5, IEEE 802.1X, KDF-SHA256
-	AKMPSKSHA256        AKM = AKM(0x000fac06) // 00-0F-AC:6, PSK, KDF-SHA256
-	AKMTDLS             AKM = AKM(0x000fac07) // 00-0F-AC:7
-	AKMSAE              AKM = AKM(0x000fac08) // 00-0F-AC:8
-	AKMFTSAE            AKM = AKM(0x000fac09) // 00-0F-AC:9
-	AKMAPPeerKey        AKM = AKM(0x000fac0a) // 00-0F-AC:10
-	AKM8021XSuiteB      AKM = AKM(0x000fac0b) // 00-0F-AC:11
-	AKM8021XSuiteB192   AKM = AKM(0x000fac0c) // 00-0F-AC:12, SHA-384
-	AKMFT8021XSHA384    AKM = AKM(0x000fac0d) // 00-0F-AC:13
-	AKMFILSSHA256       AKM = AKM(0x000fac0e) // 00-0F-AC:14
-	AKMFILSSHA384       AKM = AKM(0x000fac0f) // 00-0F-AC:15
-	AKMFTFILSSHA256     AKM = AKM(0x000fac10) // 00-0F-AC:16
-	AKMFTFILSSHA384     AKM = AKM(0x000fac11) // 00-0F-AC:17
-	AKMOWE              AKM = AKM(0x000fac12) // 00-0F-AC:18
-	AKMFTPSKSHA384      AKM = AKM(0x000fac13) // 00-0F-AC:19
-	AKMPSKSHA384        AKM = AKM(0x000fac14) // 00-0F-AC:20
-	AKMSAEExtKey        AKM = AKM(0x000fac18) // 00-0F-AC:24
-	AKMFTSAEExtKey      AKM = AKM(0x000fac19) // 00-0F-AC:25
-	AKM8021XSHA384      AKM = AKM(0x000fac17) // 00-0F-AC:23
+	AKM8021X          AKM = AKM(0x000fac01) // 00-0F-AC:1, IEEE 802.1X, PRF-SHA1
+	AKMPSK            AKM = AKM(0x000fac02) // 00-0F-AC:2, PSK, PRF-SHA1
+	AKMFT8021X        AKM = AKM(0x000fac03) // 00-0F-AC:3
+	AKMFTPSK          AKM = AKM(0x000fac04) // 00-0F-AC:4
+	AKM8021XSHA256    AKM = AKM(0x000fac05) // 00-0F-AC:5, IEEE 802.1X, KDF-SHA256
+	AKMPSKSHA256      AKM = AKM(0x000fac06) // 00-0F-AC:6, PSK, KDF-SHA256
+	AKMTDLS           AKM = AKM(0x000fac07) // 00-0F-AC:7
+	AKMSAE            AKM = AKM(0x000fac08) // 00-0F-AC:8
+	AKMFTSAE          AKM = AKM(0x000fac09) // 00-0F-AC:9
+	AKMAPPeerKey      AKM = AKM(0x000fac0a) // 00-0F-AC:10
+	AKM8021XSuiteB    AKM = AKM(0x000fac0b) // 00-0F-AC:11
+	AKM8021XSuiteB192 AKM = AKM(0x000fac0c) // 00-0F-AC:12, SHA-384
+	AKMFT8021XSHA384  AKM = AKM(0x000fac0d) // 00-0F-AC:13
+	AKMFILSSHA256     AKM = AKM(0x000fac0e) // 00-0F-AC:14
+	AKMFILSSHA384     AKM = AKM(0x000fac0f) // 00-0F-AC:15
+	AKMFTFILSSHA256   AKM = AKM(0x000fac10) // 00-0F-AC:16
+	AKMFTFILSSHA384   AKM = AKM(0x000fac11) // 00-0F-AC:17
+	AKMOWE            AKM = AKM(0x000fac12) // 00-0F-AC:18
+	AKMFTPSKSHA384    AKM = AKM(0x000fac13) // 00-0F-AC:19
+	AKMPSKSHA384      AKM = AKM(0x000fac14) // 00-0F-AC:20
+	AKMSAEExtKey      AKM = AKM(0x000fac18) // 00-0F-AC:24
+	AKMFTSAEExtKey    AKM = AKM(0x000fac19) // 00-0F-AC:25
+	AKM8021XSHA384    AKM = AKM(0x000fac17) // 00-0F-AC:23
 )
 
 var akmNames = map[AKM]string{
@@ -83,19 +83,19 @@ type Cipher SuiteSelector
 
 // Cipher suites, named as in Table 9-149.
 const (
-	CipherUseGroup      Cipher = Cipher(0x000fac00) // 00-0F-AC:0, use group cipher suite
-	CipherWEP40         Cipher = Cipher(0x000fac01) // 00-0F-AC:1
-	CipherTKIP          Cipher = Cipher(0x000fac02) // 00-0F-AC:2
-	CipherCCMP128       Cipher = Cipher(0x000fac04) // 00-0F-AC:4
-	CipherWEP104        Cipher = Cipher(0x000fac05) // 00-0F-AC:5
-	CipherBIPCMAC128    Cipher = Cipher(0x000fac06) // 00-0F-AC:6
+	CipherUseGroup       Cipher = Cipher(0x000fac00) // 00-0F-AC:0, use group cipher suite
+	CipherWEP40          Cipher = Cipher(0x000fac01) // 00-0F-AC:1
+	CipherTKIP           Cipher = Cipher(0x000fac02) // 00-0F-AC:2
+	CipherCCMP128        Cipher = Cipher(0x000fac04) // 00-0F-AC:4
+	CipherWEP104         Cipher = Cipher(0x000fac05) // 00-0F-AC:5
+	CipherBIPCMAC128     Cipher = Cipher(0x000fac06) // 00-0F-AC:6
 	CipherNoGroupTraffic Cipher = Cipher(0x000fac07) // 00-0F-AC:7, group addressed traffic not allowed
-	CipherGCMP128       Cipher = Cipher(0x000fac08) // 00-0F-AC:8
-	CipherGCMP256       Cipher = Cipher(0x000fac09) // 00-0F-AC:9
-	CipherCCMP256       Cipher = Cipher(0x000fac0a) // 00-0F-AC:10
-	CipherBIPGMAC128    Cipher = Cipher(0x000fac0b) // 00-0F-AC:11
-	CipherBIPGMAC256    Cipher = Cipher(0x000fac0c) // 00-0F-AC:12
-	CipherBIPCMAC256    Cipher = Cipher(0x000fac0d) // 00-0F-AC:13
+	CipherGCMP128        Cipher = Cipher(0x000fac08) // 00-0F-AC:8
+	CipherGCMP256        Cipher = Cipher(0x000fac09) // 00-0F-AC:9
+	CipherCCMP256        Cipher = Cipher(0x000fac0a) // 00-0F-AC:10
+	CipherBIPGMAC128     Cipher = Cipher(0x000fac0b) // 00-0F-AC:11
+	CipherBIPGMAC256     Cipher = Cipher(0x000fac0c) // 00-0F-AC:12
+	CipherBIPCMAC256     Cipher = Cipher(0x000fac0d) // 00-0F-AC:13
 )
 
 var cipherNames = map[Cipher]string{
