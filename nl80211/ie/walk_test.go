@@ -59,7 +59,7 @@ func TestWalk(t *testing.T) {
 func TestWalkErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, want string
-		good       int
+		good           int
 	}{
 		{"length past end", "00 02 6162 30 14 0100", "ie: RSN (48) at offset 4: length 20 exceeds the 2 bytes left", 1},
 		{"lone id", "03 01 06 dd", "ie: Vendor Specific (221) at offset 3: truncated header: 1 byte left, need 2", 1},
