@@ -1,0 +1,319 @@
+package netconfig
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jsimonetti/rtnetlink/v2"
+	"golang.org/x/sys/unix"
+
+	"wifid/lab/netns"
+)
+
+// These tests run real dnsmasq in a namespace across a veth pair; the code
+// under test works on the near end in the root namespace. They need root
+// (skipped otherwise, failed with WIFID_NETNS=1).
+
+type hostLab struct {
+	n       *netns.NS
+	peer    *netns.Peer
+	dnsFile string
+	rc      ResolvConf
+}
+
+func newHostLab(t *testing.T) *hostLab {
+	t.Helper()
+	n := netns.New(t)
+	peer := n.Veth(t, n.CIDR(1))
+	dir := t.TempDir()
+	dnsFile := filepath.Join(dir, "resolvconf.log")
+	script := filepath.Join(dir, "resolvconf")
+	// A fake resolvconf: records its arguments and stdin.
+	body := "#!/bin/sh\n{ echo \"ARGS $*\"; cat; } >> '" + dnsFile + "'\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &hostLab{n: n, peer: peer, dnsFile: dnsFile, rc: ResolvConf{Command: script}}
+}
+
+func (h *hostLab) dnsmasq(t *testing.T, extra ...string) *netns.Proc {
+	args := []string{
+		"--dhcp-range=" + h.n.Addr(50).String() + "," + h.n.Addr(150).String() + ",255.255.255.0,2m",
+		"--dhcp-option=option:router," + h.n.Addr(1).String(),
+		"--dhcp-option=option:dns-server," + h.n.Addr(53).String(),
+		"--dhcp-option=option:domain-name,wifid.test",
+	}
+	return h.n.Dnsmasq(t, h.peer, append(args, extra...)...)
+}
+
+func (h *hostLab) config(t *testing.T) Config {
+	return Config{
+		IfIndex: h.peer.Index, IfName: h.peer.Name, HWAddr: h.peer.HWAddr,
+		RoutePriorityOffset: 300,
+		DHCP:                DHCPConfig{RetransmitBase: 500 * time.Millisecond, Timeout: 10 * time.Second},
+		DNS:                 h.rc,
+		ACD:                 ACDTimings{ProbeWait: 10 * time.Millisecond, ProbeMin: 50 * time.Millisecond, ProbeMax: 100 * time.Millisecond, AnnounceWait: 200 * time.Millisecond, AnnounceIntv: 50 * time.Millisecond},
+		Logger:              slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+func waitEvent(t *testing.T, nc *Netconfig, timeout time.Duration, kinds ...EventKind) Event {
+	t.Helper()
+	tm := time.After(timeout)
+	for {
+		select {
+		case ev, ok := <-nc.Events():
+			if !ok {
+				t.Fatalf("events closed while waiting for %v", kinds)
+			}
+			for _, k := range kinds {
+				if ev.Kind == k {
+					return ev
+				}
+			}
+			t.Logf("event %v (%v) while waiting for %v", ev.Kind, ev.Err, kinds)
+			if ev.Kind == Failed {
+				t.Fatalf("failed: %v", ev.Err)
+			}
+		case <-tm:
+			t.Fatalf("no %v event within %v", kinds, timeout)
+		}
+	}
+}
+
+func linkAddrs(t *testing.T, ifindex int) []netip.Prefix {
+	t.Helper()
+	c, err := rtnetlink.Dial(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msgs, err := c.Address.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []netip.Prefix
+	for _, m := range msgs {
+		if int(m.Index) != ifindex || m.Family != unix.AF_INET || m.Attributes == nil {
+			continue
+		}
+		a, _ := netip.AddrFromSlice(m.Attributes.Address)
+		out = append(out, netip.PrefixFrom(a.Unmap(), int(m.PrefixLength)))
+	}
+	return out
+}
+
+type kroute struct {
+	dst      netip.Prefix
+	gw       netip.Addr
+	priority uint32
+}
+
+func linkRoutes(t *testing.T, ifindex int) []kroute {
+	t.Helper()
+	c, err := rtnetlink.Dial(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msgs, err := c.Route.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []kroute
+	for _, m := range msgs {
+		if int(m.Attributes.OutIface) != ifindex || m.Family != unix.AF_INET || m.Attributes.Table != unix.RT_TABLE_MAIN {
+			continue
+		}
+		dst := netip.IPv4Unspecified()
+		if m.Attributes.Dst != nil {
+			dst, _ = netip.AddrFromSlice(m.Attributes.Dst)
+		}
+		gw, _ := netip.AddrFromSlice(m.Attributes.Gateway)
+		out = append(out, kroute{netip.PrefixFrom(dst.Unmap(), int(m.DstLength)), gw.Unmap(), m.Attributes.Priority})
+	}
+	return out
+}
+
+func TestHostDHCPLease(t *testing.T) {
+	h := newHostLab(t)
+	d := h.dnsmasq(t)
+	nc, err := Start(context.Background(), h.config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 15*time.Second, Configured)
+	if !h.n.Prefix.Contains(ev.Address.Addr()) || ev.Address.Bits() != 24 {
+		t.Errorf("address %v not in %v", ev.Address, h.n.Prefix)
+	}
+	if ev.Gateway != h.n.Addr(1) {
+		t.Errorf("gateway %v, want %v", ev.Gateway, h.n.Addr(1))
+	}
+	addrs := linkAddrs(t, h.peer.Index)
+	if len(addrs) != 1 || addrs[0] != ev.Address {
+		t.Errorf("kernel addresses %v, want [%v]", addrs, ev.Address)
+	}
+	var haveDefault, haveSubnet bool
+	for _, r := range linkRoutes(t, h.peer.Index) {
+		if r.dst.Bits() == 0 && r.gw == h.n.Addr(1) && r.priority == 300 {
+			haveDefault = true
+		}
+		if r.dst == h.n.Prefix && r.priority == 300 {
+			haveSubnet = true
+		}
+	}
+	if !haveDefault || !haveSubnet {
+		t.Errorf("routes %+v: default via %v metric 300 %v, subnet metric 300 %v", linkRoutes(t, h.peer.Index), h.n.Addr(1), haveDefault, haveSubnet)
+	}
+	b, _ := os.ReadFile(h.dnsFile)
+	want := "ARGS -a " + h.peer.Name + ".dns\nnameserver " + h.n.Addr(53).String() + "\nsearch wifid.test\n"
+	if string(b) != want {
+		t.Errorf("resolvconf got:\n%s\nwant:\n%s", b, want)
+	}
+	if !d.LogContains("DHCPACK") {
+		t.Errorf("dnsmasq log has no DHCPACK")
+	}
+
+	nc.Stop()
+	if a := linkAddrs(t, h.peer.Index); len(a) != 0 {
+		t.Errorf("addresses left after Stop: %v", a)
+	}
+	if r := linkRoutes(t, h.peer.Index); len(r) != 0 {
+		t.Errorf("routes left after Stop: %+v", r)
+	}
+	b, _ = os.ReadFile(h.dnsFile)
+	if !strings.HasSuffix(string(b), "ARGS -d "+h.peer.Name+".dns\n") {
+		t.Errorf("resolvconf -d not called:\n%s", b)
+	}
+}
+
+func TestHostDHCPInitReboot(t *testing.T) {
+	h := newHostLab(t)
+	d := h.dnsmasq(t)
+	nc, err := Start(context.Background(), h.config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := waitEvent(t, nc, 15*time.Second, Configured)
+	nc.Stop()
+	text, err := ev.Lease.MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lease Lease
+	if err := lease.UnmarshalText(text); err != nil {
+		t.Fatal(err)
+	}
+	discovers := strings.Count(d.Tail(1000), "DHCPDISCOVER")
+
+	cfg := h.config(t)
+	cfg.Lease = &lease
+	start := time.Now()
+	nc, err = Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev2 := waitEvent(t, nc, 15*time.Second, Configured)
+	if ev2.Address != ev.Address {
+		t.Errorf("INIT-REBOOT got %v, want %v", ev2.Address, ev.Address)
+	}
+	if n := strings.Count(d.Tail(1000), "DHCPDISCOVER"); n != discovers {
+		t.Errorf("INIT-REBOOT sent DISCOVER (%d before, %d after)", discovers, n)
+	}
+	t.Logf("INIT-REBOOT took %v", time.Since(start))
+}
+
+func TestHostDHCPRenew(t *testing.T) {
+	h := newHostLab(t)
+	h.dnsmasq(t, "--dhcp-option=option:T1,3", "--dhcp-option=option:T2,100")
+	nc, err := Start(context.Background(), h.config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 15*time.Second, Configured)
+	if ev.Lease.T1 != 3*time.Second {
+		t.Errorf("T1 %v, want 3s", ev.Lease.T1)
+	}
+	ev2 := waitEvent(t, nc, 10*time.Second, Renewed)
+	if ev2.Address != ev.Address || !ev2.Lease.Acquired.After(ev.Lease.Acquired) {
+		t.Errorf("renewed lease %v acquired %v; first %v acquired %v", ev2.Address, ev2.Lease.Acquired, ev.Address, ev.Lease.Acquired)
+	}
+	if a := linkAddrs(t, h.peer.Index); len(a) != 1 {
+		t.Errorf("addresses after renew: %v", a)
+	}
+}
+
+func TestHostDHCPRapidCommit(t *testing.T) {
+	h := newHostLab(t)
+	d := h.dnsmasq(t, "--dhcp-rapid-commit")
+	cfg := h.config(t)
+	cfg.DHCP.RapidCommit = true
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	waitEvent(t, nc, 15*time.Second, Configured)
+	log := d.Tail(1000)
+	if strings.Contains(log, "DHCPOFFER") || strings.Contains(log, "DHCPREQUEST") || !strings.Contains(log, "DHCPACK") {
+		t.Errorf("not a two-message exchange:\n%s", log)
+	}
+}
+
+func TestHostStaticACD(t *testing.T) {
+	h := newHostLab(t)
+	cfg := h.config(t)
+	cfg.Static = &IPv4Static{Address: h.n.Addr(20), Gateway: h.n.Addr(1), DNS: []netip.Addr{h.n.Addr(53)}}
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := waitEvent(t, nc, 10*time.Second, Configured)
+	if want := netip.PrefixFrom(h.n.Addr(20), 24); ev.Address != want {
+		t.Errorf("address %v, want %v", ev.Address, want)
+	}
+	if a := linkAddrs(t, h.peer.Index); len(a) != 1 {
+		t.Errorf("kernel addresses %v", a)
+	}
+	h.n.Exec(t, "ping", "-c1", "-W2", h.n.Addr(20).String())
+	nc.Stop()
+	if a := linkAddrs(t, h.peer.Index); len(a) != 0 {
+		t.Errorf("addresses left after Stop: %v", a)
+	}
+}
+
+func TestHostStaticACDConflict(t *testing.T) {
+	h := newHostLab(t)
+	h.n.Exec(t, "ip", "addr", "add", h.n.CIDR(30), "dev", h.peer.FarName)
+	cfg := h.config(t)
+	cfg.Static = &IPv4Static{Address: h.n.Addr(30)}
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 10*time.Second, Failed, Configured)
+	if ev.Kind != Failed || !errors.Is(ev.Err, ErrAddressInUse) {
+		t.Fatalf("got %v (%v), want Failed with ErrAddressInUse", ev.Kind, ev.Err)
+	}
+	if a := linkAddrs(t, h.peer.Index); len(a) != 0 {
+		t.Errorf("address added despite conflict: %v", a)
+	}
+}
