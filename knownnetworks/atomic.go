@@ -1,0 +1,80 @@
+package knownnetworks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// fileMode is the mode of every file wifid writes, as iwd's (0600).
+const fileMode = 0o600
+
+// dirMode is the mode of a storage directory wifid creates, as iwd's.
+const dirMode = 0o700
+
+// writeFileAtomic replaces path with data so that a crash leaves either the
+// old file or the new one: temp file in the same directory (named like iwd's
+// "<name>.XXXXXX.tmp", which no loader takes for a network file), write,
+// fsync, optional mtime, rename, fsync the directory. If mtime is non-zero it
+// is set on the new file (iwd keeps a network file's mtime, its last
+// connection time, across rewrites). beforeRename, if set, runs just before
+// the rename; tests use it to make a write fail.
+func writeFileAtomic(path string, data []byte, mtime time.Time, beforeRename func(tmp string) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return fmt.Errorf("knownnetworks: %v", err)
+	}
+	tmp, err := os.CreateTemp(dir, base+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("knownnetworks: %s: %v", base, err)
+	}
+	tmpPath := tmp.Name()
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmpPath)
+		}
+	}()
+	if err := tmp.Chmod(fileMode); err != nil {
+		return fmt.Errorf("knownnetworks: %s: %v", base, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("knownnetworks: %s: writing: %v", base, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("knownnetworks: %s: fsync: %v", base, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("knownnetworks: %s: %v", base, err)
+	}
+	if !mtime.IsZero() {
+		if err := os.Chtimes(tmpPath, time.Time{}, mtime); err != nil {
+			return fmt.Errorf("knownnetworks: %s: %v", base, err)
+		}
+	}
+	if beforeRename != nil {
+		if err := beforeRename(tmpPath); err != nil {
+			return fmt.Errorf("knownnetworks: %s: %v", base, err)
+		}
+	}
+	if err := os.Rename(tmpPath, path); err != nil {
+		return fmt.Errorf("knownnetworks: %s: %v", base, err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("knownnetworks: %v", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("knownnetworks: fsync %s: %v", dir, err)
+	}
+	return nil
+}

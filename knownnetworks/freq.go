@@ -1,0 +1,289 @@
+package knownnetworks
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FrequencyFileName is iwd's file of the frequencies each known network was
+// last seen on, in the storage directory. Its format (iwd's knownnetworks.c):
+// one group per network, named by a UUID (v5, namespace
+// fd886f1e-df02-d78b-c490-3059738a860d, name "<file path>_<mtime in µs>"
+// when first written); key "name" is the network file's path (matched by
+// its base name), key "list" the frequencies in MHz, most recent first,
+// space separated:
+//
+//	[c95e8a95-cd8e-5024-acdf-c6e43b85c5df]
+//	name=/var/lib/iwd/ssid_open_1.open
+//	list= 5180 2412
+const FrequencyFileName = ".known_network.freq"
+
+const (
+	freqKeyName = "name"
+	freqKeyList = "list"
+)
+
+var freqUUIDNamespace = [16]byte{
+	0xfd, 0x88, 0x6f, 0x1e, 0xdf, 0x02, 0xd7, 0x8b,
+	0xc4, 0x90, 0x30, 0x59, 0x73, 0x8a, 0x86, 0x0d,
+}
+
+// uuidV5 is RFC 4122 section 4.3 with SHA-1.
+func uuidV5(ns [16]byte, name string) string {
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	u := h.Sum(nil)[:16]
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	x := hex.EncodeToString(u)
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}
+
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidFrequency reports whether MHz is the centre of a 20 MHz Wi-Fi channel
+// in the 2.4, 4.9/5 or 6 GHz bands, as iwd's band_freq_to_channel accepts.
+func ValidFrequency(mhz uint32) bool {
+	switch {
+	case mhz == 2484:
+		return true
+	case mhz >= 2412 && mhz <= 2472:
+		return (mhz-2407)%5 == 0
+	case mhz >= 4910 && mhz <= 4980, mhz >= 5000 && mhz <= 5895:
+		return mhz%5 == 0
+	case mhz == 5935:
+		return true
+	case mhz >= 5955 && mhz <= 7115:
+		return (mhz-5950)%5 == 0
+	}
+	return false
+}
+
+func parseFreqList(s string) ([]uint32, error) {
+	var out []uint32
+	for _, f := range strings.Fields(s) {
+		v, err := strconv.ParseUint(f, 10, 32)
+		if err != nil || !ValidFrequency(uint32(v)) {
+			return nil, fmt.Errorf("invalid frequency %q", f)
+		}
+		out = append(out, uint32(v))
+	}
+	if len(out) == 0 {
+		return nil, errors.New("empty list")
+	}
+	return out, nil
+}
+
+func formatFreqList(freqs []uint32) string {
+	// iwd writes a leading space ("list= 5180 2412") which its parser then
+	// drops; wifid writes none.
+	parts := make([]string, len(freqs))
+	for i, f := range freqs {
+		parts[i] = strconv.FormatUint(uint64(f), 10)
+	}
+	return strings.Join(parts, " ")
+}
+
+// loadFreqLocked reads the frequency file, dropping the entries iwd drops on
+// load: bad UUID, no name, not a known network, bad or empty list.
+func (s *Store) loadFreqLocked() {
+	s.freq = NewFile(FrequencyFileName)
+	data, _, err := readRegular(filepath.Join(s.dir, FrequencyFileName))
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("knownnetworks: cannot read known frequencies", "err", err)
+		}
+		return
+	}
+	f, err := ParseFile(FrequencyFileName, data)
+	if err != nil {
+		s.log.Warn("knownnetworks: known frequencies file ignored", "err", err)
+		return
+	}
+	s.freq = f
+	for _, g := range f.Groups() {
+		if why := s.freqEntryProblemLocked(g); why != "" {
+			s.log.Debug("knownnetworks: dropping known frequencies entry", "group", g, "why", why)
+			f.RemoveGroup(g)
+		}
+	}
+}
+
+func (s *Store) freqEntryProblemLocked(group string) string {
+	if !validUUID(group) {
+		return "group is not a UUID"
+	}
+	path, ok, err := s.freq.String(group, freqKeyName)
+	if !ok || err != nil {
+		return "no name"
+	}
+	ssid, sec, err := ParseFileName(filepath.Base(path))
+	if err != nil {
+		return "name is not a network file"
+	}
+	if _, ok := s.networks[netKey{ssid, sec}]; !ok {
+		return "not a known network"
+	}
+	list, _, err := s.freq.String(group, freqKeyList)
+	if err != nil {
+		return "bad list"
+	}
+	if _, err := parseFreqList(list); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// freqGroupLocked returns the group holding the frequencies of the network
+// file called name.
+func (s *Store) freqGroupLocked(name string) (string, bool) {
+	if s.freq == nil {
+		return "", false
+	}
+	for _, g := range s.freq.Groups() {
+		if p, ok, err := s.freq.String(g, freqKeyName); ok && err == nil && filepath.Base(p) == name {
+			return g, true
+		}
+	}
+	return "", false
+}
+
+func (s *Store) removeFreqLocked(name string) bool {
+	removed := false
+	for {
+		g, ok := s.freqGroupLocked(name)
+		if !ok {
+			return removed
+		}
+		s.freq.RemoveGroup(g)
+		removed = true
+	}
+}
+
+func (s *Store) syncFreqLocked() error {
+	return writeFileAtomic(filepath.Join(s.dir, FrequencyFileName), s.freq.Bytes(), time.Time{}, s.beforeRename)
+}
+
+// KnownFrequencies returns the frequencies (MHz) a known network was last
+// seen on, most recent first; nil if none are recorded.
+func (s *Store) KnownFrequencies(ssid string, sec Security) []uint32 {
+	name, err := FileName(ssid, sec)
+	if err != nil {
+		return nil
+	}
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	return s.freqsLocked(name)
+}
+
+func (s *Store) freqsLocked(name string) []uint32 {
+	g, ok := s.freqGroupLocked(name)
+	if !ok {
+		return nil
+	}
+	list, _, err := s.freq.String(g, freqKeyList)
+	if err != nil {
+		return nil
+	}
+	out, err := parseFreqList(list)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+// AddKnownFrequency records that a known network was seen on mhz: it moves
+// to the front of the network's list, and the frequency file is rewritten
+// (0600, atomically).
+func (s *Store) AddKnownFrequency(ssid string, sec Security, mhz uint32) error {
+	name, err := FileName(ssid, sec)
+	if err != nil {
+		return err
+	}
+	if !ValidFrequency(mhz) {
+		return fmt.Errorf("knownnetworks: %d MHz is not a Wi-Fi channel", mhz)
+	}
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	e, ok := s.networks[netKey{ssid, sec}]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrUnknownNetwork, name)
+	}
+	if s.freq == nil {
+		s.freq = NewFile(FrequencyFileName)
+	}
+	freqs := s.freqsLocked(name)
+	if len(freqs) > 0 && freqs[0] == mhz {
+		return nil
+	}
+	freqs = slices.DeleteFunc(freqs, func(f uint32) bool { return f == mhz })
+	freqs = append([]uint32{mhz}, freqs...)
+
+	g, ok := s.freqGroupLocked(name)
+	if !ok {
+		g = uuidV5(freqUUIDNamespace, fmt.Sprintf("%s_%d", e.net.Path, e.mtime.UnixMicro()))
+	}
+	if err := s.freq.SetString(g, freqKeyName, e.net.Path); err != nil {
+		return err
+	}
+	if err := s.freq.SetValue(g, freqKeyList, formatFreqList(freqs)); err != nil {
+		return err
+	}
+	return s.syncFreqLocked()
+}
+
+// RecentFrequencies returns, for quick scans, up to perNetwork frequencies
+// of each of the maxNetworks most recently connected known networks, without
+// duplicates, as iwd's known_networks_get_recent_frequencies does.
+func (s *Store) RecentFrequencies(maxNetworks, perNetwork int) []uint32 {
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	ents := make([]*entry, 0, len(s.networks))
+	for _, e := range s.networks {
+		ents = append(ents, e)
+	}
+	sort.Slice(ents, func(i, j int) bool { return ents[i].mtime.After(ents[j].mtime) })
+	var out []uint32
+	for i, e := range ents {
+		if i >= maxNetworks {
+			break
+		}
+		name := filepath.Base(e.net.Path)
+		for j, f := range s.freqsLocked(name) {
+			if j >= perNetwork {
+				break
+			}
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}

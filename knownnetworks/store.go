@@ -1,0 +1,410 @@
+package knownnetworks
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// DefaultDir is iwd's storage directory when STATE_DIRECTORY is not set.
+const DefaultDir = "/var/lib/iwd"
+
+// ErrUnknownNetwork is returned for an SSID and type the store does not know.
+var ErrUnknownNetwork = errors.New("knownnetworks: unknown network")
+
+// KnownNetwork is one network file as loaded.
+type KnownNetwork struct {
+	SSID     string
+	Security Security
+	// Path is the file's path in the storage directory.
+	Path string
+	// LastConnected is the file's mtime: iwd touches the file on every
+	// successful connection and keeps the mtime across rewrites.
+	LastConnected time.Time
+	Settings      Settings
+	file          *File
+}
+
+// Hidden reports [Settings] Hidden.
+func (n KnownNetwork) Hidden() bool { return n.Settings.Hidden }
+
+// AutoConnect reports [Settings] AutoConnect.
+func (n KnownNetwork) AutoConnect() bool { return n.Settings.AutoConnect }
+
+// File returns a copy of the network's keyfile, for the keys the typed
+// Settings do not cover (EAP, embedded PEMs) or to change and Save.
+func (n KnownNetwork) File() *File {
+	if n.file == nil {
+		return NewFile("")
+	}
+	return n.file.Clone()
+}
+
+type netKey struct {
+	ssid string
+	sec  Security
+}
+
+type entry struct {
+	net   KnownNetwork
+	data  []byte    // file contents as last read or written
+	mtime time.Time // file mtime as last seen
+}
+
+// Store holds the network files of one storage directory. Its methods are
+// safe for concurrent use. Writes are atomic and keep the file's mtime,
+// except Touch, which sets it to now.
+type Store struct {
+	dir string
+	log *slog.Logger
+
+	// beforeRename is a test hook run before each atomic rename.
+	beforeRename func(tmp string) error
+
+	// networksMu guards networks, corrupt, freq and watching, and
+	// serializes the store's own reads and writes of the directory so that
+	// the watcher compares disk contents with what was last written.
+	networksMu sync.Mutex
+	networks   map[netKey]*entry
+	corrupt    map[string][]byte // file name -> contents that did not parse
+	freq       *File             // .known_network.freq
+	watching   bool
+}
+
+// NewStore returns a store for dir (iwd's daemon uses $STATE_DIRECTORY,
+// else DefaultDir). It reads nothing until Load. log may be nil.
+func NewStore(dir string, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Store{
+		dir:      dir,
+		log:      log,
+		networks: make(map[netKey]*entry),
+		corrupt:  make(map[string][]byte),
+	}
+}
+
+// Dir returns the storage directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Load reads every network file in the directory (a missing directory is an
+// empty one) and the known-frequencies file. Corrupt and misnamed files are
+// logged and skipped; only an unreadable directory is an error.
+func (s *Store) Load() error {
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	if _, err := s.rescanLocked(); err != nil {
+		return err
+	}
+	s.loadFreqLocked()
+	return nil
+}
+
+// rescanLocked re-reads the whole directory and returns what changed.
+func (s *Store) rescanLocked() ([]Event, error) {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("knownnetworks: %v", err)
+	}
+	seen := make(map[string]bool)
+	var evs []Event
+	for _, de := range ents {
+		seen[de.Name()] = true
+		if ev, ok := s.refreshLocked(de.Name()); ok {
+			evs = append(evs, ev)
+		}
+	}
+	for _, e := range s.networks {
+		if name := filepath.Base(e.net.Path); !seen[name] {
+			if ev, ok := s.refreshLocked(name); ok {
+				evs = append(evs, ev)
+			}
+		}
+	}
+	for name := range s.corrupt {
+		if !seen[name] {
+			delete(s.corrupt, name)
+		}
+	}
+	return evs, nil
+}
+
+// refreshLocked brings the in-memory state of one file name in line with the
+// disk and returns the resulting event, if any.
+func (s *Store) refreshLocked(name string) (Event, bool) {
+	ssid, sec, err := ParseFileName(name)
+	if errors.Is(err, ErrNotNetworkFile) {
+		return Event{}, false
+	}
+	if err != nil {
+		s.log.Warn("knownnetworks: ignoring network file", "file", name, "err", err)
+		return Event{}, false
+	}
+	key := netKey{ssid, sec}
+	old := s.networks[key]
+	path := filepath.Join(s.dir, name)
+
+	data, mtime, rerr := readRegular(path)
+	if rerr != nil {
+		if !errors.Is(rerr, os.ErrNotExist) {
+			s.log.Warn("knownnetworks: cannot read network file", "file", name, "err", rerr)
+		}
+		delete(s.corrupt, name)
+		if old == nil {
+			return Event{}, false
+		}
+		delete(s.networks, key)
+		return Event{Kind: EventRemoved, SSID: ssid, Security: sec}, true
+	}
+
+	if old != nil && bytes.Equal(old.data, data) {
+		if old.mtime.Equal(mtime) {
+			return Event{}, false // our own write, or nothing new
+		}
+		old.mtime = mtime
+		old.net.LastConnected = mtime
+		return Event{Kind: EventChanged, SSID: ssid, Security: sec, Network: old.net}, true
+	}
+
+	f, perr := ParseFile(name, data)
+	if perr != nil {
+		if prev, ok := s.corrupt[name]; !ok || !bytes.Equal(prev, data) {
+			s.log.Error("knownnetworks: corrupt network file skipped", "file", name, "err", perr)
+		}
+		s.corrupt[name] = data
+		if old == nil {
+			return Event{}, false
+		}
+		delete(s.networks, key)
+		return Event{Kind: EventRemoved, SSID: ssid, Security: sec}, true
+	}
+	delete(s.corrupt, name)
+
+	n := s.makeNetwork(ssid, sec, path, mtime, f)
+	s.networks[key] = &entry{net: n, data: data, mtime: mtime}
+	kind := EventAdded
+	if old != nil {
+		kind = EventChanged
+	}
+	return Event{Kind: kind, SSID: ssid, Security: sec, Network: n}, true
+}
+
+func (s *Store) makeNetwork(ssid string, sec Security, path string, mtime time.Time, f *File) KnownNetwork {
+	settings, warns := ParseSettings(f)
+	for _, w := range warns {
+		s.log.Warn("knownnetworks: bad setting", "file", f.Name(), "err", w)
+	}
+	return KnownNetwork{
+		SSID: ssid, Security: sec, Path: path,
+		LastConnected: mtime, Settings: settings, file: f,
+	}
+}
+
+// readRegular reads a regular file and its mtime.
+func readRegular(path string) ([]byte, time.Time, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, time.Time{}, fmt.Errorf("not a regular file")
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(fh); err != nil {
+		return nil, time.Time{}, err
+	}
+	return buf.Bytes(), fi.ModTime(), nil
+}
+
+// List returns the known networks: highest Priority first, then most
+// recently connected first (iwd's order), then by SSID.
+func (s *Store) List() []KnownNetwork {
+	s.networksMu.Lock()
+	out := make([]KnownNetwork, 0, len(s.networks))
+	for _, e := range s.networks {
+		out = append(out, e.net)
+	}
+	s.networksMu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Settings.Priority != b.Settings.Priority {
+			return a.Settings.Priority > b.Settings.Priority
+		}
+		if !a.LastConnected.Equal(b.LastConnected) {
+			return a.LastConnected.After(b.LastConnected)
+		}
+		if a.SSID != b.SSID {
+			return a.SSID < b.SSID
+		}
+		return a.Security < b.Security
+	})
+	return out
+}
+
+// Get returns one known network.
+func (s *Store) Get(ssid string, sec Security) (KnownNetwork, bool) {
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	e, ok := s.networks[netKey{ssid, sec}]
+	if !ok {
+		return KnownNetwork{}, false
+	}
+	return e.net, true
+}
+
+// diskStateLocked reads the current file. exists is false if there is none;
+// err is set if it cannot be read or does not parse (then it must not be
+// overwritten or removed).
+func (s *Store) diskStateLocked(name string) (f *File, mtime time.Time, exists bool, err error) {
+	path := filepath.Join(s.dir, name)
+	data, mtime, rerr := readRegular(path)
+	if errors.Is(rerr, os.ErrNotExist) {
+		return nil, time.Time{}, false, nil
+	}
+	if rerr != nil {
+		return nil, time.Time{}, true, fmt.Errorf("knownnetworks: %s: %v", name, rerr)
+	}
+	f, perr := ParseFile(name, data)
+	if perr != nil {
+		return nil, mtime, true, fmt.Errorf("%w; not overwriting it", perr)
+	}
+	return f, mtime, true, nil
+}
+
+// writeLocked writes f as name, keeping mtime if non-zero, and updates the
+// in-memory state so that the watcher does not report the write back.
+func (s *Store) writeLocked(ssid string, sec Security, name string, f *File, mtime time.Time) error {
+	data := f.Bytes()
+	// Never write what cannot be read back.
+	parsed, err := ParseFile(name, data)
+	if err != nil {
+		return fmt.Errorf("%w; not writing it", err)
+	}
+	path := filepath.Join(s.dir, name)
+	if err := writeFileAtomic(path, data, mtime, s.beforeRename); err != nil {
+		return err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("knownnetworks: %v", err)
+	}
+	delete(s.corrupt, name)
+	n := s.makeNetwork(ssid, sec, path, fi.ModTime(), parsed)
+	s.networks[netKey{ssid, sec}] = &entry{net: n, data: data, mtime: fi.ModTime()}
+	return nil
+}
+
+// Save writes f as the network's file (creating the directory 0700 if
+// needed): 0600, atomically. An existing file keeps its mtime (the last
+// connection time), as iwd's rewrites do; a new file's mtime is now. A
+// corrupt existing file is never overwritten.
+func (s *Store) Save(ssid string, sec Security, f *File) error {
+	name, err := FileName(ssid, sec)
+	if err != nil {
+		return err
+	}
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	_, mtime, _, err := s.diskStateLocked(name)
+	if err != nil {
+		return err
+	}
+	g := f.Clone()
+	g.name = name
+	return s.writeLocked(ssid, sec, name, g, mtime)
+}
+
+// Update rewrites a known network's file: it reads the file as it is on
+// disk now, lets fn change it, and writes it back (unknown keys, groups,
+// comments and their order kept; mtime kept). Nothing is written if fn
+// returns an error or changes nothing.
+func (s *Store) Update(ssid string, sec Security, fn func(*File) error) error {
+	name, err := FileName(ssid, sec)
+	if err != nil {
+		return err
+	}
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	f, mtime, exists, err := s.diskStateLocked(name)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return fmt.Errorf("%w: %s", ErrUnknownNetwork, name)
+	}
+	before := f.Bytes()
+	if err := fn(f); err != nil {
+		return err
+	}
+	if bytes.Equal(before, f.Bytes()) {
+		return nil
+	}
+	return s.writeLocked(ssid, sec, name, f, mtime)
+}
+
+// SetAutoConnect sets [Settings] AutoConnect and rewrites the file.
+func (s *Store) SetAutoConnect(ssid string, sec Security, on bool) error {
+	return s.Update(ssid, sec, func(f *File) error {
+		return f.SetBool(GroupSettings, KeyAutoConnect, on)
+	})
+}
+
+// Forget removes a known network's file and its known frequencies.
+func (s *Store) Forget(ssid string, sec Security) error {
+	name, err := FileName(ssid, sec)
+	if err != nil {
+		return err
+	}
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	key := netKey{ssid, sec}
+	e, ok := s.networks[key]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrUnknownNetwork, name)
+	}
+	if err := os.Remove(e.net.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("knownnetworks: %v", err)
+	}
+	delete(s.networks, key)
+	if s.removeFreqLocked(name) {
+		if err := s.syncFreqLocked(); err != nil {
+			s.log.Warn("knownnetworks: cannot write known frequencies", "err", err)
+		}
+	}
+	return nil
+}
+
+// Touch sets the file's mtime to now, recording a successful connection,
+// as iwd does.
+func (s *Store) Touch(ssid string, sec Security) error {
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	e, ok := s.networks[netKey{ssid, sec}]
+	if !ok {
+		name, _ := FileName(ssid, sec)
+		return fmt.Errorf("%w: %s", ErrUnknownNetwork, name)
+	}
+	now := time.Now()
+	if err := os.Chtimes(e.net.Path, now, now); err != nil {
+		return fmt.Errorf("knownnetworks: %v", err)
+	}
+	fi, err := os.Stat(e.net.Path)
+	if err != nil {
+		return fmt.Errorf("knownnetworks: %v", err)
+	}
+	e.mtime = fi.ModTime()
+	e.net.LastConnected = fi.ModTime()
+	return nil
+}
