@@ -54,7 +54,6 @@ func (c *Client) SendControlPortFrame(ctx context.Context, ifindex int, dst net.
 	return err
 }
 
-
 // NLControlPort is the EAPOLPort over nl80211. While it is open, the
 // interface's ControlPortFrameEvents go to it instead of Events. Frames
 // arrive only if this Client's socket owns the connection
