@@ -93,7 +93,13 @@ func build(root, out string) error {
 		return err
 	}
 	env := []string{"CGO_ENABLED=0"}
-	if err := run(root, env, "go", "build", "-o", bin+"/", "./daemon/cmd/...", "./tools/...", "./nl80211/cmd/..."); err != nil {
+	args := []string{"build", "-o", bin + "/"}
+	for _, p := range []string{"./daemon/cmd/...", "./tools/...", "./nl80211/cmd/..."} {
+		if _, err := os.Stat(filepath.Join(root, strings.TrimSuffix(p, "/..."))); err == nil {
+			args = append(args, p)
+		}
+	}
+	if err := run(root, env, "go", args...); err != nil {
 		return err
 	}
 	return run(root, env, "go", "test", "-c", "-tags", "lab", "-o", filepath.Join(bin, "lab.test"), "./lab")
