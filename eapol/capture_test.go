@@ -41,6 +41,7 @@ func TestCapturedHandshakes(t *testing.T) {
 				AKM: eapol.AKMPSK, Pairwise: c.pairwise, Group: c.grp, MFP: c.mfp,
 				EAPOLVersion: v["eapol_version"][0],
 				Rand:         bytes.NewReader(snonce),
+				Logger:       quiet,
 			}, port)
 			if err != nil {
 				t.Fatal(err)

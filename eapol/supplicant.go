@@ -122,7 +122,7 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 	if !cfg.Pairwise.IsPairwise() {
 		return nil, fmt.Errorf("eapol: pairwise cipher %v not supported", cfg.Pairwise)
 	}
-	if cfg.Group != CipherNoGroupTraffic && cfg.Group.KeyLen() == 0 {
+	if cfg.Group != CipherNoGroupTraffic && !cfg.Group.IsPairwise() {
 		return nil, fmt.Errorf("eapol: group cipher %v not supported", cfg.Group)
 	}
 	if cfg.MFP {

@@ -1,0 +1,648 @@
+package eapol_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"wifid/eapol"
+)
+
+var pskCCMP = authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128}
+
+func TestHandshakePSKCCMP(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	p.fourWay()
+	if p.sta.State() != eapol.StateComplete {
+		t.Fatalf("state %v", p.sta.State())
+	}
+	ptk, gtk := p.lastInstall("ptk"), p.lastInstall("gtk")
+	if ptk == nil || !bytes.Equal(ptk.key, p.ap.tk) || ptk.cipher != eapol.CipherCCMP128 {
+		t.Fatalf("PTK install %+v, want TK %x", ptk, p.ap.tk)
+	}
+	if gtk == nil || gtk.keyID != 1 || !bytes.Equal(gtk.key, p.ap.gtk) || !bytes.Equal(gtk.seq, p.ap.rsc[:]) {
+		t.Fatalf("GTK install %+v", gtk)
+	}
+	if len(p.port.events) != 1 || p.port.events[0].Type != eapol.EventHandshakeComplete {
+		t.Fatalf("events %+v", p.port.events)
+	}
+	// Group rekey with a new GTK under key ID 2.
+	p.ap.newGTK()
+	if err := p.groupRekey(nil); err != nil {
+		t.Fatal(err)
+	}
+	if g := p.lastInstall("gtk"); g.keyID != 2 || !bytes.Equal(g.key, p.ap.gtk) {
+		t.Fatalf("rekeyed GTK %+v", g)
+	}
+	if p.port.events[len(p.port.events)-1].Type != eapol.EventGroupRekeyed {
+		t.Fatalf("events %+v", p.port.events)
+	}
+}
+
+// TestHandshakeMatrix runs complete handshakes and a group rekey for each
+// supported AKM with each cipher it may use, with and without MFP.
+func TestHandshakeMatrix(t *testing.T) {
+	akms := []eapol.AKM{eapol.AKMPSK, eapol.AKMPSKSHA256, eapol.AKM8021X, eapol.AKM8021XSHA256, eapol.AKMSAE}
+	ciphers := []eapol.Cipher{eapol.CipherCCMP128, eapol.CipherGCMP128, eapol.CipherGCMP256, eapol.CipherCCMP256, eapol.CipherTKIP}
+	var cases []authConfig
+	for _, akm := range akms {
+		for _, c := range ciphers {
+			if c == eapol.CipherTKIP && akm != eapol.AKMPSK && akm != eapol.AKM8021X {
+				continue
+			}
+			for _, mfp := range []bool{false, true} {
+				cases = append(cases, authConfig{akm: akm, pairwise: c, mfp: mfp})
+			}
+		}
+	}
+	cases = append(cases,
+		authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherTKIP},
+		authConfig{akm: eapol.AKM8021XSuiteB192, pairwise: eapol.CipherGCMP256, mfp: true, mgmt: eapol.CipherBIPGMAC256},
+	)
+	for _, c := range cases {
+		name := c.akm.String() + "/" + c.pairwise.String()
+		if c.group != 0 {
+			name += "/group-" + c.group.String()
+		}
+		if c.mfp {
+			name += "/MFP"
+		}
+		t.Run(name, func(t *testing.T) {
+			p := newPair(t, c)
+			p.fourWay()
+			if ptk := p.lastInstall("ptk"); ptk == nil || !bytes.Equal(ptk.key, p.ap.tk) || len(ptk.key) != c.pairwise.KeyLen() {
+				t.Fatalf("PTK install %+v", ptk)
+			}
+			if c.mfp {
+				ig := p.lastInstall("igtk")
+				if ig == nil || ig.keyID != 4 || !bytes.Equal(ig.key, p.ap.igtk) || !bytes.Equal(ig.seq, p.ap.ipn[:]) {
+					t.Fatalf("IGTK install %+v", ig)
+				}
+			} else if p.port.count("igtk") != 0 {
+				t.Fatal("IGTK installed without MFP")
+			}
+			p.ap.newGTK()
+			if err := p.groupRekey(nil); err != nil {
+				t.Fatal(err)
+			}
+			if g := p.lastInstall("gtk"); g.keyID != 2 || !bytes.Equal(g.key, p.ap.gtk) {
+				t.Fatalf("GTK after rekey %+v", g)
+			}
+			if c.mfp {
+				if ig := p.lastInstall("igtk"); ig.keyID != 5 || !bytes.Equal(ig.key, p.ap.igtk) {
+					t.Fatalf("IGTK after rekey %+v", ig)
+				}
+			}
+		})
+	}
+}
+
+func Test8021XPMKAfterMessage1(t *testing.T) {
+	c := authConfig{akm: eapol.AKM8021X, pairwise: eapol.CipherCCMP128, holdPMK: true}
+	p := newPair(t, c)
+	m2, err := p.deliver(p.ap.msg1())
+	if err != nil || m2 != nil {
+		t.Fatalf("message 1 before the PMK: sent %x, %v", m2, err)
+	}
+	if err := p.sta.SetPMK(p.pmk); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ap.handleMsg2(p.port.last()); err != nil {
+		t.Fatal(err)
+	}
+	m4, err := p.deliver(p.ap.msg3(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ap.checkMsg4(m4); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantDrop(t *testing.T, err error, want error) {
+	t.Helper()
+	var d *eapol.DropError
+	if !errors.As(err, &d) || !errors.Is(err, want) {
+		t.Fatalf("error %v, want a drop for %v", err, want)
+	}
+}
+
+func TestReplayCounterMustIncrease(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	m1 := p.ap.msg1()
+	m2, _ := p.deliver(m1)
+	if err := p.ap.handleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	m3 := p.ap.msg3(nil)
+	if _, err := p.deliver(m3); err != nil {
+		t.Fatal(err)
+	}
+	sent, installs := len(p.port.sent), len(p.port.installs)
+	// The very same message 3 again: its counter is not above the last
+	// verified one. No message 4, nothing installed.
+	out, err := p.deliver(m3)
+	wantDrop(t, err, eapol.ErrReplay)
+	if out != nil || len(p.port.sent) != sent || len(p.port.installs) != installs {
+		t.Fatal("replayed message 3 was answered")
+	}
+	// An old message 1 replayed after the handshake.
+	_, err = p.deliver(m1)
+	wantDrop(t, err, eapol.ErrReplay)
+	// A group message 1 whose counter does not increase.
+	p.ap.newGTK()
+	g1 := p.ap.groupMsg1(nil)
+	if _, err := p.deliver(g1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.deliver(g1)
+	wantDrop(t, err, eapol.ErrReplay)
+	p.ap.replay-- // AP reuses the counter of the last group message 1
+	p.ap.newGTK()
+	_, err = p.deliver(p.ap.groupMsg1(nil))
+	wantDrop(t, err, eapol.ErrReplay)
+	if p.port.count("gtk") != 2 {
+		t.Fatalf("%d GTK installs, want 2", p.port.count("gtk"))
+	}
+}
+
+// TestMessage1Retransmitted: 12.7.2 never updates the replay counter for
+// message 1 (it has no MIC), so the AP may repeat message 1 with the same
+// counter, or a higher one, before message 3. Each is answered, with the
+// same SNonce; message 3 must match the latest ANonce.
+func TestMessage1Retransmitted(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	m1 := p.ap.msg1()
+	first, err := p.deliver(m1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := p.deliver(m1)
+	if err != nil || again == nil {
+		t.Fatalf("message 1 with the same counter: %v", err)
+	}
+	if !bytes.Equal(first, again) {
+		t.Fatal("retransmitted message 1 got a different message 2")
+	}
+	// The AP then restarts with a new ANonce and a higher counter.
+	p.ap.anonce[0] ^= 0xff
+	m2, err := p.deliver(p.ap.msg1())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m2[17:49], first[17:49]) {
+		t.Fatal("SNonce changed within one handshake")
+	}
+	if err := p.ap.handleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	m4, err := p.deliver(p.ap.msg3(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ap.checkMsg4(m4); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestANonceMismatchInMessage3(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	m2, _ := p.deliver(p.ap.msg1())
+	if err := p.ap.handleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.nonce[5] ^= 1 }))
+	wantDrop(t, err, eapol.ErrANonceMismatch)
+	if out != nil || len(p.port.installs) != 0 {
+		t.Fatal("message 3 with another ANonce was acted on")
+	}
+	// The genuine message 3 still completes the handshake.
+	if _, err := p.deliver(p.ap.msg3(nil)); err != nil || !p.sta.Complete() {
+		t.Fatalf("genuine message 3: %v", err)
+	}
+}
+
+// TestMessage3RSNEMismatchDowngrade: the RSNE in message 3 must be the
+// Beacon/Probe Response RSNE octet for octet; a difference (here: an
+// attacker who advertised TKIP-only in a forged beacon, or the other way
+// round) fails the handshake with reason 17.
+func TestMessage3RSNEMismatchDowngrade(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		mod  func(a *authenticator, m *keyMsg)
+	}{
+		{"other pairwise", func(a *authenticator, m *keyMsg) {
+			r := rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherTKIP, group: eapol.CipherTKIP}, 0x000c)
+			m.plain = append(r, a.groupKDEs()...)
+		}},
+		{"capabilities differ", func(a *authenticator, m *keyMsg) {
+			r := rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherCCMP128}, 0)
+			m.plain = append(r, a.groupKDEs()...)
+		}},
+		{"no RSNE", func(a *authenticator, m *keyMsg) { m.plain = a.groupKDEs() }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPair(t, pskCCMP)
+			m2, _ := p.deliver(p.ap.msg1())
+			if err := p.ap.handleMsg2(m2); err != nil {
+				t.Fatal(err)
+			}
+			out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { c.mod(p.ap, m) }))
+			var herr *eapol.HandshakeError
+			if !errors.As(err, &herr) || herr.Reason != eapol.ReasonIEIn4WayDiffers {
+				t.Fatalf("error %v, want a failure with reason 17", err)
+			}
+			if out != nil || len(p.port.installs) != 0 || p.sta.State() != eapol.StateFailed {
+				t.Fatal("mismatched RSNE was acted on")
+			}
+			ev := p.port.events[len(p.port.events)-1]
+			if ev.Type != eapol.EventFailed || ev.Reason != eapol.ReasonIEIn4WayDiffers {
+				t.Fatalf("event %+v", ev)
+			}
+			// Nothing more is processed.
+			_, err = p.deliver(p.ap.msg3(nil))
+			wantDrop(t, err, eapol.ErrHandshakeFailed)
+		})
+	}
+}
+
+// TestMICVerifiedBeforeAnyField: a message 3 with a bad MIC is dropped for
+// its MIC whatever else is wrong with it: its RSNE, ANonce, key data and
+// flags are not looked at (a forged mismatched RSNE must not be able to
+// tear the association down).
+func TestMICVerifiedBeforeAnyField(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	m2, _ := p.deliver(p.ap.msg1())
+	if err := p.ap.handleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	flip := func(f []byte) []byte { f[81] ^= 1; return f }
+	for name, mod := range map[string]func(*keyMsg){
+		"bad MIC":                  func(m *keyMsg) { m.afterMIC = flip },
+		"bad MIC, other RSNE":      func(m *keyMsg) { m.plain = append([]byte{48, 2, 1, 0}, p.ap.groupKDEs()...); m.afterMIC = flip },
+		"bad MIC, other ANonce":    func(m *keyMsg) { m.nonce[0] ^= 1; m.afterMIC = flip },
+		"bad MIC, garbage data":    func(m *keyMsg) { m.encrypt = false; m.plain = bytes.Repeat([]byte{0xff}, 24); m.afterMIC = flip },
+		"MIC under another key":    func(m *keyMsg) { m.kck = bytes.Repeat([]byte{1}, 16) },
+		"frame altered after MIC":  func(m *keyMsg) { m.afterMIC = func(f []byte) []byte { f[len(f)-1] ^= 1; return f } },
+		"key length altered later": func(m *keyMsg) { m.afterMIC = func(f []byte) []byte { f[8] ^= 0x20; return f } },
+	} {
+		out, err := p.deliver(p.ap.msg3(mod))
+		var d *eapol.DropError
+		if !errors.As(err, &d) || !errors.Is(err, eapol.ErrMIC) {
+			t.Errorf("%s: error %v, want a MIC drop", name, err)
+		}
+		if out != nil || len(p.port.installs) != 0 || p.sta.State() != eapol.StateWaitMessage3 {
+			t.Fatalf("%s: acted on", name)
+		}
+	}
+	if _, err := p.deliver(p.ap.msg3(nil)); err != nil || !p.sta.Complete() {
+		t.Fatalf("genuine message 3 after the forgeries: %v", err)
+	}
+	// A group message 1 with a bad MIC installs nothing.
+	p.ap.newGTK()
+	_, err := p.deliver(p.ap.groupMsg1(func(m *keyMsg) { m.afterMIC = flip }))
+	wantDrop(t, err, eapol.ErrMIC)
+	if p.port.count("gtk") != 1 {
+		t.Fatal("GTK installed from a frame with a bad MIC")
+	}
+}
+
+// TestNoReinstallOnRetransmittedMessage3 is the KRACK check: a
+// retransmitted message 3 (higher counter, same ANonce, as an AP sends
+// when message 4 is lost) is answered with message 4 again, but neither
+// the PTK nor the GTK is installed again (which would reset nonces and
+// replay counters in the driver).
+func TestNoReinstallOnRetransmittedMessage3(t *testing.T) {
+	for _, c := range []authConfig{pskCCMP, {akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, mfp: true}} {
+		p := newPair(t, c)
+		p.fourWay()
+		installs := len(p.port.installs)
+		for i := 0; i < 3; i++ {
+			m4, err := p.deliver(p.ap.msg3(nil))
+			if err != nil {
+				t.Fatalf("retransmitted message 3: %v", err)
+			}
+			if err := p.ap.checkMsg4(m4); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(p.port.installs) != installs {
+			t.Fatalf("keys reinstalled: %+v", p.port.installs[installs:])
+		}
+		if p.port.count("ptk") != 1 || p.port.count("gtk") != 1 {
+			t.Fatalf("installs %+v", p.port.installs)
+		}
+		if len(p.port.events) != 1 {
+			t.Fatalf("events %+v", p.port.events)
+		}
+	}
+}
+
+// TestNoReinstallOfInstalledGTK: a group message 1 carrying the GTK (and
+// IGTK) already installed is answered but installs nothing.
+func TestNoReinstallOfInstalledGTK(t *testing.T) {
+	p := newPair(t, authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, mfp: true})
+	p.fourWay()
+	for i := 0; i < 2; i++ {
+		if err := p.groupRekey(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p.port.count("gtk") != 1 || p.port.count("igtk") != 1 {
+		t.Fatalf("installs %+v", p.port.installs)
+	}
+	// The same key ID with a new key is a new key.
+	p.ap.gtk = p.ap.random(16)
+	if err := p.groupRekey(nil); err != nil {
+		t.Fatal(err)
+	}
+	if p.port.count("gtk") != 2 || p.port.count("igtk") != 1 {
+		t.Fatalf("installs %+v", p.port.installs)
+	}
+}
+
+func TestMessage3WithoutMessage1(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	// The AP (or an attacker) derives keys from an exchange the station
+	// never took part in.
+	p.ap.kck, p.ap.kek, p.ap.tk = p.ap.derive(p.ap.anonce[:], make([]byte, 32))
+	out, err := p.deliver(p.ap.msg3(nil))
+	wantDrop(t, err, eapol.ErrNoMessage1)
+	if out != nil || len(p.port.installs) != 0 {
+		t.Fatal("message 3 without message 1 was acted on")
+	}
+	// A group message 1 before any PTK is dropped as well.
+	_, err = p.deliver(p.ap.groupMsg1(nil))
+	wantDrop(t, err, eapol.ErrUnexpected)
+}
+
+// TestUnencryptedKeyDataRejected: after the handshake (and in message 3),
+// key data must come encrypted; a frame with a valid MIC but the key data
+// in the clear, Encrypted Key Data bit clear, installs nothing.
+func TestUnencryptedKeyDataRejected(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	m2, _ := p.deliver(p.ap.msg1())
+	if err := p.ap.handleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.encrypt = false; m.info &^= kiEncrypted }))
+	wantDrop(t, err, eapol.ErrNotEncrypted)
+	if _, err := p.deliver(p.ap.msg3(nil)); err != nil {
+		t.Fatal(err)
+	}
+	p.ap.newGTK()
+	out, err := p.deliver(p.ap.groupMsg1(func(m *keyMsg) { m.encrypt = false; m.info &^= kiEncrypted }))
+	wantDrop(t, err, eapol.ErrNotEncrypted)
+	if out != nil || p.port.count("gtk") != 1 {
+		t.Fatal("clear-text GTK was acted on")
+	}
+	// Encrypted bit set but the data in the clear: unwrap fails.
+	_, err = p.deliver(p.ap.groupMsg1(func(m *keyMsg) { m.encrypt = false; m.plain = append(m.plain, 0xdd, 0, 0, 0, 0, 0)[:32] }))
+	wantDrop(t, err, eapol.ErrKeyData)
+	if p.port.count("gtk") != 1 {
+		t.Fatal("clear-text GTK installed")
+	}
+}
+
+// TestKeyDataIntegrity: wrap integrity, wrapped length and the key data
+// inside are all checked before anything is installed.
+func TestKeyDataIntegrity(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	m2, _ := p.deliver(p.ap.msg1())
+	if err := p.ap.handleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]func(*keyMsg){
+		"wrapped under another KEK": func(m *keyMsg) { m.kek = bytes.Repeat([]byte{9}, 16) },
+		"wrapped length not a multiple of 8": func(m *keyMsg) {
+			m.encrypt = false
+			w, _ := eapol.KeyWrap(p.ap.kek, append(bytes.Clone(m.plain), make([]byte, 8-len(m.plain)%8)...))
+			m.plain = w[:len(w)-3]
+		},
+		"element overruns the key data": func(m *keyMsg) { m.plain = append(bytes.Clone(m.plain), 0x30, 0x40, 1, 0) },
+		"bad padding":                   func(m *keyMsg) { m.plain = append(bytes.Clone(m.plain), 0xdd, 0, 0, 1) },
+		"GTK of the wrong length":       func(m *keyMsg) { m.plain = append(bytes.Clone(p.ap.rsne), kde(1, []byte{1, 0}, make([]byte, 32))...) },
+		"no GTK":                        func(m *keyMsg) { m.plain = bytes.Clone(p.ap.rsne) },
+		"GTK key ID 0":                  func(m *keyMsg) { m.plain = append(bytes.Clone(p.ap.rsne), kde(1, []byte{0, 0}, make([]byte, 16))...) },
+		"IGTK without MFP": func(m *keyMsg) {
+			m.plain = append(bytes.Clone(m.plain), kde(9, []byte{4, 0}, make([]byte, 6), make([]byte, 16))...)
+		},
+		"key length wrong": func(m *keyMsg) { m.keyLen = 32 },
+		"empty key data":   func(m *keyMsg) { m.plain = nil },
+	}
+	for name, mod := range cases {
+		out, err := p.deliver(p.ap.msg3(mod))
+		var d *eapol.DropError
+		if !errors.As(err, &d) || !(errors.Is(err, eapol.ErrKeyData) || errors.Is(err, eapol.ErrKeyLength)) {
+			t.Errorf("%s: error %v, want a key data drop", name, err)
+		}
+		if out != nil || len(p.port.installs) != 0 {
+			t.Fatalf("%s: acted on", name)
+		}
+	}
+	if _, err := p.deliver(p.ap.msg3(nil)); err != nil || !p.sta.Complete() {
+		t.Fatalf("genuine message 3: %v", err)
+	}
+	// A Key Data Length field that claims more than the frame holds.
+	_, err := p.deliver(p.ap.groupMsg1(func(m *keyMsg) {
+		m.afterMIC = func(f []byte) []byte { f[4+77+16+1]++; return f }
+	}))
+	wantDrop(t, err, eapol.ErrMalformed)
+}
+
+// TestKeyInfoBitRules: each message has its own Install, Ack, Secure,
+// MIC, Encrypted, Request and Error bit rules (12.7.6, 12.7.7).
+func TestKeyInfoBitRules(t *testing.T) {
+	p := newPair(t, authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128})
+	// Message 1 with Install, with Encrypted, with Request, without Ack, wrong version.
+	for name, info := range map[string]uint16{
+		"install":   kiPairwise | kiAck | kiInstall,
+		"encrypted": kiPairwise | kiAck | kiEncrypted,
+		"request":   kiPairwise | kiAck | kiRequest,
+		"error":     kiPairwise | kiAck | kiError,
+		"no ack":    kiPairwise,
+	} {
+		p.ap.replay++
+		out, err := p.deliver(p.ap.build(keyMsg{info: info, keyLen: 16, replay: p.ap.replay, nonce: p.ap.anonce}))
+		wantDrop(t, err, eapol.ErrKeyInfo)
+		if out != nil {
+			t.Fatalf("message 1 with %s answered", name)
+		}
+	}
+	p.ap.replay++
+	_, err := p.deliver(p.ap.build(keyMsg{info: kiPairwise | kiAck | 3, noVerField: true, keyLen: 16, replay: p.ap.replay, nonce: p.ap.anonce}))
+	wantDrop(t, err, eapol.ErrKeyInfo)
+
+	m2, _ := p.deliver(p.ap.msg1())
+	if err := p.ap.handleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	for name, clearBits := range map[string]uint16{"install": kiInstall, "secure": kiSecure, "ack": kiAck} {
+		out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.info &^= clearBits }))
+		wantDrop(t, err, eapol.ErrKeyInfo)
+		if out != nil || len(p.port.installs) != 0 {
+			t.Fatalf("message 3 without %s acted on", name)
+		}
+	}
+	out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.info |= kiError }))
+	wantDrop(t, err, eapol.ErrKeyInfo)
+	if out != nil {
+		t.Fatal("message 3 with Error answered")
+	}
+	if _, err := p.deliver(p.ap.msg3(nil)); err != nil {
+		t.Fatal(err)
+	}
+	p.ap.newGTK()
+	for name, mod := range map[string]func(*keyMsg){
+		"install":   func(m *keyMsg) { m.info |= kiInstall },
+		"no secure": func(m *keyMsg) { m.info &^= kiSecure },
+		"no ack":    func(m *keyMsg) { m.info &^= kiAck },
+		"request":   func(m *keyMsg) { m.info |= kiRequest },
+	} {
+		out, err := p.deliver(p.ap.groupMsg1(mod))
+		wantDrop(t, err, eapol.ErrKeyInfo)
+		if out != nil || p.port.count("gtk") != 1 {
+			t.Fatalf("group message 1 with %s acted on", name)
+		}
+	}
+}
+
+// TestPTKRekey: after the handshake the AP starts a new 4-way handshake
+// (hostapd's wpa_ptk_rekey): message 1 with a higher counter and a new
+// ANonce. The station answers with a new SNonce and installs the new PTK;
+// the next group rekey uses the new KCK/KEK.
+func TestPTKRekey(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	p.fourWay()
+	oldTK, oldSNonce := bytes.Clone(p.ap.tk), p.ap.snonce
+	p.ap.anonce = [32]byte(p.ap.random(32))
+	p.fourWay()
+	if p.ap.snonce == oldSNonce {
+		t.Fatal("SNonce reused across handshakes")
+	}
+	if p.port.count("ptk") != 2 {
+		t.Fatalf("installs %+v", p.port.installs)
+	}
+	if tk := p.lastInstall("ptk").key; !bytes.Equal(tk, p.ap.tk) || bytes.Equal(tk, oldTK) {
+		t.Fatal("new PTK not installed")
+	}
+	if p.port.count("gtk") != 1 {
+		t.Fatal("unchanged GTK reinstalled by the PTK rekey")
+	}
+	if ev := p.port.events[len(p.port.events)-1]; ev.Type != eapol.EventPTKRekeyed {
+		t.Fatalf("event %+v", ev)
+	}
+	p.ap.newGTK()
+	if err := p.groupRekey(nil); err != nil {
+		t.Fatal(err)
+	}
+	if p.port.count("gtk") != 2 {
+		t.Fatal("GTK not installed after the PTK rekey")
+	}
+	// While a rekey waits for message 3, the old PTK still protects group
+	// rekeys.
+	p.ap.anonce = [32]byte(p.ap.random(32))
+	oldKCK, oldKEK := p.ap.kck, p.ap.kek
+	m2, _ := p.deliver(p.ap.msg1())
+	p.ap.newGTK()
+	if err := p.groupRekey(nil); err != nil {
+		t.Fatalf("group rekey during PTK rekey: %v", err)
+	}
+	if err := p.ap.handleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(oldKCK, p.ap.kck) || bytes.Equal(oldKEK, p.ap.kek) {
+		t.Fatal("keys did not change")
+	}
+	m4, err := p.deliver(p.ap.msg3(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ap.checkMsg4(m4); err != nil {
+		t.Fatal(err)
+	}
+	if p.port.count("ptk") != 3 {
+		t.Fatal("third PTK not installed")
+	}
+}
+
+// TestSendFailureInstallsNothing: if message 4 cannot be sent, no key is
+// installed; the AP's retransmission then completes the handshake once.
+func TestSendFailureInstallsNothing(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	m2, _ := p.deliver(p.ap.msg1())
+	if err := p.ap.handleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	p.port.sendErr = errSend
+	if _, err := p.deliver(p.ap.msg3(nil)); !errors.Is(err, errSend) {
+		t.Fatalf("error %v", err)
+	}
+	if len(p.port.installs) != 0 || p.sta.Complete() {
+		t.Fatal("keys installed without message 4")
+	}
+	p.port.sendErr = nil
+	m4, err := p.deliver(p.ap.msg3(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ap.checkMsg4(m4); err != nil {
+		t.Fatal(err)
+	}
+	if p.port.count("ptk") != 1 || p.port.count("gtk") != 1 {
+		t.Fatalf("installs %+v", p.port.installs)
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	good := eapol.Config{
+		OwnRSNE: rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherCCMP128}, 0),
+		APRSNE:  rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherCCMP128}, 0),
+		AKM:     eapol.AKMPSK, Pairwise: eapol.CipherCCMP128, Group: eapol.CipherCCMP128,
+		PMK: make([]byte, 32),
+	}
+	if _, err := eapol.New(good, &fakePort{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, mod := range map[string]func(*eapol.Config){
+		"FT AKM":          func(c *eapol.Config) { c.AKM = eapol.AKMFTPSK },
+		"WEP pairwise":    func(c *eapol.Config) { c.Pairwise = eapol.CipherWEP104 },
+		"BIP as group":    func(c *eapol.Config) { c.Group = eapol.CipherBIPCMAC128 },
+		"truncated RSNE":  func(c *eapol.Config) { c.APRSNE = c.APRSNE[:5] },
+		"no own RSNE":     func(c *eapol.Config) { c.OwnRSNE = nil },
+		"short PMK":       func(c *eapol.Config) { c.PMK = make([]byte, 16) },
+		"MFP with a TKIP": func(c *eapol.Config) { c.MFP = true; c.GroupMgmt = eapol.CipherTKIP },
+	} {
+		c := good
+		mod(&c)
+		if _, err := eapol.New(c, &fakePort{}); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+}
+
+func TestRunTimeoutAndCancel(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	frames := make(chan []byte)
+	err := p.sta.Run(context.Background(), frames, 20*time.Millisecond)
+	var herr *eapol.HandshakeError
+	if !errors.As(err, &herr) || herr.Reason != eapol.ReasonFourWayTimeout {
+		t.Fatalf("Run: %v, want a 4-way timeout", err)
+	}
+
+	p = newPair(t, pskCCMP)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.sta.Run(ctx, frames, time.Minute) }()
+	frames <- p.ap.msg1()
+	frames <- []byte{1, 2, 3} // garbage is dropped, not fatal
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: %v", err)
+	}
+	if err := p.ap.handleMsg2(p.port.last()); err != nil {
+		t.Fatal(err)
+	}
+}
