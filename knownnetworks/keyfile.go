@@ -584,7 +584,8 @@ func (f *File) SetValue(group, key, raw string) error {
 		return fmt.Errorf("knownnetworks: [%s] is an embedded group", group)
 	}
 	if !ok {
-		if len(f.lines) > 0 {
+		if n := len(f.lines); n > 0 && !(f.lines[n-1].kind == lineOther &&
+			strings.TrimLeft(f.lines[n-1].text, " \t") == "") {
 			f.lines = append(f.lines, fileLine{kind: lineOther})
 		}
 		id = f.nextID
@@ -660,6 +661,10 @@ func (f *File) RemoveGroup(group string) bool {
 			continue
 		}
 		out = append(out, l)
+	}
+	// Drop the blank lines the removal left at the end of the file.
+	for n := len(out); n > 0 && out[n-1].kind == lineOther && strings.TrimLeft(out[n-1].text, " \t") == ""; n-- {
+		out = out[:n-1]
 	}
 	f.lines = out
 	return true
