@@ -1,8 +1,17 @@
 // Package eapol implements the supplicant side of the IEEE 802.11 EAPOL-Key
-// handshakes (4-way and group key) and, later, EAP: frames in, frames and
-// keys out.
+// handshakes (4-way and group key; EAP comes later, in eapol/eap/...):
+// frames in, frames and keys out. A Supplicant is given the association's
+// addresses, PMK, RSN elements, AKM and ciphers (Config) and talks to the
+// world through the small Port interface, so tests play whole handshakes
+// in memory against a test authenticator.
 //
-// It opens no sockets and knows nothing of nl80211: it talks to the world
-// through a small interface it defines, so tests play whole handshakes in
-// memory. Crypto is the standard library and golang.org/x/crypto.
+// It is not for sockets, nl80211 or choosing networks: it opens nothing,
+// starts no goroutine, and compares the message 3 RSNE with the AP's as
+// octets, without parsing elements through nl80211/ie.
+//
+// It leans on the standard library only (crypto/pbkdf2 for the PSK,
+// crypto/hmac with SHA-1/SHA-256/SHA-384 for the PRF and KDF, crypto/aes,
+// crypto/md5 and crypto/rc4 for TKIP's descriptor version 1). AES-CMAC and
+// the RFC 3394 AES key wrap are not in the standard library and are written
+// here, pinned by the RFC 4493 and RFC 3394 vectors under ../unit/.
 package eapol

@@ -646,3 +646,70 @@ func TestRunTimeoutAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSecondRSNE: a second RSNE in message 3 (12.7.6.4) must name exactly
+// the pairwise cipher the station chose.
+func TestSecondRSNE(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		pairwise eapol.Cipher
+		ok       bool
+	}{{"same pairwise", eapol.CipherCCMP128, true}, {"other pairwise", eapol.CipherGCMP256, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPair(t, pskCCMP)
+			m2, _ := p.deliver(p.ap.msg1())
+			if err := p.ap.handleMsg2(m2); err != nil {
+				t.Fatal(err)
+			}
+			second := rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: c.pairwise, group: eapol.CipherCCMP128}, 0x000c)
+			_, err := p.deliver(p.ap.msg3(func(m *keyMsg) {
+				m.plain = bytes.Join([][]byte{p.ap.rsne, second, p.ap.groupKDEs()}, nil)
+			}))
+			var herr *eapol.HandshakeError
+			switch {
+			case c.ok && err != nil:
+				t.Fatal(err)
+			case !c.ok && (!errors.As(err, &herr) || herr.Reason != eapol.ReasonIEIn4WayDiffers):
+				t.Fatalf("error %v, want reason 17", err)
+			}
+		})
+	}
+}
+
+func TestOtherFramesDropped(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	eap := []byte{2, 0, 0, 5, 1, 1, 0, 5, 1} // EAP-Request/Identity
+	_, err := p.deliver(eap)
+	wantDrop(t, err, eapol.ErrUnexpected)
+	wpa := p.ap.msg1()
+	wpa[4] = 254 // WPA descriptor
+	_, err = p.deliver(wpa)
+	wantDrop(t, err, eapol.ErrUnexpected)
+	_, err = p.deliver([]byte{2, 3})
+	wantDrop(t, err, eapol.ErrMalformed)
+	if len(p.port.sent) != 0 {
+		t.Fatal("answered")
+	}
+}
+
+func TestNames(t *testing.T) {
+	for got, want := range map[string]string{
+		eapol.AKMPSKSHA256.String():                       "PSK-SHA256",
+		eapol.AKM(0x00112233).String():                    "AKM 00-11-22:51",
+		eapol.CipherGCMP256.String():                      "GCMP-256",
+		eapol.CipherBIPCMAC128.String():                   "BIP-CMAC-128",
+		eapol.SuiteSelector(eapol.CipherCCMP128).String(): "00-0F-AC:4",
+		eapol.StateWaitMessage3.String():                  "wait-message-3",
+		eapol.EventHandshakeComplete.String():             "handshake-complete",
+		eapol.KeyInfo(0x13ca).String():                    "ver=2|pairwise|install|ack|mic|secure|encrypted",
+		eapol.PacketKey.String():                          "EAPOL-Key",
+	} {
+		if got != want {
+			t.Errorf("%q, want %q", got, want)
+		}
+	}
+	if eapol.SuiteFromBytes([4]byte{0, 0x0f, 0xac, 2}) != eapol.SuiteSelector(eapol.AKMPSK) ||
+		eapol.SuiteSelector(eapol.AKMPSK).Bytes() != [4]byte{0, 0x0f, 0xac, 2} {
+		t.Error("suite selector bytes")
+	}
+}

@@ -12,8 +12,6 @@ type SuiteSelector uint32
 // standard's suite selectors and KDEs.
 var OUIIEEE80211 = [3]byte{0x00, 0x0f, 0xac}
 
-func ieeeSuite(t byte) SuiteSelector { return SuiteSelector(0x000fac00 | uint32(t)) }
-
 // Bytes returns the selector as it appears on the air.
 func (s SuiteSelector) Bytes() [4]byte {
 	return [4]byte{byte(s >> 24), byte(s >> 16), byte(s >> 8), byte(s)}
