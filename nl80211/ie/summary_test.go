@@ -24,7 +24,7 @@ func beacon5GHz(t testing.TB) []byte {
 		vhtOp80,
 		heCap80,
 		heOp5,
-		"f4 01 20",        // RSNX: SAE H2E
+		"f4 01 20",         // RSNX: SAE H2E
 		"46 05 7300000000", // RM Enabled Capabilities
 		"dd 18 0050f2 02 0101 80 0003a4000027a4000042435e0062322f00", // WMM
 	)
