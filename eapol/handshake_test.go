@@ -713,3 +713,50 @@ func TestNames(t *testing.T) {
 		t.Error("suite selector bytes")
 	}
 }
+
+func TestSwapTKIPMICKeys(t *testing.T) {
+	k := make([]byte, 32)
+	for i := range k {
+		k[i] = byte(i)
+	}
+	s := eapol.SwapTKIPMICKeys(k)
+	if !bytes.Equal(s[:16], k[:16]) || !bytes.Equal(s[16:24], k[24:]) || !bytes.Equal(s[24:], k[16:24]) {
+		t.Fatalf("%x", s)
+	}
+	if !bytes.Equal(eapol.SwapTKIPMICKeys(k[:16]), k[:16]) {
+		t.Fatal("16-octet key changed")
+	}
+}
+
+// FuzzSupplicantReceive feeds arbitrary frames to a supplicant in each
+// state: nothing may panic, and a frame from no one who holds the PMK
+// never installs a key.
+func FuzzSupplicantReceive(f *testing.F) {
+	seedPair := newPair(f, pskCCMP)
+	m1 := seedPair.ap.msg1()
+	m2, _ := seedPair.deliver(m1)
+	seedPair.ap.handleMsg2(m2)
+	f.Add(m1, uint8(0))
+	f.Add(seedPair.ap.msg3(nil), uint8(1))
+	f.Add(seedPair.ap.groupMsg1(nil), uint8(2))
+	f.Add([]byte{2, 3, 0, 0}, uint8(1))
+	f.Fuzz(func(t *testing.T, frame []byte, stage uint8) {
+		p := newPair(t, pskCCMP)
+		if stage%3 >= 1 {
+			m2, _ := p.deliver(p.ap.msg1())
+			if err := p.ap.handleMsg2(m2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if stage%3 == 2 {
+			if _, err := p.deliver(p.ap.msg3(nil)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		installs := len(p.port.installs)
+		p.sta.Receive(frame)
+		if len(p.port.installs) != installs {
+			t.Fatalf("fuzzed frame installed a key: %+v", p.port.installs[installs:])
+		}
+	})
+}

@@ -13,7 +13,8 @@ import (
 // part, the GTK as in the GTK KDE. For TKIP that layout is TK (16) ||
 // Michael key for authenticator Tx (8) || for authenticator Rx (8); a
 // supplicant's driver wants the two Michael keys swapped, as iwd and
-// wpa_supplicant do before NEW_KEY. The station does that swap, not eapol.
+// wpa_supplicant do before NEW_KEY: the station does that swap, with
+// SwapTKIPMICKeys, for TKIP keys only.
 type Port interface {
 	// SendEAPOL sends a whole EAPOL frame (header included) to the AP.
 	SendEAPOL(frame []byte) error
@@ -138,4 +139,20 @@ type Event struct {
 	Type   EventType
 	Reason ReasonCode // for EventFailed
 	Err    error      // for EventFailed
+}
+
+// SwapTKIPMICKeys returns a 32-octet TKIP key (PTK TK or GTK, as handed to
+// the Port) with its two Michael keys swapped: TK (16) || Michael key for
+// supplicant Tx (8) || for supplicant Rx (8). That is the layout a
+// station's driver takes (Linux nl80211: Tx MIC key at offset 16, Rx at
+// 24), and what iwd and wpa_supplicant hand the kernel. Other keys are
+// returned unchanged.
+func SwapTKIPMICKeys(key []byte) []byte {
+	out := make([]byte, len(key))
+	copy(out, key)
+	if len(key) == 32 {
+		copy(out[16:24], key[24:32])
+		copy(out[24:32], key[16:24])
+	}
+	return out
 }
