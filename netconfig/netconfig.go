@@ -26,6 +26,7 @@ type Netconfig struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
 	ctx    context.Context // the run context, for event delivery
+	bg     sync.WaitGroup  // background helpers (RA listener, ARP announcements)
 
 	// Owned by the run goroutine.
 	addrs   []netip.Prefix
@@ -100,13 +101,14 @@ func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
 	defer close(n.done)
 	defer close(n.events)
 	defer func() { <-watchDone }()
+	defer n.bg.Wait()
 	defer n.ops.Close()
 	defer n.teardown()
 
 	if n.cfg.IPv6 {
 		restore := n.enableSLAAC()
 		defer restore()
-		go n.listenRA(ctx)
+		n.bg.Go(func() { n.listenRA(ctx) })
 	}
 	if s := n.cfg.StaticIPv6; s != nil {
 		if err := n.applyStatic6(s); err != nil {

@@ -318,3 +318,50 @@ func TestHostStaticACDConflict(t *testing.T) {
 		t.Errorf("address added despite conflict: %v", a)
 	}
 }
+
+func TestHostLinkDownRemovesAll(t *testing.T) {
+	h := newHostLab(t)
+	h.dnsmasq(t)
+	nc, err := Start(context.Background(), h.config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	waitEvent(t, nc, 15*time.Second, Configured)
+	// Carrier loss as a disconnect would cause it: the far end goes down.
+	h.n.Exec(t, "ip", "link", "set", h.peer.FarName, "down")
+	ev := waitEvent(t, nc, 5*time.Second, Lost)
+	t.Logf("lost: %v", ev.Err)
+	if a := linkAddrs(t, h.peer.Index); len(a) != 0 {
+		t.Errorf("addresses left after link down: %v", a)
+	}
+	if r := linkRoutes(t, h.peer.Index); len(r) != 0 {
+		t.Errorf("routes left after link down: %+v", r)
+	}
+	// The run ends on link down: Events is closed.
+	for range nc.Events() {
+	}
+}
+
+func TestHostIPv6SLAACRestoresSysctls(t *testing.T) {
+	h := newHostLab(t)
+	path := "/proc/sys/net/ipv6/conf/" + h.peer.Name + "/autoconf"
+	if err := os.WriteFile(path, []byte("0"), 0o644); err != nil {
+		t.Skipf("no IPv6 sysctls: %v", err)
+	}
+	cfg := h.config(t)
+	cfg.IPv6 = true
+	cfg.Static = &IPv4Static{Address: h.n.Addr(21)}
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, nc, 10*time.Second, Configured)
+	if b, _ := os.ReadFile(path); strings.TrimSpace(string(b)) != "1" {
+		t.Errorf("autoconf %q while running, want 1", b)
+	}
+	nc.Stop()
+	if b, _ := os.ReadFile(path); strings.TrimSpace(string(b)) != "0" {
+		t.Errorf("autoconf %q after Stop, want 0 restored", b)
+	}
+}

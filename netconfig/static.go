@@ -34,7 +34,7 @@ func (n *Netconfig) applyStatic4(ctx context.Context, s *IPv4Static) error {
 	if err := n.addAddr(p, brd, 0); err != nil {
 		return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
 	}
-	go announceAddress(ctx, n.cfg.IfIndex, n.cfg.HWAddr, s.Address, n.cfg.ACD)
+	n.bg.Go(func() { announceAddress(ctx, n.cfg.IfIndex, n.cfg.HWAddr, s.Address, n.cfg.ACD) })
 	if err := n.addRoute(route{Dst: p.Masked(), Src: s.Address, Priority: n.cfg.RoutePriorityOffset, Protocol: unix.RTPROT_STATIC}); err != nil {
 		return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
 	}
