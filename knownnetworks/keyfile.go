@@ -101,9 +101,12 @@ func ParseFile(name string, data []byte) (*File, error) {
 			if err != nil {
 				return nil, f.errorf(num, "%s", err)
 			}
-			end, err := scanPEM(raw, i+1)
+			end, errLine, err := scanPEM(raw, i+1)
 			if err != nil {
-				return nil, f.errorf(num, "[@%s@%s]: %s", etype, ename, err)
+				if errLine == 0 {
+					errLine = num
+				}
+				return nil, f.errorf(errLine, "[@%s@%s]: %s", etype, ename, err)
 			}
 			body := strings.Join(raw[i+1:end], "\n")
 			f.lines = append(f.lines, fileLine{
@@ -196,9 +199,10 @@ func parseEmbeddedHeader(t string) (etype, name string, err error) {
 }
 
 // scanPEM finds the end (exclusive line index) of a PEM payload that starts
-// at line start: blank lines, then one or more BEGIN..END blocks separated
-// by blank lines; trailing blank lines belong to the payload.
-func scanPEM(raw []string, start int) (int, error) {
+// at line index start: blank lines, then one or more BEGIN..END blocks
+// separated by blank lines; trailing blank lines belong to the payload. On
+// error it returns the 1-based line at fault (0: the header's).
+func scanPEM(raw []string, start int) (end, errLine int, err error) {
 	blocks := 0
 	i := start
 	for i < len(raw) {
@@ -215,26 +219,26 @@ func scanPEM(raw []string, start int) (int, error) {
 		i++
 		for {
 			if i >= len(raw) {
-				return 0, fmt.Errorf("line %d: PEM block %q has no END line", begin+1, label)
+				return 0, begin + 1, fmt.Errorf("PEM block %q has no END line", label)
 			}
 			l := strings.TrimRight(raw[i], " \t\r")
 			i++
 			if end, ok := pemMarker(l, "-----END "); ok {
 				if end != label {
-					return 0, fmt.Errorf("line %d: END %q does not match BEGIN %q", i, end, label)
+					return 0, i, fmt.Errorf("END %q does not match BEGIN %q", end, label)
 				}
 				break
 			}
 			if strings.HasPrefix(l, "-----") || strings.HasPrefix(l, "[") {
-				return 0, fmt.Errorf("line %d: unexpected line inside PEM block %q", i, label)
+				return 0, i, fmt.Errorf("unexpected line inside PEM block %q", label)
 			}
 		}
 		blocks++
 	}
 	if blocks == 0 {
-		return 0, fmt.Errorf("no PEM block after the header")
+		return 0, 0, fmt.Errorf("no PEM block after the header")
 	}
-	return i, nil
+	return i, 0, nil
 }
 
 // pemMarker matches "-----BEGIN LABEL-----" (or END) and returns the label.

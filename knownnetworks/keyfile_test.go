@@ -135,8 +135,9 @@ func TestParseErrors(t *testing.T) {
 		{"[@pem@]\n" + testPEM + "\n", 1, "empty embedded"},
 		{"[@der@x]\n" + testPEM + "\n", 1, "unknown embedded group type"},
 		{"[@pem@x]\n[S]\n", 1, "no PEM block"},
-		{"[@pem@x]\n-----BEGIN CERTIFICATE-----\nAAAA\n", 1, "has no END"},
-		{"[@pem@x]\n-----BEGIN A-----\nAAAA\n-----END B-----\n", 1, "does not match"},
+		{"[@pem@x]\n-----BEGIN CERTIFICATE-----\nAAAA\n", 2, "has no END"},
+		{"[S]\n[@pem@x]\n-----BEGIN A-----\nAAAA\n[T]\n-----END A-----\n", 5, "unexpected line inside"},
+		{"[@pem@x]\n-----BEGIN A-----\nAAAA\n-----END B-----\n", 4, "does not match"},
 		{"[@pem@x]\n" + testPEM + "\nk=v\n", 3 + strings.Count(testPEM, "\n"), "outside of any group"},
 	} {
 		_, err := ParseFile("Corp Net.psk", []byte(tc.in))

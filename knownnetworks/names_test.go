@@ -73,3 +73,27 @@ func TestParseFileNameRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestStateDir(t *testing.T) {
+	for env, want := range map[string]string{"": DefaultDir, "/run/x": "/run/x", "/a:/b": "/a", ":/b": DefaultDir} {
+		if got := StateDir(env); got != want {
+			t.Errorf("StateDir(%q) = %q, want %q", env, got, want)
+		}
+	}
+}
+
+func FuzzParseFileName(f *testing.F) {
+	for _, s := range []string{"Corp Net.psk", "=636166c3a9.open", "x.8021x", "café.psk", "=41.psk", ".known_network.freq", "a.psk.1.tmp"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		ssid, sec, err := ParseFileName(name)
+		if err != nil {
+			return
+		}
+		back, err := FileName(ssid, sec)
+		if err != nil || back != name {
+			t.Fatalf("ParseFileName(%q) = %q, %v; FileName gives %q, %v", name, ssid, sec, back, err)
+		}
+	})
+}

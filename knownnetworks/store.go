@@ -8,12 +8,24 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
 
 // DefaultDir is iwd's storage directory when STATE_DIRECTORY is not set.
 const DefaultDir = "/var/lib/iwd"
+
+// StateDir returns the storage directory iwd's daemon would use given the
+// value of STATE_DIRECTORY (systemd may list several, colon separated: the
+// first is used); DefaultDir if it is empty. Call it as
+// StateDir(os.Getenv("STATE_DIRECTORY")).
+func StateDir(env string) string {
+	if first, _, _ := strings.Cut(env, ":"); first != "" {
+		return first
+	}
+	return DefaultDir
+}
 
 // ErrUnknownNetwork is returned for an SSID and type the store does not know.
 var ErrUnknownNetwork = errors.New("knownnetworks: unknown network")
