@@ -109,6 +109,13 @@ func TestWatch(t *testing.T) {
 	if err := s.AddKnownFrequency("Early", SecurityPSK, 2412); err != nil {
 		t.Fatal(err)
 	}
+	f.SetBool(GroupSettings, KeyHidden, false)
+	if err := s.Save("Gone Soon", SecurityOpen, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Forget("Gone Soon", SecurityOpen); err != nil {
+		t.Fatal(err)
+	}
 	expectNoEvent(t, ch, 300*time.Millisecond)
 
 	// Touched by hand: the last-connected time changed.
