@@ -31,7 +31,8 @@ func (i EventInfo) Info() EventInfo { return i }
 type WiphyEvent struct {
 	EventInfo
 	Name string
-	// Wiphy is the full description a NEW_WIPHY carries; nil for DEL.
+	// Wiphy is the full description a NEW_WIPHY carries; nil for DEL
+	// or when it could not be decoded.
 	Wiphy *Wiphy
 }
 
@@ -215,9 +216,10 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 			}
 		}
 		if cmd == unix.NL80211_CMD_NEW_WIPHY {
-			if ev.Wiphy, err = decodeWiphy(as); err != nil {
-				return nil, err
-			}
+			// A hot-plug must not be lost to an odd capability
+			// attribute: on a decoding error Wiphy stays nil and the
+			// consumer queries the wiphy (Client.Wiphy) instead.
+			ev.Wiphy, _ = decodeWiphy(as)
 		}
 		return ev, nil
 
