@@ -48,10 +48,10 @@ func TestReferenceIwdConnects(t *testing.T) {
 		MainConf: "[General]\nEnableNetworkConfiguration=true\n",
 		Networks: map[string]string{"labnet.psk": "[Security]\nPassphrase=correct horse battery\n"},
 	})
-	if err := iwd.WaitLog("Wiphy: ", 20*time.Second); err != nil {
+	if err := iwd.WaitLog("Wiphy: ", 60*time.Second); err != nil {
 		t.Fatalf("iwd did not start: %v", err)
 	}
-	ip, err := lab.WaitIPv4(sta.Iface, 60*time.Second)
+	ip, err := lab.WaitIPv4(sta.Iface, 90*time.Second)
 	if err != nil {
 		t.Fatalf("iwd did not connect: %v (station: %s)", err, iwctlState(lab, sta.Iface))
 	}
