@@ -200,6 +200,9 @@ func (c *Client) execute(ctx context.Context, cmd uint8, t target, flags netlink
 }
 
 func (c *Client) exec(ctx context.Context, cmd uint8, flags netlink.HeaderFlags, attrs []byte, onAck func()) ([]genetlink.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	dump := flags&netlink.Dump == netlink.Dump
 	if dump {
 		select {

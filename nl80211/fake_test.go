@@ -3,7 +3,6 @@ package nl80211
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"iter"
 	"net"
 	"os"
@@ -177,5 +176,3 @@ func enc(fn func(e *encoder)) []byte {
 
 func u32b(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
 func u16b(v uint16) []byte { return binary.NativeEndian.AppendUint16(nil, v) }
-
-var errAny = errors.New("any")

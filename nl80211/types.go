@@ -1,5 +1,7 @@
 package nl80211
 
+//go:generate sh gen_names.sh
+
 import (
 	"fmt"
 	"sort"
