@@ -1,0 +1,106 @@
+// Package dbustest runs a private dbus-daemon for tests of wifid's D-Bus API
+// and its clients: a bus of their own, allowing everything, gone when the
+// test ends. It leans on the dbus-daemon binary (Debian package dbus).
+package dbustest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+const config = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>custom</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_type="method_return"/>
+    <allow send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="signal"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow send_destination="*"/>
+  </policy>
+</busconfig>
+`
+
+// StartBus starts a private dbus-daemon and returns its address. Without
+// dbus-daemon the test is skipped, or fails when WIFID_NETNS=1 (CI, where it
+// must be there).
+func StartBus(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("dbus-daemon")
+	if err != nil {
+		if os.Getenv("WIFID_NETNS") == "1" {
+			t.Fatalf("dbus-daemon not found (WIFID_NETNS=1 requires it): %v", err)
+		}
+		t.Skipf("dbus-daemon not found: %v", err)
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "bus")
+	conf := filepath.Join(dir, "bus.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(config, sock)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--config-file="+conf, "--print-address", "--nofork", "--nopidfile")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("starting dbus-daemon: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+	})
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		for sc.Scan() {
+		}
+	}()
+	select {
+	case addr, ok := <-lines:
+		if !ok || !strings.HasPrefix(addr, "unix:") {
+			t.Fatalf("dbus-daemon printed no address (%q)", addr)
+		}
+		return strings.TrimSpace(addr)
+	case <-time.After(10 * time.Second):
+		t.Fatal("dbus-daemon did not print its address within 10 s")
+	}
+	return ""
+}
+
+// Connect opens a connection to the bus at addr, closed when the test ends.
+func Connect(t testing.TB, addr string) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", addr, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}

@@ -1,0 +1,402 @@
+package dbustest
+
+import (
+	"context"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"wifid/daemon/dbusapi"
+)
+
+// Fake is a pretend daemon behind a dbusapi.Server: one adapter (wiphy 0),
+// one device "wlan0" (ifindex 3) in station mode, a scripted air and a
+// known-network store in memory. It answers as iwd's station would, so the
+// API and its clients (wifictl, iwctl) can be tested without a radio.
+type Fake struct {
+	Server *dbusapi.Server
+
+	mu          sync.Mutex
+	air         []dbusapi.Network // what a scan finds
+	hiddenAir   map[string]string // hidden SSID -> type
+	passphrases map[string]string // SSID -> the passphrase the AP takes
+	known       map[dbusapi.NetworkID]dbusapi.KnownNetwork
+	state       dbusapi.StationState
+	device      dbusapi.Device
+	levels      []int8
+	calls       []string
+}
+
+// Fake's fixed identities.
+const (
+	FakeWiphy   = 0
+	FakeIfindex = 3
+	FakeIface   = "wlan0"
+)
+
+// FakeDevicePath is the Fake device's object path.
+var FakeDevicePath = dbusapi.DevicePath(FakeWiphy, FakeIfindex)
+
+// NewFake builds the Fake with its adapter, device and station published
+// and the given air; passphrases maps SSIDs of psk networks to the
+// passphrase they accept.
+func NewFake(cfg dbusapi.Config, air []dbusapi.Network, passphrases map[string]string) *Fake {
+	f := &Fake{
+		Server:      dbusapi.New(cfg),
+		air:         air,
+		hiddenAir:   map[string]string{},
+		passphrases: passphrases,
+		known:       map[dbusapi.NetworkID]dbusapi.KnownNetwork{},
+		state:       dbusapi.StationState{State: dbusapi.StateDisconnected},
+		device: dbusapi.Device{Wiphy: FakeWiphy, Ifindex: FakeIfindex, Name: FakeIface,
+			Address: net.HardwareAddr{0x02, 0, 0, 0, 0, 0x01}, Powered: true, Mode: "station"},
+	}
+	f.Server.AddAdapter(dbusapi.Adapter{Wiphy: FakeWiphy, Name: "phy0", Vendor: "Fake Vendor", Powered: true,
+		SupportedModes: []string{"station", "ap", "ad-hoc"}}, fakeAdapter{})
+	f.Server.AddDevice(f.device, (*fakeDevice)(f))
+	f.Server.AddStation(FakeIfindex, f.state, f)
+	f.Server.SetKnownNetworksBackend((*fakeKnown)(f))
+	return f
+}
+
+// Serve runs the Server on a new connection to the bus at addr until the
+// test ends, and returns once net.connman.iwd is owned.
+func (f *Fake) Serve(t testing.TB, addr string) {
+	t.Helper()
+	conn := Connect(t, addr)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Server.Serve(ctx, conn) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		var has bool
+		if err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, dbusapi.Service).Store(&has); err == nil && has {
+			return
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Serve ended early: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatal("net.connman.iwd not owned within 5 s")
+}
+
+// AddHidden puts a hidden network on the air for ConnectHiddenNetwork.
+func (f *Fake) AddHidden(ssid, typ string) {
+	f.mu.Lock()
+	f.hiddenAir[ssid] = typ
+	f.mu.Unlock()
+}
+
+// AddKnown provisions a known network.
+func (f *Fake) AddKnown(k dbusapi.KnownNetwork) {
+	f.mu.Lock()
+	f.known[k.NetworkID] = k
+	f.mu.Unlock()
+	f.Server.AddKnownNetwork(k)
+}
+
+// Calls returns the backend calls made so far, e.g. "Scan", "Connect psk-net".
+func (f *Fake) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// SignalLevels returns the thresholds last set through a signal level agent.
+func (f *Fake) SignalLevels() []int8 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.levels)
+}
+
+// State returns the station's state.
+func (f *Fake) State() dbusapi.StationState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.state
+}
+
+func (f *Fake) record(c string) { f.calls = append(f.calls, c) }
+
+// setState publishes; f.mu held.
+func (f *Fake) setState(s dbusapi.StationState) {
+	f.state = s
+	f.Server.UpdateStation(FakeIfindex, s)
+	f.Server.DebugEvent(FakeIfindex, "state", s.State)
+}
+
+func (f *Fake) Scan(ctx context.Context) error {
+	return f.scan("Scan")
+}
+
+func (f *Fake) scan(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(name)
+	if f.state.Scanning || f.state.State == dbusapi.StateConnecting {
+		return dbusapi.ErrBusy
+	}
+	s := f.state
+	s.Scanning = true
+	f.setState(s)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.Server.SetNetworks(FakeIfindex, f.ordered(), nil)
+		s := f.state
+		s.Scanning = false
+		f.setState(s)
+	}()
+	return nil
+}
+
+// ordered: connected first, then known, then by signal; f.mu held.
+func (f *Fake) ordered() []dbusapi.Network {
+	nets := slices.Clone(f.air)
+	rank := func(n dbusapi.Network) int {
+		switch {
+		case f.state.Connected != nil && *f.state.Connected == n.NetworkID:
+			return 0
+		case f.isKnown(n.NetworkID):
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(nets, func(a, b dbusapi.Network) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
+		}
+		return int(b.Signal) - int(a.Signal)
+	})
+	return nets
+}
+
+func (f *Fake) isKnown(id dbusapi.NetworkID) bool {
+	_, ok := f.known[id]
+	return ok
+}
+
+func (f *Fake) Disconnect(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Disconnect")
+	if f.state.Connected == nil {
+		return nil
+	}
+	f.disconnect()
+	return nil
+}
+
+// disconnect; f.mu held.
+func (f *Fake) disconnect() {
+	s := f.state
+	s.Connected = nil
+	s.State = dbusapi.StateDisconnecting
+	f.setState(s)
+	s.State = dbusapi.StateDisconnected
+	f.setState(s)
+}
+
+func (f *Fake) Connect(ctx context.Context, id dbusapi.NetworkID) error {
+	f.mu.Lock()
+	f.record("Connect " + id.SSID)
+	found := slices.ContainsFunc(f.air, func(n dbusapi.Network) bool { return n.NetworkID == id })
+	_, isKnown := f.known[id]
+	f.mu.Unlock()
+	if !found {
+		return dbusapi.ErrNotFound
+	}
+	return f.connect(ctx, id, isKnown)
+}
+
+func (f *Fake) connect(ctx context.Context, id dbusapi.NetworkID, isKnown bool) error {
+	if id.Type == "psk" && !isKnown {
+		path, _ := f.Server.NetworkPathOf(FakeIfindex, id)
+		pass, err := f.Server.Agents().RequestPassphrase(ctx, path)
+		if err != nil {
+			return err
+		}
+		if len(pass) < 8 || len(pass) > 63 {
+			return dbusapi.ErrInvalidFormat
+		}
+		f.mu.Lock()
+		want := f.passphrases[id.SSID]
+		f.mu.Unlock()
+		if pass != want {
+			return dbusapi.ErrFailed
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.state.Connected != nil {
+		f.disconnect()
+	}
+	s := f.state
+	s.Connected = &id
+	s.State = dbusapi.StateConnecting
+	f.setState(s)
+	s.State = dbusapi.StateConnected
+	f.setState(s)
+	k, ok := f.known[id]
+	if !ok {
+		k = dbusapi.KnownNetwork{NetworkID: id, AutoConnect: true}
+	}
+	k.LastConnected = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	f.known[id] = k
+	f.Server.AddKnownNetwork(k)
+	f.Server.SetNetworks(FakeIfindex, f.ordered(), nil)
+	return nil
+}
+
+func (f *Fake) ConnectHidden(ctx context.Context, ssid string) error {
+	f.mu.Lock()
+	f.record("ConnectHidden " + ssid)
+	typ, ok := f.hiddenAir[ssid]
+	_, isKnown := f.known[dbusapi.NetworkID{SSID: ssid, Type: typ}]
+	if ok && isKnown {
+		f.mu.Unlock()
+		return dbusapi.ErrAlreadyProvisioned
+	}
+	if ok {
+		f.air = append(f.air, dbusapi.Network{NetworkID: dbusapi.NetworkID{SSID: ssid, Type: typ}, Signal: -6000})
+		f.Server.SetNetworks(FakeIfindex, f.ordered(), nil)
+	}
+	f.mu.Unlock()
+	if !ok {
+		return dbusapi.ErrNotFound
+	}
+	return f.connect(ctx, dbusapi.NetworkID{SSID: ssid, Type: typ}, false)
+}
+
+// SignalLevelBackend, DiagnosticsBackend, DebugBackend.
+
+func (f *Fake) SetSignalLevels(ctx context.Context, levels []int8) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.levels = levels
+	return nil
+}
+
+func (f *Fake) Diagnostics(ctx context.Context) (map[string]any, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.state.Connected == nil {
+		return nil, dbusapi.ErrNotConnected
+	}
+	return map[string]any{"ConnectedBss": "02:00:00:00:01:00", "Frequency": uint32(2412),
+		"Security": "WPA2-Personal", "RSSI": int16(-40)}, nil
+}
+
+func (f *Fake) ConnectBSSID(ctx context.Context, bssid net.HardwareAddr) error {
+	f.mu.Lock()
+	var id *dbusapi.NetworkID
+	for _, n := range f.air {
+		for _, b := range n.BSS {
+			if b.Address.String() == bssid.String() {
+				id = &n.NetworkID
+			}
+		}
+	}
+	f.record("ConnectBSSID " + bssid.String())
+	isKnown := id != nil && f.isKnown(*id)
+	f.mu.Unlock()
+	if id == nil {
+		return dbusapi.ErrInvalidArguments
+	}
+	return f.connect(ctx, *id, isKnown)
+}
+
+func (f *Fake) Roam(ctx context.Context, bssid net.HardwareAddr) error {
+	return dbusapi.ErrNotSupported
+}
+
+func (f *Fake) ScanFrequencies(ctx context.Context, freqs []uint16) error {
+	return f.scan("DebugScan")
+}
+
+func (f *Fake) SetAutoConnect(ctx context.Context, on bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.state
+	s.AutoConnect = on
+	f.setState(s)
+	return nil
+}
+
+type fakeAdapter struct{}
+
+func (fakeAdapter) SetPowered(ctx context.Context, on bool) error { return dbusapi.ErrNotAvailable }
+
+type fakeDevice Fake
+
+func (d *fakeDevice) SetPowered(ctx context.Context, up bool) error {
+	f := (*Fake)(d)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.device.Powered = up
+	return f.Server.UpdateDevice(f.device)
+}
+
+func (d *fakeDevice) SetMode(ctx context.Context, mode string) error {
+	if mode != "station" {
+		return dbusapi.ErrNotSupported
+	}
+	return nil
+}
+
+type fakeKnown Fake
+
+func (k *fakeKnown) Forget(ctx context.Context, id dbusapi.NetworkID) error {
+	f := (*Fake)(k)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.known[id]; !ok {
+		return dbusapi.ErrNotFound
+	}
+	delete(f.known, id)
+	if f.state.Connected != nil && *f.state.Connected == id {
+		f.disconnect()
+	}
+	f.Server.RemoveKnownNetwork(id)
+	return nil
+}
+
+func (k *fakeKnown) SetAutoConnect(ctx context.Context, id dbusapi.NetworkID, on bool) error {
+	f := (*Fake)(k)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	kn, ok := f.known[id]
+	if !ok {
+		return dbusapi.ErrNotFound
+	}
+	kn.AutoConnect = on
+	f.known[id] = kn
+	return f.Server.UpdateKnownNetwork(kn)
+}
+
+// Call is a helper for tests: a method call on wifid's object at path.
+func Call(conn *dbus.Conn, path dbus.ObjectPath, method string, args ...any) *dbus.Call {
+	return conn.Object(dbusapi.Service, path).Call(method, 0, args...)
+}
+
+// Republish publishes the current networks and station state again,
+// unchanged (which must signal nothing).
+func (f *Fake) Republish() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Server.SetNetworks(FakeIfindex, f.ordered(), nil)
+	f.Server.UpdateStation(FakeIfindex, f.state)
+}

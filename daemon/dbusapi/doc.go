@@ -1,0 +1,20 @@
+// Package dbusapi serves iwd's D-Bus API, net.connman.iwd as iwd 2.3 exposes
+// it (names, signatures, error names, which changes are signalled), so iwctl,
+// NetworkManager, ConnMan and iwd's autotests drive wifid unchanged.
+//
+// It is not the station: it knows no nl80211 and no state machine. The daemon
+// publishes state through the Server (AddDevice, AddStation, UpdateStation,
+// SetNetworks, AddKnownNetwork, ...), which turns each change into
+// InterfacesAdded/Removed and PropertiesChanged for what really changed, and
+// method calls reach small backend interfaces (StationBackend, ...) with a
+// context carrying a deadline and the caller. Agents asks the registered
+// agents for secrets.
+//
+// It leans on godbus/dbus/v5 for the connection, method dispatch (one subtree
+// method table per interface) and introspect's XML types. ObjectManager and
+// org.freedesktop.DBus.Properties are ours: godbus has no ObjectManager, and
+// its prop package cannot leave an optional property out (iwd omits
+// ConnectedNetwork, KnownNetwork, LastConnectedTime, Model, Vendor when
+// unset and signals them as invalidated), nor send iwd's error names on Set.
+// Subpackage dbustest runs a private dbus-daemon for tests.
+package dbusapi

@@ -1,0 +1,403 @@
+package dbusapi
+
+import (
+	"context"
+	"encoding/hex"
+	"unicode/utf8"
+
+	"github.com/godbus/dbus/v5"
+)
+
+type station struct {
+	dev         *device
+	backend     StationBackend
+	state       StationState
+	networks    []*network // in the published order
+	byID        map[NetworkID]*network
+	hidden      []HiddenAccessPoint
+	diagnostic  bool // StationDiagnostic is up
+	signalAgent *signalAgent
+}
+
+type network struct {
+	path dbus.ObjectPath
+	info Network
+}
+
+// NetworkPath is a network's object path below its device, as iwd's:
+// the SSID in lower-case hex, an underscore, the type.
+func NetworkPath(device dbus.ObjectPath, id NetworkID) dbus.ObjectPath {
+	return device + "/" + dbus.ObjectPath(hex.EncodeToString([]byte(id.SSID))+"_"+id.Type)
+}
+
+func (st *station) props() map[string]dbus.Variant {
+	p := map[string]dbus.Variant{
+		"State":    dbus.MakeVariant(st.state.State),
+		"Scanning": dbus.MakeVariant(st.state.Scanning),
+	}
+	if c := st.state.Connected; c != nil {
+		p["ConnectedNetwork"] = dbus.MakeVariant(NetworkPath(st.dev.path, *c))
+	}
+	return p
+}
+
+func (st *station) debugProps() map[string]dbus.Variant {
+	return map[string]dbus.Variant{"AutoConnect": dbus.MakeVariant(st.state.AutoConnect)}
+}
+
+func (st *station) isConnected(id NetworkID) bool {
+	return st.state.Connected != nil && *st.state.Connected == id
+}
+
+// networkProps: Connected follows the station's ConnectedNetwork and
+// KnownNetwork the known networks, so the daemon publishes neither.
+func (s *Server) networkProps(st *station, n *network) map[string]dbus.Variant {
+	p := map[string]dbus.Variant{
+		"Name":      dbus.MakeVariant(n.info.SSID),
+		"Connected": dbus.MakeVariant(st.isConnected(n.info.NetworkID)),
+		"Device":    dbus.MakeVariant(st.dev.path),
+		"Type":      dbus.MakeVariant(n.info.Type),
+	}
+	if _, ok := s.known[n.info.NetworkID]; ok {
+		p["KnownNetwork"] = dbus.MakeVariant(KnownNetworkPath(n.info.NetworkID))
+	}
+	return p
+}
+
+// AddStation puts the Station interface (and StationDebug in developer mode)
+// on a published device.
+func (s *Server) AddStation(ifindex uint32, state StationState, backend StationBackend) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dev, ok := s.devices[ifindex]
+	if !ok {
+		return errorf("AddStation: no device with ifindex %d", ifindex)
+	}
+	if dev.station != nil {
+		return errorf("AddStation: ifindex %d already has a station", ifindex)
+	}
+	st := &station{dev: dev, backend: backend, state: state, byID: map[NetworkID]*network{}}
+	dev.station = st
+	s.addInterface(dev.path, StationInterface, st.props(), nil)
+	if s.cfg.Developer {
+		s.addInterface(dev.path, StationDebugInterface, st.debugProps(), func(ctx context.Context, _ string, v dbus.Variant) error {
+			dbg, ok := backend.(DebugBackend)
+			if !ok {
+				return ErrNotSupported
+			}
+			return dbg.SetAutoConnect(ctx, v.Value().(bool))
+		})
+	}
+	s.updateDiagnostic(st)
+	return nil
+}
+
+// UpdateStation publishes a station's new state: Station's State, Scanning
+// and ConnectedNetwork, the Connected property of the networks concerned,
+// StationDiagnostic (up while connected) and StationDebug.AutoConnect.
+// Publish scan results (SetNetworks) before clearing Scanning, as iwd does.
+func (s *Server) UpdateStation(ifindex uint32, state StationState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.stationByIndex(ifindex)
+	if err != nil {
+		return err
+	}
+	old := st.state.Connected
+	if state.Connected != nil {
+		c := *state.Connected
+		state.Connected = &c
+	}
+	st.state = state
+	s.setProps(st.dev.path, StationInterface, st.props())
+	for _, id := range []*NetworkID{old, state.Connected} {
+		if id == nil {
+			continue
+		}
+		if n, ok := st.byID[*id]; ok {
+			s.setProps(n.path, NetworkInterface, s.networkProps(st, n))
+		}
+	}
+	if s.cfg.Developer {
+		s.setProps(st.dev.path, StationDebugInterface, st.debugProps())
+	}
+	s.updateDiagnostic(st)
+	return nil
+}
+
+func (s *Server) updateDiagnostic(st *station) {
+	want := st.state.Connected != nil &&
+		(st.state.State == StateConnected || (st.diagnostic && st.state.State == StateRoaming))
+	if want == st.diagnostic {
+		return
+	}
+	st.diagnostic = want
+	if want {
+		s.addInterface(st.dev.path, StationDiagnosticInterface, nil, nil)
+	} else {
+		s.removeInterface(st.dev.path, StationDiagnosticInterface)
+	}
+}
+
+// RemoveStation takes Station (and its networks) off a device, as when the
+// device leaves station mode or goes down.
+func (s *Server) RemoveStation(ifindex uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if dev, ok := s.devices[ifindex]; ok && dev.station != nil {
+		s.removeStationLocked(dev)
+	}
+}
+
+func (s *Server) removeStationLocked(dev *device) {
+	st := dev.station
+	for _, n := range st.networks {
+		s.removeObject(n.path)
+	}
+	if st.signalAgent != nil {
+		s.sendSignalAgent(st.signalAgent, "Release", dev.path)
+		st.signalAgent = nil
+	}
+	if st.diagnostic {
+		s.removeInterface(dev.path, StationDiagnosticInterface)
+	}
+	if s.cfg.Developer {
+		s.removeInterface(dev.path, StationDebugInterface)
+	}
+	s.removeInterface(dev.path, StationInterface)
+	dev.station = nil
+}
+
+// SetNetworks publishes a station's scan results in iwd's order: networks
+// that are new appear (InterfacesAdded), gone ones disappear
+// (InterfacesRemoved), the rest keep their objects. GetOrderedNetworks,
+// GetHiddenAccessPoints and StationDebug.GetNetworks answer from this list.
+// Networks whose SSID is empty, longer than 32 octets or not UTF-8 are left
+// out (D-Bus strings are UTF-8; iwd leaves them out too).
+func (s *Server) SetNetworks(ifindex uint32, networks []Network, hidden []HiddenAccessPoint) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.stationByIndex(ifindex)
+	if err != nil {
+		return err
+	}
+	next := make([]*network, 0, len(networks))
+	byID := make(map[NetworkID]*network, len(networks))
+	for _, nw := range networks {
+		if nw.SSID == "" || len(nw.SSID) > 32 || !utf8.ValidString(nw.SSID) {
+			s.log.Debug("dbus: network not published", "ssid", hex.EncodeToString([]byte(nw.SSID)))
+			continue
+		}
+		if _, dup := byID[nw.NetworkID]; dup {
+			continue
+		}
+		n := &network{path: NetworkPath(st.dev.path, nw.NetworkID), info: nw}
+		byID[nw.NetworkID] = n
+		next = append(next, n)
+	}
+	for _, n := range st.networks {
+		if _, kept := byID[n.info.NetworkID]; !kept {
+			s.removeObject(n.path)
+		}
+	}
+	for _, n := range next {
+		if _, existed := st.byID[n.info.NetworkID]; existed {
+			s.setProps(n.path, NetworkInterface, s.networkProps(st, n))
+		} else {
+			s.addInterface(n.path, NetworkInterface, s.networkProps(st, n), nil)
+		}
+	}
+	st.networks, st.byID = next, byID
+	st.hidden = append([]HiddenAccessPoint(nil), hidden...)
+	return nil
+}
+
+// NetworkPathOf returns the object path of a network of a station, as the
+// agent requests name it.
+func (s *Server) NetworkPathOf(ifindex uint32, id NetworkID) (dbus.ObjectPath, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dev, ok := s.devices[ifindex]
+	if !ok {
+		return "", false
+	}
+	return NetworkPath(dev.path, id), true
+}
+
+func (s *Server) stationByIndex(ifindex uint32) (*station, error) {
+	dev, ok := s.devices[ifindex]
+	if !ok {
+		return nil, errorf("no device with ifindex %d", ifindex)
+	}
+	if dev.station == nil {
+		return nil, errorf("device %s (ifindex %d) has no station", dev.info.Name, ifindex)
+	}
+	return dev.station, nil
+}
+
+// stationAt finds the station of the call's object.
+func (s *Server) stationAt(msg dbus.Message, iface string) (*station, *dbus.Error) {
+	path, derr := s.lookup(msg, iface)
+	if derr != nil {
+		return nil, derr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, dev := range s.devices {
+		if dev.path == path && dev.station != nil {
+			return dev.station, nil
+		}
+	}
+	return nil, errUnknownObject.dbus()
+}
+
+type orderedNetwork struct {
+	Path   dbus.ObjectPath
+	Signal int16
+}
+
+type hiddenAP struct {
+	Address string
+	Signal  int16
+	Type    string
+}
+
+func (s *Server) stationMethods() map[string]any {
+	return map[string]any{
+		"Scan": func(msg dbus.Message) *dbus.Error {
+			st, derr := s.stationAt(msg, StationInterface)
+			if derr != nil {
+				return derr
+			}
+			ctx, cancel := s.callContext(msg, s.cfg.MethodTimeout)
+			defer cancel()
+			return toDBus(st.backend.Scan(ctx))
+		},
+		"Disconnect": func(msg dbus.Message) *dbus.Error {
+			st, derr := s.stationAt(msg, StationInterface)
+			if derr != nil {
+				return derr
+			}
+			ctx, cancel := s.callContext(msg, s.cfg.MethodTimeout)
+			defer cancel()
+			return toDBus(st.backend.Disconnect(ctx))
+		},
+		"ConnectHiddenNetwork": func(msg dbus.Message, ssid string) *dbus.Error {
+			st, derr := s.stationAt(msg, StationInterface)
+			if derr != nil {
+				return derr
+			}
+			if ssid == "" || len(ssid) > 32 {
+				return ErrInvalidArguments.dbus()
+			}
+			ctx, cancel := s.callContext(msg, s.cfg.ConnectTimeout)
+			defer cancel()
+			return toDBus(st.backend.ConnectHidden(ctx, ssid))
+		},
+		"GetOrderedNetworks": func(msg dbus.Message) ([]orderedNetwork, *dbus.Error) {
+			st, derr := s.stationAt(msg, StationInterface)
+			if derr != nil {
+				return nil, derr
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			out := make([]orderedNetwork, 0, len(st.networks))
+			for _, n := range st.networks {
+				out = append(out, orderedNetwork{n.path, n.info.Signal})
+			}
+			return out, nil
+		},
+		"GetHiddenAccessPoints": func(msg dbus.Message) ([]hiddenAP, *dbus.Error) {
+			st, derr := s.stationAt(msg, StationInterface)
+			if derr != nil {
+				return nil, derr
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			out := make([]hiddenAP, 0, len(st.hidden))
+			for _, h := range st.hidden {
+				out = append(out, hiddenAP{formatMAC(h.Address), h.Signal, h.Type})
+			}
+			return out, nil
+		},
+		"RegisterSignalLevelAgent": func(msg dbus.Message, path dbus.ObjectPath, levels []int16) *dbus.Error {
+			st, derr := s.stationAt(msg, StationInterface)
+			if derr != nil {
+				return derr
+			}
+			return toDBus(s.registerSignalAgent(msg, st, path, levels))
+		},
+		"UnregisterSignalLevelAgent": func(msg dbus.Message, path dbus.ObjectPath) *dbus.Error {
+			st, derr := s.stationAt(msg, StationInterface)
+			if derr != nil {
+				return derr
+			}
+			return toDBus(s.unregisterSignalAgent(msg, st, path))
+		},
+	}
+}
+
+// Network
+
+func (s *Server) networkMethods() map[string]any {
+	return map[string]any{
+		"Connect": func(msg dbus.Message) *dbus.Error {
+			path, derr := s.lookup(msg, NetworkInterface)
+			if derr != nil {
+				return derr
+			}
+			s.mu.Lock()
+			var st *station
+			var id NetworkID
+			for _, dev := range s.devices {
+				if dev.station == nil {
+					continue
+				}
+				for _, n := range dev.station.networks {
+					if n.path == path {
+						st, id = dev.station, n.info.NetworkID
+					}
+				}
+			}
+			already := st != nil && st.isConnected(id)
+			s.mu.Unlock()
+			if st == nil {
+				return errUnknownObject.dbus()
+			}
+			if already {
+				return nil // iwd: connecting to the connected network succeeds
+			}
+			ctx, cancel := s.callContext(msg, s.cfg.ConnectTimeout)
+			defer cancel()
+			return toDBus(st.backend.Connect(ctx, id))
+		},
+	}
+}
+
+// StationDiagnostic
+
+func (s *Server) diagnosticMethods() map[string]any {
+	return map[string]any{
+		"GetDiagnostics": func(msg dbus.Message) (map[string]dbus.Variant, *dbus.Error) {
+			st, derr := s.stationAt(msg, StationDiagnosticInterface)
+			if derr != nil {
+				return nil, derr
+			}
+			diag, ok := st.backend.(DiagnosticsBackend)
+			if !ok {
+				return nil, ErrNotSupported.dbus()
+			}
+			ctx, cancel := s.callContext(msg, s.cfg.MethodTimeout)
+			defer cancel()
+			values, err := diag.Diagnostics(ctx)
+			if err != nil {
+				return nil, toDBus(err)
+			}
+			out := make(map[string]dbus.Variant, len(values))
+			for k, v := range values {
+				out[k] = dbus.MakeVariant(v)
+			}
+			return out, nil
+		},
+	}
+}
