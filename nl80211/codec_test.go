@@ -734,3 +734,15 @@ func FuzzDecodeEvent(f *testing.F) {
 		}
 	})
 }
+
+func TestPMKSAEncoding(t *testing.T) {
+	pmkid := bytes.Repeat([]byte{7}, 16)
+	cmd, a := capture(t, func(ctx context.Context, c *Client) error { return c.SetPMKSA(ctx, 3, apMAC, pmkid, nil) })
+	if cmd != unix.NL80211_CMD_SET_PMKSA {
+		t.Fatal(cmd)
+	}
+	hasAll(t, a, map[uint16][]byte{unix.NL80211_ATTR_MAC: apMAC, unix.NL80211_ATTR_PMKID: pmkid})
+	if _, ok := a[unix.NL80211_ATTR_PMK]; ok {
+		t.Fatal("PMK sent though none given")
+	}
+}
