@@ -746,3 +746,23 @@ func TestPMKSAEncoding(t *testing.T) {
 		t.Fatal("PMK sent though none given")
 	}
 }
+
+func FuzzDecodeStation(f *testing.F) {
+	f.Add(enc(func(e *encoder) {
+		e.bytes(unix.NL80211_ATTR_MAC, apMAC)
+		e.nested(unix.NL80211_ATTR_STA_INFO, func(s *encoder) {
+			s.u8(unix.NL80211_STA_INFO_SIGNAL, 0xc4)
+			s.nested(unix.NL80211_STA_INFO_TX_BITRATE, func(r *encoder) {
+				r.u32(unix.NL80211_RATE_INFO_BITRATE32, 8667)
+				r.u8(unix.NL80211_RATE_INFO_HE_MCS, 11)
+				r.flag(unix.NL80211_RATE_INFO_160_MHZ_WIDTH)
+			})
+		})
+	}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sts, err := decodeStations([]genetlink.Message{{Data: b}})
+		if err == nil && len(sts) != 1 {
+			t.Fatalf("%d stations from one message", len(sts))
+		}
+	})
+}
