@@ -1,0 +1,194 @@
+package dbusapi_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"wifid/daemon/dbusapi"
+	"wifid/daemon/dbusapi/dbustest"
+)
+
+// testAgent is a net.connman.iwd.Agent on its own connection.
+type testAgent struct {
+	mu      sync.Mutex // guards pass and refuse
+	pass    string
+	refuse  bool
+	delay   time.Duration
+	asked   chan dbus.ObjectPath
+	cancels chan string
+}
+
+func (a *testAgent) RequestPassphrase(network dbus.ObjectPath) (string, *dbus.Error) {
+	a.asked <- network
+	if a.delay > 0 {
+		time.Sleep(a.delay)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.refuse {
+		return "", dbus.NewError("net.connman.iwd.Agent.Error.Canceled", []any{"no"})
+	}
+	return a.pass, nil
+}
+
+func (a *testAgent) Cancel(reason string) *dbus.Error {
+	a.cancels <- reason
+	return nil
+}
+
+func (a *testAgent) Release() *dbus.Error { return nil }
+
+func registerAgent(t *testing.T, addr string, a *testAgent) *dbus.Conn {
+	t.Helper()
+	conn := dbustest.Connect(t, addr)
+	a.asked = make(chan dbus.ObjectPath, 4)
+	a.cancels = make(chan string, 4)
+	if err := conn.Export(a, "/test/agent", dbusapi.AgentInterface); err != nil {
+		t.Fatal(err)
+	}
+	if c := dbustest.Call(conn, dbusapi.BasePath, dbusapi.AgentManagerInterface+".RegisterAgent", dbus.ObjectPath("/test/agent")); c.Err != nil {
+		t.Fatalf("RegisterAgent: %v", c.Err)
+	}
+	return conn
+}
+
+func TestAgentPassphraseFlow(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	e.scan()
+	a := &testAgent{pass: "secret123"}
+	agentConn := registerAgent(t, e.addr, a)
+	// The same client cannot register twice.
+	e.wantErr(dbustest.Call(agentConn, dbusapi.BasePath, dbusapi.AgentManagerInterface+".RegisterAgent", dbus.ObjectPath("/x")),
+		"net.connman.iwd.AlreadyExists")
+
+	e.ok(e.call(pskPath, dbusapi.NetworkInterface+".Connect"))
+	if got := <-a.asked; got != pskPath {
+		t.Errorf("agent asked for %s, want %s", got, pskPath)
+	}
+	e.waitSignal("Network.Connected", propsChanged(pskPath, dbusapi.NetworkInterface, "Connected"))
+	objs := e.managed()
+	st := objs[dbustest.FakeDevicePath][dbusapi.StationInterface]
+	if st["State"].Value() != "connected" || st["ConnectedNetwork"].Value() != pskPath {
+		t.Errorf("station after connect = %v", st)
+	}
+	if _, ok := objs[dbustest.FakeDevicePath][dbusapi.StationDiagnosticInterface]; !ok {
+		t.Error("no StationDiagnostic while connected")
+	}
+	knownPath := dbusapi.KnownNetworkPath(dbusapi.NetworkID{SSID: "psk-net", Type: "psk"})
+	if got := objs[pskPath][dbusapi.NetworkInterface]["KnownNetwork"].Value(); got != knownPath {
+		t.Errorf("Network.KnownNetwork = %v, want %s", got, knownPath)
+	}
+	kn := objs[knownPath][dbusapi.KnownNetworkInterface]
+	if kn["LastConnectedTime"].Value() != "2026-11-23T12:00:00Z" || kn["Name"].Value() != "psk-net" {
+		t.Errorf("known network = %v", kn)
+	}
+	var diag map[string]dbus.Variant
+	if err := e.call(dbustest.FakeDevicePath, dbusapi.StationDiagnosticInterface+".GetDiagnostics").Store(&diag); err != nil {
+		t.Fatal(err)
+	}
+	if diag["Frequency"].Value() != uint32(2412) || diag["RSSI"].Signature().String() != "n" {
+		t.Errorf("diagnostics = %v", diag)
+	}
+	// Connecting to the connected network succeeds at once.
+	e.ok(e.call(pskPath, dbusapi.NetworkInterface+".Connect"))
+
+	// Disconnect: ConnectedNetwork is invalidated, Diagnostic goes.
+	e.ok(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".Disconnect"))
+	e.waitSignal("ConnectedNetwork invalidated", func(s *dbus.Signal) bool {
+		if !propsChanged(dbustest.FakeDevicePath, dbusapi.StationInterface, "ConnectedNetwork")(s) {
+			return false
+		}
+		inv := s.Body[2].([]string)
+		return len(inv) == 1 && inv[0] == "ConnectedNetwork"
+	})
+	e.waitSignal("StationDiagnostic removed", func(s *dbus.Signal) bool {
+		return s.Name == dbusapi.ObjectManagerInterface+".InterfacesRemoved" && s.Body[0] == dbustest.FakeDevicePath &&
+			len(s.Body[1].([]string)) == 1 && s.Body[1].([]string)[0] == dbusapi.StationDiagnosticInterface
+	})
+
+	// Forget: the known network goes, the network loses KnownNetwork.
+	e.ok(e.call(knownPath, dbusapi.KnownNetworkInterface+".Forget"))
+	e.waitSignal("known network removed", func(s *dbus.Signal) bool {
+		return s.Name == dbusapi.ObjectManagerInterface+".InterfacesRemoved" && s.Body[0] == knownPath
+	})
+	e.waitSignal("KnownNetwork invalidated", propsChanged(pskPath, dbusapi.NetworkInterface, "KnownNetwork"))
+
+	// The agent's client leaves the bus: no agent any more.
+	agentConn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.fake.Server.Agents().Registered() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.wantErr(e.call(pskPath, dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.NoAgent")
+}
+
+func TestAgentWrongPassphraseAndRefusal(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	e.scan()
+	a := &testAgent{pass: "wrong-one"}
+	registerAgent(t, e.addr, a)
+	e.wantErr(e.call(pskPath, dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.Failed")
+	a.mu.Lock()
+	a.pass = "short"
+	a.mu.Unlock()
+	e.wantErr(e.call(pskPath, dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.InvalidFormat")
+	a.mu.Lock()
+	a.refuse = true
+	a.mu.Unlock()
+	e.wantErr(e.call(pskPath, dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.Aborted")
+}
+
+func TestAgentTimeoutSendsCancel(t *testing.T) {
+	e := setup(t, dbusapi.Config{AgentTimeout: 200 * time.Millisecond})
+	e.scan()
+	a := &testAgent{pass: "secret123", delay: time.Second}
+	registerAgent(t, e.addr, a)
+	e.wantErr(e.call(pskPath, dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.Aborted")
+	select {
+	case r := <-a.cancels:
+		if r != "timed-out" {
+			t.Errorf("Cancel(%q), want timed-out", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("agent got no Cancel")
+	}
+}
+
+func TestCallerAgentPreferred(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	e.scan()
+	first := &testAgent{pass: "wrong-one"}
+	registerAgent(t, e.addr, first)
+	mine := &testAgent{pass: "secret123"}
+	myConn := registerAgent(t, e.addr, mine)
+	// The call comes from mine's connection: mine answers, not the first.
+	if c := dbustest.Call(myConn, pskPath, dbusapi.NetworkInterface+".Connect"); c.Err != nil {
+		t.Fatalf("Connect: %v", c.Err)
+	}
+	select {
+	case <-first.asked:
+		t.Error("the first agent was asked, not the caller's")
+	default:
+	}
+}
+
+func TestHiddenAndSignalAgent(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	e.fake.AddHidden("hidden-open", "open")
+	e.ok(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".ConnectHiddenNetwork", "hidden-open"))
+	e.wantErr(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".ConnectHiddenNetwork", "hidden-open"), "net.connman.iwd.AlreadyProvisioned")
+
+	e.ok(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".RegisterSignalLevelAgent", dbus.ObjectPath("/sig"), []int16{-40, -60}))
+	if got := e.fake.SignalLevels(); len(got) != 2 || got[0] != -40 {
+		t.Errorf("levels = %v", got)
+	}
+	e.wantErr(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".RegisterSignalLevelAgent", dbus.ObjectPath("/sig"), []int16{-40}), "net.connman.iwd.AlreadyExists")
+	e.wantErr(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".UnregisterSignalLevelAgent", dbus.ObjectPath("/other")), "net.connman.iwd.NotFound")
+	e.ok(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".UnregisterSignalLevelAgent", dbus.ObjectPath("/sig")))
+	if got := e.fake.SignalLevels(); got != nil {
+		t.Errorf("levels after unregister = %v", got)
+	}
+}
