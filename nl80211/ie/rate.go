@@ -25,10 +25,13 @@ var ErrRateUnreachable = errors.New("ie: no data rate usable at this signal stre
 
 // Capabilities are our own radio's capabilities in the band of the BSS,
 // as nl80211 reports them per band: the station's side of the estimate.
-// The maps are Rx maps (what we can receive). DefaultCapabilities is a
-// 2x2 HT/VHT/HE radio.
+// The maps are Rx maps (what we can receive); an MCSMap of 0 means MCS
+// 0-7 on eight streams, so fill them (0xffff: nothing). SetVHTMCSSet and
+// SetHEMCSSet take nl80211's raw attributes. DefaultCapabilities is a 2x2
+// HT/VHT/HE radio.
 type Capabilities struct {
-	// Rates are the legacy rates in 500 kb/s units (basic bit clear);
+	// Rates are the legacy rates in 500 kb/s units (basic bit clear;
+	// nl80211's NL80211_BITRATE_ATTR_RATE is in 100 kb/s: divide by 5);
 	// nil means all of 802.11b/g's.
 	Rates []uint8
 
@@ -44,6 +47,32 @@ type Capabilities struct {
 	HEPHY                 [11]byte // HE PHY Capabilities Information
 	HERxMCS80, HERxMCS160 MCSMap
 	HERxMCS8080           MCSMap
+}
+
+// SetVHTMCSSet takes the 8-octet Supported VHT-MCS and NSS Set
+// (NL80211_BAND_ATTR_VHT_MCS_SET) and keeps its Rx map.
+func (c *Capabilities) SetVHTMCSSet(b []byte) error {
+	if len(b) != 8 {
+		return errf(IDVHTCapabilities, 4, "VHT-MCS and NSS set length %d, want 8", len(b))
+	}
+	c.VHTRxMCSMap = MCSMap(uint16(b[0]) | uint16(b[1])<<8)
+	return nil
+}
+
+// SetHEMCSSet takes the Supported HE-MCS and NSS Set
+// (NL80211_BAND_IFTYPE_ATTR_HE_CAP_MCS_SET: Rx/Tx pairs for <= 80, 160
+// and 80+80 MHz, 4, 8 or 12 octets) and keeps the Rx maps; absent ones
+// are set to "not supported".
+func (c *Capabilities) SetHEMCSSet(b []byte) error {
+	if len(b) != 4 && len(b) != 8 && len(b) != 12 {
+		return extErrf(ExtHECapabilities, 17, "HE-MCS and NSS set length %d, want 4, 8 or 12", len(b))
+	}
+	maps := [3]MCSMap{0xffff, 0xffff, 0xffff}
+	for i := 0; 4*i < len(b); i++ {
+		maps[i] = MCSMap(uint16(b[4*i]) | uint16(b[4*i+1])<<8)
+	}
+	c.HERxMCS80, c.HERxMCS160, c.HERxMCS8080 = maps[0], maps[1], maps[2]
+	return nil
 }
 
 var allLegacyRates = []uint8{2, 4, 11, 22, 12, 18, 24, 36, 48, 72, 96, 108}

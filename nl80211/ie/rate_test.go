@@ -128,3 +128,22 @@ func FuzzEstimateDataRate(f *testing.F) {
 		}
 	})
 }
+
+func TestCapabilitiesFromNL80211(t *testing.T) {
+	var c Capabilities
+	if err := c.SetVHTMCSSet(hx(t, "faff 0000 faff 0000")); err != nil || c.VHTRxMCSMap != 0xfffa {
+		t.Errorf("VHT: %#x, %v", uint16(c.VHTRxMCSMap), err)
+	}
+	if err := c.SetHEMCSSet(hx(t, "faff faff feff feff")); err != nil || c.HERxMCS80 != 0xfffa || c.HERxMCS160 != 0xfffe || c.HERxMCS8080 != 0xffff {
+		t.Errorf("HE: %+v, %v", c, err)
+	}
+	if err := c.SetVHTMCSSet(make([]byte, 4)); err == nil {
+		t.Error("short VHT set accepted")
+	}
+	if err := c.SetHEMCSSet(make([]byte, 6)); err == nil {
+		t.Error("6-byte HE set accepted")
+	}
+	if PHYMode(9).String() != "unknown" || PHYVHT.String() != "vht" {
+		t.Error("PHYMode.String")
+	}
+}

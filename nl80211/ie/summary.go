@@ -51,7 +51,7 @@ type Summary struct {
 //
 // It always returns a Summary with everything it could use. err joins one
 // *Error per element it could not use (and a truncated tail, after which
-// nothing is read); callers log it. A malformed RSN or WPA element leaves
+// nothing is read); callers log it. The Summary's byte slices alias ies. A malformed RSN or WPA element leaves
 // Security as SecurityUnknown: such a BSS must not be connected to.
 func Summarize(ies []byte, capability uint16) (*Summary, error) {
 	s := &Summary{}
@@ -261,7 +261,17 @@ const (
 )
 
 func (m PHYMode) String() string {
-	return [...]string{"legacy", "ht", "vht", "he"}[m]
+	switch m {
+	case PHYLegacy:
+		return "legacy"
+	case PHYHT:
+		return "ht"
+	case PHYVHT:
+		return "vht"
+	case PHYHE:
+		return "he"
+	}
+	return "unknown"
 }
 
 // PHYInfo is the AP's side of the data rate estimate in brief: its newest
