@@ -192,3 +192,25 @@ func TestHiddenAndSignalAgent(t *testing.T) {
 		t.Errorf("levels after unregister = %v", got)
 	}
 }
+
+// A client that sends RegisterAgent and Connect back to back (as iwctl does)
+// must see them handled in that order.
+func TestPipelinedRegisterThenConnect(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	e.scan()
+	for i := 0; i < 10; i++ {
+		conn := dbustest.Connect(t, e.addr)
+		a := &testAgent{pass: "secret123", asked: make(chan dbus.ObjectPath, 4), cancels: make(chan string, 4)}
+		if err := conn.Export(a, "/test/agent", dbusapi.AgentInterface); err != nil {
+			t.Fatal(err)
+		}
+		reg := conn.Object(dbusapi.Service, dbusapi.BasePath).Go(dbusapi.AgentManagerInterface+".RegisterAgent", 0, nil, dbus.ObjectPath("/test/agent"))
+		con := conn.Object(dbusapi.Service, pskPath).Go(dbusapi.NetworkInterface+".Connect", 0, nil)
+		if (<-reg.Done).Err != nil || (<-con.Done).Err != nil {
+			t.Fatalf("round %d: RegisterAgent %v, Connect %v", i, reg.Err, con.Err)
+		}
+		e.ok(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".Disconnect"))
+		e.ok(e.call(dbusapi.KnownNetworkPath(dbusapi.NetworkID{SSID: "psk-net", Type: "psk"}), dbusapi.KnownNetworkInterface+".Forget"))
+		conn.Close()
+	}
+}

@@ -37,6 +37,7 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	agents *Agents
+	order  *orderer
 
 	mu       sync.Mutex // guards everything below
 	conn     *dbus.Conn // nil until Serve
@@ -73,6 +74,7 @@ func New(cfg Config) *Server {
 		known:    map[NetworkID]*knownNetwork{},
 	}
 	s.agents = &Agents{s: s}
+	s.order = newOrderer()
 	s.objects["/"] = &object{ifaces: map[string]*instance{ObjectManagerInterface: {}}, order: []string{ObjectManagerInterface}}
 	s.addInterface(BasePath, DaemonInterface, nil, nil)
 	s.addInterface(BasePath, AgentManagerInterface, nil, nil)
@@ -169,7 +171,7 @@ func (s *Server) export(conn *dbus.Conn) ([]exportEntry, error) {
 		DeviceInterface:            {},
 	}
 	for iface, table := range tables {
-		if err := conn.ExportSubtreeMethodTable(checkedTable(iface, table), BasePath, iface); err != nil {
+		if err := conn.ExportSubtreeMethodTable(s.checkedTable(iface, table), BasePath, iface); err != nil {
 			return done, errorf("exporting %s: %w", iface, err)
 		}
 		done = append(done, exportEntry{BasePath, iface, true})
@@ -179,7 +181,7 @@ func (s *Server) export(conn *dbus.Conn) ([]exportEntry, error) {
 		IntrospectInterface:    s.introspectMethods(),
 	}
 	for iface, table := range root {
-		if err := conn.ExportMethodTable(checkedTable(iface, table), "/", iface); err != nil {
+		if err := conn.ExportMethodTable(s.checkedTable(iface, table), "/", iface); err != nil {
 			return done, errorf("exporting %s on /: %w", iface, err)
 		}
 		done = append(done, exportEntry{"/", iface, false})
@@ -218,6 +220,7 @@ func (s *Server) callContext(msg dbus.Message, timeout time.Duration) (context.C
 	s.mu.Lock()
 	base := s.ctx
 	s.mu.Unlock()
+	s.order.end(&msg) // the quick part of the call is done
 	sender, _ := msg.Headers[dbus.FieldSender].Value().(string)
 	ctx, cancel := context.WithTimeout(base, timeout)
 	return WithCaller(ctx, sender), cancel
@@ -379,29 +382,37 @@ func (s *Server) introspect(path dbus.ObjectPath) string {
 // (its decoding is lenient: it would turn a uint32 into a string). ell, iwd's
 // D-Bus library, refuses such calls the same way. Every handler takes the
 // dbus.Message first and returns *dbus.Error last.
-func checkedTable(iface string, table map[string]any) map[string]any {
+func (s *Server) checkedTable(iface string, table map[string]any) map[string]any {
 	out := make(map[string]any, len(table))
 	for name, fn := range table {
-		var want strings.Builder
+		var want string
 		for _, m := range specs[iface].Methods {
 			if m.Name == name {
-				for _, a := range m.Args {
-					if a.Direction == "in" {
-						want.WriteString(a.Type)
-					}
-				}
+				want = inSignature(m)
 			}
 		}
-		out[name] = checked(want.String(), fn)
+		out[name] = s.checked(want, fn)
 	}
 	return out
 }
 
-func checked(want string, fn any) any {
+func inSignature(m introspect.Method) string {
+	var b strings.Builder
+	for _, a := range m.Args {
+		if a.Direction == "in" {
+			b.WriteString(a.Type)
+		}
+	}
+	return b.String()
+}
+
+func (s *Server) checked(want string, fn any) any {
 	v := reflect.ValueOf(fn)
 	t := v.Type()
 	return reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
 		msg := in[0].Interface().(dbus.Message)
+		s.order.begin(&msg)
+		defer s.order.end(&msg)
 		var got string
 		if sig, ok := msg.Headers[dbus.FieldSignature]; ok {
 			got = sig.Value().(dbus.Signature).String()

@@ -67,7 +67,11 @@ func NewFake(cfg dbusapi.Config, air []dbusapi.Network, passphrases map[string]s
 // test ends, and returns once net.connman.iwd is owned.
 func (f *Fake) Serve(t testing.TB, addr string) {
 	t.Helper()
-	conn := Connect(t, addr)
+	conn, err := f.Server.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- f.Server.Serve(ctx, conn) }()

@@ -1,0 +1,153 @@
+package dbusapi
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// godbus runs every incoming method call in a goroutine of its own, so two
+// calls a client sends back to back may be handled in either order. iwctl
+// sends RegisterAgent and, without waiting, Connect: handled the wrong way
+// round, Connect finds no agent. iwd (ell) handles calls in the order they
+// arrive. To do the same, the Server's interceptor (installed by
+// ConnOptions) gives each call it will handle a ticket as it is read off the
+// socket, and a handler runs its quick part (checks, registrations, reading
+// state) only after every earlier ticket's quick part; the slow part (the
+// backend call) then runs in parallel. A ticket whose call never reaches a
+// handler is skipped after orderWait, so nothing waits for ever.
+
+const orderWait = 2 * time.Second
+
+type ticketKey struct {
+	sender string
+	serial uint32
+}
+
+type orderer struct {
+	mu      sync.Mutex // guards all below
+	next    uint64     // next ticket to give
+	started uint64     // tickets below this have done their quick part
+	tickets map[ticketKey]uint64
+	running map[ticketKey]uint64 // tickets in their quick part
+	changed chan struct{}        // closed and replaced when started moves
+}
+
+func newOrderer() *orderer {
+	return &orderer{tickets: map[ticketKey]uint64{}, running: map[ticketKey]uint64{}, changed: make(chan struct{})}
+}
+
+func keyOf(msg *dbus.Message) ticketKey {
+	sender, _ := msg.Headers[dbus.FieldSender].Value().(string)
+	return ticketKey{sender, msg.Serial()}
+}
+
+// intercept runs on godbus's reader goroutine, in arrival order.
+func (o *orderer) intercept(msg *dbus.Message) {
+	if msg.Type != dbus.TypeMethodCall || !willDispatch(msg) {
+		return
+	}
+	o.mu.Lock()
+	o.tickets[keyOf(msg)] = o.next
+	o.next++
+	o.mu.Unlock()
+}
+
+// willDispatch tells whether msg will reach one of our handlers (so its
+// ticket will be used): our path, a named interface of ours, a method of it,
+// the exact signature.
+func willDispatch(msg *dbus.Message) bool {
+	path, _ := msg.Headers[dbus.FieldPath].Value().(dbus.ObjectPath)
+	iface, _ := msg.Headers[dbus.FieldInterface].Value().(string)
+	member, _ := msg.Headers[dbus.FieldMember].Value().(string)
+	if path != "/" && path != BasePath && !strings.HasPrefix(string(path), BasePath+"/") {
+		return false
+	}
+	spec, ok := specs[iface]
+	if !ok {
+		return false
+	}
+	var sig string
+	if v, ok := msg.Headers[dbus.FieldSignature]; ok {
+		sig = v.Value().(dbus.Signature).String()
+	}
+	for _, m := range spec.Methods {
+		if m.Name == member {
+			return inSignature(m) == sig
+		}
+	}
+	return false
+}
+
+// begin waits for msg's turn.
+func (o *orderer) begin(msg *dbus.Message) {
+	key := keyOf(msg)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t, ok := o.tickets[key]
+	if !ok {
+		return
+	}
+	delete(o.tickets, key)
+	timer := time.NewTimer(orderWait)
+	defer timer.Stop()
+	for o.started < t {
+		ch := o.changed
+		o.mu.Unlock()
+		select {
+		case <-ch:
+		case <-timer.C:
+			o.mu.Lock()
+			if o.started < t {
+				o.started = t // an earlier ticket was lost; go on
+			}
+			continue
+		}
+		o.mu.Lock()
+	}
+	o.running[key] = t
+}
+
+// end marks msg's quick part done (idempotent).
+func (o *orderer) end(msg *dbus.Message) {
+	key := keyOf(msg)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t, ok := o.running[key]
+	if !ok {
+		return
+	}
+	delete(o.running, key)
+	if o.started <= t {
+		o.started = t + 1
+		close(o.changed)
+		o.changed = make(chan struct{})
+	}
+}
+
+// ConnOptions are the options to connect with so that calls are handled in
+// the order they arrive (see Connect).
+func (s *Server) ConnOptions() []dbus.ConnOption {
+	return []dbus.ConnOption{dbus.WithIncomingInterceptor(s.order.intercept)}
+}
+
+// Connect opens the connection Serve needs: to address, or when address is
+// "" to the system bus ($DBUS_SYSTEM_BUS_ADDRESS, else the system socket),
+// with ConnOptions. A connection made otherwise works, but calls a client
+// pipelines may then be handled out of order.
+func (s *Server) Connect(address string) (*dbus.Conn, error) {
+	if address == "" {
+		address = os.Getenv("DBUS_SYSTEM_BUS_ADDRESS")
+	}
+	if address == "" {
+		address = "unix:path=/var/run/dbus/system_bus_socket"
+	}
+	conn, err := dbus.Connect(address, s.ConnOptions()...)
+	if err != nil {
+		return nil, errorf("connecting to the bus at %s: %w", address, err)
+	}
+	return conn, nil
+}
