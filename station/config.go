@@ -1,0 +1,106 @@
+package station
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"wifid/knownnetworks"
+	"wifid/nl80211"
+)
+
+// Kernel is what a station needs of nl80211; *nl80211.Client has it.
+type Kernel interface {
+	Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error)
+	Connect(ctx context.Context, ifindex int, req nl80211.ConnectRequest) error
+	Disconnect(ctx context.Context, ifindex int, reason uint16) error
+	NewKey(ctx context.Context, ifindex int, k nl80211.Key) error
+	SetStationAuthorized(ctx context.Context, ifindex int, mac net.HardwareAddr, authorized bool) error
+	OpenControlPort(ifindex int) (*nl80211.NLControlPort, error)
+}
+
+// IPConfigurator configures IP once a station is connected. The daemon
+// passes netconfig in; nil leaves IP to someone else
+// (EnableNetworkConfiguration=false).
+type IPConfigurator interface {
+	// Configure starts configuring and returns at once; progress comes on
+	// the channel, which is closed after stop returns.
+	Configure(ctx context.Context, req IPRequest) (events <-chan IPEvent, stop func(), err error)
+}
+
+// IPRequest is what the station knows that IP configuration needs.
+type IPRequest struct {
+	Ifindex   int
+	Ifname    string
+	MAC       net.HardwareAddr
+	NetworkID string                  // for the stored lease (INIT-REBOOT)
+	Settings  *knownnetworks.Settings // static [IPv4]/[IPv6], nil for none
+}
+
+// IPEvent is progress of IP configuration.
+type IPEvent struct {
+	Kind    IPEventKind
+	Address string // CIDR, when configured
+	Detail  string // e.g. "DHCP rapid commit", "static"
+	Err     error
+}
+
+// IPEventKind says what happened.
+type IPEventKind int
+
+const (
+	IPConfigured IPEventKind = iota // an address is in place
+	IPRenewed                       // the lease was renewed
+	IPLost                          // the address is gone (lease expired)
+	IPFailed                        // configuration failed (the station stays connected, as iwd's does)
+)
+
+// Agent asks the user for secrets (net.connman.iwd.Agent); nil means none.
+type Agent interface {
+	RequestPassphrase(ctx context.Context, networkID string) (string, error)
+}
+
+// Config is everything a station is given.
+type Config struct {
+	Ifindex int
+	Ifname  string
+	MAC     net.HardwareAddr
+	Wiphy   *nl80211.Wiphy
+
+	Kernel Kernel
+	// Events are the nl80211 events of this interface (the daemon routes
+	// them by ifindex).
+	Events <-chan nl80211.Event
+	Known  *knownnetworks.Store
+	IP     IPConfigurator
+	Agent  Agent
+
+	// AutoConnect is where autoconnect starts (false in developer mode).
+	AutoConnect bool
+	Scan        ScanConfig
+	Rank        RankConfig
+	Blacklist   BlacklistConfig
+	MFP         int // main.conf ManagementFrameProtection: 0 off, 1 if both can, 2 required
+
+	// OnChange is called from the station's goroutine after every change
+	// with the new view; it must not block.
+	OnChange func(View)
+	// OnEvent is called for StationDebug events (iwd's names: "scan-triggered",
+	// "connecting", "handshake-started", ...); it must not block.
+	OnEvent func(name string, args ...any)
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// ScanConfig holds main.conf's [Scan] settings.
+type ScanConfig struct {
+	DisablePeriodicScan bool
+	InitialInterval     time.Duration // default 10 s
+	MaximumInterval     time.Duration // default 300 s
+}
+
+// DefaultScanConfig is iwd's default.
+func DefaultScanConfig() ScanConfig {
+	return ScanConfig{InitialInterval: 10 * time.Second, MaximumInterval: 300 * time.Second}
+}

@@ -1,0 +1,455 @@
+package station
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"wifid/eapol"
+	"wifid/knownnetworks"
+	"wifid/nl80211"
+	"wifid/nl80211/ie"
+)
+
+// attempt is one connection attempt in progress: the network and BSS, its
+// timeline, and the callers waiting for its outcome.
+type attempt struct {
+	network *Network
+	bss     *BSS
+	kind    string // "autoconnect" or "connect"
+	tl      *Timeline
+	cancel  context.CancelFunc
+	ctx     context.Context
+	replies []chan error
+	pmk     []byte // PSK networks
+	newPass string // a passphrase the agent gave, saved once it works
+	sec     *rsnChoice
+	port    nl80211.EAPOLPort
+	sup     *eapol.Supplicant
+	stage   string // "secrets", "connect", "handshake", "authorize"
+}
+
+// connection is an established connection.
+type connection struct {
+	network *Network
+	bss     *BSS
+	port    nl80211.EAPOLPort
+	cancel  context.CancelFunc // stops the handshake goroutine (rekeys) and netconfig
+	ipStop  func()
+	address string
+}
+
+// Connect connects to the network with that ID (Network.Connect) and
+// returns when the connection is up or has failed.
+func (s *Station) Connect(ctx context.Context, networkID string) error {
+	reply := make(chan error, 1)
+	if err := s.call(ctx, func() {
+		n, ok := s.networks[networkID]
+		if !ok || n.Best() == nil {
+			reply <- ErrNotFound
+			return
+		}
+		s.userConnect(n, nil, reply)
+	}); err != nil {
+		return err
+	}
+	return waitReply(ctx, reply)
+}
+
+// ConnectBSSID connects to one BSS (StationDebug.ConnectBssid).
+func (s *Station) ConnectBSSID(ctx context.Context, bssid []byte) error {
+	reply := make(chan error, 1)
+	if err := s.call(ctx, func() {
+		for _, n := range s.ordered {
+			for _, b := range n.BSSes {
+				if string(b.Addr) == string(bssid) {
+					s.userConnect(n, b, reply)
+					return
+				}
+			}
+		}
+		reply <- ErrNotFound
+	}); err != nil {
+		return err
+	}
+	return waitReply(ctx, reply)
+}
+
+func waitReply(ctx context.Context, reply chan error) error {
+	select {
+	case err := <-reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
+	if s.attempt != nil {
+		if s.attempt.network == n && b == nil {
+			s.attempt.replies = append(s.attempt.replies, reply)
+			return
+		}
+		reply <- ErrBusy
+		return
+	}
+	if s.conn != nil {
+		if s.conn.network.ID() == n.ID() && (b == nil || string(b.Addr) == string(s.conn.bss.Addr)) {
+			reply <- nil
+			return
+		}
+		s.teardownConnection("connecting elsewhere", true)
+	}
+	if b == nil {
+		b = s.bestAllowedBSS(n)
+	}
+	// A user's connect turns autoconnect back on, as in iwd.
+	s.autoconnect = s.autoconnect || !s.developerMode()
+	s.stopPeriodicScan()
+	s.startAttempt(n, b, "connect", reply)
+}
+
+func (s *Station) developerMode() bool { return !s.cfg.AutoConnect }
+
+func (s *Station) bestAllowedBSS(n *Network) *BSS {
+	now := s.now()
+	for _, b := range n.BSSes {
+		if !s.blacklist.contains(hwString(b.Addr), now) {
+			return b
+		}
+	}
+	return n.Best()
+}
+
+// startAttempt begins connecting to b of n: secrets, then CMD_CONNECT.
+func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error) {
+	ctx, cancel := context.WithCancel(s.ctx)
+	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel,
+		tl: NewTimeline(kind, n.SSID, s.now)}
+	a.tl.BSSID = b.Addr.String()
+	if reply != nil {
+		a.replies = append(a.replies, reply)
+	}
+	s.attempt = a
+	s.last = a.tl
+	st := Connecting
+	if kind == "autoconnect" {
+		st = ConnectingAuto
+	}
+	s.log.Info("connecting", "network", n.SSID, "security", n.Security, "bssid", b.Addr, "freq", b.Freq,
+		"signal", b.Signal, "kind", kind)
+	s.event("connecting", n.ID(), b.Addr.String())
+	s.setState(st, kind+" "+n.SSID)
+
+	switch n.Security {
+	case knownnetworks.SecurityOpen:
+		if b.Summary.Security == ie.SecurityOWE {
+			s.failAttempt(fmt.Errorf("OWE is not supported yet"), false)
+			return
+		}
+		s.sendConnect(a)
+	case knownnetworks.SecurityPSK:
+		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP)
+		if err != nil {
+			s.failAttempt(err, true)
+			return
+		}
+		a.sec = sec
+		s.psk(a)
+	default:
+		s.failAttempt(fmt.Errorf("%s networks are not supported yet", n.Security), false)
+	}
+}
+
+// psk finds the PMK: the file's PreSharedKey, or PBKDF2 of its
+// Passphrase, or of a passphrase the agent asks the user for.
+func (s *Station) psk(a *attempt) {
+	a.stage = "secrets"
+	n := a.network
+	if n.Known != nil {
+		if k := n.Known.Settings.Security.PreSharedKey; k != nil {
+			a.pmk = k[:]
+			s.sendConnect(a)
+			return
+		}
+	}
+	var pass string
+	if n.Known != nil {
+		pass = string(n.Known.Settings.Security.Passphrase)
+	}
+	s.async(func() func() {
+		fromAgent := false
+		if pass == "" {
+			if s.cfg.Agent == nil {
+				return func() { s.attemptDone(a, ErrNoAgent) }
+			}
+			p, err := s.cfg.Agent.RequestPassphrase(a.ctx, n.ID())
+			if err != nil {
+				return func() { s.attemptDone(a, err) }
+			}
+			pass, fromAgent = p, true
+		}
+		pmk, err := eapol.PSKFromPassphrase(pass, []byte(n.SSID))
+		return func() {
+			if s.attempt != a {
+				return
+			}
+			if err != nil {
+				s.failAttempt(fmt.Errorf("passphrase: %w", err), false)
+				return
+			}
+			a.pmk = pmk
+			if fromAgent {
+				a.newPass = pass
+			}
+			s.sendConnect(a)
+		}
+	})
+}
+
+// attemptDone fails a if it is still the current attempt.
+func (s *Station) attemptDone(a *attempt, err error) {
+	if s.attempt == a && err != nil {
+		s.failAttempt(err, false)
+	}
+}
+
+// sendConnect opens the EAPOL port (PSK) and sends CMD_CONNECT.
+func (s *Station) sendConnect(a *attempt) {
+	a.stage = "connect"
+	a.tl.Begin(PhaseAssoc)
+	b := a.bss
+	req := nl80211.ConnectRequest{
+		SSID:        []byte(a.network.SSID),
+		BSSID:       b.Addr,
+		Freq:        b.Freq,
+		AuthType:    unix.NL80211_AUTHTYPE_OPEN_SYSTEM,
+		SocketOwner: true,
+	}
+	if a.sec != nil {
+		req.IEs = a.sec.ownRSNE
+		req.Crypto = nl80211.Crypto{
+			WPAVersions:     unix.NL80211_WPA_VERSION_2,
+			PairwiseCiphers: []uint32{uint32(a.sec.pairwise)},
+			GroupCipher:     uint32(a.sec.group),
+			AKMSuites:       []uint32{uint32(a.sec.akm)},
+			ControlPort:     true,
+		}
+		if a.sec.mfp {
+			req.Crypto.MFP = unix.NL80211_MFP_REQUIRED
+		}
+		useNL := s.cfg.Wiphy == nil || s.cfg.Wiphy.SupportsControlPortOverNL80211()
+		req.Crypto.ControlPortOverNL80211 = useNL
+		port, err := s.openPort(useNL)
+		if err != nil {
+			s.failAttempt(fmt.Errorf("EAPOL port: %w", err), false)
+			return
+		}
+		a.port = port
+		if err := s.startHandshake(a); err != nil {
+			s.failAttempt(err, false)
+			return
+		}
+	}
+	s.async(func() func() {
+		ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
+		defer cancel()
+		err := s.cfg.Kernel.Connect(ctx, s.cfg.Ifindex, req)
+		return func() {
+			if err != nil && s.attempt == a {
+				s.failAttempt(err, true)
+			}
+		}
+	})
+}
+
+func (s *Station) openPort(overNL bool) (nl80211.EAPOLPort, error) {
+	if overNL {
+		return s.cfg.Kernel.OpenControlPort(s.cfg.Ifindex)
+	}
+	return nl80211.ListenPacketPort(s.cfg.Ifindex)
+}
+
+// onConnectEvent is CMD_CONNECT's result.
+func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
+	a := s.attempt
+	if a == nil || a.stage != "connect" {
+		s.log.Debug("connect event with no attempt", "status", e.Status)
+		return
+	}
+	if e.Status != 0 || e.TimedOut {
+		why := fmt.Sprintf("association failed: status %d (%s)", e.Status, statusName(e.Status))
+		if e.TimedOut {
+			why = "association timed out"
+		}
+		a.tl.Done(fmt.Sprintf("status %d", e.Status))
+		s.failAttempt(errors.New(why), true)
+		return
+	}
+	a.tl.Done("")
+	s.log.Info("associated", "bssid", e.BSSID, "network", a.network.SSID)
+	if a.sec == nil {
+		s.connected(a)
+		return
+	}
+	a.stage = "handshake"
+	a.tl.Begin(PhaseFourWay)
+	s.event("handshake-started", a.bss.Addr.String())
+}
+
+// onDisconnectEvent: the AP or the kernel ended the association.
+func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
+	why := fmt.Sprintf("reason %d (%s), by AP %v", e.Reason, reasonName(e.Reason), e.ByAP)
+	if a := s.attempt; a != nil {
+		if a.stage == "handshake" {
+			why = "handshake failed: " + why
+			if e.Reason == 15 || e.Reason == 2 {
+				why += " (wrong passphrase?)"
+			}
+		}
+		s.failAttempt(errors.New(why), true)
+		return
+	}
+	if s.conn != nil {
+		s.log.Info("disconnected", "network", s.conn.network.SSID, "why", why)
+		s.event("disconnected", why)
+		s.teardownConnection(why, false)
+		s.setState(Disconnected, why)
+		s.startAutoconnect("connection lost")
+	}
+}
+
+// failAttempt ends the current attempt, tells its callers, blacklists the
+// BSS if it misbehaved, and lets autoconnect go on.
+func (s *Station) failAttempt(err error, blame bool) {
+	a := s.attempt
+	if a == nil {
+		return
+	}
+	s.attempt = nil
+	a.cancel()
+	if a.port != nil {
+		a.port.Close()
+	}
+	if a.stage == "connect" || a.stage == "handshake" || a.stage == "authorize" {
+		// Tell the kernel; it may be half way through.
+		s.async(func() func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			s.cfg.Kernel.Disconnect(ctx, s.cfg.Ifindex, 3)
+			return func() {}
+		})
+	}
+	a.tl.Finish("failed: " + err.Error())
+	s.log.Warn("connect failed", "network", a.network.SSID, "bssid", a.bss.Addr, "err", err, "timeline", a.tl.String())
+	s.event("connect-failed", err.Error())
+	if blame {
+		t := s.blacklist.add(hwString(a.bss.Addr), s.now())
+		s.log.Info("blacklisted", "bssid", a.bss.Addr, "for", t)
+	}
+	for _, r := range a.replies {
+		r <- err
+	}
+	s.setState(Disconnected, "connect failed")
+	if s.autoconnect && !errors.Is(err, ErrAborted) {
+		s.startAutoconnect("connect failed")
+	}
+}
+
+// connected: the link is up and keyed.
+func (s *Station) connected(a *attempt) {
+	ctx, cancel := context.WithCancel(s.ctx)
+	_ = ctx
+	s.attempt = nil
+	c := &connection{network: a.network, bss: a.bss, port: a.port, cancel: func() { cancel(); a.cancel() }}
+	s.conn = c
+	s.blacklist.remove(hwString(a.bss.Addr))
+	s.rememberNetwork(a)
+	for _, r := range a.replies {
+		r <- nil
+	}
+	s.event("connected", a.network.ID())
+	s.setState(Connected, a.kind+" "+a.network.SSID)
+	s.ordered = rankNetworks(s.networks)
+	s.publish()
+	if s.cfg.IP == nil {
+		a.tl.Finish("connected")
+		s.log.Info("connected", "network", a.network.SSID, "timeline", a.tl.String())
+		s.publish()
+		return
+	}
+	s.startNetconfig(ctx, c, a.tl)
+}
+
+// rememberNetwork touches the network file (last connected time), writes
+// a new one for an open network or a passphrase from the agent, and stores
+// the PSK computed from a passphrase, as iwd does.
+func (s *Station) rememberNetwork(a *attempt) {
+	st := s.cfg.Known
+	if st == nil {
+		return
+	}
+	n := a.network
+	ssid, sec := n.SSID, n.Security
+	var err error
+	switch {
+	case n.Known == nil:
+		f := knownnetworks.NewFile("")
+		if sec == knownnetworks.SecurityPSK {
+			if a.newPass != "" {
+				f.SetString("Security", "Passphrase", a.newPass)
+			}
+			f.SetString("Security", "PreSharedKey", hex.EncodeToString(a.pmk))
+		}
+		err = st.Save(ssid, sec, f)
+	case sec == knownnetworks.SecurityPSK && n.Known.Settings.Security.PreSharedKey == nil:
+		err = st.Update(ssid, sec, func(f *knownnetworks.File) error {
+			return f.SetString("Security", "PreSharedKey", hex.EncodeToString(a.pmk))
+		})
+	}
+	if err != nil {
+		s.log.Warn("network file not written", "network", ssid, "err", err)
+	}
+	if err := st.Touch(ssid, sec); err != nil {
+		s.log.Warn("network file not touched", "network", ssid, "err", err)
+	}
+	if err := st.AddKnownFrequency(ssid, sec, a.bss.Freq); err != nil {
+		s.log.Debug("known frequency not stored", "err", err)
+	}
+	if k, ok := st.Get(ssid, sec); ok {
+		n.Known = &k
+	}
+}
+
+// teardownConnection stops everything of the connection; with
+// deauthenticate it also tells the AP.
+func (s *Station) teardownConnection(why string, deauthenticate bool) {
+	c := s.conn
+	if c == nil {
+		return
+	}
+	s.conn = nil
+	s.log.Info("tearing down", "network", c.network.SSID, "why", why)
+	if c.ipStop != nil {
+		c.ipStop()
+	}
+	c.cancel()
+	if c.port != nil {
+		c.port.Close()
+	}
+	if deauthenticate {
+		s.setState(Disconnecting, why)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err := s.cfg.Kernel.Disconnect(ctx, s.cfg.Ifindex, 3) // deauth leaving
+		cancel()
+		if err != nil {
+			s.log.Debug("disconnect", "err", err)
+		}
+	}
+	s.ordered = rankNetworks(s.networks)
+	s.publish()
+}

@@ -1,0 +1,247 @@
+package station
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"wifid/eapol"
+	"wifid/nl80211"
+	"wifid/nl80211/ie"
+)
+
+// rsnChoice is the security we negotiate with a BSS.
+type rsnChoice struct {
+	akm      eapol.AKM
+	pairwise eapol.Cipher
+	group    eapol.Cipher
+	mgmt     eapol.Cipher // with MFP
+	mfp      bool
+	ownRSNE  []byte // the RSN element we send in the association request
+	apRSNE   []byte // the AP's RSN element, exactly as advertised
+	apRSNXE  []byte
+}
+
+// pairwise ciphers in the order we prefer them.
+var pairwisePreference = []ie.CipherSuite{ie.CipherCCMP, ie.CipherGCMP256, ie.CipherGCMP, ie.CipherCCMP256, ie.CipherTKIP}
+
+// chooseRSN picks AKM, ciphers and MFP for a WPA2-Personal BSS, as iwd
+// does: PSK-SHA256 over PSK, CCMP-128 first, MFP when both sides can (or
+// when main.conf or the AP requires it).
+func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, error) {
+	if sum.RSN == nil || sum.WPA {
+		return nil, errors.New("only WPA2/RSN networks are supported (no RSN element)")
+	}
+	rsn := sum.RSN
+	c := &rsnChoice{}
+	switch {
+	case rsn.HasAKM(ie.AKMPSKSHA256):
+		c.akm = eapol.AKMPSKSHA256
+	case rsn.HasAKM(ie.AKMPSK):
+		c.akm = eapol.AKMPSK
+	case rsn.HasAKM(ie.AKMSAE):
+		return nil, errors.New("WPA3-Personal (SAE) is not supported yet")
+	default:
+		return nil, fmt.Errorf("no supported AKM in %v", rsn.AKMs)
+	}
+	supports := func(cs ie.CipherSuite) bool {
+		return w == nil || len(w.CipherSuites) == 0 || w.SupportsCipher(uint32(cs))
+	}
+	for _, p := range pairwisePreference {
+		if rsn.HasPairwise(p) && supports(p) {
+			c.pairwise = eapol.Cipher(p)
+			break
+		}
+	}
+	if c.pairwise == 0 {
+		return nil, fmt.Errorf("no supported pairwise cipher in %v", rsn.PairwiseCiphers)
+	}
+	if !supports(rsn.GroupCipher) {
+		return nil, fmt.Errorf("group cipher %v not supported by the radio", rsn.GroupCipher)
+	}
+	c.group = eapol.Cipher(rsn.GroupCipher)
+	mgmt := rsn.GroupMgmtCipher()
+	canMFP := mfpSetting > 0 && supports(mgmt) && mgmt == ie.CipherBIPCMAC
+	switch {
+	case rsn.Capabilities.MFPR() && !canMFP:
+		return nil, errors.New("the network requires management frame protection, which is off or unsupported here")
+	case mfpSetting == 2 && !rsn.Capabilities.MFPC():
+		return nil, errors.New("ManagementFrameProtection=2 but the network does not offer it")
+	}
+	c.mfp = canMFP && rsn.Capabilities.MFPC()
+	own := &ie.RSN{
+		Version:         1,
+		GroupCipher:     rsn.GroupCipher,
+		PairwiseCiphers: []ie.CipherSuite{ie.CipherSuite(c.pairwise)},
+		AKMs:            []ie.AKMSuite{ie.AKMSuite(c.akm)},
+	}
+	if c.mfp {
+		c.mgmt = eapol.Cipher(mgmt)
+		own.Capabilities |= ie.RSNCapMFPC
+		if mfpSetting == 2 {
+			own.Capabilities |= ie.RSNCapMFPR
+		}
+		if rsn.GroupManagementCipher != 0 {
+			own.GroupManagementCipher = mgmt
+		}
+	}
+	b, err := own.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("building our RSN element: %w", err)
+	}
+	c.ownRSNE = b
+	if el, ok := sum.Elements.Find(ie.IDRSN); ok {
+		c.apRSNE = el.Raw
+	}
+	if el, ok := sum.Elements.Find(ie.IDRSNX); ok {
+		c.apRSNXE = el.Raw
+	}
+	return c, nil
+}
+
+// keyPort is eapol's Port over nl80211: frames through the EAPOL port,
+// keys with NEW_KEY. Its methods run on the handshake goroutine.
+type keyPort struct {
+	s        *Station
+	ctx      context.Context
+	port     nl80211.EAPOLPort
+	ap       net.HardwareAddr
+	keyed    bool // a PTK is installed: later frames go encrypted
+	firstPTK bool
+}
+
+func (k *keyPort) SendEAPOL(frame []byte) error {
+	ctx, cancel := context.WithTimeout(k.ctx, 3*time.Second)
+	defer cancel()
+	return k.port.Send(ctx, k.ap, frame, !k.keyed)
+}
+
+func (k *keyPort) InstallPTK(tk []byte, cipher eapol.Cipher) error {
+	if cipher == eapol.CipherTKIP {
+		tk = eapol.SwapTKIPMICKeys(tk)
+	}
+	err := k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
+		Type: nl80211.KeyTypePairwise, Index: 0, Cipher: uint32(cipher), Data: tk, MAC: k.ap})
+	if err == nil {
+		k.keyed = true
+	}
+	return err
+}
+
+func (k *keyPort) InstallGTK(keyID int, gtk, rsc []byte, cipher eapol.Cipher) error {
+	if cipher == eapol.CipherTKIP {
+		gtk = eapol.SwapTKIPMICKeys(gtk)
+	}
+	return k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
+		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: uint32(cipher), Data: gtk, RSC: rsc})
+}
+
+func (k *keyPort) InstallIGTK(keyID int, igtk, ipn []byte, cipher eapol.Cipher) error {
+	return k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
+		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: uint32(cipher), Data: igtk, RSC: ipn})
+}
+
+// startHandshake runs the supplicant on its own goroutine for as long as
+// the connection lasts (rekeys come later); events go back to the loop.
+func (s *Station) startHandshake(a *attempt) error {
+	var spa, aa [6]byte
+	copy(spa[:], s.cfg.MAC)
+	copy(aa[:], a.bss.Addr)
+	kp := &keyPort{s: s, ctx: a.ctx, port: a.port, ap: a.bss.Addr}
+	sup, err := eapol.New(eapol.Config{
+		SPA: spa, AA: aa, PMK: a.pmk,
+		OwnRSNE: a.sec.ownRSNE, APRSNE: a.sec.apRSNE, APRSNXE: a.sec.apRSNXE,
+		AKM: a.sec.akm, Pairwise: a.sec.pairwise, Group: a.sec.group,
+		MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt,
+		Logger: s.log,
+		OnEvent: func(ev eapol.Event) {
+			select {
+			case s.done <- func() { s.onHandshakeEvent(a, ev) }:
+			case <-a.ctx.Done():
+			}
+		},
+	}, kp)
+	if err != nil {
+		return fmt.Errorf("handshake: %w", err)
+	}
+	a.sup = sup
+	frames := make(chan []byte, 8)
+	s.bg.Add(2)
+	go func() { // reader: EAPOL port -> frames
+		defer s.bg.Done()
+		defer close(frames)
+		for {
+			f, err := a.port.Receive(a.ctx)
+			if err != nil {
+				return
+			}
+			select {
+			case frames <- f.Frame:
+			case <-a.ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		defer s.bg.Done()
+		err := sup.Run(a.ctx, frames, 10*time.Second)
+		if err == nil || errors.Is(err, context.Canceled) {
+			return
+		}
+		select {
+		case s.done <- func() { s.onHandshakeFailed(a, err) }:
+		case <-s.stop:
+		}
+	}()
+	return nil
+}
+
+func (s *Station) onHandshakeEvent(a *attempt, ev eapol.Event) {
+	switch ev.Type {
+	case eapol.EventHandshakeComplete:
+		if s.attempt != a {
+			return
+		}
+		a.tl.Done("")
+		s.log.Info("4-way handshake complete", "akm", a.sec.akm, "pairwise", a.sec.pairwise, "mfp", a.sec.mfp)
+		a.stage = "authorize"
+		a.tl.Begin(PhaseGroupKey)
+		s.async(func() func() {
+			err := s.cfg.Kernel.SetStationAuthorized(a.ctx, s.cfg.Ifindex, a.bss.Addr, true)
+			return func() {
+				if s.attempt != a {
+					return
+				}
+				if err != nil {
+					s.failAttempt(fmt.Errorf("authorize: %w", err), false)
+					return
+				}
+				a.tl.Done("")
+				s.connected(a)
+			}
+		})
+	case eapol.EventPTKRekeyed:
+		s.log.Info("PTK rekeyed")
+		s.event("ptk-rekeyed")
+	case eapol.EventGroupRekeyed:
+		s.log.Info("group key rekeyed")
+		s.event("gtk-rekeyed")
+	case eapol.EventFailed:
+		s.onHandshakeFailed(a, ev.Err)
+	}
+}
+
+func (s *Station) onHandshakeFailed(a *attempt, err error) {
+	if s.attempt == a {
+		s.failAttempt(fmt.Errorf("4-way handshake: %w", err), true)
+		return
+	}
+	if s.conn != nil && s.conn.port == a.port {
+		s.log.Warn("rekey failed", "err", err)
+		s.teardownConnection("rekey failed", true)
+		s.setState(Disconnected, "rekey failed")
+		s.startAutoconnect("rekey failed")
+	}
+}

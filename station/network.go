@@ -1,0 +1,129 @@
+package station
+
+import (
+	"encoding/hex"
+	"net"
+	"sort"
+
+	"wifid/knownnetworks"
+	"wifid/nl80211"
+	"wifid/nl80211/ie"
+)
+
+// BSS is one access point of a network, as the last scan saw it.
+type BSS struct {
+	Addr     net.HardwareAddr
+	Freq     uint32 // MHz
+	Signal   int    // dBm
+	Summary  *ie.Summary
+	DataRate uint64 // estimated, bit/s
+	Rank     uint16 // iwd's BSS rank: data rate, band and load
+	Raw      *nl80211.BSS
+}
+
+// Network is an SSID with one kind of security (iwd's network identity):
+// every BSS that advertises it, best first.
+type Network struct {
+	SSID     string
+	Security knownnetworks.Security
+	BSSes    []*BSS
+	Known    *knownnetworks.KnownNetwork // nil if there is no network file
+	Rank     float64
+	Hidden   bool // found only through a directed probe
+}
+
+// NetworkID is how iwd names a network in object paths: the SSID in
+// lower-case hex, '_', and the type (open, psk, 8021x).
+func NetworkID(ssid string, sec knownnetworks.Security) string {
+	return hex.EncodeToString([]byte(ssid)) + "_" + sec.String()
+}
+
+// ID is the network's NetworkID.
+func (n *Network) ID() string { return NetworkID(n.SSID, n.Security) }
+
+// Best is the network's best BSS (nil if it has none).
+func (n *Network) Best() *BSS {
+	if len(n.BSSes) == 0 {
+		return nil
+	}
+	return n.BSSes[0]
+}
+
+// Signal is the best BSS's signal in dBm.
+func (n *Network) Signal() int {
+	if b := n.Best(); b != nil {
+		return b.Signal
+	}
+	return -100
+}
+
+// fileSecurity maps what a BSS offers onto iwd's network types: SAE joins
+// psk networks, OWE joins open ones, as iwd groups them. WEP and malformed
+// security are not offered at all.
+func fileSecurity(s ie.Security) (knownnetworks.Security, bool) {
+	switch s {
+	case ie.SecurityOpen, ie.SecurityOWE:
+		return knownnetworks.SecurityOpen, true
+	case ie.SecurityPSK, ie.SecuritySAE:
+		return knownnetworks.SecurityPSK, true
+	case ie.Security8021X:
+		return knownnetworks.Security8021X, true
+	}
+	return 0, false
+}
+
+// groupNetworks turns scan results into networks. BSSes whose elements are
+// unusable, hidden BSSes and unsupported security are left out; the second
+// result says how many and why, for the log.
+func groupNetworks(results []*nl80211.BSS, rc RankConfig) (map[string]*Network, []string) {
+	nets := map[string]*Network{}
+	var skipped []string
+	for _, r := range results {
+		src := r.IEs
+		if len(src) == 0 {
+			src = r.BeaconIEs
+		}
+		sum, err := ie.Summarize(src, r.Capability)
+		if sum == nil {
+			skipped = append(skipped, r.BSSID.String()+": "+err.Error())
+			continue
+		}
+		if sum.Hidden || len(sum.SSID) == 0 {
+			continue
+		}
+		sec, ok := fileSecurity(sum.Security)
+		if !ok {
+			skipped = append(skipped, r.BSSID.String()+": security "+sum.Security.String())
+			continue
+		}
+		b := &BSS{Addr: r.BSSID, Freq: r.Freq, Signal: signalDBm(r), Summary: sum, Raw: r}
+		b.DataRate, _ = sum.EstimateDataRate(nil, b.Signal)
+		b.Rank = bssRank(b, rc)
+		id := NetworkID(string(sum.SSID), sec)
+		n := nets[id]
+		if n == nil {
+			n = &Network{SSID: string(sum.SSID), Security: sec}
+			nets[id] = n
+		}
+		n.BSSes = append(n.BSSes, b)
+	}
+	for _, n := range nets {
+		sort.SliceStable(n.BSSes, func(i, j int) bool {
+			if n.BSSes[i].Rank != n.BSSes[j].Rank {
+				return n.BSSes[i].Rank > n.BSSes[j].Rank
+			}
+			return n.BSSes[i].Signal > n.BSSes[j].Signal
+		})
+	}
+	return nets, skipped
+}
+
+func signalDBm(b *nl80211.BSS) int {
+	switch {
+	case b.HasSignalMBm:
+		return int(b.SignalMBm / 100)
+	case b.HasSignalUnspec:
+		return int(b.SignalUnspec)/2 - 100
+	}
+	return -100
+}

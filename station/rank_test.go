@@ -1,0 +1,114 @@
+package station
+
+import (
+	"testing"
+	"time"
+
+	"wifid/knownnetworks"
+)
+
+func net1(ssid string, sec knownnetworks.Security, rate uint64, freq uint32) *Network {
+	b := &BSS{Freq: freq, DataRate: rate, Signal: -50}
+	b.Rank = bssRank(b, DefaultRankConfig())
+	return &Network{SSID: ssid, Security: sec, BSSes: []*BSS{b}}
+}
+
+func known(n *Network, last time.Time, prio int) *Network {
+	k := knownnetworks.KnownNetwork{SSID: n.SSID, Security: n.Security, LastConnected: last}
+	k.Settings.AutoConnect = true
+	k.Settings.Priority = prio
+	n.Known = &k
+	return n
+}
+
+func order(nets ...*Network) []string {
+	m := map[string]*Network{}
+	for _, n := range nets {
+		m[n.ID()] = n
+	}
+	var out []string
+	for _, n := range rankNetworks(m) {
+		out = append(out, n.SSID)
+	}
+	return out
+}
+
+func TestRankKnownBeforeUnknown(t *testing.T) {
+	fast := net1("fast", knownnetworks.SecurityPSK, 1_000_000_000, 5180)
+	slow := known(net1("slow", knownnetworks.SecurityPSK, 1_000_000, 2412), time.Unix(100, 0), 0)
+	if got := order(fast, slow); got[0] != "slow" {
+		t.Errorf("order %v: a known network must outrank an unknown one", got)
+	}
+}
+
+func TestRankRecentKnownFirst(t *testing.T) {
+	old := known(net1("old", knownnetworks.SecurityPSK, 100_000_000, 2412), time.Unix(100, 0), 0)
+	recent := known(net1("recent", knownnetworks.SecurityPSK, 100_000_000, 2412), time.Unix(200, 0), 0)
+	if got := order(old, recent); got[0] != "recent" {
+		t.Errorf("order %v: the more recently connected network goes first", got)
+	}
+}
+
+func TestRankPriorityOutranksEverything(t *testing.T) {
+	recentFast := known(net1("recent", knownnetworks.SecurityPSK, 2_000_000_000, 5180), time.Unix(200, 0), 0)
+	oldSlow := known(net1("preferred", knownnetworks.SecurityPSK, 1_000_000, 2412), time.Unix(1, 0), 1)
+	if got := order(recentFast, oldSlow); got[0] != "preferred" {
+		t.Errorf("order %v: Priority=1 must win", got)
+	}
+}
+
+func TestBSSRankFactors(t *testing.T) {
+	rc := DefaultRankConfig()
+	b24 := &BSS{Freq: 2412, DataRate: 100_000_000}
+	b5 := &BSS{Freq: 5180, DataRate: 100_000_000}
+	if bssRank(b24, rc) != bssRank(b5, rc) {
+		t.Error("equal modifiers must give equal ranks")
+	}
+	rc.BandModifier5GHz = 1.5
+	if bssRank(b5, rc) <= bssRank(b24, rc) {
+		t.Error("a 5 GHz modifier above 1 must raise the 5 GHz rank")
+	}
+	huge := &BSS{Freq: 2412, DataRate: 10 * maxDataRate}
+	if bssRank(huge, rc) != 65535 {
+		t.Error("rank must cap at 65535")
+	}
+	rc.BandModifier2_4GHz = 0
+	if bssRank(b24, rc) != 0 {
+		t.Error("modifier 0 disables the band")
+	}
+}
+
+func TestRankmodTable(t *testing.T) {
+	// iwd's table: 1/pow(n, 0.3) for n >= 1.
+	for n, want := range []float64{1.0, 0.8122523964, 0.7192230933, 0.6597539554} {
+		if got := rankmod(n); got-want > 1e-9 || want-got > 1e-9 {
+			t.Errorf("rankmod(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+func TestBlacklistGrows(t *testing.T) {
+	bl := newBlacklist(DefaultBlacklistConfig())
+	now := time.Unix(1000, 0)
+	if d := bl.add("aa", now); d != time.Minute {
+		t.Errorf("first timeout %v", d)
+	}
+	if !bl.contains("aa", now.Add(59*time.Second)) || bl.contains("aa", now.Add(61*time.Second)) {
+		t.Error("membership")
+	}
+	if d := bl.add("aa", now.Add(2*time.Minute)); d != 30*time.Minute {
+		t.Errorf("second timeout %v, want 30m", d)
+	}
+	bl.add("aa", now)
+	if d := bl.add("aa", now); d != 24*time.Hour {
+		t.Errorf("capped timeout %v", d)
+	}
+	bl.remove("aa")
+	if bl.contains("aa", now) {
+		t.Error("remove")
+	}
+	off := newBlacklist(BlacklistConfig{})
+	if off.add("bb", now) != 0 || off.contains("bb", now) {
+		t.Error("InitialTimeout 0 disables the blacklist")
+	}
+}

@@ -1,0 +1,223 @@
+package station
+
+import (
+	"context"
+	"time"
+
+	"wifid/knownnetworks"
+	"wifid/nl80211"
+)
+
+// Scan runs a full scan (Station.Scan) and returns when its results are in.
+func (s *Station) Scan(ctx context.Context) error { return s.ScanFreqs(ctx, nil) }
+
+// ScanFreqs scans only freqs (StationDebug.Scan); nil scans every channel.
+func (s *Station) ScanFreqs(ctx context.Context, freqs []uint32) error {
+	reply := make(chan error, 1)
+	if err := s.call(ctx, func() {
+		if s.scanning {
+			reply <- ErrBusy
+			return
+		}
+		s.scanReplies = append(s.scanReplies, reply)
+		s.startScan(freqs, "user scan")
+	}); err != nil {
+		return err
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// startScan triggers a scan in the background; scanDone takes its results.
+func (s *Station) startScan(freqs []uint32, why string) {
+	s.scanning = true
+	s.event("scan-triggered", why)
+	s.log.Debug("scan", "why", why, "freqs", len(freqs))
+	s.publish()
+	req := nl80211.ScanRequest{Freqs: freqs}
+	// Directed probes for hidden known networks.
+	for _, k := range s.knownList() {
+		if k.Hidden() {
+			if len(req.SSIDs) == 0 {
+				req.SSIDs = [][]byte{{}}
+			}
+			req.SSIDs = append(req.SSIDs, []byte(k.SSID))
+		}
+	}
+	if s.cfg.Wiphy != nil && s.cfg.Wiphy.MaxScanSSIDs > 0 && len(req.SSIDs) > s.cfg.Wiphy.MaxScanSSIDs {
+		req.SSIDs = req.SSIDs[:s.cfg.Wiphy.MaxScanSSIDs]
+	}
+	start := s.now()
+	s.async(func() func() {
+		ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+		defer cancel()
+		res, err := s.cfg.Kernel.Scan(ctx, s.cfg.Ifindex, req)
+		return func() { s.scanDone(res, err, s.now().Sub(start)) }
+	})
+}
+
+func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
+	s.scanning = false
+	replies := s.scanReplies
+	s.scanReplies = nil
+	for _, r := range replies {
+		r <- err
+	}
+	if err != nil {
+		s.log.Warn("scan failed", "err", err, "ms", took.Milliseconds())
+		s.publish()
+		s.afterScan(false)
+		return
+	}
+	nets, skipped := groupNetworks(res, s.cfg.Rank)
+	for _, why := range skipped {
+		s.log.Debug("BSS skipped", "why", why)
+	}
+	s.attachKnown(nets)
+	// The connected network stays even if this scan missed it.
+	if s.conn != nil {
+		if _, ok := nets[s.conn.network.ID()]; !ok {
+			nets[s.conn.network.ID()] = s.conn.network
+		}
+	}
+	s.networks = nets
+	s.ordered = rankNetworks(nets)
+	s.log.Info("scan done", "bss", len(res), "networks", len(nets), "ms", took.Milliseconds())
+	s.event("scan-done", len(nets))
+	s.publish()
+	s.afterScan(true)
+}
+
+// attachKnown links networks to their network files.
+func (s *Station) attachKnown(nets map[string]*Network) {
+	if s.cfg.Known == nil {
+		return
+	}
+	for _, n := range nets {
+		if k, ok := s.cfg.Known.Get(n.SSID, n.Security); ok {
+			kc := k
+			n.Known = &kc
+		} else {
+			n.Known = nil
+		}
+	}
+}
+
+// rerank re-reads the known networks (a file changed) and reorders.
+func (s *Station) rerank() {
+	s.attachKnown(s.networks)
+	s.ordered = rankNetworks(s.networks)
+	s.publish()
+}
+
+// KnownNetworksChanged tells the station that network files changed (the
+// daemon forwards knownnetworks' watch events).
+func (s *Station) KnownNetworksChanged(ctx context.Context) error {
+	return s.call(ctx, func() {
+		s.rerank()
+		if s.autoconnect && s.state == Disconnected {
+			s.startAutoconnect("known networks changed")
+		}
+	})
+}
+
+func (s *Station) knownList() []knownnetworks.KnownNetwork {
+	if s.cfg.Known == nil {
+		return nil
+	}
+	return s.cfg.Known.List()
+}
+
+// startAutoconnect begins iwd's autoconnect: a quick scan of the
+// frequencies known networks were last seen on, then full periodic scans,
+// 10 s doubling to 300 s.
+func (s *Station) startAutoconnect(why string) {
+	if !s.autoconnect || s.attempt != nil || s.conn != nil {
+		return
+	}
+	s.scanEvery = s.cfg.Scan.InitialInterval
+	// Results we already have may hold a known network.
+	if s.tryAutoconnect() {
+		return
+	}
+	var freqs []uint32
+	if s.cfg.Known != nil {
+		freqs = s.cfg.Known.RecentFrequencies(5, 5)
+	}
+	if len(freqs) > 0 {
+		s.setState(AutoconnectQuick, why)
+		if !s.scanning {
+			s.startScan(freqs, "autoconnect quick scan")
+		}
+		return
+	}
+	s.setState(AutoconnectFull, why)
+	if !s.scanning {
+		s.startScan(nil, "autoconnect full scan")
+	}
+}
+
+// afterScan continues autoconnect after a scan.
+func (s *Station) afterScan(ok bool) {
+	if !s.state.Autoconnecting() {
+		return
+	}
+	if ok && s.tryAutoconnect() {
+		return
+	}
+	if s.state == AutoconnectQuick {
+		s.setState(AutoconnectFull, "quick scan found no known network")
+		s.startScan(nil, "autoconnect full scan")
+		return
+	}
+	s.schedulePeriodicScan()
+}
+
+func (s *Station) schedulePeriodicScan() {
+	if s.cfg.Scan.DisablePeriodicScan || s.scanTimer != nil {
+		return
+	}
+	s.log.Debug("next periodic scan", "in", s.scanEvery)
+	s.scanTimer = time.NewTimer(s.scanEvery)
+	s.scanEvery *= 2
+	if s.scanEvery > s.cfg.Scan.MaximumInterval {
+		s.scanEvery = s.cfg.Scan.MaximumInterval
+	}
+}
+
+func (s *Station) stopPeriodicScan() {
+	if s.scanTimer != nil {
+		s.scanTimer.Stop()
+		s.scanTimer = nil
+	}
+}
+
+func (s *Station) periodicScan() {
+	if s.state.Autoconnecting() && !s.scanning {
+		s.startScan(nil, "periodic scan")
+	}
+}
+
+// tryAutoconnect connects to the best known network with autoconnect on
+// and a BSS that is not blacklisted.
+func (s *Station) tryAutoconnect() bool {
+	now := s.now()
+	for _, n := range s.ordered {
+		if n.Known == nil || !n.Known.AutoConnect() {
+			continue
+		}
+		for _, b := range n.BSSes {
+			if s.blacklist.contains(hwString(b.Addr), now) {
+				continue
+			}
+			s.stopPeriodicScan()
+			s.startAttempt(n, b, "autoconnect", nil)
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,285 @@
+package station
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"wifid/nl80211"
+)
+
+// Errors a station's methods return; the D-Bus layer maps them onto iwd's
+// error names.
+var (
+	ErrBusy         = errors.New("operation already in progress") // net.connman.iwd.InProgress
+	ErrNotFound     = errors.New("network not found")             // NotFound
+	ErrNotConnected = errors.New("not connected")                 // NotConnected
+	ErrAborted      = errors.New("operation aborted")             // Aborted
+	ErrNoAgent      = errors.New("no agent registered")           // NoAgent
+	ErrStopped      = errors.New("station stopped")
+)
+
+// Station is one managed interface in station mode. One goroutine (Run)
+// owns its state; everything else reaches it through channels.
+type Station struct {
+	cfg  Config
+	log  *slog.Logger
+	now  func() time.Time
+	cmds chan func()   // calls from other goroutines, run in the loop
+	done chan func()   // results of background work, run in the loop
+	stop chan struct{} // closed when Run returns
+
+	// Owned by the loop goroutine.
+	ctx         context.Context
+	state       State
+	scanning    bool
+	scanReplies []chan error
+	autoconnect bool
+	networks    map[string]*Network
+	ordered     []*Network
+	scanTimer   *time.Timer
+	scanEvery   time.Duration
+	blacklist   *blacklist
+	attempt     *attempt
+	conn        *connection
+	last        *Timeline
+	bg          sync.WaitGroup
+
+	viewMu sync.Mutex // guards view
+	view   View
+}
+
+// New makes a station; Run starts it.
+func New(cfg Config) *Station {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Scan.InitialInterval == 0 {
+		cfg.Scan.InitialInterval = DefaultScanConfig().InitialInterval
+	}
+	if cfg.Scan.MaximumInterval == 0 {
+		cfg.Scan.MaximumInterval = DefaultScanConfig().MaximumInterval
+	}
+	if cfg.Rank == (RankConfig{}) {
+		cfg.Rank = DefaultRankConfig()
+	}
+	s := &Station{
+		cfg:         cfg,
+		log:         cfg.Logger.With("iface", cfg.Ifname),
+		now:         cfg.Now,
+		cmds:        make(chan func()),
+		done:        make(chan func(), 16),
+		stop:        make(chan struct{}),
+		autoconnect: cfg.AutoConnect,
+		networks:    map[string]*Network{},
+		blacklist:   newBlacklist(cfg.Blacklist),
+	}
+	s.view = View{Ifname: cfg.Ifname, State: Disconnected, AutoConnect: cfg.AutoConnect}
+	return s
+}
+
+// View returns the latest published view; safe from any goroutine.
+func (s *Station) View() View {
+	s.viewMu.Lock()
+	defer s.viewMu.Unlock()
+	return s.view
+}
+
+// Run is the station's goroutine: it returns when ctx is cancelled, after
+// disconnecting and waiting for its background work.
+func (s *Station) Run(ctx context.Context) {
+	s.ctx = ctx
+	defer close(s.stop)
+	s.log.Info("station started", "state", s.state, "autoconnect", s.autoconnect)
+	s.publish()
+	if s.autoconnect {
+		s.startAutoconnect("started")
+	}
+	for {
+		var timerC <-chan time.Time
+		if s.scanTimer != nil {
+			timerC = s.scanTimer.C
+		}
+		select {
+		case <-ctx.Done():
+			s.shutdown()
+			return
+		case f := <-s.cmds:
+			f()
+		case f := <-s.done:
+			f()
+		case ev, ok := <-s.cfg.Events:
+			if !ok {
+				s.cfg.Events = nil
+				continue
+			}
+			s.handleEvent(ev)
+		case <-timerC:
+			s.scanTimer = nil
+			s.periodicScan()
+		}
+	}
+}
+
+// call runs f in the loop and waits for it.
+func (s *Station) call(ctx context.Context, f func()) error {
+	ran := make(chan struct{})
+	select {
+	case s.cmds <- func() { f(); close(ran) }:
+	case <-s.stop:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-ran:
+		return nil
+	case <-s.stop:
+		return ErrStopped
+	}
+}
+
+// async runs work in the background and hands its result to the loop.
+func (s *Station) async(work func() func()) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		result := work()
+		select {
+		case s.done <- result:
+		case <-s.stop:
+		}
+	}()
+}
+
+// setState moves the state machine, one log line per transition.
+func (s *Station) setState(to State, why string) {
+	if s.state == to {
+		return
+	}
+	s.log.Info("state", "from", s.state, "to", to, "why", why)
+	s.state = to
+	s.event("state-"+to.String(), why)
+	s.publish()
+}
+
+func (s *Station) event(name string, args ...any) {
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(name, args...)
+	}
+}
+
+// publish builds a new View from the loop's state.
+func (s *Station) publish() {
+	v := View{
+		Ifname:      s.cfg.Ifname,
+		State:       s.state,
+		Scanning:    s.scanning,
+		AutoConnect: s.autoconnect,
+	}
+	if s.conn != nil {
+		v.Connected = s.conn.network.ID()
+		v.ConnectedBSS = s.conn.bss.Addr
+		v.Address = s.conn.address
+	}
+	if s.last != nil {
+		cp := *s.last
+		cp.Steps = append([]Step(nil), s.last.Steps...)
+		v.Last = &cp
+	}
+	for _, n := range s.ordered {
+		nv := NetworkView{ID: n.ID(), SSID: n.SSID, Security: n.Security, Known: n.Known != nil,
+			Signal: n.Signal(), Rank: n.Rank, Connected: v.Connected == n.ID()}
+		for _, b := range n.BSSes {
+			nv.BSSes = append(nv.BSSes, BSSView{Addr: b.Addr, Freq: b.Freq, Signal: b.Signal, Rank: b.Rank, DataRate: b.DataRate})
+		}
+		v.Networks = append(v.Networks, nv)
+	}
+	s.viewMu.Lock()
+	s.view = v
+	s.viewMu.Unlock()
+	if s.cfg.OnChange != nil {
+		s.cfg.OnChange(v)
+	}
+}
+
+func (s *Station) handleEvent(ev nl80211.Event) {
+	switch e := ev.(type) {
+	case *nl80211.ConnectEvent:
+		s.onConnectEvent(e)
+	case *nl80211.DisconnectEvent:
+		s.onDisconnectEvent(e)
+	case *nl80211.ControlPortFrameEvent:
+		// With a control port open, frames go to it; one here arrived
+		// when no handshake wanted it.
+		s.log.Debug("EAPOL frame dropped: no handshake running", "src", e.Src)
+	default:
+		s.log.Debug("nl80211 event", "event", fmt.Sprintf("%T", ev))
+	}
+}
+
+func (s *Station) shutdown() {
+	s.log.Info("station stopping", "state", s.state)
+	if s.scanTimer != nil {
+		s.scanTimer.Stop()
+	}
+	if s.attempt != nil {
+		s.failAttempt(ErrAborted, false)
+	}
+	if s.conn != nil {
+		s.teardownConnection("daemon stopping", true)
+	}
+	s.bg.Wait()
+}
+
+// Networks returns the networks of the latest scan, best first.
+func (s *Station) Networks() []NetworkView { return s.View().Networks }
+
+// SetAutoConnect switches autoconnect (StationDebug.AutoConnect).
+func (s *Station) SetAutoConnect(ctx context.Context, on bool) error {
+	return s.call(ctx, func() {
+		if s.autoconnect == on {
+			return
+		}
+		s.autoconnect = on
+		s.log.Info("autoconnect", "on", on)
+		if on && s.state == Disconnected {
+			s.startAutoconnect("autoconnect switched on")
+		} else if !on && s.state.Autoconnecting() {
+			s.stopPeriodicScan()
+			s.setState(Disconnected, "autoconnect switched off")
+		}
+		s.publish()
+	})
+}
+
+// Disconnect ends the connection (Station.Disconnect). Autoconnect does not
+// pick the network again until something changes, as in iwd.
+func (s *Station) Disconnect(ctx context.Context) error {
+	var err error
+	if cerr := s.call(ctx, func() {
+		switch {
+		case s.attempt != nil:
+			s.failAttempt(ErrAborted, false)
+		case s.conn != nil:
+			s.teardownConnection("user disconnect", true)
+		default:
+			err = ErrNotConnected
+			return
+		}
+		s.autoconnect = false
+		s.setState(Disconnected, "user disconnect")
+	}); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+func hwString(a net.HardwareAddr) string { return a.String() }
