@@ -35,6 +35,8 @@ type Summary struct {
 	Country               *Country
 	RMEnabledCapabilities *RMEnabledCapabilities
 	Vendors               []Vendor
+	// OWETransition is the Wi-Fi Alliance OWE Transition Mode element.
+	OWETransition *OWETransition
 
 	// Elements is every element in frame order.
 	Elements Elements
@@ -215,6 +217,13 @@ func Summarize(ies []byte, capability uint16) (*Summary, error) {
 			fail(e, err)
 		} else {
 			s.Vendors = append(s.Vendors, *v)
+		}
+	}
+	if e, ok := es.FindVendor(OUIWFA, VendorTypeOWETransition); ok {
+		if v, err := ParseOWETransition(e.Data); err != nil {
+			fail(e, err)
+		} else {
+			s.OWETransition = v
 		}
 	}
 	return s, errors.Join(errs...)

@@ -103,6 +103,16 @@ func TestSecurity(t *testing.T) {
 	}
 }
 
+func TestSummarizeOWETransition(t *testing.T) {
+	s, err := Summarize(hx(t, ssidHome+rates11a+"dd 15 506f9a 1c 020000000200 08 6f77652d686f6d65 73 24"), 0x0001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Security != SecurityOpen || s.OWETransition == nil || string(s.OWETransition.SSID) != "owe-home" {
+		t.Errorf("summary %+v", s)
+	}
+}
+
 func TestSummarizeHidden(t *testing.T) {
 	for _, in := range []string{"00 00", "00 06 000000000000", ""} {
 		s, err := Summarize(hx(t, in), 0)
