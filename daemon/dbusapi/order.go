@@ -103,6 +103,11 @@ func (o *orderer) begin(msg *dbus.Message) {
 			o.mu.Lock()
 			if o.started < t {
 				o.started = t // an earlier ticket was lost; go on
+				for k, other := range o.tickets {
+					if other < t {
+						delete(o.tickets, k) // late ones run unordered
+					}
+				}
 			}
 			continue
 		}

@@ -3,8 +3,10 @@ package dbusapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -325,5 +327,45 @@ func TestNameTaken(t *testing.T) {
 	err := other.Serve(ctx, dbustest.Connect(t, e.addr))
 	if err == nil || !strings.Contains(err.Error(), "already owned") {
 		t.Errorf("second Serve: %v, want already owned", err)
+	}
+}
+
+// Each of iwd's errors, and each errno iwd maps, reaches the client with
+// iwd's name and message.
+func TestBackendErrorsReachClient(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	for _, c := range []struct {
+		err  error
+		name string
+		msg  string
+	}{
+		{dbusapi.ErrBusy, "net.connman.iwd.InProgress", "Operation already in progress"},
+		{dbusapi.ErrFailed, "net.connman.iwd.Failed", "Operation failed"},
+		{dbusapi.ErrAborted, "net.connman.iwd.Aborted", "Operation aborted"},
+		{dbusapi.ErrNotAvailable, "net.connman.iwd.NotAvailable", "Operation not available"},
+		{dbusapi.ErrInvalidArguments, "net.connman.iwd.InvalidArguments", "Argument type is wrong"},
+		{dbusapi.ErrInvalidFormat, "net.connman.iwd.InvalidFormat", "Argument format is invalid"},
+		{dbusapi.ErrAlreadyExists, "net.connman.iwd.AlreadyExists", "Object already exists"},
+		{dbusapi.ErrNotFound, "net.connman.iwd.NotFound", "Object not found"},
+		{dbusapi.ErrNotSupported, "net.connman.iwd.NotSupported", "Operation not supported"},
+		{dbusapi.ErrNoAgent, "net.connman.iwd.NoAgent", "No Agent registered"},
+		{dbusapi.ErrNotConnected, "net.connman.iwd.NotConnected", "Not connected"},
+		{dbusapi.ErrNotConfigured, "net.connman.iwd.NotConfigured", "Not configured"},
+		{dbusapi.ErrNotImplemented, "net.connman.iwd.NotImplemented", "Not implemented"},
+		{dbusapi.ErrServiceSetOverlap, "net.connman.iwd.ServiceSetOverlap", "Service set overlap"},
+		{dbusapi.ErrAlreadyProvisioned, "net.connman.iwd.AlreadyProvisioned", "Already provisioned"},
+		{dbusapi.ErrNotHidden, "net.connman.iwd.NotHidden", "Not hidden"},
+		{dbusapi.ErrPermissionDenied, "net.connman.iwd.PermissionDenied", "Permission Denied"},
+		{fmt.Errorf("trigger scan: %w", syscall.EBUSY), "net.connman.iwd.InProgress", "Operation already in progress"},
+		{syscall.ERFKILL, "net.connman.iwd.NotAvailable", "Operation not available"},
+		{syscall.ENOKEY, "net.connman.iwd.NotConfigured", "Not configured"},
+		{syscall.EIO, "net.connman.iwd.Failed", "Operation failed"},
+	} {
+		e.fake.FailNext(c.err)
+		call := e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".Scan")
+		var de dbus.Error
+		if !errors.As(call.Err, &de) || de.Name != c.name || len(de.Body) != 1 || de.Body[0] != c.msg {
+			t.Errorf("backend error %v: client got %#v, want %s %q", c.err, call.Err, c.name, c.msg)
+		}
 	}
 }

@@ -29,6 +29,7 @@ type Fake struct {
 	device      dbusapi.Device
 	levels      []int8
 	calls       []string
+	failNext    error // the next Scan's answer, once
 }
 
 // Fake's fixed identities.
@@ -145,10 +146,21 @@ func (f *Fake) Scan(ctx context.Context) error {
 	return f.scan("Scan")
 }
 
+// FailNext makes the next Scan (or StationDebug.Scan) fail with err.
+func (f *Fake) FailNext(err error) {
+	f.mu.Lock()
+	f.failNext = err
+	f.mu.Unlock()
+}
+
 func (f *Fake) scan(name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record(name)
+	if err := f.failNext; err != nil {
+		f.failNext = nil
+		return err
+	}
 	if f.state.Scanning || f.state.State == dbusapi.StateConnecting {
 		return dbusapi.ErrBusy
 	}
