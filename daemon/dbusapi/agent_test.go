@@ -1,6 +1,7 @@
 package dbusapi_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -212,5 +213,52 @@ func TestPipelinedRegisterThenConnect(t *testing.T) {
 		e.ok(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".Disconnect"))
 		e.ok(e.call(dbusapi.KnownNetworkPath(dbusapi.NetworkID{SSID: "psk-net", Type: "psk"}), dbusapi.KnownNetworkInterface+".Forget"))
 		conn.Close()
+	}
+}
+
+type releaseAgent struct{ released chan struct{} }
+
+func (a *releaseAgent) Release() *dbus.Error { close(a.released); return nil }
+
+// On shutdown the daemon sends Release to its agents, as iwd does.
+func TestShutdownReleasesAgents(t *testing.T) {
+	addr := dbustest.StartBus(t)
+	s := dbusapi.New(dbusapi.Config{})
+	conn, err := s.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, conn) }()
+	client := dbustest.Connect(t, addr)
+	a := &releaseAgent{released: make(chan struct{})}
+	if err := client.Export(a, "/rel", dbusapi.AgentInterface); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c := dbustest.Call(client, dbusapi.BasePath, dbusapi.AgentManagerInterface+".RegisterAgent", dbus.ObjectPath("/rel"))
+		if c.Err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("RegisterAgent: %v", c.Err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	select {
+	case <-a.released:
+	case <-time.After(5 * time.Second):
+		t.Error("no Release on shutdown")
+	}
+	var has bool
+	if err := client.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, dbusapi.Service).Store(&has); err != nil || has {
+		t.Errorf("name still owned after Serve returned (%v, %v)", has, err)
 	}
 }

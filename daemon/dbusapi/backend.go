@@ -35,7 +35,11 @@ type DeviceBackend interface {
 	SetMode(ctx context.Context, mode string) error
 }
 
-// StationBackend is one station (an interface in station mode). Connect and
+// StationBackend is one station (an interface in station mode). Scan returns
+// once the scan is triggered (iwd replies then) or refused (ErrBusy while a
+// scan or a connect runs); the backend then publishes Scanning true, the
+// results (SetNetworks) and Scanning false. Disconnect while idle succeeds,
+// as in iwd. Connect and
 // ConnectHidden may take long: they ask the agent for secrets (pass ctx on,
 // or derive from it with context.WithoutCancel, so the caller's own agent is
 // asked, as in iwd) and return once the connection succeeded or failed.
