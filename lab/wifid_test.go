@@ -17,7 +17,7 @@ func TestWifidLaunchContract(t *testing.T) {
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, NoPcap: true})
 	sta := lab.Radios[1]
 	d := lab.StartWifid(labenv.DaemonOptions{Phys: []string{sta.Phy}, Args: []string{"-E", "-d"}})
-	if err := d.WaitLog("wifid starting", 60*time.Second); err != nil {
+	if err := d.WaitLog("msg=station", 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Signal(syscall.SIGTERM); err != nil {

@@ -140,7 +140,7 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 	if kind == "autoconnect" {
 		st = ConnectingAuto
 	}
-	s.log.Info("connecting", "network", n.SSID, "security", n.Security, "bssid", b.Addr, "freq", b.Freq,
+	s.log.Info("connecting", "network", n.SSID, "security", n.Security, "bssid", b.Addr.String(), "freq", b.Freq,
 		"signal", b.Signal, "kind", kind)
 	s.event("connecting", n.ID(), b.Addr.String())
 	s.setState(st, kind+" "+n.SSID)
@@ -291,7 +291,7 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 		return
 	}
 	a.tl.Done("")
-	s.log.Info("associated", "bssid", e.BSSID, "network", a.network.SSID)
+	s.log.Info("associated", "bssid", e.BSSID.String(), "network", a.network.SSID)
 	if a.sec == nil {
 		s.connected(a)
 		return
@@ -345,11 +345,11 @@ func (s *Station) failAttempt(err error, blame bool) {
 		})
 	}
 	a.tl.Finish("failed: " + err.Error())
-	s.log.Warn("connect failed", "network", a.network.SSID, "bssid", a.bss.Addr, "err", err, "timeline", a.tl.String())
+	s.log.Warn("connect failed", "network", a.network.SSID, "bssid", a.bss.Addr.String(), "err", err, "timeline", a.tl.String())
 	s.event("connect-failed", err.Error())
 	if blame {
 		t := s.blacklist.add(hwString(a.bss.Addr), s.now())
-		s.log.Info("blacklisted", "bssid", a.bss.Addr, "for", t)
+		s.log.Info("blacklisted", "bssid", a.bss.Addr.String(), "for", t)
 	}
 	for _, r := range a.replies {
 		r <- err

@@ -130,17 +130,27 @@ func (k *keyPort) InstallPTK(tk []byte, cipher eapol.Cipher) error {
 	return err
 }
 
+// seq is a key's receive sequence counter as nl80211 takes it: the
+// EAPOL-Key RSC field has 8 octets, cfg80211 wants the 6 that CCMP, GCMP,
+// TKIP and BIP use.
+func seq(rsc []byte) []byte {
+	if len(rsc) > 6 {
+		return rsc[:6]
+	}
+	return rsc
+}
+
 func (k *keyPort) InstallGTK(keyID int, gtk, rsc []byte, cipher eapol.Cipher) error {
 	if cipher == eapol.CipherTKIP {
 		gtk = eapol.SwapTKIPMICKeys(gtk)
 	}
 	return k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
-		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: uint32(cipher), Data: gtk, RSC: rsc})
+		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: uint32(cipher), Data: gtk, RSC: seq(rsc)})
 }
 
 func (k *keyPort) InstallIGTK(keyID int, igtk, ipn []byte, cipher eapol.Cipher) error {
 	return k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
-		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: uint32(cipher), Data: igtk, RSC: ipn})
+		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: uint32(cipher), Data: igtk, RSC: seq(ipn)})
 }
 
 // startHandshake runs the supplicant on its own goroutine for as long as

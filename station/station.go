@@ -219,7 +219,7 @@ func (s *Station) handleEvent(ev nl80211.Event) {
 	case *nl80211.ControlPortFrameEvent:
 		// With a control port open, frames go to it; one here arrived
 		// when no handshake wanted it.
-		s.log.Debug("EAPOL frame dropped: no handshake running", "src", e.Src)
+		s.log.Debug("EAPOL frame dropped: no handshake running", "src", e.Src.String())
 	default:
 		s.log.Debug("nl80211 event", "event", fmt.Sprintf("%T", ev))
 	}

@@ -1,0 +1,137 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/jsimonetti/rtnetlink/v2/rtnl"
+
+	"wifid/nl80211"
+	"wifid/station"
+)
+
+// setupDevices finds the wiphys and station interfaces -p/-P and -i/-I
+// allow and starts a station on each. wifid keeps the kernel's default
+// interface (iwd's UseDefaultInterface behaviour); creating our own comes
+// with the interface management work.
+func (d *Daemon) setupDevices(ctx context.Context) error {
+	wiphys, err := d.nl.Wiphys(ctx)
+	if err != nil {
+		return fmt.Errorf("listing wiphys: %w", err)
+	}
+	ifaces, err := d.nl.Interfaces(ctx)
+	if err != nil {
+		return fmt.Errorf("listing interfaces: %w", err)
+	}
+	byIndex := map[int]*nl80211.Wiphy{}
+	for _, w := range wiphys {
+		if !d.opts.ManagesPhy(w.Name) {
+			d.log.Info("wiphy not managed (filtered)", "wiphy", w.Name)
+			continue
+		}
+		byIndex[w.Index] = w
+		d.log.Info("wiphy", "wiphy", w.Name, "index", w.Index, "bands", len(w.Bands),
+			"control_port_nl80211", w.SupportsControlPortOverNL80211())
+	}
+	n := 0
+	for _, ifc := range ifaces {
+		w := byIndex[ifc.Wiphy]
+		if w == nil || ifc.Index == 0 {
+			continue
+		}
+		if !d.opts.ManagesInterface(ifc.Name) {
+			d.log.Info("interface not managed (filtered)", "iface", ifc.Name)
+			continue
+		}
+		if ifc.Type != nl80211.IftypeStation {
+			if err := d.nl.SetInterfaceType(ctx, ifc.Index, nl80211.IftypeStation); err != nil {
+				d.log.Warn("cannot switch to station mode", "iface", ifc.Name, "err", err)
+				continue
+			}
+		}
+		if err := d.startStation(ctx, ifc, w); err != nil {
+			d.log.Warn("station not started", "iface", ifc.Name, "err", err)
+			continue
+		}
+		n++
+	}
+	if n == 0 {
+		d.log.Warn("no wireless interface to manage yet", "phys", d.opts.Phys)
+	}
+	return nil
+}
+
+func (d *Daemon) onInterfaceEvent(ctx context.Context, e *nl80211.InterfaceEvent) {
+	d.log.Debug("interface event", "event", fmt.Sprintf("%+v", e.Info()))
+}
+
+// linkUp brings the interface up; nl80211 scans need it.
+func linkUp(ifindex int) error {
+	c, err := rtnl.Dial(nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ifi, err := net.InterfaceByIndex(ifindex)
+	if err != nil {
+		return err
+	}
+	return c.LinkUp(ifi)
+}
+
+func (d *Daemon) startStation(ctx context.Context, ifc *nl80211.Interface, w *nl80211.Wiphy) error {
+	if err := linkUp(ifc.Index); err != nil {
+		return fmt.Errorf("link up: %w", err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	m := &managed{iface: ifc, wiphy: w, events: make(chan nl80211.Event, 256), cancel: cancel}
+	cfg := station.Config{
+		Ifindex:     ifc.Index,
+		Ifname:      ifc.Name,
+		MAC:         ifc.MAC,
+		Wiphy:       w,
+		Kernel:      d.nl,
+		Events:      m.events,
+		Known:       d.known,
+		IP:          d.ip,
+		AutoConnect: !d.opts.Developer,
+		Scan:        d.conf.Scan,
+		Rank:        d.conf.Rank,
+		Blacklist:   d.conf.Blacklist,
+		MFP:         d.conf.ManagementFrameProtection,
+		Logger:      d.log,
+		OnChange: func(v station.View) {
+			if d.api != nil {
+				d.api.StationChanged(ifc.Index, v)
+			}
+		},
+		OnEvent: func(name string, args ...any) {
+			if d.api != nil {
+				d.api.StationEvent(ifc.Index, name, args...)
+			}
+		},
+	}
+	if d.api != nil {
+		if a, ok := d.api.(station.Agent); ok {
+			cfg.Agent = a
+		}
+	}
+	m.st = station.New(cfg)
+	d.mu.Lock()
+	d.stations[ifc.Index] = m
+	d.mu.Unlock()
+	if d.api != nil {
+		d.api.StationAdded(d, StationInfo{Station: m.st, Iface: ifc, Wiphy: w})
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		m.st.Run(sctx)
+		if d.api != nil {
+			d.api.StationRemoved(ifc.Index)
+		}
+	}()
+	d.log.Info("station", "iface", ifc.Name, "ifindex", ifc.Index, "mac", ifc.MAC.String(), "wiphy", w.Name)
+	return nil
+}

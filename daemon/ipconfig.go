@@ -1,0 +1,121 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"wifid/netconfig"
+	"wifid/station"
+)
+
+// ipConfig is station.IPConfigurator over netconfig: it turns a network
+// file's [IPv4]/[IPv6] groups and main.conf's [Network] settings into a
+// netconfig.Config, and keeps each network's last DHCP lease so the next
+// connect asks for the same address in one round trip (INIT-REBOOT).
+type ipConfig struct {
+	conf     MainConf
+	dns      netconfig.Resolver
+	leaseDir string
+	log      *slog.Logger
+}
+
+func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan station.IPEvent, func(), error) {
+	cfg := netconfig.Config{
+		IfIndex:             req.Ifindex,
+		IfName:              req.Ifname,
+		HWAddr:              req.MAC,
+		RoutePriorityOffset: c.conf.RoutePriorityOffset,
+		IPv6:                c.conf.EnableIPv6,
+		DNS:                 c.dns,
+		Logger:              c.log.With("iface", req.Ifname),
+	}
+	detail := "DHCP"
+	if s := req.Settings; s != nil {
+		if v4 := s.IPv4; v4.Address.IsValid() {
+			cfg.Static = &netconfig.IPv4Static{Address: v4.Address, Netmask: v4.Netmask, Gateway: v4.Gateway,
+				Broadcast: v4.Broadcast, DNS: v4.DNS, DomainName: v4.DomainName}
+			detail = "static"
+		}
+		if s.IPv6.Enabled != nil {
+			cfg.IPv6 = *s.IPv6.Enabled
+		}
+		if v6 := s.IPv6; v6.Address.IsValid() {
+			cfg.StaticIPv6 = &netconfig.IPv6Static{Address: v6.Address, Gateway: v6.Gateway, DNS: v6.DNS}
+		}
+	}
+	if cfg.Static == nil {
+		if l := c.loadLease(req.NetworkID); l != nil {
+			cfg.Lease = l
+			detail = "DHCP, INIT-REBOOT"
+		}
+	}
+	nc, err := netconfig.Start(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make(chan station.IPEvent, 4)
+	go func() {
+		defer close(out)
+		for ev := range nc.Events() {
+			if ev.Lease != nil {
+				c.saveLease(req.NetworkID, ev.Lease)
+			}
+			se := station.IPEvent{Err: ev.Err, Detail: detail}
+			if ev.Address.IsValid() {
+				se.Address = ev.Address.String()
+			}
+			switch ev.Kind {
+			case netconfig.Configured:
+				se.Kind = station.IPConfigured
+			case netconfig.Renewed:
+				se.Kind = station.IPRenewed
+			case netconfig.Lost:
+				se.Kind = station.IPLost
+			default:
+				se.Kind = station.IPFailed
+			}
+			out <- se
+		}
+	}()
+	return out, nc.Stop, nil
+}
+
+func (c *ipConfig) leasePath(id string) string { return filepath.Join(c.leaseDir, id+".lease") }
+
+func (c *ipConfig) loadLease(id string) *netconfig.Lease {
+	if c.leaseDir == "" {
+		return nil
+	}
+	b, err := os.ReadFile(c.leasePath(id))
+	if err != nil {
+		return nil
+	}
+	var l netconfig.Lease
+	if err := l.UnmarshalText(b); err != nil {
+		c.log.Warn("stored lease unreadable; ignoring it", "network", id, "err", err)
+		return nil
+	}
+	return &l
+}
+
+func (c *ipConfig) saveLease(id string, l *netconfig.Lease) {
+	if c.leaseDir == "" {
+		return
+	}
+	b, err := l.MarshalText()
+	if err == nil {
+		err = os.MkdirAll(c.leaseDir, 0o700)
+	}
+	if err == nil {
+		tmp := c.leasePath(id) + ".tmp"
+		if err = os.WriteFile(tmp, b, 0o600); err == nil {
+			err = os.Rename(tmp, c.leasePath(id))
+		}
+	}
+	if err != nil {
+		c.log.Warn("lease not stored", "network", id, "err", err)
+	}
+}
+

@@ -1,0 +1,138 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"wifid/knownnetworks"
+	"wifid/station"
+)
+
+// MainConf is main.conf, iwd's keys (main.conf.example documents each).
+type MainConf struct {
+	EnableNetworkConfiguration bool
+	UseDefaultInterface        bool
+	ManagementFrameProtection  int
+	ControlPortOverNL80211     bool
+	EnableIPv6                 bool
+	NameResolvingService       string // systemd, resolvconf, none
+	RoutePriorityOffset        uint32
+	Scan                       station.ScanConfig
+	Rank                       station.RankConfig
+	Blacklist                  station.BlacklistConfig
+	DefaultInterfaceDrivers    []string // [DriverQuirks] DefaultInterface
+}
+
+// DefaultMainConf is what iwd uses with no main.conf.
+func DefaultMainConf() MainConf {
+	return MainConf{
+		ManagementFrameProtection: 1,
+		ControlPortOverNL80211:    true,
+		EnableIPv6:                true,
+		NameResolvingService:      "systemd",
+		RoutePriorityOffset:       300,
+		Scan:                      station.DefaultScanConfig(),
+		Rank:                      station.DefaultRankConfig(),
+		Blacklist:                 station.DefaultBlacklistConfig(),
+	}
+}
+
+// LoadMainConf reads dir/main.conf. A missing file gives the defaults; a
+// bad value is reported and the default kept, as iwd does.
+func LoadMainConf(dir string) (MainConf, []error) {
+	c := DefaultMainConf()
+	path := filepath.Join(dir, "main.conf")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, []error{fmt.Errorf("main.conf: %w", err)}
+	}
+	f, err := knownnetworks.ParseFile("main.conf", data)
+	if err != nil {
+		return c, []error{err}
+	}
+	return parseMainConf(f, c)
+}
+
+func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
+	var errs []error
+	bad := func(group, key, val, want string) {
+		errs = append(errs, fmt.Errorf("main.conf line %d: [%s] %s=%q: want %s; using the default",
+			f.Line(group, key), group, key, val, want))
+	}
+	boolean := func(group, key string, dst *bool) {
+		v, ok, err := f.Bool(group, key)
+		if err != nil {
+			s, _ := f.Value(group, key)
+			bad(group, key, s, "true or false")
+		} else if ok {
+			*dst = v
+		}
+	}
+	integer := func(group, key string, lo, hi int64, set func(int64)) {
+		s, ok := f.Value(group, key)
+		if !ok {
+			return
+		}
+		v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || v < lo || v > hi {
+			bad(group, key, s, fmt.Sprintf("an integer from %d to %d", lo, hi))
+			return
+		}
+		set(v)
+	}
+	float := func(group, key string, dst *float64) {
+		s, ok := f.Value(group, key)
+		if !ok {
+			return
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || v < 0 {
+			bad(group, key, s, "a number >= 0")
+			return
+		}
+		*dst = v
+	}
+	seconds := func(group, key string, dst *time.Duration) {
+		integer(group, key, 0, 1<<40, func(v int64) { *dst = time.Duration(v) * time.Second })
+	}
+	boolean("General", "EnableNetworkConfiguration", &c.EnableNetworkConfiguration)
+	boolean("General", "UseDefaultInterface", &c.UseDefaultInterface)
+	boolean("General", "ControlPortOverNL80211", &c.ControlPortOverNL80211)
+	integer("General", "ManagementFrameProtection", 0, 2, func(v int64) { c.ManagementFrameProtection = int(v) })
+	boolean("Network", "EnableIPv6", &c.EnableIPv6)
+	if s, ok := f.Value("Network", "NameResolvingService"); ok {
+		switch s = strings.TrimSpace(s); s {
+		case "systemd", "resolvconf", "none":
+			c.NameResolvingService = s
+		default:
+			bad("Network", "NameResolvingService", s, "systemd, resolvconf or none")
+		}
+	}
+	integer("Network", "RoutePriorityOffset", 0, 1<<32-1, func(v int64) { c.RoutePriorityOffset = uint32(v) })
+	boolean("Scan", "DisablePeriodicScan", &c.Scan.DisablePeriodicScan)
+	seconds("Scan", "InitialPeriodicScanInterval", &c.Scan.InitialInterval)
+	seconds("Scan", "MaximumPeriodicScanInterval", &c.Scan.MaximumInterval)
+	float("Rank", "BandModifier2_4GHz", &c.Rank.BandModifier2_4GHz)
+	float("Rank", "BandModifier5GHz", &c.Rank.BandModifier5GHz)
+	float("Rank", "BandModifier6GHz", &c.Rank.BandModifier6GHz)
+	seconds("Blacklist", "InitialTimeout", &c.Blacklist.InitialTimeout)
+	integer("Blacklist", "Multiplier", 1, 1<<31, func(v int64) { c.Blacklist.Multiplier = int(v) })
+	seconds("Blacklist", "MaximumTimeout", &c.Blacklist.MaximumTimeout)
+	if s, ok := f.Value("DriverQuirks", "DefaultInterface"); ok {
+		for _, d := range strings.Split(s, ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				c.DefaultInterfaceDrivers = append(c.DefaultInterfaceDrivers, d)
+			}
+		}
+	}
+	return c, errs
+}

@@ -1,0 +1,68 @@
+package daemon
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadMainConfMissingIsDefault(t *testing.T) {
+	c, errs := LoadMainConf(t.TempDir())
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	if c.RoutePriorityOffset != 300 || c.NameResolvingService != "systemd" || c.EnableNetworkConfiguration ||
+		c.ManagementFrameProtection != 1 || c.Scan.InitialInterval != 10*time.Second {
+		t.Errorf("defaults %+v", c)
+	}
+}
+
+func TestLoadMainConfValues(t *testing.T) {
+	dir := t.TempDir()
+	body := `# comment
+[General]
+EnableNetworkConfiguration=true
+ManagementFrameProtection=2
+
+[Network]
+NameResolvingService=resolvconf
+RoutePriorityOffset=200
+
+[Scan]
+InitialPeriodicScanInterval=5
+MaximumPeriodicScanInterval=60
+
+[Rank]
+BandModifier5GHz=1.5
+
+[Blacklist]
+InitialTimeout=0
+`
+	os.WriteFile(filepath.Join(dir, "main.conf"), []byte(body), 0o644)
+	c, errs := LoadMainConf(dir)
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	if !c.EnableNetworkConfiguration || c.ManagementFrameProtection != 2 || c.NameResolvingService != "resolvconf" ||
+		c.RoutePriorityOffset != 200 || c.Scan.InitialInterval != 5*time.Second || c.Scan.MaximumInterval != time.Minute ||
+		c.Rank.BandModifier5GHz != 1.5 || c.Blacklist.InitialTimeout != 0 {
+		t.Errorf("parsed %+v", c)
+	}
+}
+
+func TestLoadMainConfBadValuesKeepDefaults(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.conf"), []byte("[General]\nManagementFrameProtection=7\n[Network]\nNameResolvingService=dnsmasq\nRoutePriorityOffset=-1\n"), 0o644)
+	c, errs := LoadMainConf(dir)
+	if len(errs) != 3 {
+		t.Fatalf("want 3 errors, got %v", errs)
+	}
+	if !strings.Contains(errs[0].Error(), "line 2") {
+		t.Errorf("error must name the line: %v", errs[0])
+	}
+	if c.ManagementFrameProtection != 1 || c.NameResolvingService != "systemd" || c.RoutePriorityOffset != 300 {
+		t.Errorf("defaults not kept: %+v", c)
+	}
+}
