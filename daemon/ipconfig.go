@@ -118,4 +118,3 @@ func (c *ipConfig) saveLease(id string, l *netconfig.Lease) {
 		c.log.Warn("lease not stored", "network", id, "err", err)
 	}
 }
-

@@ -181,7 +181,7 @@ func (l *Lab) startAP(i int, ap AP) *RunningAP {
 	if ap.DHCPRange != "" {
 		run.Dnsmasq = l.Start(fmt.Sprintf("dnsmasq-%d", i), nil, "ip", "netns", "exec", APNamespace,
 			"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--interface="+r.Iface, "--bind-interfaces",
-			"--except-interface=lo", "--dhcp-range="+ap.DHCPRange, "--dhcp-authoritative",
+			"--except-interface=lo", "--dhcp-range="+ap.DHCPRange, "--dhcp-authoritative", "--no-ping",
 			"--dhcp-leasefile="+l.path(fmt.Sprintf("dnsmasq-%d.leases", i)), "--log-dhcp",
 			"--no-resolv", "--no-hosts", "--pid-file=")
 		if err := run.Dnsmasq.WaitLog("DHCP, IP range", 15*time.Second); err != nil {
