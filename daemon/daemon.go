@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"wifid/daemon/dbusapi"
 	"wifid/knownnetworks"
 	"wifid/netconfig"
 	"wifid/nl80211"
@@ -46,11 +47,12 @@ type managed struct {
 // API is how the daemon shows itself to clients (the D-Bus server); a nil
 // API shows nothing.
 type API interface {
-	StationAdded(d *Daemon, m StationInfo)
+	StationAdded(m StationInfo)
 	StationRemoved(ifindex int)
 	StationChanged(ifindex int, v station.View)
 	StationEvent(ifindex int, name string, args ...any)
 	KnownNetworksChanged()
+	Agent(ifindex int) station.Agent
 }
 
 // StationInfo is what the API needs to know about a new station.
@@ -126,6 +128,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		d.log.Warn("not watching the network files", "dir", d.opts.StateDir, "err", err)
 	}
+	d.serveDBus(ctx)
 	if err := d.setupDevices(ctx); err != nil {
 		if ctx.Err() == nil {
 			return err
@@ -141,6 +144,31 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Unlock()
 	d.wg.Wait()
 	return nil
+}
+
+// serveDBus owns net.connman.iwd on the system bus (or
+// $DBUS_SYSTEM_BUS_ADDRESS). Without a bus wifid still runs, unseen.
+func (d *Daemon) serveDBus(ctx context.Context) {
+	srv := dbusapi.New(dbusapi.Config{
+		Version:                     Version,
+		StateDirectory:              d.opts.StateDir,
+		NetworkConfigurationEnabled: d.conf.EnableNetworkConfiguration,
+		Developer:                   d.opts.Developer,
+		Logger:                      d.log,
+	})
+	conn, err := srv.Connect("")
+	if err != nil {
+		d.log.Warn("no D-Bus: running without the net.connman.iwd API", "err", err)
+		return
+	}
+	d.api = newBridge(srv, d)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := srv.Serve(ctx, conn); err != nil && ctx.Err() == nil {
+			d.log.Error("D-Bus", "err", err)
+		}
+	}()
 }
 
 func (d *Daemon) resolver() netconfig.Resolver {
@@ -174,15 +202,20 @@ func (d *Daemon) loop(ctx context.Context, watch <-chan knownnetworks.Event) {
 				continue
 			}
 			d.log.Info("network file", "event", ev.Kind, "ssid", ev.SSID, "type", ev.Security)
-			d.mu.Lock()
-			for _, m := range d.stations {
-				go m.st.KnownNetworksChanged(ctx)
-			}
-			d.mu.Unlock()
+			d.knownChanged(ctx)
 			if d.api != nil {
 				d.api.KnownNetworksChanged()
 			}
 		}
+	}
+}
+
+// knownChanged tells every station that the network files changed.
+func (d *Daemon) knownChanged(ctx context.Context) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, m := range d.stations {
+		go m.st.KnownNetworksChanged(ctx)
 	}
 }
 

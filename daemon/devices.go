@@ -113,16 +113,14 @@ func (d *Daemon) startStation(ctx context.Context, ifc *nl80211.Interface, w *nl
 		},
 	}
 	if d.api != nil {
-		if a, ok := d.api.(station.Agent); ok {
-			cfg.Agent = a
-		}
+		cfg.Agent = d.api.Agent(ifc.Index)
 	}
 	m.st = station.New(cfg)
 	d.mu.Lock()
 	d.stations[ifc.Index] = m
 	d.mu.Unlock()
 	if d.api != nil {
-		d.api.StationAdded(d, StationInfo{Station: m.st, Iface: ifc, Wiphy: w})
+		d.api.StationAdded(StationInfo{Station: m.st, Iface: ifc, Wiphy: w})
 	}
 	d.wg.Add(1)
 	go func() {

@@ -58,7 +58,7 @@ const (
 
 // Agent asks the user for secrets (net.connman.iwd.Agent); nil means none.
 type Agent interface {
-	RequestPassphrase(ctx context.Context, networkID string) (string, error)
+	RequestPassphrase(ctx context.Context, ssid string, sec knownnetworks.Security) (string, error)
 }
 
 // Config is everything a station is given.

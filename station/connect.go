@@ -187,7 +187,7 @@ func (s *Station) psk(a *attempt) {
 			if s.cfg.Agent == nil {
 				return func() { s.attemptDone(a, ErrNoAgent) }
 			}
-			p, err := s.cfg.Agent.RequestPassphrase(a.ctx, n.ID())
+			p, err := s.cfg.Agent.RequestPassphrase(a.ctx, n.SSID, n.Security)
 			if err != nil {
 				return func() { s.attemptDone(a, err) }
 			}

@@ -20,6 +20,7 @@ func (s *Station) ScanFreqs(ctx context.Context, freqs []uint32) error {
 			return
 		}
 		s.scanReplies = append(s.scanReplies, reply)
+		s.userScan = true
 		s.startScan(freqs, "user scan")
 	}); err != nil {
 		return err
@@ -30,6 +31,29 @@ func (s *Station) ScanFreqs(ctx context.Context, freqs []uint32) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// TriggerScan starts a scan and returns once it is under way (iwd's
+// Station.Scan replies then); results show up in the View.
+func (s *Station) TriggerScan(ctx context.Context, freqs []uint32) error {
+	var err error
+	if cerr := s.call(ctx, func() {
+		switch {
+		case s.userScan || s.queuedScan != nil:
+			err = ErrBusy // one user scan at a time, as iwd
+		case s.scanning:
+			// An autoconnect scan runs: the user's goes next, as iwd
+			// queues scan requests.
+			q := append([]uint32{}, freqs...)
+			s.queuedScan = &q
+		default:
+			s.userScan = true
+			s.startScan(freqs, "user scan")
+		}
+	}); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // startScan triggers a scan in the background; scanDone takes its results.
@@ -62,6 +86,16 @@ func (s *Station) startScan(freqs []uint32, why string) {
 
 func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
 	s.scanning = false
+	s.userScan = false
+	if q := s.queuedScan; q != nil {
+		defer func() {
+			s.queuedScan = nil
+			if !s.scanning {
+				s.userScan = true
+				s.startScan(*q, "user scan (queued)")
+			}
+		}()
+	}
 	replies := s.scanReplies
 	s.scanReplies = nil
 	for _, r := range replies {

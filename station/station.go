@@ -38,6 +38,8 @@ type Station struct {
 	state       State
 	scanning    bool
 	scanReplies []chan error
+	userScan    bool      // the running scan is a user's
+	queuedScan  *[]uint32 // a user scan waiting for the running one
 	autoconnect bool
 	networks    map[string]*Network
 	ordered     []*Network
@@ -188,6 +190,9 @@ func (s *Station) publish() {
 		v.Connected = s.conn.network.ID()
 		v.ConnectedBSS = s.conn.bss.Addr
 		v.Address = s.conn.address
+	}
+	if s.attempt != nil {
+		v.Connecting = s.attempt.network.ID()
 	}
 	if s.last != nil {
 		cp := *s.last

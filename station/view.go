@@ -16,6 +16,7 @@ type View struct {
 	AutoConnect  bool
 	Networks     []NetworkView // best first
 	Connected    string        // network ID, "" when not connected
+	Connecting   string        // network ID of the attempt in progress, if any
 	ConnectedBSS net.HardwareAddr
 	Address      string    // IPv4 address (CIDR) once configured
 	Last         *Timeline // the latest connect attempt (a copy)

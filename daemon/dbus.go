@@ -1,0 +1,294 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"wifid/daemon/dbusapi"
+	"wifid/knownnetworks"
+	"wifid/station"
+)
+
+// bridge shows the daemon on D-Bus: it publishes stations' views and the
+// known networks to the dbusapi server, and turns method calls into station
+// and knownnetworks calls, their errors into iwd's.
+type bridge struct {
+	srv *dbusapi.Server
+	d   *Daemon
+	log *slog.Logger
+
+	mu       sync.Mutex  // guards adapters and known
+	adapters map[int]int // wiphy index -> stations on it
+	known    map[dbusapi.NetworkID]bool
+}
+
+func newBridge(srv *dbusapi.Server, d *Daemon) *bridge {
+	b := &bridge{srv: srv, d: d, log: d.log, adapters: map[int]int{}, known: map[dbusapi.NetworkID]bool{}}
+	srv.SetKnownNetworksBackend(knownBackend{b})
+	b.syncKnown()
+	return b
+}
+
+func networkID(ssid string, sec knownnetworks.Security) dbusapi.NetworkID {
+	return dbusapi.NetworkID{SSID: ssid, Type: sec.String()}
+}
+
+func (b *bridge) StationAdded(info StationInfo) {
+	w, ifc := info.Wiphy, info.Iface
+	b.mu.Lock()
+	first := b.adapters[w.Index] == 0
+	b.adapters[w.Index]++
+	b.mu.Unlock()
+	if first {
+		b.srv.AddAdapter(dbusapi.Adapter{Wiphy: uint32(w.Index), Name: w.Name, Powered: true,
+			SupportedModes: []string{"station"}}, adapterBackend{})
+	}
+	b.srv.AddDevice(dbusapi.Device{Wiphy: uint32(w.Index), Ifindex: uint32(ifc.Index), Name: ifc.Name,
+		Address: ifc.MAC, Powered: true, Mode: "station"}, deviceBackend{ifindex: ifc.Index})
+	v := info.Station.View()
+	if err := b.srv.AddStation(uint32(ifc.Index), b.stationState(v), &stationBackend{st: info.Station}); err != nil {
+		b.log.Warn("D-Bus station", "iface", ifc.Name, "err", err)
+	}
+}
+
+func (b *bridge) StationRemoved(ifindex int) {
+	b.srv.RemoveStation(uint32(ifindex))
+	b.srv.RemoveDevice(uint32(ifindex))
+}
+
+func (b *bridge) stationState(v station.View) dbusapi.StationState {
+	st := dbusapi.StationState{State: v.State.DBusState(), Scanning: v.Scanning, AutoConnect: v.AutoConnect}
+	target := v.Connected
+	if target == "" {
+		target = v.Connecting
+	}
+	if n, ok := v.Network(target); ok && target != "" {
+		id := networkID(n.SSID, n.Security)
+		st.Connected = &id
+	}
+	return st
+}
+
+func (b *bridge) StationChanged(ifindex int, v station.View) {
+	nets := make([]dbusapi.Network, 0, len(v.Networks))
+	for _, n := range v.Networks {
+		dn := dbusapi.Network{NetworkID: networkID(n.SSID, n.Security), Signal: int16(n.Signal * 100)}
+		for _, bs := range n.BSSes {
+			dn.BSS = append(dn.BSS, dbusapi.BSS{Address: bs.Addr, Frequency: bs.Freq, RSSI: int32(bs.Signal), Rank: bs.Rank})
+		}
+		nets = append(nets, dn)
+	}
+	// Networks before Scanning goes false, as iwd's clients expect.
+	if err := b.srv.SetNetworks(uint32(ifindex), nets, nil); err != nil {
+		b.log.Debug("D-Bus networks", "err", err)
+	}
+	if err := b.srv.UpdateStation(uint32(ifindex), b.stationState(v)); err != nil {
+		b.log.Debug("D-Bus station", "err", err)
+	}
+	b.syncKnown()
+}
+
+func (b *bridge) StationEvent(ifindex int, name string, args ...any) {
+	data := make([]any, 0, len(args))
+	for _, a := range args {
+		switch a.(type) {
+		case string, bool, int32, uint32, int64, uint64, uint16, int16, uint8:
+			data = append(data, a)
+		case int:
+			data = append(data, int64(a.(int)))
+		default:
+			data = append(data, fmt.Sprint(a))
+		}
+	}
+	b.srv.DebugEvent(uint32(ifindex), name, data...)
+}
+
+func (b *bridge) KnownNetworksChanged() { b.syncKnown() }
+
+// syncKnown publishes the store's networks: new ones added, changed ones
+// updated (the server signals only real changes), gone ones removed.
+func (b *bridge) syncKnown() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	seen := map[dbusapi.NetworkID]bool{}
+	for _, k := range b.d.known.List() {
+		id := networkID(k.SSID, k.Security)
+		kn := dbusapi.KnownNetwork{NetworkID: id, Hidden: k.Hidden(), AutoConnect: k.AutoConnect(), LastConnected: k.LastConnected}
+		seen[id] = true
+		if b.known[id] {
+			b.srv.UpdateKnownNetwork(kn)
+			continue
+		}
+		if _, err := b.srv.AddKnownNetwork(kn); err != nil {
+			b.log.Debug("D-Bus known network", "ssid", k.SSID, "err", err)
+			continue
+		}
+		b.known[id] = true
+	}
+	for id := range b.known {
+		if !seen[id] {
+			b.srv.RemoveKnownNetwork(id)
+			delete(b.known, id)
+		}
+	}
+}
+
+// Agent is the station's way to the user's agent for this interface.
+func (b *bridge) Agent(ifindex int) station.Agent { return agentFor{b: b, ifindex: ifindex} }
+
+type agentFor struct {
+	b       *bridge
+	ifindex int
+}
+
+func (a agentFor) RequestPassphrase(ctx context.Context, ssid string, sec knownnetworks.Security) (string, error) {
+	path, ok := a.b.srv.NetworkPathOf(uint32(a.ifindex), networkID(ssid, sec))
+	if !ok {
+		return "", station.ErrNotFound
+	}
+	p, err := a.b.srv.Agents().RequestPassphrase(ctx, path)
+	if errors.Is(err, dbusapi.ErrNoAgent) {
+		return "", station.ErrNoAgent
+	}
+	return p, err
+}
+
+// iwdError maps station errors onto iwd's D-Bus errors.
+func iwdError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, station.ErrBusy):
+		return dbusapi.ErrBusy
+	case errors.Is(err, station.ErrNotFound):
+		return dbusapi.ErrNotFound
+	case errors.Is(err, station.ErrNotConnected):
+		return dbusapi.ErrNotConnected
+	case errors.Is(err, station.ErrAborted), errors.Is(err, context.Canceled):
+		return dbusapi.ErrAborted
+	case errors.Is(err, station.ErrNoAgent):
+		return dbusapi.ErrNoAgent
+	}
+	var de *dbusapi.Error
+	if errors.As(err, &de) {
+		return de
+	}
+	return dbusapi.ErrFailed
+}
+
+type stationBackend struct{ st *station.Station }
+
+func (s *stationBackend) Scan(ctx context.Context) error {
+	return iwdError(s.st.TriggerScan(ctx, nil))
+}
+
+func (s *stationBackend) Disconnect(ctx context.Context) error {
+	err := s.st.Disconnect(ctx)
+	if errors.Is(err, station.ErrNotConnected) {
+		return nil
+	}
+	return iwdError(err)
+}
+
+func (s *stationBackend) Connect(ctx context.Context, id dbusapi.NetworkID) error {
+	sec, ok := knownnetworks.ParseSecurity(id.Type)
+	if !ok {
+		return dbusapi.ErrNotSupported
+	}
+	return iwdError(s.st.Connect(ctx, station.NetworkID(id.SSID, sec)))
+}
+
+func (s *stationBackend) ConnectHidden(ctx context.Context, ssid string) error {
+	return dbusapi.ErrNotImplemented
+}
+
+func (s *stationBackend) ConnectBSSID(ctx context.Context, bssid net.HardwareAddr) error {
+	return iwdError(s.st.ConnectBSSID(ctx, bssid))
+}
+
+func (s *stationBackend) Roam(ctx context.Context, bssid net.HardwareAddr) error {
+	return dbusapi.ErrNotImplemented
+}
+
+func (s *stationBackend) ScanFrequencies(ctx context.Context, freqs []uint16) error {
+	f := make([]uint32, len(freqs))
+	for i, v := range freqs {
+		f[i] = uint32(v)
+	}
+	return iwdError(s.st.TriggerScan(ctx, f))
+}
+
+func (s *stationBackend) SetAutoConnect(ctx context.Context, on bool) error {
+	return iwdError(s.st.SetAutoConnect(ctx, on))
+}
+
+func (s *stationBackend) Diagnostics(ctx context.Context) (map[string]any, error) {
+	v := s.st.View()
+	if v.Connected == "" {
+		return nil, dbusapi.ErrNotConnected
+	}
+	n, _ := v.Network(v.Connected)
+	out := map[string]any{"ConnectedBss": v.ConnectedBSS.String()}
+	for _, bs := range n.BSSes {
+		if bs.Addr.String() == v.ConnectedBSS.String() {
+			out["Frequency"] = bs.Freq
+			out["RSSI"] = int16(bs.Signal)
+		}
+	}
+	return out, nil
+}
+
+type knownBackend struct{ b *bridge }
+
+func (k knownBackend) Forget(ctx context.Context, id dbusapi.NetworkID) error {
+	sec, ok := knownnetworks.ParseSecurity(id.Type)
+	if !ok {
+		return dbusapi.ErrNotFound
+	}
+	// Forgetting the connected network disconnects, as in iwd.
+	for _, info := range k.b.d.Stations() {
+		if info.Station.View().Connected == station.NetworkID(id.SSID, sec) {
+			info.Station.Disconnect(ctx)
+		}
+	}
+	if err := k.b.d.known.Forget(id.SSID, sec); err != nil {
+		return dbusapi.ErrFailed
+	}
+	k.b.syncKnown()
+	k.b.d.knownChanged(ctx)
+	return nil
+}
+
+func (k knownBackend) SetAutoConnect(ctx context.Context, id dbusapi.NetworkID, on bool) error {
+	sec, ok := knownnetworks.ParseSecurity(id.Type)
+	if !ok {
+		return dbusapi.ErrNotFound
+	}
+	if err := k.b.d.known.SetAutoConnect(id.SSID, sec, on); err != nil {
+		return dbusapi.ErrFailed
+	}
+	k.b.syncKnown()
+	k.b.d.knownChanged(ctx)
+	return nil
+}
+
+type adapterBackend struct{}
+
+func (adapterBackend) SetPowered(ctx context.Context, on bool) error {
+	return dbusapi.ErrNotImplemented
+}
+
+type deviceBackend struct{ ifindex int }
+
+func (deviceBackend) SetPowered(ctx context.Context, up bool) error { return dbusapi.ErrNotImplemented }
+
+func (deviceBackend) SetMode(ctx context.Context, mode string) error {
+	if mode == "station" {
+		return nil
+	}
+	return dbusapi.ErrNotSupported
+}
