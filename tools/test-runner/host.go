@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // runConfig is what the host tells the guest, as OUT/run.json.
@@ -87,7 +89,7 @@ func run(dir string, env []string, name string, args ...string) error {
 
 // build puts the guest's binaries in OUT/bin: the runner itself, wifid and
 // the tools, and the lab test binary.
-func build(root, out string) error {
+func build(root, out, tags string) error {
 	bin := filepath.Join(out, "bin")
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return err
@@ -102,7 +104,11 @@ func build(root, out string) error {
 	if err := run(root, env, "go", args...); err != nil {
 		return err
 	}
-	return run(root, env, "go", "test", "-c", "-tags", "lab", "-o", filepath.Join(bin, "lab.test"), "./lab")
+	t := "lab"
+	if tags != "" {
+		t += "," + tags
+	}
+	return run(root, env, "go", "test", "-c", "-tags", t, "-o", filepath.Join(bin, "lab.test"), "./lab")
 }
 
 // listTests asks the lab test binary which tests match pattern.
@@ -137,7 +143,7 @@ func hostMain(o options) (int, error) {
 		}
 		os.Remove(filepath.Join(o.out, "results.json"))
 		fmt.Fprintln(os.Stderr, "test-runner: building wifid, the tools and the lab suite")
-		if err := build(root, o.out); err != nil {
+		if err := build(root, o.out, o.tags); err != nil {
 			return 2, err
 		}
 	}
@@ -175,8 +181,18 @@ func hostMain(o options) (int, error) {
 		return 2, fmt.Errorf("initramfs: %w", err)
 	}
 	if o.shell {
+		unlock, err := lockLab()
+		if err != nil {
+			return 2, err
+		}
+		defer unlock()
 		return 0, bootShell(kernel, initrd, o)
 	}
+	unlock, err := lockLab()
+	if err != nil {
+		return 2, err
+	}
+	defer unlock()
 	fmt.Fprintf(os.Stderr, "test-runner: booting kernel %s with %d lab test(s)\n", kernel, len(names))
 	start := time.Now()
 	bootErr := boot(kernel, initrd, o, len(names))
@@ -359,4 +375,22 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lockLab lets one lab VM run at a time on this machine: two software-
+// emulated guests on two cores slow each other until boots stall.
+func lockLab() (func(), error) {
+	path := filepath.Join(os.TempDir(), "wifid-lab.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		fmt.Fprintln(os.Stderr, "test-runner: another lab VM runs on this machine; waiting for it")
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lab lock %s: %w", path, err)
+		}
+	}
+	return func() { unix.Flock(int(f.Fd()), unix.LOCK_UN); f.Close() }, nil
 }

@@ -33,6 +33,7 @@ type options struct {
 	noBuild     bool
 	list        bool
 	env         envList
+	tags        string
 }
 
 // envList collects repeated -env K=V flags.
@@ -55,6 +56,7 @@ func main() {
 	flag.BoolVar(&o.shell, "shell", false, "boot the lab and leave an interactive shell in the guest")
 	flag.BoolVar(&o.noBuild, "no-build", false, "reuse the binaries already in OUT/bin")
 	flag.BoolVar(&o.list, "list", false, "list the lab tests and exit (no boot)")
+	flag.StringVar(&o.tags, "tags", "", "extra build tags for the lab test binary (comma separated), e.g. bench")
 	flag.Var(&o.env, "env", "K=V set in the tests' environment inside the guest (repeatable)")
 	flag.Parse()
 	code, err := hostMain(o)
