@@ -217,5 +217,19 @@ func (s *Server) agentManagerMethods() map[string]any {
 			}
 			return toDBus(s.agents.unregister(msgSender(msg)))
 		},
+		// iwd 2.3 answers NotSupported while network configuration is
+		// off; wifid has no network configuration agents at all yet.
+		"RegisterNetworkConfigurationAgent":   s.netconfigAgent,
+		"UnregisterNetworkConfigurationAgent": s.netconfigAgent,
 	}
+}
+
+func (s *Server) netconfigAgent(msg dbus.Message, path dbus.ObjectPath) *dbus.Error {
+	if _, derr := s.lookup(msg, AgentManagerInterface); derr != nil {
+		return derr
+	}
+	if !s.cfg.NetworkConfigurationEnabled {
+		return ErrNotSupported.dbus()
+	}
+	return ErrNotImplemented.dbus()
 }

@@ -119,6 +119,9 @@ type StationState struct {
 	Connected   *NetworkID
 	Scanning    bool
 	AutoConnect bool // StationDebug.AutoConnect
+	// LastConnect is the latest connect attempt, for wifid's own
+	// net.connman.wifid.Station.LastConnect; nil leaves it out.
+	LastConnect *ConnectTimeline
 }
 
 // Network is one network of a station's scan results. Publish a station's

@@ -8,7 +8,10 @@
 // InterfacesAdded/Removed and PropertiesChanged for what really changed, and
 // method calls reach small backend interfaces (StationBackend, ...) with a
 // context carrying a deadline and the caller. Agents asks the registered
-// agents for secrets.
+// agents for secrets. Beside iwd's interfaces each station carries wifid's
+// own net.connman.wifid.Station (LastConnect: the latest connect attempt's
+// timeline); testdata/ holds the interfaces as iwd 2.3's documents and
+// README.md describe them, and a test holds the introspection to them.
 //
 // It leans on godbus/dbus/v5 for the connection, method dispatch (one subtree
 // method table per interface) and introspect's XML types. ObjectManager and

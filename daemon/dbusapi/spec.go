@@ -76,6 +76,8 @@ var specs = map[string]introspect.Interface{
 	AgentManagerInterface: {Name: AgentManagerInterface, Methods: []introspect.Method{
 		method("RegisterAgent", "path:o", ""),
 		method("UnregisterAgent", "path:o", ""),
+		method("RegisterNetworkConfigurationAgent", "path:o", ""),
+		method("UnregisterNetworkConfigurationAgent", "path:o", ""),
 	}},
 	AdapterInterface: {Name: AdapterInterface, Properties: []introspect.Property{
 		prop("Powered", "b", true),
@@ -149,6 +151,9 @@ var specs = map[string]introspect.Interface{
 		signal("InterfacesRemoved", "object_path:o interfaces:as"),
 	}},
 	IntrospectInterface: introspect.IntrospectData,
+	WifidStationInterface: {Name: WifidStationInterface, Properties: []introspect.Property{
+		prop("LastConnect", "a{sv}", false),
+	}},
 }
 
 // AgentSpec and SignalLevelAgentSpec describe the interfaces a client

@@ -79,6 +79,7 @@ func (s *Server) AddStation(ifindex uint32, state StationState, backend StationB
 	st := &station{dev: dev, backend: backend, state: state, byID: map[NetworkID]*network{}}
 	dev.station = st
 	s.addInterface(dev.path, StationInterface, st.props(), nil)
+	s.addInterface(dev.path, WifidStationInterface, st.wifidProps(), nil)
 	if s.cfg.Developer {
 		s.addInterface(dev.path, StationDebugInterface, st.debugProps(), func(ctx context.Context, _ string, v dbus.Variant) error {
 			dbg, ok := backend.(DebugBackend)
@@ -93,7 +94,7 @@ func (s *Server) AddStation(ifindex uint32, state StationState, backend StationB
 }
 
 // UpdateStation publishes a station's new state: Station's State, Scanning
-// and ConnectedNetwork, the Connected property of the networks concerned,
+// and ConnectedNetwork, wifid's LastConnect, the Connected property of the networks concerned,
 // StationDiagnostic (up while connected) and StationDebug.AutoConnect.
 // Publish scan results (SetNetworks) before clearing Scanning, as iwd does.
 func (s *Server) UpdateStation(ifindex uint32, state StationState) error {
@@ -108,8 +109,14 @@ func (s *Server) UpdateStation(ifindex uint32, state StationState) error {
 		c := *state.Connected
 		state.Connected = &c
 	}
+	if state.LastConnect != nil {
+		lc := *state.LastConnect
+		lc.Phases = append([]ConnectPhase(nil), lc.Phases...)
+		state.LastConnect = &lc
+	}
 	st.state = state
 	s.setProps(st.dev.path, StationInterface, st.props())
+	s.setProps(st.dev.path, WifidStationInterface, st.wifidProps())
 	for _, id := range []*NetworkID{old, state.Connected} {
 		if id == nil {
 			continue
@@ -164,6 +171,7 @@ func (s *Server) removeStationLocked(dev *device) {
 	if s.cfg.Developer {
 		s.removeInterface(dev.path, StationDebugInterface)
 	}
+	s.removeInterface(dev.path, WifidStationInterface)
 	s.removeInterface(dev.path, StationInterface)
 	dev.station = nil
 }

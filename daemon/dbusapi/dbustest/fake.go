@@ -252,6 +252,11 @@ func (f *Fake) connect(ctx context.Context, id dbusapi.NetworkID, isKnown bool) 
 		want := f.passphrases[id.SSID]
 		f.mu.Unlock()
 		if pass != want {
+			f.mu.Lock()
+			s := f.state
+			s.LastConnect = f.timeline(id, "failed: 4-way handshake timed out", 3)
+			f.setState(s)
+			f.mu.Unlock()
 			return dbusapi.ErrFailed
 		}
 	}
@@ -263,8 +268,10 @@ func (f *Fake) connect(ctx context.Context, id dbusapi.NetworkID, isKnown bool) 
 	s := f.state
 	s.Connected = &id
 	s.State = dbusapi.StateConnecting
+	s.LastConnect = f.timeline(id, "", 2)
 	f.setState(s)
 	s.State = dbusapi.StateConnected
+	s.LastConnect = f.timeline(id, "connected", len(fakePhases))
 	f.setState(s)
 	k, ok := f.known[id]
 	if !ok {
@@ -275,6 +282,42 @@ func (f *Fake) connect(ctx context.Context, id dbusapi.NetworkID, isKnown bool) 
 	f.Server.AddKnownNetwork(k)
 	f.Server.SetNetworks(FakeIfindex, f.ordered(), nil)
 	return nil
+}
+
+// fakePhases are the phases of the Fake's connect timeline, with fixed
+// durations.
+var fakePhases = []dbusapi.ConnectPhase{
+	{Name: "scan", Duration: 120 * time.Millisecond},
+	{Name: "authenticate", Duration: 4 * time.Millisecond},
+	{Name: "associate", Duration: 6 * time.Millisecond},
+	{Name: "4-way", Duration: 30 * time.Millisecond},
+	{Name: "group-key", Duration: 1 * time.Millisecond},
+	{Name: "netconfig", Duration: 239 * time.Millisecond, Detail: "rapid commit"},
+}
+
+// FakeStart is the start time of the Fake's connect timelines.
+var FakeStart = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// timeline is a connect attempt of n phases; the last one runs while
+// outcome is "".
+func (f *Fake) timeline(id dbusapi.NetworkID, outcome string, n int) *dbusapi.ConnectTimeline {
+	tl := &dbusapi.ConnectTimeline{Kind: "connect", Network: id.SSID, Start: FakeStart, Outcome: outcome}
+	for _, nw := range f.air {
+		if nw.NetworkID == id && len(nw.BSS) > 0 {
+			tl.BSSID = nw.BSS[0].Address.String()
+		}
+	}
+	var off time.Duration
+	for i, p := range fakePhases[:n] {
+		p.Offset = off
+		if outcome == "" && i == n-1 {
+			p.Duration, p.Detail = 0, ""
+		}
+		off += p.Duration
+		tl.Phases = append(tl.Phases, p)
+	}
+	tl.Total = off
+	return tl
 }
 
 func (f *Fake) ConnectHidden(ctx context.Context, ssid string) error {
