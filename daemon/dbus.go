@@ -70,7 +70,33 @@ func (b *bridge) stationState(v station.View) dbusapi.StationState {
 		id := networkID(n.SSID, n.Security)
 		st.Connected = &id
 	}
+	st.LastConnect = connectTimeline(v.Last)
 	return st
+}
+
+// connectTimeline turns the station's record of its latest attempt into
+// what net.connman.wifid.Station.LastConnect shows; the View's copy is the
+// one timeline the log and wifictl read too.
+func connectTimeline(tl *station.Timeline) *dbusapi.ConnectTimeline {
+	if tl == nil {
+		return nil
+	}
+	out := &dbusapi.ConnectTimeline{Kind: tl.Kind, Network: tl.Network, BSSID: tl.BSSID, Start: tl.Start,
+		Outcome: tl.Outcome}
+	if !tl.End.IsZero() {
+		out.Total = tl.End.Sub(tl.Start)
+	}
+	for _, s := range tl.Steps {
+		out.Phases = append(out.Phases, dbusapi.ConnectPhase{Name: s.Phase, Offset: s.Start.Sub(tl.Start),
+			Duration: s.Duration, Detail: s.Detail})
+	}
+	if tl.End.IsZero() && len(out.Phases) > 0 {
+		// While running, the total is as far as the record goes: the
+		// running phase's start (a published View is never re-read later).
+		last := out.Phases[len(out.Phases)-1]
+		out.Total = last.Offset + last.Duration
+	}
+	return out
 }
 
 func (b *bridge) StationChanged(ifindex int, v station.View) {
