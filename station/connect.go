@@ -107,6 +107,7 @@ func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
 	if b == nil {
 		b = s.bestAllowedBSS(n)
 	}
+	delete(s.badSecrets, n.ID())
 	// A user's connect turns autoconnect back on, as in iwd.
 	s.autoconnect = s.autoconnect || !s.developerMode()
 	s.stopPeriodicScan()
@@ -308,16 +309,25 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 		if a.stage == "handshake" {
 			why = "handshake failed: " + why
 			if e.Reason == 15 || e.Reason == 2 {
+				// The AP rejected our message 2: almost always a wrong
+				// passphrase. Autoconnect leaves the network alone until
+				// its file changes or the user connects, so a wrong
+				// passphrase does not loop.
 				why += " (wrong passphrase?)"
+				s.badSecrets[a.network.ID()] = true
+				s.log.Warn("credentials rejected; autoconnect skips the network until its file changes",
+					"network", a.network.SSID)
+				s.event("connect-failed-credentials", a.network.ID())
 			}
 		}
-		s.failAttempt(errors.New(why), true)
+		s.failAttempt(errors.New(why), !s.badSecrets[a.network.ID()])
 		return
 	}
 	if s.conn != nil {
 		s.log.Info("disconnected", "network", s.conn.network.SSID, "why", why)
 		s.event("disconnected", why)
 		s.teardownConnection(why, false)
+		s.lastScan = time.Time{} // the AP may be gone: scan before choosing
 		s.setState(Disconnected, why)
 		s.startAutoconnect("connection lost")
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"wifid/knownnetworks"
 	"wifid/nl80211"
 )
@@ -62,7 +64,9 @@ func (s *Station) startScan(freqs []uint32, why string) {
 	s.event("scan-triggered", why)
 	s.log.Debug("scan", "why", why, "freqs", len(freqs))
 	s.publish()
-	req := nl80211.ScanRequest{Freqs: freqs}
+	// FLUSH: the kernel drops BSSes this scan did not see, so an AP that
+	// went away is not chosen from its cache.
+	req := nl80211.ScanRequest{Freqs: freqs, Flags: unix.NL80211_SCAN_FLAG_FLUSH}
 	// Directed probes for hidden known networks.
 	for _, k := range s.knownList() {
 		if k.Hidden() {
@@ -119,6 +123,7 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
 		}
 	}
 	s.networks = nets
+	s.lastScan = s.now()
 	s.ordered = rankNetworks(nets)
 	s.log.Info("scan done", "bss", len(res), "networks", len(nets), "ms", took.Milliseconds())
 	s.event("scan-done", len(nets))
@@ -152,9 +157,20 @@ func (s *Station) rerank() {
 // daemon forwards knownnetworks' watch events).
 func (s *Station) KnownNetworksChanged(ctx context.Context) error {
 	return s.call(ctx, func() {
+		// An edited file may hold a corrected passphrase.
+		s.badSecrets = map[string]bool{}
 		s.rerank()
-		if s.autoconnect && s.state == Disconnected {
+		switch {
+		case !s.autoconnect:
+		case s.state == Disconnected:
 			s.startAutoconnect("known networks changed")
+		case s.state.Autoconnecting() && !s.scanning:
+			// Don't wait for the next periodic scan (up to 300 s).
+			if !s.tryAutoconnect() {
+				s.stopPeriodicScan()
+				s.scanEvery = s.cfg.Scan.InitialInterval
+				s.startScan(nil, "known networks changed")
+			}
 		}
 	})
 }
@@ -166,6 +182,10 @@ func (s *Station) knownList() []knownnetworks.KnownNetwork {
 	return s.cfg.Known.List()
 }
 
+// freshScan is how old scan results may be for autoconnect to act on them
+// without scanning again.
+const freshScan = 5 * time.Second
+
 // startAutoconnect begins iwd's autoconnect: a quick scan of the
 // frequencies known networks were last seen on, then full periodic scans,
 // 10 s doubling to 300 s.
@@ -174,8 +194,9 @@ func (s *Station) startAutoconnect(why string) {
 		return
 	}
 	s.scanEvery = s.cfg.Scan.InitialInterval
-	// Results we already have may hold a known network.
-	if s.tryAutoconnect() {
+	// Fresh results may already hold a known network; stale ones (say,
+	// of an AP that just went away) would only cost a failed attempt.
+	if s.now().Sub(s.lastScan) < freshScan && s.tryAutoconnect() {
 		return
 	}
 	var freqs []uint32
@@ -242,6 +263,9 @@ func (s *Station) tryAutoconnect() bool {
 	now := s.now()
 	for _, n := range s.ordered {
 		if n.Known == nil || !n.Known.AutoConnect() {
+			continue
+		}
+		if s.badSecrets[n.ID()] {
 			continue
 		}
 		for _, b := range n.BSSes {

@@ -46,6 +46,8 @@ type Station struct {
 	scanTimer   *time.Timer
 	scanEvery   time.Duration
 	blacklist   *blacklist
+	lastScan    time.Time       // when s.networks was filled
+	badSecrets  map[string]bool // network IDs whose handshake failed: no autoconnect until the file changes
 	attempt     *attempt
 	conn        *connection
 	last        *Timeline
@@ -82,6 +84,7 @@ func New(cfg Config) *Station {
 		autoconnect: cfg.AutoConnect,
 		networks:    map[string]*Network{},
 		blacklist:   newBlacklist(cfg.Blacklist),
+		badSecrets:  map[string]bool{},
 	}
 	s.view = View{Ifname: cfg.Ifname, State: Disconnected, AutoConnect: cfg.AutoConnect}
 	return s

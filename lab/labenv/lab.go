@@ -191,6 +191,27 @@ func (l *Lab) startAP(i int, ap AP) *RunningAP {
 	return run
 }
 
+// StopAP stops AP i's hostapd (the AP goes off the air; hostapd
+// deauthenticates its stations as it leaves).
+func (l *Lab) StopAP(i int) {
+	l.t.Helper()
+	ap := l.APs[i]
+	if err := ap.Hostapd.Stop(); err != nil {
+		l.t.Logf("labenv: hostapd %d stopped: %v", i, err)
+	}
+}
+
+// StartAP starts AP i's hostapd again with the same configuration.
+func (l *Lab) StartAP(i int) {
+	l.t.Helper()
+	ap := l.APs[i]
+	confPath := l.path(fmt.Sprintf("hostapd-%d.conf", i))
+	ap.Hostapd = l.Start(fmt.Sprintf("hostapd-%d", i), nil, "ip", "netns", "exec", APNamespace, "hostapd", "-dd", "-t", confPath)
+	if err := ap.Hostapd.WaitLog("AP-ENABLED", 30*time.Second); err != nil {
+		l.t.Fatalf("labenv: AP %d: %v", i, err)
+	}
+}
+
 // Run runs a command to completion in the root namespace and fails the test
 // if it fails. It returns the combined output.
 func (l *Lab) Run(argv ...string) string {
