@@ -71,6 +71,9 @@ func New(cfg Config) *Station {
 	if cfg.Scan.MaximumInterval == 0 {
 		cfg.Scan.MaximumInterval = DefaultScanConfig().MaximumInterval
 	}
+	if cfg.Blacklist == (BlacklistConfig{}) {
+		cfg.Blacklist = DefaultBlacklistConfig()
+	}
 	if cfg.Rank == (RankConfig{}) {
 		cfg.Rank = DefaultRankConfig()
 	}
@@ -291,3 +294,10 @@ func (s *Station) Disconnect(ctx context.Context) error {
 }
 
 func hwString(a net.HardwareAddr) string { return a.String() }
+
+// blacklistContains is for tests: whether bssid is blacklisted now.
+func (s *Station) blacklistContains(bssid string) bool {
+	var in bool
+	s.call(context.Background(), func() { in = s.blacklist.contains(bssid, s.now()) })
+	return in
+}

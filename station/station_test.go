@@ -1,0 +1,214 @@
+package station
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"wifid/knownnetworks"
+	"wifid/nl80211"
+)
+
+// fakeKernel records what the station asks of nl80211 and answers scans
+// from a fixed list. It tests the state machine's transitions only; Wi-Fi
+// behaviour is tested in the lab against the real kernel.
+type fakeKernel struct {
+	mu       sync.Mutex
+	results  []*nl80211.BSS
+	connects []nl80211.ConnectRequest
+	discs    int
+	connCh   chan nl80211.ConnectRequest
+}
+
+func (k *fakeKernel) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.results, nil
+}
+
+func (k *fakeKernel) Connect(ctx context.Context, ifindex int, req nl80211.ConnectRequest) error {
+	k.mu.Lock()
+	k.connects = append(k.connects, req)
+	k.mu.Unlock()
+	k.connCh <- req
+	return nil
+}
+
+func (k *fakeKernel) Disconnect(ctx context.Context, ifindex int, reason uint16) error {
+	k.mu.Lock()
+	k.discs++
+	k.mu.Unlock()
+	return nil
+}
+
+func (k *fakeKernel) NewKey(ctx context.Context, ifindex int, key nl80211.Key) error { return nil }
+func (k *fakeKernel) SetStationAuthorized(ctx context.Context, ifindex int, mac net.HardwareAddr, a bool) error {
+	return nil
+}
+func (k *fakeKernel) OpenControlPort(ifindex int) (*nl80211.NLControlPort, error) {
+	return nil, io.ErrClosedPipe
+}
+
+// openBSS is a scan result for an open network: SSID, rates, DS channel.
+func openBSS(ssid string, bssid byte) *nl80211.BSS {
+	ies := []byte{0, byte(len(ssid))}
+	ies = append(ies, ssid...)
+	ies = append(ies, 1, 8, 0x82, 0x84, 0x8b, 0x96, 0x0c, 0x12, 0x18, 0x24, 3, 1, 1)
+	return &nl80211.BSS{BSSID: net.HardwareAddr{2, 0, 0, 0, 0, bssid}, Freq: 2412, SignalMBm: -4000,
+		HasSignalMBm: true, IEs: ies, Capability: 1}
+}
+
+type harness struct {
+	t      *testing.T
+	k      *fakeKernel
+	events chan nl80211.Event
+	st     *Station
+	views  chan View
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newHarness(t *testing.T, files map[string]string, autoconnect bool, results ...*nl80211.BSS) *harness {
+	dir := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store := knownnetworks.NewStore(dir, log)
+	for name, body := range files {
+		ssid, sec, err := knownnetworks.ParseFileName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := knownnetworks.ParseFile(name, []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Save(ssid, sec, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &harness{t: t, k: &fakeKernel{results: results, connCh: make(chan nl80211.ConnectRequest, 4)},
+		events: make(chan nl80211.Event, 8), views: make(chan View, 256), done: make(chan struct{})}
+	h.st = New(Config{Ifindex: 7, Ifname: "wlan7", MAC: net.HardwareAddr{2, 1, 1, 1, 1, 1},
+		Kernel: h.k, Events: h.events, Known: store, AutoConnect: autoconnect, Logger: log,
+		OnChange: func(v View) {
+			select {
+			case h.views <- v:
+			default:
+			}
+		}})
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() { h.st.Run(ctx); close(h.done) }()
+	t.Cleanup(h.stop)
+	return h
+}
+
+func (h *harness) stop() {
+	h.cancel()
+	<-h.done
+}
+
+// waitState waits for a published view in state s.
+func (h *harness) waitState(s State) View {
+	h.t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case v := <-h.views:
+			if v.State == s {
+				return v
+			}
+		case <-timeout:
+			h.t.Fatalf("state %v not reached; now %v", s, h.st.View().State)
+		}
+	}
+}
+
+func (h *harness) waitConnect() nl80211.ConnectRequest {
+	h.t.Helper()
+	select {
+	case r := <-h.k.connCh:
+		return r
+	case <-time.After(5 * time.Second):
+		h.t.Fatal("no CMD_CONNECT")
+	}
+	return nl80211.ConnectRequest{}
+}
+
+func TestAutoconnectOpenThenReconnectAfterLoss(t *testing.T) {
+	h := newHarness(t, map[string]string{"cafe.open": ""}, true, openBSS("cafe", 1))
+	req := h.waitConnect()
+	if string(req.SSID) != "cafe" || !req.SocketOwner || req.BSSID.String() != "02:00:00:00:00:01" {
+		t.Errorf("connect request %+v", req)
+	}
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	v := h.waitState(Connected)
+	if v.Connected != NetworkID("cafe", knownnetworks.SecurityOpen) || v.State.DBusState() != "connected" {
+		t.Errorf("view %+v", v)
+	}
+	h.events <- &nl80211.DisconnectEvent{Reason: 3, ByAP: true}
+	h.waitState(Disconnected)
+	h.waitConnect() // autoconnect again
+}
+
+func TestAutoconnectSkipsUnknownAndStaysIdleInDeveloperMode(t *testing.T) {
+	h := newHarness(t, nil, true, openBSS("stranger", 1))
+	h.waitState(AutoconnectFull)
+	select {
+	case r := <-h.k.connCh:
+		t.Fatalf("connected to an unknown network: %+v", r)
+	case <-time.After(300 * time.Millisecond):
+	}
+	d := newHarness(t, map[string]string{"cafe.open": ""}, false, openBSS("cafe", 1))
+	if err := d.st.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-d.k.connCh:
+		t.Fatalf("autoconnect off, yet a connect: %+v", r)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if got := d.st.View().State; got != Disconnected {
+		t.Errorf("state %v, want disconnected", got)
+	}
+}
+
+func TestConnectFailureBlacklistsAndUserConnect(t *testing.T) {
+	h := newHarness(t, nil, false, openBSS("cafe", 1))
+	if err := h.st.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	id := NetworkID("cafe", knownnetworks.SecurityOpen)
+	errc := make(chan error, 1)
+	go func() { errc <- h.st.Connect(context.Background(), id) }()
+	h.waitConnect()
+	h.events <- &nl80211.ConnectEvent{Status: 17}
+	if err := <-errc; err == nil {
+		t.Fatal("a failed association reported success")
+	}
+	if !h.st.blacklistContains("02:00:00:00:00:01") {
+		t.Error("the BSS that refused us is not blacklisted")
+	}
+	if err := h.st.Connect(context.Background(), "00_open"); err != ErrNotFound {
+		t.Errorf("unknown network: %v", err)
+	}
+	if err := h.st.Disconnect(context.Background()); err != ErrNotConnected {
+		t.Errorf("disconnect while idle: %v", err)
+	}
+}
+
+func TestConnectWhileConnectingIsBusy(t *testing.T) {
+	h := newHarness(t, nil, false, openBSS("cafe", 1), openBSS("bar", 2))
+	if err := h.st.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	go h.st.Connect(context.Background(), NetworkID("cafe", knownnetworks.SecurityOpen))
+	h.waitConnect()
+	err := h.st.Connect(context.Background(), NetworkID("bar", knownnetworks.SecurityOpen))
+	if err != ErrBusy {
+		t.Errorf("second connect: %v, want ErrBusy", err)
+	}
+}
