@@ -44,5 +44,12 @@ demo: deps build
 	$(GO) build -o bin/test-runner ./tools/test-runner
 	./bin/test-runner -run '^TestDemo$$' -v -out lab-results/demo
 
+# make bench [BENCH_RUNS=5]: wifid, iwd and wpa_supplicant in turn in one lab
+# boot; prints the table (also results/TestBench/bench.md and bench.json).
+bench: deps
+	$(GO) build -o bin/test-runner ./tools/test-runner
+	./bin/test-runner -tags bench -run Bench -v -timeout 40m -out lab-results/bench $(if $(BENCH_RUNS),-env BENCH_RUNS=$(BENCH_RUNS))
+	@cat lab-results/bench/results/TestBench/bench.md
+
 clean:
 	rm -rf bin lab-results

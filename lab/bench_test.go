@@ -1,0 +1,484 @@
+//go:build lab && bench
+
+package lab
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"wifid/lab/labenv"
+)
+
+// The bench's network, the same file for wifid and iwd.
+const (
+	benchSSID       = "labnet"
+	benchPassphrase = "correct horse battery"
+	// benchMainConf is the main.conf both daemons get: their own DHCP and
+	// no resolver, so the figures are the same work.
+	benchMainConf = "[General]\nEnableNetworkConfiguration=true\n[Network]\nNameResolvingService=none\n"
+	benchTimeout  = 90 * time.Second // per connect: the guest is slow
+)
+
+// TestBench (make bench) runs wifid and Debian's iwd in turn, A B A B ...,
+// BENCH_RUNS times each (default 5), on the same radios and access point,
+// with wpa_supplicant in every round as a third reference. Each run
+// measures, from the daemon's exec to the kernel's events (rtnetlink,
+// in-process): the cold start to a DHCP address and the operstate going
+// up, then a reconnect (Station.Disconnect, Network.Connect over D-Bus) to
+// the address again; and from /proc the CPU time to the first address and
+// RSS and peak RSS once connected. It prints a Markdown table and writes
+// bench.json and bench.md into the results folder. It fails only when a
+// daemon never connected: the numbers are reported, never judged.
+func TestBench(t *testing.T) {
+	runs := 5
+	if s := os.Getenv("BENCH_RUNS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("BENCH_RUNS=%q: want a positive number", s)
+		}
+		runs = n
+	}
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, NoPcap: true,
+		APs: []labenv.AP{wpa2AP(0, benchSSID, benchPassphrase)}})
+	sta := lab.Radios[1]
+	b := &bench{t: t, lab: lab, phy: sta.Phy, debug: os.Getenv("BENCH_DEBUG") != ""}
+
+	daemons := []string{"wifid", "iwd", "wpa_supplicant"}
+	var results []benchRun
+	for round := 1; round <= runs; round++ {
+		for _, d := range daemons {
+			var r benchRun
+			if d == "wpa_supplicant" {
+				r = b.runWpaSupplicant(round)
+			} else {
+				r = b.runDaemon(d, round)
+			}
+			if r.Err != "" {
+				t.Logf("%s round %d: %s", d, round, r.Err)
+			} else {
+				t.Logf("%s round %d: %s", d, round, fmtFigures(r.Figures))
+			}
+			results = append(results, r)
+		}
+	}
+	sizes := map[string]binarySize{
+		"wifid":          b.size(filepath.Join(lab.Bin, "wifid")),
+		"iwd":            b.size("/usr/libexec/iwd"),
+		"wpa_supplicant": b.size("/usr/sbin/wpa_supplicant"),
+	}
+	rep := newReport(runs, daemons, results, sizes)
+	js, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile(filepath.Join(lab.Dir, "bench.json"), js, 0o644); err != nil {
+		t.Error(err)
+	}
+	if err := os.WriteFile(filepath.Join(lab.Dir, "bench.md"), []byte(rep.Table), 0o644); err != nil {
+		t.Error(err)
+	}
+	t.Logf("bench: wifid vs iwd vs wpa_supplicant, same VM run\n\n%s", rep.Table)
+	for _, d := range daemons {
+		ok := 0
+		for _, r := range results {
+			if r.Daemon == d && r.Err == "" {
+				ok++
+			}
+		}
+		if ok == 0 {
+			t.Errorf("%s connected in none of %d runs (see %s.log)", d, runs, d)
+		}
+	}
+}
+
+type bench struct {
+	t     *testing.T
+	lab   *labenv.Lab
+	phy   string // the station's radio
+	debug bool   // BENCH_DEBUG: start the daemons with -d
+}
+
+// stationIface is the station radio's interface now: iwd replaces the
+// interface it finds with one it creates, so the name is looked up each run.
+func (b *bench) stationIface() (string, error) {
+	ents, err := os.ReadDir(filepath.Join("/sys/class/ieee80211", b.phy, "device", "net"))
+	if err != nil {
+		return "", err
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "wlan") {
+			return e.Name(), nil
+		}
+	}
+	return "", fmt.Errorf("no wlan interface on %s", b.phy)
+}
+
+// reset leaves the station interface as after boot: down, no address, so
+// every run is a cold start whatever the previous daemon left behind.
+func (b *bench) reset() (string, error) {
+	iface, err := b.stationIface()
+	if err != nil {
+		return "", err
+	}
+	if out, err := b.lab.Output("ip", "-4", "addr", "flush", "dev", iface); err != nil {
+		return "", fmt.Errorf("ip addr flush dev %s: %v: %s", iface, err, out)
+	}
+	if out, err := b.lab.Output("ip", "link", "set", iface, "down"); err != nil {
+		return "", fmt.Errorf("ip link set %s down: %v: %s", iface, err, out)
+	}
+	time.Sleep(time.Second) // let the AP forget the station's last frames
+	return iface, nil
+}
+
+// runDaemon is one run of wifid or iwd: cold start to address, reconnect
+// to address, /proc figures.
+func (b *bench) runDaemon(name string, round int) (r benchRun) {
+	r = benchRun{Daemon: name, Round: round, Figures: map[string]float64{}}
+	if _, err := b.reset(); err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	w, err := watchPhy(b.phy)
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	defer w.close()
+	opts := labenv.DaemonOptions{
+		Phys:     []string{b.phy},
+		MainConf: benchMainConf,
+		Networks: map[string]string{benchSSID + ".psk": "[Security]\nPassphrase=" + benchPassphrase + "\n"},
+	}
+	if b.debug {
+		opts.Args = []string{"-d"}
+	}
+	logPath := filepath.Join(b.lab.Dir, name+".log")
+	var logStart int64
+	if fi, err := os.Stat(logPath); err == nil {
+		logStart = fi.Size()
+	}
+	pos := w.mark()
+	start := time.Now()
+	var d *labenv.Daemon
+	if name == "wifid" {
+		d = b.lab.StartWifid(opts)
+	} else {
+		d = b.lab.StartIwd(opts)
+	}
+	defer func() {
+		d.Stop()
+		if name == "wifid" {
+			r.Timelines = logTimelines(d.Log, logStart)
+		}
+	}()
+
+	ev, next, err := w.wait(pos, benchTimeout, isAddrAdd)
+	if err != nil {
+		r.Err = fmt.Sprintf("cold start: no IPv4 address within %s (%v)", benchTimeout, err)
+		return r
+	}
+	ps, perr := readProc(d.Pid())
+	r.Figures[figCold] = ms(ev.At.Sub(start))
+	if up, ok := w.first(pos, isOperUp); ok {
+		r.Figures[figLinkUp] = ms(up.At.Sub(start))
+	}
+	if perr == nil {
+		r.Figures[figCPU] = ms(ps.CPU)
+	}
+
+	rec, err := b.reconnect(w, next, ev.Ifname)
+	if err != nil {
+		r.Err = "reconnect: " + err.Error()
+		return r
+	}
+	r.Figures[figReconnect] = ms(rec)
+	time.Sleep(time.Second) // connected and settled
+	if ps, err := readProc(d.Pid()); err == nil {
+		r.Figures[figRSS] = float64(ps.RSSKiB)
+		r.Figures[figPeakRSS] = float64(ps.HWMKiB)
+	}
+	return r
+}
+
+// iwd's D-Bus names (wifid serves the same).
+const (
+	iwdService  = "net.connman.iwd"
+	iwdStation  = "net.connman.iwd.Station"
+	iwdNetwork  = "net.connman.iwd.Network"
+	dbusObjMgr  = "org.freedesktop.DBus.ObjectManager.GetManagedObjects"
+	dbusPropGet = "org.freedesktop.DBus.Properties.Get"
+)
+
+// reconnect disconnects the station through D-Bus, waits until it is
+// disconnected and its address gone, then connects to the same network
+// again and returns the time from the Connect call to the new address.
+func (b *bench) reconnect(w *netWatch, pos int, iface string) (time.Duration, error) {
+	conn, err := dbus.ConnectSystemBus()
+	if err != nil {
+		return 0, fmt.Errorf("system bus: %w", err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*benchTimeout)
+	defer cancel()
+	stPath, err := findStation(ctx, conn)
+	if err != nil {
+		return 0, err
+	}
+	st := conn.Object(iwdService, stPath)
+	var netPath dbus.ObjectPath
+	if err := st.CallWithContext(ctx, dbusPropGet, 0, iwdStation, "ConnectedNetwork").Store(&netPath); err != nil {
+		return 0, fmt.Errorf("Station.ConnectedNetwork: %w", err)
+	}
+	if err := st.CallWithContext(ctx, iwdStation+".Disconnect", 0).Err; err != nil {
+		return 0, fmt.Errorf("Station.Disconnect: %w", err)
+	}
+	if err := waitState(ctx, st, "disconnected"); err != nil {
+		return 0, err
+	}
+	if hasIPv4(iface) {
+		if _, p, err := w.wait(pos, 15*time.Second, isAddrDel); err == nil {
+			pos = p
+		}
+		if hasIPv4(iface) {
+			return 0, fmt.Errorf("%s keeps its IPv4 address after Station.Disconnect", iface)
+		}
+	}
+	time.Sleep(time.Second)
+	pos = w.mark()
+	start := time.Now()
+	callErr := make(chan error, 1)
+	go func() {
+		callErr <- conn.Object(iwdService, netPath).CallWithContext(ctx, iwdNetwork+".Connect", 0).Err
+	}()
+	ev, _, err := w.wait(pos, benchTimeout, isAddrAdd)
+	if err != nil {
+		select {
+		case cerr := <-callErr:
+			return 0, fmt.Errorf("no address within %s after Network.Connect (%v)", benchTimeout, cerr)
+		default:
+			return 0, fmt.Errorf("no address within %s after Network.Connect (call pending)", benchTimeout)
+		}
+	}
+	if err := <-callErr; err != nil {
+		return 0, fmt.Errorf("Network.Connect: %w", err)
+	}
+	return ev.At.Sub(start), nil
+}
+
+// findStation returns the path of the one station object.
+func findStation(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error) {
+	var objs map[dbus.ObjectPath]map[string]map[string]dbus.Variant
+	if err := conn.Object(iwdService, "/").CallWithContext(ctx, dbusObjMgr, 0).Store(&objs); err != nil {
+		return "", fmt.Errorf("GetManagedObjects: %w", err)
+	}
+	for p, ifaces := range objs {
+		if _, ok := ifaces[iwdStation]; ok {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no %s object", iwdStation)
+}
+
+// waitState reads Station.State (in-process, four times a second) until it
+// is want.
+func waitState(ctx context.Context, st dbus.BusObject, want string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var state string
+	for {
+		v, err := st.GetProperty(iwdStation + ".State")
+		if err == nil {
+			state, _ = v.Value().(string)
+			if state == want {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("Station.State %q, not %q, after 30s", state, want)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func hasIPv4(iface string) bool {
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		return false
+	}
+	addrs, _ := ifi.Addrs()
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// wpaConnected is wpa_supplicant's "-t" stamp on its CTRL-EVENT-CONNECTED
+// line: "1732000000.123456: wlan1: CTRL-EVENT-CONNECTED - ...".
+var wpaConnected = regexp.MustCompile(`^(\d+)\.(\d{6}): .*CTRL-EVENT-CONNECTED`)
+
+// runWpaSupplicant is one run of wpa_supplicant: start to associated (its
+// own CTRL-EVENT-CONNECTED and the kernel's operstate), CPU and RSS.
+func (b *bench) runWpaSupplicant(round int) benchRun {
+	r := benchRun{Daemon: "wpa_supplicant", Round: round, Figures: map[string]float64{}}
+	iface, err := b.reset()
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	conf := filepath.Join(b.lab.Dir, "wpa_supplicant.conf")
+	body := fmt.Sprintf("network={\n\tssid=%q\n\tkey_mgmt=WPA-PSK\n\tpsk=%q\n}\n", benchSSID, benchPassphrase)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	w, err := watchPhy(b.phy)
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	defer w.close()
+	logPath := filepath.Join(b.lab.Dir, "wpa_supplicant.log")
+	var logStart int64
+	if fi, err := os.Stat(logPath); err == nil {
+		logStart = fi.Size()
+	}
+	argv := []string{"wpa_supplicant", "-t", "-i", iface, "-D", "nl80211", "-c", conf}
+	if b.debug {
+		argv = append(argv, "-d")
+	}
+	pos := w.mark()
+	start := time.Now()
+	p := b.lab.Start("wpa_supplicant", nil, argv...)
+	defer p.Stop()
+	if err := p.WaitLog("CTRL-EVENT-CONNECTED", benchTimeout); err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	if ps, err := readProc(p.Pid()); err == nil {
+		r.Figures[figCPU] = ms(ps.CPU)
+	}
+	if at, ok := wpaConnectedAt(logPath, logStart); ok {
+		r.Figures[figConnected] = ms(at.Sub(start))
+	}
+	if up, _, err := w.wait(pos, 5*time.Second, isOperUp); err == nil {
+		r.Figures[figLinkUp] = ms(up.At.Sub(start))
+	}
+	time.Sleep(time.Second)
+	if ps, err := readProc(p.Pid()); err == nil {
+		r.Figures[figRSS] = float64(ps.RSSKiB)
+		r.Figures[figPeakRSS] = float64(ps.HWMKiB)
+	}
+	return r
+}
+
+func wpaConnectedAt(path string, from int64) (time.Time, bool) {
+	for _, l := range logLines(path, from) {
+		if m := wpaConnected.FindStringSubmatch(l); m != nil {
+			sec, _ := strconv.ParseInt(m[1], 10, 64)
+			usec, _ := strconv.ParseInt(m[2], 10, 64)
+			return time.Unix(sec, usec*1000), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// logTimelines returns the timeline= values of wifid's log from offset on.
+func logTimelines(path string, from int64) []string {
+	var out []string
+	for _, l := range logLines(path, from) {
+		if v, ok := timelineValue(l); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func logLines(path string, from int64) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if _, err := f.Seek(from, io.SeekStart); err != nil {
+		return nil
+	}
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines
+}
+
+// size is the binary's size and that of the shared libraries ldd lists,
+// glibc's own (libc, libm, the loader, ...) left out as every daemon
+// shares them.
+func (b *bench) size(path string) binarySize {
+	s := binarySize{Path: path, Libs: map[string]int64{}}
+	if fi, err := os.Stat(path); err == nil {
+		s.Bytes = fi.Size()
+	}
+	s.WithLibs = s.Bytes
+	out, err := b.lab.Output("ldd", path)
+	if err != nil {
+		if !strings.Contains(out, "not a dynamic executable") {
+			s.LinkError = strings.TrimSpace(out)
+		}
+		return s
+	}
+	for _, l := range strings.Split(out, "\n") {
+		_, lib, ok := strings.Cut(l, "=>")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(lib)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "/") || glibcLib(f[0]) {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(f[0])
+		if err != nil {
+			continue
+		}
+		if fi, err := os.Stat(real); err == nil {
+			s.Libs[filepath.Base(f[0])] = fi.Size()
+			s.WithLibs += fi.Size()
+		}
+	}
+	return s
+}
+
+func glibcLib(path string) bool {
+	base := filepath.Base(path)
+	for _, p := range []string{"libc.so", "libm.so", "ld-linux", "libpthread.so", "libdl.so", "librt.so", "libresolv.so"} {
+		if strings.HasPrefix(base, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func fmtFigures(f map[string]float64) string {
+	var parts []string
+	for _, spec := range figures {
+		if v, ok := f[spec.Key]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%.0f", spec.Key, v))
+		}
+	}
+	return strings.Join(parts, " ")
+}
