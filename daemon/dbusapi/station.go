@@ -115,8 +115,10 @@ func (s *Server) UpdateStation(ifindex uint32, state StationState) error {
 		state.LastConnect = &lc
 	}
 	st.state = state
-	s.setProps(st.dev.path, StationInterface, st.props())
+	// The timeline first: a client that follows State then finds the
+	// record of the attempt that ended in it.
 	s.setProps(st.dev.path, WifidStationInterface, st.wifidProps())
+	s.setProps(st.dev.path, StationInterface, st.props())
 	for _, id := range []*NetworkID{old, state.Connected} {
 		if id == nil {
 			continue

@@ -2,19 +2,50 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
 	"golang.org/x/term"
 )
 
+// asker asks the user one question; a secret one is not echoed. nil means
+// there is nobody to ask (no terminal).
+type asker func(prompt string, secret bool) (string, error)
+
+// stdinAsker asks on the terminal of stdin, or is nil without one.
+func stdinAsker(e env) asker {
+	if e.stdin == nil || !term.IsTerminal(int(e.stdin.Fd())) {
+		return nil
+	}
+	fd := int(e.stdin.Fd())
+	return func(prompt string, secret bool) (string, error) {
+		fmt.Fprintf(e.stderr, "%s: ", prompt)
+		if secret {
+			b, err := term.ReadPassword(fd)
+			fmt.Fprintln(e.stderr)
+			return string(b), err
+		}
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if errors.Is(err, io.EOF) && line != "" {
+			err = nil
+		}
+		return strings.TrimSpace(line), err
+	}
+}
+
 // agent is wifictl's net.connman.iwd.Agent: it answers with --passphrase,
-// or asks on the terminal, or refuses (no terminal, nothing given).
+// or asks the user (on the terminal, or the shell's terminal), or refuses
+// (--dont-ask, no terminal, or the shell is idle: a question nobody waits
+// for is refused rather than thrown over the prompt).
 type agent struct {
-	c    *client
-	pass *string
-	e    env
+	s *session
+
+	mu     sync.Mutex // guards active
+	active bool       // a command of ours runs and may ask
 }
 
 const agentPath = dbus.ObjectPath("/net/connman/wifictl/agent")
@@ -22,66 +53,75 @@ const agentPath = dbus.ObjectPath("/net/connman/wifictl/agent")
 var errCanceled = dbus.NewError(ifaceAgent+".Error.Canceled", []any{"no passphrase given"})
 
 func (a *agent) register() error {
-	if err := a.c.conn.Export(a, agentPath, ifaceAgent); err != nil {
+	if err := a.s.c.conn.Export(a, agentPath, ifaceAgent); err != nil {
 		return err
 	}
-	if err := a.c.obj(basePath).Call(ifaceAgentMgr+".RegisterAgent", 0, agentPath).Err; err != nil {
+	if err := a.s.c.obj(basePath).Call(ifaceAgentMgr+".RegisterAgent", 0, agentPath).Err; err != nil {
+		a.s.c.conn.Export(nil, agentPath, ifaceAgent)
 		return explain("registering the agent", err)
 	}
 	return nil
 }
 
 func (a *agent) unregister() {
-	a.c.obj(basePath).Call(ifaceAgentMgr+".UnregisterAgent", 0, agentPath)
-	a.c.conn.Export(nil, agentPath, ifaceAgent)
+	a.s.c.obj(basePath).Call(ifaceAgentMgr+".UnregisterAgent", 0, agentPath)
+	a.s.c.conn.Export(nil, agentPath, ifaceAgent)
 }
 
-func (a *agent) terminal() bool {
-	return a.e.stdin != nil && term.IsTerminal(int(a.e.stdin.Fd()))
+func (a *agent) setActive(on bool) {
+	a.mu.Lock()
+	a.active = on
+	a.mu.Unlock()
 }
 
-func (a *agent) secret(prompt string) (string, *dbus.Error) {
-	if !a.terminal() {
-		fmt.Fprintf(a.e.stderr, "wifictl: %s needed: give it with --passphrase\n", prompt)
+func (a *agent) ask(prompt string, secret bool) (string, *dbus.Error) {
+	a.mu.Lock()
+	active := a.active
+	a.mu.Unlock()
+	switch {
+	case a.s.opt.dontAsk:
+		fmt.Fprintf(a.s.progress, "wifictl: %s needed, and --dont-ask is set\n", prompt)
+		return "", errCanceled
+	case a.s.ask == nil:
+		fmt.Fprintf(a.s.progress, "wifictl: %s needed: give it with --passphrase\n", prompt)
+		return "", errCanceled
+	case !active:
 		return "", errCanceled
 	}
-	fmt.Fprintf(a.e.stderr, "%s: ", prompt)
-	b, err := term.ReadPassword(int(a.e.stdin.Fd()))
-	fmt.Fprintln(a.e.stderr)
+	if p := a.s.prog.Load(); p != nil {
+		p.hold(true)
+		defer p.hold(false)
+	}
+	v, err := a.s.ask(prompt, secret)
 	if err != nil {
 		return "", errCanceled
 	}
-	return string(b), nil
+	return v, nil
 }
 
-func (a *agent) line(prompt string) (string, *dbus.Error) {
-	if !a.terminal() {
-		return "", errCanceled
+func (a *agent) given() (string, bool) {
+	if a.s.opt.pass != nil {
+		return *a.s.opt.pass, true
 	}
-	fmt.Fprintf(a.e.stderr, "%s: ", prompt)
-	s, err := bufio.NewReader(a.e.stdin).ReadString('\n')
-	if err != nil {
-		return "", errCanceled
-	}
-	return strings.TrimSpace(s), nil
+	return "", false
 }
 
 func (a *agent) RequestPassphrase(network dbus.ObjectPath) (string, *dbus.Error) {
-	if a.pass != nil {
-		return *a.pass, nil
+	if p, ok := a.given(); ok {
+		return p, nil
 	}
-	return a.secret("Passphrase for " + a.c.name(network))
+	return a.ask("Passphrase for "+a.s.c.name(network), true)
 }
 
 func (a *agent) RequestPrivateKeyPassphrase(network dbus.ObjectPath) (string, *dbus.Error) {
-	if a.pass != nil {
-		return *a.pass, nil
+	if p, ok := a.given(); ok {
+		return p, nil
 	}
-	return a.secret("Private key passphrase for " + a.c.name(network))
+	return a.ask("Private key passphrase for "+a.s.c.name(network), true)
 }
 
 func (a *agent) RequestUserNameAndPassword(network dbus.ObjectPath) (string, string, *dbus.Error) {
-	user, derr := a.line("User name for " + a.c.name(network))
+	user, derr := a.ask("User name for "+a.s.c.name(network), false)
 	if derr != nil {
 		return "", "", derr
 	}
@@ -90,15 +130,31 @@ func (a *agent) RequestUserNameAndPassword(network dbus.ObjectPath) (string, str
 }
 
 func (a *agent) RequestUserPassword(network dbus.ObjectPath, user string) (string, *dbus.Error) {
-	if a.pass != nil {
-		return *a.pass, nil
+	if p, ok := a.given(); ok {
+		return p, nil
 	}
-	return a.secret(fmt.Sprintf("Password of %s for %s", user, a.c.name(network)))
+	return a.ask(fmt.Sprintf("Password of %s for %s", user, a.s.c.name(network)), true)
 }
 
 func (a *agent) Cancel(reason string) *dbus.Error {
-	fmt.Fprintf(a.e.stderr, "wifictl: the daemon withdrew its question (%s)\n", reason)
+	fmt.Fprintf(a.s.progress, "wifictl: the daemon withdrew its question (%s)\n", reason)
 	return nil
 }
 
 func (a *agent) Release() *dbus.Error { return nil }
+
+// withAgent runs f with an agent registered and active: the shell's, or one
+// of its own for a one-shot command.
+func (s *session) withAgent(f func() error) error {
+	a := s.agent
+	if a == nil {
+		a = &agent{s: s}
+		if err := a.register(); err != nil {
+			return err
+		}
+		defer a.unregister()
+	}
+	a.setActive(true)
+	defer a.setActive(false)
+	return f()
+}

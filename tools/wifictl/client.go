@@ -22,6 +22,7 @@ const (
 	ifaceAgentMgr   = service + ".AgentManager"
 	ifaceAdapter    = service + ".Adapter"
 	ifaceDebug      = service + ".StationDebug"
+	ifaceDiagnostic = service + ".StationDiagnostic"
 	ifaceProperties = "org.freedesktop.DBus.Properties"
 	ifaceObjMgr     = "org.freedesktop.DBus.ObjectManager"
 )

@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"net"
+	"reflect"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 )
+
+// The commands shared by iwctl's vocabulary and wifictl's short forms:
+// scanning, connecting and listing, each with text and --json output.
 
 func yesNo(b bool) string {
 	if b {
@@ -25,89 +30,107 @@ func onOff(b bool) string {
 	return "off"
 }
 
-func status(c *client, w io.Writer) error {
+func (s *session) table() *tabwriter.Writer { return tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0) }
+
+// status is wifictl's overview: every device and its station.
+func (s *session) status(ctx context.Context) error {
+	c := s.c
 	devs := c.paths(ifaceDevice)
+	if s.opt.json {
+		out := []stationJSON{}
+		for _, p := range devs {
+			out = append(out, s.stationJSON(ctx, p, false))
+		}
+		return s.emit(out)
+	}
 	if len(devs) == 0 {
-		fmt.Fprintln(w, "No Wi-Fi devices.")
+		fmt.Fprintln(s.out, "No Wi-Fi devices.")
 		return nil
 	}
 	for _, p := range devs {
 		d := c.objs[p][ifaceDevice]
-		fmt.Fprintf(w, "Device %s (%s) on %s: powered %s, mode %s\n", str(d, "Name"), str(d, "Address"),
+		fmt.Fprintf(s.out, "Device %s (%s) on %s: powered %s, mode %s\n", str(d, "Name"), str(d, "Address"),
 			c.name(objPath(d, "Adapter")), onOff(boolean(d, "Powered")), str(d, "Mode"))
 		st, ok := c.objs[p][ifaceStation]
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(w, "  State:     %s\n", str(st, "State"))
+		fmt.Fprintf(s.out, "  State:     %s\n", str(st, "State"))
 		if n := objPath(st, "ConnectedNetwork"); n != "" {
 			nw := c.objs[n][ifaceNetwork]
-			fmt.Fprintf(w, "  Network:   %s (%s)\n", c.name(n), str(nw, "Type"))
+			fmt.Fprintf(s.out, "  Network:   %s (%s)\n", c.name(n), str(nw, "Type"))
 		}
-		fmt.Fprintf(w, "  Scanning:  %s\n", yesNo(boolean(st, "Scanning")))
+		if a := localIPv4(str(d, "Name")); a != "" {
+			fmt.Fprintf(s.out, "  Address:   %s\n", a)
+		}
+		fmt.Fprintf(s.out, "  Scanning:  %s\n", yesNo(boolean(st, "Scanning")))
+		if lc := c.lastConnectOf(p); lc != nil {
+			fmt.Fprintf(s.out, "  Last:      %s\n", lc.summary())
+		}
 	}
 	return nil
 }
 
-// propertyWatch collects PropertiesChanged of one interface on one path.
-type propertyWatch struct {
-	c     *client
-	ch    chan *dbus.Signal
-	opts  []dbus.MatchOption
-	path  dbus.ObjectPath
-	iface string
-}
-
-func (c *client) watchProperties(path dbus.ObjectPath, iface string) (*propertyWatch, error) {
-	pw := &propertyWatch{c: c, ch: make(chan *dbus.Signal, 64), path: path, iface: iface,
-		opts: []dbus.MatchOption{dbus.WithMatchObjectPath(path), dbus.WithMatchInterface(ifaceProperties),
-			dbus.WithMatchMember("PropertiesChanged")}}
-	if err := c.conn.AddMatchSignal(pw.opts...); err != nil {
-		return nil, err
+// localIPv4 is the interface's IPv4 address if it is on this machine
+// (iwd's API does not carry addresses).
+func localIPv4(name string) string {
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		return ""
 	}
-	c.conn.Signal(pw.ch)
-	return pw, nil
+	addrs, _ := ifi.Addrs()
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+			return ipn.String()
+		}
+	}
+	return ""
 }
 
-func (pw *propertyWatch) close() {
-	pw.c.conn.RemoveSignal(pw.ch)
-	pw.c.conn.RemoveMatchSignal(pw.opts...)
-}
-
-// waitFor waits until prop takes value.
-func (pw *propertyWatch) waitFor(ctx context.Context, prop string, value any) error {
+// runScan scans on a station and waits, by signal, for Scanning to go
+// false, showing progress meanwhile.
+func (s *session) runScan(ctx context.Context, path dbus.ObjectPath, name string) error {
+	w, err := s.c.watchPath(path)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	p := s.startProgress("Scanning on " + name)
+	if err := s.c.call(ctx, path, ifaceStation+".Scan").Err; err != nil {
+		if dbusName(err) != service+".InProgress" {
+			p.end("Scan on %s failed.", name)
+			return explain("scan", err)
+		}
+		// A scan of the daemon's own runs: wait for it. Anything else
+		// (a connect) keeps the station busy: say so.
+		var v dbus.Variant
+		if s.c.obj(path).CallWithContext(ctx, ifaceProperties+".Get", 0, ifaceStation, "Scanning").Store(&v) == nil && v.Value() == false {
+			p.end("Scan on %s refused.", name)
+			return explain("scan", err)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case s := <-pw.ch:
-			if s.Path != pw.path || len(s.Body) != 3 || s.Body[0] != pw.iface {
+			p.end("Scan on %s: no results within 30 s.", name)
+			return fmt.Errorf("scan: no results within 30 s: %w", ctx.Err())
+		case sig := <-w.ch:
+			iface, ch, ok := changed(sig)
+			if !ok || sig.Path != path || iface != ifaceStation {
 				continue
 			}
-			changed, _ := s.Body[1].(map[string]dbus.Variant)
-			if v, ok := changed[prop]; ok && v.Value() == value {
+			if v, ok := ch["Scanning"]; ok && v.Value() == false {
+				if err := s.c.refresh(ctx); err != nil {
+					return err
+				}
+				nets, _ := s.c.ordered(ctx, path)
+				p.end("Scan on %s done: %d networks in %s.", name, len(nets), p.elapsed())
 				return nil
 			}
 		}
 	}
-}
-
-// runScan scans on a station and waits, by signal, for Scanning to go false.
-func runScan(ctx context.Context, c *client, path dbus.ObjectPath) error {
-	pw, err := c.watchProperties(path, ifaceStation)
-	if err != nil {
-		return err
-	}
-	defer pw.close()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := c.call(ctx, path, ifaceStation+".Scan").Err; err != nil && dbusName(err) != service+".InProgress" {
-		return explain("scan", err)
-	}
-	if err := pw.waitFor(ctx, "Scanning", false); err != nil {
-		return fmt.Errorf("scan: no results within 30 s: %w", err)
-	}
-	return c.refresh(ctx)
 }
 
 type rankedNetwork struct {
@@ -123,146 +146,344 @@ func (c *client) ordered(ctx context.Context, station dbus.ObjectPath) ([]ranked
 	return nets, nil
 }
 
-func scan(ctx context.Context, c *client, iface string, w io.Writer) error {
-	path, name, err := c.station(iface)
+// networkJSON is one network of get-networks --json.
+type networkJSON struct {
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	SignalDBm int    `json:"signalDbm"`
+	Connected bool   `json:"connected"`
+	Known     bool   `json:"known"`
+	Path      string `json:"path"`
+}
+
+func (s *session) networks(ctx context.Context, station dbus.ObjectPath) ([]networkJSON, error) {
+	nets, err := s.c.ordered(ctx, station)
+	if err != nil {
+		return nil, err
+	}
+	out := []networkJSON{}
+	for _, n := range nets {
+		p := s.c.objs[n.Path][ifaceNetwork]
+		out = append(out, networkJSON{Name: str(p, "Name"), Type: str(p, "Type"), SignalDBm: int(n.Signal) / 100,
+			Connected: boolean(p, "Connected"), Known: objPath(p, "KnownNetwork") != "", Path: string(n.Path)})
+	}
+	return out, nil
+}
+
+// bars is iwctl's signal meter: four stars at -60 dBm and above.
+func bars(dbm int) string {
+	n := 1
+	switch {
+	case dbm >= -60:
+		n = 4
+	case dbm >= -67:
+		n = 3
+	case dbm >= -75:
+		n = 2
+	}
+	return strings.Repeat("*", n) + strings.Repeat(" ", 4-n)
+}
+
+// listNetworks prints a station's networks in rank order; how is "" (dBm
+// and bars), "rssi-dbms" or "rssi-bars".
+func (s *session) listNetworks(ctx context.Context, station dbus.ObjectPath, name, how string) error {
+	nets, err := s.networks(ctx, station)
 	if err != nil {
 		return err
 	}
-	if err := runScan(ctx, c, path); err != nil {
-		return err
-	}
-	nets, err := c.ordered(ctx, path)
-	if err != nil {
-		return err
+	if s.opt.json {
+		return s.emit(nets)
 	}
 	if len(nets) == 0 {
-		fmt.Fprintf(w, "No networks in range of %s.\n", name)
+		fmt.Fprintf(s.out, "No networks in range of %s.\n", name)
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := s.table()
 	fmt.Fprintln(tw, "  NETWORK\tSECURITY\tSIGNAL\tKNOWN")
 	for _, n := range nets {
-		props := c.objs[n.Path][ifaceNetwork]
 		mark := " "
-		if boolean(props, "Connected") {
+		if n.Connected {
 			mark = ">"
 		}
-		knownMark := ""
-		if objPath(props, "KnownNetwork") != "" {
-			knownMark = "known"
+		known := ""
+		if n.Known {
+			known = "known"
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%d dBm\t%s\n", mark, str(props, "Name"), str(props, "Type"), n.Signal/100, knownMark)
+		signal := fmt.Sprintf("%d dBm %s", n.SignalDBm, bars(n.SignalDBm))
+		switch how {
+		case "rssi-dbms":
+			signal = fmt.Sprintf("%d dBm", n.SignalDBm)
+		case "rssi-bars":
+			signal = bars(n.SignalDBm)
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\n", mark, n.Name, n.Type, signal, known)
 	}
 	return tw.Flush()
 }
 
-// findNetwork finds a network by SSID among a station's scan results, best
-// ranked first.
-func (c *client) findNetwork(ctx context.Context, station dbus.ObjectPath, ssid string) (dbus.ObjectPath, error) {
-	nets, err := c.ordered(ctx, station)
+// scanAndList is wifictl's "scan [IFACE]".
+func (s *session) scanAndList(ctx context.Context, iface string) error {
+	path, name, err := s.c.station(iface)
+	if err != nil {
+		return err
+	}
+	if err := s.runScan(ctx, path, name); err != nil {
+		return err
+	}
+	return s.listNetworks(ctx, path, name, "rssi-dbms")
+}
+
+// findNetwork finds a network by SSID (and type, if given) among a
+// station's scan results, best ranked first.
+func (s *session) findNetwork(ctx context.Context, station dbus.ObjectPath, ssid, typ string) (dbus.ObjectPath, error) {
+	nets, err := s.c.ordered(ctx, station)
 	if err != nil {
 		return "", err
 	}
 	for _, n := range nets {
-		if str(c.objs[n.Path][ifaceNetwork], "Name") == ssid {
+		p := s.c.objs[n.Path][ifaceNetwork]
+		if str(p, "Name") == ssid && (typ == "" || str(p, "Type") == typ) {
 			return n.Path, nil
 		}
 	}
 	return "", nil
 }
 
-func connect(ctx context.Context, c *client, ssid, iface string, pass *string, e env) error {
-	path, name, err := c.station(iface)
+// connectAny is wifictl's "connect SSID": the network in range, after a
+// scan if it is not in the last results, else a hidden network by that name.
+func (s *session) connectAny(ctx context.Context, ssid, iface string) error {
+	path, name, err := s.c.station(iface)
 	if err != nil {
 		return err
 	}
-	network, err := c.findNetwork(ctx, path, ssid)
+	network, err := s.lookupOrScan(ctx, path, name, ssid, "")
 	if err != nil {
 		return err
 	}
 	if network == "" {
-		if err := runScan(ctx, c, path); err != nil {
-			return err
-		}
-		if network, err = c.findNetwork(ctx, path, ssid); err != nil {
-			return err
-		}
+		return s.connect(ctx, path, name, "", ssid)
 	}
-	a := &agent{c: c, pass: pass, e: e}
-	if err := a.register(); err != nil {
-		return err
-	}
-	defer a.unregister()
-
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
-	if network == "" {
-		err := c.call(ctx, path, ifaceStation+".ConnectHiddenNetwork", ssid).Err
-		if dbusName(err) == service+".NotFound" {
-			return fmt.Errorf("connect: no network named %q in range of %s (%s.NotFound)", ssid, name, service)
-		}
-		if err != nil {
-			return explain("connect to hidden "+ssid, err)
-		}
-	} else if err := c.call(ctx, network, ifaceNetwork+".Connect").Err; err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("connect %s: no answer within 3 minutes", ssid)
-		}
-		return explain("connect "+ssid, err)
-	}
-	fmt.Fprintf(e.stdout, "Connected to %s on %s.\n", ssid, name)
-	return nil
+	return s.connect(ctx, path, name, network, ssid)
 }
 
-func disconnect(ctx context.Context, c *client, iface string, w io.Writer) error {
-	path, name, err := c.station(iface)
+func (s *session) lookupOrScan(ctx context.Context, path dbus.ObjectPath, name, ssid, typ string) (dbus.ObjectPath, error) {
+	network, err := s.findNetwork(ctx, path, ssid, typ)
+	if err != nil || network != "" {
+		return network, err
+	}
+	if err := s.runScan(ctx, path, name); err != nil {
+		return "", err
+	}
+	return s.findNetwork(ctx, path, ssid, typ)
+}
+
+// connectJSON is what connect --json prints.
+type connectJSON struct {
+	Station     string       `json:"station"`
+	Network     string       `json:"network"`
+	Connected   bool         `json:"connected"`
+	Error       string       `json:"error,omitempty"`
+	ErrorName   string       `json:"errorName,omitempty"`
+	LastConnect *lastConnect `json:"lastConnect,omitempty"`
+}
+
+// connect connects a station to network (a hidden one by ssid when network
+// is ""), with the agent up, printing each phase of the attempt as wifid's
+// LastConnect reports it.
+func (s *session) connect(ctx context.Context, station dbus.ObjectPath, name string, network dbus.ObjectPath, ssid string) error {
+	w, err := s.c.watchPath(station)
 	if err != nil {
 		return err
 	}
-	if err := c.call(ctx, path, ifaceStation+".Disconnect").Err; err != nil {
+	defer w.close()
+	// The record from before this connect, to tell the new one from it.
+	before := s.c.lastConnectOf(station)
+	p := s.startProgress(fmt.Sprintf("Connecting to %s on %s", ssid, name))
+	s.prog.Store(p)
+	defer s.prog.Store(nil)
+	printed := 0
+	var last *lastConnect
+	show := func(lc *lastConnect) {
+		if lc == nil || reflect.DeepEqual(lc, before) {
+			return
+		}
+		last = lc
+		for ; printed < len(lc.Phases); printed++ {
+			ph := lc.Phases[printed]
+			if ph.Running {
+				p.setLabel(fmt.Sprintf("Connecting to %s on %s: %s", ssid, name, ph.Name))
+				break
+			}
+			line := fmt.Sprintf("  %-13s %6d ms", ph.Name, ph.DurationMs)
+			if ph.Detail != "" {
+				line += "  (" + ph.Detail + ")"
+			}
+			p.printf("%s", line)
+		}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case sig := <-w.ch:
+				iface, ch, ok := changed(sig)
+				if !ok || sig.Path != station {
+					continue
+				}
+				if v, ok := ch[propLastConnect]; ok && iface == ifaceWifidStation {
+					lc, _ := parseLastConnect(v)
+					show(lc)
+				}
+				if v, ok := ch["State"]; ok && iface == ifaceStation {
+					p.printf("  state %v", v.Value())
+				}
+			}
+		}
+	}()
+
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	err = s.withAgent(func() error {
+		if network == "" {
+			return s.c.call(cctx, station, ifaceStation+".ConnectHiddenNetwork", ssid).Err
+		}
+		return s.c.call(cctx, network, ifaceNetwork+".Connect").Err
+	})
+	close(done)
+	<-stopped
+	// The record as it ended, in case its last signals are still queued.
+	var v dbus.Variant
+	if s.c.obj(station).CallWithContext(ctx, ifaceProperties+".Get", 0, ifaceWifidStation, propLastConnect).Store(&v) == nil {
+		lc, _ := parseLastConnect(v)
+		show(lc)
+	}
+	switch {
+	case err == nil:
+		if last != nil {
+			p.end("Connected to %s on %s in %d ms.", ssid, name, last.TotalMs)
+		} else {
+			p.end("Connected to %s on %s (%s).", ssid, name, p.elapsed())
+		}
+	case last != nil && last.Outcome != "":
+		p.end("Connecting to %s failed after %d ms: %s.", ssid, last.TotalMs, last.Outcome)
+	default:
+		p.end("Connecting to %s failed.", ssid)
+	}
+	var cerr error
+	switch {
+	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded):
+		cerr = fmt.Errorf("connect %s: no answer within 3 minutes", ssid)
+	case network == "" && dbusName(err) == service+".NotFound":
+		cerr = fmt.Errorf("connect: no network named %q in range of %s (%s.NotFound)", ssid, name, service)
+	case network == "":
+		cerr = explain("connect to hidden "+ssid, err)
+	default:
+		cerr = explain("connect "+ssid, err)
+	}
+	if s.opt.json {
+		out := connectJSON{Station: name, Network: ssid, Connected: err == nil, LastConnect: last}
+		if err != nil {
+			out.Error, out.ErrorName = cerr.Error(), dbusName(err)
+		}
+		if jerr := s.emit(out); jerr != nil {
+			return jerr
+		}
+	} else if err == nil {
+		fmt.Fprintf(s.out, "Connected to %s on %s.\n", ssid, name)
+	}
+	return cerr
+}
+
+func (s *session) disconnect(ctx context.Context, path dbus.ObjectPath, name string) error {
+	if err := s.c.call(ctx, path, ifaceStation+".Disconnect").Err; err != nil {
 		return explain("disconnect", err)
 	}
-	fmt.Fprintf(w, "Disconnected %s.\n", name)
+	if s.opt.json {
+		return s.emit(map[string]any{"station": name, "disconnected": true})
+	}
+	fmt.Fprintf(s.out, "Disconnected %s.\n", name)
 	return nil
 }
 
-func known(c *client, w io.Writer) error {
-	paths := c.paths(ifaceKnown)
-	if len(paths) == 0 {
-		fmt.Fprintln(w, "No known networks.")
+// knownJSON is one known network.
+type knownJSON struct {
+	Name          string `json:"name"`
+	Type          string `json:"type"`
+	Hidden        bool   `json:"hidden"`
+	AutoConnect   bool   `json:"autoConnect"`
+	LastConnected string `json:"lastConnected,omitempty"`
+	Path          string `json:"path"`
+}
+
+func (s *session) known() []knownJSON {
+	out := []knownJSON{}
+	for _, p := range s.c.paths(ifaceKnown) {
+		k := s.c.objs[p][ifaceKnown]
+		out = append(out, knownJSON{Name: str(k, "Name"), Type: str(k, "Type"), Hidden: boolean(k, "Hidden"),
+			AutoConnect: boolean(k, "AutoConnect"), LastConnected: str(k, "LastConnectedTime"), Path: string(p)})
+	}
+	return out
+}
+
+func localTime(iso string) string {
+	if iso == "" {
+		return "never"
+	}
+	if t, err := time.Parse(time.RFC3339, iso); err == nil {
+		return t.Local().Format("2006-01-02 15:04")
+	}
+	return iso
+}
+
+func (s *session) knownList() error {
+	list := s.known()
+	if s.opt.json {
+		return s.emit(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(s.out, "No known networks.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := s.table()
 	fmt.Fprintln(tw, "NETWORK\tSECURITY\tHIDDEN\tAUTOCONNECT\tLAST CONNECTED")
-	for _, p := range paths {
-		k := c.objs[p][ifaceKnown]
-		last := str(k, "LastConnectedTime")
-		if t, err := time.Parse(time.RFC3339, last); err == nil {
-			last = t.Local().Format("2006-01-02 15:04")
-		} else if last == "" {
-			last = "never"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", str(k, "Name"), str(k, "Type"), yesNo(boolean(k, "Hidden")),
-			yesNo(boolean(k, "AutoConnect")), last)
+	for _, k := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.Name, k.Type, yesNo(k.Hidden), yesNo(k.AutoConnect), localTime(k.LastConnected))
 	}
 	return tw.Flush()
 }
 
-func forget(ctx context.Context, c *client, ssid string, w io.Writer) error {
-	n := 0
-	for _, p := range c.paths(ifaceKnown) {
-		k := c.objs[p][ifaceKnown]
-		if str(k, "Name") != ssid {
-			continue
+// knownByName finds the known networks with this name (one per type).
+func (s *session) knownByName(ssid string) []dbus.ObjectPath {
+	var out []dbus.ObjectPath
+	for _, p := range s.c.paths(ifaceKnown) {
+		if str(s.c.objs[p][ifaceKnown], "Name") == ssid {
+			out = append(out, p)
 		}
-		if err := c.call(ctx, p, ifaceKnown+".Forget").Err; err != nil {
+	}
+	return out
+}
+
+func (s *session) forget(ctx context.Context, ssid string) error {
+	paths := s.knownByName(ssid)
+	if len(paths) == 0 {
+		return fmt.Errorf("forget: %q is not a known network", ssid)
+	}
+	for _, p := range paths {
+		typ := str(s.c.objs[p][ifaceKnown], "Type")
+		if err := s.c.call(ctx, p, ifaceKnown+".Forget").Err; err != nil {
 			return explain("forget "+ssid, err)
 		}
-		fmt.Fprintf(w, "Forgot %s (%s).\n", ssid, str(k, "Type"))
-		n++
+		if !s.opt.json {
+			fmt.Fprintf(s.out, "Forgot %s (%s).\n", ssid, typ)
+		}
 	}
-	if n == 0 {
-		return fmt.Errorf("forget: %q is not a known network", ssid)
+	if s.opt.json {
+		return s.emit(map[string]any{"forgotten": ssid})
 	}
 	return nil
 }

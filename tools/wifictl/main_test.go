@@ -199,9 +199,18 @@ func TestWatch(t *testing.T) {
 	}
 }
 
-func TestInterleave(t *testing.T) {
-	got := strings.Join(interleave([]string{"home", "--passphrase", "a b", "--iface=wlan1"}), "|")
-	if got != "--passphrase|a b|--iface=wlan1|home" {
-		t.Errorf("interleave = %s", got)
+func TestParseOptions(t *testing.T) {
+	o, words, err := parseOptions([]string{"connect", "home", "--passphrase", "a b", "--iface=wlan1", "--json", "--", "--odd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.pass == nil || *o.pass != "a b" || o.iface != "wlan1" || !o.json || strings.Join(words, "|") != "connect|home|--odd" {
+		t.Errorf("options %+v, words %q", o, words)
+	}
+	if _, _, err := parseOptions([]string{"--passphrase"}); err == nil {
+		t.Error("--passphrase without a value: no error")
+	}
+	if _, _, err := parseOptions([]string{"--frob"}); err == nil {
+		t.Error("unknown option: no error")
 	}
 }
