@@ -25,8 +25,15 @@ type Config struct {
 	StaticIPv6 *IPv6Static
 	// IPv6 enables the kernel's SLAAC on the interface (accept_ra and
 	// autoconf sysctls) and DNS from router advertisements (RDNSS, DNSSL).
-	// The previous sysctl values are restored on Stop.
+	// The previous sysctl values are restored on Stop. It also runs the
+	// DHCPv6 client when the RAs ask for it: stateful (IA_NA addresses and
+	// DNS) on the M flag, stateless (INFORMATION-REQUEST for DNS) on the O
+	// flag.
 	IPv6 bool
+	// IPv6Events delivers IPv6Configured, IPv6Renewed and IPv6Lost events
+	// for DHCPv6. Off by default: callers written before these kinds
+	// existed may take an unknown kind for a failure.
+	IPv6Events bool
 
 	DHCP DHCPConfig
 
@@ -59,9 +66,10 @@ type IPv4Static struct {
 
 // IPv6Static mirrors iwd's [IPv6] settings group.
 type IPv6Static struct {
-	Address netip.Prefix // Address/plen
-	Gateway netip.Addr
-	DNS     []netip.Addr
+	Address    netip.Prefix // Address/plen
+	Gateway    netip.Addr
+	DNS        []netip.Addr
+	DomainName string
 }
 
 // DHCPConfig tunes the DHCPv4 client.
@@ -155,6 +163,15 @@ const (
 	// Failed: no configuration could be obtained (DHCP timeout, static
 	// address in use, netlink error).
 	Failed
+	// IPv6Configured: DHCPv6 gave an address (Address is a /128, Lease6
+	// is set), or, for stateless DHCPv6, DNS only (Address is invalid).
+	// Only with Config.IPv6Events.
+	IPv6Configured
+	// IPv6Renewed: the DHCPv6 binding was extended (RENEW or REBIND).
+	IPv6Renewed
+	// IPv6Lost: the DHCPv6 address was removed (valid lifetime over,
+	// NotOnLink, or a different address given).
+	IPv6Lost
 )
 
 func (k EventKind) String() string {
@@ -167,6 +184,12 @@ func (k EventKind) String() string {
 		return "lost"
 	case Failed:
 		return "failed"
+	case IPv6Configured:
+		return "ipv6-configured"
+	case IPv6Renewed:
+		return "ipv6-renewed"
+	case IPv6Lost:
+		return "ipv6-lost"
 	}
 	return "unknown"
 }
@@ -181,5 +204,7 @@ type Event struct {
 	// Lease is set for DHCP Configured and Renewed events: the caller
 	// persists it and passes it back in Config.Lease next time.
 	Lease *Lease
-	Err   error
+	// Lease6 is set for DHCPv6 IPv6Configured and IPv6Renewed events.
+	Lease6 *Lease6
+	Err    error
 }

@@ -2,6 +2,7 @@ package netconfig
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mdlayher/ndp"
+	"golang.org/x/net/ipv6"
 )
 
 // enableSLAAC turns on the kernel's router advertisement processing and
@@ -41,11 +43,61 @@ func (n *Netconfig) enableSLAAC() (restore func()) {
 	}
 }
 
-// listenRA reads router advertisements and passes their RDNSS and DNSSL
-// options to the resolver. The kernel does the addresses and routes.
-func (n *Netconfig) listenRA(ctx context.Context) {
+// runIPv6 owns the IPv6 side while cfg.IPv6 is set: it solicits and reads
+// router advertisements, hands their RDNSS/DNSSL to the resolver, and runs
+// the DHCPv6 client in the mode their M and O flags ask for. The kernel
+// does SLAAC, on-link prefixes and default routes from the same RAs.
+func (n *Netconfig) runIPv6(ctx context.Context) {
+	modes := make(chan dhcp6Mode, 1)
+	dial := func(ctx context.Context) (dhcp6Transport, error) { return listenDHCP6(ctx, n.cfg.IfIndex) }
+	c := newDHCP6Client(n.cfg.IfName, n.cfg.HWAddr, n.log, dial, n)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.run(ctx, modes)
+	}()
+	defer func() { <-done }()
+
+	ras := make(chan *raInfo, 4)
+	go n.readRAs(ctx, ras)
+	mode := dhcp6Off
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ra := <-ras:
+			n.log.Debug("netconfig: RA", "iface", n.cfg.IfName, "router", ra.Router, "M", ra.Managed, "O", ra.Other,
+				"dns", ra.DNS, "domains", ra.Domains)
+			if len(ra.DNS) > 0 || len(ra.Domains) > 0 {
+				if err := n.setDNS(dnsFromRA, ra.DNS, ra.Domains); err != nil {
+					n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+				}
+			}
+			want := dhcp6Off
+			switch {
+			case ra.Managed:
+				want = dhcp6Stateful
+			case ra.Other:
+				want = dhcp6Stateless
+			}
+			if want > mode { // RFC 8415 18.2: a client keeps what it started
+				mode = want
+				select {
+				case <-modes:
+				default:
+				}
+				modes <- mode
+			}
+		}
+	}
+}
+
+// readRAs listens for router advertisements, sending router
+// solicitations (RFC 4861 6.3.7: up to 3, 4 s apart) until one arrives.
+func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
 	ifi, err := net.InterfaceByIndex(n.cfg.IfIndex)
 	if err != nil {
+		n.log.Warn("netconfig: RA", "iface", n.cfg.IfName, "err", err)
 		return
 	}
 	var c *ndp.Conn
@@ -55,46 +107,120 @@ func (n *Netconfig) listenRA(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(500 * time.Millisecond):
+			case <-time.After(200 * time.Millisecond):
 			}
 		}
 	}
+	var f ipv6.ICMPFilter
+	f.SetAll(true)
+	f.Accept(ipv6.ICMPTypeRouterAdvertisement)
+	if err := c.SetICMPFilter(&f); err != nil {
+		n.log.Debug("netconfig: RA ICMPv6 filter", "iface", n.cfg.IfName, "err", err)
+	}
+	if err := c.SetControlMessage(ipv6.FlagHopLimit, true); err != nil {
+		n.log.Debug("netconfig: RA hop limit", "iface", n.cfg.IfName, "err", err)
+	}
+	got := make(chan struct{})
 	go func() {
 		<-ctx.Done()
 		c.Close()
 	}()
+	go func() { // router solicitations
+		rs := &ndp.RouterSolicitation{Options: []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Source, Addr: n.cfg.HWAddr}}}
+		for range 3 {
+			if err := c.WriteTo(rs, nil, netip.IPv6LinkLocalAllRouters()); err != nil {
+				n.log.Debug("netconfig: RS", "iface", n.cfg.IfName, "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-got:
+				return
+			case <-time.After(4 * time.Second):
+			}
+		}
+	}()
+	b := make([]byte, 65536)
+	first := true
 	for {
-		m, _, _, err := c.ReadFrom()
+		k, cm, src, err := c.ReadRaw(b)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			continue
 		}
-		ra, ok := m.(*ndp.RouterAdvertisement)
-		if !ok {
-			continue
+		hop := -1
+		if cm != nil {
+			hop = cm.HopLimit
 		}
-		var servers []netip.Addr
-		var doms []string
-		for _, o := range ra.Options {
-			switch o := o.(type) {
-			case *ndp.RecursiveDNSServer:
-				if o.Lifetime > 0 {
-					servers = append(servers, o.Servers...)
-				}
-			case *ndp.DNSSearchList:
-				if o.Lifetime > 0 {
-					doms = append(doms, o.DomainNames...)
-				}
+		ra, err := parseRA(b[:k], src, hop)
+		if err != nil {
+			if err != errNotRA {
+				n.log.Debug("netconfig: dropped RA", "iface", n.cfg.IfName, "err", err)
 			}
-		}
-		if len(servers) == 0 && len(doms) == 0 {
 			continue
 		}
-		n.log.Debug("netconfig: RA DNS", "iface", n.cfg.IfName, "servers", servers, "domains", doms)
-		if err := n.setDNS(nil, &servers, doms); err != nil {
-			n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+		if first {
+			close(got)
+			first = false
 		}
+		select {
+		case out <- ra:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// bind6 implements lease6Sink: the address goes in as a /128 (the prefix
+// is on-link by the RA, not by DHCPv6) with the lease's lifetimes.
+func (n *Netconfig) bind6(l *Lease6, renewed bool) error {
+	left := time.Until(l.Expiry())
+	pref := l.Preferred - time.Since(l.Acquired)
+	if pref <= 0 {
+		pref = time.Second // deprecated but valid; 0 would mean forever
+	}
+	if err := n.addAddrLifetimes(netip.PrefixFrom(l.Address, 128), netip.Addr{}, left, min(pref, left)); err != nil {
+		return err
+	}
+	if err := n.setDNS(dnsFromDHCPv6, l.DNS, l.Domains); err != nil {
+		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+	}
+	kind := IPv6Configured
+	if renewed {
+		kind = IPv6Renewed
+	}
+	n.emit6(Event{Kind: kind, Address: netip.PrefixFrom(l.Address, 128), DNS: l.DNS, Domains: l.Domains, Lease6: l})
+	return nil
+}
+
+// unbind6 implements lease6Sink.
+func (n *Netconfig) unbind6(l *Lease6, why string) {
+	n.log.Info("netconfig: removing DHCPv6 address", "iface", n.cfg.IfName, "addr", l.Address, "why", why)
+	if err := n.delAddr(netip.PrefixFrom(l.Address, 128)); err != nil {
+		n.log.Debug("netconfig: DHCPv6 address", "iface", n.cfg.IfName, "err", err)
+	}
+	if err := n.setDNS(dnsFromDHCPv6, nil, nil); err != nil {
+		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+	}
+	n.emit6(Event{Kind: IPv6Lost, Address: netip.PrefixFrom(l.Address, 128),
+		Err: fmt.Errorf("dhcp6: %s: %s", n.cfg.IfName, why)})
+}
+
+// info6 implements lease6Sink.
+func (n *Netconfig) info6(dns []netip.Addr, domains []string) {
+	if err := n.setDNS(dnsFromDHCPv6, dns, domains); err != nil {
+		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+	}
+	n.emit6(Event{Kind: IPv6Configured, DNS: dns, Domains: domains})
+}
+
+func (n *Netconfig) emit6(ev Event) {
+	if n.cfg.IPv6Events {
+		n.emit(n.ctx, ev)
+	} else {
+		n.log.Debug("netconfig: IPv6 event not delivered (Config.IPv6Events is off)", "iface", n.cfg.IfName,
+			"kind", ev.Kind, "address", ev.Address)
 	}
 }

@@ -28,16 +28,33 @@ type Netconfig struct {
 	ctx    context.Context // the run context, for event delivery
 	bg     sync.WaitGroup  // background helpers (RA listener, ARP announcements)
 
-	// Owned by the run goroutine.
+	v6 sync.WaitGroup // the IPv6 goroutine (RAs, DHCPv6): done before teardown
+
+	kmu     sync.Mutex // guards what was added to the kernel (run and IPv6 goroutines)
 	addrs   []netip.Prefix
 	routes  []route
 	origMTU int
 
-	dnsMu  sync.Mutex // guards the DNS fields below (RA listener and run)
-	dns4   []netip.Addr
-	dns6   []netip.Addr
-	doms   []string
+	dnsMu  sync.Mutex // guards the DNS fields below (IPv6 goroutine and run)
+	dns    map[dnsSource]dnsEntry
 	dnsSet bool
+}
+
+// dnsSource is where name servers came from; the resolver gets the union,
+// in this order.
+type dnsSource int
+
+const (
+	dnsFromIPv4    dnsSource = iota // DHCPv4 or [IPv4] static
+	dnsFromDHCPv6                   // DHCPv6 (stateful or stateless)
+	dnsFromRA                       // RDNSS/DNSSL
+	dnsFromStatic6                  // [IPv6] static
+	numDNSSources
+)
+
+type dnsEntry struct {
+	servers []netip.Addr
+	domains []string
 }
 
 // Start begins configuring cfg.IfIndex and returns at once; progress comes
@@ -104,11 +121,12 @@ func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
 	defer n.bg.Wait()
 	defer n.ops.Close()
 	defer n.teardown()
+	defer n.v6.Wait()
 
 	if n.cfg.IPv6 {
 		restore := n.enableSLAAC()
 		defer restore()
-		n.bg.Go(func() { n.listenRA(ctx) })
+		n.v6.Go(func() { n.runIPv6(ctx) })
 	}
 	if s := n.cfg.StaticIPv6; s != nil {
 		if err := n.applyStatic6(s); err != nil {
@@ -126,7 +144,11 @@ func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
 		c := newDHCPClient(n.cfg.DHCP, n.cfg.IfName, n.cfg.HWAddr, n.log, n.tr, n)
 		c.run(ctx, n.cfg.Lease)
 	}
-	if errors.Is(context.Cause(ctx), errLinkDown) && len(n.addrs) > 0 {
+	n.v6.Wait() // it sends its RELEASE and stops adding before teardown
+	n.kmu.Lock()
+	had := len(n.addrs) > 0
+	n.kmu.Unlock()
+	if errors.Is(context.Cause(ctx), errLinkDown) && had {
 		n.teardown()
 		n.emitNow(Event{Kind: Lost, Err: fmt.Errorf("netconfig: %s: link down", n.cfg.IfName)})
 	}
@@ -149,7 +171,13 @@ func (n *Netconfig) emitNow(ev Event) {
 }
 
 func (n *Netconfig) addAddr(p netip.Prefix, brd netip.Addr, valid time.Duration) error {
-	if err := n.ops.AddAddr(p, brd, valid, valid); err != nil {
+	return n.addAddrLifetimes(p, brd, valid, valid)
+}
+
+func (n *Netconfig) addAddrLifetimes(p netip.Prefix, brd netip.Addr, valid, preferred time.Duration) error {
+	n.kmu.Lock()
+	defer n.kmu.Unlock()
+	if err := n.ops.AddAddr(p, brd, valid, preferred); err != nil {
 		return err
 	}
 	if !slices.Contains(n.addrs, p) {
@@ -158,7 +186,17 @@ func (n *Netconfig) addAddr(p netip.Prefix, brd netip.Addr, valid time.Duration)
 	return nil
 }
 
+// delAddr removes one address netconfig added.
+func (n *Netconfig) delAddr(p netip.Prefix) error {
+	n.kmu.Lock()
+	defer n.kmu.Unlock()
+	n.addrs = slices.DeleteFunc(n.addrs, func(x netip.Prefix) bool { return x == p })
+	return n.ops.DelAddr(p)
+}
+
 func (n *Netconfig) addRoute(r route) error {
+	n.kmu.Lock()
+	defer n.kmu.Unlock()
 	if err := n.ops.AddRoute(r); err != nil {
 		return err
 	}
@@ -172,11 +210,13 @@ func (n *Netconfig) addRoute(r route) error {
 // when gw lies outside every prefix of ours.
 func (n *Netconfig) addGatewayRoute(dst netip.Prefix, gw, src netip.Addr, proto uint8) error {
 	onLink := gw.IsUnspecified()
+	n.kmu.Lock()
 	for _, p := range n.addrs {
 		if p.Contains(gw) {
 			onLink = true
 		}
 	}
+	n.kmu.Unlock()
 	prio := n.cfg.RoutePriorityOffset
 	if !onLink {
 		if err := n.addRoute(route{Dst: netip.PrefixFrom(gw, gw.BitLen()), Src: src, Priority: prio, Protocol: proto}); err != nil {
@@ -193,6 +233,24 @@ func (n *Netconfig) addGatewayRoute(dst netip.Prefix, gw, src netip.Addr, proto 
 // teardown removes what was added, newest first. Errors are logged: the
 // interface may be gone already.
 func (n *Netconfig) teardown() {
+	n.kmu.Lock()
+	n.teardownKernel()
+	n.kmu.Unlock()
+	n.dnsMu.Lock()
+	n.dns = nil
+	if n.dnsSet {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := n.cfg.DNS.RevertDNS(ctx, n.cfg.IfName, n.cfg.IfIndex); err != nil {
+			n.log.Warn("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
+		}
+		cancel()
+		n.dnsSet = false
+	}
+	n.dnsMu.Unlock()
+}
+
+// teardownKernel removes routes, addresses and the MTU change; kmu held.
+func (n *Netconfig) teardownKernel() {
 	for i := len(n.routes) - 1; i >= 0; i-- {
 		if err := n.ops.DelRoute(n.routes[i]); err != nil {
 			n.log.Debug("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
@@ -211,40 +269,37 @@ func (n *Netconfig) teardown() {
 		}
 		n.origMTU = 0
 	}
-	n.dnsMu.Lock()
-	n.dns4, n.dns6, n.doms = nil, nil, nil
-	if n.dnsSet {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := n.cfg.DNS.RevertDNS(ctx, n.cfg.IfName, n.cfg.IfIndex); err != nil {
-			n.log.Warn("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
-		}
-		cancel()
-		n.dnsSet = false
-	}
-	n.dnsMu.Unlock()
 }
 
-// setDNS4 records the IPv4 DNS servers and domains and pushes the union
-// with the IPv6 ones to the resolver.
-func (n *Netconfig) setDNS(v4 *[]netip.Addr, v6 *[]netip.Addr, doms []string) error {
+// setDNS records the servers and domains of one source and pushes the
+// union of all sources to the resolver.
+func (n *Netconfig) setDNS(src dnsSource, servers []netip.Addr, domains []string) error {
 	n.dnsMu.Lock()
 	defer n.dnsMu.Unlock()
-	if v4 != nil {
-		n.dns4 = *v4
+	if n.dns == nil {
+		n.dns = map[dnsSource]dnsEntry{}
 	}
-	if v6 != nil {
-		n.dns6 = *v6
+	n.dns[src] = dnsEntry{servers, domains}
+	var all []netip.Addr
+	var doms []string
+	for s := range numDNSSources {
+		for _, a := range n.dns[s].servers {
+			if !slices.Contains(all, a) {
+				all = append(all, a)
+			}
+		}
+		for _, d := range n.dns[s].domains {
+			if !slices.Contains(doms, d) {
+				doms = append(doms, d)
+			}
+		}
 	}
-	if doms != nil {
-		n.doms = doms
-	}
-	servers := slices.Concat(n.dns4, n.dns6)
-	if len(servers) == 0 && len(n.doms) == 0 && !n.dnsSet {
+	if len(all) == 0 && len(doms) == 0 && !n.dnsSet {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := n.cfg.DNS.SetDNS(ctx, n.cfg.IfName, n.cfg.IfIndex, servers, n.doms); err != nil {
+	if err := n.cfg.DNS.SetDNS(ctx, n.cfg.IfName, n.cfg.IfIndex, all, doms); err != nil {
 		return err
 	}
 	n.dnsSet = true
@@ -281,6 +336,7 @@ func (n *Netconfig) bind(l *Lease, renewed bool) error {
 		}
 	}
 	if l.MTU > 0 {
+		n.kmu.Lock()
 		if cur, err := n.ops.MTU(); err == nil && cur != l.MTU {
 			if err := n.ops.SetMTU(l.MTU); err != nil {
 				n.log.Warn("netconfig: MTU option", "iface", n.cfg.IfName, "mtu", l.MTU, "err", err)
@@ -288,13 +344,13 @@ func (n *Netconfig) bind(l *Lease, renewed bool) error {
 				n.origMTU = cur
 			}
 		}
+		n.kmu.Unlock()
 	}
 	var doms []string
 	if l.DomainName != "" {
 		doms = []string{l.DomainName}
 	}
-	dns := l.DNS
-	if err := n.setDNS(&dns, nil, doms); err != nil {
+	if err := n.setDNS(dnsFromIPv4, l.DNS, doms); err != nil {
 		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
 	}
 	n.emit(n.ctx, Event{Kind: Configured, Address: l.Address, Gateway: l.Gateway(), DNS: l.DNS,

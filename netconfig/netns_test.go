@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -363,5 +364,180 @@ func TestHostIPv6SLAACRestoresSysctls(t *testing.T) {
 	nc.Stop()
 	if b, _ := os.ReadFile(path); strings.TrimSpace(string(b)) != "0" {
 		t.Errorf("autoconf %q after Stop, want 0 restored", b)
+	}
+}
+
+func linkAddrs6(t *testing.T, ifindex int) []netip.Prefix {
+	t.Helper()
+	c, err := rtnetlink.Dial(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msgs, err := c.Address.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []netip.Prefix
+	for _, m := range msgs {
+		if int(m.Index) != ifindex || m.Family != unix.AF_INET6 || m.Attributes == nil {
+			continue
+		}
+		a, _ := netip.AddrFromSlice(m.Attributes.Address)
+		if a.IsLinkLocalUnicast() {
+			continue
+		}
+		out = append(out, netip.PrefixFrom(a, int(m.PrefixLength)))
+	}
+	return out
+}
+
+// newHostLab6 is newHostLab with an IPv6 ULA /64 on the far end too.
+func newHostLab6(t *testing.T) *hostLab {
+	t.Helper()
+	h := newHostLab(t)
+	h.n.Exec(t, "ip", "addr", "add", h.n.CIDR6(1), "dev", h.peer.FarName)
+	return h
+}
+
+func (h *hostLab) dnsmasq6(t *testing.T, rangeArgs string, extra ...string) *netns.Proc {
+	args := []string{"--enable-ra", "--dhcp-range=" + rangeArgs,
+		"--dhcp-option=option6:dns-server,[" + h.n.Addr6(53).String() + "]",
+		"--dhcp-option=option6:domain-search,wifid6.test"}
+	return h.dnsmasq(t, append(args, extra...)...)
+}
+
+func (h *hostLab) config6(t *testing.T) Config {
+	cfg := h.config(t)
+	cfg.IPv6 = true
+	cfg.IPv6Events = true
+	return cfg
+}
+
+func TestHostDHCPv6Stateful(t *testing.T) {
+	h := newHostLab6(t)
+	d := h.dnsmasq6(t, "::100,::1ff,constructor:"+h.peer.FarName+",64,2m")
+	nc, err := Start(context.Background(), h.config6(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 30*time.Second, IPv6Configured)
+	if ev.Address.Bits() != 128 || !h.n.Prefix6.Contains(ev.Address.Addr()) || ev.Lease6 == nil {
+		t.Fatalf("DHCPv6 address %v (lease %+v) not a /128 in %v", ev.Address, ev.Lease6, h.n.Prefix6)
+	}
+	if a := ev.Address.Addr().As16(); a[14] != 1 {
+		t.Errorf("address %v not in the stateful range ::100-::1ff", ev.Address)
+	}
+	if len(ev.DNS) != 1 || ev.DNS[0] != h.n.Addr6(53) || len(ev.Domains) != 1 || ev.Domains[0] != "wifid6.test" {
+		t.Errorf("DNS %v domains %v", ev.DNS, ev.Domains)
+	}
+	l := ev.Lease6
+	if l.Valid != 2*time.Minute || l.T1 <= 0 || l.T1 >= l.T2 || l.T2 >= l.Valid {
+		t.Errorf("lease times valid %v T1 %v T2 %v", l.Valid, l.T1, l.T2)
+	}
+	if !slices.Contains(linkAddrs6(t, h.peer.Index), ev.Address) {
+		t.Errorf("kernel IPv6 addresses %v lack %v", linkAddrs6(t, h.peer.Index), ev.Address)
+	}
+	netns.WaitFor(t, 5*time.Second, "resolvconf with the DHCPv6 server", func() bool {
+		b, _ := os.ReadFile(h.dnsFile)
+		return strings.Contains(string(b), "nameserver "+h.n.Addr6(53).String()+"\n") &&
+			strings.Contains(string(b), "wifid6.test")
+	})
+	// The server can reach us on the leased address.
+	h.n.Exec(t, "ping", "-6", "-c1", "-W3", ev.Address.Addr().String())
+	for _, s := range []string{"DHCPSOLICIT", "DHCPADVERTISE", "DHCPREQUEST", "DHCPREPLY"} {
+		if !d.LogContains(s) {
+			t.Errorf("dnsmasq log has no %s", s)
+		}
+	}
+
+	nc.Stop()
+	if slices.Contains(linkAddrs6(t, h.peer.Index), ev.Address) {
+		t.Errorf("DHCPv6 address %v left after Stop", ev.Address)
+	}
+	d.WaitLog(t, "DHCPRELEASE", 5*time.Second)
+}
+
+func TestHostDHCPv6Stateless(t *testing.T) {
+	h := newHostLab6(t)
+	d := h.dnsmasq6(t, "::,constructor:"+h.peer.FarName+",ra-stateless,64,2m")
+	nc, err := Start(context.Background(), h.config6(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 30*time.Second, IPv6Configured)
+	if ev.Address.IsValid() || len(ev.DNS) != 1 || ev.DNS[0] != h.n.Addr6(53) {
+		t.Errorf("stateless event: address %v DNS %v", ev.Address, ev.DNS)
+	}
+	if !d.LogContains("DHCPINFORMATION-REQUEST") {
+		t.Errorf("dnsmasq saw no INFORMATION-REQUEST")
+	}
+	// SLAAC is the kernel's, from the same RA.
+	netns.WaitFor(t, 10*time.Second, "a SLAAC address in "+h.n.Prefix6.String(), func() bool {
+		for _, p := range linkAddrs6(t, h.peer.Index) {
+			if p.Bits() == 64 && h.n.Prefix6.Contains(p.Addr()) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func TestHostRDNSS(t *testing.T) {
+	h := newHostLab6(t)
+	h.dnsmasq6(t, "::,constructor:"+h.peer.FarName+",ra-only,64,2m")
+	cfg := h.config6(t)
+	cfg.Static = &IPv4Static{Address: h.n.Addr(22)}
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	waitEvent(t, nc, 10*time.Second, Configured)
+	netns.WaitFor(t, 15*time.Second, "resolvconf with the RDNSS server", func() bool {
+		b, _ := os.ReadFile(h.dnsFile)
+		return strings.Contains(string(b), "nameserver "+h.n.Addr6(53).String()+"\n")
+	})
+	nc.Stop()
+	b, _ := os.ReadFile(h.dnsFile)
+	if !strings.HasSuffix(string(b), "ARGS -d "+h.peer.Name+".dns\n") {
+		t.Errorf("resolvconf -d not called:\n%s", b)
+	}
+}
+
+// TestHostDHCPRebind moves the DHCP server: T1 3 s, T2 6 s; after the
+// lease, the first dnsmasq stops and its address (the server identifier
+// that RENEW is unicast to) leaves the far end, so RENEW goes unanswered;
+// a second dnsmasq on a new address of the same subnet, sharing the lease
+// file, answers the broadcast REBIND at T2.
+func TestHostDHCPRebind(t *testing.T) {
+	h := newHostLab(t)
+	leases := filepath.Join(h.n.Dir(), "shared.leases")
+	d1 := h.dnsmasq(t, "--dhcp-option=option:T1,3", "--dhcp-option=option:T2,6", "--dhcp-leasefile="+leases)
+	nc, err := Start(context.Background(), h.config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 15*time.Second, Configured)
+	if ev.Lease.Server != h.n.Addr(1) {
+		t.Fatalf("server %v, want %v", ev.Lease.Server, h.n.Addr(1))
+	}
+	d1.Stop()
+	// Delete first: deleting a primary address takes its secondaries along.
+	h.n.Exec(t, "ip", "addr", "del", h.n.CIDR(1), "dev", h.peer.FarName)
+	h.n.Exec(t, "ip", "addr", "add", h.n.CIDR(2), "dev", h.peer.FarName)
+	d2 := h.dnsmasq(t, "--dhcp-option=option:T1,3", "--dhcp-option=option:T2,6", "--dhcp-leasefile="+leases)
+	ev2 := waitEvent(t, nc, 15*time.Second, Renewed, Lost)
+	if ev2.Kind != Renewed || ev2.Address != ev.Address || ev2.Lease.Server != h.n.Addr(2) {
+		t.Fatalf("after the move: %v %v from %v, want renewed %v from %v", ev2.Kind, ev2.Address, ev2.Lease, ev.Address, h.n.Addr(2))
+	}
+	if got := ev2.Lease.Acquired.Sub(ev.Lease.Acquired); got < 6*time.Second {
+		t.Errorf("rebound %v after the lease, before T2", got)
+	}
+	if !d2.LogContains("DHCPACK") || d2.LogContains("DHCPDISCOVER") {
+		t.Errorf("second server did not ACK a REBIND:\n%s", d2.Tail(20))
 	}
 }

@@ -47,8 +47,7 @@ func (n *Netconfig) applyStatic4(ctx context.Context, s *IPv4Static) error {
 	if s.DomainName != "" {
 		doms = []string{s.DomainName}
 	}
-	dns := s.DNS
-	if err := n.setDNS(&dns, nil, doms); err != nil {
+	if err := n.setDNS(dnsFromIPv4, s.DNS, doms); err != nil {
 		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
 	}
 	n.emit(ctx, Event{Kind: Configured, Address: p, Gateway: s.Gateway, DNS: s.DNS, Domains: doms})
@@ -72,9 +71,12 @@ func (n *Netconfig) applyStatic6(s *IPv6Static) error {
 			return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
 		}
 	}
-	if len(s.DNS) > 0 {
-		dns := s.DNS
-		if err := n.setDNS(nil, &dns, nil); err != nil {
+	if len(s.DNS) > 0 || s.DomainName != "" {
+		var doms []string
+		if s.DomainName != "" {
+			doms = []string{s.DomainName}
+		}
+		if err := n.setDNS(dnsFromStatic6, s.DNS, doms); err != nil {
 			n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -42,6 +43,9 @@ type NS struct {
 	// no route of the root namespace at creation time. Use Addr to take
 	// host addresses from it.
 	Prefix netip.Prefix
+	// Prefix6 is a random IPv6 unique local /64 (RFC 4193, fd00::/8) for
+	// this namespace. Use Addr6 and CIDR6 to take addresses from it.
+	Prefix6 netip.Prefix
 
 	id    string
 	dir   string
@@ -92,7 +96,11 @@ func New(t testing.TB) *NS {
 		t.Fatalf("netns: %v", err)
 	}
 	n.Prefix = p
-	t.Logf("netns: namespace %s, prefix %s", n.Name, n.Prefix)
+	var ula [16]byte
+	ula[0] = 0xfd
+	_, _ = rand.Read(ula[1:8])
+	n.Prefix6 = netip.PrefixFrom(netip.AddrFrom16(ula), 64)
+	t.Logf("netns: namespace %s, prefixes %s %s", n.Name, n.Prefix, n.Prefix6)
 	return n
 }
 
@@ -107,6 +115,18 @@ func (n *NS) Addr(host int) netip.Addr {
 // form "10.77.3.1/24".
 func (n *NS) CIDR(host int) string {
 	return netip.PrefixFrom(n.Addr(host), n.Prefix.Bits()).String()
+}
+
+// Addr6 returns interface identifier host of n.Prefix6 (::host).
+func (n *NS) Addr6(host int) netip.Addr {
+	b := n.Prefix6.Addr().As16()
+	b[14], b[15] = byte(host>>8), byte(host)
+	return netip.AddrFrom16(b)
+}
+
+// CIDR6 returns Addr6(host) with the /64, in the form "fd12:...::1/64".
+func (n *NS) CIDR6(host int) string {
+	return netip.PrefixFrom(n.Addr6(host), 64).String()
 }
 
 // Dir is a private temporary directory for this namespace's files (logs,
@@ -307,7 +327,8 @@ func (p *Proc) WaitLog(t testing.TB, s string, timeout time.Duration) {
 
 // Dnsmasq starts dnsmasq in the namespace bound to the far end of peer,
 // DHCP only (DNS port 0), logging DHCP to its log file, with a private
-// lease file, no config file, no resolv.conf and no hosts file. extra are
+// lease file (unless extra has a --dhcp-leasefile=, so that two servers in
+// turn may share one), no config file, no resolv.conf and no hosts file. extra are
 // appended to the command line (for example "--dhcp-range=...",
 // "--dhcp-rapid-commit", "--dhcp-option=option:dns-server,10.77.0.1"). It
 // returns once dnsmasq has started.
@@ -322,9 +343,11 @@ func (n *NS) Dnsmasq(t testing.TB, peer *Peer, extra ...string) *Proc {
 		"--bind-interfaces", "--interface=" + peer.FarName, "--except-interface=lo",
 		"--user=root", "--group=root",
 		"--pid-file=",
-		"--dhcp-leasefile=" + filepath.Join(n.dir, "dnsmasq."+randHex(2)+".leases"),
 		"--log-facility=" + logPath,
 		"--log-dhcp",
+	}
+	if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--dhcp-leasefile=") }) {
+		args = append(args, "--dhcp-leasefile="+filepath.Join(n.dir, "dnsmasq."+randHex(2)+".leases"))
 	}
 	args = append(args, extra...)
 	p := n.spawnLog(t, logPath, "dnsmasq", args...)
