@@ -2,6 +2,8 @@ package dbusapi
 
 import (
 	"os"
+	"os/user"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -136,7 +138,17 @@ func (o *orderer) end(msg *dbus.Message) {
 // ConnOptions are the options to connect with so that calls are handled in
 // the order they arrive (see Connect).
 func (s *Server) ConnOptions() []dbus.ConnOption {
-	return []dbus.ConnOption{dbus.WithIncomingInterceptor(s.order.intercept)}
+	return []dbus.ConnOption{dbus.WithIncomingInterceptor(s.order.intercept), dbus.WithAuth(authMethods()...)}
+}
+
+// authMethods are EXTERNAL (the system bus) then ANONYMOUS: the private
+// buses of iwd's test harness allow only anonymous clients.
+func authMethods() []dbus.Auth {
+	name := strconv.Itoa(os.Getuid())
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return []dbus.Auth{dbus.AuthExternal(name), dbus.AuthAnonymous()}
 }
 
 // Connect opens the connection Serve needs: to address, or when address is
