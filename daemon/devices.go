@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"github.com/jsimonetti/rtnetlink/v2/rtnl"
+	"golang.org/x/sys/unix"
 
 	"wifid/nl80211"
 	"wifid/station"
@@ -35,6 +36,7 @@ func (d *Daemon) setupDevices(ctx context.Context) error {
 			"control_port_nl80211", w.SupportsControlPortOverNL80211())
 	}
 	n := 0
+	has := map[int]bool{}
 	for _, ifc := range ifaces {
 		w := byIndex[ifc.Wiphy]
 		if w == nil || ifc.Index == 0 {
@@ -54,6 +56,20 @@ func (d *Daemon) setupDevices(ctx context.Context) error {
 			d.log.Warn("station not started", "iface", ifc.Name, "err", err)
 			continue
 		}
+		has[w.Index] = true
+		n++
+	}
+	// A wiphy with no interface (radios made without a default one, as
+	// iwd's test harness makes them) gets one, named and owned as iwd
+	// names and owns its own: wlan<wiphy index>, gone when wifid exits.
+	for _, w := range wiphys {
+		if byIndex[w.Index] == nil || has[w.Index] {
+			continue
+		}
+		if err := d.createStation(ctx, w); err != nil {
+			d.log.Warn("no interface created", "wiphy", w.Name, "err", err)
+			continue
+		}
 		n++
 	}
 	if n == 0 {
@@ -62,8 +78,50 @@ func (d *Daemon) setupDevices(ctx context.Context) error {
 	return nil
 }
 
+func (d *Daemon) createStation(ctx context.Context, w *nl80211.Wiphy) error {
+	name := fmt.Sprintf("wlan%d", w.Index)
+	ifc, err := d.nl.NewInterface(ctx, nl80211.NewInterfaceRequest{Wiphy: w.Index, Name: name,
+		Type: nl80211.IftypeStation, SocketOwner: true})
+	if err != nil {
+		return err
+	}
+	d.log.Info("interface created", "iface", ifc.Name, "wiphy", w.Name)
+	return d.startStation(ctx, ifc, w)
+}
+
+// onInterfaceEvent follows interfaces that come and go while wifid runs
+// (hot-plug, or someone's `iw dev ... del`).
 func (d *Daemon) onInterfaceEvent(ctx context.Context, e *nl80211.InterfaceEvent) {
-	d.log.Debug("interface event", "event", fmt.Sprintf("%+v", e.Info()))
+	info := e.Info()
+	switch info.Cmd {
+	case unix.NL80211_CMD_DEL_INTERFACE:
+		d.mu.Lock()
+		m := d.stations[info.Ifindex]
+		delete(d.stations, info.Ifindex)
+		d.mu.Unlock()
+		if m != nil {
+			d.log.Info("interface removed", "iface", m.iface.Name)
+			m.cancel()
+		}
+	case unix.NL80211_CMD_NEW_INTERFACE:
+		ifc := e.Interface
+		if ifc == nil || ifc.Index == 0 || ifc.Type != nl80211.IftypeStation || !d.opts.ManagesInterface(ifc.Name) {
+			return
+		}
+		d.mu.Lock()
+		_, known := d.stations[ifc.Index]
+		d.mu.Unlock()
+		if known {
+			return
+		}
+		w, err := d.nl.Wiphy(ctx, ifc.Wiphy)
+		if err != nil || !d.opts.ManagesPhy(w.Name) {
+			return
+		}
+		if err := d.startStation(ctx, ifc, w); err != nil {
+			d.log.Warn("station not started", "iface", ifc.Name, "err", err)
+		}
+	}
 }
 
 // linkUp brings the interface up; nl80211 scans need it.
