@@ -9,6 +9,7 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 	"github.com/mdlayher/packet"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -42,6 +43,30 @@ type source struct {
 
 	// The kernel's counts for the socket, read as the capture stops.
 	packets, dropped uint32
+
+	byName bool           // bound to all interfaces: keep name's frames only
+	names  map[int]string // ifindex -> name, for byName
+}
+
+// wanted reports whether a frame from ifindex belongs to this source.
+func (s *source) wanted(from unix.Sockaddr) bool {
+	if !s.byName {
+		return true
+	}
+	ll, ok := from.(*unix.SockaddrLinklayer)
+	if !ok {
+		return false
+	}
+	name, ok := s.names[ll.Ifindex]
+	if !ok {
+		// Interface indexes are not reused until they wrap, so a name
+		// learned once stays right.
+		if ifi, err := net.InterfaceByIndex(ll.Ifindex); err == nil {
+			name = ifi.Name
+			s.names[ll.Ifindex] = name
+		}
+	}
+	return name == s.name
 }
 
 // openSource opens a packet socket on ifname that receives every frame.
@@ -55,7 +80,35 @@ func openSource(ifname string, lt layers.LinkType) (*source, error) {
 			return nil, fmt.Errorf("capture %s: %w", ifname, err)
 		}
 	}
-	c, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, nil)
+	return listen(ifi, ifname, lt, nil)
+}
+
+// openStationSource captures a station's own interface by name. A daemon
+// may delete and recreate its interface (iwd does, at start), which would
+// leave a socket bound to the old one deaf; so the socket is bound to every
+// interface, a BPF filter keeps Ethernet-type links only, and frames of
+// other interfaces are dropped by name.
+func openStationSource(ifname string) (*source, error) {
+	prog, err := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtLinkLayerType},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.ARPHRD_ETHER, SkipFalse: 1},
+		bpf.RetConstant{Val: 0x40000},
+		bpf.RetConstant{Val: 0},
+	})
+	if err != nil {
+		return nil, err
+	}
+	s, err := listen(&net.Interface{}, ifname, linkTypeEthernet, &packet.Config{Filter: prog})
+	if err != nil {
+		return nil, err
+	}
+	s.byName = true
+	s.names = map[int]string{}
+	return s, nil
+}
+
+func listen(ifi *net.Interface, ifname string, lt layers.LinkType, cfg *packet.Config) (*source, error) {
+	c, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("capture %s: %w", ifname, err)
 	}
@@ -112,6 +165,9 @@ func (s *source) run(ctx context.Context, idx int, out chan<- record) error {
 				continue
 			}
 			return fmt.Errorf("capture %s: %w", s.name, err)
+		}
+		if !s.wanted(from) {
+			continue
 		}
 		if n > len(buf) {
 			n = len(buf) // MSG_TRUNC: a frame larger than the buffer; the decoder reports it truncated

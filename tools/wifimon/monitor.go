@@ -187,7 +187,7 @@ func (m *monitor) capture(ctx context.Context, stderr io.Writer) error {
 		srcs = append(srcs, s)
 	}
 	for _, name := range m.o.ifaces {
-		s, err := openSource(name, linkTypeEthernet)
+		s, err := openStationSource(name)
 		if err != nil {
 			return err
 		}
