@@ -411,7 +411,7 @@ func leaseFrom(r *reply, acquired time.Time, hw net.HardwareAddr) *Lease {
 		HWAddr:     hw.String(),
 	}
 	if l.T2 <= 0 || l.T2 >= l.Duration {
-		l.T2 = l.Duration * 7 / 8
+		l.T2 = l.Duration / 8 * 7 // divide first: 0xffffffff s (infinite) * 7 overflows
 	}
 	if l.T1 <= 0 || l.T1 >= l.T2 {
 		l.T1 = min(l.Duration/2, l.T2)

@@ -163,10 +163,10 @@ func lease6From(r *reply6, acquired time.Time) *Lease6 {
 		pref = a.Valid
 	}
 	if l.T1 <= 0 || l.T2 <= 0 {
-		l.T1, l.T2 = pref/2, pref*4/5
+		l.T1, l.T2 = pref/2, pref/5*4 // divide first: lifetimes reach 2^32 s
 	}
 	if l.T2 > l.Valid {
-		l.T2 = l.Valid * 7 / 8
+		l.T2 = l.Valid / 8 * 7
 	}
 	if l.T1 > l.T2 {
 		l.T1 = l.T2 / 2

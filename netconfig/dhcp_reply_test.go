@@ -65,6 +65,17 @@ func TestParseReplyOffer(t *testing.T) {
 	}
 }
 
+func TestInfiniteLease(t *testing.T) {
+	r, err := parseReply(serverReply(t, dhcpv4.MessageTypeAck, dhcpv4.WithLeaseTime(0xffffffff)), testXID, testHW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := leaseFrom(r, time.Now(), testHW)
+	if l.T1 <= 0 || l.T1 > l.T2 || l.T2 > l.Duration {
+		t.Errorf("infinite lease: T1 %v T2 %v duration %v", l.T1, l.T2, l.Duration)
+	}
+}
+
 func TestParseReplyRejects(t *testing.T) {
 	good := serverReply(t, dhcpv4.MessageTypeAck)
 	withOpts := func(opts ...byte) []byte {
@@ -157,7 +168,9 @@ func FuzzParseReply(f *testing.F) {
 			if !r.YourIP.Is4() || r.LeaseTime <= 0 {
 				t.Fatalf("accepted reply without usable yiaddr/lease: %+v", r)
 			}
-			leaseFrom(r, time.Now(), testHW)
+			if l := leaseFrom(r, time.Now(), testHW); l.T1 <= 0 || l.T1 > l.T2 || l.T2 > l.Duration {
+				t.Fatalf("lease times T1 %v T2 %v duration %v", l.T1, l.T2, l.Duration)
+			}
 		}
 	})
 }
