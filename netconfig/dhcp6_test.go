@@ -129,7 +129,9 @@ func (f *fake6Sink) bind6(l *Lease6, renewed bool) error {
 	f.ev <- sink6Event{kind: "bind", lease: l, renewed: renewed}
 	return nil
 }
-func (f *fake6Sink) unbind6(l *Lease6, why string) { f.ev <- sink6Event{kind: "unbind: " + why, lease: l} }
+func (f *fake6Sink) unbind6(l *Lease6, why string) {
+	f.ev <- sink6Event{kind: "unbind: " + why, lease: l}
+}
 func (f *fake6Sink) info6(dns []netip.Addr, _ []string) {
 	f.ev <- sink6Event{kind: "info", dns: dns}
 }
