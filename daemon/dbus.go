@@ -209,6 +209,11 @@ func iwdError(err error) error {
 type stationBackend struct{ st *station.Station }
 
 func (s *stationBackend) Scan(ctx context.Context) error {
+	// iwd 2.3 refuses a user's scan while it connects (station_dbus_scan:
+	// Busy in CONNECTING and CONNECTING_AUTO).
+	if s.st.View().State.DBusState() == dbusapi.StateConnecting {
+		return dbusapi.ErrBusy
+	}
 	return iwdError(s.st.TriggerScan(ctx, nil))
 }
 

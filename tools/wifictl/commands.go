@@ -7,6 +7,7 @@ import (
 	"net"
 	"reflect"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -301,10 +302,14 @@ func (s *session) connect(ctx context.Context, station dbus.ObjectPath, name str
 	p := s.startProgress(fmt.Sprintf("Connecting to %s on %s", ssid, name))
 	s.prog.Store(p)
 	defer s.prog.Store(nil)
+	var mu sync.Mutex // guards printed and last: signals and the final read both show
 	printed := 0
 	var last *lastConnect
+	ended := make(chan struct{}) // closed once the record has its outcome
 	show := func(lc *lastConnect) {
-		if lc == nil || reflect.DeepEqual(lc, before) {
+		mu.Lock()
+		defer mu.Unlock()
+		if lc == nil || reflect.DeepEqual(lc, before) || (last != nil && last.Outcome != "") {
 			return
 		}
 		last = lc
@@ -319,6 +324,16 @@ func (s *session) connect(ctx context.Context, station dbus.ObjectPath, name str
 				line += "  (" + ph.Detail + ")"
 			}
 			p.printf("%s", line)
+		}
+		if lc.Outcome != "" {
+			close(ended)
+		}
+	}
+	readLast := func() {
+		var v dbus.Variant
+		if s.c.obj(station).CallWithContext(ctx, ifaceProperties+".Get", 0, ifaceWifidStation, propLastConnect).Store(&v) == nil {
+			lc, _ := parseLastConnect(v)
+			show(lc)
 		}
 	}
 	done := make(chan struct{})
@@ -353,14 +368,24 @@ func (s *session) connect(ctx context.Context, station dbus.ObjectPath, name str
 		}
 		return s.c.call(cctx, network, ifaceNetwork+".Connect").Err
 	})
+	// The record as it is now, in case its last signals are still queued;
+	// wifid's attempt may go on after the reply (netconfig): follow it to
+	// its outcome, for a while.
+	readLast()
+	mu.Lock()
+	following := err == nil && last != nil && last.Outcome == ""
+	mu.Unlock()
+	if following {
+		select {
+		case <-ended:
+		case <-time.After(60 * time.Second):
+		case <-ctx.Done():
+		}
+	}
 	close(done)
 	<-stopped
-	// The record as it ended, in case its last signals are still queued.
-	var v dbus.Variant
-	if s.c.obj(station).CallWithContext(ctx, ifaceProperties+".Get", 0, ifaceWifidStation, propLastConnect).Store(&v) == nil {
-		lc, _ := parseLastConnect(v)
-		show(lc)
-	}
+	mu.Lock()
+	defer mu.Unlock()
 	switch {
 	case err == nil:
 		if last != nil {
