@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -346,10 +347,8 @@ func (n *Netconfig) bind(l *Lease, renewed bool) error {
 		}
 		n.kmu.Unlock()
 	}
-	var doms []string
-	if l.DomainName != "" {
-		doms = []string{l.DomainName}
-	}
+	// Some servers put several space-separated domains in option 15.
+	doms := strings.Fields(l.DomainName)
 	if err := n.setDNS(dnsFromIPv4, l.DNS, doms); err != nil {
 		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
 	}
