@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mdlayher/ndp"
@@ -59,7 +60,12 @@ func (n *Netconfig) runIPv6(ctx context.Context) {
 	defer func() { <-done }()
 
 	ras := make(chan *raInfo, 4)
-	go n.readRAs(ctx, ras)
+	raDone := make(chan struct{})
+	go func() {
+		defer close(raDone)
+		n.readRAs(ctx, ras)
+	}()
+	defer func() { <-raDone }()
 	mode := dhcp6Off
 	for {
 		select {
@@ -121,11 +127,13 @@ func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
 		n.log.Debug("netconfig: RA hop limit", "iface", n.cfg.IfName, "err", err)
 	}
 	got := make(chan struct{})
-	go func() {
+	var helpers sync.WaitGroup
+	defer helpers.Wait()
+	helpers.Go(func() {
 		<-ctx.Done()
 		c.Close()
-	}()
-	go func() { // router solicitations
+	})
+	helpers.Go(func() { // router solicitations
 		rs := &ndp.RouterSolicitation{Options: []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Source, Addr: n.cfg.HWAddr}}}
 		for range 3 {
 			if err := c.WriteTo(rs, nil, netip.IPv6LinkLocalAllRouters()); err != nil {
@@ -139,7 +147,7 @@ func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
 			case <-time.After(4 * time.Second):
 			}
 		}
-	}()
+	})
 	b := make([]byte, 65536)
 	first := true
 	for {

@@ -541,3 +541,25 @@ func TestHostDHCPRebind(t *testing.T) {
 		t.Errorf("second server did not ACK a REBIND:\n%s", d2.Tail(20))
 	}
 }
+
+// TestHostDHCPv6Renew waits for T1 of dnsmasq's shortest DHCPv6 lease
+// (2 minutes, so T1 is 60 s): RENEW to the same server, the address's
+// lifetimes refreshed. Slow: runs with WIFID_NETNS_SLOW=1.
+func TestHostDHCPv6Renew(t *testing.T) {
+	netns.Slow(t)
+	h := newHostLab6(t)
+	d := h.dnsmasq6(t, "::100,::1ff,constructor:"+h.peer.FarName+",64,2m")
+	nc, err := Start(context.Background(), h.config6(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 30*time.Second, IPv6Configured)
+	ev2 := waitEvent(t, nc, ev.Lease6.T1+15*time.Second, IPv6Renewed)
+	if ev2.Address != ev.Address || ev2.Lease6.Acquired.Sub(ev.Lease6.Acquired) < ev.Lease6.T1 {
+		t.Errorf("renewed %v at +%v, first %v T1 %v", ev2.Address, ev2.Lease6.Acquired.Sub(ev.Lease6.Acquired), ev.Address, ev.Lease6.T1)
+	}
+	if !d.LogContains("DHCPRENEW") {
+		t.Errorf("dnsmasq saw no RENEW")
+	}
+}

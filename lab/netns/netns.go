@@ -53,6 +53,19 @@ type NS struct {
 	nveth int
 }
 
+// EnvSlow is the environment variable that lets tests marked Slow run:
+// tests that must wait out a server's minimum timers (dnsmasq's DHCPv6
+// leases are at least 2 minutes, so T1 is at least 60 s).
+const EnvSlow = "WIFID_NETNS_SLOW"
+
+// Slow skips the test unless WIFID_NETNS_SLOW=1 is set.
+func Slow(t testing.TB) {
+	t.Helper()
+	if os.Getenv(EnvSlow) != "1" {
+		t.Skipf("netns: slow test; set %s=1 to run it", EnvSlow)
+	}
+}
+
 // Require skips (or, with WIFID_NETNS=1, fails) the test unless the
 // prerequisites are met: running as root and the named tools on PATH.
 func Require(t testing.TB, tools ...string) {
