@@ -276,7 +276,11 @@ func (c *dhcp6Client) startRequest(adv *reply6) {
 
 // send builds and transmits a client message of type t for the current
 // exchange.
-func (c *dhcp6Client) send(t dhcpv6.MessageType) {
+func (c *dhcp6Client) send(t dhcpv6.MessageType) { c.sendAddr(t, netip.Addr{}) }
+
+// sendAddr is send with the IA_NA address given (DECLINE) instead of the
+// lease's or the ADVERTISE's.
+func (c *dhcp6Client) sendAddr(t dhcpv6.MessageType, addr netip.Addr) {
 	c.rc++
 	elapsed := c.now().Sub(c.started)
 	if c.rc == 1 {
@@ -294,11 +298,11 @@ func (c *dhcp6Client) send(t dhcpv6.MessageType) {
 	if t == dhcpv6.MessageTypeInformationRequest {
 		codes = append(codes, dhcpv6.OptionInformationRefreshTime)
 	}
-	if t != dhcpv6.MessageTypeRelease {
+	if t != dhcpv6.MessageTypeRelease && t != dhcpv6.MessageTypeDecline {
 		m.AddOption(dhcpv6.OptRequestedOption(codes...))
 	}
 	switch t {
-	case dhcpv6.MessageTypeRequest, dhcpv6.MessageTypeRenew, dhcpv6.MessageTypeRelease:
+	case dhcpv6.MessageTypeRequest, dhcpv6.MessageTypeRenew, dhcpv6.MessageTypeRelease, dhcpv6.MessageTypeDecline:
 		sid, err := dhcpv6.DUIDFromBytes(c.server)
 		if err != nil {
 			c.log.Debug("dhcp6: server DUID", "iface", c.ifname, "err", err)
@@ -309,6 +313,8 @@ func (c *dhcp6Client) send(t dhcpv6.MessageType) {
 	if t != dhcpv6.MessageTypeInformationRequest {
 		ia := &dhcpv6.OptIANA{IaId: c.iaid}
 		switch {
+		case addr.IsValid():
+			ia.Options.Add(&dhcpv6.OptIAAddress{IPv6Addr: addr.AsSlice()})
 		case t == dhcpv6.MessageTypeRequest && c.best != nil:
 			for _, a := range c.best.Addrs {
 				ia.Options.Add(&dhcpv6.OptIAAddress{IPv6Addr: a.Addr.AsSlice()})
@@ -334,6 +340,10 @@ func (c *dhcp6Client) timeout() {
 	case state6Informed:
 		c.startInfoRequest("information refresh time")
 	case state6Soliciting:
+		if c.lease != nil && !c.now().Before(c.lease.Expiry()) {
+			// A renewal was refused and no server has given one since.
+			c.dropLease("valid lifetime over")
+		}
 		if c.best != nil {
 			c.startRequest(c.best)
 			return
@@ -470,6 +480,15 @@ func (c *dhcp6Client) reply(r *reply6) {
 	if err := c.sink.bind6(l, renewed); err != nil {
 		c.log.Warn("dhcp6: applying lease", "iface", c.ifname, "addr", l.Address, "err", err)
 		c.lease = nil
+		if errors.Is(err, ErrAddressInUse) {
+			// RFC 8415 18.2.8: DECLINE the duplicate, then look again.
+			// The DECLINE is sent once; its REPLY is not awaited.
+			c.server = r.ServerID
+			c.newExchange(time.Second, false)
+			c.sendAddr(dhcpv6.MessageTypeDecline, l.Address)
+			c.startSolicit("DECLINE " + l.Address.String() + ": DAD failed")
+			return
+		}
 		c.setState(state6Idle, "apply failed")
 		return
 	}

@@ -3,10 +3,12 @@ package netconfig
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -123,9 +125,16 @@ type sink6Event struct {
 	dns     []netip.Addr
 }
 
-type fake6Sink struct{ ev chan sink6Event }
+type fake6Sink struct {
+	ev       chan sink6Event
+	dadFails atomic.Int32 // this many binds fail DAD
+}
 
 func (f *fake6Sink) bind6(l *Lease6, renewed bool) error {
+	if f.dadFails.Add(-1) >= 0 {
+		f.ev <- sink6Event{kind: "dad failed", lease: l}
+		return fmt.Errorf("test: %w", ErrAddressInUse)
+	}
 	f.ev <- sink6Event{kind: "bind", lease: l, renewed: renewed}
 	return nil
 }
@@ -140,7 +149,11 @@ func (f *fake6Sink) info6(dns []netip.Addr, _ []string) {
 // scaled down by 20 and the given mode.
 func runClient6(t *testing.T, srv *fake6Server, mode dhcp6Mode) (*fake6Sink, context.CancelFunc) {
 	t.Helper()
-	sink := &fake6Sink{ev: make(chan sink6Event, 32)}
+	return runClient6Sink(t, srv, mode, &fake6Sink{ev: make(chan sink6Event, 32)})
+}
+
+func runClient6Sink(t *testing.T, srv *fake6Server, mode dhcp6Mode, sink *fake6Sink) (*fake6Sink, context.CancelFunc) {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := newDHCP6Client("test0", testHW, log, func(context.Context) (dhcp6Transport, error) { return srv, nil }, sink)
 	c.scale = 0.05
@@ -313,5 +326,28 @@ func TestDHCPv6Stateless(t *testing.T) {
 	stop()
 	if slices.Contains(srv.types(), dhcpv6.MessageTypeRelease) {
 		t.Errorf("RELEASE sent without a binding")
+	}
+}
+
+func TestDHCPv6DeclineOnDADFailure(t *testing.T) {
+	srv := newFake6Server(server6(time.Hour, 2*time.Hour, 0, 0, 255))
+	sink := &fake6Sink{ev: make(chan sink6Event, 32)}
+	sink.dadFails.Store(1)
+	runClient6Sink(t, srv, dhcp6Stateful, sink)
+	if ev := nextEvent6(t, sink, 2*time.Second); ev.kind != "dad failed" {
+		t.Fatalf("got %q", ev.kind)
+	}
+	if ev := nextEvent6(t, sink, 2*time.Second); ev.kind != "bind" {
+		t.Fatalf("got %q, want a bind after DECLINE and a new SOLICIT", ev.kind)
+	}
+	want := []dhcpv6.MessageType{dhcpv6.MessageTypeSolicit, dhcpv6.MessageTypeRequest, dhcpv6.MessageTypeDecline,
+		dhcpv6.MessageTypeSolicit, dhcpv6.MessageTypeRequest}
+	if got := srv.types(); !slices.Equal(got, want) {
+		t.Errorf("messages %v, want %v", got, want)
+	}
+	dec := srv.last(dhcpv6.MessageTypeDecline)
+	if dec.Options.ServerID() == nil || dec.Options.OneIANA() == nil ||
+		!dec.Options.OneIANA().Options.OneAddress().IPv6Addr.Equal(testAddr6.AsSlice()) {
+		t.Errorf("DECLINE %v", dec)
 	}
 }

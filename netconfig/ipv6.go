@@ -2,6 +2,7 @@ package netconfig
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/mdlayher/ndp"
 	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
 )
 
 // enableSLAAC turns on the kernel's router advertisement processing and
@@ -67,17 +69,33 @@ func (n *Netconfig) runIPv6(ctx context.Context) {
 	}()
 	defer func() { <-raDone }()
 	mode := dhcp6Off
+	// RA DNS lasts for the shortest RDNSS/DNSSL lifetime unless an RA
+	// refreshes it (RFC 8106 5.1), or until an RA withdraws it.
+	dnsExpiry := time.NewTimer(time.Hour)
+	dnsExpiry.Stop()
+	defer dnsExpiry.Stop()
+	setRADNS := func(servers []netip.Addr, doms []string, why string) {
+		n.log.Debug("netconfig: RA DNS", "iface", n.cfg.IfName, "servers", servers, "domains", doms, "why", why)
+		if err := n.setDNS(dnsFromRA, servers, doms); err != nil {
+			n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-dnsExpiry.C:
+			setRADNS(nil, nil, "RDNSS/DNSSL lifetime over")
 		case ra := <-ras:
 			n.log.Debug("netconfig: RA", "iface", n.cfg.IfName, "router", ra.Router, "M", ra.Managed, "O", ra.Other,
 				"dns", ra.DNS, "domains", ra.Domains)
-			if len(ra.DNS) > 0 || len(ra.Domains) > 0 {
-				if err := n.setDNS(dnsFromRA, ra.DNS, ra.Domains); err != nil {
-					n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
-				}
+			switch life := raDNSLifetime(ra); {
+			case life > 0:
+				setRADNS(ra.DNS, ra.Domains, "RA")
+				dnsExpiry.Reset(life)
+			case ra.Withdrawn:
+				dnsExpiry.Stop()
+				setRADNS(nil, nil, "withdrawn by RA")
 			}
 			want := dhcp6Off
 			switch {
@@ -98,6 +116,18 @@ func (n *Netconfig) runIPv6(ctx context.Context) {
 	}
 }
 
+// raDNSLifetime is how long the RA's DNS information lasts: the shorter
+// of the RDNSS and DNSSL lifetimes present, 0 when it carries none.
+func raDNSLifetime(ra *raInfo) time.Duration {
+	var life time.Duration
+	for _, l := range []time.Duration{ra.DNSLife, ra.DomLife} {
+		if l > 0 && (life == 0 || l < life) {
+			life = l
+		}
+	}
+	return life
+}
+
 // readRAs listens for router advertisements, sending router
 // solicitations (RFC 4861 6.3.7: up to 3, 4 s apart) until one arrives.
 func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
@@ -107,13 +137,20 @@ func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
 		return
 	}
 	var c *ndp.Conn
-	for c == nil { // the link-local address may still be tentative
+	for try := 0; c == nil; try++ { // the link-local address may still be tentative
 		c, _, err = ndp.Listen(ifi, ndp.LinkLocal)
 		if err != nil {
+			wait := 200 * time.Millisecond
+			if try >= 25 { // 5 s: IPv6 is likely off on this link; poll slowly
+				wait = 5 * time.Second
+				if try == 25 {
+					n.log.Info("netconfig: no IPv6 link-local address yet; RAs not read", "iface", n.cfg.IfName, "err", err)
+				}
+			}
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(200 * time.Millisecond):
+			case <-time.After(wait):
 			}
 		}
 	}
@@ -189,8 +226,19 @@ func (n *Netconfig) bind6(l *Lease6, renewed bool) error {
 	if pref <= 0 {
 		pref = time.Second // deprecated but valid; 0 would mean forever
 	}
-	if err := n.addAddrLifetimes(netip.PrefixFrom(l.Address, 128), netip.Addr{}, left, min(pref, left)); err != nil {
+	p := netip.PrefixFrom(l.Address, 128)
+	if err := n.addAddrLifetimes(p, netip.Addr{}, left, min(pref, left)); err != nil {
 		return err
+	}
+	if !renewed {
+		if err := n.waitDAD(p); err != nil {
+			if errors.Is(err, ErrAddressInUse) {
+				if derr := n.delAddr(p); derr != nil {
+					n.log.Debug("netconfig: DHCPv6 address", "iface", n.cfg.IfName, "err", derr)
+				}
+			}
+			return err
+		}
 	}
 	if err := n.setDNS(dnsFromDHCPv6, l.DNS, l.Domains); err != nil {
 		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
@@ -201,6 +249,35 @@ func (n *Netconfig) bind6(l *Lease6, renewed bool) error {
 	}
 	n.emit6(Event{Kind: kind, Address: netip.PrefixFrom(l.Address, 128), DNS: l.DNS, Domains: l.Domains, Lease6: l})
 	return nil
+}
+
+// waitDAD waits (at most 5 s) for the kernel's duplicate address
+// detection of p: ErrAddressInUse when it failed.
+func (n *Netconfig) waitDAD(p netip.Prefix) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n.kmu.Lock()
+		flags, found, err := n.ops.AddrFlags(p)
+		n.kmu.Unlock()
+		switch {
+		case err != nil:
+			return err
+		case n.ctx.Err() != nil:
+			return fmt.Errorf("netconfig: %s: DAD of %v: %w", n.cfg.IfName, p.Addr(), n.ctx.Err())
+		case !found:
+			// The kernel deletes an address with a finite lifetime when
+			// its DAD fails (a permanent one stays with DADFAILED).
+			return fmt.Errorf("netconfig: %s: %v gone during DAD: %w", n.cfg.IfName, p.Addr(), ErrAddressInUse)
+		case flags&unix.IFA_F_DADFAILED != 0:
+			return fmt.Errorf("netconfig: %s: DAD of %v: %w", n.cfg.IfName, p.Addr(), ErrAddressInUse)
+		case flags&unix.IFA_F_TENTATIVE == 0:
+			return nil
+		case time.Now().After(deadline):
+			n.log.Warn("netconfig: DAD still running; using the address", "iface", n.cfg.IfName, "addr", p.Addr())
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // unbind6 implements lease6Sink.

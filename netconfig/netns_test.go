@@ -563,3 +563,40 @@ func TestHostDHCPv6Renew(t *testing.T) {
 		t.Errorf("dnsmasq saw no RENEW")
 	}
 }
+
+// TestHostDHCPv6DeclineOnDAD: the only address in dnsmasq's range is
+// already used by another host on the link (a macvlan on the far end,
+// which dnsmasq does not serve), so the kernel's DAD fails on our side:
+// the address is removed and DECLINEd.
+func TestHostDHCPv6DeclineOnDAD(t *testing.T) {
+	h := newHostLab6(t)
+	if out, err := h.n.ExecErr("ip", "link", "add", "mv0", "link", h.peer.FarName, "type", "macvlan", "mode", "bridge"); err != nil {
+		t.Skipf("no macvlan: %v: %s", err, out)
+	}
+	h.n.Exec(t, "sysctl", "-q", "-w", "net.ipv6.conf.mv0.accept_dad=0")
+	h.n.Exec(t, "ip", "addr", "add", h.n.CIDR6(0x100), "dev", "mv0")
+	h.n.Exec(t, "ip", "link", "set", "mv0", "up")
+	d := h.dnsmasq6(t, "::100,::100,constructor:"+h.peer.FarName+",64,2m")
+	nc, err := Start(context.Background(), h.config6(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	d.WaitLog(t, "DHCPDECLINE", 30*time.Second)
+	for _, p := range linkAddrs6(t, h.peer.Index) {
+		if p.Addr() == h.n.Addr6(0x100) {
+			t.Errorf("duplicate address %v left on the link", p)
+		}
+	}
+	for {
+		select {
+		case ev := <-nc.Events():
+			if ev.Kind == IPv6Configured && ev.Address.IsValid() {
+				t.Errorf("IPv6Configured with %v despite DAD failure", ev.Address)
+			}
+			continue
+		default:
+		}
+		break
+	}
+}

@@ -22,6 +22,7 @@ type raInfo struct {
 	Lifetime  time.Duration
 	DNS       []netip.Addr
 	DNSLife   time.Duration // shortest RDNSS lifetime (0: none or withdrawn)
+	Withdrawn bool          // an RDNSS or DNSSL option had lifetime 0
 	Domains   []string
 	DomLife   time.Duration
 	Prefixes  []netip.Prefix // prefix information options with A set
@@ -58,7 +59,8 @@ func parseRA(b []byte, src netip.Addr, hopLimit int) (*raInfo, error) {
 		switch o := o.(type) {
 		case *ndp.RecursiveDNSServer:
 			if o.Lifetime <= 0 {
-				continue // withdrawn
+				info.Withdrawn = true
+				continue
 			}
 			for _, s := range o.Servers {
 				if !s.Is6() || s.IsUnspecified() || s.IsMulticast() || s.IsLoopback() {
@@ -76,6 +78,7 @@ func parseRA(b []byte, src netip.Addr, hopLimit int) (*raInfo, error) {
 			}
 		case *ndp.DNSSearchList:
 			if o.Lifetime <= 0 {
+				info.Withdrawn = true
 				continue
 			}
 			for _, d := range o.DomainNames {

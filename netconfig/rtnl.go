@@ -37,6 +37,9 @@ type netOps interface {
 	DelAddr(p netip.Prefix) error
 	AddRoute(r route) error
 	DelRoute(r route) error
+	// AddrFlags reports the kernel's IFA_F_* flags of an address of the
+	// interface; found is false when the address is not there.
+	AddrFlags(p netip.Prefix) (flags uint32, found bool, err error)
 	MTU() (int, error)
 	SetMTU(mtu int) error
 	Close() error
@@ -130,6 +133,26 @@ func (o *rtnlOps) DelAddr(p netip.Prefix) error {
 		return fmt.Errorf("rtnetlink: RTM_DELADDR %v: %w", p, err)
 	}
 	return nil
+}
+
+func (o *rtnlOps) AddrFlags(p netip.Prefix) (uint32, bool, error) {
+	msgs, err := o.rt.Address.List()
+	if err != nil {
+		return 0, false, fmt.Errorf("rtnetlink: RTM_GETADDR: %w", err)
+	}
+	for _, m := range msgs {
+		if int(m.Index) != o.ifindex || m.Family != family(p.Addr()) || int(m.PrefixLength) != p.Bits() || m.Attributes == nil {
+			continue
+		}
+		if a, ok := netip.AddrFromSlice(m.Attributes.Address); ok && a.Unmap() == p.Addr().WithZone("") {
+			flags := m.Attributes.Flags
+			if flags == 0 {
+				flags = uint32(m.Flags) // kernels without IFA_FLAGS
+			}
+			return flags, true, nil
+		}
+	}
+	return 0, false, nil
 }
 
 func (o *rtnlOps) routeMsg(r route) *rtnetlink.RouteMessage {
