@@ -186,6 +186,7 @@ func TestWatch(t *testing.T) {
 	waitFor("wlan0 Station ConnectedNetwork=home State=connecting")
 	waitFor("home Network Connected=true")
 	waitFor("wlan0 Event state connected")
+	waitFor("wlan0 wifid.Station LastConnect=(connect home via 02:00:00:00:02:01: connected in 400 ms)")
 	wifictl(t, addr, "disconnect")
 	waitFor("wlan0 Station State=disconnecting ConnectedNetwork=(none)")
 	cancel()

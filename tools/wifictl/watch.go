@@ -53,6 +53,9 @@ func short(iface string) string {
 	if s, ok := strings.CutPrefix(iface, service+"."); ok {
 		return s
 	}
+	if iface == ifaceWifidStation {
+		return "wifid.Station"
+	}
 	return iface
 }
 
@@ -77,6 +80,10 @@ func (c *client) describe(ctx context.Context, s *dbus.Signal) string {
 		}
 		parts := []string{c.name(s.Path), short(iface)}
 		for _, k := range sortedKeys(changed) {
+			if lc, ok := parseLastConnect(changed[k]); ok && iface == ifaceWifidStation && k == propLastConnect {
+				parts = append(parts, k+"=("+lc.summary()+")")
+				continue
+			}
 			parts = append(parts, k+"="+c.value(changed[k]))
 		}
 		for _, k := range invalidated {
