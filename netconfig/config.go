@@ -81,8 +81,9 @@ type DHCPConfig struct {
 	Hostname string
 	// SendRelease sends a DHCPRELEASE on Stop.
 	SendRelease bool
-	// RapidCommit asks for a two-message exchange (RFC 4039). Servers that
-	// do not support it answer with an ordinary OFFER.
+	// RapidCommit asks for a two-message exchange (RFC 4039), and in
+	// DHCPv6 too (SOLICIT/REPLY, RFC 8415 18.2.1). Servers that do not
+	// support it answer with an ordinary OFFER or ADVERTISE.
 	RapidCommit bool
 	// ConflictCheck ARP-probes the acknowledged address (RFC 5227) before
 	// use and declines it on conflict. Off by default, as in iwd: it adds

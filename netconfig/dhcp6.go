@@ -94,6 +94,7 @@ type dhcp6Client struct {
 	sink   lease6Sink
 	now    func() time.Time
 	scale  float64 // retransmission times are multiplied by this (tests)
+	rapid  bool    // ask for Rapid Commit in SOLICIT
 
 	tr      dhcp6Transport
 	in      chan []byte
@@ -102,6 +103,7 @@ type dhcp6Client struct {
 	xid     dhcpv6.TransactionID
 	started time.Time     // first message of this exchange (Elapsed Time)
 	rt      time.Duration // current retransmission timeout
+	refused int           // REPLYs without an address since the last binding
 	rc      int           // transmissions in this exchange
 	best    *reply6       // best ADVERTISE so far
 	server  []byte        // DUID of the server we REQUEST from
@@ -266,6 +268,19 @@ func (c *dhcp6Client) startSolicit(why string) {
 	c.arm(c.rt)
 }
 
+// startSolicitLater enters SOLICITING but sends the first SOLICIT only
+// when the first timeout runs out.
+func (c *dhcp6Client) startSolicitLater(why string) {
+	c.best = nil
+	c.refused++
+	c.newExchange(solTimeout, true)
+	for range min(c.refused-1, 12) { // doubling per refusal, up to SOL_MAX_RT
+		c.nextRT(solMaxRT)
+	}
+	c.setState(state6Soliciting, fmt.Sprintf("%s; SOLICIT in %v", why, c.rt.Round(time.Millisecond)))
+	c.arm(c.rt)
+}
+
 func (c *dhcp6Client) startRequest(adv *reply6) {
 	c.server = adv.ServerID
 	c.newExchange(reqTimeout, false)
@@ -309,6 +324,9 @@ func (c *dhcp6Client) sendAddr(t dhcpv6.MessageType, addr netip.Addr) {
 			return
 		}
 		m.AddOption(dhcpv6.OptServerID(sid))
+	}
+	if t == dhcpv6.MessageTypeSolicit && c.rapid {
+		m.AddOption(&dhcpv6.OptionGeneric{OptionCode: dhcpv6.OptionRapidCommit})
 	}
 	if t != dhcpv6.MessageTypeInformationRequest {
 		ia := &dhcpv6.OptIANA{IaId: c.iaid}
@@ -420,6 +438,13 @@ func (c *dhcp6Client) receive(b []byte) {
 		c.setState(state6Informed, fmt.Sprintf("REPLY, refresh in %v", refresh))
 		c.arm(time.Duration(float64(refresh) * c.scale))
 	case state6Soliciting:
+		if r.Type == dhcpv6.MessageTypeReply && r.RapidCommit && c.rapid &&
+			r.Status == iana.StatusSuccess && r.HasIA && r.IAStatus == iana.StatusSuccess && len(r.Addrs) > 0 {
+			c.server = r.ServerID
+			c.log.Debug("dhcp6: rapid commit REPLY", "iface", c.ifname)
+			c.reply(r)
+			return
+		}
 		if r.Type != dhcpv6.MessageTypeAdvertise {
 			return
 		}
@@ -461,15 +486,12 @@ func (c *dhcp6Client) reply(r *reply6) {
 		return // retransmit as scheduled (RFC 8415 18.2.10)
 	}
 	if !r.HasIA || r.IAStatus == iana.StatusNoBinding || r.IAStatus == iana.StatusNoAddrsAvail || len(r.Addrs) == 0 {
-		why := fmt.Sprintf("REPLY without an address (IA status %v)", r.IAStatus)
-		if c.state == state6Requesting {
-			c.startSolicit(why)
-			return
-		}
-		// Renew/rebind refused: keep the address until it expires, look
-		// for a server that will give us one.
-		c.log.Info("dhcp6: renewal refused", "iface", c.ifname, "status", r.IAStatus)
-		c.startSolicit(why)
+		// A refused REQUEST, RENEW or REBIND: look for a server again,
+		// after a SOLICIT timeout so that a server that advertises what it
+		// then refuses cannot make us loop. A bound address is kept until
+		// it expires.
+		c.log.Info("dhcp6: REPLY without an address", "iface", c.ifname, "state", c.state, "status", r.IAStatus)
+		c.startSolicitLater(fmt.Sprintf("REPLY without an address (IA status %v)", r.IAStatus))
 		return
 	}
 	l := lease6From(r, c.started)
@@ -494,6 +516,7 @@ func (c *dhcp6Client) reply(r *reply6) {
 	}
 	c.lease = l
 	c.server = r.ServerID
+	c.refused = 0
 	c.setState(state6Bound, fmt.Sprintf("REPLY %v valid %v T1 %v", l.Address, l.Valid, l.T1))
 	c.arm(l.Acquired.Add(l.T1).Sub(c.now()))
 }

@@ -152,11 +152,14 @@ func runClient6(t *testing.T, srv *fake6Server, mode dhcp6Mode) (*fake6Sink, con
 	return runClient6Sink(t, srv, mode, &fake6Sink{ev: make(chan sink6Event, 32)})
 }
 
-func runClient6Sink(t *testing.T, srv *fake6Server, mode dhcp6Mode, sink *fake6Sink) (*fake6Sink, context.CancelFunc) {
+func runClient6Sink(t *testing.T, srv *fake6Server, mode dhcp6Mode, sink *fake6Sink, opts ...func(*dhcp6Client)) (*fake6Sink, context.CancelFunc) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := newDHCP6Client("test0", testHW, log, func(context.Context) (dhcp6Transport, error) { return srv, nil }, sink)
 	c.scale = 0.05
+	for _, o := range opts {
+		o(c)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	modes := make(chan dhcp6Mode, 1)
 	modes <- mode
@@ -349,5 +352,46 @@ func TestDHCPv6DeclineOnDADFailure(t *testing.T) {
 	if dec.Options.ServerID() == nil || dec.Options.OneIANA() == nil ||
 		!dec.Options.OneIANA().Options.OneAddress().IPv6Addr.Equal(testAddr6.AsSlice()) {
 		t.Errorf("DECLINE %v", dec)
+	}
+}
+
+func TestDHCPv6RapidCommit(t *testing.T) {
+	answer := server6(time.Hour, 2*time.Hour, 0, 0, 0)
+	srv := newFake6Server(func(req *dhcpv6.Message) *dhcpv6.Message {
+		m := answer(req)
+		if req.MessageType == dhcpv6.MessageTypeSolicit && req.GetOneOption(dhcpv6.OptionRapidCommit) != nil {
+			m.MessageType = dhcpv6.MessageTypeReply
+			m.AddOption(&dhcpv6.OptionGeneric{OptionCode: dhcpv6.OptionRapidCommit})
+		}
+		return m
+	})
+	sink, _ := runClient6Sink(t, srv, dhcp6Stateful, &fake6Sink{ev: make(chan sink6Event, 32)},
+		func(c *dhcp6Client) { c.rapid = true })
+	if ev := nextEvent6(t, sink, 2*time.Second); ev.kind != "bind" || ev.lease.Address != testAddr6 {
+		t.Fatalf("got %+v", ev)
+	}
+	if got := srv.types(); !slices.Equal(got, []dhcpv6.MessageType{dhcpv6.MessageTypeSolicit}) {
+		t.Errorf("messages %v, want one SOLICIT", got)
+	}
+}
+
+// A server that advertises and then refuses every REQUEST must not make
+// the client loop without pause.
+func TestDHCPv6RefusedRequestBacksOff(t *testing.T) {
+	answer := server6(time.Hour, 2*time.Hour, 0, 0, 255)
+	srv := newFake6Server(func(req *dhcpv6.Message) *dhcpv6.Message {
+		m := answer(req)
+		if req.MessageType == dhcpv6.MessageTypeRequest {
+			ia := &dhcpv6.OptIANA{IaId: req.Options.OneIANA().IaId}
+			ia.Options.Add(&dhcpv6.OptStatusCode{StatusCode: iana.StatusNoAddrsAvail})
+			m.UpdateOption(ia)
+		}
+		return m
+	})
+	runClient6(t, srv, dhcp6Stateful) // timeouts scaled by 0.05: first SOLICIT RT 50-55 ms
+	// Refusals at about 0, 50, 150, 350 ms: the pause doubles each time.
+	time.Sleep(600 * time.Millisecond)
+	if n := len(srv.types()); n > 10 {
+		t.Errorf("%d messages in 600 ms: %v", n, srv.types())
 	}
 }

@@ -54,6 +54,7 @@ func (n *Netconfig) runIPv6(ctx context.Context) {
 	modes := make(chan dhcp6Mode, 1)
 	dial := func(ctx context.Context) (dhcp6Transport, error) { return listenDHCP6(ctx, n.cfg.IfIndex) }
 	c := newDHCP6Client(n.cfg.IfName, n.cfg.HWAddr, n.log, dial, n)
+	c.rapid = n.cfg.DHCP.RapidCommit
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

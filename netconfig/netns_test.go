@@ -600,3 +600,46 @@ func TestHostDHCPv6DeclineOnDAD(t *testing.T) {
 		break
 	}
 }
+
+func TestHostDHCPv6RapidCommit(t *testing.T) {
+	h := newHostLab6(t)
+	d := h.dnsmasq6(t, "::100,::1ff,constructor:"+h.peer.FarName+",64,2m", "--dhcp-rapid-commit")
+	cfg := h.config6(t)
+	cfg.DHCP.RapidCommit = true
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 30*time.Second, IPv6Configured)
+	if !h.n.Prefix6.Contains(ev.Address.Addr()) {
+		t.Errorf("address %v", ev.Address)
+	}
+	// DHCPv4 asks for rapid commit too: no OFFER/ADVERTISE, no REQUEST.
+	if d.LogContains("DHCPADVERTISE") || d.LogContains("DHCPREQUEST") || !d.LogContains("DHCPREPLY") {
+		t.Errorf("not a two-message exchange:\n%s", d.Tail(40))
+	}
+}
+
+// TestHostDHCPv6LinkDown: carrier loss removes the DHCPv6 address (and
+// sends no RELEASE into a dead link).
+func TestHostDHCPv6LinkDown(t *testing.T) {
+	h := newHostLab6(t)
+	d := h.dnsmasq6(t, "::100,::1ff,constructor:"+h.peer.FarName+",64,2m")
+	nc, err := Start(context.Background(), h.config6(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 30*time.Second, IPv6Configured)
+	h.n.Exec(t, "ip", "link", "set", h.peer.FarName, "down")
+	waitEvent(t, nc, 5*time.Second, Lost)
+	for range nc.Events() {
+	}
+	if slices.Contains(linkAddrs6(t, h.peer.Index), ev.Address) {
+		t.Errorf("DHCPv6 address %v left after link down", ev.Address)
+	}
+	if d.LogContains("DHCPRELEASE") {
+		t.Errorf("RELEASE sent on link down")
+	}
+}

@@ -51,6 +51,19 @@ func TestParseRA(t *testing.T) {
 	if len(ra.Prefixes) != 1 || ra.Prefixes[0] != netip.MustParsePrefix("2001:db8:1::/64") {
 		t.Errorf("prefixes %v", ra.Prefixes)
 	}
+	if !ra.Withdrawn {
+		t.Errorf("the RDNSS of lifetime 0 not seen as a withdrawal")
+	}
+	if got := raDNSLifetime(ra); got != time.Hour {
+		t.Errorf("DNS lifetime %v, want 1h", got)
+	}
+	// The shorter of RDNSS and DNSSL counts; none means 0.
+	if got := raDNSLifetime(&raInfo{DNSLife: time.Hour, DomLife: time.Minute}); got != time.Minute {
+		t.Errorf("DNS lifetime %v, want 1m", got)
+	}
+	if got := raDNSLifetime(&raInfo{}); got != 0 {
+		t.Errorf("DNS lifetime %v without options", got)
+	}
 }
 
 func TestParseRARejects(t *testing.T) {
