@@ -24,8 +24,9 @@ type Config struct {
 	// (iwd's [IPv6] keys).
 	StaticIPv6 *IPv6Static
 	// IPv6 enables the kernel's SLAAC on the interface (accept_ra and
-	// autoconf sysctls) and DNS from router advertisements (RDNSS, DNSSL).
-	// The previous sysctl values are restored on Stop. It also runs the
+	// autoconf sysctls) and DNS from router advertisements (RDNSS, DNSSL);
+	// false turns SLAAC off (accept_ra and autoconf 0). The previous
+	// sysctl values are restored on Stop. It also runs the
 	// DHCPv6 client when the RAs ask for it: stateful (IA_NA addresses and
 	// DNS) on the M flag, stateless (INFORMATION-REQUEST for DNS) on the O
 	// flag.

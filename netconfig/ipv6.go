@@ -17,31 +17,50 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// enableSLAAC turns on the kernel's router advertisement processing and
-// address autoconfiguration for the interface and returns a function that
-// restores the previous values.
-func (n *Netconfig) enableSLAAC() (restore func()) {
+// setSLAAC turns the kernel's router advertisement processing and address
+// autoconfiguration (SLAAC) for the interface on (Config.IPv6) or off,
+// and returns a function that restores the previous values. On also
+// clears disable_ipv6, and uses accept_ra=2 where the interface forwards
+// (accept_ra=1 is ignored then). Off leaves IPv6 itself (the link-local
+// address) alone.
+func (n *Netconfig) setSLAAC(on bool) (restore func()) {
 	dir := filepath.Join("/proc/sys/net/ipv6/conf", n.cfg.IfName)
-	keys := []string{"disable_ipv6", "accept_ra", "autoconf"}
-	want := map[string]string{"disable_ipv6": "0", "accept_ra": "1", "autoconf": "1"}
-	old := map[string]string{}
-	for _, k := range keys {
+	read := func(k string) (string, error) {
 		b, err := os.ReadFile(filepath.Join(dir, k))
+		return strings.TrimSpace(string(b)), err
+	}
+	type kv struct{ key, val string }
+	want := []kv{{"accept_ra", "0"}, {"autoconf", "0"}}
+	if on {
+		ra := "1"
+		if fwd, err := read("forwarding"); err == nil && fwd != "0" {
+			ra = "2"
+		}
+		want = []kv{{"disable_ipv6", "0"}, {"accept_ra", ra}, {"autoconf", "1"}}
+	}
+	logf := n.log.Warn
+	if !on {
+		logf = n.log.Debug // IPv6 may be absent from the kernel: fine when off
+	}
+	var old []kv
+	for _, w := range want {
+		cur, err := read(w.key)
 		if err != nil {
-			n.log.Warn("netconfig: IPv6 sysctl", "iface", n.cfg.IfName, "key", k, "err", err)
+			logf("netconfig: IPv6 sysctl", "iface", n.cfg.IfName, "key", w.key, "err", err)
 			continue
 		}
-		if cur := strings.TrimSpace(string(b)); cur != want[k] {
-			if err := os.WriteFile(filepath.Join(dir, k), []byte(want[k]), 0o644); err != nil {
-				n.log.Warn("netconfig: IPv6 sysctl", "iface", n.cfg.IfName, "key", k, "err", err)
-				continue
-			}
-			old[k] = cur
+		if cur == w.val {
+			continue
 		}
+		if err := os.WriteFile(filepath.Join(dir, w.key), []byte(w.val), 0o644); err != nil {
+			logf("netconfig: IPv6 sysctl", "iface", n.cfg.IfName, "key", w.key, "err", err)
+			continue
+		}
+		old = append(old, kv{w.key, cur})
 	}
 	return func() {
-		for k, v := range old {
-			_ = os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644)
+		for i := len(old) - 1; i >= 0; i-- {
+			_ = os.WriteFile(filepath.Join(dir, old[i].key), []byte(old[i].val), 0o644)
 		}
 	}
 }

@@ -124,9 +124,9 @@ func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
 	defer n.teardown()
 	defer n.v6.Wait()
 
+	restore := n.setSLAAC(n.cfg.IPv6)
+	defer restore()
 	if n.cfg.IPv6 {
-		restore := n.enableSLAAC()
-		defer restore()
 		n.v6.Go(func() { n.runIPv6(ctx) })
 	}
 	if s := n.cfg.StaticIPv6; s != nil {

@@ -643,3 +643,31 @@ func TestHostDHCPv6LinkDown(t *testing.T) {
 		t.Errorf("RELEASE sent on link down")
 	}
 }
+
+func TestHostIPv6OffTurnsSLAACOff(t *testing.T) {
+	h := newHostLab(t)
+	dir := "/proc/sys/net/ipv6/conf/" + h.peer.Name + "/"
+	for _, k := range []string{"accept_ra", "autoconf"} {
+		if err := os.WriteFile(dir+k, []byte("1"), 0o644); err != nil {
+			t.Skipf("no IPv6 sysctls: %v", err)
+		}
+	}
+	cfg := h.config(t)
+	cfg.Static = &IPv4Static{Address: h.n.Addr(23)}
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, nc, 10*time.Second, Configured)
+	for _, k := range []string{"accept_ra", "autoconf"} {
+		if b, _ := os.ReadFile(dir + k); strings.TrimSpace(string(b)) != "0" {
+			t.Errorf("%s %q while running with IPv6 off, want 0", k, b)
+		}
+	}
+	nc.Stop()
+	for _, k := range []string{"accept_ra", "autoconf"} {
+		if b, _ := os.ReadFile(dir + k); strings.TrimSpace(string(b)) != "1" {
+			t.Errorf("%s %q after Stop, want 1 restored", k, b)
+		}
+	}
+}
