@@ -20,6 +20,8 @@ const (
 	figCPU       = "cpu_ms"             // utime+stime from start to the address (or CTRL-EVENT-CONNECTED)
 	figRSS       = "rss_kib"            // VmRSS when connected
 	figPeakRSS   = "peak_rss_kib"       // VmHWM when connected
+	figStationUp = "station_up_ms"      // wifid: start -> its "station started" log line
+	figFirstScan = "first_scan_ms"      // wifid: its first scan's duration, as it logs it
 )
 
 type figureSpec struct {
@@ -37,6 +39,8 @@ var figures = []figureSpec{
 	{figCPU, "CPU, start -> connected", "ms", 1},
 	{figRSS, "RSS when connected", "MiB", 1024},
 	{figPeakRSS, "peak RSS (VmHWM)", "MiB", 1024},
+	{figStationUp, "start -> station up (wifid's log)", "s", 1000},
+	{figFirstScan, "first scan (wifid's log)", "s", 1000},
 }
 
 // benchRun is one start-to-stop run of one daemon.

@@ -54,7 +54,7 @@ func TestBench(t *testing.T) {
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, NoPcap: true,
 		APs: []labenv.AP{wpa2AP(0, benchSSID, benchPassphrase)}})
 	sta := lab.Radios[1]
-	b := &bench{t: t, lab: lab, phy: sta.Phy, debug: os.Getenv("BENCH_DEBUG") != ""}
+	b := &bench{t: t, lab: lab, phy: sta.Phy, iface: sta.Iface, debug: os.Getenv("BENCH_DEBUG") != ""}
 
 	daemons := []string{"wifid", "iwd", "wpa_supplicant"}
 	var results []benchRun
@@ -105,18 +105,24 @@ type bench struct {
 	t     *testing.T
 	lab   *labenv.Lab
 	phy   string // the station's radio
+	iface string // its interface's name at boot
 	debug bool   // BENCH_DEBUG: start the daemons with -d
 }
 
 // stationIface is the station radio's interface now: iwd replaces the
 // interface it finds with one it creates, so the name is looked up each run.
+// An interface still listed by the radio but gone from the kernel (being
+// destroyed) does not count.
 func (b *bench) stationIface() (string, error) {
 	ents, err := os.ReadDir(filepath.Join("/sys/class/ieee80211", b.phy, "device", "net"))
 	if err != nil {
 		return "", err
 	}
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), "wlan") {
+		if !strings.HasPrefix(e.Name(), "wlan") {
+			continue
+		}
+		if _, err := net.InterfaceByName(e.Name()); err == nil {
 			return e.Name(), nil
 		}
 	}
@@ -125,10 +131,24 @@ func (b *bench) stationIface() (string, error) {
 
 // reset leaves the station interface as after boot: down, no address, so
 // every run is a cold start whatever the previous daemon left behind.
+//
+// iwd creates its interface as the owner of its netlink socket, so the
+// kernel destroys that interface (a moment later) when iwd exits; when the
+// radio has none left, one is created with the name the radio had at boot.
 func (b *bench) reset() (string, error) {
+	time.Sleep(time.Second) // let the kernel finish with the last daemon's interface
 	iface, err := b.stationIface()
 	if err != nil {
-		return "", err
+		time.Sleep(time.Second)
+		iface, err = b.stationIface()
+	}
+	if err != nil {
+		if out, err := b.lab.Output("iw", "phy", b.phy, "interface", "add", b.iface, "type", "managed"); err != nil {
+			return "", fmt.Errorf("iw phy %s interface add %s: %v: %s", b.phy, b.iface, err, out)
+		}
+		if iface, err = b.stationIface(); err != nil {
+			return "", err
+		}
 	}
 	if out, err := b.lab.Output("ip", "-4", "addr", "flush", "dev", iface); err != nil {
 		return "", fmt.Errorf("ip addr flush dev %s: %v: %s", iface, err, out)
@@ -136,7 +156,6 @@ func (b *bench) reset() (string, error) {
 	if out, err := b.lab.Output("ip", "link", "set", iface, "down"); err != nil {
 		return "", fmt.Errorf("ip link set %s down: %v: %s", iface, err, out)
 	}
-	time.Sleep(time.Second) // let the AP forget the station's last frames
 	return iface, nil
 }
 
@@ -179,6 +198,7 @@ func (b *bench) runDaemon(name string, round int) (r benchRun) {
 		d.Stop()
 		if name == "wifid" {
 			r.Timelines = logTimelines(d.Log, logStart)
+			wifidMilestones(d.Log, logStart, start, r.Figures)
 		}
 	}()
 
@@ -393,6 +413,34 @@ func wpaConnectedAt(path string, from int64) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// wifidMilestones adds where wifid's cold start went before its connect
+// timeline began: exec to its station running (process start, nl80211,
+// D-Bus), and its first scan (the ms= of the first "scan done" line).
+func wifidMilestones(path string, from int64, start time.Time, f map[string]float64) {
+	for _, l := range logLines(path, from) {
+		switch {
+		case strings.Contains(l, `msg="station started"`):
+			if _, ok := f[figStationUp]; ok {
+				continue
+			}
+			ts, _, _ := strings.Cut(strings.TrimPrefix(l, "time="), " ")
+			if at, err := time.Parse(time.RFC3339Nano, ts); err == nil {
+				f[figStationUp] = ms(at.Sub(start))
+			}
+		case strings.Contains(l, `msg="scan done"`):
+			if _, ok := f[figFirstScan]; ok {
+				continue
+			}
+			if _, v, ok := strings.Cut(l, " ms="); ok {
+				v, _, _ = strings.Cut(v, " ")
+				if n, err := strconv.ParseFloat(v, 64); err == nil {
+					f[figFirstScan] = n
+				}
+			}
+		}
+	}
 }
 
 // logTimelines returns the timeline= values of wifid's log from offset on.
