@@ -332,3 +332,30 @@ func exercise(t *testing.T, ev *Event) {
 		t.Fatalf("json: %v", err)
 	}
 }
+
+// TestNL80211AttrSizes: an attribute whose size differs from the one the
+// decoder knows (ATTR_CONTROL_PORT_ETHERTYPE is a flag in NEW_WIPHY) does
+// not make the message malformed; a control port TX status carries the
+// 802.3 frame.
+func TestNL80211AttrSizes(t *testing.T) {
+	d := NewDecoder()
+	d.SetFamily(testNL80211ID, "nl80211")
+	m := nlMsg(t, testNL80211ID, 0, 3, genlMsg(t, unix.NL80211_CMD_NEW_WIPHY, func(ae *netlink.AttributeEncoder) {
+		ae.Uint32(unix.NL80211_ATTR_WIPHY, 1)
+		ae.Flag(unix.NL80211_ATTR_CONTROL_PORT_ETHERTYPE, true)
+		ae.Uint16(unix.NL80211_ATTR_IFINDEX, 3) // wrong size
+	}))
+	ev := d.Netlink(unix.NETLINK_GENERIC, m)[0]
+	if ev.Malformed != "" || ev.Text() != "< CMD_NEW_WIPHY wiphy=1 control_port_ethertype=true more_attrs=1" {
+		t.Errorf("got %q (%s)", ev.Text(), ev.Malformed)
+	}
+	eapolM2 := append(mustHex(t, "020000000000"+"020000000100"+"888e"), mustHex(t, "0203005f02010a00000000000000000001"+strings.Repeat("11", 32)+strings.Repeat("00", 32)+strings.Repeat("22", 16)+"0000")...)
+	m = nlMsg(t, testNL80211ID, 0, 0, genlMsg(t, unix.NL80211_CMD_CONTROL_PORT_FRAME_TX_STATUS, func(ae *netlink.AttributeEncoder) {
+		ae.Bytes(unix.NL80211_ATTR_FRAME, eapolM2)
+		ae.Flag(unix.NL80211_ATTR_ACK, true)
+	}))
+	ev = d.Netlink(unix.NETLINK_GENERIC, m)[0]
+	if !strings.Contains(ev.Text(), "frame=[EAPOL-Key da=02:00:00:00:00:00 sa=02:00:00:00:01:00 version=2 handshake=4-way msg=2/4") {
+		t.Errorf("tx status: %s", ev.Text())
+	}
+}

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -48,67 +49,107 @@ func (d *Decoder) nl80211(ev *Event, cmd uint8, b []byte) error {
 	var other []string
 	for ad.Next() {
 		t := ad.Type()
+		data := ad.Bytes()
 		if k, ok := secretAttrs[t]; ok {
-			d.secret(ev, k, ad.Bytes())
+			d.secret(ev, k, data)
 			continue
+		}
+		// An attribute's type can differ between commands (a flag in
+		// NEW_WIPHY, a u16 in CONNECT): a size that does not fit is
+		// listed, not fatal.
+		want := func(n int) bool {
+			if len(data) == n {
+				return true
+			}
+			other = append(other, fmt.Sprintf("%s(%d octets)", AttrName(t), len(data)))
+			return false
 		}
 		switch t {
 		case unix.NL80211_ATTR_WIPHY:
-			ev.add("wiphy", ad.Uint32())
+			if want(4) {
+				ev.add("wiphy", u32(data))
+			}
 		case unix.NL80211_ATTR_WIPHY_NAME:
-			ev.add("wiphy_name", ad.String())
+			ev.add("wiphy_name", cString(data))
 		case unix.NL80211_ATTR_IFINDEX:
-			ev.add("ifindex", ad.Uint32())
+			if want(4) {
+				ev.add("ifindex", u32(data))
+			}
 		case unix.NL80211_ATTR_IFNAME:
-			ev.add("ifname", ad.String())
+			ev.add("ifname", cString(data))
 		case unix.NL80211_ATTR_IFTYPE:
-			v := ad.Uint32()
-			if n, ok := iftypeNames[v]; ok {
+			if !want(4) {
+				break
+			}
+			if n, ok := iftypeNames[u32(data)]; ok {
 				ev.add("iftype", n)
 			} else {
-				ev.add("iftype", v)
+				ev.add("iftype", u32(data))
 			}
 		case unix.NL80211_ATTR_WDEV:
-			ev.add("wdev", fmt.Sprintf("0x%x", ad.Uint64()))
+			if want(8) {
+				ev.add("wdev", fmt.Sprintf("0x%x", binary.NativeEndian.Uint64(data)))
+			}
 		case unix.NL80211_ATTR_MAC:
-			ev.add("mac", macString(ad.Bytes()))
+			ev.add("mac", macString(data))
 		case unix.NL80211_ATTR_PREV_BSSID:
-			ev.add("prev_bssid", macString(ad.Bytes()))
+			ev.add("prev_bssid", macString(data))
 		case unix.NL80211_ATTR_WIPHY_FREQ:
-			ev.add("freq", ad.Uint32())
+			if want(4) {
+				ev.add("freq", u32(data))
+			}
 		case unix.NL80211_ATTR_CENTER_FREQ1:
-			ev.add("center_freq1", ad.Uint32())
+			if want(4) {
+				ev.add("center_freq1", u32(data))
+			}
 		case unix.NL80211_ATTR_CHANNEL_WIDTH:
-			ev.add("width", ad.Uint32())
+			if want(4) {
+				ev.add("width", u32(data))
+			}
 		case unix.NL80211_ATTR_SSID:
-			ev.add("ssid", string(ad.Bytes()))
+			ev.add("ssid", string(data))
 		case unix.NL80211_ATTR_STATUS_CODE:
-			ev.add("status", StatusName(ad.Uint16()))
+			if want(2) {
+				ev.add("status", StatusName(binary.NativeEndian.Uint16(data)))
+			}
 		case unix.NL80211_ATTR_REASON_CODE:
-			ev.add("reason", ReasonName(ad.Uint16()))
+			if want(2) {
+				ev.add("reason", ReasonName(binary.NativeEndian.Uint16(data)))
+			}
 		case unix.NL80211_ATTR_AUTH_TYPE:
-			v := ad.Uint32()
+			if !want(4) {
+				break
+			}
+			v := u32(data)
 			if n, ok := nlAuthTypeNames[v]; ok {
 				ev.add("auth_type", n)
 			} else {
 				ev.add("auth_type", v)
 			}
 		case unix.NL80211_ATTR_TIMEOUT_REASON:
-			ev.add("timeout_reason", map[uint32]string{0: "unspecified", 1: "auth", 2: "assoc"}[ad.Uint32()&3])
+			if want(4) {
+				ev.add("timeout_reason", map[uint32]string{0: "unspecified", 1: "auth", 2: "assoc"}[u32(data)&3])
+			}
 		case unix.NL80211_ATTR_IE, unix.NL80211_ATTR_REQ_IE, unix.NL80211_ATTR_RESP_IE:
 			k := map[uint16]string{unix.NL80211_ATTR_IE: "ie", unix.NL80211_ATTR_REQ_IE: "req_ie", unix.NL80211_ATTR_RESP_IE: "resp_ie"}[t]
 			ies := &Event{Kind: "ie", Name: "IEs", Subtype: -1}
-			d.ies(ies, ad.Bytes(), 0)
+			d.ies(ies, data, 0)
 			ev.add(k, ies)
 		case unix.NL80211_ATTR_FRAME:
-			f := ad.Bytes()
+			f := data
 			var sub Event
-			if cmd == unix.NL80211_CMD_CONTROL_PORT_FRAME || cmd == unix.NL80211_CMD_CONTROL_PORT_FRAME_TX_STATUS {
+			switch cmd {
+			case unix.NL80211_CMD_CONTROL_PORT_FRAME:
+				// The EAPOL frame itself; the MAC and the
+				// protocol come in their own attributes.
 				sub = Event{Kind: "eapol", Subtype: -1}
 				if err := d.eapol(&sub, f); err != nil {
 					sub.Malformed = err.Error()
 				}
-			} else {
+			case unix.NL80211_CMD_CONTROL_PORT_FRAME_TX_STATUS:
+				// The 802.3 frame as it was given to the driver.
+				sub = d.Ethernet("", f)
+			default:
 				sub = d.Dot11(f)
 				sub.Source = ""
 			}
@@ -118,106 +159,136 @@ func (d *Decoder) nl80211(ev *Event, cmd uint8, b []byte) error {
 			unix.NL80211_ATTR_SOCKET_OWNER, unix.NL80211_ATTR_PRIVACY, unix.NL80211_ATTR_CONTROL_PORT_NO_ENCRYPT,
 			unix.NL80211_ATTR_KEY_DEFAULT, unix.NL80211_ATTR_DONT_WAIT_FOR_ACK, unix.NL80211_ATTR_OFFCHANNEL_TX_OK,
 			unix.NL80211_ATTR_LOCAL_STATE_CHANGE, unix.NL80211_ATTR_EXTERNAL_AUTH_SUPPORT:
-			ev.add(flagName(t), true)
+			if want(0) {
+				ev.add(flagName(t), true)
+			}
 		case unix.NL80211_ATTR_KEY_IDX:
-			ev.add("key_idx", ad.Uint8())
+			if want(1) {
+				ev.add("key_idx", data[0])
+			}
 		case unix.NL80211_ATTR_KEY_CIPHER, unix.NL80211_ATTR_CIPHER_SUITE_GROUP:
 			k := "cipher"
 			if t == unix.NL80211_ATTR_CIPHER_SUITE_GROUP {
 				k = "group_cipher"
 			}
-			ev.add(k, ie.CipherSuite(ad.Uint32()).String())
+			if want(4) {
+				ev.add(k, ie.CipherSuite(u32(data)).String())
+			}
 		case unix.NL80211_ATTR_KEY_TYPE:
-			ev.add("key_type", keyType(ad.Uint32()))
+			if want(4) {
+				ev.add("key_type", keyType(u32(data)))
+			}
 		case unix.NL80211_ATTR_KEY_SEQ:
-			ev.add("key_seq_len", len(ad.Bytes()))
+			ev.add("key_seq_len", len(data))
 		case unix.NL80211_ATTR_KEY:
-			ad.Nested(func(nad *netlink.AttributeDecoder) error { return d.key(ev, nad) })
+			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) { d.key(ev, nad) })
 		case unix.NL80211_ATTR_PMKID:
-			ev.add("pmkid_len", len(ad.Bytes()))
+			ev.add("pmkid_len", len(data))
 		case unix.NL80211_ATTR_SAE_DATA:
-			ev.add("sae_data_len", len(ad.Bytes()))
+			ev.add("sae_data_len", len(data))
 		case unix.NL80211_ATTR_CONTROL_PORT_ETHERTYPE:
-			ev.add("ethertype", fmt.Sprintf("0x%04x", ad.Uint16()))
+			switch len(data) {
+			case 0: // a flag in NEW_WIPHY: the wiphy can
+				ev.add("control_port_ethertype", true)
+			case 2:
+				ev.add("ethertype", fmt.Sprintf("0x%04x", binary.NativeEndian.Uint16(data)))
+			default:
+				want(2)
+			}
 		case unix.NL80211_ATTR_CIPHER_SUITES_PAIRWISE:
 			var names []string
-			for _, v := range u32s(ad.Bytes()) {
+			for _, v := range u32s(data) {
 				names = append(names, ie.CipherSuite(v).String())
 			}
 			ev.add("pairwise", names)
 		case unix.NL80211_ATTR_AKM_SUITES:
 			var names []string
-			for _, v := range u32s(ad.Bytes()) {
+			for _, v := range u32s(data) {
 				names = append(names, ie.AKMSuite(v).String())
 			}
 			ev.add("akm", names)
 		case unix.NL80211_ATTR_WPA_VERSIONS:
-			ev.add("wpa_versions", ad.Uint32())
+			if want(4) {
+				ev.add("wpa_versions", u32(data))
+			}
 		case unix.NL80211_ATTR_USE_MFP:
-			ev.add("mfp", map[uint32]string{0: "no", 1: "required", 2: "optional"}[ad.Uint32()])
+			if want(4) {
+				ev.add("mfp", map[uint32]string{0: "no", 1: "required", 2: "optional"}[u32(data)])
+			}
 		case unix.NL80211_ATTR_SCAN_FREQUENCIES:
 			n := 0
-			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) {
 				for nad.Next() {
 					n++
 				}
-				return nil
 			})
 			ev.add("scan_freqs", n)
 		case unix.NL80211_ATTR_SCAN_SSIDS:
 			var ssids []string
-			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) {
 				for nad.Next() {
 					ssids = append(ssids, fmt.Sprintf("%q", nad.Bytes()))
 				}
-				return nil
 			})
 			ev.add("scan_ssids", ssids)
 		case unix.NL80211_ATTR_BSS:
-			ad.Nested(func(nad *netlink.AttributeDecoder) error { return d.bss(ev, nad) })
+			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) { d.bss(ev, nad) })
 		case unix.NL80211_ATTR_STA_INFO:
-			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) {
 				for nad.Next() {
-					if nad.Type() == unix.NL80211_STA_INFO_SIGNAL {
-						ev.add("signal", fmt.Sprintf("%ddBm", nad.Int8()))
+					if b := nad.Bytes(); nad.Type() == unix.NL80211_STA_INFO_SIGNAL && len(b) == 1 {
+						ev.add("signal", fmt.Sprintf("%ddBm", int8(b[0])))
 					}
 				}
-				return nil
 			})
 		case unix.NL80211_ATTR_CQM:
-			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) {
 				for nad.Next() {
-					switch nad.Type() {
-					case unix.NL80211_ATTR_CQM_RSSI_THRESHOLD_EVENT:
-						ev.add("cqm", map[uint32]string{0: "rssi-low", 1: "rssi-high", 2: "beacon-loss"}[nad.Uint32()])
-					case unix.NL80211_ATTR_CQM_RSSI_LEVEL:
-						ev.add("cqm_rssi", nad.Int32())
-					case unix.NL80211_ATTR_CQM_PKT_LOSS_EVENT:
-						ev.add("cqm_pkt_loss", nad.Uint32())
-					case unix.NL80211_ATTR_CQM_BEACON_LOSS_EVENT:
+					b := nad.Bytes()
+					switch {
+					case nad.Type() == unix.NL80211_ATTR_CQM_RSSI_THRESHOLD_EVENT && len(b) == 4:
+						ev.add("cqm", map[uint32]string{0: "rssi-low", 1: "rssi-high", 2: "beacon-loss"}[u32(b)])
+					case nad.Type() == unix.NL80211_ATTR_CQM_RSSI_LEVEL && len(b) == 4:
+						ev.add("cqm_rssi", int32(u32(b)))
+					case nad.Type() == unix.NL80211_ATTR_CQM_PKT_LOSS_EVENT && len(b) == 4:
+						ev.add("cqm_pkt_loss", u32(b))
+					case nad.Type() == unix.NL80211_ATTR_CQM_BEACON_LOSS_EVENT:
 						ev.add("cqm", "beacon-loss")
 					}
 				}
-				return nil
 			})
 		case unix.NL80211_ATTR_COOKIE:
-			ev.add("cookie", ad.Uint64())
+			if want(8) {
+				ev.add("cookie", binary.NativeEndian.Uint64(data))
+			}
 		case unix.NL80211_ATTR_FRAME_TYPE:
-			ev.add("frame_type", fmt.Sprintf("0x%04x", ad.Uint16()))
+			if want(2) {
+				ev.add("frame_type", fmt.Sprintf("0x%04x", binary.NativeEndian.Uint16(data)))
+			}
 		case unix.NL80211_ATTR_FRAME_MATCH:
-			ev.add("match", hex.EncodeToString(ad.Bytes())) // a public prefix such as an action category
+			ev.add("match", hex.EncodeToString(data)) // a public prefix such as an action category
 		case unix.NL80211_ATTR_REG_ALPHA2:
-			ev.add("alpha2", ad.String())
+			ev.add("alpha2", cString(data))
 		case unix.NL80211_ATTR_DURATION:
-			ev.add("duration", ad.Uint32())
+			if want(4) {
+				ev.add("duration", u32(data))
+			}
 		case unix.NL80211_ATTR_GENERATION:
-			ev.add("generation", ad.Uint32())
+			if want(4) {
+				ev.add("generation", u32(data))
+			}
 		case unix.NL80211_ATTR_4ADDR:
-			ev.add("4addr", ad.Uint8())
+			if want(1) {
+				ev.add("4addr", data[0])
+			}
 		case unix.NL80211_ATTR_EXTERNAL_AUTH_ACTION:
-			ev.add("ext_auth_action", ad.Uint32())
+			if want(4) {
+				ev.add("ext_auth_action", u32(data))
+			}
 		case unix.NL80211_ATTR_SCAN_FLAGS:
-			ev.add("scan_flags", fmt.Sprintf("0x%x", ad.Uint32()))
+			if want(4) {
+				ev.add("scan_flags", fmt.Sprintf("0x%x", u32(data)))
+			}
 		default:
 			other = append(other, AttrName(t))
 		}
@@ -243,48 +314,65 @@ func (d *Decoder) secret(ev *Event, k string, b []byte) {
 	ev.add(k+"_len", len(b))
 }
 
+// nested decodes a nested attribute; if its attributes do not parse, the
+// event says so and goes on.
+func (d *Decoder) nested(ev *Event, t uint16, b []byte, fn func(*netlink.AttributeDecoder)) {
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		ev.add(flagName(t)+"_error", err.Error())
+		return
+	}
+	fn(ad)
+}
+
 // key decodes a nested NL80211_ATTR_KEY.
-func (d *Decoder) key(ev *Event, ad *netlink.AttributeDecoder) error {
+func (d *Decoder) key(ev *Event, ad *netlink.AttributeDecoder) {
 	for ad.Next() {
+		b := ad.Bytes()
 		switch ad.Type() {
 		case unix.NL80211_KEY_DATA:
-			d.secret(ev, "key_data", ad.Bytes())
+			d.secret(ev, "key_data", b)
 		case unix.NL80211_KEY_IDX:
-			ev.add("key_idx", ad.Uint8())
+			if len(b) == 1 {
+				ev.add("key_idx", b[0])
+			}
 		case unix.NL80211_KEY_CIPHER:
-			ev.add("cipher", ie.CipherSuite(ad.Uint32()).String())
+			if len(b) == 4 {
+				ev.add("cipher", ie.CipherSuite(u32(b)).String())
+			}
 		case unix.NL80211_KEY_SEQ:
-			ev.add("key_seq_len", len(ad.Bytes()))
+			ev.add("key_seq_len", len(b))
 		case unix.NL80211_KEY_TYPE:
-			ev.add("key_type", keyType(ad.Uint32()))
+			if len(b) == 4 {
+				ev.add("key_type", keyType(u32(b)))
+			}
 		case unix.NL80211_KEY_DEFAULT:
 			ev.add("default", true)
 		case unix.NL80211_KEY_DEFAULT_MGMT:
 			ev.add("default_mgmt", true)
 		}
 	}
-	return nil
 }
 
 // bss decodes a nested NL80211_ATTR_BSS (a scan result).
-func (d *Decoder) bss(ev *Event, ad *netlink.AttributeDecoder) error {
+func (d *Decoder) bss(ev *Event, ad *netlink.AttributeDecoder) {
 	for ad.Next() {
-		switch ad.Type() {
-		case unix.NL80211_BSS_BSSID:
-			ev.add("bssid", macString(ad.Bytes()))
-		case unix.NL80211_BSS_FREQUENCY:
-			ev.add("freq", ad.Uint32())
-		case unix.NL80211_BSS_SIGNAL_MBM:
-			ev.add("signal", fmt.Sprintf("%ddBm", ad.Int32()/100))
-		case unix.NL80211_BSS_STATUS:
-			ev.add("bss_status", map[uint32]string{0: "authenticated", 1: "associated", 2: "ibss-joined"}[ad.Uint32()])
-		case unix.NL80211_BSS_INFORMATION_ELEMENTS:
+		b := ad.Bytes()
+		switch t := ad.Type(); {
+		case t == unix.NL80211_BSS_BSSID:
+			ev.add("bssid", macString(b))
+		case t == unix.NL80211_BSS_FREQUENCY && len(b) == 4:
+			ev.add("freq", u32(b))
+		case t == unix.NL80211_BSS_SIGNAL_MBM && len(b) == 4:
+			ev.add("signal", fmt.Sprintf("%ddBm", int32(u32(b))/100))
+		case t == unix.NL80211_BSS_STATUS && len(b) == 4:
+			ev.add("bss_status", map[uint32]string{0: "authenticated", 1: "associated", 2: "ibss-joined"}[u32(b)])
+		case t == unix.NL80211_BSS_INFORMATION_ELEMENTS:
 			ies := &Event{Kind: "ie", Name: "IEs", Subtype: -1}
-			d.ies(ies, ad.Bytes(), 0)
+			d.ies(ies, b, 0)
 			ev.add("ie", ies)
 		}
 	}
-	return nil
 }
 
 func keyType(v uint32) string {
@@ -317,6 +405,16 @@ func macString(b []byte) string {
 		return fmt.Sprintf("(%d octets)", len(b))
 	}
 	return net.HardwareAddr(b).String()
+}
+
+func u32(b []byte) uint32 { return binary.NativeEndian.Uint32(b) }
+
+// cString is a netlink string attribute without its NUL.
+func cString(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 func u32s(b []byte) []uint32 {
