@@ -198,6 +198,10 @@ func iwdError(err error) error {
 		return dbusapi.ErrAborted
 	case errors.Is(err, station.ErrNoAgent):
 		return dbusapi.ErrNoAgent
+	case errors.Is(err, station.ErrNotSupported):
+		return dbusapi.ErrNotSupported
+	case errors.Is(err, station.ErrInvalidFormat):
+		return dbusapi.ErrInvalidFormat
 	}
 	var de *dbusapi.Error
 	if errors.As(err, &de) {

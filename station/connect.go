@@ -146,12 +146,13 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 	s.event("connecting", n.ID(), b.Addr.String())
 	s.setState(st, kind+" "+n.SSID)
 
+	s.tried[hwString(b.Addr)] = true
+	if err := supported(n); err != nil {
+		s.failAttempt(err, false)
+		return
+	}
 	switch n.Security {
 	case knownnetworks.SecurityOpen:
-		if b.Summary.Security == ie.SecurityOWE {
-			s.failAttempt(fmt.Errorf("OWE is not supported yet"), false)
-			return
-		}
 		s.sendConnect(a)
 	case knownnetworks.SecurityPSK:
 		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP)
@@ -161,9 +162,24 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 		}
 		a.sec = sec
 		s.psk(a)
-	default:
-		s.failAttempt(fmt.Errorf("%s networks are not supported yet", n.Security), false)
 	}
+}
+
+// supported says whether wifid can connect to n yet.
+func supported(n *Network) error {
+	b := n.Best()
+	if b == nil {
+		return ErrNotFound
+	}
+	switch {
+	case n.Security == knownnetworks.Security8021X:
+		return fmt.Errorf("802.1X networks: %w yet", ErrNotSupported)
+	case b.Summary.Security == ie.SecurityOWE:
+		return fmt.Errorf("OWE: %w yet", ErrNotSupported)
+	case b.Summary.Security == ie.SecuritySAE:
+		return fmt.Errorf("WPA3-Personal (SAE): %w yet", ErrNotSupported)
+	}
+	return nil
 }
 
 // psk finds the PMK: the file's PreSharedKey, or PBKDF2 of its
@@ -200,7 +216,7 @@ func (s *Station) psk(a *attempt) {
 				return
 			}
 			if err != nil {
-				s.failAttempt(fmt.Errorf("passphrase: %w", err), false)
+				s.failAttempt(fmt.Errorf("%w: %v", ErrInvalidFormat, err), false)
 				return
 			}
 			a.pmk = pmk

@@ -124,6 +124,7 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
 	}
 	s.networks = nets
 	s.lastScan = s.now()
+	s.tried = map[string]bool{}
 	s.ordered = rankNetworks(nets)
 	s.log.Info("scan done", "bss", len(res), "networks", len(nets), "ms", took.Milliseconds())
 	s.event("scan-done", len(nets))
@@ -265,11 +266,11 @@ func (s *Station) tryAutoconnect() bool {
 		if n.Known == nil || !n.Known.AutoConnect() {
 			continue
 		}
-		if s.badSecrets[n.ID()] {
+		if s.badSecrets[n.ID()] || supported(n) != nil {
 			continue
 		}
 		for _, b := range n.BSSes {
-			if s.blacklist.contains(hwString(b.Addr), now) {
+			if s.blacklist.contains(hwString(b.Addr), now) || s.tried[hwString(b.Addr)] {
 				continue
 			}
 			s.stopPeriodicScan()

@@ -15,12 +15,14 @@ import (
 // Errors a station's methods return; the D-Bus layer maps them onto iwd's
 // error names.
 var (
-	ErrBusy         = errors.New("operation already in progress") // net.connman.iwd.InProgress
-	ErrNotFound     = errors.New("network not found")             // NotFound
-	ErrNotConnected = errors.New("not connected")                 // NotConnected
-	ErrAborted      = errors.New("operation aborted")             // Aborted
-	ErrNoAgent      = errors.New("no agent registered")           // NoAgent
-	ErrStopped      = errors.New("station stopped")
+	ErrBusy          = errors.New("operation already in progress") // net.connman.iwd.InProgress
+	ErrNotFound      = errors.New("network not found")             // NotFound
+	ErrNotConnected  = errors.New("not connected")                 // NotConnected
+	ErrAborted       = errors.New("operation aborted")             // Aborted
+	ErrNoAgent       = errors.New("no agent registered")           // NoAgent
+	ErrStopped       = errors.New("station stopped")
+	ErrNotSupported  = errors.New("not supported")             // NotSupported
+	ErrInvalidFormat = errors.New("invalid passphrase format") // InvalidFormat
 )
 
 // Station is one managed interface in station mode. One goroutine (Run)
@@ -48,6 +50,7 @@ type Station struct {
 	blacklist   *blacklist
 	lastScan    time.Time       // when s.networks was filled
 	badSecrets  map[string]bool // network IDs whose handshake failed: no autoconnect until the file changes
+	tried       map[string]bool // BSSes autoconnect tried since the last scan
 	attempt     *attempt
 	conn        *connection
 	last        *Timeline
@@ -88,6 +91,7 @@ func New(cfg Config) *Station {
 		networks:    map[string]*Network{},
 		blacklist:   newBlacklist(cfg.Blacklist),
 		badSecrets:  map[string]bool{},
+		tried:       map[string]bool{},
 	}
 	s.view = View{Ifname: cfg.Ifname, State: Disconnected, AutoConnect: cfg.AutoConnect}
 	return s

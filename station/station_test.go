@@ -2,6 +2,7 @@ package station
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -210,5 +211,30 @@ func TestConnectWhileConnectingIsBusy(t *testing.T) {
 	err := h.st.Connect(context.Background(), NetworkID("bar", knownnetworks.SecurityOpen))
 	if err != ErrBusy {
 		t.Errorf("second connect: %v, want ErrBusy", err)
+	}
+}
+
+// rsnBSS is a WPA2 BSS with one AKM (2 PSK, 1 802.1X, 8 SAE).
+func rsnBSS(ssid string, bssid, akm byte) *nl80211.BSS {
+	b := openBSS(ssid, bssid)
+	b.IEs = append(b.IEs, 48, 20, 1, 0, 0, 0x0f, 0xac, 4, 1, 0, 0, 0x0f, 0xac, 4, 1, 0, 0, 0x0f, 0xac, akm, 0, 0)
+	b.Capability |= 0x10
+	return b
+}
+
+// An unsupported known network is never tried, so autoconnect cannot spin
+// on it (a loop seen once with 802.1X before this test).
+func TestAutoconnectSkipsUnsupportedWithoutSpinning(t *testing.T) {
+	h := newHarness(t, map[string]string{"corp.8021x": "", "wpa3.psk": "[Security]\nPassphrase=secret123\n"}, true,
+		rsnBSS("corp", 1, 1), rsnBSS("wpa3", 2, 8))
+	h.waitState(AutoconnectFull)
+	select {
+	case r := <-h.k.connCh:
+		t.Fatalf("tried an unsupported network: %s", r.SSID)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := h.st.Connect(context.Background(), NetworkID("corp", knownnetworks.Security8021X)); err == nil ||
+		!errors.Is(err, ErrNotSupported) {
+		t.Errorf("user connect to 802.1X: %v, want ErrNotSupported", err)
 	}
 }
