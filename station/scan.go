@@ -60,6 +60,7 @@ func (s *Station) TriggerScan(ctx context.Context, freqs []uint32) error {
 
 // startScan triggers a scan in the background; scanDone takes its results.
 func (s *Station) startScan(freqs []uint32, why string) {
+	freqs = s.usableFreqs(freqs)
 	s.scanning = true
 	s.event("scan-triggered", why)
 	s.log.Debug("scan", "why", why, "freqs", len(freqs))
@@ -181,6 +182,33 @@ func (s *Station) knownList() []knownnetworks.KnownNetwork {
 		return nil
 	}
 	return s.cfg.Known.List()
+}
+
+// usableFreqs drops duplicates and frequencies the radio has no enabled
+// channel on: the kernel refuses a whole scan for one of those.
+func (s *Station) usableFreqs(freqs []uint32) []uint32 {
+	if len(freqs) == 0 {
+		return nil
+	}
+	enabled := map[uint32]bool{}
+	if s.cfg.Wiphy != nil {
+		for _, f := range s.cfg.Wiphy.Frequencies() {
+			enabled[f] = true
+		}
+	}
+	seen := map[uint32]bool{}
+	var out []uint32
+	for _, f := range freqs {
+		if seen[f] || (len(enabled) > 0 && !enabled[f]) {
+			continue
+		}
+		seen[f] = true
+		out = append(out, f)
+	}
+	if len(out) == 0 {
+		s.log.Debug("no usable frequency asked for; scanning all", "asked", freqs)
+	}
+	return out
 }
 
 // freshScan is how old scan results may be for autoconnect to act on them
