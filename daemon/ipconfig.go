@@ -29,6 +29,7 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 		RoutePriorityOffset: c.conf.RoutePriorityOffset,
 		IPv6:                c.conf.EnableIPv6,
 		DNS:                 c.dns,
+		IPv6Events:          true,
 		Logger:              c.log.With("iface", req.Ifname),
 	}
 	detail := "DHCP"
@@ -73,6 +74,10 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 				se.Kind = station.IPRenewed
 			case netconfig.Lost:
 				se.Kind = station.IPLost
+			case netconfig.IPv6Configured, netconfig.IPv6Renewed, netconfig.IPv6Lost:
+				// The station's view holds the IPv4 address; IPv6 is logged.
+				c.log.Info("IPv6", "iface", req.Ifname, "event", ev.Kind, "address", ev.Address.String())
+				continue
 			default:
 				se.Kind = station.IPFailed
 			}
