@@ -13,15 +13,18 @@ import (
 
 // Figure keys of a bench run, in table order.
 const (
-	figCold      = "cold_start_ms"      // daemon start -> IPv4 address from DHCP
-	figReconnect = "reconnect_ms"       // Network.Connect after Station.Disconnect -> address
-	figLinkUp    = "link_up_ms"         // daemon start -> operstate UP (associated, keys in)
-	figConnected = "connected_event_ms" // wpa_supplicant start -> CTRL-EVENT-CONNECTED (its log's stamp)
-	figCPU       = "cpu_ms"             // utime+stime from start to the address (or CTRL-EVENT-CONNECTED)
-	figRSS       = "rss_kib"            // VmRSS when connected
-	figPeakRSS   = "peak_rss_kib"       // VmHWM when connected
-	figStationUp = "station_up_ms"      // wifid: start -> its "station started" log line
-	figFirstScan = "first_scan_ms"      // wifid: its first scan's duration, as it logs it
+	figCold         = "cold_start_ms"      // daemon start -> IPv4 address from DHCP
+	figReconnect    = "reconnect_ms"       // Network.Connect after Station.Disconnect -> address
+	figLinkUp       = "link_up_ms"         // daemon start -> operstate UP (associated, keys in)
+	figConnected    = "connected_event_ms" // wpa_supplicant start -> CTRL-EVENT-CONNECTED (its log's stamp)
+	figCPU          = "cpu_ms"             // utime+stime from start to the address (or CTRL-EVENT-CONNECTED)
+	figRSS          = "rss_kib"            // VmRSS when connected
+	figPeakRSS      = "peak_rss_kib"       // VmHWM when connected
+	figStationUp    = "station_up_ms"      // wifid: start -> its "station started" log line
+	figFirstScan    = "first_scan_ms"      // wifid: its first scan's duration, as it logs it
+	figCPUStationUp = "cpu_station_up_ms"  // wifid: CPU until its station started (sampled)
+	figCPUFirstScan = "cpu_first_scan_ms"  // wifid: CPU during its first scan (sampled)
+	figRSSAnon      = "rss_anon_kib"       // RssAnon when connected: heap and stacks, no file pages
 )
 
 type figureSpec struct {
@@ -39,8 +42,11 @@ var figures = []figureSpec{
 	{figCPU, "CPU, start -> connected", "ms", 1},
 	{figRSS, "RSS when connected", "MiB", 1024},
 	{figPeakRSS, "peak RSS (VmHWM)", "MiB", 1024},
+	{figRSSAnon, "RssAnon when connected", "MiB", 1024},
 	{figStationUp, "start -> station up (wifid's log)", "s", 1000},
 	{figFirstScan, "first scan (wifid's log)", "s", 1000},
+	{figCPUStationUp, "CPU, start -> station up (wifid)", "ms", 1},
+	{figCPUFirstScan, "CPU in the first scan (wifid)", "ms", 1},
 }
 
 // benchRun is one start-to-stop run of one daemon.

@@ -194,11 +194,20 @@ func (b *bench) runDaemon(name string, round int) (r benchRun) {
 	} else {
 		d = b.lab.StartIwd(opts)
 	}
+	cpu := sampleCPU(d.Pid(), start)
 	defer func() {
+		samples := cpu.stop()
 		d.Stop()
 		if name == "wifid" {
 			r.Timelines = logTimelines(d.Log, logStart)
 			wifidMilestones(d.Log, logStart, start, r.Figures)
+			// CPU spent before the station ran, and in the first scan.
+			if up, ok := r.Figures[figStationUp]; ok {
+				r.Figures[figCPUStationUp] = samples.at(up)
+				if scan, ok := r.Figures[figFirstScan]; ok {
+					r.Figures[figCPUFirstScan] = samples.at(up+scan) - samples.at(up)
+				}
+			}
 		}
 	}()
 
@@ -226,6 +235,7 @@ func (b *bench) runDaemon(name string, round int) (r benchRun) {
 	if ps, err := readProc(d.Pid()); err == nil {
 		r.Figures[figRSS] = float64(ps.RSSKiB)
 		r.Figures[figPeakRSS] = float64(ps.HWMKiB)
+		r.Figures[figRSSAnon] = float64(ps.AnonKiB)
 	}
 	return r
 }
@@ -370,18 +380,18 @@ func (b *bench) runWpaSupplicant(round int) benchRun {
 		return r
 	}
 	defer w.close()
-	logPath := filepath.Join(b.lab.Dir, "wpa_supplicant.log")
+	// A log per run: Process.WaitLog reads the whole file, and the last
+	// run's CTRL-EVENT-CONNECTED must not end this one's wait.
+	logName := fmt.Sprintf("wpa_supplicant-%d", round)
+	logPath := filepath.Join(b.lab.Dir, logName+".log")
 	var logStart int64
-	if fi, err := os.Stat(logPath); err == nil {
-		logStart = fi.Size()
-	}
 	argv := []string{"wpa_supplicant", "-t", "-i", iface, "-D", "nl80211", "-c", conf}
 	if b.debug {
 		argv = append(argv, "-d")
 	}
 	pos := w.mark()
 	start := time.Now()
-	p := b.lab.Start("wpa_supplicant", nil, argv...)
+	p := b.lab.Start(logName, nil, argv...)
 	defer p.Stop()
 	if err := p.WaitLog("CTRL-EVENT-CONNECTED", benchTimeout); err != nil {
 		r.Err = err.Error()
@@ -400,6 +410,7 @@ func (b *bench) runWpaSupplicant(round int) benchRun {
 	if ps, err := readProc(p.Pid()); err == nil {
 		r.Figures[figRSS] = float64(ps.RSSKiB)
 		r.Figures[figPeakRSS] = float64(ps.HWMKiB)
+		r.Figures[figRSSAnon] = float64(ps.AnonKiB)
 	}
 	return r
 }

@@ -206,9 +206,10 @@ func isOperUp(ev netEvent) bool  { return ev.Kind == "link" && ev.Oper == rtnetl
 
 // procStat is what /proc says about a daemon at one moment.
 type procStat struct {
-	RSSKiB int64         // VmRSS
-	HWMKiB int64         // VmHWM: peak RSS so far
-	CPU    time.Duration // utime + stime, all threads
+	RSSKiB  int64         // VmRSS
+	HWMKiB  int64         // VmHWM: peak RSS so far
+	AnonKiB int64         // RssAnon: the resident part not backed by a file
+	CPU     time.Duration // utime + stime, all threads
 }
 
 // userHZ is USER_HZ, the unit of /proc/PID/stat's times: 100 on every
@@ -225,6 +226,9 @@ func readProc(pid int) (procStat, error) {
 		return ps, err
 	}
 	if ps.HWMKiB, err = statusKiB(string(status), "VmHWM"); err != nil {
+		return ps, err
+	}
+	if ps.AnonKiB, err = statusKiB(string(status), "RssAnon"); err != nil {
 		return ps, err
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -272,4 +276,56 @@ func statCPU(stat string) (time.Duration, error) {
 		ticks += n
 	}
 	return time.Duration(ticks) * time.Second / userHZ, nil
+}
+
+// cpuSample is a process's CPU time (ms) at a moment (ms since its start).
+type cpuSample struct{ At, CPU float64 }
+
+type cpuSamples []cpuSample
+
+// at is the CPU time at the first sample taken at or after ms (the last
+// sample if none is): an upper bound, to within the sampling period.
+func (s cpuSamples) at(ms float64) float64 {
+	for _, c := range s {
+		if c.At >= ms {
+			return c.CPU
+		}
+	}
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)-1].CPU
+}
+
+// cpuSampler reads /proc/PID/stat four times a second (in-process: no
+// spawning), so CPU time can be split over a daemon's log milestones.
+type cpuSampler struct {
+	quit chan struct{}
+	done chan cpuSamples
+}
+
+func sampleCPU(pid int, start time.Time) *cpuSampler {
+	c := &cpuSampler{quit: make(chan struct{}), done: make(chan cpuSamples, 1)}
+	go func() {
+		var out cpuSamples
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if ps, err := readProc(pid); err == nil {
+				out = append(out, cpuSample{At: ms(time.Since(start)), CPU: ms(ps.CPU)})
+			}
+			select {
+			case <-c.quit:
+				c.done <- out
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return c
+}
+
+func (c *cpuSampler) stop() cpuSamples {
+	close(c.quit)
+	return <-c.done
 }
