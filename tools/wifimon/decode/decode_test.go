@@ -134,6 +134,16 @@ func TestNetlinkErrorAndDone(t *testing.T) {
 	if ev.Kind != "nl80211" || !strings.Contains(ev.Text(), `< ERROR errno="ENOLINK`) || !strings.Contains(ev.Text(), "to=CMD_NEW_KEY") {
 		t.Errorf("error: %s (%s)", ev.Text(), ev.Kind)
 	}
+
+	// A capped ACK carries only the request's header, then extended ACK
+	// attributes: the request is named from the one seen before.
+	d.Netlink(unix.NETLINK_GENERIC, req)
+	ack := append(make([]byte, 4), req[:16]...)
+	ack = append(ack, 8, 0, 4, 0, 0xde, 0xad, 0xbe, 0xef) // NLMSGERR_ATTR_COOKIE
+	ev = d.Netlink(unix.NETLINK_GENERIC, nlMsg(t, unix.NLMSG_ERROR, unix.NLM_F_CAPPED, 42, ack))[0]
+	if ev.Text() != "< ACK to=CMD_NEW_KEY seq=42" {
+		t.Errorf("capped ack: %s", ev.Text())
+	}
 }
 
 func TestRtnl(t *testing.T) {

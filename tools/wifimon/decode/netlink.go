@@ -22,6 +22,16 @@ type Decoder struct {
 
 	families map[uint16]string // generic netlink family id -> name
 	pending  map[uint32]string // sequence number -> kind, for DONE and errors
+	// requests names recent requests by protocol and sequence number, for
+	// ACKs that carry only the request's header (NLM_F_CAPPED) and DONE.
+	// Sockets reuse sequence numbers; the latest request wins, which is
+	// the one a reply follows in practice.
+	requests map[reqKey]string
+}
+
+type reqKey struct {
+	proto uint16
+	seq   uint32
 }
 
 // NewDecoder returns a Decoder that knows only the generic netlink
@@ -30,6 +40,7 @@ func NewDecoder() *Decoder {
 	return &Decoder{
 		families: map[uint16]string{unix.GENL_ID_CTRL: "nlctrl"},
 		pending:  map[uint32]string{},
+		requests: map[reqKey]string{},
 	}
 }
 
@@ -108,6 +119,10 @@ func (d *Decoder) message(proto uint16, m []byte) Event {
 			ev.Kind = k
 			delete(d.pending, h.seq)
 		}
+		if n, ok := d.requests[reqKey{proto, h.seq}]; ok {
+			ev.add("to", n)
+			delete(d.requests, reqKey{proto, h.seq})
+		}
 		ev.add("seq", h.seq)
 		return ev
 	case unix.NLMSG_ERROR:
@@ -133,6 +148,12 @@ func (d *Decoder) message(proto uint16, m []byte) Event {
 		ev.Kind = "netlink"
 		ev.Name = fmt.Sprintf("netlink proto %d type %d", proto, h.typ)
 		ev.add("len", len(body))
+	}
+	if ev.Dir == "req" {
+		if len(d.requests) > 1024 {
+			clear(d.requests)
+		}
+		d.requests[reqKey{proto, h.seq}] = ev.Name
 	}
 	return ev
 }
@@ -176,16 +197,28 @@ func (d *Decoder) nlError(proto uint16, kind string, h nlHeader, b []byte, ev Ev
 		ev.Kind = k
 		delete(d.pending, h.seq)
 	}
+	to := ""
 	if len(b) >= 4+nlmsgHdrLen {
+		// The request's header, and its payload unless capped (then
+		// extended ACK attributes may follow instead).
 		otyp := binary.NativeEndian.Uint16(b[8:10])
 		ev.Kind = d.kindOf(proto, otyp)
+		capped := h.flags&unix.NLM_F_CAPPED != 0
 		switch {
-		case proto == unix.NETLINK_GENERIC && len(b) >= 4+nlmsgHdrLen+1:
-			cmd := b[4+nlmsgHdrLen]
-			ev.add("to", d.genlCmdName(otyp, cmd))
+		case proto == unix.NETLINK_GENERIC && !capped && len(b) >= 4+nlmsgHdrLen+1:
+			to = d.genlCmdName(otyp, b[4+nlmsgHdrLen])
 		case proto == unix.NETLINK_ROUTE:
-			ev.add("to", rtmName(otyp))
+			to = rtmName(otyp)
 		}
+	}
+	if n, ok := d.requests[reqKey{proto, h.seq}]; ok {
+		if to == "" {
+			to = n
+		}
+		delete(d.requests, reqKey{proto, h.seq})
+	}
+	if to != "" {
+		ev.add("to", to)
 	}
 	ev.add("seq", h.seq)
 	return ev
