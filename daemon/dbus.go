@@ -202,6 +202,12 @@ func iwdError(err error) error {
 		return dbusapi.ErrNotSupported
 	case errors.Is(err, station.ErrInvalidFormat):
 		return dbusapi.ErrInvalidFormat
+	case errors.Is(err, station.ErrAlreadyProvisioned):
+		return dbusapi.ErrAlreadyProvisioned
+	case errors.Is(err, station.ErrNotHidden):
+		return dbusapi.ErrNotHidden
+	case errors.Is(err, station.ErrInvalidArgs):
+		return dbusapi.ErrInvalidArguments
 	}
 	var de *dbusapi.Error
 	if errors.As(err, &de) {
@@ -238,7 +244,7 @@ func (s *stationBackend) Connect(ctx context.Context, id dbusapi.NetworkID) erro
 }
 
 func (s *stationBackend) ConnectHidden(ctx context.Context, ssid string) error {
-	return dbusapi.ErrNotImplemented
+	return iwdError(s.st.ConnectHidden(ctx, ssid))
 }
 
 func (s *stationBackend) ConnectBSSID(ctx context.Context, bssid net.HardwareAddr) error {

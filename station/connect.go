@@ -79,6 +79,65 @@ func (s *Station) ConnectBSSID(ctx context.Context, bssid []byte) error {
 	return waitReply(ctx, reply)
 }
 
+// ConnectHidden finds a hidden network by a probe for its SSID and
+// connects to it (Station.ConnectHiddenNetwork), with iwd's rules: not for
+// a network already known, nor one whose beacons show its name.
+func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
+	if len(ssid) == 0 || len(ssid) > 32 {
+		return ErrInvalidArgs
+	}
+	if s.cfg.Known != nil {
+		for _, sec := range []knownnetworks.Security{knownnetworks.SecurityPSK, knownnetworks.SecurityOpen} {
+			if _, ok := s.cfg.Known.Get(ssid, sec); ok {
+				return ErrAlreadyProvisioned
+			}
+		}
+	}
+	reply := make(chan error, 1)
+	if err := s.call(ctx, func() {
+		for _, n := range s.ordered {
+			if n.SSID == ssid {
+				if !n.Hidden {
+					reply <- ErrNotHidden
+					return
+				}
+				s.userConnect(n, nil, reply)
+				return
+			}
+		}
+		if s.scanning || s.attempt != nil {
+			reply <- ErrBusy
+			return
+		}
+		s.scanning = true
+		s.publish()
+		req := nl80211.ScanRequest{SSIDs: [][]byte{[]byte(ssid)}, Flags: unix.NL80211_SCAN_FLAG_FLUSH}
+		s.async(func() func() {
+			sctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+			defer cancel()
+			res, err := s.cfg.Kernel.Scan(sctx, s.cfg.Ifindex, req)
+			return func() {
+				s.scanDone(res, err, 0)
+				if err != nil {
+					reply <- err
+					return
+				}
+				for _, n := range s.ordered {
+					if n.SSID == ssid {
+						n.Hidden = true
+						s.userConnect(n, nil, reply)
+						return
+					}
+				}
+				reply <- ErrNotFound
+			}
+		})
+	}); err != nil {
+		return err
+	}
+	return waitReply(ctx, reply)
+}
+
 func waitReply(ctx context.Context, reply chan error) error {
 	select {
 	case err := <-reply:
@@ -108,8 +167,9 @@ func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
 		b = s.bestAllowedBSS(n)
 	}
 	delete(s.badSecrets, n.ID())
-	// A user's connect turns autoconnect back on, as in iwd.
-	s.autoconnect = s.autoconnect || !s.developerMode()
+	// A user's connect turns autoconnect on, as in iwd (in developer mode
+	// too): a connection lost later is found again.
+	s.autoconnect = true
 	s.stopPeriodicScan()
 	s.startAttempt(n, b, "connect", reply)
 }
@@ -425,6 +485,9 @@ func (s *Station) rememberNetwork(a *attempt) {
 	switch {
 	case n.Known == nil:
 		f := knownnetworks.NewFile("")
+		if n.Hidden {
+			f.SetBool("Settings", "Hidden", true)
+		}
 		if sec == knownnetworks.SecurityPSK {
 			if a.newPass != "" {
 				f.SetString("Security", "Passphrase", a.newPass)

@@ -105,6 +105,12 @@ func groupNetworks(results []*nl80211.BSS, rc RankConfig) (map[string]*Network, 
 			n = &Network{SSID: string(sum.SSID), Security: sec}
 			nets[id] = n
 		}
+		// Seen by name only in a probe response: its beacons hide it.
+		if len(r.BeaconIEs) > 0 {
+			if bsum, _ := ie.Summarize(r.BeaconIEs, r.Capability); bsum != nil && bsum.Hidden {
+				n.Hidden = true
+			}
+		}
 		n.BSSes = append(n.BSSes, b)
 	}
 	for _, n := range nets {

@@ -15,14 +15,17 @@ import (
 // Errors a station's methods return; the D-Bus layer maps them onto iwd's
 // error names.
 var (
-	ErrBusy          = errors.New("operation already in progress") // net.connman.iwd.InProgress
-	ErrNotFound      = errors.New("network not found")             // NotFound
-	ErrNotConnected  = errors.New("not connected")                 // NotConnected
-	ErrAborted       = errors.New("operation aborted")             // Aborted
-	ErrNoAgent       = errors.New("no agent registered")           // NoAgent
-	ErrStopped       = errors.New("station stopped")
-	ErrNotSupported  = errors.New("not supported")             // NotSupported
-	ErrInvalidFormat = errors.New("invalid passphrase format") // InvalidFormat
+	ErrBusy               = errors.New("operation already in progress") // net.connman.iwd.InProgress
+	ErrNotFound           = errors.New("network not found")             // NotFound
+	ErrNotConnected       = errors.New("not connected")                 // NotConnected
+	ErrAborted            = errors.New("operation aborted")             // Aborted
+	ErrNoAgent            = errors.New("no agent registered")           // NoAgent
+	ErrStopped            = errors.New("station stopped")
+	ErrNotSupported       = errors.New("not supported")             // NotSupported
+	ErrInvalidFormat      = errors.New("invalid passphrase format") // InvalidFormat
+	ErrAlreadyProvisioned = errors.New("network already known")     // AlreadyProvisioned
+	ErrNotHidden          = errors.New("network is not hidden")     // NotHidden
+	ErrInvalidArgs        = errors.New("invalid arguments")         // InvalidArguments
 )
 
 // Station is one managed interface in station mode. One goroutine (Run)
