@@ -425,7 +425,9 @@ func TestNL80211ScanHidden(t *testing.T) {
 	const visible, hidden = "labnet", "nl-hidden"
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, APs: []labenv.AP{
 		nlWPA2AP(0, 1, visible, ""),
-		nlWPA2AP(1, 11, hidden, "ignore_broadcast_ssid=1"),
+		// A hidden AP answers no wildcard probe: a wildcard scan hears
+		// only its beacons, so beacon often enough for a short dwell.
+		nlWPA2AP(1, 11, hidden, "ignore_broadcast_ssid=1\nbeacon_int=25"),
 	}})
 	ctx := nlTestCtx(t)
 	c := nlDial(t, ctx)
@@ -434,7 +436,7 @@ func TestNL80211ScanHidden(t *testing.T) {
 
 	// Wildcard only: both BSSes, the hidden one without its name.
 	wild := nl80211.ScanRequest{Freqs: []uint32{2412, 2462}, Flags: unix.NL80211_SCAN_FLAG_FLUSH}
-	res := scanUntil(t, ctx, c, ifindex, wild, 3, func(res []*nl80211.BSS) bool {
+	res := scanUntil(t, ctx, c, ifindex, wild, 5, func(res []*nl80211.BSS) bool {
 		b1, _ := bssWith(res, visMAC, nil)
 		b2, _ := bssWith(res, hidMAC, nil)
 		return b1 != nil && b2 != nil
@@ -488,6 +490,45 @@ func TestNL80211ScanHidden(t *testing.T) {
 			slices.ContainsFunc(se.SSIDs, func(s []byte) bool { return string(s) == hidden }) &&
 			slices.Equal(se.Freqs, []uint32{2462})
 	})
+
+	// A scan from a random address (hwsim has SCAN_RANDOM_MAC_ADDR).
+	w, err := wiphyOf(ctx, c, lab.Radios[2].Phy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.SupportsScanRandomAddr() {
+		res = scanUntil(t, ctx, c, ifindex, nl80211.ScanRequest{Freqs: []uint32{2412}, RandomAddr: true}, 3, func(res []*nl80211.BSS) bool {
+			b, _ := bssWith(res, visMAC, []byte(visible))
+			return b != nil
+		})
+		if b, _ := bssWith(res, visMAC, []byte(visible)); b == nil {
+			t.Errorf("a random-address scan did not find %s", visible)
+		}
+	} else {
+		t.Errorf("%s: no SCAN_RANDOM_MAC_ADDR in %v", w.Name, w.Features.Names())
+	}
+
+	// Abort: a scan of every channel, stopped at once.
+	if err := c.TriggerScan(ctx, ifindex, nl80211.ScanRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AbortScan(ctx, ifindex); err != nil {
+		t.Logf("AbortScan: %v (the scan may have ended already)", err)
+	}
+	se := waitEvent(t, c, 30*time.Second, "the end of the aborted scan", func(ev nl80211.Event) bool {
+		se, ok := ev.(*nl80211.ScanEvent)
+		return ok && se.Ifindex == ifindex && (se.Cmd == unix.NL80211_CMD_SCAN_ABORTED ||
+			(se.Cmd == unix.NL80211_CMD_NEW_SCAN_RESULTS && len(se.Freqs) > 2))
+	})
+	if se.Info().Cmd != unix.NL80211_CMD_SCAN_ABORTED {
+		t.Errorf("the aborted scan ended with %s", nl80211.CmdName(se.Info().Cmd))
+	}
+
+	// The lab tool nlscan says the same.
+	out, err := lab.Output(filepath.Join(lab.Bin, "nlscan"), "-scan", "-i", lab.Radios[2].Iface, "-freq", "2412")
+	if err != nil || !strings.Contains(out, strconv.Quote(visible)) || !strings.Contains(out, visMAC.String()) {
+		t.Errorf("nlscan -scan (%v) did not list %s %s:\n%s", err, visMAC, visible, out)
+	}
 
 	// A passive scan hears the visible AP's beacons.
 	res = scanUntil(t, ctx, c, ifindex, nl80211.ScanRequest{Passive: true, Freqs: []uint32{2412}}, 3, func(res []*nl80211.BSS) bool {
@@ -544,6 +585,22 @@ func TestNL80211ConnectOpen(t *testing.T) {
 	ifindex := linkUp(t, lab, sta)
 	bssid := apMAC(t, lab, lab.APs[0])
 
+	// A network that is not there: the kernel's SME scans, finds
+	// nothing and reports a connect timeout. (cfg80211's own SME says
+	// NL80211_TIMEOUT_UNSPECIFIED here; only full-MAC drivers report
+	// NL80211_TIMEOUT_SCAN.)
+	if err := c.Connect(ctx, ifindex, nl80211.ConnectRequest{SSID: []byte("nl-nowhere"), SocketOwner: true}); err != nil {
+		t.Fatal(err)
+	}
+	fail := waitEvent(t, c, 60*time.Second, "CONNECT event for a missing network", func(ev nl80211.Event) bool {
+		ce, ok := ev.(*nl80211.ConnectEvent)
+		return ok && ce.Ifindex == ifindex
+	}).(*nl80211.ConnectEvent)
+	t.Logf("missing network: status %d, timed out %v, reason %d", fail.Status, fail.TimedOut, fail.TimeoutReason)
+	if fail.Status == 0 || !fail.TimedOut {
+		t.Errorf("missing network: status %d, timed out %v, reason %d (want a timeout)", fail.Status, fail.TimedOut, fail.TimeoutReason)
+	}
+
 	ev := connectAndWait(t, ctx, c, ifindex, nl80211.ConnectRequest{SSID: []byte(ssid), SocketOwner: true})
 	if !bytes.Equal(ev.BSSID, bssid) || len(ev.RespIEs) == 0 {
 		t.Errorf("connect event: BSSID %s (want %s), %d bytes of response IEs", ev.BSSID, bssid, len(ev.RespIEs))
@@ -590,14 +647,36 @@ func TestNL80211ConnectOpen(t *testing.T) {
 		t.Errorf("station dump: %d entries", len(sts))
 	}
 
-	// SET_CQM: accepted, and disabling it too.
+	// SET_CQM: accepted; the signal (hwsim: -30 dBm) is above -70 dBm,
+	// so mac80211 reports a "high" crossing after a few beacons.
 	if err := c.SetCQM(ctx, ifindex, -70, 2); err != nil {
 		t.Fatalf("SetCQM: %v", err)
+	}
+	cqm := waitEvent(t, c, 20*time.Second, "NOTIFY_CQM", func(ev nl80211.Event) bool {
+		ce, ok := ev.(*nl80211.CQMEvent)
+		return ok && ce.Ifindex == ifindex && ce.RSSIThreshold != nl80211.CQMRSSINone
+	}).(*nl80211.CQMEvent)
+	t.Logf("CQM event: threshold direction %d, level %d dBm (present %v)", cqm.RSSIThreshold, cqm.RSSILevel, cqm.HasRSSILevel)
+	if cqm.RSSIThreshold != nl80211.CQMRSSIHigh || (cqm.HasRSSILevel && cqm.RSSILevel < -70) {
+		t.Errorf("CQM event: direction %d, level %d", cqm.RSSIThreshold, cqm.RSSILevel)
 	}
 	if err := c.SetCQM(ctx, ifindex, 0, 0); err != nil {
 		t.Fatalf("SetCQM off: %v", err)
 	}
 
+	// The AP sends us away: DisconnectEvent by the AP, with its reason.
+	lab.ExecAP("hostapd_cli", "-p", "/run/hostapd", "-i", lab.APs[0].Iface, "deauthenticate", ifi.MAC.String())
+	de := waitEvent(t, c, 30*time.Second, "DISCONNECT by the AP", func(ev nl80211.Event) bool {
+		de, ok := ev.(*nl80211.DisconnectEvent)
+		return ok && de.Ifindex == ifindex
+	}).(*nl80211.DisconnectEvent)
+	t.Logf("deauthenticated by the AP: reason %d, by AP %v", de.Reason, de.ByAP)
+	if !de.ByAP || de.Reason == 0 {
+		t.Errorf("AP's deauthentication: reason %d, by AP %v", de.Reason, de.ByAP)
+	}
+
+	// Again, and this time we leave.
+	connectAndWait(t, ctx, c, ifindex, nl80211.ConnectRequest{SSID: []byte(ssid), BSSID: bssid, Freq: 2437, SocketOwner: true})
 	disconnectAndWait(t, ctx, c, ifindex)
 	if _, err := c.Station(ctx, ifindex, bssid); err == nil {
 		t.Error("GET_STATION still answers after the disconnect")
@@ -685,6 +764,12 @@ func TestNL80211ConnectWPA2ControlPort(t *testing.T) {
 	}
 	if err := c.SetStationAuthorized(ctx, ifindex, bssid, true); err != nil {
 		t.Errorf("SetStationAuthorized: %v", err)
+	}
+	if err := c.DelKey(ctx, ifindex, 1, nil); err != nil {
+		t.Errorf("DelKey group: %v", err)
+	}
+	if err := c.DelKey(ctx, ifindex, 0, bssid); err != nil {
+		t.Errorf("DelKey pairwise: %v", err)
 	}
 	disconnectAndWait(t, ctx, c, ifindex)
 
@@ -826,4 +911,71 @@ func TestNL80211HotplugRadio(t *testing.T) {
 	if wiphyByName(ws, name) != nil {
 		t.Errorf("%s still in the wiphy dump after DEL_RADIO", name)
 	}
+}
+
+// TestNL80211AuthAssoc: the userspace-SME pair (needed for SAE and FT):
+// AUTHENTICATE and ASSOCIATE to an open AP with their MLME events, then
+// DEAUTHENTICATE.
+func TestNL80211AuthAssoc(t *testing.T) {
+	const ssid = "nl-sme"
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, APs: []labenv.AP{
+		{Radio: 0, Config: "ssid=" + ssid + "\nhw_mode=g\nchannel=6\n"},
+	}})
+	ctx := nlTestCtx(t)
+	c := nlDial(t, ctx)
+	ifindex := linkUp(t, lab, lab.Radios[1].Iface)
+	bssid := apMAC(t, lab, lab.APs[0])
+
+	// The kernel authenticates only to a BSS in its scan cache.
+	res := scanUntil(t, ctx, c, ifindex, nl80211.ScanRequest{SSIDs: [][]byte{[]byte(ssid)}, Freqs: []uint32{2437}}, 3,
+		func(res []*nl80211.BSS) bool { b, _ := bssWith(res, bssid, nil); return b != nil })
+	if b, _ := bssWith(res, bssid, nil); b == nil {
+		t.Fatalf("no %s in the scan", ssid)
+	}
+
+	err := c.Authenticate(ctx, ifindex, nl80211.AuthenticateRequest{BSSID: bssid, Freq: 2437, SSID: []byte(ssid),
+		AuthType: unix.NL80211_AUTHTYPE_OPEN_SYSTEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := waitEvent(t, c, 30*time.Second, "AUTHENTICATE event", func(ev nl80211.Event) bool {
+		me, ok := ev.(*nl80211.MLMEEvent)
+		return ok && me.Cmd == unix.NL80211_CMD_AUTHENTICATE && me.Ifindex == ifindex
+	}).(*nl80211.MLMEEvent)
+	// Authentication frame: FC subtype 11, algorithm 0, seq 2, status 0.
+	if auth.TimedOut || len(auth.Frame) < 30 || auth.Frame[0] != 0xb0 || auth.Frame[26] != 2 || auth.Frame[28] != 0 || auth.Frame[29] != 0 {
+		t.Fatalf("authentication: timed out %v, frame % x", auth.TimedOut, auth.Frame)
+	}
+
+	err = c.Associate(ctx, ifindex, nl80211.AssociateRequest{BSSID: bssid, Freq: 2437, SSID: []byte(ssid), SocketOwner: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assoc := waitEvent(t, c, 30*time.Second, "ASSOCIATE event", func(ev nl80211.Event) bool {
+		me, ok := ev.(*nl80211.MLMEEvent)
+		return ok && me.Cmd == unix.NL80211_CMD_ASSOCIATE && me.Ifindex == ifindex
+	}).(*nl80211.MLMEEvent)
+	// Association Response: FC subtype 1, status code at body offset 2.
+	if assoc.TimedOut || len(assoc.Frame) < 30 || assoc.Frame[0] != 0x10 || assoc.Frame[26] != 0 || assoc.Frame[27] != 0 {
+		t.Fatalf("association: timed out %v, frame % x", assoc.TimedOut, assoc.Frame)
+	}
+	ce := waitEvent(t, c, 10*time.Second, "CONNECT event after ASSOCIATE", func(ev nl80211.Event) bool {
+		ce, ok := ev.(*nl80211.ConnectEvent)
+		return ok && ce.Ifindex == ifindex
+	}).(*nl80211.ConnectEvent)
+	if ce.Status != 0 || !bytes.Equal(ce.BSSID, bssid) {
+		t.Errorf("connect event: status %d, BSSID %s", ce.Status, ce.BSSID)
+	}
+
+	if err := c.Deauthenticate(ctx, ifindex, bssid, 3); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, c, 20*time.Second, "DEAUTHENTICATE event", func(ev nl80211.Event) bool {
+		me, ok := ev.(*nl80211.MLMEEvent)
+		return ok && me.Cmd == unix.NL80211_CMD_DEAUTHENTICATE && me.Ifindex == ifindex
+	})
+	waitEvent(t, c, 20*time.Second, "DISCONNECT event after deauth", func(ev nl80211.Event) bool {
+		de, ok := ev.(*nl80211.DisconnectEvent)
+		return ok && de.Ifindex == ifindex
+	})
 }

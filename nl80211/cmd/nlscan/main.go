@@ -92,6 +92,7 @@ func run(ctx context.Context, ifname string, scan, dump bool, freqs, ssid string
 			if ifi.Index == 0 || (ifname != "" && ifi.Name != ifname) || (ifname == "" && ifi.Type != nl80211.IftypeStation) {
 				continue
 			}
+			req := req // per interface: RandomAddr depends on its wiphy
 			if w := byIndex[ifi.Wiphy]; random && w != nil && w.SupportsScanRandomAddr() {
 				req.RandomAddr = true
 			}
