@@ -23,6 +23,7 @@ type Hardware struct {
 	APs    []AP // access points, each on its own radio
 	DBus   bool // a system dbus-daemon (needed by wifid's and iwd's D-Bus API)
 	NoPcap bool // skip the hwsim0 capture
+	Medium bool // relay frames through the Go medium (tools/hwsim): see StartMedium
 }
 
 // AP is one hostapd on one radio, in the AP namespace.
@@ -74,6 +75,7 @@ func Setup(t testing.TB, hw Hardware) *Lab {
 	if hw.Radios > 0 {
 		l.radios(hw.Radios)
 	}
+	l.startMedium(hw)
 	if !hw.NoPcap && hw.Radios > 0 {
 		l.Run("ip", "link", "set", "hwsim0", "up")
 		l.Start("tcpdump", nil, "tcpdump", "-i", "hwsim0", "-U", "-s", "0", "-w", l.path("hwsim0.pcap"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"syscall"
 
@@ -66,6 +67,20 @@ func dialConn(log *slog.Logger, queue int) (*conn, error) {
 	nc, err := netlink.Dial(unix.NETLINK_GENERIC, nil)
 	if err != nil {
 		return nil, fmt.Errorf("hwsim: dial generic netlink: %w", err)
+	}
+	// mac80211_hwsim forgets its medium when ANY netlink socket with the
+	// medium's port id is released, whatever its protocol. The first
+	// socket of a protocol gets the process id as port id, so a route
+	// socket opened and closed later (Go's net.Interfaces does that)
+	// would silently unregister us. Take a port id from the kernel's
+	// process-wide pool instead.
+	if nc.PID() == uint32(os.Getpid()) {
+		nc2, err := netlink.Dial(unix.NETLINK_GENERIC, nil)
+		nc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("hwsim: dial generic netlink: %w", err)
+		}
+		nc = nc2
 	}
 	_ = nc.SetReadBuffer(4 << 20)
 	fam, err := genetlink.NewConn(nc).GetFamily(familyName)

@@ -185,6 +185,9 @@ func ifacePath(radio, ifindex int) dbus.ObjectPath {
 func (s *Service) desired() map[dbus.ObjectPath]map[string]map[string]dbus.Variant {
 	out := map[dbus.ObjectPath]map[string]map[string]dbus.Variant{}
 	for _, r := range s.m.Radios() {
+		if r.ID < 0 {
+			continue // learned from its frames: nothing to destroy or name
+		}
 		props := map[string]dbus.Variant{
 			"Name":      dbus.MakeVariant(r.Name),
 			"Addresses": dbus.MakeVariant([]string{r.Addresses[0].String(), r.Addresses[1].String()}),

@@ -2,6 +2,7 @@ package hwsim
 
 import (
 	"context"
+	"net"
 	"time"
 )
 
@@ -95,6 +96,9 @@ func (m *Medium) relay(f *txFrame) {
 		_ = m.dumpRadios(ctx)
 		cancel()
 		src = m.radioByAddr(f.Transmitter, false)
+	}
+	if src == nil {
+		src = m.learnRadio(f.Transmitter)
 	}
 	if src == nil {
 		m.count(func(s *Stats) { s.Unknown++ })
@@ -226,4 +230,29 @@ func (m *Medium) sendTxInfo(t *transmission) {
 	if err != nil && m.ctx.Err() == nil {
 		m.log.Warn("hwsim: TX status", "err", err)
 	}
+}
+
+// learnRadio adds a radio the kernel does not list to us (its wiphy is in
+// another network namespace: GET_RADIO and sysfs show only our own) from
+// its first frame: hwsim's address for it is the transmitter, its
+// permanent address the same without the 0x40 bit. It gets a negative id
+// and no D-Bus object; rules and deliveries treat it as any radio.
+func (m *Medium) learnRadio(tx []byte) *radio {
+	if len(tx) != 6 || tx[0]&0x40 == 0 {
+		return nil
+	}
+	m.radiosMu.Lock()
+	defer m.radiosMu.Unlock()
+	id := -1
+	for rid := range m.radios {
+		if rid <= id {
+			id = rid - 1
+		}
+	}
+	a0 := clone(tx)
+	a0[0] &^= 0x40
+	r := &radio{Radio: Radio{ID: id, Addresses: [2]net.HardwareAddr{a0, clone(tx)}, Wiphy: -1, CustomReg: -1}, vifs: map[string]bool{}}
+	m.radios[id] = r
+	m.log.Info("hwsim: learned a radio from its frames (not in our namespace)", "addr", a0)
+	return r
 }

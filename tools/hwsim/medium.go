@@ -463,10 +463,18 @@ func (m *Medium) deliver(ctx context.Context, r *radio, frame []byte, freq uint3
 	if err != nil {
 		return err
 	}
+	// The kernel answers at once; a lost answer must not stall the air.
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
 	if _, _, err := m.conn.request(ctx, cmdFrame, b, false); err != nil {
-		if errors.Is(err, errClosed) || ctx.Err() != nil {
+		if errors.Is(err, errClosed) || errors.Is(err, context.Canceled) {
 			return err
 		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			m.log.Warn("hwsim: no answer to CMD_FRAME", "radio", r.Addresses[0])
+			return err
+		}
+		m.log.Debug("hwsim: not delivered", "radio", r.Addresses[0], "freq", freq, "err", err)
 		return ErrNotDelivered
 	}
 	return nil
