@@ -37,6 +37,8 @@ type authenticator struct {
 	akm                    eapol.AKM
 	pairwise, group, mgmt  eapol.Cipher
 	mfp                    bool
+	wpa                    bool // WPA: descriptor 254, WPA element, GTK in the group handshake
+	desc                   byte // descriptor type
 	pmk                    []byte
 	aa, spa                [6]byte
 	rsne, staRSNE          []byte
@@ -68,6 +70,21 @@ type authConfig struct {
 	pairwise, group, mgmt eapol.Cipher
 	mfp                   bool
 	holdPMK               bool // 802.1X: do not call SetPMK yet
+	wpa                   bool // WPA (pre-RSN) instead of RSN
+}
+
+// wpaIEFor builds a WPA vendor element (00-50-F2:1) for one pairwise
+// cipher and AKM: the WPA selectors are the RSN ones under 00-50-F2.
+func wpaIEFor(c authConfig) []byte {
+	sel := func(s eapol.Cipher) []byte { return []byte{0x00, 0x50, 0xf2, byte(s)} }
+	b := []byte{0xdd, 0, 0x00, 0x50, 0xf2, 1, 1, 0}
+	b = append(b, sel(c.group)...)
+	b = append(b, 1, 0)
+	b = append(b, sel(c.pairwise)...)
+	b = append(b, 1, 0)
+	b = append(b, sel(eapol.Cipher(c.akm))...)
+	b[1] = byte(len(b) - 2)
+	return b
 }
 
 // rsneFor builds an RSN element for one pairwise cipher and AKM.
@@ -92,7 +109,7 @@ func rsneFor(c authConfig, caps uint16) []byte {
 
 func newAuthenticator(t testing.TB, c authConfig, pmk []byte) *authenticator {
 	a := &authenticator{
-		t: t, akm: c.akm, pairwise: c.pairwise, group: c.group, mgmt: c.mgmt, mfp: c.mfp,
+		t: t, akm: c.akm, pairwise: c.pairwise, group: c.group, mgmt: c.mgmt, mfp: c.mfp, wpa: c.wpa, desc: 2,
 		pmk: pmk, aa: [6]byte{0x02, 0, 0, 0, 0, 0xaa}, spa: [6]byte{0x02, 0, 0, 0, 0, 0x55},
 		micLen: 16, kckLen: 16, kekLen: 16, replay: 0, gtkID: 1, igtkID: 4, rng: 1,
 	}
@@ -116,6 +133,10 @@ func newAuthenticator(t testing.TB, c authConfig, pmk []byte) *authenticator {
 	}
 	a.rsne = rsneFor(c, 0x000c)
 	a.staRSNE = rsneFor(c, 0)
+	if c.wpa {
+		a.desc = 254
+		a.rsne, a.staRSNE = wpaIEFor(c), wpaIEFor(c)
+	}
 	a.gtk = a.random(c.group.KeyLen())
 	a.rsc = [8]byte{0x10, 0x20}
 	if c.mfp {
@@ -206,7 +227,7 @@ func (a *authenticator) build(m keyMsg) []byte {
 			kd = w
 		}
 	}
-	body := []byte{2}
+	body := []byte{a.desc}
 	info := m.info
 	if !m.noVerField {
 		info |= a.ver
@@ -274,7 +295,7 @@ func (a *authenticator) msg1() []byte {
 // anything malformed.
 func (a *authenticator) readKey(frame []byte) (info uint16, keyLen uint16, replay uint64, nonce, mic, keyData []byte) {
 	a.t.Helper()
-	if len(frame) < 4+77+a.micLen+2 || frame[1] != 3 || frame[4] != 2 {
+	if len(frame) < 4+77+a.micLen+2 || frame[1] != 3 || frame[4] != a.desc {
 		a.t.Fatalf("supplicant frame malformed: %x", frame)
 	}
 	if int(binary.BigEndian.Uint16(frame[2:4])) != len(frame)-4 {
@@ -341,6 +362,12 @@ func (a *authenticator) msg3(mod func(*keyMsg)) []byte {
 		plain:   append(bytes.Clone(a.rsne), a.groupKDEs()...),
 		encrypt: true, kck: a.kck, kek: a.kek,
 	}
+	if a.wpa {
+		// WPA: the WPA element in clear, no GTK, no Secure bit.
+		m.info = kiPairwise | kiInstall | kiAck | kiMIC
+		m.rsc = [8]byte{}
+		m.plain, m.encrypt = bytes.Clone(a.rsne), false
+	}
 	if mod != nil {
 		mod(&m)
 	}
@@ -350,7 +377,11 @@ func (a *authenticator) msg3(mod func(*keyMsg)) []byte {
 // checkMsg4 checks message 4 (12.7.6.5).
 func (a *authenticator) checkMsg4(frame []byte) error {
 	info, keyLen, replay, nonce, mic, kd := a.readKey(frame)
-	if info != a.ver|kiPairwise|kiMIC|kiSecure {
+	want := a.ver | kiPairwise | kiMIC | kiSecure
+	if a.wpa {
+		want &^= kiSecure
+	}
+	if info != want {
 		return fmt.Errorf("message 4 key info %#04x", info)
 	}
 	if keyLen != 0 || replay != a.replay || !bytes.Equal(nonce, make([]byte, 32)) || len(kd) != 0 {
@@ -378,6 +409,13 @@ func (a *authenticator) groupMsg1(mod func(*keyMsg)) []byte {
 		plain:   a.groupKDEs(),
 		encrypt: true, kck: a.kck, kek: a.kek,
 	}
+	if a.wpa {
+		// WPA: the raw GTK, its key ID in the Key Index bits, the Key
+		// Length the GTK's (as hostapd sends it).
+		m.info = kiAck | kiMIC | kiSecure | uint16(a.gtkID)<<4
+		m.keyLen = uint16(len(a.gtk))
+		m.plain = bytes.Clone(a.gtk)
+	}
 	if mod != nil {
 		mod(&m)
 	}
@@ -387,7 +425,11 @@ func (a *authenticator) groupMsg1(mod func(*keyMsg)) []byte {
 // checkGroupMsg2 checks group message 2 (12.7.7.3).
 func (a *authenticator) checkGroupMsg2(frame []byte) error {
 	info, _, replay, _, mic, kd := a.readKey(frame)
-	if info != a.ver|kiMIC|kiSecure {
+	want := a.ver | kiMIC | kiSecure
+	if a.wpa {
+		want |= uint16(a.gtkID) << 4 // the key index acknowledged
+	}
+	if info != want {
 		return fmt.Errorf("group message 2 key info %#04x", info)
 	}
 	if replay != a.replay || len(kd) != 0 {

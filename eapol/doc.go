@@ -3,11 +3,14 @@
 // frames in, frames and keys out. A Supplicant is given the association's
 // addresses, PMK, RSN elements, AKM and ciphers (Config) and talks to the
 // world through the small Port interface, so tests play whole handshakes
-// in memory against a test authenticator.
+// in memory against a test authenticator. Both RSN (descriptor type 2)
+// and the older WPA (descriptor type 254, the WPA vendor element, GTK by a
+// separate group key handshake; see wpa.go) are handled: which one is
+// told by the kind of element in Config.OwnRSNE.
 //
 // It is not for sockets, nl80211 or choosing networks: it opens nothing,
-// starts no goroutine, and compares the message 3 RSNE with the AP's as
-// octets, without parsing elements through nl80211/ie.
+// starts no goroutine, and compares the message 3 RSNE (or WPA element)
+// with the AP's as octets, without parsing elements through nl80211/ie.
 //
 // It leans on the standard library only (crypto/pbkdf2 for the PSK,
 // crypto/hmac with SHA-1/SHA-256/SHA-384 for the PRF and KDF, crypto/aes,

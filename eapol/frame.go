@@ -98,20 +98,29 @@ type KeyInfo uint16
 const (
 	KeyInfoDescriptorVersionMask KeyInfo = 0x0007
 	KeyInfoKeyType               KeyInfo = 0x0008 // 1: pairwise, 0: group
-	KeyInfoInstall               KeyInfo = 0x0040
-	KeyInfoAck                   KeyInfo = 0x0080
-	KeyInfoMIC                   KeyInfo = 0x0100
-	KeyInfoSecure                KeyInfo = 0x0200
-	KeyInfoError                 KeyInfo = 0x0400
-	KeyInfoRequest               KeyInfo = 0x0800
-	KeyInfoEncryptedKeyData      KeyInfo = 0x1000
-	KeyInfoSMKMessage            KeyInfo = 0x2000
+	// KeyInfoKeyIndexMask is the Key Index of WPA (descriptor 254) frames,
+	// bits 4 and 5: the key ID of the GTK a WPA group message carries
+	// (reserved, zero, in RSN frames).
+	KeyInfoKeyIndexMask KeyInfo = 0x0030
+	// KeyInfoInstall is Install in pairwise messages; in a WPA group
+	// message the same bit is Tx (the GTK is also used to transmit).
+	KeyInfoInstall          KeyInfo = 0x0040
+	KeyInfoAck              KeyInfo = 0x0080
+	KeyInfoMIC              KeyInfo = 0x0100
+	KeyInfoSecure           KeyInfo = 0x0200
+	KeyInfoError            KeyInfo = 0x0400
+	KeyInfoRequest          KeyInfo = 0x0800
+	KeyInfoEncryptedKeyData KeyInfo = 0x1000
+	KeyInfoSMKMessage       KeyInfo = 0x2000
 )
 
 // DescriptorVersion is the Key Descriptor Version subfield.
 func (k KeyInfo) DescriptorVersion() KeyDescriptorVersion {
 	return KeyDescriptorVersion(k & KeyInfoDescriptorVersionMask)
 }
+
+// KeyIndex is the WPA Key Index subfield (0..3).
+func (k KeyInfo) KeyIndex() int { return int(k&KeyInfoKeyIndexMask) >> 4 }
 
 // Has reports whether all bits of f are set.
 func (k KeyInfo) Has(f KeyInfo) bool { return k&f == f }
@@ -126,6 +135,9 @@ func (k KeyInfo) String() string {
 		parts = append(parts, "pairwise")
 	} else {
 		parts = append(parts, "group")
+	}
+	if i := k.KeyIndex(); i != 0 {
+		parts = append(parts, fmt.Sprintf("keyidx=%d", i))
 	}
 	for _, n := range []struct {
 		f KeyInfo

@@ -65,6 +65,7 @@ type KeyData struct {
 	RSNE       []byte // the first RSN element, whole (ID and length included)
 	SecondRSNE []byte // a second RSN element (12.7.6.4), whole, if present
 	RSNXE      []byte // the RSNX element, whole, if present
+	WPAIE      []byte // the first WPA vendor element (00-50-F2:1), whole, if present
 	GTK        *GTKKDE
 	IGTK       *IGTKKDE
 	PMKID      []byte
@@ -105,6 +106,9 @@ func ParseKeyData(b []byte) (*KeyData, error) {
 			return nil, perr("key data", "vendor element at offset %d: length %d, need an OUI", i-2-n, n)
 		}
 		kd.Elements = append(kd.Elements, Element{ID: id, Data: body, Raw: raw})
+		if kd.WPAIE == nil && isWPAElement(raw) {
+			kd.WPAIE = raw
+		}
 		switch id {
 		case ElementRSN:
 			switch {
@@ -160,6 +164,16 @@ func (kd *KeyData) addKDE(k KDE) error {
 		kd.MAC = k.Data
 	}
 	return nil
+}
+
+// ouiMicrosoft is the OUI of the WPA vendor element (00-50-F2).
+var ouiMicrosoft = [3]byte{0x00, 0x50, 0xf2}
+
+// isWPAElement reports whether e is one whole WPA vendor element: ID 221,
+// OUI 00-50-F2, type 1, and at least its version field.
+func isWPAElement(e []byte) bool {
+	return len(e) >= 2+4+2 && e[0] == ElementVendor && int(e[1]) == len(e)-2 &&
+		bytes.Equal(e[2:5], ouiMicrosoft[:]) && e[5] == 1
 }
 
 func allZero(b []byte) bool {

@@ -21,6 +21,15 @@ type Config struct {
 
 	// OwnRSNE is the RSN element, whole (ID and length included), exactly
 	// as sent in the (Re)Association Request; message 2 carries it.
+	//
+	// For WPA (the pre-RSN Wi-Fi Protected Access) OwnRSNE and APRSNE are
+	// both the WPA vendor element (ID 221, 00-50-F2, type 1), whole; the
+	// Supplicant then runs WPA's handshakes: EAPOL-Key descriptor type 254,
+	// the AP's WPA element in clear in message 3, no Secure bit in the
+	// 4-way handshake, and the GTK in a group key handshake that follows
+	// it (RC4- or AES-wrapped raw key, its key ID in the Key Index bits).
+	// EventHandshakeComplete then comes once that first GTK is installed.
+	// WPA allows only the SHA-1 AKMs, TKIP or CCMP-128, no MFP or RSNXE.
 	OwnRSNE []byte
 	// OwnRSNXE is our RSNX element if we sent one; message 2 carries it.
 	OwnRSNXE []byte
@@ -61,6 +70,7 @@ const (
 	StateWaitMessage3              // message 2 sent
 	StateComplete                  // keys installed; group and PTK rekeys handled
 	StateFailed                    // ended; the station deauthenticates
+	StateWaitGroupKey              // WPA: PTK installed, waiting for the first group message 1
 )
 
 func (s State) String() string {
@@ -73,6 +83,8 @@ func (s State) String() string {
 		return "complete"
 	case StateFailed:
 		return "failed"
+	case StateWaitGroupKey:
+		return "wait-group-key"
 	}
 	return fmt.Sprintf("state %d", int(s))
 }
@@ -88,6 +100,8 @@ type Supplicant struct {
 	micLen int
 	ver    KeyDescriptorVersion
 	mic    MICAlgorithm
+	wpa    bool           // WPA (descriptor 254) rather than RSN
+	desc   DescriptorType // of every frame sent and received
 
 	state    State
 	complete bool // the first 4-way handshake has finished
@@ -133,11 +147,18 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 			return nil, fmt.Errorf("eapol: group management cipher %v not supported", cfg.GroupMgmt)
 		}
 	}
-	if err := checkElement("OwnRSNE", cfg.OwnRSNE, ElementRSN); err != nil {
-		return nil, err
-	}
-	if err := checkElement("APRSNE", cfg.APRSNE, ElementRSN); err != nil {
-		return nil, err
+	wpa := isWPAElement(cfg.OwnRSNE)
+	if wpa {
+		if err := checkWPAConfig(&cfg); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := checkElement("OwnRSNE", cfg.OwnRSNE, ElementRSN); err != nil {
+			return nil, err
+		}
+		if err := checkElement("APRSNE", cfg.APRSNE, ElementRSN); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.OwnRSNXE != nil {
 		if err := checkElement("OwnRSNXE", cfg.OwnRSNXE, ElementRSNX); err != nil {
@@ -154,13 +175,21 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 		micLen: cfg.AKM.MICLen(),
 		ver:    cfg.AKM.DescriptorVersion(cfg.Pairwise),
 		mic:    cfg.AKM.MIC(cfg.Pairwise),
+		wpa:    wpa,
+		desc:   DescriptorRSN,
 		gtk:    map[int][]byte{},
 		igtk:   map[int][]byte{},
 	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if wpa {
+		s.desc = DescriptorWPA
+	}
 	s.log = s.log.With("akm", cfg.AKM.String(), "pairwise", cfg.Pairwise.String())
+	if wpa {
+		s.log = s.log.With("proto", "WPA")
+	}
 	if cfg.PMK != nil {
 		if err := s.setPMK(cfg.PMK); err != nil {
 			return nil, err
@@ -227,8 +256,8 @@ func (s *Supplicant) Receive(frame []byte) error {
 	if err != nil {
 		return drop("EAPOL-Key frame", ErrMalformed, "%v", err)
 	}
-	if f.DescriptorType != DescriptorRSN {
-		return drop("EAPOL-Key frame", ErrUnexpected, "descriptor type %d, want RSN (2)", f.DescriptorType)
+	if f.DescriptorType != s.desc {
+		return drop("EAPOL-Key frame", ErrUnexpected, "descriptor type %d, want %d", f.DescriptorType, s.desc)
 	}
 	if f.Info.DescriptorVersion() != s.ver {
 		return drop("EAPOL-Key frame", ErrKeyInfo, "key descriptor version %d, want %d", f.Info.DescriptorVersion(), s.ver)
@@ -270,6 +299,9 @@ func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
 	if f.Info.Has(KeyInfoInstall) || f.Info.Has(KeyInfoEncryptedKeyData) {
 		return drop(msg, ErrKeyInfo, "install or encrypted bit set: %v", f.Info)
 	}
+	if s.wpa && f.Info.KeyIndex() != 0 {
+		return drop(msg, ErrKeyInfo, "WPA key index set in a pairwise message: %v", f.Info)
+	}
 	// Secure is not checked: some APs set it in the message 1 of a PTK
 	// rekey. Message 1 carries no MIC, so nothing in it is trusted beyond
 	// the ANonce it proposes.
@@ -301,7 +333,7 @@ func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
 	keyData = append(keyData, s.cfg.OwnRSNXE...)
 	m2 := &KeyFrame{
 		Version:        s.version(f),
-		DescriptorType: DescriptorRSN,
+		DescriptorType: s.desc,
 		Info:           KeyInfo(s.ver) | KeyInfoKeyType | KeyInfoMIC,
 		ReplayCounter:  f.ReplayCounter,
 		Nonce:          s.snonce,
@@ -329,7 +361,7 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	switch {
 	case s.state == StateWaitMessage3 && s.tptk != nil:
 		kck, kek = s.tptk.KCK, s.tptk.KEK
-	case s.state == StateComplete && s.ptk != nil:
+	case (s.state == StateComplete || s.state == StateWaitGroupKey) && s.ptk != nil:
 		// A retransmitted message 3 (our message 4 was lost): answer it
 		// again, install nothing again.
 		kck, kek = s.ptk.KCK, s.ptk.KEK
@@ -337,12 +369,18 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	default:
 		return drop(msg, ErrNoMessage1, "state %v", s.state)
 	}
-	want := KeyInfoInstall | KeyInfoAck | KeyInfoMIC | KeyInfoSecure | KeyInfoEncryptedKeyData
-	if !f.Info.Has(KeyInfoEncryptedKeyData) {
-		return drop(msg, ErrNotEncrypted, "encrypted key data bit clear: %v", f.Info)
-	}
-	if !f.Info.Has(want) {
-		return drop(msg, ErrKeyInfo, "%v, want install, ack, mic, secure and encrypted", f.Info)
+	if s.wpa {
+		if err := checkWPAMessage3Info(f.Info); err != nil {
+			return err
+		}
+	} else {
+		want := KeyInfoInstall | KeyInfoAck | KeyInfoMIC | KeyInfoSecure | KeyInfoEncryptedKeyData
+		if !f.Info.Has(KeyInfoEncryptedKeyData) {
+			return drop(msg, ErrNotEncrypted, "encrypted key data bit clear: %v", f.Info)
+		}
+		if !f.Info.Has(want) {
+			return drop(msg, ErrKeyInfo, "%v, want install, ack, mic, secure and encrypted", f.Info)
+		}
 	}
 	if err := s.checkReplay(msg, f); err != nil {
 		return err
@@ -356,6 +394,9 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	}
 	if int(f.KeyLength) != s.cfg.Pairwise.KeyLen() {
 		return drop(msg, ErrKeyLength, "key length %d for %v", f.KeyLength, s.cfg.Pairwise)
+	}
+	if s.wpa {
+		return s.wpaMessage3(f, kck, retransmit)
 	}
 	kd, err := s.decryptKeyData(f, kek)
 	if err != nil {
@@ -377,21 +418,9 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 		return drop(msg, ErrKeyData, "%v", err)
 	}
 
-	m4 := &KeyFrame{
-		Version:        s.version(f),
-		DescriptorType: DescriptorRSN,
-		Info:           KeyInfo(s.ver) | KeyInfoKeyType | KeyInfoMIC | KeyInfoSecure,
-		ReplayCounter:  f.ReplayCounter,
-		MIC:            make([]byte, s.micLen),
+	if err := s.sendMessage4(f, kck); err != nil {
+		return err
 	}
-	out := m4.Marshal()
-	if err := SignFrame(s.mic, kck, out, s.micLen); err != nil {
-		return s.fail(ReasonUnspecified, err)
-	}
-	if err := s.port.SendEAPOL(out); err != nil {
-		return fmt.Errorf("eapol: sending message 4: %w", err)
-	}
-	s.replay, s.replaySet = f.ReplayCounter, true
 	if retransmit {
 		s.log.Debug("eapol: retransmitted message 3 answered, keys not reinstalled", "replay", f.ReplayCounter)
 		// A GTK that changed since is still installed (only a new one).
@@ -400,13 +429,9 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 		}
 		return nil
 	}
-	ptk := s.tptk
-	s.tptk = nil
-	s.haveSNonce = false // the next message 1 gets a fresh SNonce
-	if err := s.port.InstallPTK(bytes.Clone(ptk.TK), s.cfg.Pairwise); err != nil {
-		return s.fail(ReasonUnspecified, fmt.Errorf("installing PTK: %w", err))
+	if err := s.installPTK(); err != nil {
+		return err
 	}
-	s.ptk = ptk
 	if err := s.installGroupKeys(kd, f.RSC[:]); err != nil {
 		return err
 	}
@@ -422,17 +447,60 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	return nil
 }
 
+// sendMessage4 answers a message 3 whose MIC verified; once sent, the
+// replay counter is the message 3's.
+func (s *Supplicant) sendMessage4(f *KeyFrame, kck []byte) error {
+	info := KeyInfo(s.ver) | KeyInfoKeyType | KeyInfoMIC
+	if !s.wpa {
+		info |= KeyInfoSecure // WPA sets Secure only in the group handshake
+	}
+	m4 := &KeyFrame{
+		Version:        s.version(f),
+		DescriptorType: s.desc,
+		Info:           info,
+		ReplayCounter:  f.ReplayCounter,
+		MIC:            make([]byte, s.micLen),
+	}
+	out := m4.Marshal()
+	if err := SignFrame(s.mic, kck, out, s.micLen); err != nil {
+		return s.fail(ReasonUnspecified, err)
+	}
+	if err := s.port.SendEAPOL(out); err != nil {
+		return fmt.Errorf("eapol: sending message 4: %w", err)
+	}
+	s.replay, s.replaySet = f.ReplayCounter, true
+	return nil
+}
+
+// installPTK installs the PTK that message 3 confirmed.
+func (s *Supplicant) installPTK() error {
+	ptk := s.tptk
+	s.tptk = nil
+	s.haveSNonce = false // the next message 1 gets a fresh SNonce
+	if err := s.port.InstallPTK(bytes.Clone(ptk.TK), s.cfg.Pairwise); err != nil {
+		return s.fail(ReasonUnspecified, fmt.Errorf("installing PTK: %w", err))
+	}
+	s.ptk = ptk
+	return nil
+}
+
 func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
 	const msg = "group message 1"
 	if s.ptk == nil {
 		// Before the first message 3 there is no PTK to check it with.
 		return drop(msg, ErrUnexpected, "no PTK yet (state %v)", s.state)
 	}
-	if !f.Info.Has(KeyInfoEncryptedKeyData) {
-		return drop(msg, ErrNotEncrypted, "encrypted key data bit clear: %v", f.Info)
-	}
-	if !f.Info.Has(KeyInfoAck|KeyInfoMIC|KeyInfoSecure) || f.Info.Has(KeyInfoInstall) {
-		return drop(msg, ErrKeyInfo, "%v, want ack, mic, secure, encrypted and no install", f.Info)
+	if s.wpa {
+		if err := checkWPAGroupMessage1Info(f.Info); err != nil {
+			return err
+		}
+	} else {
+		if !f.Info.Has(KeyInfoEncryptedKeyData) {
+			return drop(msg, ErrNotEncrypted, "encrypted key data bit clear: %v", f.Info)
+		}
+		if !f.Info.Has(KeyInfoAck|KeyInfoMIC|KeyInfoSecure) || f.Info.Has(KeyInfoInstall) {
+			return drop(msg, ErrKeyInfo, "%v, want ack, mic, secure, encrypted and no install", f.Info)
+		}
 	}
 	if err := s.checkReplay(msg, f); err != nil {
 		return err
@@ -440,20 +508,32 @@ func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
 	if !f.VerifyMIC(s.mic, s.ptk.KCK) {
 		return drop(msg, ErrMIC, "")
 	}
-	kd, err := s.decryptKeyData(f, s.ptk.KEK)
+	var kd *KeyData
+	var err error
+	if s.wpa {
+		kd, err = s.wpaGroupKeyData(f, s.ptk.KEK)
+	} else {
+		kd, err = s.decryptKeyData(f, s.ptk.KEK)
+		if err == nil && kd.GTK == nil {
+			err = errors.New("no GTK KDE")
+		}
+	}
 	if err != nil {
 		return drop(msg, ErrKeyData, "%v", err)
-	}
-	if kd.GTK == nil {
-		return drop(msg, ErrKeyData, "no GTK KDE")
 	}
 	if err := s.checkGroupKeys(kd, false); err != nil {
 		return drop(msg, ErrKeyData, "%v", err)
 	}
+	info := KeyInfo(s.ver) | KeyInfoMIC | KeyInfoSecure
+	if s.wpa {
+		// The Key Type and Key Index are never both zero (WPA 2.2.4):
+		// the answer names the key ID it acknowledges.
+		info |= f.Info & KeyInfoKeyIndexMask
+	}
 	m2 := &KeyFrame{
 		Version:        s.version(f),
-		DescriptorType: DescriptorRSN,
-		Info:           KeyInfo(s.ver) | KeyInfoMIC | KeyInfoSecure,
+		DescriptorType: s.desc,
+		Info:           info,
 		ReplayCounter:  f.ReplayCounter,
 		MIC:            make([]byte, s.micLen),
 	}
@@ -467,6 +547,14 @@ func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
 	s.replay, s.replaySet = f.ReplayCounter, true
 	if err := s.installGroupKeys(kd, f.RSC[:]); err != nil {
 		return err
+	}
+	if s.wpa && !s.complete {
+		// WPA: the first GTK completes the connection's handshakes.
+		s.complete = true
+		s.state = StateComplete
+		s.log.Info("eapol: 4-way and group key handshakes complete", "replay", f.ReplayCounter, "keyid", kd.GTK.KeyID)
+		s.emit(Event{Type: EventHandshakeComplete})
+		return nil
 	}
 	s.log.Info("eapol: group key handshake complete", "replay", f.ReplayCounter, "keyid", kd.GTK.KeyID)
 	s.emit(Event{Type: EventGroupRekeyed})
