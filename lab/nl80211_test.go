@@ -762,6 +762,13 @@ func TestNL80211ConnectWPA2ControlPort(t *testing.T) {
 		Data: make([]byte, 16), RSC: []byte{1, 0, 0, 0, 0, 0}}); err != nil {
 		t.Errorf("NewKey group: %v", err)
 	}
+	igtk := nl80211.Key{Type: nl80211.KeyTypeGroup, Index: 4, Cipher: nl80211.CipherBIPCMAC128,
+		Data: make([]byte, 16), RSC: []byte{1, 0, 0, 0, 0, 0}}
+	if err := c.NewKey(ctx, ifindex, igtk); err != nil {
+		t.Errorf("NewKey IGTK: %v", err)
+	} else if err := c.SetDefaultMgmtKey(ctx, ifindex, 4); err != nil {
+		t.Errorf("SetDefaultMgmtKey: %v", err)
+	}
 	if err := c.SetStationAuthorized(ctx, ifindex, bssid, true); err != nil {
 		t.Errorf("SetStationAuthorized: %v", err)
 	}
