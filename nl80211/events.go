@@ -57,12 +57,15 @@ type ScanEvent struct {
 // an ASSOCIATE when the kernel's SME reports it.
 type ConnectEvent struct {
 	EventInfo
-	BSSID         net.HardwareAddr
-	Status        uint16 // IEEE 802.11 status code; 0 is success
-	ReqIEs        []byte
-	RespIEs       []byte
-	TimedOut      bool
-	TimeoutReason uint32 // NL80211_TIMEOUT_* when TimedOut
+	BSSID    net.HardwareAddr
+	Status   uint16 // IEEE 802.11 status code; 0 is success
+	ReqIEs   []byte
+	RespIEs  []byte
+	TimedOut bool
+	// TimeoutReason is NL80211_TIMEOUT_* when TimedOut. cfg80211's own
+	// SME (mac80211 drivers) says UNSPECIFIED even when its scan found
+	// no BSS; full-MAC drivers may say SCAN, AUTH or ASSOC.
+	TimeoutReason uint32
 }
 
 // RoamEvent is NL80211_CMD_ROAM (the driver or firmware roamed).

@@ -69,9 +69,12 @@ type StationInfo struct {
 	HasSignal       bool
 	HasSignalAvg    bool
 	BeaconSignalAvg int8
-	TxBitrate       RateInfo
-	RxBitrate       RateInfo
-	ExpectedTput    uint32 // kbit/s
+	// TxBitrate and RxBitrate are zero when the kernel leaves them
+	// out: mac80211 reports an RX rate only once a unicast data frame
+	// came from the peer.
+	TxBitrate    RateInfo
+	RxBitrate    RateInfo
+	ExpectedTput uint32 // kbit/s
 }
 
 // Station returns the kernel's view of peer mac (for a station, the AP).

@@ -34,7 +34,11 @@ type Wiphy struct {
 	SupportedIftypes      []Iftype
 	SoftwareIftypes       []Iftype
 	InterfaceCombinations []IfaceCombination
-	SupportedCommands     []uint8
+	// SupportedCommands is NL80211_ATTR_SUPPORTED_COMMANDS, a list the
+	// kernel keeps for history: it never names TRIGGER_SCAN, GET_SCAN
+	// and other always-present commands, so test only optional ones
+	// (CONNECT, AUTHENTICATE, ...).
+	SupportedCommands []uint8
 
 	MaxScanSSIDs      int
 	MaxSchedScanSSIDs int
