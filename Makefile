@@ -14,7 +14,7 @@ deps:
 	@./tools/lab-deps.sh
 
 build:
-	$(GO) build -o bin/ ./daemon/cmd/... ./tools/...
+	$(GO) build -trimpath -ldflags="-s -w" -o bin/ ./daemon/cmd/... ./tools/...
 
 install: build
 	install -D -m 0755 bin/wifid $(DESTDIR)$(PREFIX)/libexec/wifid
