@@ -302,3 +302,72 @@ func wmSorted(m map[int]int) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestWifimonPingFlood: with wifimon capturing all three sources, a ping
+// flood from the station loses nothing in the monitor: every echo request
+// ping sent shows on the station's interface, the air shows at least as
+// many data frames from the station, and the kernel dropped no frame on any
+// of wifimon's sockets. LAB_FLOOD_SECONDS sets the flood's length (default
+// 20; the issue's figure is for 60).
+func TestWifimonPingFlood(t *testing.T) {
+	secs := 20
+	if s, err := strconv.Atoi(os.Getenv("LAB_FLOOD_SECONDS")); err == nil && s > 0 {
+		secs = s
+	}
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, APs: []labenv.AP{wpa2AP(0, wmSSID, wmPassphrase)}})
+	sta := lab.Radios[1]
+	mon := lab.Start("wifimon", nil, filepath.Join(lab.Bin, "wifimon"), "-w", filepath.Join(lab.Dir, "wifimon.pcapng"), "-air", "hwsim0", "-i", sta.Iface)
+	if err := mon.WaitLog("wifimon: capturing", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	lab.StartWifid(labenv.DaemonOptions{
+		Phys:     []string{sta.Phy},
+		MainConf: wifidNetconf,
+		Networks: map[string]string{wmSSID + ".psk": "[Security]\nPassphrase=" + wmPassphrase + "\n"},
+	})
+	if _, err := lab.WaitIPv4(sta.Iface, 90*time.Second); err != nil {
+		t.Fatalf("wifid did not connect: %v", err)
+	}
+	out, _ := lab.Output("ping", "-f", "-q", "-w", strconv.Itoa(secs), lab.APs[0].IP.String())
+	m := regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("ping -f: %s", out)
+	}
+	sent, _ := strconv.Atoi(m[1])
+	time.Sleep(2 * time.Second)
+	if err := mon.Stop(); err != nil {
+		t.Fatalf("wifimon on SIGTERM: %v", err)
+	}
+	b, err := os.ReadFile(mon.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	staMAC := wmMAC(t, sta.Iface)
+	requests, airData := 0, 0
+	for _, l := range strings.Split(log, "\n") {
+		switch {
+		case strings.Contains(l, " eth:"+sta.Iface+" IPv4 ") && strings.Contains(l, "icmp=EchoRequest"):
+			requests++
+		case strings.Contains(l, " air ") && strings.Contains(l, "Data da=") && strings.Contains(l, " sa="+staMAC+" ") && strings.Contains(l, "protected=true"):
+			airData++
+		}
+	}
+	var drops []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "kernel counted") {
+			drops = append(drops, strings.TrimPrefix(l, "wifimon: "))
+			if !strings.HasSuffix(l, "dropped 0") {
+				t.Errorf("the kernel dropped frames: %s", l)
+			}
+		}
+	}
+	t.Logf("%d s ping flood: %d echo requests sent (%s received), wifimon saw %d on %s and %d protected data frames from the station on the air; %s",
+		secs, sent, m[2], requests, sta.Iface, airData, strings.Join(drops, "; "))
+	if requests != sent {
+		t.Errorf("wifimon saw %d echo requests on %s, ping sent %d", requests, sta.Iface, sent)
+	}
+	if airData < sent {
+		t.Errorf("wifimon saw %d data frames from the station on the air, ping sent %d", airData, sent)
+	}
+}

@@ -114,9 +114,13 @@ func listen(ifi *net.Interface, ifname string, lt layers.LinkType, cfg *packet.C
 	}
 	if rc, err := c.SyscallConn(); err == nil {
 		rc.Control(func(fd uintptr) {
-			// Room for bursts (a scan's results, a ping flood); errors
-			// leave the default, which only risks drops that Stats reports.
-			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+			// Room for bursts (a scan's results, a ping flood) beyond
+			// net.core.rmem_max (FORCE needs CAP_NET_ADMIN, which creating
+			// nlmon needs too); errors leave the default, which only risks
+			// drops that the summary reports.
+			if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20) != nil {
+				unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 16<<20)
+			}
 		})
 	}
 	return &source{name: ifname, linkType: lt, conn: c}, nil

@@ -211,7 +211,7 @@ func (m *monitor) capture(ctx context.Context, stderr io.Writer) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ch := make(chan record, 4096)
+	ch := make(chan record, 1<<16) // decoding is the slow part: let bursts queue
 	errc := make(chan error, len(srcs))
 	var wg sync.WaitGroup
 	for i, s := range srcs {
