@@ -310,7 +310,7 @@ func (s *Station) sendConnect(a *attempt) {
 	if a.sec != nil {
 		req.IEs = a.sec.ownRSNE
 		req.Crypto = nl80211.Crypto{
-			WPAVersions:     unix.NL80211_WPA_VERSION_2,
+			WPAVersions:     a.sec.wpaVersion,
 			PairwiseCiphers: []uint32{uint32(a.sec.pairwise)},
 			GroupCipher:     uint32(a.sec.group),
 			AKMSuites:       []uint32{uint32(a.sec.akm)},

@@ -7,6 +7,8 @@ import (
 	"net"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"wifid/eapol"
 	"wifid/nl80211"
 	"wifid/nl80211/ie"
@@ -22,6 +24,9 @@ type rsnChoice struct {
 	ownRSNE  []byte // the RSN element we send in the association request
 	apRSNE   []byte // the AP's RSN element, exactly as advertised
 	apRSNXE  []byte
+	// wpaVersion is NL80211_WPA_VERSION_2 for RSN, _1 for WPA: then
+	// ownRSNE and apRSNE are WPA vendor elements (00-50-F2:1).
+	wpaVersion uint32
 }
 
 // pairwise ciphers in the order we prefer them.
@@ -29,13 +34,18 @@ var pairwisePreference = []ie.CipherSuite{ie.CipherCCMP, ie.CipherGCMP256, ie.Ci
 
 // chooseRSN picks AKM, ciphers and MFP for a WPA2-Personal BSS, as iwd
 // does: PSK-SHA256 over PSK, CCMP-128 first, MFP when both sides can (or
-// when main.conf or the AP requires it).
+// when main.conf or the AP requires it). A BSS with only the WPA element
+// (WPA1; sum.RSN then holds it mapped to RSN suites) gets PSK, CCMP-128 or
+// TKIP, no MFP, and our own WPA element.
 func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, error) {
-	if sum.RSN == nil || sum.WPA {
-		return nil, errors.New("only WPA2/RSN networks are supported (no RSN element)")
+	if sum.RSN == nil {
+		return nil, errors.New("no RSN or WPA element")
 	}
 	rsn := sum.RSN
-	c := &rsnChoice{}
+	c := &rsnChoice{wpaVersion: unix.NL80211_WPA_VERSION_2}
+	if sum.WPA {
+		c.wpaVersion = unix.NL80211_WPA_VERSION_1
+	}
 	switch {
 	case rsn.HasAKM(ie.AKMPSKSHA256):
 		c.akm = eapol.AKMPSKSHA256
@@ -62,6 +72,26 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, e
 		return nil, fmt.Errorf("group cipher %v not supported by the radio", rsn.GroupCipher)
 	}
 	c.group = eapol.Cipher(rsn.GroupCipher)
+	if sum.WPA {
+		if rsn.GroupCipher != ie.CipherTKIP && rsn.GroupCipher != ie.CipherCCMP {
+			return nil, fmt.Errorf("WPA group cipher %v not supported", rsn.GroupCipher)
+		}
+		if mfpSetting == 2 {
+			return nil, errors.New("ManagementFrameProtection=2 but the network is WPA (no management frame protection)")
+		}
+		own := &ie.RSN{Version: 1, GroupCipher: rsn.GroupCipher,
+			PairwiseCiphers: []ie.CipherSuite{ie.CipherSuite(c.pairwise)}, AKMs: []ie.AKMSuite{ie.AKMSuite(c.akm)}}
+		b, err := own.MarshalWPA()
+		if err != nil {
+			return nil, fmt.Errorf("building our WPA element: %w", err)
+		}
+		el, ok := sum.Elements.FindVendor(ie.OUIMicrosoft, ie.VendorTypeWPA)
+		if !ok {
+			return nil, errors.New("no WPA element among the BSS's elements")
+		}
+		c.ownRSNE, c.apRSNE = b, el.Raw
+		return c, nil
+	}
 	mgmt := rsn.GroupMgmtCipher()
 	canMFP := mfpSetting > 0 && supports(mgmt) && mgmt == ie.CipherBIPCMAC
 	switch {
