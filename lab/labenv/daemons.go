@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Daemon is a wifid or iwd started by the lab, with its directories.
@@ -20,6 +21,9 @@ type DaemonOptions struct {
 	MainConf string            // main.conf contents
 	Networks map[string]string // network file name -> contents, e.g. "labnet.psk"
 	Args     []string          // extra flags, e.g. -d, -E
+	// Mtimes sets network files' modification times, which are iwd's
+	// "last connected" times.
+	Mtimes map[string]time.Time
 }
 
 // StartIwd starts Debian's iwd, the reference implementation.
@@ -51,6 +55,11 @@ func (l *Lab) startDaemon(name, bin string, o DaemonOptions) *Daemon {
 	for file, body := range o.Networks {
 		if err := os.WriteFile(filepath.Join(d.StateDir, file), []byte(body), 0o600); err != nil {
 			l.t.Fatal(err)
+		}
+		if mt, ok := o.Mtimes[file]; ok {
+			if err := os.Chtimes(filepath.Join(d.StateDir, file), mt, mt); err != nil {
+				l.t.Fatal(err)
+			}
 		}
 	}
 	argv := []string{bin}
