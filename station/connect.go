@@ -41,6 +41,13 @@ type connection struct {
 	cancel  context.CancelFunc // stops the handshake goroutine (rekeys) and netconfig
 	ipStop  func()
 	address string
+	// With IP configuration, the connection counts as up (state
+	// connected, Connect answered) only once an address is in place, as
+	// in iwd; until then the callers wait here.
+	configured bool
+	replies    []chan error
+	kind       string
+	tl         *Timeline
 }
 
 // Connect connects to the network with that ID (Network.Connect) and
@@ -158,7 +165,11 @@ func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
 	}
 	if s.conn != nil {
 		if s.conn.network.ID() == n.ID() && (b == nil || string(b.Addr) == string(s.conn.bss.Addr)) {
-			reply <- nil
+			if s.conn.configured {
+				reply <- nil
+			} else {
+				s.conn.replies = append(s.conn.replies, reply)
+			}
 			return
 		}
 		s.teardownConnection("connecting elsewhere", true)
@@ -451,24 +462,35 @@ func (s *Station) connected(a *attempt) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	_ = ctx
 	s.attempt = nil
-	c := &connection{network: a.network, bss: a.bss, port: a.port, cancel: func() { cancel(); a.cancel() }}
+	c := &connection{network: a.network, bss: a.bss, port: a.port, cancel: func() { cancel(); a.cancel() },
+		replies: a.replies, kind: a.kind, tl: a.tl}
 	s.conn = c
 	s.blacklist.remove(hwString(a.bss.Addr))
 	s.rememberNetwork(a)
-	for _, r := range a.replies {
-		r <- nil
-	}
-	s.event("connected", a.network.ID())
-	s.setState(Connected, a.kind+" "+a.network.SSID)
-	s.ordered = rankNetworks(s.networks)
-	s.publish()
+	s.event("associated", a.network.ID())
 	if s.cfg.IP == nil {
 		a.tl.Finish("connected")
 		s.log.Info("connected", "network", a.network.SSID, "timeline", a.tl.String())
-		s.publish()
+		s.linkUp(c)
 		return
 	}
+	s.ordered = rankNetworks(s.networks)
+	s.publish()
 	s.startNetconfig(ctx, c, a.tl)
+}
+
+// linkUp: the connection is up (keyed, and configured when wifid
+// configures IP): state connected, callers answered.
+func (s *Station) linkUp(c *connection) {
+	c.configured = true
+	for _, r := range c.replies {
+		r <- nil
+	}
+	c.replies = nil
+	s.event("connected", c.network.ID())
+	s.setState(Connected, c.kind+" "+c.network.SSID)
+	s.ordered = rankNetworks(s.networks)
+	s.publish()
 }
 
 // rememberNetwork touches the network file (last connected time), writes
@@ -523,6 +545,10 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 	}
 	s.conn = nil
 	s.log.Info("tearing down", "network", c.network.SSID, "why", why)
+	for _, r := range c.replies {
+		r <- fmt.Errorf("%w: %s", ErrAborted, why)
+	}
+	c.replies = nil
 	if c.ipStop != nil {
 		c.ipStop()
 	}

@@ -2,6 +2,7 @@ package station
 
 import (
 	"context"
+	"fmt"
 )
 
 // startNetconfig asks the IPConfigurator for an address; the connection
@@ -49,6 +50,9 @@ func (s *Station) onIPEvent(c *connection, tl *Timeline, ev IPEvent) {
 		}
 		s.log.Info("connected", "network", c.network.SSID, "address", ev.Address, "timeline", tl.String())
 		s.event("netconfig-done", ev.Address)
+		if !c.configured {
+			s.linkUp(c)
+		}
 	case IPRenewed:
 		c.address = ev.Address
 		s.log.Info("lease renewed", "address", ev.Address)
@@ -56,11 +60,22 @@ func (s *Station) onIPEvent(c *connection, tl *Timeline, ev IPEvent) {
 		c.address = ""
 		s.log.Warn("address lost", "err", ev.Err)
 	case IPFailed:
-		if tl.Outcome == "" {
-			tl.Finish("connected, netconfig failed")
-		}
 		s.log.Warn("netconfig failed", "err", ev.Err)
 		s.event("netconfig-failed", errString(ev.Err))
+		if !c.configured {
+			// As iwd: no address, no connection.
+			if tl.Outcome == "" {
+				tl.Finish("failed: netconfig: " + errString(ev.Err))
+			}
+			for _, r := range c.replies {
+				r <- fmt.Errorf("netconfig: %s", errString(ev.Err))
+			}
+			c.replies = nil
+			s.teardownConnection("netconfig failed", true)
+			s.setState(Disconnected, "netconfig failed")
+			s.startAutoconnect("netconfig failed")
+			return
+		}
 	}
 	s.publish()
 }

@@ -200,7 +200,11 @@ func (s *Station) publish() {
 		AutoConnect: s.autoconnect,
 	}
 	if s.conn != nil {
-		v.Connected = s.conn.network.ID()
+		if s.conn.configured {
+			v.Connected = s.conn.network.ID()
+		} else {
+			v.Connecting = s.conn.network.ID()
+		}
 		v.ConnectedBSS = s.conn.bss.Addr
 		v.Address = s.conn.address
 	}
