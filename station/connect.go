@@ -257,6 +257,7 @@ func supported(n *Network) error {
 // Passphrase, or of a passphrase the agent asks the user for.
 func (s *Station) psk(a *attempt) {
 	a.stage = "secrets"
+	a.tl.Begin(PhaseSecrets)
 	n := a.network
 	if n.Known != nil {
 		if k := n.Known.Settings.Security.PreSharedKey; k != nil {

@@ -9,6 +9,7 @@ import (
 // Phase names of a connect attempt, in the order they happen.
 const (
 	PhaseScan      = "scan"
+	PhaseSecrets   = "secrets" // the passphrase: from the file, PBKDF2, or the agent
 	PhaseAuth      = "authenticate"
 	PhaseAssoc     = "associate"
 	PhaseFourWay   = "4-way"
