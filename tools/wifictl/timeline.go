@@ -86,7 +86,7 @@ func (lc *lastConnect) summary() string {
 
 // phaseMarks are the characters the bar draws each phase with.
 var phaseMarks = map[string]byte{
-	"scan": 's', "authenticate": 'A', "associate": 'a', "4-way": '4', "group-key": 'g', "netconfig": 'n', "roam": 'r',
+	"scan": 's', "secrets": 'k', "authenticate": 'A', "associate": 'a', "4-way": '4', "group-key": 'g', "netconfig": 'n', "roam": 'r',
 }
 
 func markOf(name string) byte {
