@@ -120,7 +120,13 @@ func (l *Lab) radios(n int) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	sort.Slice(phys, func(i, j int) bool { return phyNum(phys[i]) < phyNum(phys[j]) })
-	for i, phy := range phys {
+	// iwd replaces a radio's interface with its own named wlan<wiphy
+	// index>; naming it so from the start lets a test follow one name
+	// whichever daemon it runs. Two passes: a default name may be
+	// another radio's wanted one.
+	type plan struct{ phy, iface, want string }
+	var plans []plan
+	for _, phy := range phys {
 		ifaces, _ := os.ReadDir(filepath.Join("/sys/class/ieee80211", phy, "device", "net"))
 		var iface string
 		for _, e := range ifaces {
@@ -128,9 +134,26 @@ func (l *Lab) radios(n int) {
 				iface = e.Name()
 			}
 		}
+		want := iface
+		if b, err := os.ReadFile(filepath.Join("/sys/class/ieee80211", phy, "index")); err == nil && iface != "" {
+			want = "wlan" + strings.TrimSpace(string(b))
+		}
+		plans = append(plans, plan{phy, iface, want})
+	}
+	for i, p := range plans {
+		if p.iface != "" && p.iface != p.want {
+			tmp := "labtmp" + strconv.Itoa(i)
+			l.Run("ip", "link", "set", "dev", p.iface, "name", tmp)
+			plans[i].iface = tmp
+		}
+	}
+	for i, p := range plans {
+		if p.iface != p.want {
+			l.Run("ip", "link", "set", "dev", p.iface, "name", p.want)
+		}
 		name := "rad" + strconv.Itoa(i)
-		l.Run("iw", "phy", phy, "set", "name", name)
-		l.Radios = append(l.Radios, Radio{Phy: name, Iface: iface})
+		l.Run("iw", "phy", p.phy, "set", "name", name)
+		l.Radios = append(l.Radios, Radio{Phy: name, Iface: p.want})
 	}
 }
 
