@@ -20,6 +20,7 @@ install: build
 	install -D -m 0755 bin/wifid $(DESTDIR)$(PREFIX)/libexec/wifid
 	install -D -m 0755 bin/wifictl $(DESTDIR)$(PREFIX)/bin/wifictl
 	install -D -m 0755 bin/passphrase $(DESTDIR)$(PREFIX)/bin/wifid-passphrase
+	install -D -m 0755 bin/wifimon $(DESTDIR)$(PREFIX)/bin/wifimon
 	install -D -m 0644 daemon/dist/wifid-dbus.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/wifid-dbus.conf
 	install -D -m 0644 daemon/dist/wifid.service $(DESTDIR)/lib/systemd/system/wifid.service
 

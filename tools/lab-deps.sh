@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS="qemu-system-x86 linux-image-amd64 hostapd wpasupplicant iwd dnsmasq dbus
 busybox-static iw wireless-regdb kmod cpio xz-utils iputils-ping tcpdump iproute2
-procps openresolv"
+procps openresolv tshark python3"
 missing=()
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
