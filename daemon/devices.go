@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"path"
+	"path/filepath"
 
 	"github.com/jsimonetti/rtnetlink/v2/rtnl"
 	"golang.org/x/sys/unix"
@@ -37,10 +40,27 @@ func (d *Daemon) setupDevices(ctx context.Context) error {
 	}
 	n := 0
 	has := map[int]bool{}
+	keep := map[int]bool{} // wiphys whose default interface wifid keeps
+	for _, w := range wiphys {
+		if byIndex[w.Index] != nil && d.keepsDefaultInterface(w) {
+			keep[w.Index] = true
+		}
+	}
 	for _, ifc := range ifaces {
 		w := byIndex[ifc.Wiphy]
 		if w == nil || ifc.Index == 0 {
 			continue
+		}
+		if !keep[w.Index] {
+			// iwd's behaviour: the kernel's default interface goes, and
+			// wifid makes its own below, configured for it.
+			if err := d.nl.DelInterface(ctx, ifc.Index); err != nil {
+				d.log.Warn("cannot remove the default interface; keeping it", "iface", ifc.Name, "err", err)
+				keep[w.Index] = true
+			} else {
+				d.log.Info("default interface removed", "iface", ifc.Name, "wiphy", w.Name)
+				continue
+			}
 		}
 		if !d.opts.ManagesInterface(ifc.Name) {
 			d.log.Info("interface not managed (filtered)", "iface", ifc.Name)
@@ -59,9 +79,8 @@ func (d *Daemon) setupDevices(ctx context.Context) error {
 		has[w.Index] = true
 		n++
 	}
-	// A wiphy with no interface (radios made without a default one, as
-	// iwd's test harness makes them) gets one, named and owned as iwd
-	// names and owns its own: wlan<wiphy index>, gone when wifid exits.
+	// Each managed wiphy without a station gets one, named and owned as
+	// iwd names and owns its own: wlan<wiphy index>, gone when wifid exits.
 	for _, w := range wiphys {
 		if byIndex[w.Index] == nil || has[w.Index] {
 			continue
@@ -76,6 +95,27 @@ func (d *Daemon) setupDevices(ctx context.Context) error {
 		d.log.Warn("no wireless interface to manage yet", "phys", d.opts.Phys)
 	}
 	return nil
+}
+
+// keepsDefaultInterface: main.conf's UseDefaultInterface (deprecated) or
+// [DriverQuirks] DefaultInterface naming the wiphy's driver keep the
+// kernel's interface instead of replacing it.
+func (d *Daemon) keepsDefaultInterface(w *nl80211.Wiphy) bool {
+	if d.conf.UseDefaultInterface {
+		return true
+	}
+	link, err := os.Readlink(filepath.Join("/sys/class/ieee80211", w.Name, "device", "driver"))
+	if err != nil {
+		return false
+	}
+	driver := filepath.Base(link)
+	for _, g := range d.conf.DefaultInterfaceDrivers {
+		if ok, _ := path.Match(g, driver); ok {
+			d.log.Info("driver quirk: keeping the default interface", "wiphy", w.Name, "driver", driver)
+			return true
+		}
+	}
+	return false
 }
 
 func (d *Daemon) createStation(ctx context.Context, w *nl80211.Wiphy) error {

@@ -308,6 +308,24 @@ func TestNL80211InterfaceLifecycle(t *testing.T) {
 		}
 	}
 
+	// The MAC of the down interface can change (address randomization);
+	// an up interface refuses.
+	mac := net.HardwareAddr{0x02, 0x77, 0x66, 0x55, 0x44, 0x33}
+	if err := nl80211.SetMAC(ifi.Index, mac); err != nil {
+		t.Fatalf("SetMAC on a down interface: %v", err)
+	}
+	if got, _ := net.InterfaceByIndex(ifi.Index); got == nil || got.HardwareAddr.String() != mac.String() {
+		t.Errorf("after SetMAC the address is %v, want %v", got, mac)
+	}
+	if got, err := c.Interface(ctx, ifi.Index); err != nil || got.MAC.String() != mac.String() {
+		t.Errorf("nl80211 reports %v after SetMAC (%v)", got, err)
+	}
+	lab.Run("ip", "link", "set", "nltest0", "up")
+	if err := nl80211.SetMAC(ifi.Index, net.HardwareAddr{0x02, 1, 2, 3, 4, 5}); !errors.Is(err, nl80211.ErrInterfaceUp) {
+		t.Errorf("SetMAC on an up interface: %v, want ErrInterfaceUp", err)
+	}
+	lab.Run("ip", "link", "set", "nltest0", "down")
+
 	if err := c.DelInterface(ctx, ifi.Index); err != nil {
 		t.Fatal(err)
 	}

@@ -162,8 +162,8 @@ func (c *Client) DelInterface(ctx context.Context, ifindex int) error {
 // SetInterfaceType changes an interface's type (NL80211_CMD_SET_INTERFACE);
 // most drivers want the interface down.
 //
-// Changing the MAC address of a down interface is not nl80211's business:
-// it is rtnetlink's (RTM_SETLINK with IFLA_ADDRESS), done by the caller.
+// Changing the MAC address of a down interface is rtnetlink's business
+// (RTM_SETLINK with IFLA_ADDRESS): see SetMAC.
 func (c *Client) SetInterfaceType(ctx context.Context, ifindex int, typ Iftype) error {
 	var e encoder
 	e.u32(unix.NL80211_ATTR_IFINDEX, uint32(ifindex))
