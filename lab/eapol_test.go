@@ -4,6 +4,7 @@ package lab
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func connectAndHold(t *testing.T, ap labenv.AP, hold time.Duration) (*labenv.Lab
 	}
 	if hold > 0 {
 		count := int(hold / time.Second)
-		out, _ := lab.Output("ping", "-c", itoa(count), "-i", "1", "-W", "2", lab.APs[0].IP.String())
+		out, _ := lab.Output("ping", "-c", strconv.Itoa(count), "-i", "1", "-W", "2", lab.APs[0].IP.String())
 		// A PTK rekey without Extended Key ID can lose a frame in flight
 		// while both ends switch keys (wpa_supplicant and iwd too); more
 		// than that is a failure.
@@ -47,32 +48,12 @@ func connectAndHold(t *testing.T, ap labenv.AP, hold time.Duration) (*labenv.Lab
 func received(out string) int {
 	for _, f := range strings.Split(out, ",") {
 		f = strings.TrimSpace(f)
-		if strings.HasSuffix(f, " received") {
-			n := 0
-			for _, c := range strings.TrimSuffix(f, " received") {
-				if c < '0' || c > '9' {
-					return 0
-				}
-				n = n*10 + int(c-'0')
-			}
-			return n
+		if n, ok := strings.CutSuffix(f, " received"); ok {
+			v, _ := strconv.Atoi(n)
+			return v
 		}
 	}
 	return 0
-}
-
-func itoa(n int) string { return fmtInt(n) }
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
 }
 
 func tailLines(s string, n int) string {

@@ -13,19 +13,10 @@ import (
 // wpa1AP is a WPA (WPA1: the 00-50-F2 vendor element, TKIP) PSK access
 // point, as iwd's autotests testAgent and testConnectAutoconnect use.
 func wpa1AP(radio int, ssid, passphrase string) labenv.AP {
-	return labenv.AP{
-		Radio: radio,
-		Config: `
-ssid=` + ssid + `
-hw_mode=g
-channel=1
-wpa=1
-wpa_key_mgmt=WPA-PSK
-wpa_pairwise=TKIP
-wpa_passphrase=` + passphrase,
-		Address:   "192.168.77.1/24",
-		DHCPRange: "192.168.77.50,192.168.77.150,255.255.255.0,10m",
-	}
+	ap := wpa2AP(radio, ssid, passphrase)
+	ap.Config = strings.Replace(ap.Config, "wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP",
+		"wpa=1\nwpa_key_mgmt=WPA-PSK\nwpa_pairwise=TKIP", 1)
+	return ap
 }
 
 // TestWPA1PSKTKIP: wifid joins a WPA1 TKIP network from a known .psk file:
