@@ -48,18 +48,48 @@ func NewTimeline(kind, network string, now func() time.Time) *Timeline {
 }
 
 // Begin starts a phase, ending the running one if any.
+//
+// Phases tile the attempt: a phase starts where the previous one ended, so
+// the steps' durations add up to the time from the first phase's start to
+// the last one's end. Time the daemon spends between ending one phase and
+// beginning the next (its own bookkeeping: a log line, a D-Bus signal)
+// counts to the phase that follows. The first phase starts when Begin is
+// called.
 func (t *Timeline) Begin(phase string) {
-	t.endRunning()
-	t.Steps = append(t.Steps, Step{Phase: phase, Start: t.now()})
+	now := t.now()
+	start := now
+	if n := len(t.Steps); n > 0 {
+		if t.Steps[n-1].Duration == 0 {
+			t.end(now, "")
+		}
+		if n := len(t.Steps); n > 0 {
+			last := t.Steps[n-1]
+			start = last.Start.Add(last.Duration)
+		}
+	}
+	t.Steps = append(t.Steps, Step{Phase: phase, Start: start})
 }
 
 // Done ends the running phase with an optional detail.
-func (t *Timeline) Done(detail string) {
-	if n := len(t.Steps); n > 0 && t.Steps[n-1].Duration == 0 {
-		t.Steps[n-1].Duration = t.now().Sub(t.Steps[n-1].Start)
-		if detail != "" {
-			t.Steps[n-1].Detail = detail
-		}
+func (t *Timeline) Done(detail string) { t.end(t.now(), detail) }
+
+// end ends the running phase at now. A phase in which no time passed at
+// all did not happen: it is dropped rather than kept as a zero (a zero
+// Duration means running), so every finished step has Duration > 0.
+func (t *Timeline) end(now time.Time, detail string) {
+	n := len(t.Steps)
+	if n == 0 || t.Steps[n-1].Duration != 0 {
+		return
+	}
+	s := &t.Steps[n-1]
+	d := now.Sub(s.Start)
+	if d <= 0 {
+		t.Steps = t.Steps[:n-1]
+		return
+	}
+	s.Duration = d
+	if detail != "" {
+		s.Detail = detail
 	}
 }
 
@@ -90,8 +120,10 @@ func (t *Timeline) Phase(name string) (Step, bool) {
 	return Step{}, false
 }
 
-// String is the one-line form used in logs and wifictl:
-// "connect labnet: scan 812ms, authenticate 3ms, ... = 1.2s connected".
+// String is the one-line form used in logs:
+// "connect labnet: secrets 84ms, associate 3.2ms, ... = 1204ms connected".
+// Durations under 10 ms keep a decimal, under 1 ms three (microseconds),
+// so a short phase never reads as 0ms.
 func (t *Timeline) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s:", t.Kind, t.Network)
@@ -99,7 +131,7 @@ func (t *Timeline) String() string {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		fmt.Fprintf(&b, " %s %dms", s.Phase, s.Duration.Milliseconds())
+		fmt.Fprintf(&b, " %s %s", s.Phase, FormatMs(s.Duration))
 		if s.Detail != "" {
 			fmt.Fprintf(&b, " (%s)", s.Detail)
 		}
@@ -109,4 +141,17 @@ func (t *Timeline) String() string {
 		b.WriteString(" " + t.Outcome)
 	}
 	return b.String()
+}
+
+// FormatMs prints d in milliseconds: "812ms", "3.2ms", "0.042ms".
+func FormatMs(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case d >= 10*time.Millisecond || d == 0:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.1fms", ms)
+	default:
+		return fmt.Sprintf("%.3fms", ms)
+	}
 }

@@ -1,6 +1,7 @@
 package station
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,9 +33,77 @@ func TestTimelinePhases(t *testing.T) {
 	if tl.Total() != 845*time.Millisecond {
 		t.Errorf("total %v", tl.Total())
 	}
-	want := "connect labnet: scan 800ms, authenticate 5ms (open), 4-way 40ms = 845ms connected"
+	want := "connect labnet: scan 800ms, authenticate 5.0ms (open), 4-way 40ms = 845ms connected"
 	if tl.String() != want {
 		t.Errorf("got  %q\nwant %q", tl.String(), want)
+	}
+}
+
+// TestTimelineContiguous: a phase begun after a pause starts where the
+// previous one ended, so the durations add up to the span they cover; a
+// phase in which no time passed is dropped, not kept as a zero.
+func TestTimelineContiguous(t *testing.T) {
+	c := newClock()
+	tl := NewTimeline("connect", "labnet", c.fn())
+	c.advance(2) // before the first phase: not in any
+	tl.Begin(PhaseSecrets)
+	c.advance(80)
+	tl.Done("")
+	c.advance(3) // bookkeeping between phases: counts to the next
+	tl.Begin(PhaseAssoc)
+	c.advance(10)
+	tl.Done("")
+	tl.Begin(PhaseFourWay)
+	tl.Begin(PhaseGroupKey) // no time passed: 4-way did not happen
+	c.t = c.t.Add(400 * time.Microsecond)
+	tl.Done("")
+	tl.Begin(PhaseNetconfig)
+	c.advance(500)
+	tl.Done("DHCP")
+	c.advance(1)
+	tl.Finish("connected")
+
+	var names []string
+	var sum time.Duration
+	for i, s := range tl.Steps {
+		names = append(names, s.Phase)
+		sum += s.Duration
+		if s.Duration <= 0 {
+			t.Errorf("step %s: duration %v", s.Phase, s.Duration)
+		}
+		if i > 0 {
+			prev := tl.Steps[i-1]
+			if !s.Start.Equal(prev.Start.Add(prev.Duration)) {
+				t.Errorf("step %s starts at %v, previous ended at %v", s.Phase, s.Start, prev.Start.Add(prev.Duration))
+			}
+		}
+	}
+	if got := strings.Join(names, " "); got != "secrets associate group-key netconfig" {
+		t.Errorf("phases %q", got)
+	}
+	if s, _ := tl.Phase(PhaseAssoc); s.Duration != 13*time.Millisecond {
+		t.Errorf("associate %v, want 13ms (3ms between phases + 10ms)", s.Duration)
+	}
+	if want := 593*time.Millisecond + 400*time.Microsecond; sum != want {
+		t.Errorf("sum %v, want %v", sum, want)
+	}
+	if tl.Total() != sum+3*time.Millisecond {
+		t.Errorf("total %v, sum %v: want 2ms lead-in and 1ms tail more", tl.Total(), sum)
+	}
+	want := "connect labnet: secrets 80ms, associate 13ms, group-key 0.400ms, netconfig 500ms (DHCP) = 596ms connected"
+	if tl.String() != want {
+		t.Errorf("got  %q\nwant %q", tl.String(), want)
+	}
+}
+
+func TestFormatMs(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0ms", 42 * time.Microsecond: "0.042ms", 3200 * time.Microsecond: "3.2ms",
+		10 * time.Millisecond: "10ms", 1234567 * time.Microsecond: "1234ms",
+	} {
+		if got := FormatMs(d); got != want {
+			t.Errorf("FormatMs(%v) = %q, want %q", d, got, want)
+		}
 	}
 }
 

@@ -37,9 +37,16 @@ type ConnectPhase struct {
 // LastConnect property layout (a{sv}), documented in README.md:
 //
 //	Kind s, Network s, BSSID s (optional), Outcome s ("" while running),
-//	StartTime s (ISO 8601 UTC, milliseconds), TotalMs t, Running b,
+//	StartTime s (ISO 8601 UTC, milliseconds), TotalMs t, TotalUs t,
+//	Running b,
 //	Phases aa{sv}: Name s, StartMs t (offset from the start), DurationMs t,
-//	Running b, Detail s (optional).
+//	StartUs t, DurationUs t, Running b, Detail s (optional).
+//
+// The ...Ms keys are whole milliseconds, truncated (a phase shorter than
+// 1 ms shows DurationMs 0); the ...Us keys, added beside them, give the same
+// figures in microseconds, so a client that adds phases up or draws them to
+// scale reads those. A finished phase always lasts at least 1 µs: a phase in
+// which nothing happened is left out, not shown as 0.
 func (t *ConnectTimeline) variant() dbus.Variant {
 	phases := make([]map[string]dbus.Variant, 0, len(t.Phases))
 	for i, p := range t.Phases {
@@ -48,6 +55,8 @@ func (t *ConnectTimeline) variant() dbus.Variant {
 			"Name":       dbus.MakeVariant(p.Name),
 			"StartMs":    dbus.MakeVariant(ms(p.Offset)),
 			"DurationMs": dbus.MakeVariant(ms(p.Duration)),
+			"StartUs":    dbus.MakeVariant(us(p.Offset)),
+			"DurationUs": dbus.MakeVariant(us(p.Duration)),
 			"Running":    dbus.MakeVariant(running),
 		}
 		if p.Detail != "" {
@@ -61,6 +70,7 @@ func (t *ConnectTimeline) variant() dbus.Variant {
 		"Outcome":   dbus.MakeVariant(t.Outcome),
 		"StartTime": dbus.MakeVariant(t.Start.UTC().Format("2006-01-02T15:04:05.000Z")),
 		"TotalMs":   dbus.MakeVariant(ms(t.Total)),
+		"TotalUs":   dbus.MakeVariant(us(t.Total)),
 		"Running":   dbus.MakeVariant(t.Outcome == ""),
 		"Phases":    dbus.MakeVariant(phases),
 	}
@@ -75,6 +85,13 @@ func ms(d time.Duration) uint64 {
 		return 0
 	}
 	return uint64(d.Milliseconds())
+}
+
+func us(d time.Duration) uint64 {
+	if d < 0 {
+		return 0
+	}
+	return uint64(d.Microseconds())
 }
 
 // wifidProps are net.connman.wifid.Station's properties: LastConnect is

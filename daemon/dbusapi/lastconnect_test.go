@@ -37,7 +37,7 @@ func TestLastConnect(t *testing.T) {
 	lc := lastOf(done)
 	if lc["Kind"].Value() != "connect" || lc["Network"].Value() != "open-net" || lc["BSSID"].Value() != "02:00:00:00:01:01" ||
 		lc["Outcome"].Value() != "connected" || lc["TotalMs"].Value() != uint64(400) || lc["Running"].Value() != false ||
-		lc["StartTime"].Value() != "2026-11-23T12:00:00.000Z" {
+		lc["StartTime"].Value() != "2026-11-23T12:00:00.000Z" || lc["TotalUs"].Value() != uint64(400000) {
 		t.Errorf("LastConnect = %v", lc)
 	}
 	if sig := lc["Phases"].Signature().String(); sig != "aa{sv}" {
@@ -48,7 +48,8 @@ func TestLastConnect(t *testing.T) {
 		t.Fatalf("%d phases, want 6: %v", len(phases), phases)
 	}
 	p := phases[3]
-	if p["Name"].Value() != "4-way" || p["StartMs"].Value() != uint64(130) || p["DurationMs"].Value() != uint64(30) {
+	if p["Name"].Value() != "4-way" || p["StartMs"].Value() != uint64(130) || p["DurationMs"].Value() != uint64(30) ||
+		p["StartUs"].Value() != uint64(130000) || p["DurationUs"].Value() != uint64(30000) {
 		t.Errorf("phase 3 = %v", p)
 	}
 	if phases[5]["Detail"].Value() != "rapid commit" {
