@@ -197,6 +197,7 @@ func (d *Daemon) startStation(ctx context.Context, ifc *nl80211.Interface, w *nl
 		Scan:        d.conf.Scan,
 		Rank:        d.conf.Rank,
 		Blacklist:   d.conf.Blacklist,
+		Roam:        d.conf.Roam,
 		MFP:         d.conf.ManagementFrameProtection,
 		Logger:      d.log,
 		OnChange: func(v station.View) {

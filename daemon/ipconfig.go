@@ -30,7 +30,8 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 		IPv6:                c.conf.EnableIPv6,
 		DNS:                 c.dns,
 		IPv6Events:          true,
-		Logger:              c.log.With("iface", req.Ifname),
+		IgnoreCarrier:       true, // the station says when the link is gone; roams drop the carrier
+		Logger:              c.log,
 	}
 	detail := "DHCP"
 	if s := req.Settings; s != nil {

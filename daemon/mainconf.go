@@ -26,6 +26,7 @@ type MainConf struct {
 	Scan                       station.ScanConfig
 	Rank                       station.RankConfig
 	Blacklist                  station.BlacklistConfig
+	Roam                       station.RoamConfig
 	DefaultInterfaceDrivers    []string // [DriverQuirks] DefaultInterface
 }
 
@@ -40,6 +41,7 @@ func DefaultMainConf() MainConf {
 		Scan:                      station.DefaultScanConfig(),
 		Rank:                      station.DefaultRankConfig(),
 		Blacklist:                 station.DefaultBlacklistConfig(),
+		Roam:                      station.DefaultRoamConfig(),
 	}
 }
 
@@ -108,6 +110,10 @@ func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
 	boolean("General", "UseDefaultInterface", &c.UseDefaultInterface)
 	boolean("General", "ControlPortOverNL80211", &c.ControlPortOverNL80211)
 	integer("General", "ManagementFrameProtection", 0, 2, func(v int64) { c.ManagementFrameProtection = int(v) })
+	integer("General", "RoamThreshold", -100, 1, func(v int64) { c.Roam.Threshold = int(v) })
+	integer("General", "RoamThreshold5G", -100, 1, func(v int64) { c.Roam.Threshold5G = int(v) })
+	seconds("General", "RoamRetryInterval", &c.Roam.RetryInterval)
+	boolean("Scan", "DisableRoamingScan", &c.Roam.DisableScan)
 	boolean("Network", "EnableIPv6", &c.EnableIPv6)
 	if s, ok := f.Value("Network", "NameResolvingService"); ok {
 		switch s = strings.TrimSpace(s); s {

@@ -25,6 +25,8 @@ func TestLoadMainConfValues(t *testing.T) {
 [General]
 EnableNetworkConfiguration=true
 ManagementFrameProtection=2
+RoamThreshold=-65
+RoamRetryInterval=5
 
 [Network]
 NameResolvingService=resolvconf
@@ -33,6 +35,8 @@ RoutePriorityOffset=200
 [Scan]
 InitialPeriodicScanInterval=5
 MaximumPeriodicScanInterval=60
+
+DisableRoamingScan=true
 
 [Rank]
 BandModifier5GHz=1.5
@@ -47,7 +51,8 @@ InitialTimeout=0
 	}
 	if !c.EnableNetworkConfiguration || c.ManagementFrameProtection != 2 || c.NameResolvingService != "resolvconf" ||
 		c.RoutePriorityOffset != 200 || c.Scan.InitialInterval != 5*time.Second || c.Scan.MaximumInterval != time.Minute ||
-		c.Rank.BandModifier5GHz != 1.5 || c.Blacklist.InitialTimeout != 0 {
+		c.Rank.BandModifier5GHz != 1.5 || c.Blacklist.InitialTimeout != 0 ||
+		c.Roam.Threshold != -65 || c.Roam.Threshold5G != -76 || c.Roam.RetryInterval != 5*time.Second || !c.Roam.DisableScan {
 		t.Errorf("parsed %+v", c)
 	}
 }

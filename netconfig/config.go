@@ -41,6 +41,13 @@ type Config struct {
 	// DNS receives the name servers and search domains; nil means none.
 	DNS Resolver
 
+	// IgnoreCarrier keeps the configuration through carrier loss: only
+	// the interface going administratively down or away ends the run. A
+	// Wi-Fi station sets it: the carrier drops for a moment when it
+	// reassociates (roams) within the network, and the station itself
+	// stops netconfig when the connection is really gone.
+	IgnoreCarrier bool
+
 	// Lease is the last lease of this network, for INIT-REBOOT. It is used
 	// only if it has not expired and is for the same hardware address.
 	Lease *Lease

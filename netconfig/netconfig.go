@@ -408,7 +408,8 @@ func (n *Netconfig) watchLink(ctx context.Context, cancel context.CancelCauseFun
 				if !ok || lm.Index != uint32(n.cfg.IfIndex) {
 					continue
 				}
-				if raw[i].Header.Type == unix.RTM_DELLINK || lm.Flags&unix.IFF_UP == 0 || lm.Attributes != nil && lm.Attributes.OperationalState == rtnetlink.OperStateDown {
+				carrierLost := lm.Attributes != nil && lm.Attributes.OperationalState == rtnetlink.OperStateDown
+				if raw[i].Header.Type == unix.RTM_DELLINK || lm.Flags&unix.IFF_UP == 0 || carrierLost && !n.cfg.IgnoreCarrier {
 					n.log.Info("netconfig: link down", "iface", n.cfg.IfName)
 					cancel(errLinkDown)
 					return

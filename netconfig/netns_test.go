@@ -344,6 +344,34 @@ func TestHostLinkDownRemovesAll(t *testing.T) {
 	}
 }
 
+// TestHostIgnoreCarrierKeepsAddress: with IgnoreCarrier (a Wi-Fi station
+// roaming), a carrier drop and return leave the lease and routes in place.
+func TestHostIgnoreCarrierKeepsAddress(t *testing.T) {
+	h := newHostLab(t)
+	h.dnsmasq(t)
+	cfg := h.config(t)
+	cfg.IgnoreCarrier = true
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	waitEvent(t, nc, 15*time.Second, Configured)
+	h.n.Exec(t, "ip", "link", "set", h.peer.FarName, "down")
+	time.Sleep(500 * time.Millisecond)
+	h.n.Exec(t, "ip", "link", "set", h.peer.FarName, "up")
+	select {
+	case ev := <-nc.Events():
+		if ev.Kind == Lost || ev.Kind == Failed {
+			t.Fatalf("carrier drop ended the configuration: %v (%v)", ev.Kind, ev.Err)
+		}
+	case <-time.After(time.Second):
+	}
+	if a := linkAddrs(t, h.peer.Index); len(a) == 0 {
+		t.Error("address gone after a carrier drop with IgnoreCarrier")
+	}
+}
+
 func TestHostIPv6SLAACRestoresSysctls(t *testing.T) {
 	h := newHostLab(t)
 	path := "/proc/sys/net/ipv6/conf/" + h.peer.Name + "/autoconf"

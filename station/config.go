@@ -18,6 +18,7 @@ type Kernel interface {
 	NewKey(ctx context.Context, ifindex int, k nl80211.Key) error
 	SetStationAuthorized(ctx context.Context, ifindex int, mac net.HardwareAddr, authorized bool) error
 	OpenControlPort(ifindex int) (*nl80211.NLControlPort, error)
+	SetCQM(ctx context.Context, ifindex int, thresholdDBm int32, hysteresisDB uint32) error
 }
 
 // IPConfigurator configures IP once a station is connected. The daemon
@@ -81,6 +82,7 @@ type Config struct {
 	Scan        ScanConfig
 	Rank        RankConfig
 	Blacklist   BlacklistConfig
+	Roam        RoamConfig
 	MFP         int // main.conf ManagementFrameProtection: 0 off, 1 if both can, 2 required
 
 	// OnChange is called from the station's goroutine after every change

@@ -20,7 +20,7 @@ import (
 type attempt struct {
 	network *Network
 	bss     *BSS
-	kind    string // "autoconnect" or "connect"
+	kind    string // "autoconnect", "connect" or "roam"
 	tl      *Timeline
 	cancel  context.CancelFunc
 	ctx     context.Context
@@ -38,9 +38,14 @@ type connection struct {
 	network *Network
 	bss     *BSS
 	port    nl80211.EAPOLPort
-	cancel  context.CancelFunc // stops the handshake goroutine (rekeys) and netconfig
-	ipStop  func()
-	address string
+	sec     *rsnChoice // nil for an open network
+	pmk     []byte     // kept for roaming: the next BSS's 4-way handshake
+	// hsCancel stops the handshake goroutine (rekeys) of the BSS; a roam
+	// replaces it. netCancel stops IP configuration, which outlives roams.
+	hsCancel  context.CancelFunc
+	netCancel context.CancelFunc
+	ipStop    func()
+	address   string
 	// With IP configuration, the connection counts as up (state
 	// connected, Connect answered) only once an address is in place, as
 	// in iwd; until then the callers wait here.
@@ -182,7 +187,7 @@ func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
 	// too): a connection lost later is found again.
 	s.autoconnect = true
 	s.stopPeriodicScan()
-	s.startAttempt(n, b, "connect", reply)
+	s.startAttempt(n, b, "connect", reply, nil)
 }
 
 func (s *Station) developerMode() bool { return !s.cfg.AutoConnect }
@@ -197,11 +202,15 @@ func (s *Station) bestAllowedBSS(n *Network) *BSS {
 	return n.Best()
 }
 
-// startAttempt begins connecting to b of n: secrets, then CMD_CONNECT.
-func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error) {
+// startAttempt begins connecting to b of n: secrets, then CMD_CONNECT. A
+// roam brings its timeline (the roam scan is its first phase) and reuses
+// the connection's PMK.
+func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error, tl *Timeline) {
 	ctx, cancel := context.WithCancel(s.ctx)
-	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel,
-		tl: NewTimeline(kind, n.SSID, s.now)}
+	if tl == nil {
+		tl = NewTimeline(kind, n.SSID, s.now)
+	}
+	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl}
 	a.tl.BSSID = b.Addr.String()
 	if reply != nil {
 		a.replies = append(a.replies, reply)
@@ -209,8 +218,11 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 	s.attempt = a
 	s.last = a.tl
 	st := Connecting
-	if kind == "autoconnect" {
+	switch kind {
+	case "autoconnect":
 		st = ConnectingAuto
+	case "roam":
+		st = Roaming
 	}
 	s.log.Info("connecting", "network", n.SSID, "security", n.Security, "bssid", b.Addr.String(), "freq", b.Freq,
 		"signal", b.Signal, "kind", kind)
@@ -232,6 +244,11 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 			return
 		}
 		a.sec = sec
+		if kind == "roam" && s.conn != nil && s.conn.pmk != nil {
+			a.pmk = s.conn.pmk
+			s.sendConnect(a)
+			return
+		}
 		s.psk(a)
 	}
 }
@@ -307,7 +324,8 @@ func (s *Station) attemptDone(a *attempt, err error) {
 	}
 }
 
-// sendConnect opens the EAPOL port (PSK) and sends CMD_CONNECT.
+// sendConnect opens the EAPOL port (PSK) and sends CMD_CONNECT; for a roam,
+// with the BSS we leave as the previous BSSID (a reassociation).
 func (s *Station) sendConnect(a *attempt) {
 	a.stage = "connect"
 	a.tl.Begin(PhaseAssoc)
@@ -318,6 +336,16 @@ func (s *Station) sendConnect(a *attempt) {
 		Freq:        b.Freq,
 		AuthType:    unix.NL80211_AUTHTYPE_OPEN_SYSTEM,
 		SocketOwner: true,
+	}
+	if c := s.conn; a.kind == "roam" && c != nil {
+		req.PrevBSSID = c.bss.Addr
+		// The old BSS's keys and handshake end here; its EAPOL port
+		// must close before the new one opens.
+		c.hsCancel()
+		if c.port != nil {
+			c.port.Close()
+			c.port = nil
+		}
 	}
 	if a.sec != nil {
 		req.IEs = a.sec.ownRSNE
@@ -393,6 +421,12 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 // onDisconnectEvent: the AP or the kernel ended the association.
 func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 	why := fmt.Sprintf("reason %d (%s), by AP %v", e.Reason, reasonName(e.Reason), e.ByAP)
+	if a := s.attempt; a != nil && a.kind == "roam" && a.stage == "connect" && !e.ByAP {
+		// The kernel leaves the old BSS as it reassociates; the
+		// reassociation's own outcome comes as a connect event.
+		s.log.Info("left the previous BSS", "why", why)
+		return
+	}
 	if a := s.attempt; a != nil {
 		if a.stage == "handshake" {
 			why = "handshake failed: " + why
@@ -452,6 +486,11 @@ func (s *Station) failAttempt(err error, blame bool) {
 	for _, r := range a.replies {
 		r <- err
 	}
+	if a.kind == "roam" && s.conn != nil {
+		// The old BSS is left already: the connection is lost.
+		s.teardownConnection("roam failed: "+err.Error(), false)
+		s.lastScan = time.Time{}
+	}
 	s.setState(Disconnected, "connect failed")
 	if s.autoconnect && !errors.Is(err, ErrAborted) {
 		s.startAutoconnect("connect failed")
@@ -460,11 +499,14 @@ func (s *Station) failAttempt(err error, blame bool) {
 
 // connected: the link is up and keyed.
 func (s *Station) connected(a *attempt) {
+	if a.kind == "roam" && s.conn != nil {
+		s.roamed(a)
+		return
+	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	_ = ctx
 	s.attempt = nil
-	c := &connection{network: a.network, bss: a.bss, port: a.port, cancel: func() { cancel(); a.cancel() },
-		replies: a.replies, kind: a.kind, tl: a.tl}
+	c := &connection{network: a.network, bss: a.bss, port: a.port, sec: a.sec, pmk: a.pmk,
+		hsCancel: a.cancel, netCancel: cancel, replies: a.replies, kind: a.kind, tl: a.tl}
 	s.conn = c
 	s.blacklist.remove(hwString(a.bss.Addr))
 	s.rememberNetwork(a)
@@ -492,6 +534,7 @@ func (s *Station) linkUp(c *connection) {
 	s.setState(Connected, c.kind+" "+c.network.SSID)
 	s.ordered = rankNetworks(s.networks)
 	s.publish()
+	s.armCQM(c)
 }
 
 // rememberNetwork touches the network file (last connected time), writes
@@ -553,7 +596,9 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 	if c.ipStop != nil {
 		c.ipStop()
 	}
-	c.cancel()
+	c.netCancel()
+	c.hsCancel()
+	s.roam.reset()
 	if c.port != nil {
 		c.port.Close()
 	}

@@ -92,15 +92,7 @@ func (s *Station) startScan(freqs []uint32, why string) {
 func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
 	s.scanning = false
 	s.userScan = false
-	if q := s.queuedScan; q != nil {
-		defer func() {
-			s.queuedScan = nil
-			if !s.scanning {
-				s.userScan = true
-				s.startScan(*q, "user scan (queued)")
-			}
-		}()
-	}
+	defer s.runQueuedScan()
 	replies := s.scanReplies
 	s.scanReplies = nil
 	for _, r := range replies {
@@ -117,11 +109,14 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
 		s.log.Debug("BSS skipped", "why", why)
 	}
 	s.attachKnown(nets)
-	// The connected network stays even if this scan missed it.
-	if s.conn != nil {
-		if _, ok := nets[s.conn.network.ID()]; !ok {
-			nets[s.conn.network.ID()] = s.conn.network
+	// The connected network stays even if this scan missed it, and
+	// stays the same object (the connection holds it) with the new BSSes.
+	if c := s.conn; c != nil {
+		if n, ok := nets[c.network.ID()]; ok {
+			c.network.BSSes, c.network.Known = n.BSSes, n.Known
+			c.network.Hidden = c.network.Hidden || n.Hidden
 		}
+		nets[c.network.ID()] = c.network
 	}
 	s.networks = nets
 	s.lastScan = s.now()
@@ -131,6 +126,17 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
 	s.event("scan-done", len(nets))
 	s.publish()
 	s.afterScan(true)
+}
+
+// runQueuedScan starts the user scan that waited for the one just done.
+func (s *Station) runQueuedScan() {
+	q := s.queuedScan
+	if q == nil || s.scanning {
+		return
+	}
+	s.queuedScan = nil
+	s.userScan = true
+	s.startScan(*q, "user scan (queued)")
 }
 
 // attachKnown links networks to their network files.
@@ -302,7 +308,7 @@ func (s *Station) tryAutoconnect() bool {
 				continue
 			}
 			s.stopPeriodicScan()
-			s.startAttempt(n, b, "autoconnect", nil)
+			s.startAttempt(n, b, "autoconnect", nil, nil)
 			return true
 		}
 	}

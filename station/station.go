@@ -57,6 +57,7 @@ type Station struct {
 	attempt     *attempt
 	conn        *connection
 	last        *Timeline
+	roam        roamState
 	bg          sync.WaitGroup
 
 	viewMu sync.Mutex // guards view
@@ -79,6 +80,9 @@ func New(cfg Config) *Station {
 	}
 	if cfg.Blacklist == (BlacklistConfig{}) {
 		cfg.Blacklist = DefaultBlacklistConfig()
+	}
+	if cfg.Roam == (RoamConfig{}) {
+		cfg.Roam = DefaultRoamConfig()
 	}
 	if cfg.Rank == (RankConfig{}) {
 		cfg.Rank = DefaultRankConfig()
@@ -139,6 +143,8 @@ func (s *Station) Run(ctx context.Context) {
 		case <-timerC:
 			s.scanTimer = nil
 			s.periodicScan()
+		case <-s.roam.timerC():
+			s.roamTimerFired()
 		}
 	}
 }
@@ -238,6 +244,8 @@ func (s *Station) handleEvent(ev nl80211.Event) {
 		s.onConnectEvent(e)
 	case *nl80211.DisconnectEvent:
 		s.onDisconnectEvent(e)
+	case *nl80211.CQMEvent:
+		s.onCQM(e)
 	case *nl80211.ControlPortFrameEvent:
 		// With a control port open, frames go to it; one here arrived
 		// when no handshake wanted it.
@@ -252,6 +260,7 @@ func (s *Station) shutdown() {
 	if s.scanTimer != nil {
 		s.scanTimer.Stop()
 	}
+	s.roam.stopTimer()
 	if s.attempt != nil {
 		s.failAttempt(ErrAborted, false)
 	}

@@ -22,6 +22,7 @@ type fakeKernel struct {
 	results  []*nl80211.BSS
 	connects []nl80211.ConnectRequest
 	discs    int
+	cqm      []int32
 	connCh   chan nl80211.ConnectRequest
 }
 
@@ -50,6 +51,17 @@ func (k *fakeKernel) NewKey(ctx context.Context, ifindex int, key nl80211.Key) e
 func (k *fakeKernel) SetStationAuthorized(ctx context.Context, ifindex int, mac net.HardwareAddr, a bool) error {
 	return nil
 }
+func (k *fakeKernel) SetCQM(ctx context.Context, ifindex int, thresholdDBm int32, hysteresisDB uint32) error {
+	k.mu.Lock()
+	k.cqm = append(k.cqm, thresholdDBm)
+	k.mu.Unlock()
+	return nil
+}
+func (k *fakeKernel) setResults(r ...*nl80211.BSS) {
+	k.mu.Lock()
+	k.results = r
+	k.mu.Unlock()
+}
 func (k *fakeKernel) OpenControlPort(ifindex int) (*nl80211.NLControlPort, error) {
 	return nil, io.ErrClosedPipe
 }
@@ -74,6 +86,11 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, files map[string]string, autoconnect bool, results ...*nl80211.BSS) *harness {
+	return newHarnessConfig(t, files, autoconnect, nil, results...)
+}
+
+// newHarnessConfig is newHarness with a last say on the station's Config.
+func newHarnessConfig(t *testing.T, files map[string]string, autoconnect bool, mod func(*Config), results ...*nl80211.BSS) *harness {
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	store := knownnetworks.NewStore(dir, log)
@@ -92,14 +109,18 @@ func newHarness(t *testing.T, files map[string]string, autoconnect bool, results
 	}
 	h := &harness{t: t, k: &fakeKernel{results: results, connCh: make(chan nl80211.ConnectRequest, 4)},
 		events: make(chan nl80211.Event, 8), views: make(chan View, 256), done: make(chan struct{})}
-	h.st = New(Config{Ifindex: 7, Ifname: "wlan7", MAC: net.HardwareAddr{2, 1, 1, 1, 1, 1},
+	cfg := Config{Ifindex: 7, Ifname: "wlan7", MAC: net.HardwareAddr{2, 1, 1, 1, 1, 1},
 		Kernel: h.k, Events: h.events, Known: store, AutoConnect: autoconnect, Logger: log,
 		OnChange: func(v View) {
 			select {
 			case h.views <- v:
 			default:
 			}
-		}})
+		}}
+	if mod != nil {
+		mod(&cfg)
+	}
+	h.st = New(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.st.Run(ctx); close(h.done) }()

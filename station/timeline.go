@@ -49,15 +49,15 @@ func NewTimeline(kind, network string, now func() time.Time) *Timeline {
 
 // Begin starts a phase, ending the running one if any.
 //
-// Phases tile the attempt: a phase starts where the previous one ended, so
-// the steps' durations add up to the time from the first phase's start to
-// the last one's end. Time the daemon spends between ending one phase and
+// Phases tile the attempt: the first starts at the attempt's start, each
+// other where the previous one ended, so the steps' durations add up to
+// the attempt's total (but for what follows the last phase). Time the
+// daemon spends before the first phase or between ending one phase and
 // beginning the next (its own bookkeeping: a log line, a D-Bus signal)
-// counts to the phase that follows. The first phase starts when Begin is
-// called.
+// counts to the phase that follows.
 func (t *Timeline) Begin(phase string) {
 	now := t.now()
-	start := now
+	start := t.Start
 	if n := len(t.Steps); n > 0 {
 		if t.Steps[n-1].Duration == 0 {
 			t.end(now, "")

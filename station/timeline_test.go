@@ -39,13 +39,14 @@ func TestTimelinePhases(t *testing.T) {
 	}
 }
 
-// TestTimelineContiguous: a phase begun after a pause starts where the
-// previous one ended, so the durations add up to the span they cover; a
-// phase in which no time passed is dropped, not kept as a zero.
+// TestTimelineContiguous: the first phase starts at the attempt's start and
+// a phase begun after a pause where the previous one ended, so the
+// durations add up to the attempt; a phase in which no time passed is
+// dropped, not kept as a zero.
 func TestTimelineContiguous(t *testing.T) {
 	c := newClock()
 	tl := NewTimeline("connect", "labnet", c.fn())
-	c.advance(2) // before the first phase: not in any
+	c.advance(2) // before the first phase: counts to it
 	tl.Begin(PhaseSecrets)
 	c.advance(80)
 	tl.Done("")
@@ -84,13 +85,16 @@ func TestTimelineContiguous(t *testing.T) {
 	if s, _ := tl.Phase(PhaseAssoc); s.Duration != 13*time.Millisecond {
 		t.Errorf("associate %v, want 13ms (3ms between phases + 10ms)", s.Duration)
 	}
-	if want := 593*time.Millisecond + 400*time.Microsecond; sum != want {
+	if s, _ := tl.Phase(PhaseSecrets); !s.Start.Equal(tl.Start) || s.Duration != 82*time.Millisecond {
+		t.Errorf("secrets %+v, want from the attempt's start, 82ms (2ms before it + 80ms)", s)
+	}
+	if want := 595*time.Millisecond + 400*time.Microsecond; sum != want {
 		t.Errorf("sum %v, want %v", sum, want)
 	}
-	if tl.Total() != sum+3*time.Millisecond {
-		t.Errorf("total %v, sum %v: want 2ms lead-in and 1ms tail more", tl.Total(), sum)
+	if tl.Total() != sum+time.Millisecond {
+		t.Errorf("total %v, sum %v: want the 1ms after the last phase more", tl.Total(), sum)
 	}
-	want := "connect labnet: secrets 80ms, associate 13ms, group-key 0.400ms, netconfig 500ms (DHCP) = 596ms connected"
+	want := "connect labnet: secrets 82ms, associate 13ms, group-key 0.400ms, netconfig 500ms (DHCP) = 596ms connected"
 	if tl.String() != want {
 		t.Errorf("got  %q\nwant %q", tl.String(), want)
 	}

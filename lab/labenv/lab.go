@@ -32,6 +32,10 @@ type AP struct {
 	Config    string // hostapd.conf lines; interface, driver and ctrl_interface are added
 	Address   string // CIDR for the AP's interface, e.g. "192.168.77.1/24"
 	DHCPRange string // dnsmasq --dhcp-range; empty: no DHCP server
+	// Bridge puts the AP's interface into this bridge (made on first
+	// use), with Address and the DHCP server on the bridge: APs sharing
+	// a bridge are one ESS on one LAN, so an address survives a roam.
+	Bridge string
 }
 
 // Radio is one simulated radio: its phy name (rad<N>) and interface.
@@ -186,8 +190,17 @@ func (l *Lab) startAP(i int, ap AP) *RunningAP {
 	r := l.Radios[ap.Radio]
 	l.Run("iw", "phy", r.Phy, "set", "netns", "name", APNamespace)
 	run := &RunningAP{AP: ap, Iface: r.Iface}
+	lan := r.Iface // where the AP's address and DHCP server live
+	if ap.Bridge != "" {
+		lan = ap.Bridge
+		if _, err := l.Output("ip", "netns", "exec", APNamespace, "ip", "link", "show", ap.Bridge); err != nil {
+			l.ExecAP("ip", "link", "add", "name", ap.Bridge, "type", "bridge", "forward_delay", "0")
+			l.ExecAP("ip", "link", "set", ap.Bridge, "up")
+		}
+		ap.Config += "\nbridge=" + ap.Bridge
+	}
 	if ap.Address != "" {
-		l.ExecAP("ip", "addr", "add", ap.Address, "dev", r.Iface)
+		l.ExecAP("ip", "addr", "add", ap.Address, "dev", lan)
 		ip, _, err := net.ParseCIDR(ap.Address)
 		if err != nil {
 			l.t.Fatalf("labenv: AP %d address %q: %v", i, ap.Address, err)
@@ -205,7 +218,7 @@ func (l *Lab) startAP(i int, ap AP) *RunningAP {
 	}
 	if ap.DHCPRange != "" {
 		run.Dnsmasq = l.Start(fmt.Sprintf("dnsmasq-%d", i), nil, "ip", "netns", "exec", APNamespace,
-			"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--interface="+r.Iface, "--bind-interfaces",
+			"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--interface="+lan, "--bind-interfaces",
 			"--except-interface=lo", "--dhcp-range="+ap.DHCPRange, "--dhcp-authoritative", "--no-ping",
 			"--dhcp-leasefile="+l.path(fmt.Sprintf("dnsmasq-%d.leases", i)), "--log-dhcp",
 			"--no-resolv", "--no-hosts", "--pid-file=")

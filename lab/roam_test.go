@@ -1,0 +1,111 @@
+//go:build lab
+
+package lab
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"wifid/lab/labenv"
+	"wifid/tools/hwsim"
+)
+
+// essAPs are two WPA2-PSK BSSes of one network on channels 1 and 6,
+// bridged into one LAN with one DHCP server, as an office ESS is.
+func essAPs(ssid string) []labenv.AP {
+	a := wpa2AP(0, ssid, "correct horse battery")
+	a.Bridge = "ess"
+	b := wpa2AP(1, ssid, "correct horse battery")
+	b.Config = strings.Replace(b.Config, "channel=1", "channel=6", 1)
+	b.Bridge, b.Address, b.DHCPRange = "ess", "", ""
+	return []labenv.AP{a, b}
+}
+
+// apStations lists the stations AP i has associated (hostapd all_sta).
+func apStations(lab *labenv.Lab, i int) string {
+	out, _ := lab.Output("ip", "netns", "exec", labenv.APNamespace, "hostapd_cli", "-p", "/run/hostapd",
+		"-i", lab.APs[i].Iface, "all_sta")
+	return out
+}
+
+// TestWifidRoamsWhenSignalWeakens: wifid connects to the strong BSS of a
+// two-BSS network; the medium then weakens that link to -85 dBm and
+// strengthens the other to -35 dBm. The kernel's signal monitor reports the
+// drop below RoamThreshold (-70), wifid scans, reassociates to the other
+// BSS with a new 4-way handshake, and keeps its address: pings go on.
+func TestWifidRoamsWhenSignalWeakens(t *testing.T) {
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, Medium: true, APs: essAPs("office")})
+	sta := lab.Radios[2]
+	m := lab.Medium()
+	ap0, ap1 := lab.MediumRadio(0).Addresses[0], lab.MediumRadio(1).Addresses[0]
+	staAddr := lab.MediumRadio(2).Addresses[0]
+	r0, err := m.AddRule(hwsim.LinkRule(ap0, staAddr, -35, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, err := m.AddRule(hwsim.LinkRule(ap1, staAddr, -85, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := lab.StartWifid(labenv.DaemonOptions{
+		Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
+		Networks: map[string]string{"office.psk": "[Security]\nPassphrase=correct horse battery\n"},
+	})
+	ip, err := lab.WaitIPv4(sta.Iface, 90*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitLog("msg=connected", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ifi, err := net.InterfaceByName(sta.Iface)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staMAC := ifi.HardwareAddr.String()
+	if !strings.Contains(apStations(lab, 0), staMAC) {
+		t.Fatalf("wifid is not on the strong BSS; AP 0 stations:\n%s", apStations(lab, 0))
+	}
+	if err := lab.Ping(lab.APs[0].IP, 3); err != nil {
+		t.Fatalf("before the roam: %v", err)
+	}
+
+	// Walk away from AP 0 towards AP 1.
+	if err := m.UpdateRule(r0, func(r *hwsim.Rule) { r.Signal = -85 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.UpdateRule(r1, func(r *hwsim.Rule) { r.Signal = -35 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitLog("msg=roamed", 60*time.Second); err != nil {
+		log := readAll(d.Log)
+		t.Fatalf("%v; wifid's roam lines:\n%s", err, grepLines(log, "roam"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(apStations(lab, 1), staMAC) && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(apStations(lab, 1), staMAC) {
+		t.Fatalf("wifid says it roamed, but AP 1 does not list it:\n%s", apStations(lab, 1))
+	}
+	log := readAll(d.Log)
+	for _, want := range []string{"msg=\"signal low\"", "msg=\"roam scan\"", "msg=roaming", "4-way handshake complete"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("wifid's log lacks %s", want)
+		}
+	}
+	if strings.Count(log, "msg=\"tearing down\"") > 0 {
+		t.Errorf("the roam tore the connection down:\n%s", grepLines(log, "tearing down"))
+	}
+	// The address stays and traffic flows through the new BSS.
+	now, err := lab.WaitIPv4(sta.Iface, 5*time.Second)
+	if err != nil || !now.Equal(ip) {
+		t.Errorf("address after the roam: %v (%v), before %v", now, err, ip)
+	}
+	if err := lab.Ping(lab.APs[0].IP, 3); err != nil {
+		t.Errorf("after the roam: %v", err)
+	}
+	t.Logf("roam: %s", grepLines(log, "msg=roamed"))
+}

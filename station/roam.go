@@ -1,0 +1,349 @@
+package station
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"wifid/nl80211"
+)
+
+// Roaming, as iwd does it without fast transition: the kernel's connection
+// quality monitor reports when the connected BSS's signal falls below
+// RoamThreshold (RoamThreshold5G on 5 and 6 GHz); after a short delay, with
+// the signal still low, the station scans the frequencies the network was
+// seen on (then every channel if that finds nothing), and if another BSS of
+// the same network ranks above the connected one, reassociates to it
+// (CMD_CONNECT with the previous BSSID) and runs a new 4-way handshake with
+// the PMK it has. IP configuration carries on across the move: the address
+// belongs to the ESS, not the BSS. A roam that finds nothing better waits
+// RoamRetryInterval before the next try, unless the signal recovers and falls
+// again first. A failed reassociation loses the connection: autoconnect takes
+// over, as in iwd.
+
+// RoamConfig holds main.conf's roaming settings.
+type RoamConfig struct {
+	Threshold     int           // [General] RoamThreshold, dBm, 2.4 GHz
+	Threshold5G   int           // [General] RoamThreshold5G, dBm, 5 and 6 GHz
+	RetryInterval time.Duration // [General] RoamRetryInterval
+	// Delay is how long the signal stays low before a roam scan (iwd: 5 s);
+	// a dip shorter than that costs nothing.
+	Delay       time.Duration
+	DisableScan bool // [Scan] DisableRoamingScan: never roam
+}
+
+// DefaultRoamConfig is iwd's default.
+func DefaultRoamConfig() RoamConfig {
+	return RoamConfig{Threshold: -70, Threshold5G: -76, RetryInterval: 60 * time.Second, Delay: 5 * time.Second}
+}
+
+// cqmHysteresis is the CQM hysteresis in dB, as iwd sets it.
+const cqmHysteresis = 5
+
+// roamState is the roaming part of a station, owned by the loop.
+type roamState struct {
+	signalLow bool
+	timer     *time.Timer
+	notBefore time.Time // no roam scan before this (after a failed roam)
+	scanning  bool      // a roam scan is running
+	tl        *Timeline // the roam being prepared (scan phase), until the attempt starts
+}
+
+func (r *roamState) stopTimer() {
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
+	}
+}
+
+// reset forgets everything of the connection that ended.
+func (r *roamState) reset() {
+	r.stopTimer()
+	*r = roamState{}
+}
+
+// timerC is the roam timer's channel, nil when none is armed.
+func (r *roamState) timerC() <-chan time.Time {
+	if r.timer == nil {
+		return nil
+	}
+	return r.timer.C
+}
+
+// roamThreshold is the CQM threshold for a BSS on freq.
+func (s *Station) roamThreshold(freq uint32) int {
+	if freq >= 4900 {
+		return s.cfg.Roam.Threshold5G
+	}
+	return s.cfg.Roam.Threshold
+}
+
+// armCQM asks the kernel to report when the connected BSS's signal crosses
+// the roam threshold. A driver without CQM support simply never roams.
+func (s *Station) armCQM(c *connection) {
+	if s.cfg.Roam.DisableScan {
+		return
+	}
+	th := s.roamThreshold(c.bss.Freq)
+	s.async(func() func() {
+		ctx, cancel := context.WithTimeout(s.ctx, 3*time.Second)
+		defer cancel()
+		err := s.cfg.Kernel.SetCQM(ctx, s.cfg.Ifindex, int32(th), cqmHysteresis)
+		return func() {
+			if err != nil {
+				s.log.Info("no signal monitoring: roaming off for this connection", "err", err)
+				return
+			}
+			s.log.Debug("signal monitoring armed", "threshold_dbm", th, "hysteresis_db", cqmHysteresis)
+		}
+	})
+}
+
+// onCQM handles the connection quality monitor's reports.
+func (s *Station) onCQM(e *nl80211.CQMEvent) {
+	if s.conn == nil {
+		return
+	}
+	switch {
+	case e.BeaconLoss:
+		s.log.Info("beacon loss", "bssid", s.conn.bss.Addr.String())
+	case e.RSSIThreshold == nl80211.CQMRSSILow:
+		s.log.Info("signal low", "bssid", s.conn.bss.Addr.String(), "dbm", e.RSSILevel,
+			"threshold_dbm", s.roamThreshold(s.conn.bss.Freq))
+		s.event("signal-low", int(e.RSSILevel))
+		if s.roam.signalLow {
+			return
+		}
+		s.roam.signalLow = true
+		if s.cfg.Roam.DisableScan || s.attempt != nil {
+			return
+		}
+		wait := s.cfg.Roam.Delay
+		if d := s.roam.notBefore.Sub(s.now()); d > wait {
+			wait = d
+		}
+		s.armRoamTimer(wait)
+	case e.RSSIThreshold == nl80211.CQMRSSIHigh:
+		s.log.Info("signal ok", "bssid", s.conn.bss.Addr.String(), "dbm", e.RSSILevel)
+		s.event("signal-ok", int(e.RSSILevel))
+		s.roam.signalLow = false
+		s.roam.notBefore = time.Time{}
+		if !s.roam.scanning {
+			s.roam.stopTimer()
+		}
+	}
+}
+
+func (s *Station) armRoamTimer(d time.Duration) {
+	s.roam.stopTimer()
+	s.log.Debug("roam scan scheduled", "in", d)
+	s.roam.timer = time.NewTimer(d)
+}
+
+// roamTimerFired: the signal stayed low; look for a better BSS.
+func (s *Station) roamTimerFired() {
+	s.roam.timer = nil
+	c := s.conn
+	switch {
+	case c == nil || !c.configured || s.attempt != nil || s.roam.scanning || !s.roam.signalLow:
+		return
+	case s.scanning:
+		// A user's scan runs; roam right after it.
+		s.armRoamTimer(time.Second)
+		return
+	}
+	s.roam.tl = NewTimeline("roam", c.network.SSID, s.now)
+	s.roam.tl.BSSID = c.bss.Addr.String()
+	s.roam.tl.Begin(PhaseScan)
+	s.roamScan(s.roamFreqs(c), true)
+}
+
+// roamFreqs are the frequencies the connected network was seen on: its BSSes
+// in the last scan and the ones stored for it.
+func (s *Station) roamFreqs(c *connection) []uint32 {
+	var freqs []uint32
+	for _, b := range c.network.BSSes {
+		freqs = append(freqs, b.Freq)
+	}
+	if s.cfg.Known != nil {
+		freqs = append(freqs, s.cfg.Known.KnownFrequencies(c.network.SSID, c.network.Security)...)
+	}
+	return freqs
+}
+
+// roamScan scans for roam candidates: the given frequencies first (partial),
+// every channel when those find nothing better.
+func (s *Station) roamScan(freqs []uint32, partial bool) {
+	if partial {
+		freqs = s.usableFreqs(freqs)
+		if len(freqs) == 0 {
+			partial = false
+		}
+	} else {
+		freqs = nil
+	}
+	s.roam.scanning = true
+	s.scanning = true
+	why := "roam scan"
+	if !partial {
+		why = "roam scan, all channels"
+	}
+	s.event("roam-scan-triggered", why)
+	s.log.Info("roam scan", "freqs", len(freqs), "partial", partial)
+	s.publish()
+	req := nl80211.ScanRequest{Freqs: freqs, Flags: unix.NL80211_SCAN_FLAG_FLUSH}
+	s.async(func() func() {
+		ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+		defer cancel()
+		res, err := s.cfg.Kernel.Scan(ctx, s.cfg.Ifindex, req)
+		return func() { s.roamScanDone(res, err, partial) }
+	})
+}
+
+func (s *Station) roamScanDone(res []*nl80211.BSS, err error, partial bool) {
+	s.roam.scanning = false
+	s.scanning = false
+	defer s.runQueuedScan()
+	c := s.conn
+	if c == nil || s.attempt != nil {
+		s.roam.tl = nil
+		s.publish()
+		return
+	}
+	if err != nil {
+		s.roamFailed(fmt.Sprintf("roam scan failed: %v", err))
+		return
+	}
+	best := s.roamCandidates(c, res)
+	if len(best) == 0 {
+		if partial {
+			s.roamScan(nil, false)
+			return
+		}
+		s.event("no-roam-candidates")
+		s.roamFailed("no better BSS")
+		return
+	}
+	s.publish()
+	tl := s.roam.tl
+	s.roam.tl = nil
+	if tl == nil {
+		tl = NewTimeline("roam", c.network.SSID, s.now)
+	}
+	tl.Done(fmt.Sprintf("%d candidates", len(best)))
+	s.startRoam(best[0], tl)
+}
+
+// roamCandidates merges a roam scan's view of the connected network into
+// it and returns the BSSes ranked above the connected one, best first: same
+// SSID and security, not blacklisted, usable with our radio.
+func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) []*BSS {
+	nets, _ := groupNetworks(res, s.cfg.Rank)
+	seen, ok := nets[c.network.ID()]
+	if !ok {
+		return nil
+	}
+	// Update the network's BSS list with what the scan saw.
+	byAddr := map[string]*BSS{}
+	for _, b := range c.network.BSSes {
+		byAddr[string(b.Addr)] = b
+	}
+	for _, b := range seen.BSSes {
+		byAddr[string(b.Addr)] = b
+	}
+	c.network.BSSes = c.network.BSSes[:0]
+	for _, b := range byAddr {
+		c.network.BSSes = append(c.network.BSSes, b)
+	}
+	sortBSSes(c.network.BSSes)
+
+	var current uint16 // not heard at all: anything beats it
+	for _, b := range seen.BSSes {
+		if string(b.Addr) == string(c.bss.Addr) {
+			current = b.Rank
+			c.bss.Signal, c.bss.Rank = b.Signal, b.Rank
+		}
+	}
+	now := s.now()
+	var out []*BSS
+	for _, b := range seen.BSSes {
+		switch {
+		case string(b.Addr) == string(c.bss.Addr):
+		case b.Summary.Security != c.bss.Summary.Security:
+		case s.blacklist.contains(hwString(b.Addr), now):
+		case b.Rank <= current:
+		default:
+			if c.sec != nil {
+				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP); err != nil {
+					s.log.Debug("roam candidate unusable", "bssid", b.Addr.String(), "err", err)
+					continue
+				}
+			}
+			out = append(out, b)
+		}
+	}
+	s.log.Info("roam candidates", "current_rank", current, "current_dbm", c.bss.Signal, "candidates", len(out))
+	return out
+}
+
+func sortBSSes(bs []*BSS) {
+	sort.SliceStable(bs, func(i, j int) bool {
+		if bs[i].Rank != bs[j].Rank {
+			return bs[i].Rank > bs[j].Rank
+		}
+		return bs[i].Signal > bs[j].Signal
+	})
+}
+
+// roamFailed: no roam this time; try again after RoamRetryInterval if the
+// signal is still low.
+func (s *Station) roamFailed(why string) {
+	if tl := s.roam.tl; tl != nil {
+		tl.Finish("no roam: " + why)
+		s.last = tl
+		s.roam.tl = nil
+	}
+	s.roam.notBefore = s.now().Add(s.cfg.Roam.RetryInterval)
+	s.log.Info("not roaming", "why", why, "retry_in", s.cfg.Roam.RetryInterval)
+	if s.roam.signalLow && s.conn != nil {
+		s.armRoamTimer(s.cfg.Roam.RetryInterval)
+	}
+	s.publish()
+}
+
+// startRoam reassociates to b: the old BSS's handshake stops, a new attempt
+// of kind "roam" runs the connect and the 4-way handshake with the PMK of
+// the connection.
+func (s *Station) startRoam(b *BSS, tl *Timeline) {
+	c := s.conn
+	s.log.Info("roaming", "network", c.network.SSID, "from", c.bss.Addr.String(), "from_dbm", c.bss.Signal,
+		"to", b.Addr.String(), "to_dbm", b.Signal, "freq", b.Freq)
+	s.roam.stopTimer()
+	s.startAttempt(c.network, b, "roam", nil, tl)
+}
+
+// roamed: the reassociation is done and keyed. The connection moves to the
+// new BSS; IP configuration carries on.
+func (s *Station) roamed(a *attempt) {
+	c := s.conn
+	from := c.bss.Addr.String()
+	s.attempt = nil
+	c.bss, c.port, c.sec = a.bss, a.port, a.sec
+	c.hsCancel = a.cancel
+	c.tl = a.tl
+	s.roam.signalLow = false
+	s.roam.notBefore = time.Time{}
+	s.blacklist.remove(hwString(a.bss.Addr))
+	s.rememberNetwork(a)
+	a.tl.Finish("roamed")
+	s.log.Info("roamed", "network", c.network.SSID, "from", from, "to", a.bss.Addr.String(),
+		"address", c.address, "timeline", a.tl.String())
+	s.event("roamed", a.bss.Addr.String())
+	s.armCQM(c)
+	s.setState(Connected, "roamed to "+a.bss.Addr.String())
+	s.ordered = rankNetworks(s.networks)
+	s.publish()
+}

@@ -1,0 +1,162 @@
+package station
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"wifid/nl80211"
+)
+
+// openBSSAt is openBSS heard at dbm on freq.
+func openBSSAt(ssid string, bssid byte, dbm int, freq uint32) *nl80211.BSS {
+	b := openBSS(ssid, bssid)
+	b.SignalMBm, b.Freq = int32(dbm*100), freq
+	return b
+}
+
+// waitView waits for a published view that ok accepts.
+func (h *harness) waitView(ok func(View) bool) View {
+	h.t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case v := <-h.views:
+			if ok(v) {
+				return v
+			}
+		case <-timeout:
+			v := h.st.View()
+			h.t.Fatalf("view not reached; now %v on %v", v.State, v.ConnectedBSS)
+		}
+	}
+}
+
+func fastRoam(c *Config) {
+	c.Roam = RoamConfig{Threshold: -70, Threshold5G: -76, RetryInterval: time.Hour, Delay: 10 * time.Millisecond}
+}
+
+// connectedTo autoconnects the harness to the BSS the fake's results rank
+// first and returns its address.
+func connectedTo(t *testing.T, h *harness, want string) net.HardwareAddr {
+	t.Helper()
+	req := h.waitConnect()
+	if req.BSSID.String() != want {
+		t.Fatalf("connected to %v, want %s", req.BSSID, want)
+	}
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	h.waitState(Connected)
+	return req.BSSID
+}
+
+func TestRoamOnLowSignalToBetterBSS(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, fastRoam,
+		openBSSAt("cafe", 1, -40, 2412), openBSSAt("cafe", 2, -80, 2437))
+	first := connectedTo(t, h, "02:00:00:00:00:01")
+	h.k.setResults(openBSSAt("cafe", 1, -82, 2412), openBSSAt("cafe", 2, -40, 2437))
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: -82, HasRSSILevel: true}
+	req := h.waitConnect()
+	if req.BSSID.String() != "02:00:00:00:00:02" || req.PrevBSSID.String() != first.String() {
+		t.Fatalf("roam request to %v from %v, want 02:00:00:00:00:02 from %v", req.BSSID, req.PrevBSSID, first)
+	}
+	if v := h.st.View(); v.State != Roaming || v.State.DBusState() != "roaming" {
+		t.Errorf("state while reassociating: %v", v.State)
+	}
+	// The kernel leaves the old BSS as it reassociates: not a lost connection.
+	h.events <- &nl80211.DisconnectEvent{Reason: 3}
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	v := h.waitView(func(v View) bool { return v.State == Connected && v.ConnectedBSS.String() == "02:00:00:00:00:02" })
+	if v.Last == nil || v.Last.Kind != "roam" || v.Last.Outcome != "roamed" {
+		t.Fatalf("last timeline: %+v", v.Last)
+	}
+	if _, ok := v.Last.Phase(PhaseScan); !ok {
+		t.Errorf("roam timeline has no scan phase: %s", v.Last)
+	}
+	if cqm := h.waitCQM(2); cqm[0] != -70 || cqm[1] != -70 {
+		t.Errorf("CQM thresholds set: %v, want -70 after each association", cqm)
+	}
+}
+
+// waitCQM waits until the station has set n CQM thresholds.
+func (h *harness) waitCQM(n int) []int32 {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h.k.mu.Lock()
+		cqm := append([]int32(nil), h.k.cqm...)
+		h.k.mu.Unlock()
+		if len(cqm) >= n {
+			return cqm
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%d CQM thresholds set, want %d", len(cqm), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestRoamUses5GHzThreshold(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, fastRoam, openBSSAt("cafe", 1, -40, 5180))
+	connectedTo(t, h, "02:00:00:00:00:01")
+	if cqm := h.waitCQM(1); cqm[0] != -76 {
+		t.Errorf("CQM threshold on 5 GHz %d, want -76", cqm[0])
+	}
+}
+
+func TestNoRoamWithoutBetterBSS(t *testing.T) {
+	var events []string
+	evc := make(chan string, 64)
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, func(c *Config) {
+		fastRoam(c)
+		c.OnEvent = func(name string, args ...any) { evc <- name }
+	}, openBSSAt("cafe", 1, -60, 2412), openBSSAt("cafe", 2, -85, 2437))
+	connectedTo(t, h, "02:00:00:00:00:01")
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: -72, HasRSSILevel: true}
+	timeout := time.After(5 * time.Second)
+	for done := false; !done; {
+		select {
+		case e := <-evc:
+			events = append(events, e)
+			done = e == "no-roam-candidates"
+		case <-timeout:
+			t.Fatalf("no no-roam-candidates event; events: %v", events)
+		}
+	}
+	if got := strings.Count(strings.Join(events, " "), "roam-scan-triggered"); got != 2 {
+		t.Errorf("%d roam scans, want 2 (known frequencies, then all): %v", got, events)
+	}
+	select {
+	case r := <-h.k.connCh:
+		t.Fatalf("roamed to a worse BSS: %+v", r)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if v := h.st.View(); v.State != Connected || v.ConnectedBSS.String() != "02:00:00:00:00:01" {
+		t.Errorf("after no roam: %v on %v", v.State, v.ConnectedBSS)
+	}
+	// Signal back up and down again: a new try at once (no retry wait).
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSIHigh, RSSILevel: -60, HasRSSILevel: true}
+	h.k.setResults(openBSSAt("cafe", 1, -80, 2412), openBSSAt("cafe", 2, -45, 2437))
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: -80, HasRSSILevel: true}
+	if req := h.waitConnect(); req.BSSID.String() != "02:00:00:00:00:02" {
+		t.Errorf("second roam went to %v", req.BSSID)
+	}
+}
+
+func TestFailedRoamLosesConnectionAndAutoconnects(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, fastRoam,
+		openBSSAt("cafe", 1, -40, 2412), openBSSAt("cafe", 2, -80, 2437))
+	connectedTo(t, h, "02:00:00:00:00:01")
+	h.k.setResults(openBSSAt("cafe", 1, -82, 2412), openBSSAt("cafe", 2, -40, 2437))
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: -82, HasRSSILevel: true}
+	req := h.waitConnect()
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID, Status: 17}
+	h.waitState(Disconnected)
+	if !h.st.blacklistContains("02:00:00:00:00:02") {
+		t.Error("the BSS that refused the reassociation is not blacklisted")
+	}
+	// Autoconnect goes on; the refusing BSS is skipped.
+	if req := h.waitConnect(); req.BSSID.String() != "02:00:00:00:00:01" || len(req.PrevBSSID) != 0 {
+		t.Errorf("after the failed roam: connect to %v (prev %v)", req.BSSID, req.PrevBSSID)
+	}
+}
