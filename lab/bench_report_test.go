@@ -1,6 +1,9 @@
-//go:build lab && bench
-
 package lab
+
+// The bench's report: figures, medians, the Markdown table (bench_test.go
+// runs the bench in the guest, with build tags lab and bench). No build tag
+// here: the arithmetic and parsers are tested on the host by plain
+// go test ./lab/.
 
 import (
 	"fmt"
@@ -55,6 +58,7 @@ type benchRun struct {
 	Round     int                `json:"round"`
 	Figures   map[string]float64 `json:"figures"`
 	Timelines []string           `json:"timelines,omitempty"` // wifid's "timeline=" log values
+	Connects  []benchConnect     `json:"connects,omitempty"`  // the chart's rows: cold start, reconnect
 	Err       string             `json:"error,omitempty"`
 }
 
