@@ -236,11 +236,11 @@ func num(v float64) string {
 }
 
 // timelinePhase matches one phase of station.Timeline.String():
-// " scan 812ms (cached)".
-var timelinePhase = regexp.MustCompile(`^\s*([a-z0-9-]+) (\d+)ms`)
+// " scan 812ms (cached)", " group-key 0.412ms".
+var timelinePhase = regexp.MustCompile(`^\s*([a-z0-9-]+) (\d+(?:\.\d+)?)ms`)
 
 // phaseOrder is station's phase order, the total last.
-var phaseOrder = []string{"scan", "authenticate", "associate", "4-way", "group-key", "netconfig", "total"}
+var phaseOrder = []string{"scan", "secrets", "authenticate", "associate", "4-way", "group-key", "netconfig", "total"}
 
 // parseTimeline splits "autoconnect labnet: scan 812ms, authenticate 3ms
 // (x), ... = 1200ms connected" into its kind and phase durations (ms),
@@ -309,7 +309,7 @@ func formatPhases(m map[string]float64) string {
 	seen := map[string]bool{}
 	for _, p := range phaseOrder {
 		if v, ok := m[p]; ok {
-			parts = append(parts, fmt.Sprintf("%s %.0f", p, v))
+			parts = append(parts, p+" "+num(v))
 			seen[p] = true
 		}
 	}
@@ -321,7 +321,7 @@ func formatPhases(m map[string]float64) string {
 	}
 	sort.Strings(rest)
 	for _, p := range rest {
-		parts = append(parts, fmt.Sprintf("%s %.0f", p, m[p]))
+		parts = append(parts, p+" "+num(m[p]))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -33,6 +33,10 @@ func TestParseTimeline(t *testing.T) {
 	if !ok || kind != "autoconnect" || ph["4-way"] != 120 || ph["netconfig"] != 900 || ph["total"] != 1100 || ph["associate"] != 4 {
 		t.Fatalf("parseTimeline: %q %v %v", kind, ph, ok)
 	}
+	_, ph, ok = parseTimeline("connect labnet: secrets 0.042ms, associate 3.2ms, group-key 0.412ms, netconfig 80ms = 90ms connected")
+	if !ok || ph["secrets"] != 0.042 || ph["associate"] != 3.2 || ph["group-key"] != 0.412 || ph["netconfig"] != 80 {
+		t.Fatalf("parseTimeline, sub-ms: %v %v", ph, ok)
+	}
 	if _, _, ok := parseTimeline("garbage"); ok {
 		t.Fatal("garbage parsed")
 	}

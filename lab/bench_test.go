@@ -40,7 +40,9 @@ const (
 // up, then a reconnect (Station.Disconnect, Network.Connect over D-Bus) to
 // the address again; and from /proc the CPU time to the first address and
 // RSS and peak RSS once connected. It prints a Markdown table and writes
-// bench.json and bench.md into the results folder. It fails only when a
+// bench.json, bench.md and bench-timeline.svg (each connect's phases, from
+// wifid's LastConnect; one grey bar for a daemon without a timeline) into
+// the results folder. It fails only when a
 // daemon never connected: the numbers are reported, never judged.
 func TestBench(t *testing.T) {
 	runs := 5
@@ -85,6 +87,10 @@ func TestBench(t *testing.T) {
 		t.Error(err)
 	}
 	if err := os.WriteFile(filepath.Join(lab.Dir, "bench.md"), []byte(rep.Table), 0o644); err != nil {
+		t.Error(err)
+	}
+	title := fmt.Sprintf("Where the connect time goes: wifid (its LastConnect timeline), iwd and wpa_supplicant, %d runs each, one VM run", runs)
+	if err := os.WriteFile(filepath.Join(lab.Dir, "bench-timeline.svg"), benchChartSVG(title, chartSections(results)), 0o644); err != nil {
 		t.Error(err)
 	}
 	t.Logf("bench: wifid vs iwd vs wpa_supplicant, same VM run\n\n%s", rep.Table)
@@ -218,19 +224,30 @@ func (b *bench) runDaemon(name string, round int) (r benchRun) {
 	}
 	ps, perr := readProc(d.Pid())
 	r.Figures[figCold] = ms(ev.At.Sub(start))
+	cold := benchConnect{What: connectCold, TotalMs: r.Figures[figCold]}
 	if up, ok := w.first(pos, isOperUp); ok {
 		r.Figures[figLinkUp] = ms(up.At.Sub(start))
 	}
 	if perr == nil {
 		r.Figures[figCPU] = ms(ps.CPU)
 	}
+	if name == "wifid" {
+		// Read after the figures: the bus traffic is not in them.
+		cold.Phases = b.wifidPhases("autoconnect", start)
+	}
+	r.Connects = append(r.Connects, cold)
 
-	rec, err := b.reconnect(w, next, ev.Ifname)
+	recStart, rec, err := b.reconnect(w, next, ev.Ifname)
 	if err != nil {
 		r.Err = "reconnect: " + err.Error()
 		return r
 	}
 	r.Figures[figReconnect] = ms(rec)
+	re := benchConnect{What: connectReconnect, TotalMs: r.Figures[figReconnect]}
+	if name == "wifid" {
+		re.Phases = b.wifidPhases("connect", recStart)
+	}
+	r.Connects = append(r.Connects, re)
 	time.Sleep(time.Second) // connected and settled
 	if ps, err := readProc(d.Pid()); err == nil {
 		r.Figures[figRSS] = float64(ps.RSSKiB)
@@ -242,45 +259,47 @@ func (b *bench) runDaemon(name string, round int) (r benchRun) {
 
 // iwd's D-Bus names (wifid serves the same).
 const (
-	iwdService  = "net.connman.iwd"
-	iwdStation  = "net.connman.iwd.Station"
-	iwdNetwork  = "net.connman.iwd.Network"
-	dbusObjMgr  = "org.freedesktop.DBus.ObjectManager.GetManagedObjects"
-	dbusPropGet = "org.freedesktop.DBus.Properties.Get"
+	iwdService   = "net.connman.iwd"
+	iwdStation   = "net.connman.iwd.Station"
+	iwdNetwork   = "net.connman.iwd.Network"
+	wifidStation = "net.connman.wifid.Station" // wifid's own: LastConnect
+	dbusObjMgr   = "org.freedesktop.DBus.ObjectManager.GetManagedObjects"
+	dbusPropGet  = "org.freedesktop.DBus.Properties.Get"
 )
 
 // reconnect disconnects the station through D-Bus, waits until it is
 // disconnected and its address gone, then connects to the same network
-// again and returns the time from the Connect call to the new address.
-func (b *bench) reconnect(w *netWatch, pos int, iface string) (time.Duration, error) {
+// again and returns when it called Connect and the time from the call to
+// the new address.
+func (b *bench) reconnect(w *netWatch, pos int, iface string) (time.Time, time.Duration, error) {
 	conn, err := dbus.ConnectSystemBus()
 	if err != nil {
-		return 0, fmt.Errorf("system bus: %w", err)
+		return time.Time{}, 0, fmt.Errorf("system bus: %w", err)
 	}
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*benchTimeout)
 	defer cancel()
 	stPath, err := findStation(ctx, conn)
 	if err != nil {
-		return 0, err
+		return time.Time{}, 0, err
 	}
 	st := conn.Object(iwdService, stPath)
 	var netPath dbus.ObjectPath
 	if err := st.CallWithContext(ctx, dbusPropGet, 0, iwdStation, "ConnectedNetwork").Store(&netPath); err != nil {
-		return 0, fmt.Errorf("Station.ConnectedNetwork: %w", err)
+		return time.Time{}, 0, fmt.Errorf("Station.ConnectedNetwork: %w", err)
 	}
 	if err := st.CallWithContext(ctx, iwdStation+".Disconnect", 0).Err; err != nil {
-		return 0, fmt.Errorf("Station.Disconnect: %w", err)
+		return time.Time{}, 0, fmt.Errorf("Station.Disconnect: %w", err)
 	}
 	if err := waitState(ctx, st, "disconnected"); err != nil {
-		return 0, err
+		return time.Time{}, 0, err
 	}
 	if hasIPv4(iface) {
 		if _, p, err := w.wait(pos, 15*time.Second, isAddrDel); err == nil {
 			pos = p
 		}
 		if hasIPv4(iface) {
-			return 0, fmt.Errorf("%s keeps its IPv4 address after Station.Disconnect", iface)
+			return time.Time{}, 0, fmt.Errorf("%s keeps its IPv4 address after Station.Disconnect", iface)
 		}
 	}
 	time.Sleep(time.Second)
@@ -294,15 +313,15 @@ func (b *bench) reconnect(w *netWatch, pos int, iface string) (time.Duration, er
 	if err != nil {
 		select {
 		case cerr := <-callErr:
-			return 0, fmt.Errorf("no address within %s after Network.Connect (%v)", benchTimeout, cerr)
+			return time.Time{}, 0, fmt.Errorf("no address within %s after Network.Connect (%v)", benchTimeout, cerr)
 		default:
-			return 0, fmt.Errorf("no address within %s after Network.Connect (call pending)", benchTimeout)
+			return time.Time{}, 0, fmt.Errorf("no address within %s after Network.Connect (call pending)", benchTimeout)
 		}
 	}
 	if err := <-callErr; err != nil {
-		return 0, fmt.Errorf("Network.Connect: %w", err)
+		return time.Time{}, 0, fmt.Errorf("Network.Connect: %w", err)
 	}
-	return ev.At.Sub(start), nil
+	return start, ev.At.Sub(start), nil
 }
 
 // findStation returns the path of the one station object.
@@ -317,6 +336,69 @@ func findStation(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error) 
 		}
 	}
 	return "", fmt.Errorf("no %s object", iwdStation)
+}
+
+// wifidPhases reads wifid's record of its latest connect attempt
+// (net.connman.wifid.Station.LastConnect, the record its log and wifictl
+// show) once it has an outcome and is of that kind, and returns its phases
+// with offsets from mark (the record's StartTime is to the millisecond,
+// its phases to the microsecond). None if the record cannot be had.
+func (b *bench) wifidPhases(kind string, mark time.Time) []benchPhase {
+	conn, err := dbus.ConnectSystemBus()
+	if err != nil {
+		b.t.Logf("wifid's timeline: system bus: %v", err)
+		return nil
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stPath, err := findStation(ctx, conn)
+	if err != nil {
+		b.t.Logf("wifid's timeline: %v", err)
+		return nil
+	}
+	st := conn.Object(iwdService, stPath)
+	for {
+		var v dbus.Variant
+		err := st.CallWithContext(ctx, dbusPropGet, 0, wifidStation, "LastConnect").Store(&v)
+		lc, _ := v.Value().(map[string]dbus.Variant)
+		outcome, _ := lc["Outcome"].Value().(string)
+		if err == nil && outcome != "" && lc["Kind"].Value() == kind {
+			return lastConnectPhases(lc, mark)
+		}
+		select {
+		case <-ctx.Done():
+			b.t.Logf("wifid's timeline: no finished %s attempt in LastConnect (%v): %v", kind, err, lc)
+			return nil
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// lastConnectPhases turns LastConnect's phases into the chart's, offset
+// from mark; the ...Us keys when present, else the ...Ms ones.
+func lastConnectPhases(lc map[string]dbus.Variant, mark time.Time) []benchPhase {
+	var offset float64
+	if s, ok := lc["StartTime"].Value().(string); ok {
+		if t0, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			offset = ms(t0.Sub(mark))
+		}
+	}
+	get := func(p map[string]dbus.Variant, key string) float64 {
+		if v, ok := p[key+"Us"].Value().(uint64); ok {
+			return float64(v) / 1000
+		}
+		v, _ := p[key+"Ms"].Value().(uint64)
+		return float64(v)
+	}
+	phases, _ := lc["Phases"].Value().([]map[string]dbus.Variant)
+	var out []benchPhase
+	for _, p := range phases {
+		name, _ := p["Name"].Value().(string)
+		detail, _ := p["Detail"].Value().(string)
+		out = append(out, benchPhase{Name: name, StartMs: offset + get(p, "Start"), DurationMs: get(p, "Duration"), Detail: detail})
+	}
+	return out
 }
 
 // waitState reads Station.State (in-process, four times a second) until it
@@ -402,6 +484,7 @@ func (b *bench) runWpaSupplicant(round int) benchRun {
 	}
 	if at, ok := wpaConnectedAt(logPath, logStart); ok {
 		r.Figures[figConnected] = ms(at.Sub(start))
+		r.Connects = append(r.Connects, benchConnect{What: connectCold, TotalMs: r.Figures[figConnected], Until: "CTRL-EVENT-CONNECTED"})
 	}
 	if up, _, err := w.wait(pos, 5*time.Second, isOperUp); err == nil {
 		r.Figures[figLinkUp] = ms(up.At.Sub(start))
