@@ -42,7 +42,7 @@ type benchPhase struct {
 
 // Names the chart gives what is not a phase of wifid's timeline.
 const (
-	chartLeadIn  = "before the attempt" // start mark -> the timeline's first phase
+	chartLeadIn  = "before the attempt (start, scan, D-Bus)" // start mark -> the timeline's first phase
 	chartNoPhase = "total (no timeline)"
 )
 
@@ -85,14 +85,15 @@ type chartSegment struct {
 }
 
 // chartSections arranges the bench's runs: a section per kind of connect,
-// a row per daemon and run that measured it, in the order they ran.
+// a row per daemon and run that measured it, a daemon's runs together
+// (daemons in the order they first ran, runs in order).
 // wifid's rows are its timeline's phases, preceded by what came before the
 // attempt began; a daemon without a timeline gets one grey bar.
 func chartSections(results []benchRun) []chartSection {
 	var out []chartSection
 	for _, what := range []string{connectCold, connectReconnect} {
 		sec := chartSection{Title: chartTitle(what)}
-		for _, r := range results {
+		for _, r := range byDaemon(results) {
 			for _, c := range r.Connects {
 				if c.What != what {
 					continue
@@ -118,6 +119,20 @@ func chartSections(results []benchRun) []chartSection {
 			out = append(out, sec)
 		}
 	}
+	return out
+}
+
+// byDaemon orders runs by daemon (as they first appear), keeping each
+// daemon's runs in the order they ran.
+func byDaemon(results []benchRun) []benchRun {
+	first := map[string]int{}
+	for i, r := range results {
+		if _, ok := first[r.Daemon]; !ok {
+			first[r.Daemon] = i
+		}
+	}
+	out := append([]benchRun(nil), results...)
+	sort.SliceStable(out, func(i, j int) bool { return first[out[i].Daemon] < first[out[j].Daemon] })
 	return out
 }
 

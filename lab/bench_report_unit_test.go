@@ -174,6 +174,7 @@ func TestBenchChartSVG(t *testing.T) {
 		{Daemon: "iwd", Round: 1, Connects: []benchConnect{{What: connectCold, TotalMs: 1500}, {What: connectReconnect, TotalMs: 400}}},
 		{Daemon: "wpa_supplicant", Round: 1, Connects: []benchConnect{{What: connectCold, TotalMs: 1200, Until: "CTRL-EVENT-CONNECTED"}}},
 		{Daemon: "iwd", Round: 2, Err: "cold start: timed out"}, // no connects: no row
+		{Daemon: "wifid", Round: 2, Connects: []benchConnect{{What: connectReconnect, TotalMs: 260, Phases: wifidRe.Phases}}},
 	}
 	svg := benchChartSVG(`bench "wifid" <vs> iwd & wpa_supplicant`, chartSections(results))
 	rows, texts := readChart(t, svg)
@@ -182,8 +183,8 @@ func TestBenchChartSVG(t *testing.T) {
 	for _, r := range rows {
 		labels = append(labels, r.label)
 	}
-	if got, want := strings.Join(labels, ","), "wifid #1,iwd #1,wpa_supplicant #1,wifid #1,iwd #1"; got != want {
-		t.Fatalf("rows %q, want %q (cold starts, then reconnects)", got, want)
+	if got, want := strings.Join(labels, ","), "wifid #1,iwd #1,wpa_supplicant #1,wifid #1,wifid #2,iwd #1"; got != want {
+		t.Fatalf("rows %q, want %q (cold starts, then reconnects; a daemon's runs together)", got, want)
 	}
 
 	// Widths scale to the times: one px-per-ms per section, the cold
@@ -218,7 +219,7 @@ func TestBenchChartSVG(t *testing.T) {
 		t.Errorf("wpa_supplicant's cold start: %+v", s)
 	}
 	// The reconnects have their own axis (steps of 50 to 400 ms here).
-	if r := rows[4].segs[0]; r.sectionRate != float64(plotWidth)/400 {
+	if r := rows[5].segs[0]; r.sectionRate != float64(plotWidth)/400 {
 		t.Errorf("reconnect rate %.4f, want %.4f", r.sectionRate, float64(plotWidth)/400)
 	}
 

@@ -89,7 +89,7 @@ func TestBench(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(lab.Dir, "bench.md"), []byte(rep.Table), 0o644); err != nil {
 		t.Error(err)
 	}
-	title := fmt.Sprintf("Where the connect time goes: wifid (its LastConnect timeline), iwd and wpa_supplicant, %d runs each, one VM run", runs)
+	title := fmt.Sprintf("Connect phases: wifid (LastConnect), iwd, wpa_supplicant; %d runs each, one VM run", runs)
 	if err := os.WriteFile(filepath.Join(lab.Dir, "bench-timeline.svg"), benchChartSVG(title, chartSections(results)), 0o644); err != nil {
 		t.Error(err)
 	}
