@@ -118,8 +118,8 @@ func (s *Station) onCQM(e *nl80211.CQMEvent) {
 			return
 		}
 		s.roam.signalLow = true
-		if s.cfg.Roam.DisableScan || s.attempt != nil {
-			return
+		if s.cfg.Roam.DisableScan || s.attempt != nil || s.roam.scanning {
+			return // a running roam scan re-arms the timer if it finds nothing
 		}
 		wait := s.cfg.Roam.Delay
 		if d := s.roam.notBefore.Sub(s.now()); d > wait {
@@ -219,11 +219,12 @@ func (s *Station) roamScanDone(res []*nl80211.BSS, err error, partial bool) {
 	}
 	best := s.roamCandidates(c, res)
 	if len(best) == 0 {
-		if partial {
+		s.event("no-roam-candidates")
+		if partial && s.roam.signalLow {
+			// As iwd: a limited scan found nothing; all channels now.
 			s.roamScan(nil, false)
 			return
 		}
-		s.event("no-roam-candidates")
 		s.roamFailed("no better BSS")
 		return
 	}

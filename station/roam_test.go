@@ -114,11 +114,13 @@ func TestNoRoamWithoutBetterBSS(t *testing.T) {
 	connectedTo(t, h, "02:00:00:00:00:01")
 	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: -72, HasRSSILevel: true}
 	timeout := time.After(5 * time.Second)
-	for done := false; !done; {
+	for n := 0; n < 2; {
 		select {
 		case e := <-evc:
 			events = append(events, e)
-			done = e == "no-roam-candidates"
+			if e == "no-roam-candidates" {
+				n++
+			}
 		case <-timeout:
 			t.Fatalf("no no-roam-candidates event; events: %v", events)
 		}

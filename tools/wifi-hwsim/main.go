@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/godbus/dbus/v5"
@@ -66,7 +67,9 @@ func run() error {
 	var bus *dbus.Conn
 	if !*noDBus {
 		var err error
-		bus, err = dbus.ConnectSystemBus()
+		// EXTERNAL, then ANONYMOUS: the private buses of iwd's test
+		// harness admit only anonymous clients.
+		bus, err = dbus.ConnectSystemBus(dbus.WithAuth(dbus.AuthExternal(strconv.Itoa(os.Getuid())), dbus.AuthAnonymous()))
 		if err != nil {
 			return fmt.Errorf("system bus: %w", err)
 		}
