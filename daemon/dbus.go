@@ -204,6 +204,8 @@ func iwdError(err error) error {
 		return dbusapi.ErrInvalidFormat
 	case errors.Is(err, station.ErrAlreadyProvisioned):
 		return dbusapi.ErrAlreadyProvisioned
+	case errors.Is(err, station.ErrAlreadyConnected):
+		return dbusapi.ErrAlreadyExists
 	case errors.Is(err, station.ErrNotHidden):
 		return dbusapi.ErrNotHidden
 	case errors.Is(err, station.ErrInvalidArgs):
@@ -252,7 +254,7 @@ func (s *stationBackend) ConnectBSSID(ctx context.Context, bssid net.HardwareAdd
 }
 
 func (s *stationBackend) Roam(ctx context.Context, bssid net.HardwareAddr) error {
-	return dbusapi.ErrNotImplemented
+	return iwdError(s.st.Roam(ctx, bssid))
 }
 
 func (s *stationBackend) ScanFrequencies(ctx context.Context, freqs []uint16) error {

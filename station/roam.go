@@ -3,6 +3,7 @@ package station
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 	"time"
 
@@ -50,6 +51,10 @@ type roamState struct {
 	notBefore time.Time // no roam scan before this (after a failed roam)
 	scanning  bool      // a roam scan is running
 	tl        *Timeline // the roam being prepared (scan phase), until the attempt starts
+	// target and reply are a forced roam's (StationDebug.Roam): the BSS
+	// asked for, and the caller waiting for the scan that finds it.
+	target net.HardwareAddr
+	reply  chan error
 }
 
 func (r *roamState) stopTimer() {
@@ -62,8 +67,22 @@ func (r *roamState) stopTimer() {
 // reset forgets everything of the connection that ended.
 func (r *roamState) reset() {
 	r.stopTimer()
+	r.answer(ErrNotConnected)
 	*r = roamState{}
 }
+
+// answer tells a forced roam's caller, if one waits, how it went.
+func (r *roamState) answer(err error) {
+	if r.reply != nil {
+		r.reply <- err
+	}
+	r.reply, r.target = nil, nil
+}
+
+// packetLossRoam is how many lost packets in a row (a CQM packet loss
+// event) make the station look for another BSS at once, as iwd's
+// STATION_PKT_LOSS_THRESHOLD.
+const packetLossRoam = 10
 
 // timerC is the roam timer's channel, nil when none is armed.
 func (r *roamState) timerC() <-chan time.Time {
@@ -110,6 +129,13 @@ func (s *Station) onCQM(e *nl80211.CQMEvent) {
 	switch {
 	case e.BeaconLoss:
 		s.log.Info("beacon loss", "bssid", s.conn.bss.Addr.String())
+	case e.PacketLoss > 0:
+		s.log.Info("packets lost", "bssid", s.conn.bss.Addr.String(), "count", e.PacketLoss)
+		if e.PacketLoss < packetLossRoam || s.cfg.Roam.DisableScan || s.attempt != nil || s.roam.scanning || s.scanning {
+			return
+		}
+		s.event("packet-loss-roam")
+		s.beginRoam("packet loss")
 	case e.RSSIThreshold == nl80211.CQMRSSILow:
 		s.log.Info("signal low", "bssid", s.conn.bss.Addr.String(), "dbm", e.RSSILevel,
 			"threshold_dbm", s.roamThreshold(s.conn.bss.Freq))
@@ -155,10 +181,59 @@ func (s *Station) roamTimerFired() {
 		s.armRoamTimer(time.Second)
 		return
 	}
+	s.beginRoam("signal low")
+}
+
+// beginRoam starts a roam's timeline and its scan.
+func (s *Station) beginRoam(why string) {
+	c := s.conn
+	s.roam.stopTimer()
+	s.log.Info("looking for a better BSS", "why", why)
 	s.roam.tl = NewTimeline("roam", c.network.SSID, s.now)
 	s.roam.tl.BSSID = c.bss.Addr.String()
 	s.roam.tl.Begin(PhaseScan)
 	s.roamScan(s.roamFreqs(c), true)
+}
+
+// Roam moves to the BSS with address bssid of the connected network
+// (StationDebug.Roam): a scan of its frequency (every channel if the
+// station has not seen it), then the reassociation. It returns once the
+// reassociation has started, as iwd's does.
+func (s *Station) Roam(ctx context.Context, bssid net.HardwareAddr) error {
+	if len(bssid) != 6 {
+		return ErrInvalidArgs
+	}
+	reply := make(chan error, 1)
+	if err := s.call(ctx, func() {
+		c := s.conn
+		switch {
+		case c == nil || !c.configured:
+			reply <- ErrNotConnected
+			return
+		case string(c.bss.Addr) == string(bssid):
+			reply <- ErrAlreadyConnected
+			return
+		case s.attempt != nil || s.roam.scanning || s.scanning:
+			reply <- ErrBusy
+			return
+		}
+		var freqs []uint32
+		for _, b := range c.network.BSSes {
+			if string(b.Addr) == string(bssid) {
+				freqs = []uint32{b.Freq}
+			}
+		}
+		s.roam.stopTimer()
+		s.roam.target, s.roam.reply = append(net.HardwareAddr(nil), bssid...), reply
+		s.log.Info("roam requested", "to", bssid.String())
+		s.roam.tl = NewTimeline("roam", c.network.SSID, s.now)
+		s.roam.tl.BSSID = c.bss.Addr.String()
+		s.roam.tl.Begin(PhaseScan)
+		s.roamScan(freqs, len(freqs) > 0)
+	}); err != nil {
+		return err
+	}
+	return waitReply(ctx, reply)
 }
 
 // roamFreqs are the frequencies the connected network was seen on: its BSSes
@@ -209,15 +284,34 @@ func (s *Station) roamScanDone(res []*nl80211.BSS, err error, partial bool) {
 	defer s.runQueuedScan()
 	c := s.conn
 	if c == nil || s.attempt != nil {
+		s.roam.answer(ErrAborted)
 		s.roam.tl = nil
 		s.publish()
 		return
 	}
 	if err != nil {
+		s.roam.answer(err)
 		s.roamFailed(fmt.Sprintf("roam scan failed: %v", err))
 		return
 	}
-	best := s.roamCandidates(c, res)
+	best, seen := s.roamCandidates(c, res)
+	if target := s.roam.target; target != nil {
+		var b *BSS
+		if seen != nil {
+			for _, x := range seen.BSSes {
+				if string(x.Addr) == string(target) {
+					b = x
+				}
+			}
+		}
+		if b == nil {
+			s.roam.answer(ErrNotFound)
+			s.roamFailed("the BSS asked for was not found")
+			return
+		}
+		s.roam.answer(nil)
+		best = []*BSS{b}
+	}
 	if len(best) == 0 {
 		s.event("no-roam-candidates")
 		if partial && s.roam.signalLow {
@@ -241,11 +335,11 @@ func (s *Station) roamScanDone(res []*nl80211.BSS, err error, partial bool) {
 // roamCandidates merges a roam scan's view of the connected network into
 // it and returns the BSSes ranked above the connected one, best first: same
 // SSID and security, not blacklisted, usable with our radio.
-func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) []*BSS {
+func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Network) {
 	nets, _ := groupNetworks(res, s.cfg.Rank)
 	seen, ok := nets[c.network.ID()]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	// Update the network's BSS list with what the scan saw.
 	byAddr := map[string]*BSS{}
@@ -287,7 +381,7 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) []*BSS {
 		}
 	}
 	s.log.Info("roam candidates", "current_rank", current, "current_dbm", c.bss.Signal, "candidates", len(out))
-	return out
+	return out, seen
 }
 
 func sortBSSes(bs []*BSS) {

@@ -1,6 +1,7 @@
 package station
 
 import (
+	"context"
 	"net"
 	"strings"
 	"testing"
@@ -160,5 +161,45 @@ func TestFailedRoamLosesConnectionAndAutoconnects(t *testing.T) {
 	// Autoconnect goes on; the refusing BSS is skipped.
 	if req := h.waitConnect(); req.BSSID.String() != "02:00:00:00:00:01" || len(req.PrevBSSID) != 0 {
 		t.Errorf("after the failed roam: connect to %v (prev %v)", req.BSSID, req.PrevBSSID)
+	}
+}
+
+func TestForcedRoam(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, fastRoam,
+		openBSSAt("cafe", 1, -40, 2412), openBSSAt("cafe", 2, -50, 2437))
+	first := connectedTo(t, h, "02:00:00:00:00:01")
+	ctx := context.Background()
+	if err := h.st.Roam(ctx, first); err != ErrAlreadyConnected {
+		t.Errorf("roam to the connected BSS: %v", err)
+	}
+	if err := h.st.Roam(ctx, net.HardwareAddr{2, 0, 0, 0, 0, 9}); err != ErrNotFound {
+		t.Errorf("roam to an unknown BSS: %v", err)
+	}
+	// A forced roam goes to the BSS asked for, even a weaker one.
+	if err := h.st.Roam(ctx, net.HardwareAddr{2, 0, 0, 0, 0, 2}); err != nil {
+		t.Fatal(err)
+	}
+	req := h.waitConnect()
+	if req.BSSID.String() != "02:00:00:00:00:02" || req.PrevBSSID.String() != first.String() {
+		t.Fatalf("forced roam request to %v from %v", req.BSSID, req.PrevBSSID)
+	}
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	h.waitView(func(v View) bool { return v.State == Connected && v.ConnectedBSS.String() == "02:00:00:00:00:02" })
+}
+
+func TestPacketLossRoams(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, fastRoam,
+		openBSSAt("cafe", 1, -40, 2412), openBSSAt("cafe", 2, -80, 2437))
+	connectedTo(t, h, "02:00:00:00:00:01")
+	h.k.setResults(openBSSAt("cafe", 1, -88, 2412), openBSSAt("cafe", 2, -40, 2437))
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSINone, PacketLoss: 3}
+	select {
+	case r := <-h.k.connCh:
+		t.Fatalf("roamed on 3 lost packets: %+v", r)
+	case <-time.After(100 * time.Millisecond):
+	}
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSINone, PacketLoss: 50}
+	if req := h.waitConnect(); req.BSSID.String() != "02:00:00:00:00:02" {
+		t.Errorf("packet loss roam went to %v", req.BSSID)
 	}
 }

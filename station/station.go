@@ -26,6 +26,7 @@ var (
 	ErrAlreadyProvisioned = errors.New("network already known")     // AlreadyProvisioned
 	ErrNotHidden          = errors.New("network is not hidden")     // NotHidden
 	ErrInvalidArgs        = errors.New("invalid arguments")         // InvalidArguments
+	ErrAlreadyConnected   = errors.New("already on that BSS")       // AlreadyExists
 )
 
 // Station is one managed interface in station mode. One goroutine (Run)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func newHarness(t *testing.T, files map[string]string, autoconnect bool, results
 // newHarnessConfig is newHarness with a last say on the station's Config.
 func newHarnessConfig(t *testing.T, files map[string]string, autoconnect bool, mod func(*Config), results ...*nl80211.BSS) *harness {
 	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLogOut(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	store := knownnetworks.NewStore(dir, log)
 	for name, body := range files {
 		ssid, sec, err := knownnetworks.ParseFileName(name)
@@ -258,4 +259,11 @@ func TestAutoconnectSkipsUnsupportedWithoutSpinning(t *testing.T) {
 		!errors.Is(err, ErrNotSupported) {
 		t.Errorf("user connect to 802.1X: %v, want ErrNotSupported", err)
 	}
+}
+
+func testLogOut() io.Writer {
+	if os.Getenv("STATION_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }
