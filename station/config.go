@@ -19,6 +19,7 @@ type Kernel interface {
 	SetStationAuthorized(ctx context.Context, ifindex int, mac net.HardwareAddr, authorized bool) error
 	OpenControlPort(ifindex int) (*nl80211.NLControlPort, error)
 	SetCQM(ctx context.Context, ifindex int, thresholdDBm int32, hysteresisDB uint32) error
+	RegisterFrame(ctx context.Context, ifindex int, frameType uint16, match []byte) error
 }
 
 // IPConfigurator configures IP once a station is connected. The daemon

@@ -55,6 +55,9 @@ type roamState struct {
 	// asked for, and the caller waiting for the scan that finds it.
 	target net.HardwareAddr
 	reply  chan error
+	// directed: the AP told us to go (BSS transition with disassociation
+	// imminent): any candidate will do, even one ranked below ours.
+	directed bool
 }
 
 func (r *roamState) stopTimer() {
@@ -314,7 +317,7 @@ func (s *Station) roamScanDone(res []*nl80211.BSS, err error, partial bool) {
 	}
 	if len(best) == 0 {
 		s.event("no-roam-candidates")
-		if partial && s.roam.signalLow {
+		if partial && s.roam.signalLow && !s.roam.directed {
 			// As iwd: a limited scan found nothing; all channels now.
 			s.roamScan(nil, false)
 			return
@@ -362,6 +365,9 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 			c.bss.Signal, c.bss.Rank = b.Signal, b.Rank
 		}
 	}
+	if s.roam.directed {
+		current = 0 // the AP wants us gone
+	}
 	now := s.now()
 	var out []*BSS
 	for _, b := range seen.BSSes {
@@ -402,6 +408,7 @@ func (s *Station) roamFailed(why string) {
 		s.roam.tl = nil
 	}
 	s.roam.notBefore = s.now().Add(s.cfg.Roam.RetryInterval)
+	s.roam.directed = false
 	s.log.Info("not roaming", "why", why, "retry_in", s.cfg.Roam.RetryInterval)
 	if s.roam.signalLow && s.conn != nil {
 		s.armRoamTimer(s.cfg.Roam.RetryInterval)
@@ -431,6 +438,7 @@ func (s *Station) roamed(a *attempt) {
 	c.tl = a.tl
 	s.roam.signalLow = false
 	s.roam.notBefore = time.Time{}
+	s.roam.directed = false
 	s.blacklist.remove(hwString(a.bss.Addr))
 	s.rememberNetwork(a)
 	a.tl.Finish("roamed")

@@ -119,6 +119,7 @@ func (s *Station) Run(ctx context.Context) {
 	defer close(s.stop)
 	s.log.Info("station started", "state", s.state, "autoconnect", s.autoconnect)
 	s.publish()
+	s.registerFrames()
 	if s.autoconnect {
 		s.startAutoconnect("started")
 	}
@@ -247,6 +248,8 @@ func (s *Station) handleEvent(ev nl80211.Event) {
 		s.onDisconnectEvent(e)
 	case *nl80211.CQMEvent:
 		s.onCQM(e)
+	case *nl80211.FrameEvent:
+		s.onFrame(e)
 	case *nl80211.ControlPortFrameEvent:
 		// With a control port open, frames go to it; one here arrived
 		// when no handshake wanted it.

@@ -58,6 +58,9 @@ func (k *fakeKernel) SetCQM(ctx context.Context, ifindex int, thresholdDBm int32
 	k.mu.Unlock()
 	return nil
 }
+func (k *fakeKernel) RegisterFrame(ctx context.Context, ifindex int, frameType uint16, match []byte) error {
+	return nil
+}
 func (k *fakeKernel) setResults(r ...*nl80211.BSS) {
 	k.mu.Lock()
 	k.results = r

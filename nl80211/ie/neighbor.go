@@ -141,3 +141,38 @@ func ParseOWETransition(b []byte) (*OWETransition, error) {
 	}
 	return o, nil
 }
+
+// OperatingClassFreq is the centre frequency in MHz of channel in a global
+// operating class (IEEE 802.11-2020 Table E-4): 81-84 on 2.4 GHz, 115-130
+// on 5 GHz, 131-137 on 6 GHz. A country-specific class (below 81) is
+// judged by the channel number alone: 1-14 on 2.4 GHz, 32-177 on 5 GHz,
+// as the tables of Annex E number them. 0 means unknown.
+func OperatingClassFreq(class, channel uint8) uint32 {
+	ch := uint32(channel)
+	switch {
+	case class == 82 || class < 81 && ch == 14:
+		if ch == 14 {
+			return 2484
+		}
+	case class >= 81 && class <= 84 || class < 81 && ch >= 1 && ch <= 13:
+		if ch >= 1 && ch <= 13 {
+			return 2407 + 5*ch
+		}
+	case class >= 115 && class <= 130 || class < 81 && ch >= 32 && ch <= 177:
+		if ch >= 32 && ch <= 177 {
+			return 5000 + 5*ch
+		}
+	case class == 136:
+		if ch == 2 {
+			return 5935
+		}
+	case class >= 131 && class <= 137:
+		if ch >= 1 && ch <= 233 {
+			return 5950 + 5*ch
+		}
+	}
+	return 0
+}
+
+// Freq is the report's channel in MHz (OperatingClassFreq), 0 if unknown.
+func (n *NeighborReport) Freq() uint32 { return OperatingClassFreq(n.OperatingClass, n.Channel) }

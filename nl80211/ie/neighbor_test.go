@@ -102,3 +102,20 @@ func FuzzOWETransition(f *testing.F) {
 		fuzzCheck(t, err)
 	})
 }
+
+func TestOperatingClassFreq(t *testing.T) {
+	for _, c := range []struct {
+		class, ch uint8
+		want      uint32
+	}{
+		{81, 1, 2412}, {81, 6, 2437}, {81, 13, 2472}, {82, 14, 2484}, {83, 2, 2417},
+		{115, 36, 5180}, {124, 149, 5745}, {128, 42, 5210},
+		{131, 1, 5955}, {136, 2, 5935}, {133, 7, 5985},
+		{12, 11, 2462}, {1, 36, 5180}, // country classes: by channel
+		{81, 36, 0}, {115, 6, 0}, {200, 1, 0},
+	} {
+		if got := OperatingClassFreq(c.class, c.ch); got != c.want {
+			t.Errorf("OperatingClassFreq(%d, %d) = %d, want %d", c.class, c.ch, got, c.want)
+		}
+	}
+}
