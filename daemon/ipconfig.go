@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"wifid/netconfig"
 	"wifid/station"
@@ -61,10 +62,7 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 	go func() {
 		defer close(out)
 		for ev := range nc.Events() {
-			if ev.Lease != nil {
-				c.saveLease(req.NetworkID, ev.Lease)
-			}
-			se := station.IPEvent{Err: ev.Err, Detail: detail}
+			se := station.IPEvent{Err: ev.Err, Detail: detail, At: time.Now()}
 			if ev.Address.IsValid() {
 				se.Address = ev.Address.String()
 			}
@@ -83,6 +81,11 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 				se.Kind = station.IPFailed
 			}
 			out <- se
+			// After the station has the news: the first save makes the
+			// lease directory, which is no part of connecting.
+			if ev.Lease != nil {
+				c.saveLease(req.NetworkID, ev.Lease)
+			}
 		}
 	}()
 	return out, nc.Stop, nil

@@ -46,6 +46,7 @@ type IPEvent struct {
 	Address string // CIDR, when configured
 	Detail  string // e.g. "DHCP rapid commit", "static"
 	Err     error
+	At      time.Time // when it happened; zero: when the station hears of it
 }
 
 // IPEventKind says what happened.

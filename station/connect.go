@@ -274,7 +274,6 @@ func supported(n *Network) error {
 // Passphrase, or of a passphrase the agent asks the user for.
 func (s *Station) psk(a *attempt) {
 	a.stage = "secrets"
-	a.tl.Begin(PhaseSecrets)
 	n := a.network
 	if n.Known != nil {
 		if k := n.Known.Settings.Security.PreSharedKey; k != nil {
@@ -283,6 +282,8 @@ func (s *Station) psk(a *attempt) {
 			return
 		}
 	}
+	// PBKDF2 or the agent: time worth a phase of its own.
+	a.tl.Begin(PhaseSecrets)
 	var pass string
 	if n.Known != nil {
 		pass = string(n.Known.Settings.Security.Passphrase)

@@ -44,9 +44,9 @@ func (s *Station) onIPEvent(c *connection, tl *Timeline, ev IPEvent) {
 	switch ev.Kind {
 	case IPConfigured:
 		c.address = ev.Address
-		tl.Done(ev.Detail)
+		tl.DoneAt(ev.Detail, ev.At)
 		if tl.Outcome == "" {
-			tl.Finish("connected")
+			tl.FinishAt("connected", ev.At)
 		}
 		s.log.Info("connected", "network", c.network.SSID, "address", ev.Address, "timeline", tl.String())
 		s.event("netconfig-done", ev.Address)

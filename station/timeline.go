@@ -73,6 +73,26 @@ func (t *Timeline) Begin(phase string) {
 // Done ends the running phase with an optional detail.
 func (t *Timeline) Done(detail string) { t.end(t.now(), detail) }
 
+// DoneAt ends the running phase at a moment already past (zero: now), for
+// news that reached the station a little after it happened.
+func (t *Timeline) DoneAt(detail string, at time.Time) {
+	if at.IsZero() || at.After(t.now()) {
+		at = t.now()
+	}
+	t.end(at, detail)
+}
+
+// FinishAt closes the record with its outcome at a moment already past
+// (zero: now).
+func (t *Timeline) FinishAt(outcome string, at time.Time) {
+	if at.IsZero() || at.After(t.now()) {
+		at = t.now()
+	}
+	t.end(at, "")
+	t.End = at
+	t.Outcome = outcome
+}
+
 // end ends the running phase at now. A phase in which no time passed at
 // all did not happen: it is dropped rather than kept as a zero (a zero
 // Duration means running), so every finished step has Duration > 0.
