@@ -29,8 +29,9 @@ type Daemon struct {
 	known *knownnetworks.Store
 	ip    station.IPConfigurator
 
-	mu       sync.Mutex // guards stations and routes
+	mu       sync.Mutex // guards stations, wiphys and routes
 	stations map[int]*managed
+	wiphys   map[int]*nl80211.Wiphy // adopted radios by wiphy index
 	wg       sync.WaitGroup
 	api      API
 }
@@ -89,7 +90,7 @@ func New(o Options, log *slog.Logger) (*Daemon, error) {
 	for _, err := range errs {
 		log.Warn("main.conf", "err", err)
 	}
-	d := &Daemon{opts: o, conf: conf, log: log, stations: map[int]*managed{}}
+	d := &Daemon{opts: o, conf: conf, log: log, stations: map[int]*managed{}, wiphys: map[int]*nl80211.Wiphy{}}
 	d.known = knownnetworks.NewStore(o.StateDir, log)
 	if err := d.known.Load(); err != nil {
 		log.Warn("known networks", "err", err)
@@ -224,6 +225,9 @@ func (d *Daemon) route(ctx context.Context, ev nl80211.Event) {
 	switch e := ev.(type) {
 	case *nl80211.InterfaceEvent:
 		d.onInterfaceEvent(ctx, e)
+		return
+	case *nl80211.WiphyEvent:
+		d.onWiphyEvent(ctx, e)
 		return
 	case *nl80211.OverrunEvent:
 		d.log.Warn("nl80211 events were lost")

@@ -15,10 +15,8 @@ import (
 	"wifid/station"
 )
 
-// setupDevices finds the wiphys and station interfaces -p/-P and -i/-I
-// allow and starts a station on each. wifid keeps the kernel's default
-// interface (iwd's UseDefaultInterface behaviour); creating our own comes
-// with the interface management work.
+// setupDevices finds the wiphys -p/-P allow and adopts each (adoptWiphy);
+// wiphys that appear later are adopted as they come (onWiphyEvent).
 func (d *Daemon) setupDevices(ctx context.Context) error {
 	wiphys, err := d.nl.Wiphys(ctx)
 	if err != nil {
@@ -28,73 +26,117 @@ func (d *Daemon) setupDevices(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listing interfaces: %w", err)
 	}
-	byIndex := map[int]*nl80211.Wiphy{}
+	n := 0
 	for _, w := range wiphys {
 		if !d.opts.ManagesPhy(w.Name) {
 			d.log.Info("wiphy not managed (filtered)", "wiphy", w.Name)
 			continue
 		}
-		byIndex[w.Index] = w
-		d.log.Info("wiphy", "wiphy", w.Name, "index", w.Index, "bands", len(w.Bands),
-			"control_port_nl80211", w.SupportsControlPortOverNL80211())
-	}
-	n := 0
-	has := map[int]bool{}
-	keep := map[int]bool{} // wiphys whose default interface wifid keeps
-	for _, w := range wiphys {
-		if byIndex[w.Index] != nil && d.keepsDefaultInterface(w) {
-			keep[w.Index] = true
-		}
-	}
-	for _, ifc := range ifaces {
-		w := byIndex[ifc.Wiphy]
-		if w == nil || ifc.Index == 0 {
-			continue
-		}
-		if !keep[w.Index] {
-			// iwd's behaviour: the kernel's default interface goes, and
-			// wifid makes its own below, configured for it.
-			if err := d.nl.DelInterface(ctx, ifc.Index); err != nil {
-				d.log.Warn("cannot remove the default interface; keeping it", "iface", ifc.Name, "err", err)
-				keep[w.Index] = true
-			} else {
-				d.log.Info("default interface removed", "iface", ifc.Name, "wiphy", w.Name)
-				continue
-			}
-		}
-		if !d.opts.ManagesInterface(ifc.Name) {
-			d.log.Info("interface not managed (filtered)", "iface", ifc.Name)
-			continue
-		}
-		if ifc.Type != nl80211.IftypeStation {
-			if err := d.nl.SetInterfaceType(ctx, ifc.Index, nl80211.IftypeStation); err != nil {
-				d.log.Warn("cannot switch to station mode", "iface", ifc.Name, "err", err)
-				continue
-			}
-		}
-		if err := d.startStation(ctx, ifc, w); err != nil {
-			d.log.Warn("station not started", "iface", ifc.Name, "err", err)
-			continue
-		}
-		has[w.Index] = true
-		n++
-	}
-	// Each managed wiphy without a station gets one, named and owned as
-	// iwd names and owns its own: wlan<wiphy index>, gone when wifid exits.
-	for _, w := range wiphys {
-		if byIndex[w.Index] == nil || has[w.Index] {
-			continue
-		}
-		if err := d.createStation(ctx, w); err != nil {
-			d.log.Warn("no interface created", "wiphy", w.Name, "err", err)
-			continue
-		}
-		n++
+		n += d.adoptWiphy(ctx, w, ifaces)
 	}
 	if n == 0 {
 		d.log.Warn("no wireless interface to manage yet", "phys", d.opts.Phys)
 	}
 	return nil
+}
+
+// adoptWiphy manages one radio as iwd does: its existing interfaces are
+// removed and wifid makes its own station interface, wlan<wiphy index>,
+// owned by wifid's socket (gone when wifid exits); with
+// UseDefaultInterface or a [DriverQuirks] DefaultInterface match the
+// kernel's interface is kept and used instead. It returns how many
+// stations it started.
+func (d *Daemon) adoptWiphy(ctx context.Context, w *nl80211.Wiphy, ifaces []*nl80211.Interface) int {
+	d.log.Info("wiphy", "wiphy", w.Name, "index", w.Index, "bands", len(w.Bands),
+		"control_port_nl80211", w.SupportsControlPortOverNL80211())
+	keep := d.keepsDefaultInterface(w)
+	d.mu.Lock()
+	d.wiphys[w.Index] = w
+	d.mu.Unlock()
+	n := 0
+	for _, ifc := range ifaces {
+		if ifc.Wiphy != w.Index || ifc.Index == 0 {
+			continue
+		}
+		if !keep {
+			// iwd's behaviour: the kernel's default interface goes, and
+			// wifid makes its own below, configured for it.
+			if err := d.nl.DelInterface(ctx, ifc.Index); err != nil {
+				d.log.Warn("cannot remove the default interface; keeping it", "iface", ifc.Name, "err", err)
+				keep = true
+			} else {
+				d.log.Info("default interface removed", "iface", ifc.Name, "wiphy", w.Name)
+				continue
+			}
+		}
+		if d.adoptInterface(ctx, ifc, w) {
+			n++
+		}
+	}
+	if n == 0 && !keep {
+		if err := d.createStation(ctx, w); err != nil {
+			d.log.Warn("no interface created", "wiphy", w.Name, "err", err)
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// adoptInterface starts a station on an existing interface -i/-I allow,
+// switching it to station mode first.
+func (d *Daemon) adoptInterface(ctx context.Context, ifc *nl80211.Interface, w *nl80211.Wiphy) bool {
+	if !d.opts.ManagesInterface(ifc.Name) {
+		d.log.Info("interface not managed (filtered)", "iface", ifc.Name)
+		return false
+	}
+	if ifc.Type != nl80211.IftypeStation {
+		if err := d.nl.SetInterfaceType(ctx, ifc.Index, nl80211.IftypeStation); err != nil {
+			d.log.Warn("cannot switch to station mode", "iface", ifc.Name, "err", err)
+			return false
+		}
+	}
+	if err := d.startStation(ctx, ifc, w); err != nil {
+		d.log.Warn("station not started", "iface", ifc.Name, "err", err)
+		return false
+	}
+	return true
+}
+
+// onWiphyEvent adopts a radio plugged in while wifid runs and forgets one
+// that is gone (its interfaces' DEL_INTERFACE stop their stations).
+func (d *Daemon) onWiphyEvent(ctx context.Context, e *nl80211.WiphyEvent) {
+	info := e.Info()
+	switch info.Cmd {
+	case unix.NL80211_CMD_NEW_WIPHY:
+		d.mu.Lock()
+		_, known := d.wiphys[info.Wiphy]
+		d.mu.Unlock()
+		if known || !d.opts.ManagesPhy(e.Name) {
+			return
+		}
+		// The event's description may be a split fragment: ask for all.
+		w, err := d.nl.Wiphy(ctx, info.Wiphy)
+		if err != nil {
+			d.log.Warn("new wiphy not adopted", "wiphy", e.Name, "err", err)
+			return
+		}
+		ifaces, err := d.nl.Interfaces(ctx)
+		if err != nil {
+			d.log.Warn("new wiphy not adopted", "wiphy", e.Name, "err", err)
+			return
+		}
+		d.log.Info("wiphy added", "wiphy", w.Name, "index", w.Index)
+		d.adoptWiphy(ctx, w, ifaces)
+	case unix.NL80211_CMD_DEL_WIPHY:
+		d.mu.Lock()
+		w, known := d.wiphys[info.Wiphy]
+		delete(d.wiphys, info.Wiphy)
+		d.mu.Unlock()
+		if known {
+			d.log.Info("wiphy removed", "wiphy", w.Name, "index", w.Index)
+		}
+	}
 }
 
 // keepsDefaultInterface: main.conf's UseDefaultInterface (deprecated) or
@@ -145,21 +187,26 @@ func (d *Daemon) onInterfaceEvent(ctx context.Context, e *nl80211.InterfaceEvent
 		}
 	case unix.NL80211_CMD_NEW_INTERFACE:
 		ifc := e.Interface
-		if ifc == nil || ifc.Index == 0 || ifc.Type != nl80211.IftypeStation || !d.opts.ManagesInterface(ifc.Name) {
+		if ifc == nil || ifc.Index == 0 || ifc.Type != nl80211.IftypeStation {
 			return
 		}
 		d.mu.Lock()
 		_, known := d.stations[ifc.Index]
+		w := d.wiphys[ifc.Wiphy]
+		busy := false
+		for _, m := range d.stations {
+			busy = busy || m.wiphy.Index == ifc.Wiphy
+		}
 		d.mu.Unlock()
-		if known {
-			return
-		}
-		w, err := d.nl.Wiphy(ctx, ifc.Wiphy)
-		if err != nil || !d.opts.ManagesPhy(w.Name) {
-			return
-		}
-		if err := d.startStation(ctx, ifc, w); err != nil {
-			d.log.Warn("station not started", "iface", ifc.Name, "err", err)
+		switch {
+		case known:
+		case w == nil:
+			// A wiphy not adopted (filtered, or its NEW_WIPHY still to
+			// come: adoptWiphy will see this interface then).
+		case busy:
+			d.log.Info("interface left alone: its radio has a station already", "iface", ifc.Name)
+		default:
+			d.adoptInterface(ctx, ifc, w)
 		}
 	}
 }

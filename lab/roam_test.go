@@ -109,3 +109,62 @@ func TestWifidRoamsWhenSignalWeakens(t *testing.T) {
 	}
 	t.Logf("roam: %s", grepLines(log, "msg=roamed"))
 }
+
+// TestWifidFollowsBSSTransitionRequest: the AP wifid is on sends an 802.11v
+// BSS Transition Management Request naming the other BSS, disassociation
+// imminent (hostapd_cli bss_tm_req); wifid scans that channel and
+// reassociates there, keeping its address.
+func TestWifidFollowsBSSTransitionRequest(t *testing.T) {
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, APs: essAPs("office")})
+	sta := lab.Radios[2]
+	d := lab.StartWifid(labenv.DaemonOptions{
+		Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
+		Networks: map[string]string{"office.psk": "[Security]\nPassphrase=correct horse battery\n"},
+	})
+	ip, err := lab.WaitIPv4(sta.Iface, 90*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitLog("msg=connected", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ifi, err := net.InterfaceByName(sta.Iface)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staMAC := ifi.HardwareAddr.String()
+	from, to := 0, 1
+	if !strings.Contains(apStations(lab, 0), staMAC) {
+		from, to = 1, 0
+	}
+	target := apMAC(t, lab, lab.APs[to])
+	channel := "1"
+	if to == 1 {
+		channel = "6"
+	}
+	// BSSID Information 0x8f: reachable, security, key scope, HT; class 81.
+	out := lab.ExecAP("hostapd_cli", "-p", "/run/hostapd", "-i", lab.APs[from].Iface, "bss_tm_req", staMAC,
+		"disassoc_imminent=1", "disassoc_timer=100", "pref=1",
+		"neighbor="+target.String()+",143,81,"+channel+",7")
+	t.Logf("bss_tm_req: %s", strings.TrimSpace(out))
+	if err := d.WaitLog("msg=roamed", 60*time.Second); err != nil {
+		t.Fatalf("%v; wifid's roam lines:\n%s", err, grepLines(readAll(d.Log), "roam"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(apStations(lab, to), staMAC) && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(apStations(lab, to), staMAC) {
+		t.Fatalf("wifid says it roamed, but AP %d does not list it", to)
+	}
+	log := readAll(d.Log)
+	if !strings.Contains(log, "msg=\"AP asks us to move\"") {
+		t.Errorf("the request is not in wifid's log")
+	}
+	if now, err := lab.WaitIPv4(sta.Iface, 5*time.Second); err != nil || !now.Equal(ip) {
+		t.Errorf("address after the roam: %v (%v), before %v", now, err, ip)
+	}
+	if err := lab.Ping(lab.APs[0].IP, 3); err != nil {
+		t.Errorf("after the roam: %v", err)
+	}
+}

@@ -4,6 +4,8 @@ package lab
 
 import (
 	"net"
+	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -66,5 +68,53 @@ func TestWifidInterfaceReplacedOrKept(t *testing.T) {
 		if keep && err != nil {
 			t.Errorf("the kept interface is gone after wifid stopped: %v", err)
 		}
+	}
+}
+
+// TestWifidAdoptsHotpluggedRadio: wifid runs with -p naming a radio that
+// does not exist yet; when that radio is plugged in (a hwsim radio added at
+// run time) wifid replaces its default interface with its own and
+// autoconnects through it; when it is unplugged, wifid lets the station go
+// and keeps running.
+func TestWifidAdoptsHotpluggedRadio(t *testing.T) {
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 1, APs: []labenv.AP{openAP(0, "plugged")}})
+	const name = "radhot"
+	d := lab.StartWifid(labenv.DaemonOptions{Phys: []string{name}, Args: []string{"-d"}, MainConf: wifidNetconf,
+		Networks: map[string]string{"plugged.open": ""}})
+	if err := d.WaitLog("no wireless interface to manage yet", 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hwsimRequest(hwsimCmdNewRadio, name); err != nil {
+		t.Fatalf("HWSIM_CMD_NEW_RADIO: %v", err)
+	}
+	plugged := true
+	defer func() {
+		if plugged {
+			hwsimRequest(hwsimCmdDelRadio, name)
+		}
+	}()
+	if err := d.WaitLog("msg=\"wiphy added\" wiphy="+name, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitLog("msg=\"interface created\"", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := os.ReadFile("/sys/class/ieee80211/" + name + "/index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	iface := "wlan" + strings.TrimSpace(string(idx))
+	if _, err := lab.WaitIPv4(iface, 90*time.Second); err != nil {
+		t.Fatalf("no address through the plugged radio: %v", err)
+	}
+	if _, err := hwsimRequest(hwsimCmdDelRadio, name); err != nil {
+		t.Fatalf("HWSIM_CMD_DEL_RADIO: %v", err)
+	}
+	plugged = false
+	if err := d.WaitLog("msg=\"wiphy removed\" wiphy="+name, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if exited, err := d.Exited(); exited {
+		t.Fatalf("wifid exited after the radio went: %v", err)
 	}
 }
