@@ -45,7 +45,9 @@ type Config struct {
 	// the interface going administratively down or away ends the run. A
 	// Wi-Fi station sets it: the carrier drops for a moment when it
 	// reassociates (roams) within the network, and the station itself
-	// stops netconfig when the connection is really gone.
+	// stops netconfig when the connection is really gone. It also keeps
+	// the ARP and NDP caches through carrier loss (arp_evict_nocarrier=0,
+	// ndisc_evict_nocarrier=0 while netconfig runs).
 	IgnoreCarrier bool
 
 	// Lease is the last lease of this network, for INIT-REBOOT. It is used

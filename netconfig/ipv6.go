@@ -29,7 +29,6 @@ func (n *Netconfig) setSLAAC(on bool) (restore func()) {
 		b, err := os.ReadFile(filepath.Join(dir, k))
 		return strings.TrimSpace(string(b)), err
 	}
-	type kv struct{ key, val string }
 	want := []kv{{"accept_ra", "0"}, {"autoconf", "0"}}
 	if on {
 		ra := "1"
@@ -42,18 +41,31 @@ func (n *Netconfig) setSLAAC(on bool) (restore func()) {
 	if !on {
 		logf = n.log.Debug // IPv6 may be absent from the kernel: fine when off
 	}
+	return n.setSysctls(dir, want, func(key string, err error) {
+		logf("netconfig: IPv6 sysctl", "iface", n.cfg.IfName, "key", key, "err", err)
+	})
+}
+
+// kv is a sysctl and its value.
+type kv struct{ key, val string }
+
+// setSysctls writes the values under dir that differ and returns a
+// function that puts the old ones back; fail hears of each one that
+// could not be read or written.
+func (n *Netconfig) setSysctls(dir string, want []kv, fail func(key string, err error)) (restore func()) {
 	var old []kv
 	for _, w := range want {
-		cur, err := read(w.key)
+		b, err := os.ReadFile(filepath.Join(dir, w.key))
 		if err != nil {
-			logf("netconfig: IPv6 sysctl", "iface", n.cfg.IfName, "key", w.key, "err", err)
+			fail(w.key, err)
 			continue
 		}
+		cur := strings.TrimSpace(string(b))
 		if cur == w.val {
 			continue
 		}
 		if err := os.WriteFile(filepath.Join(dir, w.key), []byte(w.val), 0o644); err != nil {
-			logf("netconfig: IPv6 sysctl", "iface", n.cfg.IfName, "key", w.key, "err", err)
+			fail(w.key, err)
 			continue
 		}
 		old = append(old, kv{w.key, cur})
@@ -63,6 +75,20 @@ func (n *Netconfig) setSLAAC(on bool) (restore func()) {
 			_ = os.WriteFile(filepath.Join(dir, old[i].key), []byte(old[i].val), 0o644)
 		}
 	}
+}
+
+// keepNeighbours stops the kernel from flushing the interface's ARP and
+// NDP caches when the carrier drops (arp_evict_nocarrier,
+// ndisc_evict_nocarrier, Linux 5.16 and later), as iwd does: a Wi-Fi roam
+// drops the carrier for a moment, and re-resolving the gateway after it
+// costs a second of traffic. Older kernels lack the knobs: nothing to do.
+func (n *Netconfig) keepNeighbours() (restore func()) {
+	quiet := func(key string, err error) {
+		n.log.Debug("netconfig: neighbour sysctl", "iface", n.cfg.IfName, "key", key, "err", err)
+	}
+	r4 := n.setSysctls(filepath.Join("/proc/sys/net/ipv4/conf", n.cfg.IfName), []kv{{"arp_evict_nocarrier", "0"}}, quiet)
+	r6 := n.setSysctls(filepath.Join("/proc/sys/net/ipv6/conf", n.cfg.IfName), []kv{{"ndisc_evict_nocarrier", "0"}}, quiet)
+	return func() { r6(); r4() }
 }
 
 // runIPv6 owns the IPv6 side while cfg.IPv6 is set: it solicits and reads

@@ -126,6 +126,9 @@ func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
 
 	restore := n.setSLAAC(n.cfg.IPv6)
 	defer restore()
+	if n.cfg.IgnoreCarrier {
+		defer n.keepNeighbours()()
+	}
 	if n.cfg.IPv6 {
 		n.v6.Go(func() { n.runIPv6(ctx) })
 	}

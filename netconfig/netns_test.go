@@ -370,6 +370,18 @@ func TestHostIgnoreCarrierKeepsAddress(t *testing.T) {
 	if a := linkAddrs(t, h.peer.Index); len(a) == 0 {
 		t.Error("address gone after a carrier drop with IgnoreCarrier")
 	}
+	// The ARP cache outlives carrier loss while netconfig runs, and the
+	// kernel's default comes back when it stops.
+	evict := "/proc/sys/net/ipv4/conf/" + h.peer.Name + "/arp_evict_nocarrier"
+	if b, err := os.ReadFile(evict); err == nil {
+		if v := strings.TrimSpace(string(b)); v != "0" {
+			t.Errorf("arp_evict_nocarrier = %s while running, want 0", v)
+		}
+		nc.Stop()
+		if b, _ := os.ReadFile(evict); strings.TrimSpace(string(b)) != "1" {
+			t.Errorf("arp_evict_nocarrier = %s after Stop, want 1 back", b)
+		}
+	}
 }
 
 func TestHostIPv6SLAACRestoresSysctls(t *testing.T) {
