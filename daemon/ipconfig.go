@@ -32,7 +32,10 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 		DNS:                 c.dns,
 		IPv6Events:          true,
 		IgnoreCarrier:       true, // the station says when the link is gone; roams drop the carrier
-		Logger:              c.log,
+		// The first frame after the 4-way handshake can beat the AP's own
+		// port opening and be lost: retry it after 1 s, not 4.
+		DHCP:   netconfig.DHCPConfig{FirstRetry: time.Second},
+		Logger: c.log,
 	}
 	detail := "DHCP"
 	if s := req.Settings; s != nil {

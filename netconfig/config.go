@@ -102,6 +102,13 @@ type DHCPConfig struct {
 	// RetransmitBase is the first retransmission delay (RFC 2131: 4 s);
 	// it doubles up to 64 s, with up to a quarter of jitter either way.
 	RetransmitBase time.Duration
+	// FirstRetry, when set, retransmits the run's first DISCOVER (or
+	// INIT-REBOOT REQUEST) after this long instead of RetransmitBase,
+	// once; the backoff then goes on as usual. A Wi-Fi station sets it to
+	// 1 s: the first frame after the 4-way handshake can reach the AP
+	// before the AP has opened its port for us and be dropped, and four
+	// seconds is a long wait for that.
+	FirstRetry time.Duration
 	// Timeout is how long acquiring a first lease may take before a Failed
 	// event (the client keeps trying afterwards). Default 30 s.
 	Timeout time.Duration

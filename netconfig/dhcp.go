@@ -63,16 +63,18 @@ type dhcpClient struct {
 	sink   leaseSink
 	now    func() time.Time
 
-	state    dhcpState
-	xid      dhcpv4.TransactionID
-	attempt  int       // retransmissions in this state
-	started  time.Time // start of the current exchange (secs field)
-	reqSent  time.Time // when the REQUEST that led to the lease was sent
-	offer    *reply
-	lease    *Lease // current lease (bound or being renewed)
-	serverHW net.HardwareAddr
-	bound    bool // an address is applied
-	timer    *time.Timer
+	state     dhcpState
+	xid       dhcpv4.TransactionID
+	attempt   int       // retransmissions in this state
+	quick     bool      // the first message waits FirstRetry, not the backoff
+	usedFirst bool      // FirstRetry has been used this run
+	started   time.Time // start of the current exchange (secs field)
+	reqSent   time.Time // when the REQUEST that led to the lease was sent
+	offer     *reply
+	lease     *Lease // current lease (bound or being renewed)
+	serverHW  net.HardwareAddr
+	bound     bool // an address is applied
+	timer     *time.Timer
 }
 
 func newDHCPClient(cfg DHCPConfig, ifname string, hw net.HardwareAddr, log *slog.Logger, tr dhcpTransport, sink leaseSink) *dhcpClient {
@@ -86,6 +88,7 @@ func (c *dhcpClient) setState(to dhcpState, why string) {
 	c.log.Info("dhcp: state", "iface", c.ifname, "from", c.state, "to", to, "why", why)
 	c.state = to
 	c.attempt = 0
+	c.quick = false // armFirst sets it again for the state it arms
 }
 
 // run drives the client until ctx is done. last, if valid, is tried with
@@ -183,6 +186,17 @@ func (c *dhcpClient) enterInit(why string) {
 	c.newXID()
 	c.sendDiscover()
 	c.setState(stateSelecting, "DISCOVER sent")
+	c.armFirst()
+}
+
+// armFirst arms the first retransmission: FirstRetry for the run's very
+// first message, the RFC backoff otherwise.
+func (c *dhcpClient) armFirst() {
+	if c.cfg.FirstRetry > 0 && !c.usedFirst {
+		c.usedFirst, c.quick = true, true
+		c.arm(c.cfg.FirstRetry)
+		return
+	}
 	c.arm(backoff(c.cfg.RetransmitBase, 0))
 }
 
@@ -192,7 +206,7 @@ func (c *dhcpClient) initReboot() {
 	c.reqSent = c.now()
 	c.send(dhcpv4.MessageTypeRequest, withRequestedIP(c.lease.Address.Addr()))
 	c.setState(stateRebooting, "REQUEST sent")
-	c.arm(backoff(c.cfg.RetransmitBase, 0))
+	c.armFirst()
 }
 
 func withRequestedIP(a netip.Addr) dhcpv4.Modifier {
@@ -268,10 +282,24 @@ func (c *dhcpClient) timeout(ctx context.Context) {
 	now := c.now()
 	switch c.state {
 	case stateSelecting:
+		if c.quick { // the early retry: then the usual backoff
+			c.quick = false
+			c.sendDiscover()
+			c.arm(backoff(c.cfg.RetransmitBase, 0))
+			return
+		}
 		c.attempt++
 		c.sendDiscover()
 		c.arm(backoff(c.cfg.RetransmitBase, c.attempt))
-	case stateRequesting, stateRebooting:
+	case stateRebooting:
+		if c.quick {
+			c.quick = false
+			c.send(dhcpv4.MessageTypeRequest, withRequestedIP(c.lease.Address.Addr()))
+			c.arm(backoff(c.cfg.RetransmitBase, 0))
+			return
+		}
+		fallthrough
+	case stateRequesting:
 		limit := 4
 		if c.state == stateRebooting {
 			limit = 2

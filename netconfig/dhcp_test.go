@@ -214,6 +214,36 @@ func TestDHCPRetransmitThenOffer(t *testing.T) {
 	}
 }
 
+// TestDHCPFirstRetry: with FirstRetry, a lost first DISCOVER is sent again
+// after FirstRetry, not after the backoff; later losses wait the backoff.
+func TestDHCPFirstRetry(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	srv := newFakeServer(nil)
+	srv.setAnswer(func(req *dhcpv4.DHCPv4) *dhcpv4.DHCPv4 {
+		mu.Lock()
+		times = append(times, time.Now())
+		k := len(times)
+		mu.Unlock()
+		if k < 3 {
+			return nil // lose two DISCOVERs
+		}
+		return leaseServer(3600, 0, 0, false)(req)
+	})
+	sink, _ := runClient(t, srv, DHCPConfig{RetransmitBase: 400 * time.Millisecond, FirstRetry: 20 * time.Millisecond}, nil)
+	if ev := nextEvent(t, sink, 5*time.Second); ev.kind != "bind" {
+		t.Fatalf("got %+v", ev)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if first := times[1].Sub(times[0]); first > 250*time.Millisecond {
+		t.Errorf("first retransmission after %v, want about FirstRetry (20ms)", first)
+	}
+	if second := times[2].Sub(times[1]); second < 250*time.Millisecond {
+		t.Errorf("second retransmission after %v, want the backoff (400ms ± 100ms)", second)
+	}
+}
+
 func TestDHCPRenewRebindExpire(t *testing.T) {
 	// Lease 3 s, T1 1 s, T2 2 s: renew works once, then the server goes
 	// silent and the lease runs through REBINDING to expiry.
