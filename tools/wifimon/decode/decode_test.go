@@ -320,6 +320,7 @@ func FuzzDot11(f *testing.F) {
 			}
 		}
 	}
+	f.Add(mustHex(f, btmRequestFrame))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ev := NewDecoder().Dot11(b)
 		exercise(t, &ev)
@@ -367,5 +368,28 @@ func TestNL80211AttrSizes(t *testing.T) {
 	ev = d.Netlink(unix.NETLINK_GENERIC, m)[0]
 	if !strings.Contains(ev.Text(), "frame=[EAPOL-Key da=02:00:00:00:00:00 sa=02:00:00:00:01:00 version=2 handshake=4-way msg=2/4") {
 		t.Errorf("tx status: %s", ev.Text())
+	}
+}
+
+// btmRequestFrame is a BSS Transition Management Request from 02:..:01 with
+// disassociation imminent and one candidate, 02:..:02 on channel 6, as
+// hostapd_cli bss_tm_req sends it.
+const btmRequestFrame = "d0003a01" + "020101010101" + "020000000001" + "020000000001" + "1000" +
+	"0a0701" + "05" + "6400" + "ff" + "3410" + "020000000002" + "8f000000" + "5106" + "07" + "0301ff"
+
+func TestDot11BSSTransitionRequest(t *testing.T) {
+	ev := NewDecoder().Dot11(mustHex(t, btmRequestFrame))
+	if ev.Malformed != "" {
+		t.Fatal(ev.Malformed)
+	}
+	txt := ev.Text()
+	for _, want := range []string{"bss-transition-request", "disassoc-imminent", "disassoc_timer=100", "02:00:00:00:00:02@2437/pref255"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("%q lacks %q", txt, want)
+		}
+	}
+	bad := mustHex(t, btmRequestFrame)
+	if ev := NewDecoder().Dot11(bad[:len(bad)-6]); ev.Malformed == "" {
+		t.Errorf("truncated candidate list decoded: %s", ev.Text())
 	}
 }

@@ -265,10 +265,89 @@ func (d *Decoder) mgmtBody(ev *Event, sub uint8, b []byte) error {
 			ev.add("category", int(b[0]))
 		}
 		if len(b) > 1 {
-			ev.add("action", int(b[1]))
+			if n, ok := wnmActionNames[b[1]]; ok && b[0] == 10 {
+				ev.add("action", n)
+			} else {
+				ev.add("action", int(b[1]))
+			}
 		}
 		ev.add("len", len(b))
+		if b[0] == 10 && len(b) > 1 && (b[1] == 7 || b[1] == 8) {
+			return wnmBTM(ev, b)
+		}
 	}
+	return nil
+}
+
+// wnmActionNames are the WNM actions wifimon names (IEEE 802.11-2020
+// Table 9-482).
+var wnmActionNames = map[uint8]string{
+	6: "bss-transition-query", 7: "bss-transition-request", 8: "bss-transition-response",
+}
+
+// wnmBTM decodes a BSS Transition Management Request (7) or Response (8):
+// the request mode, timers and candidate BSSes; the response's status and
+// target.
+func wnmBTM(ev *Event, b []byte) error {
+	if b[1] == 8 {
+		if len(b) < 5 {
+			return fmt.Errorf("BTM Response: %d octets, want at least 5", len(b))
+		}
+		ev.add("status", int(b[3]))
+		if b[3] == 0 && len(b) >= 11 {
+			ev.add("target", net.HardwareAddr(b[5:11]).String())
+		}
+		return nil
+	}
+	if len(b) < 7 {
+		return fmt.Errorf("BTM Request: %d octets, want at least 7", len(b))
+	}
+	mode := b[3]
+	var flags []string
+	for bit, name := range []string{"candidates", "abridged", "disassoc-imminent", "bss-termination", "ess-disassoc-imminent"} {
+		if mode&(1<<bit) != 0 {
+			flags = append(flags, name)
+		}
+	}
+	ev.add("mode", flags)
+	ev.add("disassoc_timer", int(binary.LittleEndian.Uint16(b[4:])))
+	ev.add("validity", int(b[6]))
+	off := 7
+	if mode&0x08 != 0 {
+		off += 12
+	}
+	if mode&0x10 != 0 {
+		if off >= len(b) {
+			return fmt.Errorf("BTM Request: URL length missing at offset %d", off)
+		}
+		off += 1 + int(b[off])
+	}
+	if mode&0x01 == 0 {
+		return nil
+	}
+	if off > len(b) {
+		return fmt.Errorf("BTM Request: candidate list starts past the end (offset %d of %d)", off, len(b))
+	}
+	els, err := ie.Parse(b[off:])
+	if err != nil {
+		return fmt.Errorf("BTM Request candidates: %w", err)
+	}
+	var cands []string
+	for _, el := range els {
+		if el.ID != ie.IDNeighborReport {
+			continue
+		}
+		n, err := ie.ParseNeighborReport(el.Data)
+		if err != nil {
+			return fmt.Errorf("BTM Request candidates: %w", err)
+		}
+		c := fmt.Sprintf("%s@%d", net.HardwareAddr(n.BSSID[:]), n.Freq())
+		if p, ok := n.Preference(); ok {
+			c += fmt.Sprintf("/pref%d", p)
+		}
+		cands = append(cands, c)
+	}
+	ev.add("candidates", cands)
 	return nil
 }
 
