@@ -319,7 +319,7 @@ func (s *session) connect(ctx context.Context, station dbus.ObjectPath, name str
 				p.setLabel(fmt.Sprintf("Connecting to %s on %s: %s", ssid, name, ph.Name))
 				break
 			}
-			line := fmt.Sprintf("  %-13s %6d ms", ph.Name, ph.DurationMs)
+			line := fmt.Sprintf("  %-13s %9s", ph.Name, msText(ph.DurationUs))
 			if ph.Detail != "" {
 				line += "  (" + ph.Detail + ")"
 			}
@@ -389,12 +389,12 @@ func (s *session) connect(ctx context.Context, station dbus.ObjectPath, name str
 	switch {
 	case err == nil:
 		if last != nil {
-			p.end("Connected to %s on %s in %d ms.", ssid, name, last.TotalMs)
+			p.end("Connected to %s on %s in %s.", ssid, name, msText(last.TotalUs))
 		} else {
 			p.end("Connected to %s on %s (%s).", ssid, name, p.elapsed())
 		}
 	case last != nil && last.Outcome != "":
-		p.end("Connecting to %s failed after %d ms: %s.", ssid, last.TotalMs, last.Outcome)
+		p.end("Connecting to %s failed after %s: %s.", ssid, msText(last.TotalUs), last.Outcome)
 	default:
 		p.end("Connecting to %s failed.", ssid)
 	}

@@ -161,12 +161,12 @@ func TestPassphrase(t *testing.T) {
 }
 
 func TestTimelineBar(t *testing.T) {
-	lc := &lastConnect{Kind: "connect", Network: "labnet", Outcome: "connected", TotalMs: 1000, Phases: []phase{
-		{Name: "scan", StartMs: 0, DurationMs: 500},
-		{Name: "authenticate", StartMs: 500, DurationMs: 1},
-		{Name: "associate", StartMs: 501, DurationMs: 1},
-		{Name: "4-way", StartMs: 502, DurationMs: 98},
-		{Name: "netconfig", StartMs: 600, DurationMs: 400},
+	lc := &lastConnect{Kind: "connect", Network: "labnet", Outcome: "connected", TotalUs: 1000000, Phases: []phase{
+		{Name: "scan", StartUs: 0000, DurationUs: 500000},
+		{Name: "authenticate", StartUs: 500000, DurationUs: 1000},
+		{Name: "associate", StartUs: 501000, DurationUs: 1000},
+		{Name: "4-way", StartUs: 502000, DurationUs: 98000},
+		{Name: "netconfig", StartUs: 600000, DurationUs: 400000},
 	}}
 	for _, width := range []int{12, 40, 80, 200} {
 		lines := lc.bar(width)
@@ -188,7 +188,7 @@ func TestTimelineBar(t *testing.T) {
 	if got := lc.bar(22)[0]; got != "[ssssssssssAa4nnnnnnn]" {
 		t.Errorf("bar(22) = %s", got)
 	}
-	running := &lastConnect{Running: true, TotalMs: 500, Phases: []phase{{Name: "scan", DurationMs: 500}, {Name: "authenticate", StartMs: 500, Running: true}}}
+	running := &lastConnect{Running: true, TotalUs: 500000, Phases: []phase{{Name: "scan", DurationUs: 500000}, {Name: "authenticate", StartUs: 500000, Running: true}}}
 	if got := running.bar(22)[0]; got != "[sssssssssssssssssssA]" {
 		t.Errorf("running bar = %s", got)
 	}

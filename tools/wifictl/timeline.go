@@ -23,6 +23,7 @@ type lastConnect struct {
 	Outcome   string  `json:"outcome"`
 	StartTime string  `json:"startTime"`
 	TotalMs   uint64  `json:"totalMs"`
+	TotalUs   uint64  `json:"totalUs"`
 	Running   bool    `json:"running"`
 	Phases    []phase `json:"phases"`
 }
@@ -31,6 +32,8 @@ type phase struct {
 	Name       string `json:"name"`
 	StartMs    uint64 `json:"startMs"`
 	DurationMs uint64 `json:"durationMs"`
+	StartUs    uint64 `json:"startUs"`
+	DurationUs uint64 `json:"durationUs"`
 	Running    bool   `json:"running,omitempty"`
 	Detail     string `json:"detail,omitempty"`
 }
@@ -49,13 +52,32 @@ func parseLastConnect(v dbus.Variant) (*lastConnect, bool) {
 	}
 	lc := &lastConnect{Kind: str(m, "Kind"), Network: str(m, "Network"), BSSID: str(m, "BSSID"),
 		Outcome: str(m, "Outcome"), StartTime: str(m, "StartTime"), TotalMs: u64(m, "TotalMs"),
-		Running: boolean(m, "Running"), Phases: []phase{}}
+		TotalUs: usOr(m, "TotalUs", "TotalMs"), Running: boolean(m, "Running"), Phases: []phase{}}
 	list, _ := m["Phases"].Value().([]map[string]dbus.Variant)
 	for _, p := range list {
 		lc.Phases = append(lc.Phases, phase{Name: str(p, "Name"), StartMs: u64(p, "StartMs"),
-			DurationMs: u64(p, "DurationMs"), Running: boolean(p, "Running"), Detail: str(p, "Detail")})
+			DurationMs: u64(p, "DurationMs"), StartUs: usOr(p, "StartUs", "StartMs"),
+			DurationUs: usOr(p, "DurationUs", "DurationMs"), Running: boolean(p, "Running"), Detail: str(p, "Detail")})
 	}
 	return lc, true
+}
+
+// usOr reads a microsecond key, or the millisecond one from a wifid that
+// has no microsecond keys.
+func usOr(m map[string]dbus.Variant, us, ms string) uint64 {
+	if _, ok := m[us]; ok {
+		return u64(m, us)
+	}
+	return u64(m, ms) * 1000
+}
+
+// msText shows microseconds as milliseconds: whole from 10 ms up, with one
+// decimal below (a group key takes a few ms, and "0 ms" says nothing).
+func msText(us uint64) string {
+	if us >= 10000 {
+		return fmt.Sprintf("%d ms", (us+500)/1000)
+	}
+	return fmt.Sprintf("%.1f ms", float64(us)/1000)
 }
 
 // lastConnectOf is a station's LastConnect from the cached objects.
@@ -77,9 +99,9 @@ func (lc *lastConnect) summary() string {
 	}
 	switch {
 	case lc.Running:
-		fmt.Fprintf(&b, ": running, %d ms so far", lc.TotalMs)
+		fmt.Fprintf(&b, ": running, %s so far", msText(lc.TotalUs))
 	default:
-		fmt.Fprintf(&b, ": %s in %d ms", lc.Outcome, lc.TotalMs)
+		fmt.Fprintf(&b, ": %s in %s", lc.Outcome, msText(lc.TotalUs))
 	}
 	return b.String()
 }
@@ -107,9 +129,9 @@ func (lc *lastConnect) bar(width int) []string {
 	if inner < 10 {
 		inner = 10
 	}
-	total := lc.TotalMs
+	total := lc.TotalUs
 	for _, p := range lc.Phases {
-		if end := p.StartMs + p.DurationMs; end > total {
+		if end := p.StartUs + p.DurationUs; end > total {
 			total = end
 		}
 	}
@@ -122,8 +144,8 @@ func (lc *lastConnect) bar(width int) []string {
 		}
 		start, end := 0, inner
 		if total > 0 {
-			start = int(p.StartMs * uint64(inner) / total)
-			end = int((p.StartMs + p.DurationMs) * uint64(inner) / total)
+			start = int(p.StartUs * uint64(inner) / total)
+			end = int((p.StartUs + p.DurationUs) * uint64(inner) / total)
 		}
 		if p.Running || (lc.Running && i == len(lc.Phases)-1) {
 			end = inner
@@ -150,7 +172,7 @@ func (lc *lastConnect) bar(width int) []string {
 	lines := []string{"[" + string(cells) + "]"}
 	var legend []string
 	for _, p := range lc.Phases {
-		item := fmt.Sprintf("%c %s %d ms", markOf(p.Name), p.Name, p.DurationMs)
+		item := fmt.Sprintf("%c %s %s", markOf(p.Name), p.Name, msText(p.DurationUs))
 		if p.Running {
 			item = fmt.Sprintf("%c %s (running)", markOf(p.Name), p.Name)
 		}
