@@ -203,3 +203,47 @@ func TestPacketLossRoams(t *testing.T) {
 		t.Errorf("packet loss roam went to %v", req.BSSID)
 	}
 }
+
+func TestDisconnectDuringRoam(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, fastRoam,
+		openBSSAt("cafe", 1, -40, 2412), openBSSAt("cafe", 2, -80, 2437))
+	connectedTo(t, h, "02:00:00:00:00:01")
+	h.k.setResults(openBSSAt("cafe", 1, -88, 2412), openBSSAt("cafe", 2, -40, 2437))
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: -88, HasRSSILevel: true}
+	h.waitConnect()
+	if err := h.st.Disconnect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v := h.st.View()
+	if v.State != Disconnected || v.Connected != "" || v.Connecting != "" {
+		t.Errorf("after disconnect during a roam: %v connected=%q connecting=%q", v.State, v.Connected, v.Connecting)
+	}
+	// The reassociation's late result changes nothing.
+	h.events <- &nl80211.ConnectEvent{BSSID: net.HardwareAddr{2, 0, 0, 0, 0, 2}}
+	if err := h.st.Disconnect(context.Background()); err != ErrNotConnected {
+		t.Errorf("second disconnect: %v", err)
+	}
+	if v := h.st.View(); v.State != Disconnected {
+		t.Errorf("a late connect event revived the connection: %v", v.State)
+	}
+}
+
+func TestStopDuringRoamScan(t *testing.T) {
+	block := make(chan struct{})
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, fastRoam,
+		openBSSAt("cafe", 1, -40, 2412), openBSSAt("cafe", 2, -80, 2437))
+	connectedTo(t, h, "02:00:00:00:00:01")
+	h.k.mu.Lock()
+	h.k.scanBlock = block
+	h.k.mu.Unlock()
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: -88, HasRSSILevel: true}
+	h.waitView(func(v View) bool { return v.Scanning })
+	stopped := make(chan struct{})
+	go func() { h.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the station did not stop while a roam scan ran")
+	}
+	close(block)
+}

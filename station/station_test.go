@@ -25,9 +25,22 @@ type fakeKernel struct {
 	discs    int
 	cqm      []int32
 	connCh   chan nl80211.ConnectRequest
+	// scanBlock, when set, holds scans until the context ends (or it
+	// is closed).
+	scanBlock chan struct{}
 }
 
 func (k *fakeKernel) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error) {
+	k.mu.Lock()
+	block := k.scanBlock
+	k.mu.Unlock()
+	if block != nil {
+		select {
+		case <-block:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.results, nil
