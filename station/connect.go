@@ -240,7 +240,8 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 	case knownnetworks.SecurityPSK:
 		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP)
 		if err != nil {
-			s.failAttempt(err, true)
+			// Not the BSS's fault when it is ours (radio, main.conf).
+			s.failAttempt(err, !errors.Is(err, ErrNotSupported))
 			return
 		}
 		a.sec = sec

@@ -39,7 +39,7 @@ var pairwisePreference = []ie.CipherSuite{ie.CipherCCMP, ie.CipherGCMP256, ie.Ci
 // TKIP, no MFP, and our own WPA element.
 func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, error) {
 	if sum.RSN == nil {
-		return nil, errors.New("no RSN or WPA element")
+		return nil, unsupported("no RSN or WPA element")
 	}
 	rsn := sum.RSN
 	c := &rsnChoice{wpaVersion: unix.NL80211_WPA_VERSION_2}
@@ -52,9 +52,9 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, e
 	case rsn.HasAKM(ie.AKMPSK):
 		c.akm = eapol.AKMPSK
 	case rsn.HasAKM(ie.AKMSAE):
-		return nil, errors.New("WPA3-Personal (SAE) is not supported yet")
+		return nil, unsupported("WPA3-Personal (SAE) is not supported yet")
 	default:
-		return nil, fmt.Errorf("no supported AKM in %v", rsn.AKMs)
+		return nil, unsupported("no supported AKM in %v", rsn.AKMs)
 	}
 	supports := func(cs ie.CipherSuite) bool {
 		return w == nil || len(w.CipherSuites) == 0 || w.SupportsCipher(uint32(cs))
@@ -66,18 +66,18 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, e
 		}
 	}
 	if c.pairwise == 0 {
-		return nil, fmt.Errorf("no supported pairwise cipher in %v", rsn.PairwiseCiphers)
+		return nil, unsupported("no supported pairwise cipher in %v", rsn.PairwiseCiphers)
 	}
 	if !supports(rsn.GroupCipher) {
-		return nil, fmt.Errorf("group cipher %v not supported by the radio", rsn.GroupCipher)
+		return nil, unsupported("group cipher %v not supported by the radio", rsn.GroupCipher)
 	}
 	c.group = eapol.Cipher(rsn.GroupCipher)
 	if sum.WPA {
 		if rsn.GroupCipher != ie.CipherTKIP && rsn.GroupCipher != ie.CipherCCMP {
-			return nil, fmt.Errorf("WPA group cipher %v not supported", rsn.GroupCipher)
+			return nil, unsupported("WPA group cipher %v not supported", rsn.GroupCipher)
 		}
 		if mfpSetting == 2 {
-			return nil, errors.New("ManagementFrameProtection=2 but the network is WPA (no management frame protection)")
+			return nil, unsupported("ManagementFrameProtection=2 but the network is WPA (no management frame protection)")
 		}
 		own := &ie.RSN{Version: 1, GroupCipher: rsn.GroupCipher,
 			PairwiseCiphers: []ie.CipherSuite{ie.CipherSuite(c.pairwise)}, AKMs: []ie.AKMSuite{ie.AKMSuite(c.akm)}}
@@ -87,7 +87,7 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, e
 		}
 		el, ok := sum.Elements.FindVendor(ie.OUIMicrosoft, ie.VendorTypeWPA)
 		if !ok {
-			return nil, errors.New("no WPA element among the BSS's elements")
+			return nil, unsupported("no WPA element among the BSS's elements")
 		}
 		c.ownRSNE, c.apRSNE = b, el.Raw
 		return c, nil
@@ -96,9 +96,9 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, e
 	canMFP := mfpSetting > 0 && supports(mgmt) && mgmt == ie.CipherBIPCMAC
 	switch {
 	case rsn.Capabilities.MFPR() && !canMFP:
-		return nil, errors.New("the network requires management frame protection, which is off or unsupported here")
+		return nil, unsupported("the network requires management frame protection, which is off or unsupported here")
 	case mfpSetting == 2 && !rsn.Capabilities.MFPC():
-		return nil, errors.New("ManagementFrameProtection=2 but the network does not offer it")
+		return nil, unsupported("ManagementFrameProtection=2 but the network does not offer it")
 	}
 	c.mfp = canMFP && rsn.Capabilities.MFPC()
 	own := &ie.RSN{
@@ -129,6 +129,12 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, e
 		c.apRSNXE = el.Raw
 	}
 	return c, nil
+}
+
+// unsupported is a reason wifid cannot connect to a BSS with this radio
+// and main.conf: ErrNotSupported (D-Bus NotSupported), not the BSS's fault.
+func unsupported(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrNotSupported}, args...)...)
 }
 
 // keyPort is eapol's Port over nl80211: frames through the EAPOL port,

@@ -307,6 +307,11 @@ func (s *Station) tryAutoconnect() bool {
 			if s.blacklist.contains(hwString(b.Addr), now) || s.tried[hwString(b.Addr)] {
 				continue
 			}
+			if n.Security == knownnetworks.SecurityPSK {
+				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP); err != nil {
+					continue // this radio or main.conf cannot use it
+				}
+			}
 			s.stopPeriodicScan()
 			s.startAttempt(n, b, "autoconnect", nil, nil)
 			return true

@@ -1,0 +1,51 @@
+package station
+
+import (
+	"errors"
+	"testing"
+
+	"wifid/nl80211/ie"
+)
+
+// rsnSummary is the summary of a BSS advertising rsn.
+func rsnSummary(t *testing.T, rsn *ie.RSN) *ie.Summary {
+	t.Helper()
+	b, err := rsn.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ies := append([]byte{0, 3, 'n', 'e', 't', 1, 1, 0x82}, b...)
+	sum, err := ie.Summarize(ies, 0x11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// TestChooseRSNNotSupported: a BSS wifid cannot use with this main.conf
+// (or radio) is NotSupported, as iwd answers Network.Connect (testMFP-Options).
+func TestChooseRSNNotSupported(t *testing.T) {
+	psk := []ie.AKMSuite{ie.AKMPSK}
+	mfpRequired := &ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP},
+		AKMs: psk, Capabilities: ie.RSNCapMFPC | ie.RSNCapMFPR}
+	noMFP := &ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP}, AKMs: psk}
+	for _, c := range []struct {
+		name string
+		rsn  *ie.RSN
+		mfp  int
+		ok   bool
+	}{
+		{"MFP off, AP requires it", mfpRequired, 0, false},
+		{"MFP optional, AP requires it", mfpRequired, 1, true},
+		{"MFP required, AP lacks it", noMFP, 2, false},
+		{"MFP off, AP lacks it", noMFP, 0, true},
+	} {
+		_, err := chooseRSN(rsnSummary(t, c.rsn), nil, c.mfp)
+		if c.ok != (err == nil) {
+			t.Errorf("%s: err %v", c.name, err)
+		}
+		if err != nil && !errors.Is(err, ErrNotSupported) {
+			t.Errorf("%s: %v is not ErrNotSupported", c.name, err)
+		}
+	}
+}
