@@ -206,6 +206,8 @@ func iwdError(err error) error {
 		return dbusapi.ErrAlreadyProvisioned
 	case errors.Is(err, station.ErrAlreadyConnected):
 		return dbusapi.ErrAlreadyExists
+	case errors.Is(err, station.ErrServiceSetOverlap):
+		return dbusapi.ErrServiceSetOverlap
 	case errors.Is(err, station.ErrNotHidden):
 		return dbusapi.ErrNotHidden
 	case errors.Is(err, station.ErrInvalidArgs):

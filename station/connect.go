@@ -134,14 +134,23 @@ func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
 					reply <- err
 					return
 				}
+				// As iwd: the SSID as an open and as a protected network
+				// is ambiguous; the user cannot say which one is meant.
+				var found []*Network
 				for _, n := range s.ordered {
 					if n.SSID == ssid {
-						n.Hidden = true
-						s.userConnect(n, nil, reply)
-						return
+						found = append(found, n)
 					}
 				}
-				reply <- ErrNotFound
+				switch {
+				case len(found) == 0:
+					reply <- ErrNotFound
+				case len(found) > 1:
+					reply <- ErrServiceSetOverlap
+				default:
+					found[0].Hidden = true
+					s.userConnect(found[0], nil, reply)
+				}
 			}
 		})
 	}); err != nil {

@@ -1,9 +1,11 @@
 package station
 
 import (
+	"context"
 	"errors"
 	"testing"
 
+	"wifid/nl80211"
 	"wifid/nl80211/ie"
 )
 
@@ -47,5 +49,29 @@ func TestChooseRSNNotSupported(t *testing.T) {
 		if err != nil && !errors.Is(err, ErrNotSupported) {
 			t.Errorf("%s: %v is not ErrNotSupported", c.name, err)
 		}
+	}
+}
+
+// pskBSS is a WPA2-PSK (CCMP) scan result for ssid.
+func pskBSS(t *testing.T, ssid string, bssid byte) *nl80211.BSS {
+	t.Helper()
+	b := openBSS(ssid, bssid)
+	rsn, err := (&ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP},
+		AKMs: []ie.AKMSuite{ie.AKMPSK}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.IEs = append(b.IEs, rsn...)
+	b.Capability |= 0x10
+	return b
+}
+
+func TestConnectHiddenServiceSetOverlap(t *testing.T) {
+	h := newHarness(t, nil, false, openBSS("hid", 1), pskBSS(t, "hid", 2))
+	if err := h.st.ConnectHidden(context.Background(), "hid"); !errors.Is(err, ErrServiceSetOverlap) {
+		t.Errorf("hidden SSID both open and PSK: %v, want ErrServiceSetOverlap", err)
+	}
+	if err := h.st.ConnectHidden(context.Background(), "nothere"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("absent hidden SSID: %v", err)
 	}
 }

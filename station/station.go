@@ -21,12 +21,13 @@ var (
 	ErrAborted            = errors.New("operation aborted")             // Aborted
 	ErrNoAgent            = errors.New("no agent registered")           // NoAgent
 	ErrStopped            = errors.New("station stopped")
-	ErrNotSupported       = errors.New("not supported")             // NotSupported
-	ErrInvalidFormat      = errors.New("invalid passphrase format") // InvalidFormat
-	ErrAlreadyProvisioned = errors.New("network already known")     // AlreadyProvisioned
-	ErrNotHidden          = errors.New("network is not hidden")     // NotHidden
-	ErrInvalidArgs        = errors.New("invalid arguments")         // InvalidArguments
-	ErrAlreadyConnected   = errors.New("already on that BSS")       // AlreadyExists
+	ErrNotSupported       = errors.New("not supported")                                   // NotSupported
+	ErrInvalidFormat      = errors.New("invalid passphrase format")                       // InvalidFormat
+	ErrAlreadyProvisioned = errors.New("network already known")                           // AlreadyProvisioned
+	ErrNotHidden          = errors.New("network is not hidden")                           // NotHidden
+	ErrInvalidArgs        = errors.New("invalid arguments")                               // InvalidArguments
+	ErrAlreadyConnected   = errors.New("already on that BSS")                             // AlreadyExists
+	ErrServiceSetOverlap  = errors.New("hidden SSID used by open and protected networks") // ServiceSetOverlap
 )
 
 // Station is one managed interface in station mode. One goroutine (Run)
