@@ -3,6 +3,7 @@ module wifid
 go 1.26.0
 
 require (
+	filippo.io/nistec v0.0.4 // indirect
 	github.com/godbus/dbus/v5 v5.2.4 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/gopacket/gopacket v1.7.7 // indirect

@@ -1,0 +1,41 @@
+// Package sae implements the STA side of SAE, Simultaneous Authentication
+// of Equals (IEEE 802.11-2020 12.4), the WPA3-Personal authentication, as
+// a pure state machine: Authentication frame bodies in, bodies to send and
+// keys out. It does not open sockets or talk nl80211: the station carries
+// the messages in Authentication frames (algorithm 3, CMD_AUTHENTICATE)
+// and gives the PMK to eapol's 4-way handshake under AKM 00-0F-AC:8.
+//
+// Use: New(Config), then Commit for the first frame (transaction 1,
+// status 0 or 126), then Receive for each SAE Authentication frame from
+// the AP, sending the Message it returns; when Done, PMK and PMKID are
+// the PMKSA. States are the standard's: Nothing, Committed, Confirmed,
+// Accepted. Body is always the SAE part of the frame body, after the
+// Authentication Algorithm Number, Transaction Sequence Number and Status
+// Code fields: group, scalar, element (and elements) for a commit;
+// send-confirm and confirm for a confirm.
+//
+// Covered: ECC groups 19, 20 and 21 (NIST P-256, P-384, P-521); both
+// password element derivations, hunting-and-pecking (12.4.4.2.2; at
+// least 40 rounds, the same work in every round) and hash-to-element
+// (12.4.4.2.3, PT by the simplified SWU map of RFC 9380, status 126);
+// password identifiers (H2E only, as WPA3 has it); anti-clogging tokens
+// (status 76, bare or in the Anti-Clogging Token Container with H2E);
+// group rejection (status 77: the next of Config.Groups, listed in the
+// Rejected Groups element with H2E); checks of the peer's commit (scalar
+// in 1 < s < r, element on the curve, reflection of our own commit). Not
+// covered: FFC groups, SAE-PK, the AP side's anti-clogging (an AP never
+// sends us a commit with a token), the SAE-EXT-KEY AKMs' longer PMKs.
+// Hunting-and-pecking uses SHA-256 for every group, as hostapd and iwd
+// do; H2E uses the group's hash (SHA-256/384/512).
+//
+// It leans on filippo.io/nistec for point arithmetic (the constant-time
+// P-256/384/521 code the standard library uses inside, with the point
+// addition, negation and scalar multiplication by an arbitrary point
+// that crypto/ecdh does not expose; crypto/elliptic's equivalents are
+// deprecated and panic on invalid points), on crypto/elliptic only for
+// the curves' domain parameters, and on math/big for field arithmetic
+// (Legendre symbols, square roots, SSWU). math/big is not constant-time:
+// hunting-and-pecking keeps its loop shape and selections constant-time,
+// but the field arithmetic inside it is not. HKDF comes from crypto/hkdf;
+// the 802.11 KDF is written here as it must take 521-bit lengths.
+package sae

@@ -1,0 +1,201 @@
+package sae
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math/big"
+)
+
+// minRounds is k of 12.4.4.2.2: hunting-and-pecking runs at least this
+// many rounds whatever round finds the x coordinate, so the time taken
+// does not tell how many rounds the password needed.
+const minRounds = 40
+
+// maxRounds bounds the loop for the (2^-200-likely) password that finds
+// nothing in minRounds.
+const maxRounds = 200
+
+// macKey is MAX(STA-A-MAC, STA-B-MAC) || MIN(STA-A-MAC, STA-B-MAC), the
+// addresses compared as 6-octet big-endian numbers.
+func macKey(a, b [6]byte) []byte {
+	if bytes.Compare(a[:], b[:]) < 0 {
+		a, b = b, a
+	}
+	return append(a[:], b[:]...)
+}
+
+// huntAndPeck derives the password element by hunting-and-pecking
+// (IEEE 802.11-2020 12.4.4.2.2):
+//
+//	pwd-seed  = HMAC-SHA256(MAX(A, B) || MIN(A, B), password || counter)
+//	pwd-value = KDF-SHA256-len(p)(pwd-seed, "SAE Hunting and Pecking", p)
+//
+// for counter = 1, 2, ...; the first pwd-value below p with
+// pwd-value^3 + a·pwd-value + b a quadratic residue is x, and y is the
+// root whose parity matches the last bit of that round's pwd-seed. The
+// hash is SHA-256 for every group, as deployed implementations have it
+// (the group's hash applies to H2E only).
+//
+// Every round does the same work: after x is found the later rounds hash
+// a random stand-in for the password, and the found values are kept by
+// constant-time selection. math/big itself is not constant-time; the
+// loop shape is what this guards.
+func huntAndPeck(g *group, password []byte, a, b [6]byte) ([]byte, error) {
+	if len(password) == 0 {
+		return nil, errors.New("sae: empty password")
+	}
+	key := macKey(a, b)
+	stub := make([]byte, len(password))
+	if _, err := rand.Read(stub); err != nil {
+		return nil, err
+	}
+	base := make([]byte, len(password))
+	prime := g.fixed(g.p)
+	xBin := make([]byte, g.plen)
+	var seedOdd byte
+	found := 0
+	for counter := 1; counter <= minRounds || found == 0; counter++ {
+		if counter > maxRounds {
+			return nil, fmt.Errorf("sae: group %d: no password element in %d rounds", g.id, maxRounds)
+		}
+		// base is the password until found, the stub after.
+		copy(base, password)
+		subtle.ConstantTimeCopy(found, base, stub)
+		seed := extract(sha256.New, key, base, []byte{byte(counter)})
+		value := kdf(sha256.New, seed, "SAE Hunting and Pecking", prime, g.bits)
+		x := new(big.Int).SetBytes(value)
+		if r := g.bits % 8; r != 0 {
+			x.Rsh(x, uint(8-r))
+		}
+		inRange := x.Cmp(g.p) < 0
+		// A zero y^2 has a root (0) but gives no element of order r:
+		// treat it as a miss, as the standard's test does.
+		y2 := g.ySquared(x)
+		qr := inRange && y2.Sign() != 0 && g.isSquare(y2)
+		hit := 0
+		if qr {
+			hit = 1
+		}
+		take := hit &^ found // this round is the first hit
+		subtle.ConstantTimeCopy(take, xBin, g.fixed(new(big.Int).Mod(x, g.p)))
+		seedOdd = byte(subtle.ConstantTimeSelect(take, int(seed[len(seed)-1]&1), int(seedOdd)))
+		found |= hit
+	}
+	x := new(big.Int).SetBytes(xBin)
+	y := g.sqrt(g.ySquared(x))
+	negY := new(big.Int).Sub(g.p, y)
+	yBin, negYBin := g.fixed(y), g.fixed(negY)
+	same := subtle.ConstantTimeByteEq(seedOdd, yBin[g.plen-1]&1)
+	subtle.ConstantTimeCopy(1-same, yBin, negYBin)
+	pwe := g.point(x, new(big.Int).SetBytes(yBin))
+	if err := g.check(pwe); err != nil {
+		return nil, fmt.Errorf("sae: group %d: password element not on the curve: %v", g.id, err)
+	}
+	return pwe, nil
+}
+
+// derivePT derives the password-dependent element PT of hash-to-element
+// (IEEE 802.11-2020 12.4.4.2.3) for a group, an SSID, a password and an
+// optional password identifier:
+//
+//	pwd-seed   = HKDF-Extract(ssid, password [|| identifier])
+//	pwd-value1 = HKDF-Expand(pwd-seed, "SAE Hash to Element u1 P1", len)
+//	pwd-value2 = HKDF-Expand(pwd-seed, "SAE Hash to Element u2 P2", len)
+//	PT         = SSWU(pwd-value1 mod p) + SSWU(pwd-value2 mod p)
+//
+// with len = olen(p) + ceil(olen(p)/2) and the group's hash. PT depends
+// on neither MAC address, so it can be computed once per network and
+// kept.
+func derivePT(g *group, ssid, password, identifier []byte) ([]byte, error) {
+	if len(password) == 0 {
+		return nil, errors.New("sae: empty password")
+	}
+	if len(ssid) == 0 || len(ssid) > 32 {
+		return nil, fmt.Errorf("sae: SSID length %d, want 1..32", len(ssid))
+	}
+	seed := extract(g.hash, ssid, password, identifier)
+	n := g.plen + (g.plen+1)/2
+	u1 := new(big.Int).SetBytes(expand(g.hash, seed, "SAE Hash to Element u1 P1", n))
+	u2 := new(big.Int).SetBytes(expand(g.hash, seed, "SAE Hash to Element u2 P2", n))
+	p1 := sswu(g, u1.Mod(u1, g.p))
+	p2 := sswu(g, u2.Mod(u2, g.p))
+	pt, err := g.add(p1, p2)
+	if err != nil {
+		return nil, fmt.Errorf("sae: group %d: PT: %v", g.id, err)
+	}
+	if _, err := g.xy(pt); err != nil {
+		return nil, fmt.Errorf("sae: group %d: PT is %v", g.id, err)
+	}
+	return pt, nil
+}
+
+// sswu is the simplified Shallue-van de Woestijne-Ulas map of a field
+// element u to a point (RFC 9380 section 6.6.2, as 12.4.4.2.3 writes
+// it):
+//
+//	m  = z^2·u^4 + z·u^2
+//	x1 = b / (z·a)             if m = 0
+//	     (-b/a)·(1 + 1/m)      otherwise
+//	x2 = z·u^2·x1
+//	x  = x1 if x1^3 + a·x1 + b is a square, else x2
+//	y  = sqrt(x^3 + a·x + b), negated unless LSB(y) = LSB(u)
+//
+// It returns the uncompressed encoding; the map never yields the
+// identity on these curves.
+func sswu(g *group, u *big.Int) []byte {
+	p := g.p
+	mod := func(v *big.Int) *big.Int { return v.Mod(v, p) }
+	inv := func(v *big.Int) *big.Int { // v^(p-2): 0 for 0
+		return new(big.Int).Exp(v, new(big.Int).Sub(p, big.NewInt(2)), p)
+	}
+	u2 := mod(new(big.Int).Mul(u, u))
+	zu2 := mod(new(big.Int).Mul(g.z, u2))
+	m := mod(new(big.Int).Add(new(big.Int).Mul(zu2, zu2), zu2))
+
+	var x1 *big.Int
+	if m.Sign() == 0 {
+		za := mod(new(big.Int).Mul(g.z, g.a))
+		x1 = mod(new(big.Int).Mul(g.b, inv(za)))
+	} else {
+		negBoverA := mod(new(big.Int).Mul(new(big.Int).Sub(p, g.b), inv(g.a)))
+		onePlusT := mod(new(big.Int).Add(big.NewInt(1), inv(m)))
+		x1 = mod(new(big.Int).Mul(negBoverA, onePlusT))
+	}
+	gx1 := g.ySquared(x1)
+	x2 := mod(new(big.Int).Mul(zu2, x1))
+	gx2 := g.ySquared(x2)
+
+	x, v := x2, gx2
+	if g.isSquare(gx1) {
+		x, v = x1, gx1
+	}
+	y := g.sqrt(v)
+	if y.Bit(0) != u.Bit(0) {
+		y = mod(new(big.Int).Sub(p, y))
+	}
+	return g.point(x, y)
+}
+
+// pweFromPT is PWE = scalar-op(val, PT) with
+//
+//	val = HKDF-Extract(0^n, MAX(A, B) || MIN(A, B)) mod (r - 1) + 1
+//
+// (12.4.4.2.3), n the length of the group's hash.
+func pweFromPT(g *group, pt []byte, a, b [6]byte) ([]byte, error) {
+	h := g.hash()
+	val := new(big.Int).SetBytes(extract(g.hash, make([]byte, h.Size()), macKey(a, b)))
+	rm1 := new(big.Int).Sub(g.r, big.NewInt(1))
+	val.Mod(val, rm1).Add(val, big.NewInt(1))
+	pwe, err := g.mul(pt, g.fixed(val))
+	if err != nil {
+		return nil, fmt.Errorf("sae: group %d: PWE from PT: %v", g.id, err)
+	}
+	if _, err := g.xy(pwe); err != nil {
+		return nil, fmt.Errorf("sae: group %d: PWE is %v", g.id, err)
+	}
+	return pwe, nil
+}
