@@ -31,6 +31,9 @@ type attempt struct {
 	port    nl80211.EAPOLPort
 	sup     *eapol.Supplicant
 	stage   string // "secrets", "connect", "handshake", "authorize"
+	// tried are the BSSes of the network this connect has tried (a
+	// failed one makes way for the next, as in iwd).
+	tried map[string]bool
 }
 
 // connection is an established connection.
@@ -219,11 +222,23 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 	if tl == nil {
 		tl = NewTimeline(kind, n.SSID, s.now)
 	}
-	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl}
-	a.tl.BSSID = b.Addr.String()
+	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
+	if kind == "roam" && s.conn != nil {
+		a.pmk = s.conn.pmk
+	}
 	if reply != nil {
 		a.replies = append(a.replies, reply)
 	}
+	s.beginAttempt(a)
+}
+
+// beginAttempt runs attempt a: state, log, then secrets or straight to
+// CMD_CONNECT when the PMK is at hand (a roam, or the next BSS of a connect
+// whose first BSS failed).
+func (s *Station) beginAttempt(a *attempt) {
+	n, b, kind := a.network, a.bss, a.kind
+	a.tl.BSSID = b.Addr.String()
+	a.tried[hwString(b.Addr)] = true
 	s.attempt = a
 	s.last = a.tl
 	st := Connecting
@@ -250,12 +265,15 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP)
 		if err != nil {
 			// Not the BSS's fault when it is ours (radio, main.conf).
-			s.failAttempt(err, !errors.Is(err, ErrNotSupported))
+			if errors.Is(err, ErrNotSupported) {
+				s.failAttempt(err, false)
+			} else {
+				s.failBSS(err, true)
+			}
 			return
 		}
 		a.sec = sec
-		if kind == "roam" && s.conn != nil && s.conn.pmk != nil {
-			a.pmk = s.conn.pmk
+		if a.pmk != nil {
 			s.sendConnect(a)
 			return
 		}
@@ -389,7 +407,7 @@ func (s *Station) sendConnect(a *attempt) {
 		err := s.cfg.Kernel.Connect(ctx, s.cfg.Ifindex, req)
 		return func() {
 			if err != nil && s.attempt == a {
-				s.failAttempt(err, true)
+				s.failBSS(err, true)
 			}
 		}
 	})
@@ -415,7 +433,8 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 			why = "association timed out"
 		}
 		a.tl.Done(fmt.Sprintf("status %d", e.Status))
-		s.failAttempt(errors.New(why), true)
+		// A full or busy AP: skip it for this connect only, as iwd does.
+		s.failBSS(errors.New(why), e.TimedOut || !temporaryStatus(e.Status))
 		return
 	}
 	a.tl.Done("")
@@ -453,7 +472,11 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 				s.event("connect-failed-credentials", a.network.ID())
 			}
 		}
-		s.failAttempt(errors.New(why), !s.badSecrets[a.network.ID()])
+		if s.badSecrets[a.network.ID()] {
+			s.failAttempt(errors.New(why), false)
+		} else {
+			s.failBSS(errors.New(why), true)
+		}
 		return
 	}
 	if s.conn != nil {
@@ -466,20 +489,56 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 	}
 }
 
-// failAttempt ends the current attempt, tells its callers, blacklists the
-// BSS if it misbehaved, and lets autoconnect go on.
-func (s *Station) failAttempt(err error, blame bool) {
+// temporaryStatus: association status codes that say "not now" rather than
+// "never" (IEEE 802.11-2020 Table 9-78): no more stations (17), too little
+// bandwidth (33), poor channel (34), try another BSS (82).
+func temporaryStatus(code uint16) bool {
+	return code == 17 || code == 33 || code == 34 || code == 82
+}
+
+// failBSS: the attempt failed for a reason of the BSS. It is blacklisted
+// (unless temporary: then only this connect skips it) and a user's connect
+// goes on to the network's next BSS, answering its caller only when none
+// is left, as iwd does.
+func (s *Station) failBSS(err error, timed bool) {
 	a := s.attempt
 	if a == nil {
 		return
 	}
+	if timed {
+		t := s.blacklist.add(hwString(a.bss.Addr), s.now())
+		s.log.Info("blacklisted", "bssid", a.bss.Addr.String(), "for", t)
+	}
+	if a.kind == "connect" {
+		now := s.now()
+		for _, b := range a.network.BSSes {
+			if a.tried[hwString(b.Addr)] || s.blacklist.contains(hwString(b.Addr), now) {
+				continue
+			}
+			s.log.Info("trying the next BSS", "network", a.network.SSID, "failed", a.bss.Addr.String(),
+				"next", b.Addr.String(), "err", err)
+			s.retireAttempt(a, err)
+			ctx, cancel := context.WithCancel(s.ctx)
+			next := &attempt{network: a.network, bss: b, kind: a.kind, ctx: ctx, cancel: cancel,
+				tl: NewTimeline(a.kind, a.network.SSID, s.now), replies: a.replies,
+				pmk: a.pmk, newPass: a.newPass, tried: a.tried}
+			s.last = next.tl
+			s.beginAttempt(next)
+			return
+		}
+	}
+	s.failAttempt(err, false)
+}
+
+// retireAttempt ends a failed attempt's resources and record without
+// telling its callers (the next attempt carries them on).
+func (s *Station) retireAttempt(a *attempt, err error) {
 	s.attempt = nil
 	a.cancel()
 	if a.port != nil {
 		a.port.Close()
 	}
 	if a.stage == "connect" || a.stage == "handshake" || a.stage == "authorize" {
-		// Tell the kernel; it may be half way through.
 		s.async(func() func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
@@ -490,6 +549,16 @@ func (s *Station) failAttempt(err error, blame bool) {
 	a.tl.Finish("failed: " + err.Error())
 	s.log.Warn("connect failed", "network", a.network.SSID, "bssid", a.bss.Addr.String(), "err", err, "timeline", a.tl.String())
 	s.event("connect-failed", err.Error())
+}
+
+// failAttempt ends the current attempt, tells its callers, blacklists the
+// BSS if it misbehaved, and lets autoconnect go on.
+func (s *Station) failAttempt(err error, blame bool) {
+	a := s.attempt
+	if a == nil {
+		return
+	}
+	s.retireAttempt(a, err) // tells the kernel too: it may be half way through
 	if blame {
 		t := s.blacklist.add(hwString(a.bss.Addr), s.now())
 		s.log.Info("blacklisted", "bssid", a.bss.Addr.String(), "for", t)

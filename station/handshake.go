@@ -281,7 +281,7 @@ func (s *Station) onHandshakeEvent(a *attempt, ev eapol.Event) {
 
 func (s *Station) onHandshakeFailed(a *attempt, err error) {
 	if s.attempt == a {
-		s.failAttempt(fmt.Errorf("4-way handshake: %w", err), true)
+		s.failBSS(fmt.Errorf("4-way handshake: %w", err), true)
 		return
 	}
 	if s.conn != nil && s.conn.port == a.port {

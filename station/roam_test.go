@@ -153,7 +153,7 @@ func TestFailedRoamLosesConnectionAndAutoconnects(t *testing.T) {
 	h.k.setResults(openBSSAt("cafe", 1, -82, 2412), openBSSAt("cafe", 2, -40, 2437))
 	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: -82, HasRSSILevel: true}
 	req := h.waitConnect()
-	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID, Status: 17}
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID, Status: 1}
 	h.waitState(Disconnected)
 	if !h.st.blacklistContains("02:00:00:00:00:02") {
 		t.Error("the BSS that refused the reassociation is not blacklisted")

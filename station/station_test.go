@@ -224,7 +224,7 @@ func TestConnectFailureBlacklistsAndUserConnect(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() { errc <- h.st.Connect(context.Background(), id) }()
 	h.waitConnect()
-	h.events <- &nl80211.ConnectEvent{Status: 17}
+	h.events <- &nl80211.ConnectEvent{Status: 1}
 	if err := <-errc; err == nil {
 		t.Fatal("a failed association reported success")
 	}
@@ -282,4 +282,51 @@ func testLogOut() io.Writer {
 		return os.Stderr
 	}
 	return io.Discard
+}
+
+// TestConnectTriesNextBSS: a user's connect whose best BSS refuses goes on
+// to the next BSS of the network before answering, as iwd's does; a full
+// AP (status 17) is skipped for this connect only, a timeout blacklists.
+func TestConnectTriesNextBSS(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		fail      nl80211.ConnectEvent
+		blacklist bool
+	}{
+		{"AP full", nl80211.ConnectEvent{Status: 17}, false},
+		{"timeout", nl80211.ConnectEvent{TimedOut: true, Status: 1}, true},
+	} {
+		strong, weak := openBSS("cafe", 1), openBSS("cafe", 2)
+		weak.SignalMBm = -7000
+		h := newHarness(t, nil, false, strong, weak)
+		if err := h.st.Scan(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- h.st.Connect(context.Background(), NetworkID("cafe", knownnetworks.SecurityOpen)) }()
+		first := h.waitConnect()
+		if first.BSSID.String() != "02:00:00:00:00:01" {
+			t.Fatalf("%s: first try %v", c.name, first.BSSID)
+		}
+		ev := c.fail
+		ev.BSSID = first.BSSID
+		h.events <- &ev
+		second := h.waitConnect()
+		if second.BSSID.String() != "02:00:00:00:00:02" {
+			t.Fatalf("%s: second try %v, want the next BSS", c.name, second.BSSID)
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("%s: connect answered (%v) before the next BSS was tried", c.name, err)
+		default:
+		}
+		h.events <- &nl80211.ConnectEvent{BSSID: second.BSSID}
+		if err := <-errc; err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := h.st.blacklistContains("02:00:00:00:00:01"); got != c.blacklist {
+			t.Errorf("%s: first BSS blacklisted %v, want %v", c.name, got, c.blacklist)
+		}
+		h.stop()
+	}
 }
