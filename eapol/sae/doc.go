@@ -14,6 +14,22 @@
 // Code fields: group, scalar, element (and elements) for a commit;
 // send-confirm and confirm for a confirm.
 //
+// For the station: each Message goes out as CMD_AUTHENTICATE with
+// NL80211_AUTHTYPE_SAE and NL80211_ATTR_AUTH_DATA = Seq (2 octets LE) ||
+// Status (2 octets LE) || Body; the AP's frames come back as
+// CMD_AUTHENTICATE events whose frame, after the 24-octet header, holds
+// the algorithm (3), Seq, Status and Body to give to Receive. Timers are
+// the station's: on silence resend the last Message (iwd waits 2 s, a
+// few times). Once Done, associate with AKM 00-0F-AC:8 and MFP capable
+// (required on WPA3-only networks) and no PMKID (the AP finds the fresh
+// SAE PMKSA by address; a PMKID is for PMKSA caching later); with H2E
+// also send an RSNXE with the SAE Hash-to-Element bit (octet 0 bit 5,
+// e.g. F4 01 20) and pass it to eapol as OwnRSNXE. Use H2E when the AP's
+// RSNXE has that bit (its Supported Rates may carry the "SAE H2E only"
+// selector 123, then it is required). The 4-way then runs in eapol with
+// PMK = PMK() (KDF-SHA256, AES-128-CMAC MIC, key descriptor version 0);
+// message 1's PMKID KDE, if any, is PMKID().
+//
 // Covered: ECC groups 19, 20 and 21 (NIST P-256, P-384, P-521); both
 // password element derivations, hunting-and-pecking (12.4.4.2.2; at
 // least 40 rounds, the same work in every round) and hash-to-element
