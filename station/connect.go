@@ -50,10 +50,10 @@ type connection struct {
 	ipStop    func()
 	address   string
 	// With IP configuration, the connection counts as up (state
-	// connected, Connect answered) only once an address is in place, as
-	// in iwd; until then the callers wait here.
+	// connected) only once an address is in place, as in iwd; Connect is
+	// answered when the link is keyed, before that (iwd's order too: a
+	// client follows State).
 	configured bool
-	replies    []chan error
 	kind       string
 	tl         *Timeline
 }
@@ -182,11 +182,7 @@ func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
 	}
 	if s.conn != nil {
 		if s.conn.network.ID() == n.ID() && (b == nil || string(b.Addr) == string(s.conn.bss.Addr)) {
-			if s.conn.configured {
-				reply <- nil
-			} else {
-				s.conn.replies = append(s.conn.replies, reply)
-			}
+			reply <- nil // connected, or keyed with IP configuration under way
 			return
 		}
 		s.teardownConnection("connecting elsewhere", true)
@@ -586,7 +582,12 @@ func (s *Station) connected(a *attempt) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.attempt = nil
 	c := &connection{network: a.network, bss: a.bss, port: a.port, sec: a.sec, pmk: a.pmk,
-		hsCancel: a.cancel, netCancel: cancel, replies: a.replies, kind: a.kind, tl: a.tl}
+		hsCancel: a.cancel, netCancel: cancel, kind: a.kind, tl: a.tl}
+	// The link is up: Connect succeeded, as iwd answers it here; the
+	// State goes on to connected once IP configuration is done.
+	for _, r := range a.replies {
+		r <- nil
+	}
 	s.conn = c
 	s.blacklist.remove(hwString(a.bss.Addr))
 	s.rememberNetwork(a)
@@ -603,13 +604,9 @@ func (s *Station) connected(a *attempt) {
 }
 
 // linkUp: the connection is up (keyed, and configured when wifid
-// configures IP): state connected, callers answered.
+// configures IP): state connected.
 func (s *Station) linkUp(c *connection) {
 	c.configured = true
-	for _, r := range c.replies {
-		r <- nil
-	}
-	c.replies = nil
 	s.event("connected", c.network.ID())
 	s.setState(Connected, c.kind+" "+c.network.SSID)
 	s.ordered = rankNetworks(s.networks)
@@ -669,10 +666,6 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 	}
 	s.conn = nil
 	s.log.Info("tearing down", "network", c.network.SSID, "why", why)
-	for _, r := range c.replies {
-		r <- fmt.Errorf("%w: %s", ErrAborted, why)
-	}
-	c.replies = nil
 	if c.ipStop != nil {
 		c.ipStop()
 	}

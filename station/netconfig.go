@@ -2,7 +2,6 @@ package station
 
 import (
 	"context"
-	"fmt"
 )
 
 // startNetconfig asks the IPConfigurator for an address; the connection
@@ -67,10 +66,6 @@ func (s *Station) onIPEvent(c *connection, tl *Timeline, ev IPEvent) {
 			if tl.Outcome == "" {
 				tl.Finish("failed: netconfig: " + errString(ev.Err))
 			}
-			for _, r := range c.replies {
-				r <- fmt.Errorf("netconfig: %s", errString(ev.Err))
-			}
-			c.replies = nil
 			s.teardownConnection("netconfig failed", true)
 			s.setState(Disconnected, "netconfig failed")
 			s.startAutoconnect("netconfig failed")

@@ -386,7 +386,15 @@ func (s *session) connect(ctx context.Context, station dbus.ObjectPath, name str
 	<-stopped
 	mu.Lock()
 	defer mu.Unlock()
+	// wifid answers Connect once the link is keyed, as iwd; IP
+	// configuration can still fail after that.
+	afterFail := err == nil && last != nil && strings.HasPrefix(last.Outcome, "failed")
+	if afterFail {
+		err = errors.New(last.Outcome)
+	}
 	switch {
+	case afterFail:
+		p.end("Connecting to %s failed after %s: %s.", ssid, msText(last.TotalUs), last.Outcome)
 	case err == nil:
 		if last != nil {
 			p.end("Connected to %s on %s in %s.", ssid, name, msText(last.TotalUs))
@@ -401,6 +409,8 @@ func (s *session) connect(ctx context.Context, station dbus.ObjectPath, name str
 	var cerr error
 	switch {
 	case err == nil:
+	case afterFail:
+		cerr = fmt.Errorf("connect %s: %s", ssid, last.Outcome)
 	case errors.Is(err, context.DeadlineExceeded):
 		cerr = fmt.Errorf("connect %s: no answer within 3 minutes", ssid)
 	case network == "" && dbusName(err) == service+".NotFound":
