@@ -35,7 +35,9 @@ func (n *Netconfig) setSLAAC(on bool) (restore func()) {
 		if fwd, err := read("forwarding"); err == nil && fwd != "0" {
 			ra = "2"
 		}
-		want = []kv{{"disable_ipv6", "0"}, {"accept_ra", ra}, {"autoconf", "1"}}
+		// Route Information options (RFC 4191) too: routes to off-link
+		// prefixes through the router, as iwd installs them.
+		want = []kv{{"disable_ipv6", "0"}, {"accept_ra", ra}, {"autoconf", "1"}, {"accept_ra_rt_info_max_plen", "128"}}
 	}
 	logf := n.log.Warn
 	if !on {
