@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"wifid/eapol"
+	"wifid/eapol/sae"
 	"wifid/knownnetworks"
 	"wifid/nl80211"
 	"wifid/nl80211/ie"
@@ -34,6 +35,10 @@ type attempt struct {
 	// tried are the BSSes of the network this connect has tried (a
 	// failed one makes way for the next, as in iwd).
 	tried map[string]bool
+	// WPA3-Personal: the SAE exchange, and the passphrase it needs again
+	// for the next BSS (never logged).
+	sae      *sae.SAE
+	password string
 }
 
 // connection is an established connection.
@@ -43,6 +48,9 @@ type connection struct {
 	port    nl80211.EAPOLPort
 	sec     *rsnChoice // nil for an open network
 	pmk     []byte     // kept for roaming: the next BSS's 4-way handshake
+	// password is the SAE passphrase, kept for roaming (a new SAE with
+	// the next BSS); "" for PSK.
+	password string
 	// hsCancel stops the handshake goroutine (rekeys) of the BSS; a roam
 	// replaces it. netCancel stops IP configuration, which outlives roams.
 	hsCancel  context.CancelFunc
@@ -220,7 +228,7 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 	}
 	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
 	if kind == "roam" && s.conn != nil {
-		a.pmk = s.conn.pmk
+		a.pmk, a.password = s.conn.pmk, s.conn.password
 	}
 	if reply != nil {
 		a.replies = append(a.replies, reply)
@@ -258,7 +266,7 @@ func (s *Station) beginAttempt(a *attempt) {
 	case knownnetworks.SecurityOpen:
 		s.sendConnect(a)
 	case knownnetworks.SecurityPSK:
-		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP)
+		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, a.password != "" || saePossible(n))
 		if err != nil {
 			// Not the BSS's fault when it is ours (radio, main.conf).
 			if errors.Is(err, ErrNotSupported) {
@@ -269,11 +277,14 @@ func (s *Station) beginAttempt(a *attempt) {
 			return
 		}
 		a.sec = sec
-		if a.pmk != nil {
+		switch {
+		case sec.akm == eapol.AKMSAE && a.password != "":
+			s.startSAE(a, a.password) // a roam, or the next BSS
+		case sec.akm != eapol.AKMSAE && a.pmk != nil:
 			s.sendConnect(a)
-			return
+		default:
+			s.psk(a)
 		}
-		s.psk(a)
 	}
 }
 
@@ -288,8 +299,6 @@ func supported(n *Network) error {
 		return fmt.Errorf("802.1X networks: %w yet", ErrNotSupported)
 	case b.Summary.Security == ie.SecurityOWE:
 		return fmt.Errorf("OWE: %w yet", ErrNotSupported)
-	case b.Summary.Security == ie.SecuritySAE:
-		return fmt.Errorf("WPA3-Personal (SAE): %w yet", ErrNotSupported)
 	}
 	return nil
 }
@@ -299,7 +308,8 @@ func supported(n *Network) error {
 func (s *Station) psk(a *attempt) {
 	a.stage = "secrets"
 	n := a.network
-	if n.Known != nil {
+	useSAE := a.sec.akm == eapol.AKMSAE
+	if n.Known != nil && !useSAE {
 		if k := n.Known.Settings.Security.PreSharedKey; k != nil {
 			a.pmk = k[:]
 			s.sendConnect(a)
@@ -323,6 +333,17 @@ func (s *Station) psk(a *attempt) {
 				return func() { s.attemptDone(a, err) }
 			}
 			pass, fromAgent = p, true
+		}
+		if useSAE {
+			return func() {
+				if s.attempt != a {
+					return
+				}
+				if fromAgent {
+					a.newPass = pass
+				}
+				s.startSAE(a, pass)
+			}
 		}
 		pmk, err := eapol.PSKFromPassphrase(pass, []byte(n.SSID))
 		return func() {
@@ -373,7 +394,7 @@ func (s *Station) sendConnect(a *attempt) {
 		}
 	}
 	if a.sec != nil {
-		req.IEs = a.sec.ownRSNE
+		req.IEs = append(append([]byte(nil), a.sec.ownRSNE...), a.sec.ownRSNXE...)
 		req.Crypto = nl80211.Crypto{
 			WPAVersions:     a.sec.wpaVersion,
 			PairwiseCiphers: []uint32{uint32(a.sec.pairwise)},
@@ -400,7 +421,15 @@ func (s *Station) sendConnect(a *attempt) {
 	s.async(func() func() {
 		ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
 		defer cancel()
-		err := s.cfg.Kernel.Connect(ctx, s.cfg.Ifindex, req)
+		var err error
+		if a.sae != nil {
+			// Authenticated by SAE: the userspace SME's association.
+			err = s.cfg.Kernel.Associate(ctx, s.cfg.Ifindex, nl80211.AssociateRequest{BSSID: req.BSSID,
+				Freq: req.Freq, SSID: req.SSID, IEs: req.IEs, PrevBSSID: req.PrevBSSID, Crypto: req.Crypto,
+				SocketOwner: true})
+		} else {
+			err = s.cfg.Kernel.Connect(ctx, s.cfg.Ifindex, req)
+		}
 		return func() {
 			if err != nil && s.attempt == a {
 				s.failBSS(err, true)
@@ -517,7 +546,7 @@ func (s *Station) failBSS(err error, timed bool) {
 			ctx, cancel := context.WithCancel(s.ctx)
 			next := &attempt{network: a.network, bss: b, kind: a.kind, ctx: ctx, cancel: cancel,
 				tl: NewTimeline(a.kind, a.network.SSID, s.now), replies: a.replies,
-				pmk: a.pmk, newPass: a.newPass, tried: a.tried}
+				pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password}
 			s.last = next.tl
 			s.beginAttempt(next)
 			return
@@ -534,13 +563,15 @@ func (s *Station) retireAttempt(a *attempt, err error) {
 	if a.port != nil {
 		a.port.Close()
 	}
-	if a.stage == "connect" || a.stage == "handshake" || a.stage == "authorize" {
-		s.async(func() func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			defer cancel()
-			s.cfg.Kernel.Disconnect(ctx, s.cfg.Ifindex, 3)
-			return func() {}
-		})
+	if a.stage == "connect" || a.stage == "handshake" || a.stage == "authorize" || a.stage == "sae" {
+		// Before anything else goes to the kernel: a DISCONNECT sent
+		// in the background could land after the next attempt's
+		// CONNECT and end that one instead.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		if err := s.cfg.Kernel.Disconnect(ctx, s.cfg.Ifindex, 3); err != nil {
+			s.log.Debug("disconnect after a failed attempt", "err", err)
+		}
+		cancel()
 	}
 	a.tl.Finish("failed: " + err.Error())
 	s.log.Warn("connect failed", "network", a.network.SSID, "bssid", a.bss.Addr.String(), "err", err, "timeline", a.tl.String())
@@ -581,7 +612,7 @@ func (s *Station) connected(a *attempt) {
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.attempt = nil
-	c := &connection{network: a.network, bss: a.bss, port: a.port, sec: a.sec, pmk: a.pmk,
+	c := &connection{network: a.network, bss: a.bss, port: a.port, sec: a.sec, pmk: a.pmk, password: a.password,
 		hsCancel: a.cancel, netCancel: cancel, kind: a.kind, tl: a.tl}
 	// The link is up: Connect succeeded, as iwd answers it here; the
 	// State goes on to connected once IP configuration is done.
@@ -590,6 +621,9 @@ func (s *Station) connected(a *attempt) {
 	}
 	s.conn = c
 	s.blacklist.remove(hwString(a.bss.Addr))
+	// A new round for autoconnect later: BSSes tried on the way here
+	// (one that failed before this one) are fair game again.
+	s.tried = map[string]bool{}
 	s.rememberNetwork(a)
 	s.event("associated", a.network.ID())
 	if s.cfg.IP == nil {
@@ -624,6 +658,11 @@ func (s *Station) rememberNetwork(a *attempt) {
 	}
 	n := a.network
 	ssid, sec := n.SSID, n.Security
+	// a.pmk is the PSK only for the PSK AKMs; SAE's PMK is per exchange.
+	psk := a.pmk
+	if a.sec != nil && a.sec.akm == eapol.AKMSAE {
+		psk = nil
+	}
 	var err error
 	switch {
 	case n.Known == nil:
@@ -635,12 +674,14 @@ func (s *Station) rememberNetwork(a *attempt) {
 			if a.newPass != "" {
 				f.SetString("Security", "Passphrase", a.newPass)
 			}
-			f.SetString("Security", "PreSharedKey", hex.EncodeToString(a.pmk))
+			if psk != nil {
+				f.SetString("Security", "PreSharedKey", hex.EncodeToString(psk))
+			}
 		}
 		err = st.Save(ssid, sec, f)
-	case sec == knownnetworks.SecurityPSK && n.Known.Settings.Security.PreSharedKey == nil:
+	case sec == knownnetworks.SecurityPSK && n.Known.Settings.Security.PreSharedKey == nil && psk != nil:
 		err = st.Update(ssid, sec, func(f *knownnetworks.File) error {
-			return f.SetString("Security", "PreSharedKey", hex.EncodeToString(a.pmk))
+			return f.SetString("Security", "PreSharedKey", hex.EncodeToString(psk))
 		})
 	}
 	if err != nil {
