@@ -14,6 +14,8 @@ import (
 type Kernel interface {
 	Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error)
 	Connect(ctx context.Context, ifindex int, req nl80211.ConnectRequest) error
+	Authenticate(ctx context.Context, ifindex int, req nl80211.AuthenticateRequest) error
+	Associate(ctx context.Context, ifindex int, req nl80211.AssociateRequest) error
 	Disconnect(ctx context.Context, ifindex int, reason uint16) error
 	NewKey(ctx context.Context, ifindex int, k nl80211.Key) error
 	SetStationAuthorized(ctx context.Context, ifindex int, mac net.HardwareAddr, authorized bool) error

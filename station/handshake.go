@@ -22,8 +22,10 @@ type rsnChoice struct {
 	mgmt     eapol.Cipher // with MFP
 	mfp      bool
 	ownRSNE  []byte // the RSN element we send in the association request
+	ownRSNXE []byte // our RSNX element (SAE hash-to-element), nil for none
 	apRSNE   []byte // the AP's RSN element, exactly as advertised
 	apRSNXE  []byte
+	h2e      bool // SAE with hash-to-element (the AP's RSNXE offers it)
 	// wpaVersion is NL80211_WPA_VERSION_2 for RSN, _1 for WPA: then
 	// ownRSNE and apRSNE are WPA vendor elements (00-50-F2:1).
 	wpaVersion uint32
@@ -37,7 +39,12 @@ var pairwisePreference = []ie.CipherSuite{ie.CipherCCMP, ie.CipherGCMP256, ie.Ci
 // when main.conf or the AP requires it). A BSS with only the WPA element
 // (WPA1; sum.RSN then holds it mapped to RSN suites) gets PSK, CCMP-128 or
 // TKIP, no MFP, and our own WPA element.
-func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, error) {
+//
+// With sae (the radio does SAE and a passphrase is at hand) a BSS that
+// offers WPA3-Personal gets SAE, as iwd chooses it over PSK in transition
+// mode; SAE needs management frame protection, so main.conf's
+// ManagementFrameProtection=0 leaves such a BSS PSK or nothing.
+func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rsnChoice, error) {
 	if sum.RSN == nil {
 		return nil, unsupported("no RSN or WPA element")
 	}
@@ -46,18 +53,26 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, e
 	if sum.WPA {
 		c.wpaVersion = unix.NL80211_WPA_VERSION_1
 	}
+	supports := func(cs ie.CipherSuite) bool {
+		return w == nil || len(w.CipherSuites) == 0 || w.SupportsCipher(uint32(cs))
+	}
+	mgmt := rsn.GroupMgmtCipher()
+	canMFP := mfpSetting > 0 && supports(mgmt) && mgmt == ie.CipherBIPCMAC
+	saeOK := sae && !sum.WPA && rsn.HasAKM(ie.AKMSAE) && canMFP && rsn.Capabilities.MFPC() &&
+		(w == nil || w.Features.Has(unix.NL80211_FEATURE_SAE))
 	switch {
+	case saeOK:
+		c.akm = eapol.AKMSAE
 	case rsn.HasAKM(ie.AKMPSKSHA256):
 		c.akm = eapol.AKMPSKSHA256
 	case rsn.HasAKM(ie.AKMPSK):
 		c.akm = eapol.AKMPSK
+	case rsn.HasAKM(ie.AKMSAE) && !sae:
+		return nil, unsupported("WPA3-Personal (SAE) needs a passphrase and a radio that does SAE")
 	case rsn.HasAKM(ie.AKMSAE):
-		return nil, unsupported("WPA3-Personal (SAE) is not supported yet")
+		return nil, unsupported("WPA3-Personal (SAE) needs management frame protection (ManagementFrameProtection=0 here, or the BSS lacks it)")
 	default:
 		return nil, unsupported("no supported AKM in %v", rsn.AKMs)
-	}
-	supports := func(cs ie.CipherSuite) bool {
-		return w == nil || len(w.CipherSuites) == 0 || w.SupportsCipher(uint32(cs))
 	}
 	for _, p := range pairwisePreference {
 		if rsn.HasPairwise(p) && supports(p) {
@@ -92,8 +107,6 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, e
 		c.ownRSNE, c.apRSNE = b, el.Raw
 		return c, nil
 	}
-	mgmt := rsn.GroupMgmtCipher()
-	canMFP := mfpSetting > 0 && supports(mgmt) && mgmt == ie.CipherBIPCMAC
 	switch {
 	case rsn.Capabilities.MFPR() && !canMFP:
 		return nil, unsupported("the network requires management frame protection, which is off or unsupported here")
@@ -101,6 +114,10 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int) (*rsnChoice, e
 		return nil, unsupported("ManagementFrameProtection=2 but the network does not offer it")
 	}
 	c.mfp = canMFP && rsn.Capabilities.MFPC()
+	if c.akm == eapol.AKMSAE && sum.SAEH2E() {
+		c.h2e = true
+		c.ownRSNXE = ie.MarshalRSNX(ie.RSNXSAEH2E)
+	}
 	own := &ie.RSN{
 		Version:         1,
 		GroupCipher:     rsn.GroupCipher,
@@ -198,7 +215,7 @@ func (s *Station) startHandshake(a *attempt) error {
 	kp := &keyPort{s: s, ctx: a.ctx, port: a.port, ap: a.bss.Addr}
 	sup, err := eapol.New(eapol.Config{
 		SPA: spa, AA: aa, PMK: a.pmk,
-		OwnRSNE: a.sec.ownRSNE, APRSNE: a.sec.apRSNE, APRSNXE: a.sec.apRSNXE,
+		OwnRSNE: a.sec.ownRSNE, OwnRSNXE: a.sec.ownRSNXE, APRSNE: a.sec.apRSNE, APRSNXE: a.sec.apRSNXE,
 		AKM: a.sec.akm, Pairwise: a.sec.pairwise, Group: a.sec.group,
 		MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt,
 		Logger: s.log,

@@ -42,7 +42,7 @@ func TestChooseRSNNotSupported(t *testing.T) {
 		{"MFP required, AP lacks it", noMFP, 2, false},
 		{"MFP off, AP lacks it", noMFP, 0, true},
 	} {
-		_, err := chooseRSN(rsnSummary(t, c.rsn), nil, c.mfp)
+		_, err := chooseRSN(rsnSummary(t, c.rsn), nil, c.mfp, false)
 		if c.ok != (err == nil) {
 			t.Errorf("%s: err %v", c.name, err)
 		}

@@ -378,7 +378,7 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 		case b.Rank <= current:
 		default:
 			if c.sec != nil {
-				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP); err != nil {
+				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, c.password != "" || saePossible(c.network)); err != nil {
 					s.log.Debug("roam candidate unusable", "bssid", b.Addr.String(), "err", err)
 					continue
 				}

@@ -308,7 +308,7 @@ func (s *Station) tryAutoconnect() bool {
 				continue
 			}
 			if n.Security == knownnetworks.SecurityPSK {
-				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP); err != nil {
+				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, saePossible(n)); err != nil {
 					continue // this radio or main.conf cannot use it
 				}
 			}

@@ -251,6 +251,8 @@ func (s *Station) handleEvent(ev nl80211.Event) {
 		s.onCQM(e)
 	case *nl80211.FrameEvent:
 		s.onFrame(e)
+	case *nl80211.MLMEEvent:
+		s.onMLME(e)
 	case *nl80211.ControlPortFrameEvent:
 		// With a control port open, frames go to it; one here arrived
 		// when no handshake wanted it.

@@ -28,6 +28,7 @@ type fakeKernel struct {
 	// scanBlock, when set, holds scans until the context ends (or it
 	// is closed).
 	scanBlock chan struct{}
+	authCh    chan nl80211.AuthenticateRequest // CMD_AUTHENTICATE requests, when set
 }
 
 func (k *fakeKernel) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error) {
@@ -54,6 +55,18 @@ func (k *fakeKernel) Connect(ctx context.Context, ifindex int, req nl80211.Conne
 	return nil
 }
 
+func (k *fakeKernel) Authenticate(ctx context.Context, ifindex int, req nl80211.AuthenticateRequest) error {
+	k.mu.Lock()
+	ch := k.authCh
+	k.mu.Unlock()
+	if ch != nil {
+		ch <- req
+	}
+	return nil
+}
+func (k *fakeKernel) Associate(ctx context.Context, ifindex int, req nl80211.AssociateRequest) error {
+	return nil
+}
 func (k *fakeKernel) Disconnect(ctx context.Context, ifindex int, reason uint16) error {
 	k.mu.Lock()
 	k.discs++

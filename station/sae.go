@@ -1,0 +1,147 @@
+package station
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"wifid/eapol/sae"
+	"wifid/nl80211"
+)
+
+// WPA3-Personal: the SAE exchange (eapol/sae does the protocol) runs in
+// Authentication frames the station sends with CMD_AUTHENTICATE and gets
+// back as AUTHENTICATE events, so the station drives the kernel's userspace
+// SME: authenticate (commit, confirm), then CMD_ASSOCIATE, after which the
+// 4-way handshake runs with the SAE PMK as for PSK. A roam runs a new SAE
+// with the next BSS.
+
+// saePossible: SAE needs the passphrase itself (a PreSharedKey alone cannot
+// do it) — in the network file, or from the agent when the file has none.
+func saePossible(n *Network) bool {
+	if n.Known == nil {
+		return true
+	}
+	sec := n.Known.Settings.Security
+	return sec.Passphrase != "" || sec.PreSharedKey == nil
+}
+
+// startSAE begins the exchange with a's BSS using password.
+func (s *Station) startSAE(a *attempt, password string) {
+	a.tl.Begin(PhaseAuth) // the commit's computation is part of it
+	var own, peer [6]byte
+	copy(own[:], s.cfg.MAC)
+	copy(peer[:], a.bss.Addr)
+	x, err := sae.New(sae.Config{Password: []byte(password), SSID: []byte(a.network.SSID),
+		Own: own, Peer: peer, H2E: a.sec.h2e})
+	if err != nil {
+		s.failAttempt(fmt.Errorf("%w: SAE: %v", ErrInvalidFormat, err), false)
+		return
+	}
+	status, body, err := x.Commit()
+	if err != nil {
+		s.failAttempt(fmt.Errorf("SAE commit: %w", err), false)
+		return
+	}
+	a.sae, a.password = x, password
+	a.stage = "sae"
+	s.log.Info("SAE", "bssid", a.bss.Addr.String(), "h2e", a.sec.h2e, "group", x.Group())
+	s.sendAuth(a, sae.Message{Seq: sae.SeqCommit, Status: status, Body: body})
+}
+
+// sendAuth sends one SAE message in an Authentication frame.
+func (s *Station) sendAuth(a *attempt, m sae.Message) {
+	data := binary.LittleEndian.AppendUint16(nil, m.Seq)
+	data = binary.LittleEndian.AppendUint16(data, m.Status)
+	data = append(data, m.Body...)
+	req := nl80211.AuthenticateRequest{BSSID: a.bss.Addr, Freq: a.bss.Freq, SSID: []byte(a.network.SSID),
+		AuthType: unix.NL80211_AUTHTYPE_SAE, AuthData: data}
+	s.async(func() func() {
+		ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
+		defer cancel()
+		err := s.cfg.Kernel.Authenticate(ctx, s.cfg.Ifindex, req)
+		return func() {
+			if err != nil && s.attempt == a {
+				s.failBSS(fmt.Errorf("SAE: authenticate: %w", err), true)
+			}
+		}
+	})
+}
+
+// onMLME handles the userspace-SME events: the AP's Authentication frames
+// (SAE) and a timed-out association.
+func (s *Station) onMLME(e *nl80211.MLMEEvent) {
+	a := s.attempt
+	if a == nil || a.sae == nil {
+		return
+	}
+	switch e.Cmd {
+	case unix.NL80211_CMD_AUTHENTICATE:
+		if a.stage != "sae" {
+			return
+		}
+		if e.TimedOut {
+			if a.sae.State() == sae.Confirmed {
+				// We sent our confirm and the AP went quiet: it could
+				// not verify it, so the password is wrong (an AP
+				// discards a bad confirm without a word).
+				s.badSecrets[a.network.ID()] = true
+				s.log.Warn("SAE confirm unanswered: wrong passphrase? autoconnect skips the network until its file changes",
+					"network", a.network.SSID)
+				s.event("connect-failed-credentials", a.network.ID())
+				s.failAttempt(errors.New("SAE: the AP did not accept our confirm (wrong passphrase?)"), false)
+				return
+			}
+			s.failBSS(errors.New("SAE: authentication timed out"), true)
+			return
+		}
+		seq, status, body, err := parseAuthFrame(e.Frame)
+		if err != nil {
+			s.log.Info("frame dropped: malformed", "err", err)
+			return
+		}
+		m, err := a.sae.Receive(seq, status, body)
+		switch {
+		case errors.Is(err, sae.ErrDiscarded):
+			s.log.Debug("SAE frame discarded", "err", err)
+			return
+		case err != nil:
+			s.failBSS(fmt.Errorf("SAE: %w", err), true)
+			return
+		}
+		if !m.None() {
+			s.sendAuth(a, m)
+		}
+		if a.sae.Done() {
+			a.pmk = a.sae.PMK()
+			a.tl.Done(fmt.Sprintf("SAE group %d", a.sae.Group()))
+			s.log.Info("SAE done", "bssid", a.bss.Addr.String())
+			s.sendConnect(a)
+		}
+	case unix.NL80211_CMD_ASSOCIATE:
+		if e.TimedOut && a.stage == "connect" {
+			s.failBSS(errors.New("association timed out"), true)
+		}
+	}
+}
+
+// parseAuthFrame splits an Authentication frame: transaction sequence,
+// status and the rest (for SAE: the commit or confirm), after checking the
+// algorithm is SAE.
+func parseAuthFrame(f []byte) (seq, status uint16, body []byte, err error) {
+	const hdr = 24
+	if len(f) < hdr+6 {
+		return 0, 0, nil, fmt.Errorf("authentication frame of %d bytes", len(f))
+	}
+	if binary.LittleEndian.Uint16(f)&0x00fc != 0x00b0 {
+		return 0, 0, nil, fmt.Errorf("not an authentication frame (frame control %#04x)", binary.LittleEndian.Uint16(f))
+	}
+	if alg := binary.LittleEndian.Uint16(f[hdr:]); alg != 3 {
+		return 0, 0, nil, fmt.Errorf("authentication algorithm %d, want 3 (SAE)", alg)
+	}
+	return binary.LittleEndian.Uint16(f[hdr+2:]), binary.LittleEndian.Uint16(f[hdr+4:]), f[hdr+6:], nil
+}
