@@ -44,6 +44,11 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 				Broadcast: v4.Broadcast, DNS: v4.DNS, DomainName: v4.DomainName}
 			detail = "static"
 		}
+		if s.IPv4.SendHostname { // [IPv4] SendHostname: DHCP option 12, as iwd
+			if h, err := os.Hostname(); err == nil {
+				cfg.DHCP.Hostname = h
+			}
+		}
 		if s.IPv6.Enabled != nil {
 			cfg.IPv6 = *s.IPv6.Enabled
 		}
