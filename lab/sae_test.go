@@ -98,7 +98,7 @@ func TestWifidSAEWrongPassword(t *testing.T) {
 		Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
 		Networks: map[string]string{"wpa3.psk": "[Security]\nPassphrase=not the password\n"},
 	})
-	if err := d.WaitLog("wrong passphrase?", 90*time.Second); err != nil {
+	if err := d.WaitLog("SAE: wrong passphrase?", 90*time.Second); err != nil {
 		t.Fatalf("%v\nwifid:\n%s", err, grepLines(readAll(d.Log), "SAE"))
 	}
 	time.Sleep(35 * time.Second) // two periodic scans

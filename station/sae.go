@@ -84,16 +84,12 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 		if a.stage != "sae" {
 			return
 		}
+		confirmed := a.sae.State() == sae.Confirmed // our confirm is out
 		if e.TimedOut {
-			if a.sae.State() == sae.Confirmed {
-				// We sent our confirm and the AP went quiet: it could
-				// not verify it, so the password is wrong (an AP
-				// discards a bad confirm without a word).
-				s.badSecrets[a.network.ID()] = true
-				s.log.Warn("SAE confirm unanswered: wrong passphrase? autoconnect skips the network until its file changes",
-					"network", a.network.SSID)
-				s.event("connect-failed-credentials", a.network.ID())
-				s.failAttempt(errors.New("SAE: the AP did not accept our confirm (wrong passphrase?)"), false)
+			if confirmed {
+				// The AP went quiet after our confirm: it could not
+				// verify it (some APs discard a bad confirm silently).
+				s.saeRejected(a, "the AP did not answer our confirm")
 				return
 			}
 			s.failBSS(errors.New("SAE: authentication timed out"), true)
@@ -108,6 +104,10 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 		switch {
 		case errors.Is(err, sae.ErrDiscarded):
 			s.log.Debug("SAE frame discarded", "err", err)
+			return
+		case err != nil && confirmed && seq == sae.SeqConfirm && status != 0:
+			// hostapd answers a confirm it cannot verify with a failure.
+			s.saeRejected(a, fmt.Sprintf("the AP refused our confirm (status %d)", status))
 			return
 		case err != nil:
 			s.failBSS(fmt.Errorf("SAE: %w", err), true)
@@ -127,6 +127,17 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 			s.failBSS(errors.New("association timed out"), true)
 		}
 	}
+}
+
+// saeRejected: the AP could not verify our confirm, so the passphrase is
+// wrong. As with WPA2's wrong passphrase: no blacklist, and autoconnect
+// leaves the network alone until its file changes.
+func (s *Station) saeRejected(a *attempt, why string) {
+	s.badSecrets[a.network.ID()] = true
+	s.log.Warn("SAE: wrong passphrase? autoconnect skips the network until its file changes",
+		"network", a.network.SSID, "why", why)
+	s.event("connect-failed-credentials", a.network.ID())
+	s.failAttempt(fmt.Errorf("SAE: %s (wrong passphrase?)", why), false)
 }
 
 // parseAuthFrame splits an Authentication frame: transaction sequence,

@@ -103,3 +103,38 @@ func TestSAEExchange(t *testing.T) {
 		t.Errorf("outcome %q: want the fake kernel's missing control port after SAE", v.Last.Outcome)
 	}
 }
+
+// TestSAERefusedConfirm: an AP that cannot verify our confirm (a wrong
+// passphrase) answers it with a failure status: the attempt ends without a
+// blacklist and autoconnect does not try the network again.
+func TestSAERefusedConfirm(t *testing.T) {
+	auths := make(chan nl80211.AuthenticateRequest, 8)
+	h := newHarnessConfig(t, map[string]string{"wpa3.psk": "[Security]\nPassphrase=wrong one\n"}, true,
+		func(c *Config) { c.Kernel.(*fakeKernel).authCh = auths; c.MFP = 1 }, saeBSS(t, "wpa3", 1))
+	apMAC := net.HardwareAddr{2, 0, 0, 0, 0, 1}
+	var own, peer [6]byte
+	copy(own[:], apMAC)
+	copy(peer[:], h.st.cfg.MAC)
+	ap, err := sae.New(sae.Config{Password: []byte("secret123"), SSID: []byte("wpa3"), Own: own, Peer: peer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := <-auths
+	apStatus, apBody, _ := ap.Commit()
+	ap.Receive(binary.LittleEndian.Uint16(r.AuthData), binary.LittleEndian.Uint16(r.AuthData[2:]), r.AuthData[4:])
+	h.events <- authEvent(authFrame(apMAC, h.st.cfg.MAC, sae.Message{Seq: sae.SeqCommit, Status: apStatus, Body: apBody}))
+	<-auths // our confirm, which the AP cannot verify
+	h.events <- authEvent(authFrame(apMAC, h.st.cfg.MAC, sae.Message{Seq: sae.SeqConfirm, Status: 1}))
+	v := h.waitView(func(v View) bool { return v.Last != nil && v.Last.Outcome != "" })
+	if !strings.Contains(v.Last.Outcome, "wrong passphrase") {
+		t.Errorf("outcome %q", v.Last.Outcome)
+	}
+	if h.st.blacklistContains("02:00:00:00:00:01") {
+		t.Error("a wrong passphrase blacklisted the BSS")
+	}
+	select {
+	case r := <-auths:
+		t.Fatalf("autoconnect tried again with the wrong passphrase: %+v", r)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
