@@ -52,6 +52,7 @@ type API interface {
 	StationRemoved(ifindex int)
 	StationChanged(ifindex int, v station.View)
 	StationEvent(ifindex int, name string, args ...any)
+	SignalLevel(ifindex int, level int)
 	KnownNetworksChanged()
 	Agent(ifindex int) station.Agent
 }

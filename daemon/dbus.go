@@ -135,6 +135,13 @@ func (b *bridge) StationEvent(ifindex int, name string, args ...any) {
 
 func (b *bridge) KnownNetworksChanged() { b.syncKnown() }
 
+// SignalLevel tells the station's signal level agent (if any) its level.
+func (b *bridge) SignalLevel(ifindex int, level int) {
+	if level >= 0 && level < 256 {
+		b.srv.SignalLevelChanged(uint32(ifindex), uint8(level))
+	}
+}
+
 // syncKnown publishes the store's networks: new ones added, changed ones
 // updated (the server signals only real changes), gone ones removed.
 func (b *bridge) syncKnown() {
@@ -265,6 +272,11 @@ func (s *stationBackend) ScanFrequencies(ctx context.Context, freqs []uint16) er
 		f[i] = uint32(v)
 	}
 	return iwdError(s.st.TriggerScan(ctx, f))
+}
+
+// SetSignalLevels implements dbusapi.SignalLevelBackend.
+func (s *stationBackend) SetSignalLevels(ctx context.Context, levels []int8) error {
+	return iwdError(s.st.SetSignalLevels(ctx, levels))
 }
 
 func (s *stationBackend) SetAutoConnect(ctx context.Context, on bool) error {

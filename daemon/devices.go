@@ -257,6 +257,11 @@ func (d *Daemon) startStation(ctx context.Context, ifc *nl80211.Interface, w *nl
 				d.api.StationEvent(ifc.Index, name, args...)
 			}
 		},
+		OnSignalLevel: func(level int) {
+			if d.api != nil {
+				d.api.SignalLevel(ifc.Index, level)
+			}
+		},
 	}
 	if d.api != nil {
 		cfg.Agent = d.api.Agent(ifc.Index)

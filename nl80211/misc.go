@@ -2,6 +2,8 @@ package nl80211
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
 
 	"golang.org/x/sys/unix"
 )
@@ -72,4 +74,32 @@ func (c *Client) RegDomain(ctx context.Context, wiphy int) (*RegDomain, error) {
 		}
 	}
 	return rd, nil
+}
+
+// SetCQMThresholds arms the connection quality monitor with several RSSI
+// thresholds (dBm, ascending, at most as many as the driver takes; needs
+// NL80211_EXT_FEATURE_CQM_RSSI_LIST): a CQMEvent with the RSSI level when
+// the signal leaves the range between its neighbouring thresholds. One
+// threshold is SetCQM.
+func (c *Client) SetCQMThresholds(ctx context.Context, ifindex int, thresholdsDBm []int32, hysteresisDB uint32) error {
+	if len(thresholdsDBm) == 0 {
+		return c.SetCQM(ctx, ifindex, 0, 0)
+	}
+	for i := 1; i < len(thresholdsDBm); i++ {
+		if thresholdsDBm[i] <= thresholdsDBm[i-1] {
+			return fmt.Errorf("nl80211: CQM thresholds %v: not strictly ascending", thresholdsDBm)
+		}
+	}
+	list := make([]byte, 0, 4*len(thresholdsDBm))
+	for _, t := range thresholdsDBm {
+		list = binary.NativeEndian.AppendUint32(list, uint32(t))
+	}
+	var e encoder
+	e.u32(unix.NL80211_ATTR_IFINDEX, uint32(ifindex))
+	e.nested(unix.NL80211_ATTR_CQM, func(n *encoder) {
+		n.bytes(unix.NL80211_ATTR_CQM_RSSI_THOLD, list)
+		n.u32(unix.NL80211_ATTR_CQM_RSSI_HYST, hysteresisDB)
+	})
+	_, err := c.execute(ctx, unix.NL80211_CMD_SET_CQM, ifTarget(ifindex), 0, e.b, nil)
+	return err
 }

@@ -21,6 +21,8 @@ type Kernel interface {
 	SetStationAuthorized(ctx context.Context, ifindex int, mac net.HardwareAddr, authorized bool) error
 	OpenControlPort(ifindex int) (*nl80211.NLControlPort, error)
 	SetCQM(ctx context.Context, ifindex int, thresholdDBm int32, hysteresisDB uint32) error
+	SetCQMThresholds(ctx context.Context, ifindex int, thresholdsDBm []int32, hysteresisDB uint32) error
+	Station(ctx context.Context, ifindex int, mac net.HardwareAddr) (*nl80211.StationInfo, error)
 	RegisterFrame(ctx context.Context, ifindex int, frameType uint16, match []byte) error
 }
 
@@ -95,8 +97,11 @@ type Config struct {
 	// OnEvent is called for StationDebug events (iwd's names: "scan-triggered",
 	// "connecting", "handshake-started", ...); it must not block.
 	OnEvent func(name string, args ...any)
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// OnSignalLevel is called with the signal level (0 strongest) when
+	// it changes while SetSignalLevels' thresholds are set; must not block.
+	OnSignalLevel func(level int)
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // ScanConfig holds main.conf's [Scan] settings.

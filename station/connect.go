@@ -646,6 +646,9 @@ func (s *Station) linkUp(c *connection) {
 	s.ordered = rankNetworks(s.networks)
 	s.publish()
 	s.armCQM(c)
+	if len(s.levels) > 0 {
+		s.refreshLevel(c)
+	}
 }
 
 // rememberNetwork touches the network file (last connected time), writes
@@ -713,6 +716,7 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 	c.netCancel()
 	c.hsCancel()
 	s.roam.reset()
+	s.level = -1
 	if c.port != nil {
 		c.port.Close()
 	}

@@ -106,14 +106,22 @@ func (s *Station) roamThreshold(freq uint32) int {
 // armCQM asks the kernel to report when the connected BSS's signal crosses
 // the roam threshold. A driver without CQM support simply never roams.
 func (s *Station) armCQM(c *connection) {
-	if s.cfg.Roam.DisableScan {
+	th := s.roamThreshold(c.bss.Freq)
+	var list []int32
+	if len(s.levels) > 0 {
+		list = s.cqmThresholds(th) // a signal level agent listens too
+	} else if s.cfg.Roam.DisableScan {
 		return
 	}
-	th := s.roamThreshold(c.bss.Freq)
 	s.async(func() func() {
 		ctx, cancel := context.WithTimeout(s.ctx, 3*time.Second)
 		defer cancel()
-		err := s.cfg.Kernel.SetCQM(ctx, s.cfg.Ifindex, int32(th), cqmHysteresis)
+		var err error
+		if list != nil {
+			err = s.cfg.Kernel.SetCQMThresholds(ctx, s.cfg.Ifindex, list, cqmHysteresis)
+		} else {
+			err = s.cfg.Kernel.SetCQM(ctx, s.cfg.Ifindex, int32(th), cqmHysteresis)
+		}
 		return func() {
 			if err != nil {
 				s.log.Info("no signal monitoring: roaming off for this connection", "err", err)
@@ -139,6 +147,17 @@ func (s *Station) onCQM(e *nl80211.CQMEvent) {
 		}
 		s.event("packet-loss-roam")
 		s.beginRoam("packet loss")
+	case e.RSSIThreshold != nl80211.CQMRSSINone && len(s.levels) > 0 && e.HasRSSILevel:
+		// Thresholds as a list: the event is about whichever was
+		// crossed; the level tells the agent, the RSSI tells roaming.
+		s.setLevel(int(e.RSSILevel), false)
+		low := int(e.RSSILevel) < s.roamThreshold(s.conn.bss.Freq)
+		switch {
+		case low && !s.roam.signalLow:
+			s.onCQM(&nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: e.RSSILevel})
+		case !low && s.roam.signalLow:
+			s.onCQM(&nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSIHigh, RSSILevel: e.RSSILevel})
+		}
 	case e.RSSIThreshold == nl80211.CQMRSSILow:
 		s.log.Info("signal low", "bssid", s.conn.bss.Addr.String(), "dbm", e.RSSILevel,
 			"threshold_dbm", s.roamThreshold(s.conn.bss.Freq))

@@ -60,6 +60,8 @@ type Station struct {
 	conn        *connection
 	last        *Timeline
 	roam        roamState
+	levels      []int8 // a signal level agent's thresholds (dBm, descending)
+	level       int    // the current level, -1 unknown
 	bg          sync.WaitGroup
 
 	viewMu sync.Mutex // guards view
@@ -101,6 +103,7 @@ func New(cfg Config) *Station {
 		blacklist:   newBlacklist(cfg.Blacklist),
 		badSecrets:  map[string]bool{},
 		tried:       map[string]bool{},
+		level:       -1,
 	}
 	s.view = View{Ifname: cfg.Ifname, State: Disconnected, AutoConnect: cfg.AutoConnect}
 	return s

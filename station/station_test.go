@@ -24,6 +24,7 @@ type fakeKernel struct {
 	connects []nl80211.ConnectRequest
 	discs    int
 	cqm      []int32
+	cqmLists [][]int32
 	connCh   chan nl80211.ConnectRequest
 	// scanBlock, when set, holds scans until the context ends (or it
 	// is closed).
@@ -86,6 +87,15 @@ func (k *fakeKernel) SetCQM(ctx context.Context, ifindex int, thresholdDBm int32
 }
 func (k *fakeKernel) RegisterFrame(ctx context.Context, ifindex int, frameType uint16, match []byte) error {
 	return nil
+}
+func (k *fakeKernel) SetCQMThresholds(ctx context.Context, ifindex int, th []int32, hyst uint32) error {
+	k.mu.Lock()
+	k.cqmLists = append(k.cqmLists, append([]int32(nil), th...))
+	k.mu.Unlock()
+	return nil
+}
+func (k *fakeKernel) Station(ctx context.Context, ifindex int, mac net.HardwareAddr) (*nl80211.StationInfo, error) {
+	return &nl80211.StationInfo{Signal: -50, HasSignal: true}, nil
 }
 func (k *fakeKernel) setResults(r ...*nl80211.BSS) {
 	k.mu.Lock()
