@@ -161,6 +161,49 @@ func announceAddress(ctx context.Context, ifindex int, hw net.HardwareAddr, addr
 	}
 }
 
+// defendAddress watches for other hosts using addr once it is ours (RFC
+// 5227 2.4, policy (b)): the first conflict is answered with an
+// announcement, a second within DefendInterval means the address is lost
+// (ErrAddressInUse). It returns nil when ctx ends.
+func defendAddress(ctx context.Context, ifindex int, hw net.HardwareAddr, addr netip.Addr, t ACDTimings) error {
+	t = t.withDefaults()
+	ifi, err := net.InterfaceByIndex(ifindex)
+	if err != nil {
+		return fmt.Errorf("acd: interface %d: %w", ifindex, err)
+	}
+	c, err := packet.Listen(ifi, packet.Datagram, unix.ETH_P_ARP, nil)
+	if err != nil {
+		return fmt.Errorf("acd: %s: packet socket: %w", ifi.Name, err)
+	}
+	go func() {
+		<-ctx.Done()
+		c.Close()
+	}()
+	ann := (&arpPacket{Op: 1, SenderHW: hw, SenderIP: addr, TargetHW: make(net.HardwareAddr, 6), TargetIP: addr}).marshal()
+	var defended time.Time
+	buf := make([]byte, 128)
+	for {
+		n, _, err := c.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("acd: %s: %w", ifi.Name, err)
+		}
+		a, err := parseARP(buf[:n])
+		// Only a host claiming the address (as sender) takes it from
+		// us; a probe for it (sender 0.0.0.0) is its own ACD's business.
+		if err != nil || a.SenderIP != addr || a.SenderHW.String() == hw.String() {
+			continue
+		}
+		if !defended.IsZero() && time.Since(defended) < t.DefendInterval {
+			return fmt.Errorf("acd: %s: %v also used by %s: %w", ifi.Name, addr, a.SenderHW, ErrAddressInUse)
+		}
+		defended = time.Now()
+		_, _ = c.WriteTo(ann, &packet.Addr{HardwareAddr: ethernetBroadcast})
+	}
+}
+
 func randDuration(lo, hi time.Duration) time.Duration {
 	if hi <= lo {
 		return lo

@@ -126,6 +126,9 @@ type ACDTimings struct {
 	AnnounceWait time.Duration // wait after the last probe: 2 s
 	AnnounceNum  int           // 2
 	AnnounceIntv time.Duration // 2 s
+	// DefendInterval: a second conflict this soon after defending the
+	// address gives it up (RFC 5227 2.4 (b)): 10 s.
+	DefendInterval time.Duration
 }
 
 func (a ACDTimings) withDefaults() ACDTimings {
@@ -140,6 +143,9 @@ func (a ACDTimings) withDefaults() ACDTimings {
 	}
 	if a.ProbeMax < a.ProbeMin {
 		a.ProbeMax = 2 * a.ProbeMin
+	}
+	if a.DefendInterval == 0 {
+		a.DefendInterval = 10 * time.Second
 	}
 	if a.AnnounceWait == 0 {
 		a.AnnounceWait = 2 * time.Second

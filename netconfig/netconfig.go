@@ -253,6 +253,36 @@ func (n *Netconfig) teardown() {
 	n.dnsMu.Unlock()
 }
 
+// teardownFamily removes the IPv4 (or the IPv6) addresses and routes only.
+func (n *Netconfig) teardownFamily(v4 bool) {
+	n.kmu.Lock()
+	defer n.kmu.Unlock()
+	is := func(a netip.Addr) bool { return a.IsValid() && a.Unmap().Is4() == v4 }
+	var keepR []route
+	for i := len(n.routes) - 1; i >= 0; i-- {
+		r := n.routes[i]
+		if is(r.Dst.Addr()) || is(r.Gateway) || is(r.Src) {
+			if err := n.ops.DelRoute(r); err != nil {
+				n.log.Debug("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
+			}
+			continue
+		}
+		keepR = append([]route{r}, keepR...)
+	}
+	n.routes = keepR
+	var keepA []netip.Prefix
+	for _, p := range n.addrs {
+		if is(p.Addr()) {
+			if err := n.ops.DelAddr(p); err != nil {
+				n.log.Debug("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
+			}
+			continue
+		}
+		keepA = append(keepA, p)
+	}
+	n.addrs = keepA
+}
+
 // teardownKernel removes routes, addresses and the MTU change; kmu held.
 func (n *Netconfig) teardownKernel() {
 	for i := len(n.routes) - 1; i >= 0; i-- {
@@ -355,6 +385,9 @@ func (n *Netconfig) bind(l *Lease, renewed bool) error {
 	if err := n.setDNS(dnsFromIPv4, l.DNS, doms); err != nil {
 		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
 	}
+	// Tell the link the address is taken (RFC 5227 2.3): a host that
+	// holds it by mistake (a static one, say) hears of it.
+	n.bg.Go(func() { announceAddress(n.ctx, n.cfg.IfIndex, n.cfg.HWAddr, src, n.cfg.ACD) })
 	n.emit(n.ctx, Event{Kind: Configured, Address: l.Address, Gateway: l.Gateway(), DNS: l.DNS,
 		Domains: doms, Lease: l})
 	return nil

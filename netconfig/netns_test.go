@@ -320,6 +320,55 @@ func TestHostStaticACDConflict(t *testing.T) {
 	}
 }
 
+// arpClaim makes the far side of the veth claim addr: two ARP announcements
+// (sender addr, from the far interface's MAC) a second apart, sent with a
+// raw packet socket in the namespace.
+func arpClaim(t *testing.T, h *hostLab, addr netip.Addr) {
+	t.Helper()
+	script := `
+import socket, struct, sys, time
+ifname, ip = sys.argv[1], socket.inet_aton(sys.argv[2])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+s.bind((ifname, 0))
+mac = s.getsockname()[4]
+arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + ip + b"\0" * 6 + ip
+for i in range(2):
+    s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+    time.sleep(1)
+`
+	h.n.Exec(t, "python3", "-c", script, h.peer.FarName, addr.String())
+}
+
+// TestHostStaticAddressDefended: once a static address is in use, another
+// host claiming it is answered once (RFC 5227 2.4 (b)); a second claim
+// within DefendInterval takes it away: the address and its routes go, a
+// Lost event says why.
+func TestHostStaticAddressDefended(t *testing.T) {
+	netns.Require(t, "python3")
+	h := newHostLab(t)
+	cfg := h.config(t)
+	cfg.Static = &IPv4Static{Address: h.n.Addr(30), Gateway: h.n.Addr(1)}
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	if ev := waitEvent(t, nc, 10*time.Second, Failed, Configured); ev.Kind != Configured {
+		t.Fatalf("got %v (%v)", ev.Kind, ev.Err)
+	}
+	arpClaim(t, h, h.n.Addr(30))
+	ev := waitEvent(t, nc, 10*time.Second, Lost)
+	if !errors.Is(ev.Err, ErrAddressInUse) {
+		t.Errorf("lost: %v, want ErrAddressInUse", ev.Err)
+	}
+	if a := linkAddrs(t, h.peer.Index); len(a) != 0 {
+		t.Errorf("address kept after it was claimed twice: %v", a)
+	}
+	if r := linkRoutes(t, h.peer.Index); len(r) != 0 {
+		t.Errorf("routes kept: %+v", r)
+	}
+}
+
 func TestHostLinkDownRemovesAll(t *testing.T) {
 	h := newHostLab(t)
 	h.dnsmasq(t)

@@ -35,6 +35,15 @@ func (n *Netconfig) applyStatic4(ctx context.Context, s *IPv4Static) error {
 		return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
 	}
 	n.bg.Go(func() { announceAddress(ctx, n.cfg.IfIndex, n.cfg.HWAddr, s.Address, n.cfg.ACD) })
+	n.bg.Go(func() {
+		err := defendAddress(ctx, n.cfg.IfIndex, n.cfg.HWAddr, s.Address, n.cfg.ACD)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		n.log.Warn("netconfig: static address given up", "iface", n.cfg.IfName, "address", s.Address, "err", err)
+		n.teardownFamily(true)
+		n.emit(ctx, Event{Kind: Lost, Err: fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)})
+	})
 	if err := n.addRoute(route{Dst: p.Masked(), Src: s.Address, Priority: n.cfg.RoutePriorityOffset, Protocol: unix.RTPROT_STATIC}); err != nil {
 		return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
 	}
