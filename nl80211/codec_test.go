@@ -249,7 +249,9 @@ func TestStationFlagsAndCQMEncoding(t *testing.T) {
 	_, a = capture(t, func(ctx context.Context, c *Client) error { return c.SetCQM(ctx, 3, -70, 5) })
 	cqm := attrsOf(t, a[unix.NL80211_ATTR_CQM])
 	hasAll(t, cqm, map[uint16][]byte{unix.NL80211_ATTR_CQM_RSSI_THOLD: u32b(uint32(0xffffffba)), unix.NL80211_ATTR_CQM_RSSI_HYST: u32b(5)})
-	_, a = capture(t, func(ctx context.Context, c *Client) error { return c.SetCQMThresholds(ctx, 3, []int32{-80, -70, -40}, 2) })
+	_, a = capture(t, func(ctx context.Context, c *Client) error {
+		return c.SetCQMThresholds(ctx, 3, []int32{-80, -70, -40}, 2)
+	})
 	cqm = attrsOf(t, a[unix.NL80211_ATTR_CQM])
 	list := append(append(u32b(uint32(0xffffffb0)), u32b(uint32(0xffffffba))...), u32b(uint32(0xffffffd8))...)
 	hasAll(t, cqm, map[uint16][]byte{unix.NL80211_ATTR_CQM_RSSI_THOLD: list, unix.NL80211_ATTR_CQM_RSSI_HYST: u32b(2)})
