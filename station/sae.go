@@ -37,7 +37,9 @@ func (s *Station) startSAE(a *attempt, password string) {
 	copy(own[:], s.cfg.MAC)
 	copy(peer[:], a.bss.Addr)
 	x, err := sae.New(sae.Config{Password: []byte(password), SSID: []byte(a.network.SSID),
-		Own: own, Peer: peer, H2E: a.sec.h2e})
+		Own: own, Peer: peer, H2E: a.sec.h2e,
+		// P-256 first; an AP that rejects it (status 77) gets the next.
+		Groups: []int{19, 20, 21}})
 	if err != nil {
 		s.failAttempt(fmt.Errorf("%w: SAE: %v", ErrInvalidFormat, err), false)
 		return
