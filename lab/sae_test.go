@@ -43,13 +43,15 @@ func apSTAField(lab *labenv.Lab, i int, key string) string {
 }
 
 // TestWifidSAE: wifid autoconnects to WPA3-Personal hostapd with both
-// password element methods (hunting-and-pecking, hash-to-element), and to a
+// password element methods (hunting-and-pecking, hash-to-element), to one
+// that takes only group 20 (P-384), and to a
 // transition-mode BSS (PSK and SAE) it chooses SAE; hostapd's station entry
 // shows AKM 00-0f-ac-8 and management frame protection, and pings work.
 func TestWifidSAE(t *testing.T) {
 	for _, c := range []struct{ name, pwe, extra string }{
 		{"hunting-and-pecking", "0", ""},
 		{"hash-to-element", "1", ""},
+		{"P-384 only", "2", "sae_groups=20"}, // the AP rejects P-256: wifid moves on
 		{"transition", "2", "wpa_key_mgmt=WPA-PSK SAE\nieee80211w=1\nwpa_passphrase=correct horse battery"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
