@@ -119,6 +119,10 @@ func parseBTMRequest(frame []byte) (*btmRequest, error) {
 
 // onFrame handles the management frames wifid registered for.
 func (s *Station) onFrame(e *nl80211.FrameEvent) {
+	if from, tid, ok := parseSAQueryResponse(e.Frame); ok {
+		s.onSAQueryResponse(from, tid)
+		return
+	}
 	r, err := parseBTMRequest(e.Frame)
 	if errors.Is(err, errNotBTM) {
 		return
@@ -161,15 +165,19 @@ func (s *Station) onBTMRequest(r *btmRequest) {
 }
 
 // registerFrames asks the kernel for the management frames the station
-// handles: BSS Transition Management Requests.
+// handles: BSS Transition Management Requests and SA Query Responses.
 func (s *Station) registerFrames() {
 	s.async(func() func() {
 		ctx, cancel := context.WithTimeout(s.ctx, 3*time.Second)
 		defer cancel()
 		err := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{wnmCategory, wnmBTMRequest})
+		err2 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{saQueryCategory, saQueryResponse})
 		return func() {
 			if err != nil {
 				s.log.Info("no BSS transition requests: frame registration refused", "err", err)
+			}
+			if err2 != nil {
+				s.log.Info("no SA Query responses: frame registration refused", "err", err2)
 			}
 		}
 	})

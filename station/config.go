@@ -24,6 +24,7 @@ type Kernel interface {
 	SetCQMThresholds(ctx context.Context, ifindex int, thresholdsDBm []int32, hysteresisDB uint32) error
 	Station(ctx context.Context, ifindex int, mac net.HardwareAddr) (*nl80211.StationInfo, error)
 	RegisterFrame(ctx context.Context, ifindex int, frameType uint16, match []byte) error
+	SendFrame(ctx context.Context, ifindex int, req nl80211.FrameRequest) (uint64, error)
 }
 
 // IPConfigurator configures IP once a station is connected. The daemon

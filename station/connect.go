@@ -716,6 +716,7 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 	c.netCancel()
 	c.hsCancel()
 	s.roam.reset()
+	s.saq = nil
 	s.level = -1
 	if c.port != nil {
 		c.port.Close()

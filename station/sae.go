@@ -77,6 +77,10 @@ func (s *Station) sendAuth(a *attempt, m sae.Message) {
 // onMLME handles the userspace-SME events: the AP's Authentication frames
 // (SAE) and a timed-out association.
 func (s *Station) onMLME(e *nl80211.MLMEEvent) {
+	if isUnprotectedLeave(e.Cmd) {
+		s.onUnprotectedLeave(e)
+		return
+	}
 	a := s.attempt
 	if a == nil || a.sae == nil {
 		return

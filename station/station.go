@@ -60,8 +60,9 @@ type Station struct {
 	conn        *connection
 	last        *Timeline
 	roam        roamState
-	levels      []int8 // a signal level agent's thresholds (dBm, descending)
-	level       int    // the current level, -1 unknown
+	levels      []int8   // a signal level agent's thresholds (dBm, descending)
+	level       int      // the current level, -1 unknown
+	saq         *saQuery // a running SA Query
 	bg          sync.WaitGroup
 
 	viewMu sync.Mutex // guards view

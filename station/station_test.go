@@ -25,6 +25,7 @@ type fakeKernel struct {
 	discs    int
 	cqm      []int32
 	cqmLists [][]int32
+	frames   [][]byte
 	connCh   chan nl80211.ConnectRequest
 	// scanBlock, when set, holds scans until the context ends (or it
 	// is closed).
@@ -96,6 +97,12 @@ func (k *fakeKernel) SetCQMThresholds(ctx context.Context, ifindex int, th []int
 }
 func (k *fakeKernel) Station(ctx context.Context, ifindex int, mac net.HardwareAddr) (*nl80211.StationInfo, error) {
 	return &nl80211.StationInfo{Signal: -50, HasSignal: true}, nil
+}
+func (k *fakeKernel) SendFrame(ctx context.Context, ifindex int, req nl80211.FrameRequest) (uint64, error) {
+	k.mu.Lock()
+	k.frames = append(k.frames, req.Frame)
+	k.mu.Unlock()
+	return 1, nil
 }
 func (k *fakeKernel) setResults(r ...*nl80211.BSS) {
 	k.mu.Lock()
