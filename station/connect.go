@@ -224,7 +224,7 @@ func (s *Station) bestAllowedBSS(n *Network) *BSS {
 func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error, tl *Timeline) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	if tl == nil {
-		tl = NewTimeline(kind, n.SSID, s.now)
+		tl = s.newTimeline(kind, n.SSID)
 	}
 	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
 	if kind == "roam" && s.conn != nil {
@@ -545,7 +545,7 @@ func (s *Station) failBSS(err error, timed bool) {
 			s.retireAttempt(a, err)
 			ctx, cancel := context.WithCancel(s.ctx)
 			next := &attempt{network: a.network, bss: b, kind: a.kind, ctx: ctx, cancel: cancel,
-				tl: NewTimeline(a.kind, a.network.SSID, s.now), replies: a.replies,
+				tl: s.newTimeline(a.kind, a.network.SSID), replies: a.replies,
 				pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password}
 			s.last = next.tl
 			s.beginAttempt(next)

@@ -211,7 +211,7 @@ func (s *Station) beginRoam(why string) {
 	c := s.conn
 	s.roam.stopTimer()
 	s.log.Info("looking for a better BSS", "why", why)
-	s.roam.tl = NewTimeline("roam", c.network.SSID, s.now)
+	s.roam.tl = s.newTimeline("roam", c.network.SSID)
 	s.roam.tl.BSSID = c.bss.Addr.String()
 	s.roam.tl.Begin(PhaseScan)
 	s.roamScan(s.roamFreqs(c), true)
@@ -248,7 +248,7 @@ func (s *Station) Roam(ctx context.Context, bssid net.HardwareAddr) error {
 		s.roam.stopTimer()
 		s.roam.target, s.roam.reply = append(net.HardwareAddr(nil), bssid...), reply
 		s.log.Info("roam requested", "to", bssid.String())
-		s.roam.tl = NewTimeline("roam", c.network.SSID, s.now)
+		s.roam.tl = s.newTimeline("roam", c.network.SSID)
 		s.roam.tl.BSSID = c.bss.Addr.String()
 		s.roam.tl.Begin(PhaseScan)
 		s.roamScan(freqs, len(freqs) > 0)
@@ -348,7 +348,7 @@ func (s *Station) roamScanDone(res []*nl80211.BSS, err error, partial bool) {
 	tl := s.roam.tl
 	s.roam.tl = nil
 	if tl == nil {
-		tl = NewTimeline("roam", c.network.SSID, s.now)
+		tl = s.newTimeline("roam", c.network.SSID)
 	}
 	tl.Done(fmt.Sprintf("%d candidates", len(best)))
 	s.startRoam(best[0], tl)

@@ -37,6 +37,9 @@ type Timeline struct {
 	End     time.Time
 	Outcome string // "" while running, "connected", or "failed: <reason>"
 	now     func() time.Time
+	// OnStep, when set, hears of each phase as it ends (the station
+	// turns it into a StationDebug event).
+	OnStep func(Step)
 }
 
 // NewTimeline starts a record. now may be nil (time.Now).
@@ -111,6 +114,9 @@ func (t *Timeline) end(now time.Time, detail string) {
 	if detail != "" {
 		s.Detail = detail
 	}
+	if t.OnStep != nil {
+		t.OnStep(*s)
+	}
 }
 
 func (t *Timeline) endRunning() { t.Done("") }
@@ -174,4 +180,14 @@ func FormatMs(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%.3fms", ms)
 	}
+}
+
+// newTimeline starts an attempt's record whose phases, as they end, go out
+// as StationDebug events ("phase": name, duration in µs, detail) with -E.
+func (s *Station) newTimeline(kind, network string) *Timeline {
+	tl := NewTimeline(kind, network, s.now)
+	tl.OnStep = func(st Step) {
+		s.event("phase", st.Phase, uint64(st.Duration.Microseconds()), st.Detail)
+	}
+	return tl
 }

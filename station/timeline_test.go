@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wifid/nl80211"
 )
 
 type fakeClock struct{ t time.Time }
@@ -122,5 +124,38 @@ func TestStateNames(t *testing.T) {
 	}
 	if State(99).String() != "unknown" {
 		t.Error("out of range")
+	}
+}
+
+// TestPhaseEvents: each phase, as it ends, is a StationDebug "phase" event
+// (name, µs, detail), from the same record as the log and LastConnect.
+func TestPhaseEvents(t *testing.T) {
+	type ev struct {
+		name string
+		args []any
+	}
+	evc := make(chan ev, 64)
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, func(c *Config) {
+		c.OnEvent = func(name string, args ...any) { evc <- ev{name, args} }
+	}, openBSS("cafe", 1))
+	req := h.waitConnect()
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-evc:
+			if e.name != "phase" {
+				continue
+			}
+			if len(e.args) != 3 || e.args[0] != PhaseAssoc {
+				t.Fatalf("phase event %v", e.args)
+			}
+			if us, ok := e.args[1].(uint64); !ok || us == 0 {
+				t.Errorf("phase duration %v", e.args[1])
+			}
+			return
+		case <-timeout:
+			t.Fatal("no phase event")
+		}
 	}
 }
