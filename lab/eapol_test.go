@@ -109,3 +109,40 @@ func TestWPA2Rekeys(t *testing.T) {
 		t.Error("the connection dropped during rekeys")
 	}
 }
+
+// TestWPA2SAQuery: with management frame protection, hostapd restarted
+// under wifid no longer knows it and answers its frames with an
+// unprotected deauthentication. wifid does not believe it at once: it sends
+// an SA Query, gets no answer (the AP lost the association), lets go and
+// reconnects.
+func TestWPA2SAQuery(t *testing.T) {
+	ap := wpa2AP(0, "labnet", "correct horse battery")
+	ap.Config = strings.Replace(ap.Config, "wpa_key_mgmt=WPA-PSK", "wpa_key_mgmt=WPA-PSK-SHA256", 1) + "\nieee80211w=2"
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, APs: []labenv.AP{ap}})
+	sta := lab.Radios[1]
+	d := lab.StartWifid(labenv.DaemonOptions{Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
+		Networks: map[string]string{"labnet.psk": "[Security]\nPassphrase=correct horse battery\n"}})
+	if _, err := lab.WaitIPv4(sta.Iface, 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The AP's interface goes down and up: hostapd forgets its stations.
+	lab.ExecAP("ip", "link", "set", lab.APs[0].Iface, "down")
+	lab.ExecAP("ip", "link", "set", lab.APs[0].Iface, "up")
+	lab.Ping(lab.APs[0].IP, 3) // our traffic makes the AP say it does not know us
+	if err := d.WaitLog("asking the AP (SA Query)", 60*time.Second); err != nil {
+		t.Fatalf("%v\n%s", err, grepLines(readAll(d.Log), "deauth"))
+	}
+	if err := d.WaitLog("SA Query unanswered", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(hostapdSTA(lab), "[AUTHORIZED]") && time.Now().Before(deadline) {
+		time.Sleep(time.Second)
+	}
+	if !strings.Contains(hostapdSTA(lab), "[AUTHORIZED]") {
+		t.Fatalf("wifid did not reconnect after the SA Query:\n%s", grepLines(readAll(d.Log), "msg=state"))
+	}
+	if err := lab.Ping(lab.APs[0].IP, 3); err != nil {
+		t.Errorf("after reconnecting: %v", err)
+	}
+}
