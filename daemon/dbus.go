@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"wifid/daemon/dbusapi"
 	"wifid/knownnetworks"
@@ -247,6 +248,7 @@ func (s *stationBackend) Disconnect(ctx context.Context) error {
 }
 
 func (s *stationBackend) Connect(ctx context.Context, id dbusapi.NetworkID) error {
+	ctx = station.WithRequestTime(ctx, time.Now())
 	sec, ok := knownnetworks.ParseSecurity(id.Type)
 	if !ok {
 		return dbusapi.ErrNotSupported

@@ -66,16 +66,33 @@ type connection struct {
 	tl         *Timeline
 }
 
+type requestTimeKey struct{}
+
+// WithRequestTime marks ctx with when a user's request arrived (the D-Bus
+// layer sets it as a call comes in): a connect's timeline starts there.
+func WithRequestTime(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, requestTimeKey{}, t)
+}
+
+func requestTime(ctx context.Context, now func() time.Time) time.Time {
+	if t, ok := ctx.Value(requestTimeKey{}).(time.Time); ok {
+		return t
+	}
+	return now()
+}
+
 // Connect connects to the network with that ID (Network.Connect) and
 // returns when the connection is up or has failed.
 func (s *Station) Connect(ctx context.Context, networkID string) error {
 	reply := make(chan error, 1)
+	at := requestTime(ctx, s.now)
 	if err := s.call(ctx, func() {
 		n, ok := s.networks[networkID]
 		if !ok || n.Best() == nil {
 			reply <- ErrNotFound
 			return
 		}
+		s.requestAt = at
 		s.userConnect(n, nil, reply)
 	}); err != nil {
 		return err
@@ -225,7 +242,13 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error
 	ctx, cancel := context.WithCancel(s.ctx)
 	if tl == nil {
 		tl = s.newTimeline(kind, n.SSID)
+		// A user's connect is timed from its request (it waited for
+		// the station's loop meanwhile).
+		if at := s.requestAt; kind == "connect" && !at.IsZero() && at.Before(tl.Start) {
+			tl.Start = at
+		}
 	}
+	s.requestAt = time.Time{}
 	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
 	if kind == "roam" && s.conn != nil {
 		a.pmk, a.password = s.conn.pmk, s.conn.password

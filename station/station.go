@@ -60,9 +60,10 @@ type Station struct {
 	conn        *connection
 	last        *Timeline
 	roam        roamState
-	levels      []int8   // a signal level agent's thresholds (dBm, descending)
-	level       int      // the current level, -1 unknown
-	saq         *saQuery // a running SA Query
+	levels      []int8    // a signal level agent's thresholds (dBm, descending)
+	level       int       // the current level, -1 unknown
+	saq         *saQuery  // a running SA Query
+	requestAt   time.Time // when the user's connect being started was asked for
 	bg          sync.WaitGroup
 
 	viewMu sync.Mutex // guards view
