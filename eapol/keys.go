@@ -53,9 +53,11 @@ func PRF(key []byte, label string, data []byte, bits int) []byte {
 // (sha256.New for KDF-SHA256, sha512.New384 for KDF-SHA384): the
 // concatenation of HMAC-Hash(K, i || label || context || Length) for
 // i = 1, 2, ..., with i and Length (in bits) as 16-bit little-endian
-// integers, truncated to Length bits. bits must be a multiple of 8.
+// integers, truncated to Length bits: ceil(bits/8) octets whose first bits
+// bits are the output, the rest of the last octet zero (SAE's
+// hunting-and-pecking asks for the 521 bits of P-521's prime).
 func KDF(h func() hash.Hash, key []byte, label string, context []byte, bits int) []byte {
-	n := bits / 8
+	n := (bits + 7) / 8
 	mac := hmac.New(h, key)
 	out := make([]byte, 0, n+mac.Size())
 	var le [2]byte
@@ -69,7 +71,11 @@ func KDF(h func() hash.Hash, key []byte, label string, context []byte, bits int)
 		mac.Write(le[:])
 		out = mac.Sum(out)
 	}
-	return out[:n]
+	out = out[:n]
+	if r := bits % 8; r != 0 {
+		out[n-1] &= 0xff << (8 - r)
+	}
+	return out
 }
 
 // PTK is a pairwise transient key split into its parts (12.7.1.3).

@@ -3,37 +3,14 @@ package sae
 import (
 	"crypto/hkdf"
 	"crypto/hmac"
-	"encoding/binary"
 	"hash"
+
+	"wifid/eapol"
 )
 
-// kdf is KDF-Hash-Length of IEEE 802.11-2020 12.7.1.6.2: the
-// concatenation of HMAC-Hash(K, i || label || context || Length) for i =
-// 1, 2, ..., i and Length (in bits) 16-bit little-endian. Unlike
-// eapol.KDF it takes any bit length (hunting-and-pecking asks for the
-// 521 bits of P-521's prime): the result is ceil(bits/8) octets whose
-// first bits bits are the output, the rest of the last octet zero.
-func kdf(h func() hash.Hash, key []byte, label string, context []byte, bits int) []byte {
-	n := (bits + 7) / 8
-	mac := hmac.New(h, key)
-	out := make([]byte, 0, n+mac.Size())
-	var le [2]byte
-	for i := uint16(1); len(out) < n; i++ {
-		mac.Reset()
-		binary.LittleEndian.PutUint16(le[:], i)
-		mac.Write(le[:])
-		mac.Write([]byte(label))
-		mac.Write(context)
-		binary.LittleEndian.PutUint16(le[:], uint16(bits))
-		mac.Write(le[:])
-		out = mac.Sum(out)
-	}
-	out = out[:n]
-	if r := bits % 8; r != 0 {
-		out[n-1] &= 0xff << (8 - r)
-	}
-	return out
-}
+// kdf is KDF-Hash-Length of IEEE 802.11-2020 12.7.1.6.2 (eapol.KDF, which
+// takes any bit length).
+var kdf = eapol.KDF
 
 // extract is HKDF-Extract(salt, ikm) of RFC 5869, HMAC-Hash(salt, ikm),
 // over the concatenation of the ikm parts. The standard writes it H(salt,
