@@ -423,20 +423,6 @@ func waitState(ctx context.Context, st dbus.BusObject, want string) error {
 	}
 }
 
-func hasIPv4(iface string) bool {
-	ifi, err := net.InterfaceByName(iface)
-	if err != nil {
-		return false
-	}
-	addrs, _ := ifi.Addrs()
-	for _, a := range addrs {
-		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
-			return true
-		}
-	}
-	return false
-}
-
 // wpaConnected is wpa_supplicant's "-t" stamp on its CTRL-EVENT-CONNECTED
 // line: "1732000000.123456: wlan1: CTRL-EVENT-CONNECTED - ...".
 var wpaConnected = regexp.MustCompile(`^(\d+)\.(\d{6}): .*CTRL-EVENT-CONNECTED`)

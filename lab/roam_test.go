@@ -23,6 +23,30 @@ func essAPs(ssid string) []labenv.AP {
 	return []labenv.AP{a, b}
 }
 
+// startOffice starts wifid with the office network known and waits until
+// it is connected with an address: the daemon, the address, the station's
+// MAC.
+func startOffice(t *testing.T, lab *labenv.Lab, sta labenv.Radio) (*labenv.Daemon, net.IP, string) {
+	t.Helper()
+	d := lab.StartWifid(labenv.DaemonOptions{
+		Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
+		Networks: map[string]string{"office.psk": "[Security]\nPassphrase=correct horse battery\n"},
+	})
+	ip, err := lab.WaitIPv4(sta.Iface, 90*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitLog("msg=connected", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ifi, err := net.InterfaceByName(sta.Iface)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staMAC := ifi.HardwareAddr.String()
+	return d, ip, staMAC
+}
+
 // apStations lists the stations AP i has associated (hostapd all_sta).
 func apStations(lab *labenv.Lab, i int) string {
 	out, _ := lab.Output("ip", "netns", "exec", labenv.APNamespace, "hostapd_cli", "-p", "/run/hostapd",
@@ -49,22 +73,7 @@ func TestWifidRoamsWhenSignalWeakens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := lab.StartWifid(labenv.DaemonOptions{
-		Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
-		Networks: map[string]string{"office.psk": "[Security]\nPassphrase=correct horse battery\n"},
-	})
-	ip, err := lab.WaitIPv4(sta.Iface, 90*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.WaitLog("msg=connected", 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	ifi, err := net.InterfaceByName(sta.Iface)
-	if err != nil {
-		t.Fatal(err)
-	}
-	staMAC := ifi.HardwareAddr.String()
+	d, ip, staMAC := startOffice(t, lab, sta)
 	if !strings.Contains(apStations(lab, 0), staMAC) {
 		t.Fatalf("wifid is not on the strong BSS; AP 0 stations:\n%s", apStations(lab, 0))
 	}
@@ -117,22 +126,7 @@ func TestWifidRoamsWhenSignalWeakens(t *testing.T) {
 func TestWifidFollowsBSSTransitionRequest(t *testing.T) {
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, APs: essAPs("office")})
 	sta := lab.Radios[2]
-	d := lab.StartWifid(labenv.DaemonOptions{
-		Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
-		Networks: map[string]string{"office.psk": "[Security]\nPassphrase=correct horse battery\n"},
-	})
-	ip, err := lab.WaitIPv4(sta.Iface, 90*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.WaitLog("msg=connected", 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	ifi, err := net.InterfaceByName(sta.Iface)
-	if err != nil {
-		t.Fatal(err)
-	}
-	staMAC := ifi.HardwareAddr.String()
+	d, ip, staMAC := startOffice(t, lab, sta)
 	from, to := 0, 1
 	if !strings.Contains(apStations(lab, 0), staMAC) {
 		from, to = 1, 0

@@ -242,12 +242,12 @@ func tlWaitIdle(ctx context.Context, t *testing.T, st dbus.BusObject, iface stri
 	for {
 		state, _ := st.GetProperty(tlStation + ".State")
 		scanning, _ := st.GetProperty(tlStation + ".Scanning")
-		if state.Value() == "disconnected" && scanning.Value() == false && !hasIPv4Addr(iface) {
+		if state.Value() == "disconnected" && scanning.Value() == false && !hasIPv4(iface) {
 			time.Sleep(time.Second) // settle: the next connect starts from rest
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("station not idle within 60 s: State %v, Scanning %v, IPv4 %v", state.Value(), scanning.Value(), hasIPv4Addr(iface))
+			t.Fatalf("station not idle within 60 s: State %v, Scanning %v, IPv4 %v", state.Value(), scanning.Value(), hasIPv4(iface))
 		}
 		select {
 		case <-ctx.Done():
@@ -257,7 +257,8 @@ func tlWaitIdle(ctx context.Context, t *testing.T, st dbus.BusObject, iface stri
 	}
 }
 
-func hasIPv4Addr(iface string) bool {
+// hasIPv4 reports whether iface has an IPv4 address now.
+func hasIPv4(iface string) bool {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		return false
