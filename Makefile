@@ -1,5 +1,5 @@
 # wifid. `make demo` shows it in the lab; `make test` runs every check.
-# Both install the Debian packages they need (tools/lab-deps.sh says which).
+# Both install the Debian packages they need (lab/deps.sh says which).
 
 PREFIX  ?= /usr
 GO      ?= go
@@ -11,7 +11,7 @@ export PATH := $(PATH):/usr/local/go/bin
 all: build
 
 deps:
-	@./tools/lab-deps.sh
+	@./lab/deps.sh
 
 build:
 	$(GO) build -trimpath -ldflags="-s -w" -o bin/ ./daemon/cmd/... ./tools/...
@@ -35,20 +35,20 @@ unit:
 	WIFID_NETNS=1 $(GO) test -count=1 ./...
 
 lab: deps
-	$(GO) build -o bin/test-runner ./tools/test-runner
+	$(GO) build -o bin/test-runner ./lab/test-runner
 	./bin/test-runner $(if $(RUN),-run '$(RUN)')
 
 test: deps
-	@./tools/test-all.sh
+	@./lab/test-all.sh
 
 demo: deps build
-	$(GO) build -o bin/test-runner ./tools/test-runner
+	$(GO) build -o bin/test-runner ./lab/test-runner
 	./bin/test-runner -run '^TestDemo$$' -v -out lab-results/demo
 
 # make bench [BENCH_RUNS=5]: wifid, iwd and wpa_supplicant in turn in one lab
 # boot; prints the table (also results/TestBench/bench.md and bench.json).
 bench: deps
-	$(GO) build -o bin/test-runner ./tools/test-runner
+	$(GO) build -o bin/test-runner ./lab/test-runner
 	./bin/test-runner -tags bench -run Bench -v -timeout 40m -out lab-results/bench $(if $(BENCH_RUNS),-env BENCH_RUNS=$(BENCH_RUNS))
 	@cat lab-results/bench/results/TestBench/bench.md
 

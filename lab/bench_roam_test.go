@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"wifid/lab/hwsim"
 	"wifid/lab/labenv"
-	"wifid/tools/hwsim"
 )
 
 // roamRun is one roam of one daemon.

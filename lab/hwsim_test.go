@@ -17,11 +17,11 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"wifid/lab/hwsim"
 	"wifid/lab/labenv"
-	"wifid/tools/hwsim"
 )
 
-// Tests of the Go medium (tools/hwsim): the air as a test instrument.
+// Tests of the Go medium (lab/hwsim): the air as a test instrument.
 
 const iwdPSK = "[Security]\nPassphrase=correct horse battery\n"
 

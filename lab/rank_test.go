@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"wifid/lab/hwsim"
 	"wifid/lab/labenv"
-	"wifid/tools/hwsim"
 )
 
 // TestWifidChoosesStrongerKnownNetwork: two known networks, the one used

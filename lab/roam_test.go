@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"wifid/lab/hwsim"
 	"wifid/lab/labenv"
-	"wifid/tools/hwsim"
 )
 
 // essAPs are two WPA2-PSK BSSes of one network on channels 1 and 6,

@@ -28,6 +28,6 @@
 //	_ = c.Connect(ctx, ifindex, nl80211.ConnectRequest{SSID: ssid, SocketOwner: true})
 //	ev := <-c.Events()
 //
-// cmd/nlscan does the same from a shell. lab/nl80211_test.go checks the
+// tools/nlscan does the same from a shell. lab/nl80211_test.go checks the
 // package against the lab guest's kernel (mac80211_hwsim, hostapd).
 package nl80211

@@ -1,6 +1,7 @@
-// Package tools holds wifid's command-line tools, one folder each:
-// wifictl (the client), passphrase (passphrase to PSK), wifimon (the
-// nl80211 and air monitor), hwsim and wifi-hwsim (a mac80211_hwsim medium),
-// test-runner (the qemu lab). Tools talk to the daemon over D-Bus or to the
-// kernel directly; the daemon never links their dependencies.
+// Package tools holds the commands a user runs, one folder each: wifictl
+// (the client), passphrase (passphrase to PSK), wifimon (the nl80211 and
+// air monitor) and nlscan (nl80211 from a shell: wiphys, interfaces, scans,
+// events). Tools talk to the daemon over D-Bus or to the kernel directly;
+// the daemon never links their dependencies. What exists only to test lives
+// under lab/.
 package tools

@@ -1,5 +1,5 @@
 // Package labenv sets up the hardware a lab test declares, inside the qemu
-// guest that tools/test-runner boots: mac80211_hwsim radios (renamed rad0,
+// guest that lab/test-runner boots: mac80211_hwsim radios (renamed rad0,
 // rad1, ...), access points (real hostapd in the "ap" network namespace, with
 // dnsmasq for DHCP), a system D-Bus, a pcap of the simulated air (hwsim0),
 // and the daemons under test (wifid, or iwd as the reference).

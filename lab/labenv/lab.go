@@ -23,7 +23,7 @@ type Hardware struct {
 	APs    []AP // access points, each on its own radio
 	DBus   bool // a system dbus-daemon (needed by wifid's and iwd's D-Bus API)
 	NoPcap bool // skip the hwsim0 capture
-	Medium bool // relay frames through the Go medium (tools/hwsim): see StartMedium
+	Medium bool // relay frames through the Go medium (lab/hwsim): see StartMedium
 }
 
 // AP is one hostapd on one radio, in the AP namespace.
@@ -71,7 +71,7 @@ func InGuest() bool { return os.Getenv("LAB_RESULTS") != "" }
 func Setup(t testing.TB, hw Hardware) *Lab {
 	t.Helper()
 	if !InGuest() {
-		t.Skip("labenv: not inside the lab guest (run through tools/test-runner)")
+		t.Skip("labenv: not inside the lab guest (run through lab/test-runner)")
 	}
 	l := &Lab{t: t, Dir: os.Getenv("LAB_RESULTS"), Bin: os.Getenv("LAB_BIN")}
 	t.Cleanup(l.teardown)

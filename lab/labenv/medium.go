@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"wifid/tools/hwsim"
+	"wifid/lab/hwsim"
 )
 
 // mediums holds each running lab's medium: Lab has no field for it (the
@@ -26,7 +26,7 @@ func (l *Lab) startMedium(hw Hardware) {
 	}
 }
 
-// StartMedium registers the Go medium (tools/hwsim) in this process as
+// StartMedium registers the Go medium (lab/hwsim) in this process as
 // mac80211_hwsim's medium: from now on every frame between the radios
 // passes through it, and rules added to it change the air. Unless cfg
 // says otherwise it logs into hwsim.log and writes medium.pcap in the

@@ -33,7 +33,7 @@ if [ $unit_rc -ne 0 ] && [ "$ufail" -eq 0 ]; then ufail=1; echo "unit: go test f
 echo "unit: $upass passed, $ufail failed, $uskip skipped"
 
 echo "== lab suite (qemu, mac80211_hwsim)"
-go build -o bin/test-runner ./tools/test-runner || fail=1
+go build -o bin/test-runner ./lab/test-runner || fail=1
 ./bin/test-runner -out "$out" ${LAB_RUN:+-run "$LAB_RUN"} > "$out/lab.log" 2>&1
 lab_rc=$?
 cat "$out/lab.log" | grep -v '^[0-9]* passed, [0-9]* failed$'

@@ -15,7 +15,7 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// D-Bus names of iwd's hwsim service (iwd's tools/hwsim.c and
+// D-Bus names of iwd's hwsim service (iwd's lab/hwsim.c and
 // autotests/util/hwsim.py).
 const (
 	ServiceName            = "net.connman.hwsim"

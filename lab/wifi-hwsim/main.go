@@ -20,7 +20,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"wifid/tools/hwsim"
+	"wifid/lab/hwsim"
 )
 
 func main() {
