@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# make test: gofmt, go vet, the unit tests (with the host namespace tests:
-# root, netns, veth, dnsmasq), then the lab suite in qemu. Ends with one line
-# "N passed, N failed" over unit and lab tests together; exits non-zero on
-# any failure.
+# make test: gofmt, go mod tidy, go vet, the unit tests (with the host
+# namespace tests: root, netns, veth, dnsmasq), then the lab suite in qemu.
+# Ends with one line "N passed, N failed" over unit and lab tests together;
+# exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -15,9 +15,14 @@ echo "== gofmt"
 bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './lab-results/*'))
 if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; fail=1; fi
 
+echo "== go mod tidy"
+# go.mod and go.sum must be what tidy makes of the imports.
+if ! tidy=$(go mod tidy -diff 2>&1); then echo "go mod tidy would change:"; echo "$tidy"; fail=1; fi
+
 echo "== go vet"
 go vet ./... || fail=1
 go vet -tags lab ./lab/... || fail=1
+go vet -tags lab,bench ./lab/... || fail=1
 
 echo "== unit tests (go test ./...)"
 # WIFID_NETNS=1: the host namespace tests must run, not skip.
