@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages wifid's build, tests and lab need, if missing.
 # Prints one line saying what it installs. Services are not started.
+# gcc and libc6-dev: cgo, which the race detector in make test needs.
 set -euo pipefail
 PKGS="qemu-system-x86 linux-image-amd64 hostapd wpasupplicant iwd dnsmasq dbus
 busybox-static iw wireless-regdb kmod cpio xz-utils iputils-ping tcpdump iproute2
-procps openresolv tshark python3"
+procps openresolv tshark python3 gcc libc6-dev"
 missing=()
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make test: gofmt, go mod tidy, go vet, the unit tests (with the host
-# namespace tests: root, netns, veth, dnsmasq), then the lab suite in qemu.
+# make test: gofmt, go mod tidy, go vet, the unit tests under the race
+# detector (with the host namespace tests: root, netns, veth, dnsmasq), then
+# the lab suite in qemu.
 # Ends with one line "N passed, N failed" over unit and lab tests together;
 # exits non-zero on any failure.
 set -uo pipefail
@@ -24,9 +25,10 @@ go vet ./... || fail=1
 go vet -tags lab ./lab/... || fail=1
 go vet -tags lab,bench ./lab/... || fail=1
 
-echo "== unit tests (go test ./...)"
-# WIFID_NETNS=1: the host namespace tests must run, not skip.
-WIFID_NETNS=1 go test -count=1 -v ./... > "$out/unit.log" 2>&1
+echo "== unit tests (go test -race ./...)"
+# WIFID_NETNS=1: the host namespace tests must run, not skip. One pass, under
+# the race detector, which needs cgo (everything else builds without it).
+WIFID_NETNS=1 CGO_ENABLED=1 go test -race -count=1 -v ./... > "$out/unit.log" 2>&1
 unit_rc=$?
 grep -E '^(--- FAIL|FAIL|ok|panic)' "$out/unit.log" | grep -v '^ok' | head -50
 grep -E '^ok|^FAIL|no test files' "$out/unit.log" | grep -v 'no test files' | sed 's/^/  /'
