@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -259,5 +258,3 @@ func (d *Daemon) Stations() map[int]StationInfo {
 	}
 	return out
 }
-
-var errNoDevices = errors.New("no wireless interface to manage")

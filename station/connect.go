@@ -223,8 +223,6 @@ func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
 	s.startAttempt(n, b, "connect", reply, nil)
 }
 
-func (s *Station) developerMode() bool { return !s.cfg.AutoConnect }
-
 func (s *Station) bestAllowedBSS(n *Network) *BSS {
 	now := s.now()
 	for _, b := range n.BSSes {

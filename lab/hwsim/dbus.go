@@ -29,10 +29,7 @@ const (
 	introspectInterface    = "org.freedesktop.DBus.Introspectable"
 )
 
-var (
-	errInvalidArgs = dbus.NewError(ServiceName+".InvalidArgs", []any{"Argument type is wrong"})
-	errFailed      = dbus.NewError(ServiceName+".Failed", []any{"Operation failed"})
-)
+var errInvalidArgs = dbus.NewError(ServiceName+".InvalidArgs", []any{"Argument type is wrong"})
 
 func failed(err error) *dbus.Error {
 	return dbus.NewError(ServiceName+".Failed", []any{err.Error()})
@@ -542,5 +539,3 @@ func toInt(v dbus.Variant) (int64, bool) {
 	}
 	return 0, false
 }
-
-var _ = errFailed

@@ -259,28 +259,12 @@ func (c *cursor) need(n int, field string) error {
 	return nil
 }
 
-func (c *cursor) u8(field string) (uint8, error) {
-	if err := c.need(1, field); err != nil {
-		return 0, err
-	}
-	c.off++
-	return c.b[c.off-1], nil
-}
-
 func (c *cursor) u16(field string) (uint16, error) {
 	if err := c.need(2, field); err != nil {
 		return 0, err
 	}
 	c.off += 2
 	return binary.LittleEndian.Uint16(c.b[c.off-2:]), nil
-}
-
-func (c *cursor) bytes(n int, field string) ([]byte, error) {
-	if err := c.need(n, field); err != nil {
-		return nil, err
-	}
-	c.off += n
-	return c.b[c.off-n : c.off : c.off], nil
 }
 
 func (c *cursor) selector(field string) (uint32, error) {
