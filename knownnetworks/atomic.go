@@ -26,11 +26,11 @@ func writeFileAtomic(path string, data []byte, mtime time.Time, beforeRename fun
 		dir = "."
 	}
 	if err := os.MkdirAll(dir, dirMode); err != nil {
-		return fmt.Errorf("knownnetworks: %v", err)
+		return fmt.Errorf("knownnetworks: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, base+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("knownnetworks: %s: %v", base, err)
+		return fmt.Errorf("knownnetworks: %s: %w", base, err)
 	}
 	tmpPath := tmp.Name()
 	defer func() {
@@ -40,29 +40,29 @@ func writeFileAtomic(path string, data []byte, mtime time.Time, beforeRename fun
 		}
 	}()
 	if err := tmp.Chmod(fileMode); err != nil {
-		return fmt.Errorf("knownnetworks: %s: %v", base, err)
+		return fmt.Errorf("knownnetworks: %s: %w", base, err)
 	}
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("knownnetworks: %s: writing: %v", base, err)
+		return fmt.Errorf("knownnetworks: %s: writing: %w", base, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("knownnetworks: %s: fsync: %v", base, err)
+		return fmt.Errorf("knownnetworks: %s: fsync: %w", base, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("knownnetworks: %s: %v", base, err)
+		return fmt.Errorf("knownnetworks: %s: %w", base, err)
 	}
 	if !mtime.IsZero() {
 		if err := os.Chtimes(tmpPath, time.Time{}, mtime); err != nil {
-			return fmt.Errorf("knownnetworks: %s: %v", base, err)
+			return fmt.Errorf("knownnetworks: %s: %w", base, err)
 		}
 	}
 	if beforeRename != nil {
 		if err := beforeRename(tmpPath); err != nil {
-			return fmt.Errorf("knownnetworks: %s: %v", base, err)
+			return fmt.Errorf("knownnetworks: %s: %w", base, err)
 		}
 	}
 	if err := os.Rename(tmpPath, path); err != nil {
-		return fmt.Errorf("knownnetworks: %s: %v", base, err)
+		return fmt.Errorf("knownnetworks: %s: %w", base, err)
 	}
 	return syncDir(dir)
 }
@@ -70,11 +70,11 @@ func writeFileAtomic(path string, data []byte, mtime time.Time, beforeRename fun
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("knownnetworks: %v", err)
+		return fmt.Errorf("knownnetworks: %w", err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("knownnetworks: fsync %s: %v", dir, err)
+		return fmt.Errorf("knownnetworks: fsync %s: %w", dir, err)
 	}
 	return nil
 }

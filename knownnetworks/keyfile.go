@@ -571,7 +571,7 @@ func (f *File) SetValue(group, key, raw string) error {
 		return fmt.Errorf("knownnetworks: [%s] %s: value is not a single UTF-8 line", group, key)
 	}
 	if _, err := Unescape(raw); err != nil {
-		return fmt.Errorf("knownnetworks: [%s] %s: %v", group, key, err)
+		return fmt.Errorf("knownnetworks: [%s] %s: %w", group, key, err)
 	}
 	// A raw value starting with a blank would lose it on reading.
 	if raw != "" && isBlank(raw[0]) {

@@ -123,7 +123,7 @@ func (s *Store) Load() error {
 func (s *Store) rescanLocked() ([]Event, error) {
 	ents, err := os.ReadDir(s.dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("knownnetworks: %v", err)
+		return nil, fmt.Errorf("knownnetworks: %w", err)
 	}
 	seen := make(map[string]bool)
 	var evs []Event
@@ -286,7 +286,7 @@ func (s *Store) diskStateLocked(name string) (f *File, mtime time.Time, exists b
 		return nil, time.Time{}, false, nil
 	}
 	if rerr != nil {
-		return nil, time.Time{}, true, fmt.Errorf("knownnetworks: %s: %v", name, rerr)
+		return nil, time.Time{}, true, fmt.Errorf("knownnetworks: %s: %w", name, rerr)
 	}
 	f, perr := ParseFile(name, data)
 	if perr != nil {
@@ -310,7 +310,7 @@ func (s *Store) writeLocked(ssid string, sec Security, name string, f *File, mti
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("knownnetworks: %v", err)
+		return fmt.Errorf("knownnetworks: %w", err)
 	}
 	delete(s.corrupt, name)
 	n := s.makeNetwork(ssid, sec, path, fi.ModTime(), parsed)
@@ -387,7 +387,7 @@ func (s *Store) Forget(ssid string, sec Security) error {
 		return fmt.Errorf("%w: %s", ErrUnknownNetwork, name)
 	}
 	if err := os.Remove(e.net.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("knownnetworks: %v", err)
+		return fmt.Errorf("knownnetworks: %w", err)
 	}
 	delete(s.networks, key)
 	if s.removeFreqLocked(name) {
@@ -410,11 +410,11 @@ func (s *Store) Touch(ssid string, sec Security) error {
 	}
 	now := time.Now()
 	if err := os.Chtimes(e.net.Path, now, now); err != nil {
-		return fmt.Errorf("knownnetworks: %v", err)
+		return fmt.Errorf("knownnetworks: %w", err)
 	}
 	fi, err := os.Stat(e.net.Path)
 	if err != nil {
-		return fmt.Errorf("knownnetworks: %v", err)
+		return fmt.Errorf("knownnetworks: %w", err)
 	}
 	e.mtime = fi.ModTime()
 	e.net.LastConnected = fi.ModTime()

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -119,6 +120,19 @@ func TestStoreLoadMissingDir(t *testing.T) {
 	s := NewStore(filepath.Join(t.TempDir(), "nope"), nil)
 	if err := s.Load(); err != nil || len(s.List()) != 0 {
 		t.Fatal(err)
+	}
+}
+
+// A caller can tell what failed underneath: the cause is wrapped, not
+// flattened into the message.
+func TestStoreErrorsWrapCause(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := NewStore(file, nil)
+	if err := s.Load(); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("Load on a file: %v, want it to wrap ENOTDIR", err)
 	}
 }
 

@@ -73,17 +73,17 @@ func (s *Store) Watch(ctx context.Context) (<-chan Event, error) {
 
 	if err := os.MkdirAll(s.dir, dirMode); err != nil {
 		notWatching()
-		return nil, fmt.Errorf("knownnetworks: %v", err)
+		return nil, fmt.Errorf("knownnetworks: %w", err)
 	}
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		notWatching()
-		return nil, fmt.Errorf("knownnetworks: inotify_init1: %v", err)
+		return nil, fmt.Errorf("knownnetworks: inotify_init1: %w", err)
 	}
 	if _, err := unix.InotifyAddWatch(fd, s.dir, watchMask); err != nil {
 		unix.Close(fd)
 		notWatching()
-		return nil, fmt.Errorf("knownnetworks: inotify_add_watch %s: %v", s.dir, err)
+		return nil, fmt.Errorf("knownnetworks: inotify_add_watch %s: %w", s.dir, err)
 	}
 	// Non-blocking, so the runtime poller serves reads and Close wakes them.
 	in := os.NewFile(uintptr(fd), "inotify")
