@@ -3,35 +3,20 @@
 package lab
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"wifid/lab/bench"
 	"wifid/lab/hwsim"
 	"wifid/lab/labenv"
 )
-
-// roamRun is one roam of one daemon.
-type roamRun struct {
-	Daemon string  `json:"daemon"`
-	Round  int     `json:"round"`
-	RoamS  float64 `json:"weakened_to_traffic_s"` // link weakened -> first reply through the new BSS
-	GapMs  float64 `json:"traffic_gap_ms"`        // longest silence between ping replies
-	Lost   int     `json:"pings_lost"`
-	// Timeline is wifid's own record of the roam (scan, associate, 4-way,
-	// group key), from its log.
-	Timeline string `json:"timeline,omitempty"`
-	Err      string `json:"error,omitempty"`
-}
 
 // TestBenchRoam (make bench) measures roaming, wifid and Debian's iwd in
 // turn on the same two-BSS network (essAPs: one LAN, one DHCP server). Each
@@ -62,8 +47,8 @@ func TestBenchRoam(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bench{t: t, lab: lab, phy: sta.Phy, iface: sta.Iface}
-	var results []roamRun
+	b := &benchVM{t: t, lab: lab, phy: sta.Phy, iface: sta.Iface}
+	var results []bench.RoamRun
 	for round := 1; round <= runs; round++ {
 		for _, d := range []string{"wifid", "iwd"} {
 			m.UpdateRule(r0, func(r *hwsim.Rule) { r.Signal = -35 })
@@ -80,7 +65,7 @@ func TestBenchRoam(t *testing.T) {
 			results = append(results, r)
 		}
 	}
-	table := roamTable(results)
+	table := bench.RoamTable(results)
 	t.Logf("roaming, %d runs each (median [min, max]):\n%s", runs, table)
 	js, _ := json.MarshalIndent(results, "", "  ")
 	os.WriteFile(filepath.Join(lab.Dir, "bench-roam.json"), js, 0o644)
@@ -98,8 +83,8 @@ func TestBenchRoam(t *testing.T) {
 
 // runRoam starts the daemon, waits for its address on the strong BSS,
 // pings, calls weaken, and times the roam from the ping replies.
-func (b *bench) runRoam(name string, round int, weaken func()) (r roamRun) {
-	r = roamRun{Daemon: name, Round: round}
+func (b *benchVM) runRoam(name string, round int, weaken func()) (r bench.RoamRun) {
+	r = bench.RoamRun{Daemon: name, Round: round}
 	if _, err := b.reset(); err != nil {
 		r.Err = err.Error()
 		return r
@@ -153,12 +138,12 @@ func (b *bench) runRoam(name string, round int, weaken func()) (r roamRun) {
 		r.Err = "did not roam to the other BSS within 60 s"
 		return r
 	}
-	replies, lost, err := pingReplies(pingLog)
+	replies, lost, err := bench.PingReplies(pingLog)
 	if err != nil {
 		r.Err = err.Error()
 		return r
 	}
-	gapStart, gap := longestGap(replies, t0)
+	gapStart, gap := bench.LongestGap(replies, t0)
 	if gap == 0 {
 		r.Err = "no ping replies around the roam"
 		return r
@@ -169,7 +154,7 @@ func (b *bench) runRoam(name string, round int, weaken func()) (r roamRun) {
 	if name == "wifid" {
 		for _, l := range strings.Split(readAll(d.Log), "\n") {
 			if strings.Contains(l, "msg=roamed") {
-				r.Timeline, _ = timelineValue(l)
+				r.Timeline, _ = bench.TimelineValue(l)
 			}
 		}
 	}
@@ -179,94 +164,4 @@ func (b *bench) runRoam(name string, round int, weaken func()) (r roamRun) {
 func netInterface(name string) (string, error) {
 	b, err := os.ReadFile("/sys/class/net/" + name + "/address")
 	return strings.TrimSpace(string(b)), err
-}
-
-// pingReplies reads `ping -D` output: the times of the replies, and how
-// many sequence numbers got none.
-func pingReplies(path string) ([]time.Time, int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	var out []time.Time
-	seen := map[int]bool{}
-	maxSeq := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "[") || !strings.Contains(line, "bytes from") {
-			continue
-		}
-		end := strings.IndexByte(line, ']')
-		if end < 0 {
-			continue
-		}
-		ts, err := strconv.ParseFloat(line[1:end], 64)
-		if err != nil {
-			continue
-		}
-		sec, frac := math.Modf(ts)
-		out = append(out, time.Unix(int64(sec), int64(frac*1e9)))
-		if i := strings.Index(line, "icmp_seq="); i >= 0 {
-			f := strings.Fields(line[i+len("icmp_seq="):])
-			if len(f) > 0 {
-				if n, err := strconv.Atoi(f[0]); err == nil {
-					seen[n] = true
-					maxSeq = max(maxSeq, n)
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
-	return out, maxSeq - len(seen), sc.Err()
-}
-
-// longestGap is the longest silence between consecutive replies that ends
-// after t0, and when it began.
-func longestGap(replies []time.Time, t0 time.Time) (time.Time, time.Duration) {
-	var start time.Time
-	var gap time.Duration
-	for i := 1; i < len(replies); i++ {
-		if !replies[i].After(t0) {
-			continue
-		}
-		if d := replies[i].Sub(replies[i-1]); d > gap {
-			start, gap = replies[i-1], d
-		}
-	}
-	return start, gap
-}
-
-func roamTable(results []roamRun) string {
-	var sb strings.Builder
-	sb.WriteString("| figure | wifid | iwd | wifid/iwd |\n|---|---|---|---|\n")
-	row := func(name string, get func(roamRun) float64) {
-		med := map[string]float64{}
-		cells := []string{}
-		for _, d := range []string{"wifid", "iwd"} {
-			var vals []float64
-			for _, r := range results {
-				if r.Daemon == d && r.Err == "" {
-					vals = append(vals, get(r))
-				}
-			}
-			st, ok := summarize(vals)
-			if !ok {
-				cells = append(cells, "-")
-				continue
-			}
-			med[d] = st.Median
-			cells = append(cells, fmt.Sprintf("%s [%s, %s]", num(st.Median), num(st.Min), num(st.Max)))
-		}
-		ratio := "-"
-		if med["iwd"] > 0 && med["wifid"] > 0 {
-			ratio = fmt.Sprintf("%.2f", med["wifid"]/med["iwd"])
-		}
-		fmt.Fprintf(&sb, "| %s | %s | %s | %s |\n", name, cells[0], cells[1], ratio)
-	}
-	row("weakened -> traffic via new BSS (s)", func(r roamRun) float64 { return r.RoamS })
-	row("longest traffic gap (ms)", func(r roamRun) float64 { return r.GapMs })
-	row("pings lost (20 ms apart)", func(r roamRun) float64 { return float64(r.Lost) })
-	return sb.String()
 }

@@ -3,15 +3,12 @@
 package lab
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +16,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"wifid/lab/bench"
 	"wifid/lab/labenv"
 )
 
@@ -56,13 +54,13 @@ func TestBench(t *testing.T) {
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, NoPcap: true,
 		APs: []labenv.AP{wpa2AP(0, benchSSID, benchPassphrase)}})
 	sta := lab.Radios[1]
-	b := &bench{t: t, lab: lab, phy: sta.Phy, iface: sta.Iface, debug: os.Getenv("BENCH_DEBUG") != ""}
+	b := &benchVM{t: t, lab: lab, phy: sta.Phy, iface: sta.Iface, debug: os.Getenv("BENCH_DEBUG") != ""}
 
 	daemons := []string{"wifid", "iwd", "wpa_supplicant"}
-	var results []benchRun
+	var results []bench.Run
 	for round := 1; round <= runs; round++ {
 		for _, d := range daemons {
-			var r benchRun
+			var r bench.Run
 			if d == "wpa_supplicant" {
 				r = b.runWpaSupplicant(round)
 			} else {
@@ -71,17 +69,17 @@ func TestBench(t *testing.T) {
 			if r.Err != "" {
 				t.Logf("%s round %d: %s", d, round, r.Err)
 			} else {
-				t.Logf("%s round %d: %s", d, round, fmtFigures(r.Figures))
+				t.Logf("%s round %d: %s", d, round, bench.FmtFigures(r.Figures))
 			}
 			results = append(results, r)
 		}
 	}
-	sizes := map[string]binarySize{
+	sizes := map[string]bench.BinarySize{
 		"wifid":          b.size(filepath.Join(lab.Bin, "wifid")),
 		"iwd":            b.size("/usr/libexec/iwd"),
 		"wpa_supplicant": b.size("/usr/sbin/wpa_supplicant"),
 	}
-	rep := newReport(runs, daemons, results, sizes)
+	rep := bench.NewReport(runs, daemons, results, sizes)
 	js, _ := json.MarshalIndent(rep, "", "  ")
 	if err := os.WriteFile(filepath.Join(lab.Dir, "bench.json"), js, 0o644); err != nil {
 		t.Error(err)
@@ -90,7 +88,7 @@ func TestBench(t *testing.T) {
 		t.Error(err)
 	}
 	title := fmt.Sprintf("Connect phases: wifid (LastConnect), iwd, wpa_supplicant; %d runs each, one VM run", runs)
-	if err := os.WriteFile(filepath.Join(lab.Dir, "bench-timeline.svg"), benchChartSVG(title, chartSections(results)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(lab.Dir, "bench-timeline.svg"), bench.Chart(title, results), 0o644); err != nil {
 		t.Error(err)
 	}
 	t.Logf("bench: wifid vs iwd vs wpa_supplicant, same VM run\n\n%s", rep.Table)
@@ -107,7 +105,7 @@ func TestBench(t *testing.T) {
 	}
 }
 
-type bench struct {
+type benchVM struct {
 	t     *testing.T
 	lab   *labenv.Lab
 	phy   string // the station's radio
@@ -119,7 +117,7 @@ type bench struct {
 // interface it finds with one it creates, so the name is looked up each run.
 // An interface still listed by the radio but gone from the kernel (being
 // destroyed) does not count.
-func (b *bench) stationIface() (string, error) {
+func (b *benchVM) stationIface() (string, error) {
 	ents, err := os.ReadDir(filepath.Join("/sys/class/ieee80211", b.phy, "device", "net"))
 	if err != nil {
 		return "", err
@@ -141,7 +139,7 @@ func (b *bench) stationIface() (string, error) {
 // iwd creates its interface as the owner of its netlink socket, so the
 // kernel destroys that interface (a moment later) when iwd exits; when the
 // radio has none left, one is created with the name the radio had at boot.
-func (b *bench) reset() (string, error) {
+func (b *benchVM) reset() (string, error) {
 	time.Sleep(time.Second) // let the kernel finish with the last daemon's interface
 	iface, err := b.stationIface()
 	if err != nil {
@@ -167,18 +165,18 @@ func (b *bench) reset() (string, error) {
 
 // runDaemon is one run of wifid or iwd: cold start to address, reconnect
 // to address, /proc figures.
-func (b *bench) runDaemon(name string, round int) (r benchRun) {
-	r = benchRun{Daemon: name, Round: round, Figures: map[string]float64{}}
+func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
+	r = bench.Run{Daemon: name, Round: round, Figures: map[string]float64{}}
 	if _, err := b.reset(); err != nil {
 		r.Err = err.Error()
 		return r
 	}
-	w, err := watchPhy(b.phy)
+	w, err := bench.WatchPhy(b.phy)
 	if err != nil {
 		r.Err = err.Error()
 		return r
 	}
-	defer w.close()
+	defer w.Close()
 	opts := labenv.DaemonOptions{
 		Phys:     []string{b.phy},
 		MainConf: benchMainConf,
@@ -192,7 +190,7 @@ func (b *bench) runDaemon(name string, round int) (r benchRun) {
 	if fi, err := os.Stat(logPath); err == nil {
 		logStart = fi.Size()
 	}
-	pos := w.mark()
+	pos := w.Mark()
 	start := time.Now()
 	var d *labenv.Daemon
 	if name == "wifid" {
@@ -200,36 +198,36 @@ func (b *bench) runDaemon(name string, round int) (r benchRun) {
 	} else {
 		d = b.lab.StartIwd(opts)
 	}
-	cpu := sampleCPU(d.Pid(), start)
+	cpu := bench.SampleCPU(d.Pid(), start)
 	defer func() {
-		samples := cpu.stop()
+		samples := cpu.Stop()
 		d.Stop()
 		if name == "wifid" {
-			r.Timelines = logTimelines(d.Log, logStart)
-			wifidMilestones(d.Log, logStart, start, r.Figures)
+			r.Timelines = bench.LogTimelines(d.Log, logStart)
+			bench.WifidMilestones(d.Log, logStart, start, r.Figures)
 			// CPU spent before the station ran, and in the first scan.
-			if up, ok := r.Figures[figStationUp]; ok {
-				r.Figures[figCPUStationUp] = samples.at(up)
-				if scan, ok := r.Figures[figFirstScan]; ok {
-					r.Figures[figCPUFirstScan] = samples.at(up+scan) - samples.at(up)
+			if up, ok := r.Figures[bench.FigStationUp]; ok {
+				r.Figures[bench.FigCPUStationUp] = samples.At(up)
+				if scan, ok := r.Figures[bench.FigFirstScan]; ok {
+					r.Figures[bench.FigCPUFirstScan] = samples.At(up+scan) - samples.At(up)
 				}
 			}
 		}
 	}()
 
-	ev, next, err := w.wait(pos, benchTimeout, isAddrAdd)
+	ev, next, err := w.Wait(pos, benchTimeout, bench.IsAddrAdd)
 	if err != nil {
 		r.Err = fmt.Sprintf("cold start: no IPv4 address within %s (%v)", benchTimeout, err)
 		return r
 	}
-	ps, perr := readProc(d.Pid())
-	r.Figures[figCold] = ms(ev.At.Sub(start))
-	cold := benchConnect{What: connectCold, TotalMs: r.Figures[figCold]}
-	if up, ok := w.first(pos, isOperUp); ok {
-		r.Figures[figLinkUp] = ms(up.At.Sub(start))
+	ps, perr := bench.ReadProc(d.Pid())
+	r.Figures[bench.FigCold] = bench.Millis(ev.At.Sub(start))
+	cold := bench.Connect{What: bench.ConnectCold, TotalMs: r.Figures[bench.FigCold]}
+	if up, ok := w.First(pos, bench.IsOperUp); ok {
+		r.Figures[bench.FigLinkUp] = bench.Millis(up.At.Sub(start))
 	}
 	if perr == nil {
-		r.Figures[figCPU] = ms(ps.CPU)
+		r.Figures[bench.FigCPU] = bench.Millis(ps.CPU)
 	}
 	if name == "wifid" {
 		// Read after the figures: the bus traffic is not in them.
@@ -242,17 +240,17 @@ func (b *bench) runDaemon(name string, round int) (r benchRun) {
 		r.Err = "reconnect: " + err.Error()
 		return r
 	}
-	r.Figures[figReconnect] = ms(rec)
-	re := benchConnect{What: connectReconnect, TotalMs: r.Figures[figReconnect]}
+	r.Figures[bench.FigReconnect] = bench.Millis(rec)
+	re := bench.Connect{What: bench.ConnectReconnect, TotalMs: r.Figures[bench.FigReconnect]}
 	if name == "wifid" {
 		re.Phases = b.wifidPhases("connect", recStart)
 	}
 	r.Connects = append(r.Connects, re)
 	time.Sleep(time.Second) // connected and settled
-	if ps, err := readProc(d.Pid()); err == nil {
-		r.Figures[figRSS] = float64(ps.RSSKiB)
-		r.Figures[figPeakRSS] = float64(ps.HWMKiB)
-		r.Figures[figRSSAnon] = float64(ps.AnonKiB)
+	if ps, err := bench.ReadProc(d.Pid()); err == nil {
+		r.Figures[bench.FigRSS] = float64(ps.RSSKiB)
+		r.Figures[bench.FigPeakRSS] = float64(ps.HWMKiB)
+		r.Figures[bench.FigRSSAnon] = float64(ps.AnonKiB)
 	}
 	return r
 }
@@ -271,7 +269,7 @@ const (
 // disconnected and its address gone, then connects to the same network
 // again and returns when it called Connect and the time from the call to
 // the new address.
-func (b *bench) reconnect(w *netWatch, pos int, iface string) (time.Time, time.Duration, error) {
+func (b *benchVM) reconnect(w *bench.Watch, pos int, iface string) (time.Time, time.Duration, error) {
 	conn, err := dbus.ConnectSystemBus()
 	if err != nil {
 		return time.Time{}, 0, fmt.Errorf("system bus: %w", err)
@@ -295,21 +293,19 @@ func (b *bench) reconnect(w *netWatch, pos int, iface string) (time.Time, time.D
 		return time.Time{}, 0, err
 	}
 	if hasIPv4(iface) {
-		if _, p, err := w.wait(pos, 15*time.Second, isAddrDel); err == nil {
-			pos = p
-		}
+		w.Wait(pos, 15*time.Second, bench.IsAddrDel)
 		if hasIPv4(iface) {
 			return time.Time{}, 0, fmt.Errorf("%s keeps its IPv4 address after Station.Disconnect", iface)
 		}
 	}
 	time.Sleep(time.Second)
-	pos = w.mark()
+	pos = w.Mark()
 	start := time.Now()
 	callErr := make(chan error, 1)
 	go func() {
 		callErr <- conn.Object(iwdService, netPath).CallWithContext(ctx, iwdNetwork+".Connect", 0).Err
 	}()
-	ev, _, err := w.wait(pos, benchTimeout, isAddrAdd)
+	ev, _, err := w.Wait(pos, benchTimeout, bench.IsAddrAdd)
 	if err != nil {
 		select {
 		case cerr := <-callErr:
@@ -343,7 +339,7 @@ func findStation(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error) 
 // show) once it has an outcome and is of that kind, and returns its phases
 // with offsets from mark (the record's StartTime is to the millisecond,
 // its phases to the microsecond). None if the record cannot be had.
-func (b *bench) wifidPhases(kind string, mark time.Time) []benchPhase {
+func (b *benchVM) wifidPhases(kind string, mark time.Time) []bench.Phase {
 	conn, err := dbus.ConnectSystemBus()
 	if err != nil {
 		b.t.Logf("wifid's timeline: system bus: %v", err)
@@ -364,7 +360,7 @@ func (b *bench) wifidPhases(kind string, mark time.Time) []benchPhase {
 		lc, _ := v.Value().(map[string]dbus.Variant)
 		outcome, _ := lc["Outcome"].Value().(string)
 		if err == nil && outcome != "" && lc["Kind"].Value() == kind {
-			return lastConnectPhases(lc, mark)
+			return bench.LastConnectPhases(lc, mark)
 		}
 		select {
 		case <-ctx.Done():
@@ -373,32 +369,6 @@ func (b *bench) wifidPhases(kind string, mark time.Time) []benchPhase {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// lastConnectPhases turns LastConnect's phases into the chart's, offset
-// from mark; the ...Us keys when present, else the ...Ms ones.
-func lastConnectPhases(lc map[string]dbus.Variant, mark time.Time) []benchPhase {
-	var offset float64
-	if s, ok := lc["StartTime"].Value().(string); ok {
-		if t0, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			offset = ms(t0.Sub(mark))
-		}
-	}
-	get := func(p map[string]dbus.Variant, key string) float64 {
-		if v, ok := p[key+"Us"].Value().(uint64); ok {
-			return float64(v) / 1000
-		}
-		v, _ := p[key+"Ms"].Value().(uint64)
-		return float64(v)
-	}
-	phases, _ := lc["Phases"].Value().([]map[string]dbus.Variant)
-	var out []benchPhase
-	for _, p := range phases {
-		name, _ := p["Name"].Value().(string)
-		detail, _ := p["Detail"].Value().(string)
-		out = append(out, benchPhase{Name: name, StartMs: offset + get(p, "Start"), DurationMs: get(p, "Duration"), Detail: detail})
-	}
-	return out
 }
 
 // waitState reads Station.State (in-process, four times a second) until it
@@ -423,14 +393,10 @@ func waitState(ctx context.Context, st dbus.BusObject, want string) error {
 	}
 }
 
-// wpaConnected is wpa_supplicant's "-t" stamp on its CTRL-EVENT-CONNECTED
-// line: "1732000000.123456: wlan1: CTRL-EVENT-CONNECTED - ...".
-var wpaConnected = regexp.MustCompile(`^(\d+)\.(\d{6}): .*CTRL-EVENT-CONNECTED`)
-
 // runWpaSupplicant is one run of wpa_supplicant: start to associated (its
 // own CTRL-EVENT-CONNECTED and the kernel's operstate), CPU and RSS.
-func (b *bench) runWpaSupplicant(round int) benchRun {
-	r := benchRun{Daemon: "wpa_supplicant", Round: round, Figures: map[string]float64{}}
+func (b *benchVM) runWpaSupplicant(round int) bench.Run {
+	r := bench.Run{Daemon: "wpa_supplicant", Round: round, Figures: map[string]float64{}}
 	iface, err := b.reset()
 	if err != nil {
 		r.Err = err.Error()
@@ -442,12 +408,12 @@ func (b *bench) runWpaSupplicant(round int) benchRun {
 		r.Err = err.Error()
 		return r
 	}
-	w, err := watchPhy(b.phy)
+	w, err := bench.WatchPhy(b.phy)
 	if err != nil {
 		r.Err = err.Error()
 		return r
 	}
-	defer w.close()
+	defer w.Close()
 	// A log per run: Process.WaitLog reads the whole file, and the last
 	// run's CTRL-EVENT-CONNECTED must not end this one's wait.
 	logName := fmt.Sprintf("wpa_supplicant-%d", round)
@@ -457,7 +423,7 @@ func (b *bench) runWpaSupplicant(round int) benchRun {
 	if b.debug {
 		argv = append(argv, "-d")
 	}
-	pos := w.mark()
+	pos := w.Mark()
 	start := time.Now()
 	p := b.lab.Start(logName, nil, argv...)
 	defer p.Stop()
@@ -465,98 +431,30 @@ func (b *bench) runWpaSupplicant(round int) benchRun {
 		r.Err = err.Error()
 		return r
 	}
-	if ps, err := readProc(p.Pid()); err == nil {
-		r.Figures[figCPU] = ms(ps.CPU)
+	if ps, err := bench.ReadProc(p.Pid()); err == nil {
+		r.Figures[bench.FigCPU] = bench.Millis(ps.CPU)
 	}
-	if at, ok := wpaConnectedAt(logPath, logStart); ok {
-		r.Figures[figConnected] = ms(at.Sub(start))
-		r.Connects = append(r.Connects, benchConnect{What: connectCold, TotalMs: r.Figures[figConnected], Until: "CTRL-EVENT-CONNECTED"})
+	if at, ok := bench.WpaConnectedAt(logPath, logStart); ok {
+		r.Figures[bench.FigConnected] = bench.Millis(at.Sub(start))
+		r.Connects = append(r.Connects, bench.Connect{What: bench.ConnectCold, TotalMs: r.Figures[bench.FigConnected], Until: "CTRL-EVENT-CONNECTED"})
 	}
-	if up, _, err := w.wait(pos, 5*time.Second, isOperUp); err == nil {
-		r.Figures[figLinkUp] = ms(up.At.Sub(start))
+	if up, _, err := w.Wait(pos, 5*time.Second, bench.IsOperUp); err == nil {
+		r.Figures[bench.FigLinkUp] = bench.Millis(up.At.Sub(start))
 	}
 	time.Sleep(time.Second)
-	if ps, err := readProc(p.Pid()); err == nil {
-		r.Figures[figRSS] = float64(ps.RSSKiB)
-		r.Figures[figPeakRSS] = float64(ps.HWMKiB)
-		r.Figures[figRSSAnon] = float64(ps.AnonKiB)
+	if ps, err := bench.ReadProc(p.Pid()); err == nil {
+		r.Figures[bench.FigRSS] = float64(ps.RSSKiB)
+		r.Figures[bench.FigPeakRSS] = float64(ps.HWMKiB)
+		r.Figures[bench.FigRSSAnon] = float64(ps.AnonKiB)
 	}
 	return r
-}
-
-func wpaConnectedAt(path string, from int64) (time.Time, bool) {
-	for _, l := range logLines(path, from) {
-		if m := wpaConnected.FindStringSubmatch(l); m != nil {
-			sec, _ := strconv.ParseInt(m[1], 10, 64)
-			usec, _ := strconv.ParseInt(m[2], 10, 64)
-			return time.Unix(sec, usec*1000), true
-		}
-	}
-	return time.Time{}, false
-}
-
-// wifidMilestones adds where wifid's cold start went before its connect
-// timeline began: exec to its station running (process start, nl80211,
-// D-Bus), and its first scan (the ms= of the first "scan done" line).
-func wifidMilestones(path string, from int64, start time.Time, f map[string]float64) {
-	for _, l := range logLines(path, from) {
-		switch {
-		case strings.Contains(l, `msg="station started"`):
-			if _, ok := f[figStationUp]; ok {
-				continue
-			}
-			ts, _, _ := strings.Cut(strings.TrimPrefix(l, "time="), " ")
-			if at, err := time.Parse(time.RFC3339Nano, ts); err == nil {
-				f[figStationUp] = ms(at.Sub(start))
-			}
-		case strings.Contains(l, `msg="scan done"`):
-			if _, ok := f[figFirstScan]; ok {
-				continue
-			}
-			if _, v, ok := strings.Cut(l, " ms="); ok {
-				v, _, _ = strings.Cut(v, " ")
-				if n, err := strconv.ParseFloat(v, 64); err == nil {
-					f[figFirstScan] = n
-				}
-			}
-		}
-	}
-}
-
-// logTimelines returns the timeline= values of wifid's log from offset on.
-func logTimelines(path string, from int64) []string {
-	var out []string
-	for _, l := range logLines(path, from) {
-		if v, ok := timelineValue(l); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func logLines(path string, from int64) []string {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	if _, err := f.Seek(from, io.SeekStart); err != nil {
-		return nil
-	}
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	return lines
 }
 
 // size is the binary's size and that of the shared libraries ldd lists,
 // glibc's own (libc, libm, the loader, ...) left out as every daemon
 // shares them.
-func (b *bench) size(path string) binarySize {
-	s := binarySize{Path: path, Libs: map[string]int64{}}
+func (b *benchVM) size(path string) bench.BinarySize {
+	s := bench.BinarySize{Path: path, Libs: map[string]int64{}}
 	if fi, err := os.Stat(path); err == nil {
 		s.Bytes = fi.Size()
 	}
@@ -597,16 +495,4 @@ func glibcLib(path string) bool {
 		}
 	}
 	return false
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func fmtFigures(f map[string]float64) string {
-	var parts []string
-	for _, spec := range figures {
-		if v, ok := f[spec.Key]; ok {
-			parts = append(parts, fmt.Sprintf("%s=%.0f", spec.Key, v))
-		}
-	}
-	return strings.Join(parts, " ")
 }

@@ -1,4 +1,4 @@
-package lab
+package bench
 
 import (
 	"bytes"
@@ -11,71 +11,10 @@ import (
 	"testing"
 )
 
-// These check the bench's parsers, arithmetic and chart on the host
-// (plain go test ./lab/); TestBench itself needs the guest.
-
-func TestSummarizeMedian(t *testing.T) {
-	s, ok := summarize([]float64{5, 1, 3, 2})
-	if !ok || s.N != 4 || s.Median != 2.5 || s.Min != 1 || s.Max != 5 {
-		t.Fatalf("summarize even: %+v", s)
-	}
-	s, _ = summarize([]float64{9, 1, 4})
-	if s.Median != 4 {
-		t.Fatalf("summarize odd: %+v", s)
-	}
-	if _, ok := summarize(nil); ok {
-		t.Fatal("summarize(nil) ok")
-	}
-}
-
-func TestParseTimeline(t *testing.T) {
-	kind, ph, ok := parseTimeline("autoconnect labnet: authenticate 3ms, associate 4ms (x, y), 4-way 120ms, netconfig 900ms (DHCP) = 1100ms connected")
-	if !ok || kind != "autoconnect" || ph["4-way"] != 120 || ph["netconfig"] != 900 || ph["total"] != 1100 || ph["associate"] != 4 {
-		t.Fatalf("parseTimeline: %q %v %v", kind, ph, ok)
-	}
-	_, ph, ok = parseTimeline("connect labnet: secrets 0.042ms, associate 3.2ms, group-key 0.412ms, netconfig 80ms = 90ms connected")
-	if !ok || ph["secrets"] != 0.042 || ph["associate"] != 3.2 || ph["group-key"] != 0.412 || ph["netconfig"] != 80 {
-		t.Fatalf("parseTimeline, sub-ms: %v %v", ph, ok)
-	}
-	if _, _, ok := parseTimeline("garbage"); ok {
-		t.Fatal("garbage parsed")
-	}
-	m := timelineMedians([]string{
-		"connect labnet: netconfig 10ms = 20ms connected",
-		"connect labnet: netconfig 30ms = 40ms connected",
-		"connect labnet: netconfig 99ms = 99ms failed: no",
-	})
-	if m["connect"]["netconfig"] != 20 || m["connect"]["total"] != 30 {
-		t.Fatalf("timelineMedians: %v", m)
-	}
-}
-
-func TestTimelineValue(t *testing.T) {
-	v, ok := timelineValue(`time=x level=INFO msg=connected network=labnet timeline="connect labnet: scan 1ms = 2ms connected" iface=wlan1`)
-	if !ok || v != "connect labnet: scan 1ms = 2ms connected" {
-		t.Fatalf("timelineValue: %q %v", v, ok)
-	}
-}
-
-func TestReportTable(t *testing.T) {
-	runs := []benchRun{
-		{Daemon: "wifid", Round: 1, Figures: map[string]float64{figCold: 2000, figRSS: 8192}},
-		{Daemon: "iwd", Round: 1, Figures: map[string]float64{figCold: 4000, figRSS: 4096}},
-		{Daemon: "iwd", Round: 2, Err: "cold start: timed out"},
-	}
-	r := newReport(1, []string{"wifid", "iwd"}, runs, map[string]binarySize{"wifid": {Bytes: 1 << 21, WithLibs: 1 << 21}, "iwd": {Bytes: 1 << 20, WithLibs: 1 << 21}})
-	for _, want := range []string{"| cold start -> address (s) | 2.00 [2.00, 2.00] | 4.00 [4.00, 4.00] | 0.50 |", "| RSS when connected (MiB) | 8.00", "| 2.00 |", "iwd round 2: cold start"} {
-		if !strings.Contains(r.Table, want) {
-			t.Errorf("table lacks %q:\n%s", want, r.Table)
-		}
-	}
-}
-
 // svgRow is a row of the chart as read back from the SVG.
 type svgRow struct {
-	section string // the section's px-per-ms
-	label   string
-	segs    []svgSeg
+	label string
+	segs  []svgSeg
 }
 
 type svgSeg struct {
@@ -155,28 +94,28 @@ func readChart(t *testing.T, svg []byte) ([]svgRow, []string) {
 }
 
 func TestBenchChartSVG(t *testing.T) {
-	wifidCold := benchConnect{What: connectCold, TotalMs: 1345, Phases: []benchPhase{
+	wifidCold := Connect{What: ConnectCold, TotalMs: 1345, Phases: []Phase{
 		{Name: "secrets", StartMs: 900, DurationMs: 80},
 		{Name: "associate", StartMs: 980, DurationMs: 20},
 		{Name: "4-way", StartMs: 1000, DurationMs: 50},
 		{Name: "group-key", StartMs: 1050, DurationMs: 0.4},
 		{Name: "netconfig", StartMs: 1050.4, DurationMs: 300, Detail: "rapid <commit> & co"},
 	}}
-	wifidRe := benchConnect{What: connectReconnect, TotalMs: 250, Phases: []benchPhase{
+	wifidRe := Connect{What: ConnectReconnect, TotalMs: 250, Phases: []Phase{
 		{Name: "associate", StartMs: 8, DurationMs: 40},
 		{Name: "4-way", StartMs: 48, DurationMs: 60},
 		{Name: "group-key", StartMs: 108, DurationMs: 2},
 		{Name: "netconfig", StartMs: 110, DurationMs: 140},
 		{Name: "roam-magic", StartMs: 250, DurationMs: 1}, // a phase the chart does not know
 	}}
-	results := []benchRun{
-		{Daemon: "wifid", Round: 1, Connects: []benchConnect{wifidCold, wifidRe}},
-		{Daemon: "iwd", Round: 1, Connects: []benchConnect{{What: connectCold, TotalMs: 1500}, {What: connectReconnect, TotalMs: 400}}},
-		{Daemon: "wpa_supplicant", Round: 1, Connects: []benchConnect{{What: connectCold, TotalMs: 1200, Until: "CTRL-EVENT-CONNECTED"}}},
+	results := []Run{
+		{Daemon: "wifid", Round: 1, Connects: []Connect{wifidCold, wifidRe}},
+		{Daemon: "iwd", Round: 1, Connects: []Connect{{What: ConnectCold, TotalMs: 1500}, {What: ConnectReconnect, TotalMs: 400}}},
+		{Daemon: "wpa_supplicant", Round: 1, Connects: []Connect{{What: ConnectCold, TotalMs: 1200, Until: "CTRL-EVENT-CONNECTED"}}},
 		{Daemon: "iwd", Round: 2, Err: "cold start: timed out"}, // no connects: no row
-		{Daemon: "wifid", Round: 2, Connects: []benchConnect{{What: connectReconnect, TotalMs: 260, Phases: wifidRe.Phases}}},
+		{Daemon: "wifid", Round: 2, Connects: []Connect{{What: ConnectReconnect, TotalMs: 260, Phases: wifidRe.Phases}}},
 	}
-	svg := benchChartSVG(`bench "wifid" <vs> iwd & wpa_supplicant`, chartSections(results))
+	svg := chartSVG(`bench "wifid" <vs> iwd & wpa_supplicant`, chartSections(results))
 	rows, texts := readChart(t, svg)
 
 	var labels []string

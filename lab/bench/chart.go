@@ -1,9 +1,8 @@
-package lab
+package bench
 
 // The bench's chart: one row per daemon and run, each a horizontal bar of
 // that connect's phases to scale, coloured alike across rows, with a time
 // axis in ms and a legend. Standard library only; every text is escaped.
-// No build tag: the unit tests run on the host with plain go test ./lab/.
 
 import (
 	"bytes"
@@ -17,23 +16,23 @@ import (
 
 // Kinds of connect the bench measures.
 const (
-	connectCold      = "cold start" // daemon exec -> IPv4 address
-	connectReconnect = "reconnect"  // Network.Connect after Station.Disconnect -> address
+	ConnectCold      = "cold start" // daemon exec -> IPv4 address
+	ConnectReconnect = "reconnect"  // Network.Connect after Station.Disconnect -> address
 )
 
-// benchConnect is one measured connect of a run as the chart draws it.
-type benchConnect struct {
-	What    string  `json:"what"`     // connectCold or connectReconnect
+// Connect is one measured connect of a run as the chart draws it.
+type Connect struct {
+	What    string  `json:"what"`     // ConnectCold or ConnectReconnect
 	TotalMs float64 `json:"total_ms"` // the bench's own measure, from its start mark
 	// Until names the event that ends TotalMs when it is not the IPv4
 	// address (wpa_supplicant: "CTRL-EVENT-CONNECTED", no DHCP).
 	Until string `json:"until,omitempty"`
 	// Phases are wifid's timeline (LastConnect), offsets from the
 	// bench's start mark; none for a daemon without a timeline.
-	Phases []benchPhase `json:"phases,omitempty"`
+	Phases []Phase `json:"phases,omitempty"`
 }
 
-type benchPhase struct {
+type Phase struct {
 	Name       string  `json:"name"`
 	StartMs    float64 `json:"start_ms"`
 	DurationMs float64 `json:"duration_ms"`
@@ -89,9 +88,9 @@ type chartSegment struct {
 // (daemons in the order they first ran, runs in order).
 // wifid's rows are its timeline's phases, preceded by what came before the
 // attempt began; a daemon without a timeline gets one grey bar.
-func chartSections(results []benchRun) []chartSection {
+func chartSections(results []Run) []chartSection {
 	var out []chartSection
-	for _, what := range []string{connectCold, connectReconnect} {
+	for _, what := range []string{ConnectCold, ConnectReconnect} {
 		sec := chartSection{Title: chartTitle(what)}
 		for _, r := range byDaemon(results) {
 			for _, c := range r.Connects {
@@ -124,23 +123,23 @@ func chartSections(results []benchRun) []chartSection {
 
 // byDaemon orders runs by daemon (as they first appear), keeping each
 // daemon's runs in the order they ran.
-func byDaemon(results []benchRun) []benchRun {
+func byDaemon(results []Run) []Run {
 	first := map[string]int{}
 	for i, r := range results {
 		if _, ok := first[r.Daemon]; !ok {
 			first[r.Daemon] = i
 		}
 	}
-	out := append([]benchRun(nil), results...)
+	out := append([]Run(nil), results...)
 	sort.SliceStable(out, func(i, j int) bool { return first[out[i].Daemon] < first[out[j].Daemon] })
 	return out
 }
 
 func chartTitle(what string) string {
 	switch what {
-	case connectCold:
+	case ConnectCold:
 		return "Cold start: daemon exec -> IPv4 address"
-	case connectReconnect:
+	case ConnectReconnect:
 		return "Reconnect: Network.Connect (D-Bus) -> IPv4 address"
 	}
 	return what
@@ -200,11 +199,17 @@ func fmtMs(v float64) string {
 	}
 }
 
-// benchChartSVG draws the sections, each with its own time axis, and a
+// Chart is the SVG picture of the runs' connects: a section per kind of
+// connect, a row per daemon and run (see chartSections and chartSVG).
+func Chart(title string, results []Run) []byte {
+	return chartSVG(title, chartSections(results))
+}
+
+// chartSVG draws the sections, each with its own time axis, and a
 // legend of every segment name used. Rows are <g class="row">, bars'
 // segments <rect class="seg" data-phase=... data-ms=...>, so tools (and the
 // tests) can read the picture back.
-func benchChartSVG(title string, sections []chartSection) []byte {
+func chartSVG(title string, sections []chartSection) []byte {
 	colours := map[string]string{}
 	var names []string // legend order: known phases first, as they happen
 	seen := map[string]bool{}

@@ -1,9 +1,4 @@
-package lab
-
-// The bench's report: figures, medians, the Markdown table (bench_test.go
-// runs the bench in the guest, with build tags lab and bench). No build tag
-// here: the arithmetic and parsers are tested on the host by plain
-// go test ./lab/.
+package bench
 
 import (
 	"fmt"
@@ -12,71 +7,72 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Figure keys of a bench run, in table order.
 const (
-	figCold         = "cold_start_ms"      // daemon start -> IPv4 address from DHCP
-	figReconnect    = "reconnect_ms"       // Network.Connect after Station.Disconnect -> address
-	figLinkUp       = "link_up_ms"         // daemon start -> operstate UP (associated, keys in)
-	figConnected    = "connected_event_ms" // wpa_supplicant start -> CTRL-EVENT-CONNECTED (its log's stamp)
-	figCPU          = "cpu_ms"             // utime+stime from start to the address (or CTRL-EVENT-CONNECTED)
-	figRSS          = "rss_kib"            // VmRSS when connected
-	figPeakRSS      = "peak_rss_kib"       // VmHWM when connected
-	figStationUp    = "station_up_ms"      // wifid: start -> its "station started" log line
-	figFirstScan    = "first_scan_ms"      // wifid: its first scan's duration, as it logs it
-	figCPUStationUp = "cpu_station_up_ms"  // wifid: CPU until its station started (sampled)
-	figCPUFirstScan = "cpu_first_scan_ms"  // wifid: CPU during its first scan (sampled)
-	figRSSAnon      = "rss_anon_kib"       // RssAnon when connected: heap and stacks, no file pages
+	FigCold         = "cold_start_ms"      // daemon start -> IPv4 address from DHCP
+	FigReconnect    = "reconnect_ms"       // Network.Connect after Station.Disconnect -> address
+	FigLinkUp       = "link_up_ms"         // daemon start -> operstate UP (associated, keys in)
+	FigConnected    = "connected_event_ms" // wpa_supplicant start -> CTRL-EVENT-CONNECTED (its log's stamp)
+	FigCPU          = "cpu_ms"             // utime+stime from start to the address (or CTRL-EVENT-CONNECTED)
+	FigRSS          = "rss_kib"            // VmRSS when connected
+	FigPeakRSS      = "peak_rss_kib"       // VmHWM when connected
+	FigStationUp    = "station_up_ms"      // wifid: start -> its "station started" log line
+	FigFirstScan    = "first_scan_ms"      // wifid: its first scan's duration, as it logs it
+	FigCPUStationUp = "cpu_station_up_ms"  // wifid: CPU until its station started (sampled)
+	FigCPUFirstScan = "cpu_first_scan_ms"  // wifid: CPU during its first scan (sampled)
+	FigRSSAnon      = "rss_anon_kib"       // RssAnon when connected: heap and stacks, no file pages
 )
 
-type figureSpec struct {
+type FigureSpec struct {
 	Key   string
 	Label string
 	Unit  string  // what the table shows
 	Scale float64 // stored value / Scale = shown value
 }
 
-var figures = []figureSpec{
-	{figCold, "cold start -> address", "s", 1000},
-	{figReconnect, "reconnect -> address", "s", 1000},
-	{figLinkUp, "start -> operstate up", "s", 1000},
-	{figConnected, "start -> CTRL-EVENT-CONNECTED", "s", 1000},
-	{figCPU, "CPU, start -> connected", "ms", 1},
-	{figRSS, "RSS when connected", "MiB", 1024},
-	{figPeakRSS, "peak RSS (VmHWM)", "MiB", 1024},
-	{figRSSAnon, "RssAnon when connected", "MiB", 1024},
-	{figStationUp, "start -> station up (wifid's log)", "s", 1000},
-	{figFirstScan, "first scan (wifid's log)", "s", 1000},
-	{figCPUStationUp, "CPU, start -> station up (wifid)", "ms", 1},
-	{figCPUFirstScan, "CPU in the first scan (wifid)", "ms", 1},
+var Figures = []FigureSpec{
+	{FigCold, "cold start -> address", "s", 1000},
+	{FigReconnect, "reconnect -> address", "s", 1000},
+	{FigLinkUp, "start -> operstate up", "s", 1000},
+	{FigConnected, "start -> CTRL-EVENT-CONNECTED", "s", 1000},
+	{FigCPU, "CPU, start -> connected", "ms", 1},
+	{FigRSS, "RSS when connected", "MiB", 1024},
+	{FigPeakRSS, "peak RSS (VmHWM)", "MiB", 1024},
+	{FigRSSAnon, "RssAnon when connected", "MiB", 1024},
+	{FigStationUp, "start -> station up (wifid's log)", "s", 1000},
+	{FigFirstScan, "first scan (wifid's log)", "s", 1000},
+	{FigCPUStationUp, "CPU, start -> station up (wifid)", "ms", 1},
+	{FigCPUFirstScan, "CPU in the first scan (wifid)", "ms", 1},
 }
 
-// benchRun is one start-to-stop run of one daemon.
-type benchRun struct {
+// Run is one start-to-stop run of one daemon.
+type Run struct {
 	Daemon    string             `json:"daemon"`
 	Round     int                `json:"round"`
-	Figures   map[string]float64 `json:"figures"`
+	Figures   map[string]float64 `json:"Figures"`
 	Timelines []string           `json:"timelines,omitempty"` // wifid's "timeline=" log values
-	Connects  []benchConnect     `json:"connects,omitempty"`  // the chart's rows: cold start, reconnect
+	Connects  []Connect          `json:"connects,omitempty"`  // the chart's rows: cold start, reconnect
 	Err       string             `json:"error,omitempty"`
 }
 
-// stat is a figure's spread over the runs that measured it.
-type stat struct {
+// Stat is a figure's spread over the runs that measured it.
+type Stat struct {
 	N      int     `json:"n"`
 	Median float64 `json:"median"`
 	Min    float64 `json:"min"`
 	Max    float64 `json:"max"`
 }
 
-func summarize(vals []float64) (stat, bool) {
+func Summarize(vals []float64) (Stat, bool) {
 	if len(vals) == 0 {
-		return stat{}, false
+		return Stat{}, false
 	}
 	v := append([]float64(nil), vals...)
 	sort.Float64s(v)
-	s := stat{N: len(v), Min: v[0], Max: v[len(v)-1]}
+	s := Stat{N: len(v), Min: v[0], Max: v[len(v)-1]}
 	if n := len(v); n%2 == 1 {
 		s.Median = v[n/2]
 	} else {
@@ -85,9 +81,9 @@ func summarize(vals []float64) (stat, bool) {
 	return s, true
 }
 
-// binarySize is a daemon's executable and the shared libraries it loads
+// BinarySize is a daemon's executable and the shared libraries it loads
 // (ldd), glibc's own libraries and the loader excepted.
-type binarySize struct {
+type BinarySize struct {
 	Path      string           `json:"path"`
 	Bytes     int64            `json:"bytes"`
 	Libs      map[string]int64 `json:"libs,omitempty"`
@@ -95,36 +91,36 @@ type binarySize struct {
 	LinkError string           `json:"ldd_error,omitempty"`
 }
 
-// benchReport is what bench.json holds.
-type benchReport struct {
+// Report is what bench.json holds.
+type Report struct {
 	Runs      int                           `json:"runs_per_daemon"`
 	Daemons   []string                      `json:"daemons"`
-	Results   []benchRun                    `json:"results"`
-	Summary   map[string]map[string]stat    `json:"summary"` // daemon -> figure -> stat
+	Results   []Run                         `json:"results"`
+	Summary   map[string]map[string]Stat    `json:"summary"` // daemon -> figure -> Stat
 	Ratio     map[string]float64            `json:"wifid_over_iwd"`
-	Sizes     map[string]binarySize         `json:"binary_sizes"`
+	Sizes     map[string]BinarySize         `json:"binary_sizes"`
 	Timelines map[string]map[string]float64 `json:"wifid_timeline_median_ms"` // kind -> phase -> ms
 	Table     string                        `json:"table"`
 }
 
-func newReport(runs int, daemons []string, results []benchRun, sizes map[string]binarySize) *benchReport {
-	r := &benchReport{Runs: runs, Daemons: daemons, Results: results, Sizes: sizes,
-		Summary: map[string]map[string]stat{}, Ratio: map[string]float64{}}
+func NewReport(runs int, daemons []string, results []Run, sizes map[string]BinarySize) *Report {
+	r := &Report{Runs: runs, Daemons: daemons, Results: results, Sizes: sizes,
+		Summary: map[string]map[string]Stat{}, Ratio: map[string]float64{}}
 	for _, d := range daemons {
-		r.Summary[d] = map[string]stat{}
-		for _, f := range figures {
+		r.Summary[d] = map[string]Stat{}
+		for _, f := range Figures {
 			var vals []float64
 			for _, run := range results {
 				if v, ok := run.Figures[f.Key]; ok && run.Daemon == d {
 					vals = append(vals, v)
 				}
 			}
-			if s, ok := summarize(vals); ok {
+			if s, ok := Summarize(vals); ok {
 				r.Summary[d][f.Key] = s
 			}
 		}
 	}
-	for _, f := range figures {
+	for _, f := range Figures {
 		a, okA := r.Summary["wifid"][f.Key]
 		b, okB := r.Summary["iwd"][f.Key]
 		if okA && okB && b.Median > 0 {
@@ -144,7 +140,7 @@ func newReport(runs int, daemons []string, results []benchRun, sizes map[string]
 
 // table is the Markdown table: median [min, max] per daemon and figure,
 // and the wifid/iwd ratio of the medians.
-func (r *benchReport) table() string {
+func (r *Report) table() string {
 	var b strings.Builder
 	b.WriteString("| figure |")
 	for _, d := range r.Daemons {
@@ -155,7 +151,7 @@ func (r *benchReport) table() string {
 		b.WriteString("---|")
 	}
 	b.WriteString("---|\n")
-	for _, f := range figures {
+	for _, f := range Figures {
 		var cells []string
 		any := false
 		for _, d := range r.Daemons {
@@ -178,10 +174,10 @@ func (r *benchReport) table() string {
 	}
 	for _, row := range []struct {
 		label string
-		get   func(binarySize) int64
+		get   func(BinarySize) int64
 	}{
-		{"binary", func(s binarySize) int64 { return s.Bytes }},
-		{"binary + shared libraries", func(s binarySize) int64 { return s.WithLibs }},
+		{"binary", func(s BinarySize) int64 { return s.Bytes }},
+		{"binary + shared libraries", func(s BinarySize) int64 { return s.WithLibs }},
 	} {
 		fmt.Fprintf(&b, "| %s (MiB) |", row.label)
 		for _, d := range r.Daemons {
@@ -207,7 +203,7 @@ func (r *benchReport) table() string {
 	}
 	fmt.Fprintf(&b, "\n%d runs per daemon, alternating; median [min, max].\n", r.Runs)
 	if len(failed) > 0 {
-		fmt.Fprintf(&b, "Failed runs (left out of the figures):\n- %s\n", strings.Join(failed, "\n- "))
+		fmt.Fprintf(&b, "Failed runs (left out of the Figures):\n- %s\n", strings.Join(failed, "\n- "))
 	}
 	if len(r.Timelines) > 0 {
 		b.WriteString("\nwifid's own timeline (median ms per phase):\n")
@@ -297,7 +293,7 @@ func timelineMedians(lines []string) map[string]map[string]float64 {
 	for kind, ps := range vals {
 		out[kind] = map[string]float64{}
 		for p, v := range ps {
-			s, _ := summarize(v)
+			s, _ := Summarize(v)
 			out[kind][p] = s.Median
 		}
 	}
@@ -326,8 +322,8 @@ func formatPhases(m map[string]float64) string {
 	return strings.Join(parts, ", ")
 }
 
-// timelineValue extracts the value of slog's timeline="..." from a log line.
-func timelineValue(line string) (string, bool) {
+// TimelineValue extracts the value of slog's timeline="..." from a log line.
+func TimelineValue(line string) (string, bool) {
 	_, v, ok := strings.Cut(line, "timeline=")
 	if !ok {
 		return "", false
@@ -340,4 +336,17 @@ func timelineValue(line string) (string, bool) {
 	}
 	v, _, _ = strings.Cut(v, " ")
 	return v, true
+}
+
+// Millis is d in milliseconds, to the microsecond.
+func Millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func FmtFigures(f map[string]float64) string {
+	var parts []string
+	for _, spec := range Figures {
+		if v, ok := f[spec.Key]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%.0f", spec.Key, v))
+		}
+	}
+	return strings.Join(parts, " ")
 }

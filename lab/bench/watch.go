@@ -1,6 +1,4 @@
-//go:build lab && bench
-
-package lab
+package bench
 
 import (
 	"errors"
@@ -18,9 +16,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// netEvent is one rtnetlink notification about an interface of the
+// NetEvent is one rtnetlink notification about an interface of the
 // station's radio, stamped when this process received it.
-type netEvent struct {
+type NetEvent struct {
 	At     time.Time
 	Kind   string // "addr+", "addr-", "link"
 	Ifname string
@@ -28,34 +26,34 @@ type netEvent struct {
 	Oper   rtnetlink.OperationalState // link events
 }
 
-// netWatch subscribes to rtnetlink's link and IPv4 address groups and keeps
+// Watch subscribes to rtnetlink's link and IPv4 address groups and keeps
 // every event on the interfaces of one radio (phy). It observes the kernel
 // in-process, so waiting spawns nothing and costs the guest nothing; the
 // radio, not an interface name, selects the events because iwd deletes and
 // recreates the interface it manages.
-type netWatch struct {
+type Watch struct {
 	phy  string
 	conn *netlink.Conn
 
 	mu     sync.Mutex // guards evs, err, onPhy
-	evs    []netEvent
+	evs    []NetEvent
 	err    error
 	onPhy  map[string]bool // ifname -> belongs to phy
 	notify chan struct{}
 	done   chan struct{}
 }
 
-func watchPhy(phy string) (*netWatch, error) {
+func WatchPhy(phy string) (*Watch, error) {
 	c, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{Groups: unix.RTMGRP_LINK | unix.RTMGRP_IPV4_IFADDR})
 	if err != nil {
 		return nil, fmt.Errorf("rtnetlink: subscribe to link and address events: %w", err)
 	}
-	w := &netWatch{phy: phy, conn: c, onPhy: map[string]bool{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Watch{phy: phy, conn: c, onPhy: map[string]bool{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	go w.read()
 	return w, nil
 }
 
-func (w *netWatch) read() {
+func (w *Watch) read() {
 	defer close(w.done)
 	for {
 		msgs, err := w.conn.Receive()
@@ -81,19 +79,19 @@ func (w *netWatch) read() {
 	}
 }
 
-func (w *netWatch) wake() {
+func (w *Watch) wake() {
 	select {
 	case w.notify <- struct{}{}:
 	default:
 	}
 }
 
-func (w *netWatch) decode(m netlink.Message) (netEvent, bool) {
+func (w *Watch) decode(m netlink.Message) (NetEvent, bool) {
 	switch m.Header.Type {
 	case unix.RTM_NEWADDR, unix.RTM_DELADDR:
 		var am rtnetlink.AddressMessage
 		if err := am.UnmarshalBinary(m.Data); err != nil || am.Family != unix.AF_INET || am.Attributes == nil {
-			return netEvent{}, false
+			return NetEvent{}, false
 		}
 		name := am.Attributes.Label
 		if name == "" {
@@ -102,7 +100,7 @@ func (w *netWatch) decode(m netlink.Message) (netEvent, bool) {
 			}
 		}
 		if !w.belongs(name) {
-			return netEvent{}, false
+			return NetEvent{}, false
 		}
 		kind := "addr+"
 		if m.Header.Type == unix.RTM_DELADDR {
@@ -112,22 +110,22 @@ func (w *netWatch) decode(m netlink.Message) (netEvent, bool) {
 		if ip == nil {
 			ip = am.Attributes.Address
 		}
-		return netEvent{Kind: kind, Ifname: name, Addr: ip}, true
+		return NetEvent{Kind: kind, Ifname: name, Addr: ip}, true
 	case unix.RTM_NEWLINK:
 		var lm rtnetlink.LinkMessage
 		if err := lm.UnmarshalBinary(m.Data); err != nil || lm.Attributes == nil {
-			return netEvent{}, false
+			return NetEvent{}, false
 		}
 		if !w.belongs(lm.Attributes.Name) {
-			return netEvent{}, false
+			return NetEvent{}, false
 		}
-		return netEvent{Kind: "link", Ifname: lm.Attributes.Name, Oper: lm.Attributes.OperationalState}, true
+		return NetEvent{Kind: "link", Ifname: lm.Attributes.Name, Oper: lm.Attributes.OperationalState}, true
 	}
-	return netEvent{}, false
+	return NetEvent{}, false
 }
 
 // belongs reports whether the interface is on the watched radio.
-func (w *netWatch) belongs(ifname string) bool {
+func (w *Watch) belongs(ifname string) bool {
 	if ifname == "" {
 		return false
 	}
@@ -144,18 +142,18 @@ func (w *netWatch) belongs(ifname string) bool {
 	return v
 }
 
-// mark is the position from which a later wait looks for events.
-func (w *netWatch) mark() int {
+// Mark is the position from which a later wait looks for events.
+func (w *Watch) Mark() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.evs)
 }
 
-var errWatchTimeout = errors.New("timed out")
+var ErrWatchTimeout = errors.New("timed out")
 
-// wait returns the first event at or after position from that pred
+// Wait returns the first event at or after position from that pred
 // accepts, and the position after it.
-func (w *netWatch) wait(from int, timeout time.Duration, pred func(netEvent) bool) (netEvent, int, error) {
+func (w *Watch) Wait(from int, timeout time.Duration, pred func(NetEvent) bool) (NetEvent, int, error) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
@@ -171,19 +169,19 @@ func (w *netWatch) wait(from int, timeout time.Duration, pred func(netEvent) boo
 		err := w.err
 		w.mu.Unlock()
 		if err != nil {
-			return netEvent{}, from, fmt.Errorf("rtnetlink: %w", err)
+			return NetEvent{}, from, fmt.Errorf("rtnetlink: %w", err)
 		}
 		select {
 		case <-w.notify:
 		case <-deadline.C:
-			return netEvent{}, from, errWatchTimeout
+			return NetEvent{}, from, ErrWatchTimeout
 		}
 	}
 }
 
-// first returns the first event from position from that pred accepts,
+// First returns the first event from position from that pred accepts,
 // without waiting.
-func (w *netWatch) first(from int, pred func(netEvent) bool) (netEvent, bool) {
+func (w *Watch) First(from int, pred func(NetEvent) bool) (NetEvent, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i := from; i < len(w.evs); i++ {
@@ -191,21 +189,21 @@ func (w *netWatch) first(from int, pred func(netEvent) bool) (netEvent, bool) {
 			return w.evs[i], true
 		}
 	}
-	return netEvent{}, false
+	return NetEvent{}, false
 }
 
-func (w *netWatch) close() {
+func (w *Watch) Close() {
 	w.conn.SetReadDeadline(time.Now())
 	w.conn.Close()
 	<-w.done
 }
 
-func isAddrAdd(ev netEvent) bool { return ev.Kind == "addr+" }
-func isAddrDel(ev netEvent) bool { return ev.Kind == "addr-" }
-func isOperUp(ev netEvent) bool  { return ev.Kind == "link" && ev.Oper == rtnetlink.OperStateUp }
+func IsAddrAdd(ev NetEvent) bool { return ev.Kind == "addr+" }
+func IsAddrDel(ev NetEvent) bool { return ev.Kind == "addr-" }
+func IsOperUp(ev NetEvent) bool  { return ev.Kind == "link" && ev.Oper == rtnetlink.OperStateUp }
 
-// procStat is what /proc says about a daemon at one moment.
-type procStat struct {
+// ProcStat is what /proc says about a daemon at one moment.
+type ProcStat struct {
 	RSSKiB  int64         // VmRSS
 	HWMKiB  int64         // VmHWM: peak RSS so far
 	AnonKiB int64         // RssAnon: the resident part not backed by a file
@@ -216,8 +214,8 @@ type procStat struct {
 // architecture Linux exposes to user space.
 const userHZ = 100
 
-func readProc(pid int) (procStat, error) {
-	var ps procStat
+func ReadProc(pid int) (ProcStat, error) {
+	var ps ProcStat
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return ps, err
@@ -281,11 +279,11 @@ func statCPU(stat string) (time.Duration, error) {
 // cpuSample is a process's CPU time (ms) at a moment (ms since its start).
 type cpuSample struct{ At, CPU float64 }
 
-type cpuSamples []cpuSample
+type CPUSamples []cpuSample
 
-// at is the CPU time at the first sample taken at or after ms (the last
+// At is the CPU time at the first sample taken at or after ms (the last
 // sample if none is): an upper bound, to within the sampling period.
-func (s cpuSamples) at(ms float64) float64 {
+func (s CPUSamples) At(ms float64) float64 {
 	for _, c := range s {
 		if c.At >= ms {
 			return c.CPU
@@ -297,22 +295,22 @@ func (s cpuSamples) at(ms float64) float64 {
 	return s[len(s)-1].CPU
 }
 
-// cpuSampler reads /proc/PID/stat four times a second (in-process: no
+// CPUSampler reads /proc/PID/stat four times a second (in-process: no
 // spawning), so CPU time can be split over a daemon's log milestones.
-type cpuSampler struct {
+type CPUSampler struct {
 	quit chan struct{}
-	done chan cpuSamples
+	done chan CPUSamples
 }
 
-func sampleCPU(pid int, start time.Time) *cpuSampler {
-	c := &cpuSampler{quit: make(chan struct{}), done: make(chan cpuSamples, 1)}
+func SampleCPU(pid int, start time.Time) *CPUSampler {
+	c := &CPUSampler{quit: make(chan struct{}), done: make(chan CPUSamples, 1)}
 	go func() {
-		var out cpuSamples
+		var out CPUSamples
 		tick := time.NewTicker(250 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if ps, err := readProc(pid); err == nil {
-				out = append(out, cpuSample{At: ms(time.Since(start)), CPU: ms(ps.CPU)})
+			if ps, err := ReadProc(pid); err == nil {
+				out = append(out, cpuSample{At: Millis(time.Since(start)), CPU: Millis(ps.CPU)})
 			}
 			select {
 			case <-c.quit:
@@ -325,7 +323,7 @@ func sampleCPU(pid int, start time.Time) *cpuSampler {
 	return c
 }
 
-func (c *cpuSampler) stop() cpuSamples {
+func (c *CPUSampler) Stop() CPUSamples {
 	close(c.quit)
 	return <-c.done
 }

@@ -1,35 +1,12 @@
-//go:build lab && bench
-
-package lab
+package bench
 
 import (
 	"math"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 )
-
-// The /proc parsers of bench_watch_test.go and the reading of wifid's
-// LastConnect in bench_test.go, on the host (go test -tags lab,bench ./lab/).
-
-func TestProcParsers(t *testing.T) {
-	cpu, err := statCPU("1234 (a) b) S 1 1 1 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 100 1000 200")
-	if err != nil || cpu != 3*time.Second {
-		t.Fatalf("statCPU: %v %v", cpu, err)
-	}
-	if _, err := statCPU("1234 (x) S 1"); err == nil {
-		t.Fatal("short stat accepted")
-	}
-	st := "Name:\twifid\nVmHWM:\t   9000 kB\nVmRSS:\t   8000 kB\n"
-	if v, err := statusKiB(st, "VmRSS"); err != nil || v != 8000 {
-		t.Fatalf("VmRSS: %v %v", v, err)
-	}
-	if _, err := statusKiB(st, "VmSwap"); err == nil || !strings.Contains(err.Error(), "VmSwap") {
-		t.Fatalf("missing key: %v", err)
-	}
-}
 
 func TestLastConnectPhases(t *testing.T) {
 	mark := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -45,8 +22,8 @@ func TestLastConnectPhases(t *testing.T) {
 				"Detail": dbus.MakeVariant("DHCP")},
 		}),
 	}
-	got := lastConnectPhases(lc, mark)
-	want := []benchPhase{{"associate", 900, 40.5, ""}, {"group-key", 940.5, 0.412, ""}, {"netconfig", 941, 300, "DHCP"}}
+	got := LastConnectPhases(lc, mark)
+	want := []Phase{{"associate", 900, 40.5, ""}, {"group-key", 940.5, 0.412, ""}, {"netconfig", 941, 300, "DHCP"}}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v", got)
 	}
