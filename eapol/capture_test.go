@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"wifid/eapol"
+	"wifid/unit"
 )
 
 // TestCapturedHandshakes replays 4-way (and group key) handshakes captured
@@ -18,45 +19,45 @@ func TestCapturedHandshakes(t *testing.T) {
 		mfp            bool
 		wantGTK, group bool
 	}{
-		{"wpa2-psk-ccmp.txt", eapol.CipherCCMP128, eapol.CipherCCMP128, false, true, true},
-		{"psk-ccmp-v1.txt", eapol.CipherCCMP128, eapol.CipherCCMP128, false, true, false},
-		{"psk-tkip-mfp.txt", eapol.CipherTKIP, eapol.CipherTKIP, true, true, false},
+		{"wpa2-psk-ccmp", eapol.CipherCCMP128, eapol.CipherCCMP128, false, true, true},
+		{"psk-ccmp-v1", eapol.CipherCCMP128, eapol.CipherCCMP128, false, true, false},
+		{"psk-tkip-mfp", eapol.CipherTKIP, eapol.CipherTKIP, true, true, false},
 	} {
 		t.Run(c.file, func(t *testing.T) {
-			v := eapol.LoadVectors(t, "../unit/eapol-captures/"+c.file)[0]
-			psk := v["psk"]
-			if pass := v["passphrase"]; pass != nil {
-				got, err := eapol.PSKFromPassphrase(string(pass), v["ssid"])
+			v := unit.Handshake(t, c.file)
+			psk := v.PSK
+			if v.Passphrase != "" {
+				got, err := eapol.PSKFromPassphrase(v.Passphrase, v.SSID)
 				if err != nil || !bytes.Equal(got, psk) {
 					t.Fatalf("PSK %x, %v; want %x", got, err, psk)
 				}
 			}
-			msg2 := v["msg2"]
+			msg2 := v.Msg2
 			snonce := msg2[17:49]
 			ownRSNE := msg2[4+95:] // key data of message 2 (16-octet MIC)
 			port := &fakePort{}
 			s, err := eapol.New(eapol.Config{
-				SPA: [6]byte(v["spa"]), AA: [6]byte(v["aa"]), PMK: psk,
-				OwnRSNE: ownRSNE, APRSNE: v["ap_rsne"],
+				SPA: v.SPA, AA: v.AA, PMK: psk,
+				OwnRSNE: ownRSNE, APRSNE: v.APRSNE,
 				AKM: eapol.AKMPSK, Pairwise: c.pairwise, Group: c.grp, MFP: c.mfp,
-				EAPOLVersion: v["eapol_version"][0],
+				EAPOLVersion: v.EAPOLVersion,
 				Rand:         bytes.NewReader(snonce),
 				Logger:       quiet,
 			}, port)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.Receive(v["msg1"]); err != nil {
+			if err := s.Receive(v.Msg1); err != nil {
 				t.Fatalf("message 1: %v", err)
 			}
 			if !bytes.Equal(port.last(), msg2) {
 				t.Fatalf("message 2\n got %x\nwant %x", port.last(), msg2)
 			}
-			if err := s.Receive(v["msg3"]); err != nil {
+			if err := s.Receive(v.Msg3); err != nil {
 				t.Fatalf("message 3: %v", err)
 			}
-			if !bytes.Equal(port.last(), v["msg4"]) {
-				t.Fatalf("message 4\n got %x\nwant %x", port.last(), v["msg4"])
+			if !bytes.Equal(port.last(), v.Msg4) {
+				t.Fatalf("message 4\n got %x\nwant %x", port.last(), v.Msg4)
 			}
 			if s.State() != eapol.StateComplete || !s.Complete() {
 				t.Fatalf("state %v after message 3", s.State())
@@ -68,11 +69,11 @@ func TestCapturedHandshakes(t *testing.T) {
 				t.Fatalf("no IGTK installed")
 			}
 			if c.group {
-				if err := s.Receive(v["gmsg1"]); err != nil {
+				if err := s.Receive(v.GMsg1); err != nil {
 					t.Fatalf("group message 1: %v", err)
 				}
-				if !bytes.Equal(port.last(), v["gmsg2"]) {
-					t.Fatalf("group message 2\n got %x\nwant %x", port.last(), v["gmsg2"])
+				if !bytes.Equal(port.last(), v.GMsg2) {
+					t.Fatalf("group message 2\n got %x\nwant %x", port.last(), v.GMsg2)
 				}
 			}
 		})

@@ -5,16 +5,18 @@ import (
 	"crypto/sha256"
 	"errors"
 	"testing"
+
+	"wifid/unit"
 )
 
 func TestPSKAnnexJ4(t *testing.T) {
-	for i, v := range loadVectors(t, "../unit/ieee80211-annexj/psk.txt") {
-		got, err := PSKFromPassphrase(string(v["passphrase"]), v["ssid"])
+	for i, v := range unit.PSKVectors(t) {
+		got, err := PSKFromPassphrase(v.Passphrase, v.SSID)
 		if err != nil {
 			t.Fatalf("vector %d: %v", i, err)
 		}
-		if !bytes.Equal(got, v["psk"]) {
-			t.Errorf("vector %d: PSK %x, want %x", i, got, v["psk"])
+		if !bytes.Equal(got, v.PSK) {
+			t.Errorf("vector %d: PSK %x, want %x", i, got, v.PSK)
 		}
 	}
 }
@@ -31,44 +33,44 @@ func TestPSKRejectsBadInput(t *testing.T) {
 }
 
 func TestPRFAnnexJ3(t *testing.T) {
-	for i, v := range loadVectors(t, "../unit/ieee80211-annexj/prf-sha1.txt") {
-		got := PRF(v["key"], string(v["prefix"]), v["data"], len(v["prf"])*8)
-		if !bytes.Equal(got, v["prf"]) {
-			t.Errorf("vector %d: PRF %x, want %x", i, got, v["prf"])
+	for i, v := range unit.PRFVectors(t) {
+		got := PRF(v.Key, v.Prefix, v.Data, len(v.Out)*8)
+		if !bytes.Equal(got, v.Out) {
+			t.Errorf("vector %d: PRF %x, want %x", i, got, v.Out)
 		}
 	}
 }
 
 func TestKDFSHA256(t *testing.T) {
-	for i, v := range loadVectors(t, "../unit/ieee80211-annexj/kdf-sha256.txt") {
-		got := KDF(sha256.New, v["key"], string(v["label"]), v["context"], len(v["out"])*8)
-		if !bytes.Equal(got, v["out"]) {
-			t.Errorf("vector %d: KDF %x, want %x", i, got, v["out"])
+	for i, v := range unit.KDFSHA256Vectors(t) {
+		got := KDF(sha256.New, v.Key, v.Label, v.Context, len(v.Out)*8)
+		if !bytes.Equal(got, v.Out) {
+			t.Errorf("vector %d: KDF %x, want %x", i, got, v.Out)
 		}
 	}
 }
 
 func TestPTKAnnexJ(t *testing.T) {
-	for i, v := range loadVectors(t, "../unit/ieee80211-annexj/ptk.txt") {
+	for i, v := range unit.PTKVectors(t) {
 		cipher := CipherCCMP128
-		if len(v["tk"]) == 32 {
+		if len(v.TK) == 32 {
 			cipher = CipherTKIP
 		}
-		ptk, err := DerivePTK(AKMPSK, cipher, v["pmk"], [6]byte(v["aa"]), [6]byte(v["spa"]), v["anonce"], v["snonce"])
+		ptk, err := DerivePTK(AKMPSK, cipher, v.PMK, v.AA, v.SPA, v.ANonce, v.SNonce)
 		if err != nil {
 			t.Fatalf("vector %d: %v", i, err)
 		}
-		if k := v["kck"]; k != nil && !bytes.Equal(ptk.KCK, k) {
+		if k := v.KCK; k != nil && !bytes.Equal(ptk.KCK, k) {
 			t.Errorf("vector %d: KCK %x, want %x", i, ptk.KCK, k)
 		}
-		if k := v["kek"]; k != nil && !bytes.Equal(ptk.KEK, k) {
+		if k := v.KEK; k != nil && !bytes.Equal(ptk.KEK, k) {
 			t.Errorf("vector %d: KEK %x, want %x", i, ptk.KEK, k)
 		}
-		if !bytes.Equal(ptk.TK, v["tk"]) {
-			t.Errorf("vector %d: TK %x, want %x", i, ptk.TK, v["tk"])
+		if !bytes.Equal(ptk.TK, v.TK) {
+			t.Errorf("vector %d: TK %x, want %x", i, ptk.TK, v.TK)
 		}
 		// The derivation is symmetric in the roles' order.
-		again, _ := DerivePTK(AKMPSK, cipher, v["pmk"], [6]byte(v["spa"]), [6]byte(v["aa"]), v["snonce"], v["anonce"])
+		again, _ := DerivePTK(AKMPSK, cipher, v.PMK, v.SPA, v.AA, v.SNonce, v.ANonce)
 		if !bytes.Equal(again.Bytes(), ptk.Bytes()) {
 			t.Errorf("vector %d: derivation depends on argument order", i)
 		}
@@ -108,33 +110,33 @@ func TestPTKLengths(t *testing.T) {
 }
 
 func TestCMACRFC4493(t *testing.T) {
-	for i, v := range loadVectors(t, "../unit/rfc4493/vectors.txt") {
-		got, err := CMAC(v["key"], v["msg"])
+	for i, v := range unit.CMACVectors(t) {
+		got, err := CMAC(v.Key, v.Msg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got, v["mac"]) {
-			t.Errorf("vector %d: CMAC %x, want %x", i, got, v["mac"])
+		if !bytes.Equal(got, v.MAC) {
+			t.Errorf("vector %d: CMAC %x, want %x", i, got, v.MAC)
 		}
 	}
 }
 
 func TestKeyWrapRFC3394(t *testing.T) {
-	for i, v := range loadVectors(t, "../unit/rfc3394/vectors.txt") {
-		got, err := KeyWrap(v["kek"], v["key"])
+	for i, v := range unit.KeyWrapVectors(t) {
+		got, err := KeyWrap(v.KEK, v.Key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got, v["wrapped"]) {
-			t.Errorf("vector %d: wrap %x, want %x", i, got, v["wrapped"])
+		if !bytes.Equal(got, v.Wrapped) {
+			t.Errorf("vector %d: wrap %x, want %x", i, got, v.Wrapped)
 		}
-		back, err := KeyUnwrap(v["kek"], v["wrapped"])
-		if err != nil || !bytes.Equal(back, v["key"]) {
+		back, err := KeyUnwrap(v.KEK, v.Wrapped)
+		if err != nil || !bytes.Equal(back, v.Key) {
 			t.Errorf("vector %d: unwrap %x, %v", i, back, err)
 		}
-		bad := bytes.Clone(v["wrapped"])
+		bad := bytes.Clone(v.Wrapped)
 		bad[len(bad)-1] ^= 1
-		if _, err := KeyUnwrap(v["kek"], bad); !errors.Is(err, ErrKeyWrapIntegrity) {
+		if _, err := KeyUnwrap(v.KEK, bad); !errors.Is(err, ErrKeyWrapIntegrity) {
 			t.Errorf("vector %d: tampered unwrap gave %v", i, err)
 		}
 	}

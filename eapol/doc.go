@@ -16,5 +16,5 @@
 // crypto/hmac with SHA-1/SHA-256/SHA-384 for the PRF and KDF, crypto/aes,
 // crypto/md5 and crypto/rc4 for TKIP's descriptor version 1). AES-CMAC and
 // the RFC 3394 AES key wrap are not in the standard library and are written
-// here, pinned by the RFC 4493 and RFC 3394 vectors under ../unit/.
+// here, pinned by the RFC 4493 and RFC 3394 vectors of package unit.
 package eapol

@@ -2,17 +2,27 @@ package eapol
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
+
+	"wifid/unit"
 )
 
-// A message 1 captured from a real AP (see ../unit/eapol-captures).
-var testMsg1 = mustHex("0203005f02008a00100000000000000001" +
-	"2b5852b88e4ca34dc599ed202c63957c535e3efa92898734" + "11127cbaf3588425" +
-	"00000000000000000000000000000000" + "0000000000000000" + "0000000000000000" +
-	"00000000000000000000000000000000" + "0000")
+// testMsg1 is a message 1 captured from a real AP.
+func testMsg1(t testing.TB) []byte { return unit.Handshake(t, "wpa2-psk-ccmp").Msg1 }
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 func TestParseKeyFrame(t *testing.T) {
+	testMsg1 := testMsg1(t)
 	f, err := ParseKeyFrame(testMsg1, 16)
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +64,7 @@ func TestParseKeyFrameMICLengths(t *testing.T) {
 }
 
 func TestParseKeyFrameErrorsNameTheField(t *testing.T) {
+	testMsg1 := testMsg1(t)
 	short := bytes.Clone(testMsg1)
 	short[3]-- // body length one less than the key data length implies
 	badType := bytes.Clone(testMsg1)
@@ -83,6 +94,7 @@ func TestParseKeyFrameErrorsNameTheField(t *testing.T) {
 }
 
 func FuzzParseKeyFrame(f *testing.F) {
+	testMsg1 := testMsg1(f)
 	f.Add(testMsg1, 16)
 	f.Add(testMsg1, 24)
 	f.Add(testMsg1, 0)

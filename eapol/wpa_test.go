@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"wifid/eapol"
+	"wifid/unit"
 )
 
 var wpaTKIP = authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherTKIP, group: eapol.CipherTKIP, wpa: true}
@@ -34,20 +35,20 @@ func (p *pair) wpaConnect() {
 // the GTK (key ID 2) after group message 1, and only then is the
 // handshake complete.
 func TestWPACapturedHandshakes(t *testing.T) {
-	for _, file := range []string{"wpa-psk-tkip.txt", "wpa-psk-tkip-2.txt"} {
-		t.Run(file, func(t *testing.T) {
-			v := eapol.LoadVectors(t, "../unit/eapol-captures/"+file)[0]
-			psk, err := eapol.PSKFromPassphrase(string(v["passphrase"]), v["ssid"])
-			if err != nil || !bytes.Equal(psk, v["psk"]) {
-				t.Fatalf("PSK %x, %v; want %x", psk, err, v["psk"])
+	for _, name := range []string{"wpa-psk-tkip", "wpa-psk-tkip-2"} {
+		t.Run(name, func(t *testing.T) {
+			v := unit.Handshake(t, name)
+			psk, err := eapol.PSKFromPassphrase(v.Passphrase, v.SSID)
+			if err != nil || !bytes.Equal(psk, v.PSK) {
+				t.Fatalf("PSK %x, %v; want %x", psk, err, v.PSK)
 			}
-			msg2 := v["msg2"]
+			msg2 := v.Msg2
 			port := &fakePort{}
 			s, err := eapol.New(eapol.Config{
-				SPA: [6]byte(v["spa"]), AA: [6]byte(v["aa"]), PMK: psk,
-				OwnRSNE: msg2[4+95:], APRSNE: v["ap_wpa_ie"],
+				SPA: v.SPA, AA: v.AA, PMK: psk,
+				OwnRSNE: msg2[4+95:], APRSNE: v.APWPAIE,
 				AKM: eapol.AKMPSK, Pairwise: eapol.CipherTKIP, Group: eapol.CipherTKIP,
-				EAPOLVersion: v["eapol_version"][0],
+				EAPOLVersion: v.EAPOLVersion,
 				Rand:         bytes.NewReader(msg2[17:49]),
 				Logger:       quiet,
 				OnEvent:      func(e eapol.Event) { port.events = append(port.events, e) },
@@ -55,12 +56,16 @@ func TestWPACapturedHandshakes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, step := range []struct{ in, out string }{{"msg1", "msg2"}, {"msg3", "msg4"}, {"gmsg1", "gmsg2"}} {
-				if err := s.Receive(v[step.in]); err != nil {
+			for _, step := range []struct {
+				in, out string
+				frame   []byte
+				reply   []byte
+			}{{"msg1", "msg2", v.Msg1, v.Msg2}, {"msg3", "msg4", v.Msg3, v.Msg4}, {"gmsg1", "gmsg2", v.GMsg1, v.GMsg2}} {
+				if err := s.Receive(step.frame); err != nil {
 					t.Fatalf("%s: %v", step.in, err)
 				}
-				if !bytes.Equal(port.last(), v[step.out]) {
-					t.Fatalf("%s\n got %x\nwant %x", step.out, port.last(), v[step.out])
+				if !bytes.Equal(port.last(), step.reply) {
+					t.Fatalf("%s\n got %x\nwant %x", step.out, port.last(), step.reply)
 				}
 				if step.in == "msg3" {
 					if s.State() != eapol.StateWaitGroupKey || s.Complete() || len(port.events) != 0 {
