@@ -101,7 +101,7 @@ func build(root, out, tags string) error {
 		return err
 	}
 	list := exec.Command("go", "list", "-e", "-f", `{{if eq .Name "main"}}{{.ImportPath}}{{end}}`,
-		"./tools/...", "./lab/wifi-hwsim")
+		"./tools/...", "./lab/test-runner", "./lab/wifi-hwsim")
 	list.Dir = root
 	pkgs, err := list.Output()
 	if err != nil {
