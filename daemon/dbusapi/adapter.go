@@ -44,7 +44,7 @@ func (s *Server) AddAdapter(a Adapter, backend AdapterBackend) dbus.ObjectPath {
 	path := AdapterPath(a.Wiphy)
 	ad := &adapter{info: a, backend: backend}
 	s.adapters[a.Wiphy] = ad
-	s.addInterface(path, AdapterInterface, a.props(), func(ctx context.Context, name string, v dbus.Variant) error {
+	s.tree.Add(path, AdapterInterface, a.props(), func(ctx context.Context, name string, v dbus.Variant) error {
 		on, _ := v.Value().(bool)
 		if backend == nil {
 			return ErrNotSupported
@@ -64,7 +64,7 @@ func (s *Server) UpdateAdapter(a Adapter) error {
 		return errorf("UpdateAdapter: no adapter for wiphy %d", a.Wiphy)
 	}
 	ad.info = a
-	s.setProps(AdapterPath(a.Wiphy), AdapterInterface, a.props())
+	s.tree.Set(AdapterPath(a.Wiphy), AdapterInterface, a.props())
 	return nil
 }
 
@@ -76,5 +76,5 @@ func (s *Server) RemoveAdapter(wiphy uint32) {
 		return
 	}
 	delete(s.adapters, wiphy)
-	s.removeObject(AdapterPath(wiphy))
+	s.tree.RemoveObject(AdapterPath(wiphy))
 }

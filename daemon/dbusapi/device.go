@@ -53,7 +53,7 @@ func (s *Server) AddDevice(d Device, backend DeviceBackend) dbus.ObjectPath {
 		s.devices[d.Ifindex] = dev
 	}
 	dev.info, dev.backend = d, backend
-	s.addInterface(path, DeviceInterface, d.props(), func(ctx context.Context, name string, v dbus.Variant) error {
+	s.tree.Add(path, DeviceInterface, d.props(), func(ctx context.Context, name string, v dbus.Variant) error {
 		if backend == nil {
 			return ErrNotSupported
 		}
@@ -82,7 +82,7 @@ func (s *Server) UpdateDevice(d Device) error {
 		return errorf("UpdateDevice: no device with ifindex %d", d.Ifindex)
 	}
 	dev.info = d
-	s.setProps(dev.path, DeviceInterface, d.props())
+	s.tree.Set(dev.path, DeviceInterface, d.props())
 	return nil
 }
 
@@ -98,7 +98,7 @@ func (s *Server) RemoveDevice(ifindex uint32) {
 		s.removeStationLocked(dev)
 	}
 	delete(s.devices, ifindex)
-	s.removeObject(dev.path)
+	s.tree.RemoveObject(dev.path)
 }
 
 // DevicePathOf returns the path of a published interface.

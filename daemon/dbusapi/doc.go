@@ -19,5 +19,7 @@
 // its prop package cannot leave an optional property out (iwd omits
 // ConnectedNetwork, KnownNetwork, LastConnectedTime, Model, Vendor when
 // unset and signals them as invalidated), nor send iwd's error names on Set.
-// Subpackage dbustest runs a private dbus-daemon for tests.
+// The object tree and its signals live in subpackage objtree (the lab's
+// net.connman.hwsim keeps its objects in one too). Subpackage dbustest runs a
+// private dbus-daemon for tests.
 package dbusapi

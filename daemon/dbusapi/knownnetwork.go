@@ -57,12 +57,12 @@ func (s *Server) AddKnownNetwork(k KnownNetwork) (dbus.ObjectPath, error) {
 	path := KnownNetworkPath(k.NetworkID)
 	if kn, ok := s.known[k.NetworkID]; ok {
 		kn.info = k
-		s.setProps(path, KnownNetworkInterface, k.props())
+		s.tree.Set(path, KnownNetworkInterface, k.props())
 		return path, nil
 	}
 	id := k.NetworkID
 	s.known[id] = &knownNetwork{path: path, info: k}
-	s.addInterface(path, KnownNetworkInterface, k.props(), func(ctx context.Context, _ string, v dbus.Variant) error {
+	s.tree.Add(path, KnownNetworkInterface, k.props(), func(ctx context.Context, _ string, v dbus.Variant) error {
 		s.mu.Lock()
 		be := s.knownBE
 		s.mu.Unlock()
@@ -97,7 +97,7 @@ func (s *Server) RemoveKnownNetwork(id NetworkID) {
 		return
 	}
 	delete(s.known, id)
-	s.removeObject(kn.path)
+	s.tree.RemoveObject(kn.path)
 	s.refreshNetworks(id)
 }
 
@@ -106,7 +106,7 @@ func (s *Server) refreshNetworks(id NetworkID) {
 	for _, dev := range s.devices {
 		if st := dev.station; st != nil {
 			if n, ok := st.byID[id]; ok {
-				s.setProps(n.path, NetworkInterface, s.networkProps(st, n))
+				s.tree.Set(n.path, NetworkInterface, s.networkProps(st, n))
 			}
 		}
 	}

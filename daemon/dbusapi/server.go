@@ -11,6 +11,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/introspect"
+
+	"wifid/daemon/dbusapi/objtree"
 )
 
 // Config is what the Server shows of the daemon itself.
@@ -42,7 +44,7 @@ type Server struct {
 	mu       sync.Mutex // guards everything below
 	conn     *dbus.Conn // nil until Serve
 	ctx      context.Context
-	objects  map[dbus.ObjectPath]*object
+	tree     *objtree.Tree[setter]
 	adapters map[uint32]*adapter
 	devices  map[uint32]*device // by ifindex
 	known    map[NetworkID]*knownNetwork
@@ -68,16 +70,16 @@ func New(cfg Config) *Server {
 		cfg:      cfg,
 		log:      cfg.Logger,
 		ctx:      context.Background(),
-		objects:  map[dbus.ObjectPath]*object{},
+		tree:     objtree.New[setter]("/", cfg.Logger, PropertiesInterface),
 		adapters: map[uint32]*adapter{},
 		devices:  map[uint32]*device{},
 		known:    map[NetworkID]*knownNetwork{},
 	}
 	s.agents = &Agents{s: s}
 	s.order = newOrderer()
-	s.objects["/"] = &object{ifaces: map[string]*instance{ObjectManagerInterface: {}}, order: []string{ObjectManagerInterface}}
-	s.addInterface(BasePath, DaemonInterface, nil, nil)
-	s.addInterface(BasePath, AgentManagerInterface, nil, nil)
+	s.tree.Add("/", ObjectManagerInterface, nil, nil)
+	s.tree.Add(BasePath, DaemonInterface, nil, nil)
+	s.tree.Add(BasePath, AgentManagerInterface, nil, nil)
 	return s
 }
 
@@ -104,10 +106,12 @@ func (s *Server) Serve(ctx context.Context, conn *dbus.Conn) error {
 
 	s.mu.Lock()
 	s.conn, s.ctx = conn, ctx
+	s.tree.SetEmitter(conn)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		s.conn, s.ctx = nil, context.Background()
+		s.tree.SetEmitter(nil)
 		s.mu.Unlock()
 	}()
 
@@ -242,11 +246,10 @@ func (s *Server) lookup(msg dbus.Message, iface string) (dbus.ObjectPath, *dbus.
 	path := msgPath(msg)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	obj, ok := s.objects[path]
-	if !ok {
+	if !s.tree.Has(path) {
 		return path, errUnknownObject.dbus()
 	}
-	if _, ok := obj.ifaces[iface]; !ok {
+	if _, _, ok := s.tree.Lookup(path, iface); !ok {
 		return path, errUnknownInterface.dbus()
 	}
 	return path, nil
@@ -255,7 +258,7 @@ func (s *Server) lookup(msg dbus.Message, iface string) (dbus.ObjectPath, *dbus.
 func (s *Server) getManagedObjects(dbus.Message) (map[dbus.ObjectPath]map[string]map[string]dbus.Variant, *dbus.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.managedObjects(), nil
+	return s.tree.ManagedObjects(), nil
 }
 
 // Daemon
@@ -282,11 +285,11 @@ func (s *Server) propertiesMethods() map[string]any {
 		"Get": func(msg dbus.Message, iface, name string) (dbus.Variant, *dbus.Error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			inst, err := s.instance(msgPath(msg), iface)
+			props, _, err := s.instance(msgPath(msg), iface)
 			if err != nil {
 				return dbus.Variant{}, err
 			}
-			if v, ok := inst.props[name]; ok {
+			if v, ok := props[name]; ok {
 				return v, nil
 			}
 			if _, ok := propSpec(iface, name); ok {
@@ -297,15 +300,15 @@ func (s *Server) propertiesMethods() map[string]any {
 		"GetAll": func(msg dbus.Message, iface string) (map[string]dbus.Variant, *dbus.Error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			inst, err := s.instance(msgPath(msg), iface)
+			props, _, err := s.instance(msgPath(msg), iface)
 			if err != nil {
 				return nil, err
 			}
-			return copyProps(inst.props), nil
+			return props, nil
 		},
 		"Set": func(msg dbus.Message, iface, name string, v dbus.Variant) *dbus.Error {
 			s.mu.Lock()
-			inst, derr := s.instance(msgPath(msg), iface)
+			_, set, derr := s.instance(msgPath(msg), iface)
 			s.mu.Unlock()
 			if derr != nil {
 				return derr
@@ -314,7 +317,7 @@ func (s *Server) propertiesMethods() map[string]any {
 			if !ok {
 				return errUnknownProperty.dbus()
 			}
-			if spec.Access != "readwrite" || inst.set == nil {
+			if spec.Access != "readwrite" || set == nil {
 				return errReadOnly.dbus()
 			}
 			if v.Signature().String() != spec.Type {
@@ -322,25 +325,25 @@ func (s *Server) propertiesMethods() map[string]any {
 			}
 			ctx, cancel := s.callContext(msg, s.cfg.MethodTimeout)
 			defer cancel()
-			return toDBus(inst.set(ctx, name, v))
+			return toDBus(set(ctx, name, v))
 		},
 	}
 }
 
-// instance finds iface on path; s.mu held.
-func (s *Server) instance(path dbus.ObjectPath, iface string) (*instance, *dbus.Error) {
-	obj, ok := s.objects[path]
-	if !ok {
-		return nil, errUnknownObject.dbus()
+// instance finds iface on path: its properties (a copy) and setter; s.mu
+// held.
+func (s *Server) instance(path dbus.ObjectPath, iface string) (objtree.Props, setter, *dbus.Error) {
+	if !s.tree.Has(path) {
+		return nil, nil, errUnknownObject.dbus()
 	}
 	if iface == PropertiesInterface {
-		return &instance{}, nil
+		return objtree.Props{}, nil, nil
 	}
-	inst, ok := obj.ifaces[iface]
+	props, set, ok := s.tree.Lookup(path, iface)
 	if !ok {
-		return nil, errUnknownInterface.dbus()
+		return nil, nil, errUnknownInterface.dbus()
 	}
-	return inst, nil
+	return props, set, nil
 }
 
 // Introspectable
@@ -357,8 +360,8 @@ func (s *Server) introspect(path dbus.ObjectPath) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	node := introspect.Node{Name: string(path)}
-	if obj, ok := s.objects[path]; ok {
-		for _, name := range obj.order {
+	if s.tree.Has(path) {
+		for _, name := range s.tree.Interfaces(path) {
 			node.Interfaces = append(node.Interfaces, specs[name])
 		}
 		if path != "/" {

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/godbus/dbus/v5/introspect"
+
+	"wifid/daemon/dbusapi/objtree"
 )
 
 // Interface names, as iwd's src/dbus.h.
@@ -20,9 +22,9 @@ const (
 	KnownNetworkInterface      = Service + ".KnownNetwork"
 	SignalLevelAgentInterface  = Service + ".SignalLevelAgent"
 
-	PropertiesInterface    = "org.freedesktop.DBus.Properties"
-	ObjectManagerInterface = "org.freedesktop.DBus.ObjectManager"
-	IntrospectInterface    = "org.freedesktop.DBus.Introspectable"
+	PropertiesInterface    = objtree.PropertiesInterface
+	ObjectManagerInterface = objtree.ObjectManagerInterface
+	IntrospectInterface    = objtree.IntrospectInterface
 )
 
 // BasePath is iwd's base object path: Daemon and AgentManager live here,

@@ -78,10 +78,10 @@ func (s *Server) AddStation(ifindex uint32, state StationState, backend StationB
 	}
 	st := &station{dev: dev, backend: backend, state: state, byID: map[NetworkID]*network{}}
 	dev.station = st
-	s.addInterface(dev.path, StationInterface, st.props(), nil)
-	s.addInterface(dev.path, WifidStationInterface, st.wifidProps(), nil)
+	s.tree.Add(dev.path, StationInterface, st.props(), nil)
+	s.tree.Add(dev.path, WifidStationInterface, st.wifidProps(), nil)
 	if s.cfg.Developer {
-		s.addInterface(dev.path, StationDebugInterface, st.debugProps(), func(ctx context.Context, _ string, v dbus.Variant) error {
+		s.tree.Add(dev.path, StationDebugInterface, st.debugProps(), func(ctx context.Context, _ string, v dbus.Variant) error {
 			dbg, ok := backend.(DebugBackend)
 			if !ok {
 				return ErrNotSupported
@@ -117,18 +117,18 @@ func (s *Server) UpdateStation(ifindex uint32, state StationState) error {
 	st.state = state
 	// The timeline first: a client that follows State then finds the
 	// record of the attempt that ended in it.
-	s.setProps(st.dev.path, WifidStationInterface, st.wifidProps())
-	s.setProps(st.dev.path, StationInterface, st.props())
+	s.tree.Set(st.dev.path, WifidStationInterface, st.wifidProps())
+	s.tree.Set(st.dev.path, StationInterface, st.props())
 	for _, id := range []*NetworkID{old, state.Connected} {
 		if id == nil {
 			continue
 		}
 		if n, ok := st.byID[*id]; ok {
-			s.setProps(n.path, NetworkInterface, s.networkProps(st, n))
+			s.tree.Set(n.path, NetworkInterface, s.networkProps(st, n))
 		}
 	}
 	if s.cfg.Developer {
-		s.setProps(st.dev.path, StationDebugInterface, st.debugProps())
+		s.tree.Set(st.dev.path, StationDebugInterface, st.debugProps())
 	}
 	s.updateDiagnostic(st)
 	return nil
@@ -142,9 +142,9 @@ func (s *Server) updateDiagnostic(st *station) {
 	}
 	st.diagnostic = want
 	if want {
-		s.addInterface(st.dev.path, StationDiagnosticInterface, nil, nil)
+		s.tree.Add(st.dev.path, StationDiagnosticInterface, nil, nil)
 	} else {
-		s.removeInterface(st.dev.path, StationDiagnosticInterface)
+		s.tree.Remove(st.dev.path, StationDiagnosticInterface)
 	}
 }
 
@@ -161,20 +161,20 @@ func (s *Server) RemoveStation(ifindex uint32) {
 func (s *Server) removeStationLocked(dev *device) {
 	st := dev.station
 	for _, n := range st.networks {
-		s.removeObject(n.path)
+		s.tree.RemoveObject(n.path)
 	}
 	if st.signalAgent != nil {
 		s.sendSignalAgent(st.signalAgent, "Release", dev.path)
 		st.signalAgent = nil
 	}
 	if st.diagnostic {
-		s.removeInterface(dev.path, StationDiagnosticInterface)
+		s.tree.Remove(dev.path, StationDiagnosticInterface)
 	}
 	if s.cfg.Developer {
-		s.removeInterface(dev.path, StationDebugInterface)
+		s.tree.Remove(dev.path, StationDebugInterface)
 	}
-	s.removeInterface(dev.path, WifidStationInterface)
-	s.removeInterface(dev.path, StationInterface)
+	s.tree.Remove(dev.path, WifidStationInterface)
+	s.tree.Remove(dev.path, StationInterface)
 	dev.station = nil
 }
 
@@ -207,14 +207,14 @@ func (s *Server) SetNetworks(ifindex uint32, networks []Network, hidden []Hidden
 	}
 	for _, n := range st.networks {
 		if _, kept := byID[n.info.NetworkID]; !kept {
-			s.removeObject(n.path)
+			s.tree.RemoveObject(n.path)
 		}
 	}
 	for _, n := range next {
 		if _, existed := st.byID[n.info.NetworkID]; existed {
-			s.setProps(n.path, NetworkInterface, s.networkProps(st, n))
+			s.tree.Set(n.path, NetworkInterface, s.networkProps(st, n))
 		} else {
-			s.addInterface(n.path, NetworkInterface, s.networkProps(st, n), nil)
+			s.tree.Add(n.path, NetworkInterface, s.networkProps(st, n), nil)
 		}
 	}
 	st.networks, st.byID = next, byID

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"wifid/daemon/dbusapi/objtree"
 )
 
 // D-Bus names of iwd's hwsim service (iwd's lab/hwsim.c and
@@ -24,9 +26,9 @@ const (
 	InterfaceInterface     = ServiceName + ".Interface"
 	RuleManagerInterface   = ServiceName + ".RuleManager"
 	RuleInterface          = ServiceName + ".Rule"
-	propertiesInterface    = "org.freedesktop.DBus.Properties"
-	objectManagerInterface = "org.freedesktop.DBus.ObjectManager"
-	introspectInterface    = "org.freedesktop.DBus.Introspectable"
+	propertiesInterface    = objtree.PropertiesInterface
+	objectManagerInterface = objtree.ObjectManagerInterface
+	introspectInterface    = objtree.IntrospectInterface
 )
 
 var errInvalidArgs = dbus.NewError(ServiceName+".InvalidArgs", []any{"Argument type is wrong"})
@@ -47,9 +49,9 @@ type Service struct {
 	conn *dbus.Conn
 	log  *slog.Logger
 
-	mu  sync.Mutex // guards m, objects; serialises sync
-	m   *Medium
-	obj map[dbus.ObjectPath]map[string]map[string]dbus.Variant // what is exported, with its properties
+	mu   sync.Mutex // guards m, tree; serialises Notify
+	m    *Medium
+	tree *objtree.Tree[struct{}] // what is exported below /, with its properties
 }
 
 // NewService prepares a service on conn. Pass its Notify as the Medium's
@@ -58,7 +60,9 @@ func NewService(conn *dbus.Conn, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{conn: conn, log: log, obj: map[dbus.ObjectPath]map[string]map[string]dbus.Variant{}}
+	tree := objtree.New[struct{}]("/", log)
+	tree.SetEmitter(conn)
+	return &Service{conn: conn, log: log, tree: tree}
 }
 
 // Attach exports the medium's objects and takes the name net.connman.hwsim.
@@ -97,7 +101,7 @@ func (s *Service) exportCommon(p dbus.ObjectPath) {
 		"GetAll": func(iface string) (map[string]dbus.Variant, *dbus.Error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			props := s.obj[p][iface]
+			props, _, _ := s.tree.Lookup(p, iface)
 			if props == nil {
 				props = map[string]dbus.Variant{}
 			}
@@ -129,45 +133,20 @@ func (s *Service) Notify() {
 		return
 	}
 	want := s.desired()
-	for p, ifaces := range s.obj {
-		if _, ok := want[p]; ok || p == "/" {
+	for _, p := range s.tree.Paths() {
+		if _, ok := want[p]; ok {
 			continue
 		}
-		names := slices.Sorted(mapsKeys(ifaces))
-		s.unexport(p, names)
-		delete(s.obj, p)
-		s.conn.Emit("/", objectManagerInterface+".InterfacesRemoved", p, names)
+		s.unexport(p, s.tree.Interfaces(p))
+		s.tree.RemoveObject(p)
 	}
-	paths := slices.Sorted(mapsKeys(want))
-	for _, p := range paths {
-		ifaces := want[p]
-		old, ok := s.obj[p]
-		s.obj[p] = ifaces
-		if !ok {
-			s.exportObject(p, ifaces)
-			s.conn.Emit("/", objectManagerInterface+".InterfacesAdded", p, ifaces)
-			continue
+	for _, p := range slices.Sorted(maps.Keys(want)) {
+		if !s.tree.Has(p) {
+			s.exportObject(p, want[p])
 		}
-		for iface, props := range ifaces {
-			changed := map[string]dbus.Variant{}
-			for k, v := range props {
-				if ov, ok := old[iface][k]; !ok || !reflect.DeepEqual(ov.Value(), v.Value()) {
-					changed[k] = v
-				}
-			}
-			if len(changed) > 0 {
-				s.conn.Emit(p, propertiesInterface+".PropertiesChanged", iface, changed, []string{})
-			}
-		}
-	}
-}
-
-func mapsKeys[K comparable, V any, M ~map[K]V](m M) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
+		// Each object has one interface: added, or its properties set.
+		for _, iface := range slices.Sorted(maps.Keys(want[p])) {
+			s.tree.Add(p, iface, want[p][iface], struct{}{})
 		}
 	}
 }
@@ -279,15 +258,11 @@ func (s *Service) medium() *Medium {
 	return s.m
 }
 
-func (s *Service) managedObjects() (map[dbus.ObjectPath]map[string]map[string]dbus.Variant, *dbus.Error) {
+func (s *Service) managedObjects() (map[dbus.ObjectPath]map[string]objtree.Props, *dbus.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[dbus.ObjectPath]map[string]map[string]dbus.Variant{
-		"/": {RadioManagerInterface: {}, RuleManagerInterface: {}},
-	}
-	for p, ifaces := range s.obj {
-		out[p] = ifaces
-	}
+	out := s.tree.ManagedObjects()
+	out["/"] = map[string]objtree.Props{RadioManagerInterface: {}, RuleManagerInterface: {}}
 	return out, nil
 }
 
@@ -388,8 +363,9 @@ func (s *Service) getProp(p dbus.ObjectPath, iface, name string) (dbus.Variant, 
 		name = a
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.obj[p][iface][name]
+	props, _, _ := s.tree.Lookup(p, iface)
+	s.mu.Unlock()
+	v, ok := props[name]
 	if !ok {
 		return dbus.Variant{}, dbus.NewError("org.freedesktop.DBus.Error.UnknownProperty", []any{iface + "." + name})
 	}

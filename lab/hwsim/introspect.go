@@ -45,9 +45,7 @@ func (s *Service) introspect(p dbus.ObjectPath) string {
 	if p == "/" {
 		ifaces = []string{RadioManagerInterface, RuleManagerInterface, objectManagerInterface}
 	} else {
-		for i := range s.obj[p] {
-			ifaces = append(ifaces, i)
-		}
+		ifaces = s.tree.Interfaces(p)
 	}
 	ifaces = append(ifaces, propertiesInterface, introspectInterface)
 	slices.Sort(ifaces)
@@ -56,17 +54,7 @@ func (s *Service) introspect(p dbus.ObjectPath) string {
 	for _, i := range ifaces {
 		b.WriteString(`<interface name="` + i + `">` + interfaceXML[i] + `</interface>`)
 	}
-	prefix := string(p)
-	if !strings.HasSuffix(prefix, "/") {
-		prefix += "/"
-	}
-	children := map[string]bool{}
-	for q := range s.obj {
-		if rest, ok := strings.CutPrefix(string(q), prefix); ok && rest != "" {
-			children[strings.SplitN(rest, "/", 2)[0]] = true
-		}
-	}
-	for _, c := range slices.Sorted(mapsKeys(children)) {
+	for _, c := range s.tree.Children(p) {
 		b.WriteString(`<node name="` + c + `"/>`)
 	}
 	b.WriteString("</node>\n")
