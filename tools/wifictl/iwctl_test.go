@@ -27,7 +27,7 @@ func TestIwctlVocabulary(t *testing.T) {
 	}
 	contains(t, "device list", run("device", "list"), "wlan0", "02:00:00:00:00:01", "phy0", "station")
 	contains(t, "device show", run("device", "wlan0", "show"), "Address", "02:00:00:00:00:01")
-	contains(t, "adapter list", run("adapter", "list"), "phy0", "Fake Vendor", "station ap ad-hoc")
+	contains(t, "adapter list", run("adapter", "list"), "phy0", "Fake Vendor", "station")
 	contains(t, "station list", run("station", "list"), "wlan0", "disconnected")
 
 	_, errOut, code := wifictl(t, addr, "station", "wlan0", "scan")

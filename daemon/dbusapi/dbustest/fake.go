@@ -15,8 +15,11 @@ import (
 
 // Fake is a pretend daemon behind a dbusapi.Server: one adapter (wiphy 0),
 // one device "wlan0" (ifindex 3) in station mode, a scripted air and a
-// known-network store in memory. It answers as iwd's station would, so the
-// API and its clients (wifictl, iwctl) can be tested without a radio.
+// known-network store in memory. It tests the API layer and its clients
+// (wifictl, iwctl) without a radio, where a scripted result is handier than
+// the real daemon (the daemon's own D-Bus tests run the real bridge and
+// station). It must answer what wifid answers: what wifid does not do
+// (Powered, modes other than station) it refuses the same way.
 type Fake struct {
 	Server *dbusapi.Server
 
@@ -26,7 +29,6 @@ type Fake struct {
 	passphrases map[string]string // SSID -> the passphrase the AP takes
 	known       map[dbusapi.NetworkID]dbusapi.KnownNetwork
 	state       dbusapi.StationState
-	device      dbusapi.Device
 	levels      []int8
 	calls       []string
 	failNext    error // the next Scan's answer, once
@@ -53,12 +55,11 @@ func NewFake(cfg dbusapi.Config, air []dbusapi.Network, passphrases map[string]s
 		passphrases: passphrases,
 		known:       map[dbusapi.NetworkID]dbusapi.KnownNetwork{},
 		state:       dbusapi.StationState{State: dbusapi.StateDisconnected},
-		device: dbusapi.Device{Wiphy: FakeWiphy, Ifindex: FakeIfindex, Name: FakeIface,
-			Address: net.HardwareAddr{0x02, 0, 0, 0, 0, 0x01}, Powered: true, Mode: "station"},
 	}
 	f.Server.AddAdapter(dbusapi.Adapter{Wiphy: FakeWiphy, Name: "phy0", Vendor: "Fake Vendor", Powered: true,
-		SupportedModes: []string{"station", "ap", "ad-hoc"}}, fakeAdapter{})
-	f.Server.AddDevice(f.device, (*fakeDevice)(f))
+		SupportedModes: []string{"station"}}, fakeAdapter{})
+	f.Server.AddDevice(dbusapi.Device{Wiphy: FakeWiphy, Ifindex: FakeIfindex, Name: FakeIface,
+		Address: net.HardwareAddr{0x02, 0, 0, 0, 0, 0x01}, Powered: true, Mode: "station"}, fakeDevice{})
 	f.Server.AddStation(FakeIfindex, f.state, f)
 	f.Server.SetKnownNetworksBackend((*fakeKnown)(f))
 	return f
@@ -395,21 +396,16 @@ func (f *Fake) SetAutoConnect(ctx context.Context, on bool) error {
 	return nil
 }
 
+// fakeAdapter and fakeDevice answer as wifid's bridge does today.
 type fakeAdapter struct{}
 
-func (fakeAdapter) SetPowered(ctx context.Context, on bool) error { return dbusapi.ErrNotAvailable }
+func (fakeAdapter) SetPowered(ctx context.Context, on bool) error { return dbusapi.ErrNotImplemented }
 
-type fakeDevice Fake
+type fakeDevice struct{}
 
-func (d *fakeDevice) SetPowered(ctx context.Context, up bool) error {
-	f := (*Fake)(d)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.device.Powered = up
-	return f.Server.UpdateDevice(f.device)
-}
+func (fakeDevice) SetPowered(ctx context.Context, up bool) error { return dbusapi.ErrNotImplemented }
 
-func (d *fakeDevice) SetMode(ctx context.Context, mode string) error {
+func (fakeDevice) SetMode(ctx context.Context, mode string) error {
 	if mode != "station" {
 		return dbusapi.ErrNotSupported
 	}
