@@ -51,7 +51,7 @@ func (b *bridge) StationAdded(info StationInfo) {
 	b.srv.AddDevice(dbusapi.Device{Wiphy: uint32(w.Index), Ifindex: uint32(ifc.Index), Name: ifc.Name,
 		Address: ifc.MAC, Powered: true, Mode: "station"}, deviceBackend{ifindex: ifc.Index})
 	v := info.Station.View()
-	if err := b.srv.AddStation(uint32(ifc.Index), b.stationState(v), &stationBackend{st: info.Station}); err != nil {
+	if err := b.srv.AddStation(uint32(ifc.Index), b.stationState(v), &stationBackend{st: info.Station, known: b.d.known}); err != nil {
 		b.log.Warn("D-Bus station", "iface", ifc.Name, "err", err)
 	}
 }
@@ -228,7 +228,10 @@ func iwdError(err error) error {
 	return dbusapi.ErrFailed
 }
 
-type stationBackend struct{ st *station.Station }
+type stationBackend struct {
+	st    *station.Station
+	known *knownnetworks.Store
+}
 
 func (s *stationBackend) Scan(ctx context.Context) error {
 	// iwd 2.3 refuses a user's scan while it connects (station_dbus_scan:
@@ -252,6 +255,11 @@ func (s *stationBackend) Connect(ctx context.Context, id dbusapi.NetworkID) erro
 	sec, ok := knownnetworks.ParseSecurity(id.Type)
 	if !ok {
 		return dbusapi.ErrNotSupported
+	}
+	// As iwd's network_connect: an 802.1X network needs its provisioning
+	// file before anything else is tried.
+	if _, known := s.known.Get(id.SSID, sec); sec == knownnetworks.Security8021X && !known {
+		return dbusapi.ErrNotConfigured
 	}
 	return iwdError(s.st.Connect(ctx, station.NetworkID(id.SSID, sec)))
 }

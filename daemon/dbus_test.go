@@ -1,9 +1,20 @@
 package daemon
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
+
+	"wifid/daemon/dbusapi"
+	"wifid/daemon/dbusapi/dbustest"
+	"wifid/nl80211"
 	"wifid/station"
 )
 
@@ -41,5 +52,205 @@ func TestConnectTimeline(t *testing.T) {
 	}
 	if p := done.Phases[2]; p.Duration != time.Second || p.Detail != "status 0" {
 		t.Errorf("associate = %+v", p)
+	}
+}
+
+// The tests below drive the real daemon (its D-Bus bridge, a real station,
+// the known-network store) through net.connman.iwd on a private bus, with a
+// scripted kernel under the station (apiharness_test.go).
+
+func TestDBusManagedObjects(t *testing.T) {
+	h := newAPIHarness(t, map[string]string{"cafe.open": ""},
+		airBSS("cafe", 1, 0, -4000), airBSS("home", 2, 2, -5000))
+	h.scan()
+	objs := h.managed()
+	if _, ok := objs["/"]; ok {
+		t.Error("GetManagedObjects lists /, the manager itself")
+	}
+	ad := objs[dbusapi.AdapterPath(hWiphy)][dbusapi.AdapterInterface]
+	if ad["Name"].Value() != "phy0" || ad["Powered"].Value() != true || !reflect.DeepEqual(ad["SupportedModes"].Value(), []string{"station"}) {
+		t.Errorf("adapter = %v", ad)
+	}
+	dev := objs[hDevice]
+	if d := dev[dbusapi.DeviceInterface]; d["Name"].Value() != "wlan7" || d["Mode"].Value() != "station" ||
+		d["Address"].Value() != "02:00:00:00:00:07" || d["Adapter"].Value() != dbusapi.AdapterPath(hWiphy) {
+		t.Errorf("device = %v", d)
+	}
+	if st := dev[dbusapi.StationInterface]; st["State"].Value() != "disconnected" || st["Scanning"].Value() != false {
+		t.Errorf("station = %v", st)
+	}
+	if _, ok := dev[dbusapi.PropertiesInterface]; !ok {
+		t.Error("device object without org.freedesktop.DBus.Properties")
+	}
+	if _, ok := dev[dbusapi.StationDebugInterface]; !ok {
+		t.Error("developer mode without StationDebug")
+	}
+	knownPath := dbusapi.KnownNetworkPath(dbusapi.NetworkID{SSID: "cafe", Type: "open"})
+	if n := objs[network("cafe", "open")][dbusapi.NetworkInterface]; n["Name"].Value() != "cafe" || n["Type"].Value() != "open" ||
+		n["Device"].Value() != hDevice || n["Connected"].Value() != false || n["KnownNetwork"].Value() != knownPath {
+		t.Errorf("network cafe = %v", n)
+	}
+	if n := objs[network("home", "psk")][dbusapi.NetworkInterface]; n["Type"].Value() != "psk" || n["KnownNetwork"].Value() != nil {
+		t.Errorf("network home = %v", n)
+	}
+	if k := objs[knownPath][dbusapi.KnownNetworkInterface]; k["Name"].Value() != "cafe" || k["Type"].Value() != "open" || k["AutoConnect"].Value() != true {
+		t.Errorf("known network = %v", k)
+	}
+}
+
+// TestDBusStationStateSignals: a connect and a disconnect show as
+// PropertiesChanged of Station.State, in order, with ConnectedNetwork.
+func TestDBusStationStateSignals(t *testing.T) {
+	h := newAPIHarness(t, nil, airBSS("cafe", 1, 0, -4000))
+	h.scan()
+	cafe := network("cafe", "open")
+	done := h.goCall(cafe, dbusapi.NetworkInterface+".Connect")
+	s := h.waitSignal("State connecting", stationState("connecting"))
+	if v := s.Body[1].(map[string]dbus.Variant)["ConnectedNetwork"]; v.Value() != cafe {
+		t.Errorf("connecting: ConnectedNetwork %v, want %s", v, cafe)
+	}
+	h.connectEvent(0)
+	h.waitSignal("State connected", stationState("connected"))
+	h.ok(h.answer("Connect", done))
+	h.ok(h.call(hDevice, dbusapi.StationInterface+".Disconnect"))
+	h.waitSignal("State disconnecting", stationState("disconnecting"))
+	h.waitSignal("State disconnected", stationState("disconnected"))
+	if st := h.managed()[hDevice][dbusapi.StationInterface]; st["ConnectedNetwork"].Value() != nil {
+		t.Errorf("disconnected, yet ConnectedNetwork %v", st["ConnectedNetwork"])
+	}
+	// Disconnect while idle succeeds, as iwd's.
+	h.ok(h.call(hDevice, dbusapi.StationInterface+".Disconnect"))
+}
+
+// TestDBusBusy: one scan at a time, one connect at a time, and no scan
+// while connecting, each refused with InProgress.
+func TestDBusBusy(t *testing.T) {
+	h := newAPIHarness(t, nil, airBSS("cafe", 1, 0, -4000), airBSS("bar", 2, 0, -5000))
+	h.scan()
+	release := h.k.holdScans()
+	h.ok(h.call(hDevice, dbusapi.StationInterface+".Scan"))
+	h.wantErr("Scan while scanning", h.call(hDevice, dbusapi.StationInterface+".Scan"), "net.connman.iwd.InProgress")
+	release()
+	h.waitSignal("Scanning false", stationProp("Scanning", false))
+
+	done := h.goCall(network("cafe", "open"), dbusapi.NetworkInterface+".Connect")
+	req := <-h.k.connects
+	h.wantErr("Connect while connecting", h.call(network("bar", "open"), dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.InProgress")
+	h.wantErr("Scan while connecting", h.call(hDevice, dbusapi.StationInterface+".Scan"), "net.connman.iwd.InProgress")
+	h.d.route(h.ctx, &nl80211.ConnectEvent{EventInfo: nl80211.EventInfo{Ifindex: hIfindex}, BSSID: req.BSSID})
+	h.ok(h.answer("Connect", done))
+}
+
+// TestDBusErrors: the station's refusals reach clients with iwd's names.
+func TestDBusErrors(t *testing.T) {
+	h := newAPIHarness(t, map[string]string{"secret.psk": "[Security]\nPassphrase=secret123\n"},
+		airBSS("cafe", 1, 0, -4000), airBSS("corp", 3, 1, -5000))
+	h.scan()
+	st := dbusapi.StationInterface
+	hidden := st + ".ConnectHiddenNetwork"
+	h.wantErr("ConnectHiddenNetwork of an empty SSID", h.call(hDevice, hidden, ""), "net.connman.iwd.InvalidArguments")
+	h.wantErr("ConnectHiddenNetwork of a long SSID", h.call(hDevice, hidden, strings.Repeat("x", 33)), "net.connman.iwd.InvalidArguments")
+	h.wantErr("ConnectHiddenNetwork with a number", h.call(hDevice, hidden, uint32(7)), "org.freedesktop.DBus.Error.InvalidArgs")
+	h.wantErr("ConnectHiddenNetwork of a visible SSID", h.call(hDevice, hidden, "cafe"), "net.connman.iwd.NotHidden")
+	h.wantErr("ConnectHiddenNetwork of a known SSID", h.call(hDevice, hidden, "secret"), "net.connman.iwd.AlreadyProvisioned")
+	h.wantErr("ConnectHiddenNetwork of nothing on the air", h.call(hDevice, hidden, "nowhere"), "net.connman.iwd.NotFound")
+	h.wantErr("Connect 802.1X without its file", h.call(network("corp", "8021x"), dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.NotConfigured")
+	h.wantErr("Forget of no known network", h.call(dbusapi.KnownNetworkPath(dbusapi.NetworkID{SSID: "cafe", Type: "open"}),
+		dbusapi.KnownNetworkInterface+".Forget"), "org.freedesktop.DBus.Error.UnknownObject")
+	h.wantErr("Adapter.Powered", h.call(dbusapi.AdapterPath(hWiphy), dbusapi.PropertiesInterface+".Set", dbusapi.AdapterInterface, "Powered",
+		dbus.MakeVariant(false)), "net.connman.iwd.NotImplemented")
+	h.wantErr("Device.Mode ap", h.call(hDevice, dbusapi.PropertiesInterface+".Set", dbusapi.DeviceInterface, "Mode",
+		dbus.MakeVariant("ap")), "net.connman.iwd.NotSupported")
+
+	// The association refused (status 1) by the only BSS: Failed.
+	cafe := network("cafe", "open")
+	done := h.goCall(cafe, dbusapi.NetworkInterface+".Connect")
+	h.connectEvent(1)
+	h.wantErr("Connect refused", h.answer("Connect", done), "net.connman.iwd.Failed")
+	// A connect the user disconnects: Aborted. (The failed BSS is
+	// blacklisted, yet still the one to try when it is the only one.)
+	done = h.goCall(cafe, dbusapi.NetworkInterface+".Connect")
+	<-h.k.connects
+	h.ok(h.call(hDevice, st+".Disconnect"))
+	h.wantErr("Connect disconnected", h.answer("Connect", done), "net.connman.iwd.Aborted")
+}
+
+// TestDBusNotSupported: 802.1X with its file is provisioned, yet wifid
+// cannot connect to it: NotSupported, as iwd answers what it cannot do.
+func TestDBusNotSupported(t *testing.T) {
+	h := newAPIHarness(t, map[string]string{"corp.8021x": "[Security]\nEAP-Method=PEAP\n"}, airBSS("corp", 3, 1, -5000))
+	h.scan()
+	h.wantErr("Connect 802.1X", h.call(network("corp", "8021x"), dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.NotSupported")
+}
+
+// TestDBusForget: KnownNetwork.Forget removes the file and the object and
+// disconnects the network when it is the connected one.
+func TestDBusForget(t *testing.T) {
+	h := newAPIHarness(t, map[string]string{"cafe.open": ""}, airBSS("cafe", 1, 0, -4000))
+	h.scan()
+	done := h.goCall(network("cafe", "open"), dbusapi.NetworkInterface+".Connect")
+	h.connectEvent(0)
+	h.ok(h.answer("Connect", done))
+	h.waitSignal("State connected", stationState("connected"))
+
+	knownPath := dbusapi.KnownNetworkPath(dbusapi.NetworkID{SSID: "cafe", Type: "open"})
+	h.ok(h.call(knownPath, dbusapi.KnownNetworkInterface+".Forget"))
+	h.waitSignal("State disconnected", stationState("disconnected"))
+	h.waitSignal("KnownNetwork removed", func(s *dbus.Signal) bool {
+		return s.Name == dbusapi.ObjectManagerInterface+".InterfacesRemoved" && s.Body[0] == knownPath
+	})
+	if _, err := os.Stat(filepath.Join(h.dir, "cafe.open")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("cafe.open after Forget: %v", err)
+	}
+	h.k.mu.Lock()
+	discs := h.k.discs
+	h.k.mu.Unlock()
+	if discs == 0 {
+		t.Error("Forget of the connected network did not deauthenticate")
+	}
+	if _, ok := h.managed()[knownPath]; ok {
+		t.Error("the known network is still managed")
+	}
+}
+
+// TestDBusAgent: a new PSK network asks the registered agent for its
+// passphrase; no agent is NoAgent, a refusing agent Aborted.
+func TestDBusAgent(t *testing.T) {
+	h := newAPIHarness(t, nil, airBSS("home", 2, 2, -5000))
+	h.scan()
+	home := network("home", "psk")
+	connect := dbusapi.NetworkInterface + ".Connect"
+	h.wantErr("Connect with no agent", h.call(home, connect), "net.connman.iwd.NoAgent")
+
+	refuser := dbustest.NewAgent("")
+	refuser.Refuse()
+	conn := dbustest.RegisterAgent(t, h.addr, refuser)
+	h.wantErr("RegisterAgent twice", dbustest.Call(conn, dbusapi.BasePath, dbusapi.AgentManagerInterface+".RegisterAgent",
+		dbus.ObjectPath("/other")), "net.connman.iwd.AlreadyExists")
+	h.wantErr("Connect, the agent refusing", h.call(home, connect), "net.connman.iwd.Aborted")
+	if got := <-refuser.Asked; got != home {
+		t.Errorf("agent asked for %s, want %s", got, home)
+	}
+	unregister := dbusapi.AgentManagerInterface + ".UnregisterAgent"
+	if c := dbustest.Call(conn, dbusapi.BasePath, unregister, dbustest.AgentPath); c.Err != nil {
+		t.Fatalf("UnregisterAgent: %v", c.Err)
+	}
+	h.wantErr("UnregisterAgent twice", dbustest.Call(conn, dbusapi.BasePath, unregister, dbustest.AgentPath),
+		"net.connman.iwd.NotFound")
+	h.wantErr("Connect after UnregisterAgent", h.call(home, connect), "net.connman.iwd.NoAgent")
+
+	// An agent that answers: the station goes on to the handshake (its
+	// EAPOL port, which the scripted kernel refuses: Failed).
+	giver := dbustest.NewAgent("secret123")
+	dbustest.RegisterAgent(t, h.addr, giver)
+	h.wantErr("Connect, the handshake impossible here", h.call(home, connect), "net.connman.iwd.Failed")
+	if got := <-giver.Asked; got != home {
+		t.Errorf("agent asked for %s, want %s", got, home)
+	}
+	h.k.mu.Lock()
+	ports := h.k.ports
+	h.k.mu.Unlock()
+	if ports != 1 {
+		t.Errorf("EAPOL ports asked for: %d, want 1 (after the passphrase)", ports)
 	}
 }

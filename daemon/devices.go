@@ -229,6 +229,14 @@ func (d *Daemon) startStation(ctx context.Context, ifc *nl80211.Interface, w *nl
 	if err := linkUp(ifc.Index); err != nil {
 		return fmt.Errorf("link up: %w", err)
 	}
+	d.runStation(ctx, ifc, w, d.nl)
+	return nil
+}
+
+// runStation runs a station on ifc, asking k of the kernel (the nl80211
+// client; a scripted kernel in the D-Bus tests), until ctx ends or the
+// interface goes, and shows it to the API meanwhile.
+func (d *Daemon) runStation(ctx context.Context, ifc *nl80211.Interface, w *nl80211.Wiphy, k station.Kernel) {
 	sctx, cancel := context.WithCancel(ctx)
 	m := &managed{iface: ifc, wiphy: w, events: make(chan nl80211.Event, 256), cancel: cancel}
 	cfg := station.Config{
@@ -236,7 +244,7 @@ func (d *Daemon) startStation(ctx context.Context, ifc *nl80211.Interface, w *nl
 		Ifname:      ifc.Name,
 		MAC:         ifc.MAC,
 		Wiphy:       w,
-		Kernel:      d.nl,
+		Kernel:      k,
 		Events:      m.events,
 		Known:       d.known,
 		IP:          d.ip,
@@ -282,5 +290,4 @@ func (d *Daemon) startStation(ctx context.Context, ifc *nl80211.Interface, w *nl
 		}
 	}()
 	d.log.Info("station", "iface", ifc.Name, "ifindex", ifc.Index, "mac", ifc.MAC.String(), "wiphy", w.Name)
-	return nil
 }

@@ -2,7 +2,6 @@ package dbusapi_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,61 +11,17 @@ import (
 	"wifid/daemon/dbusapi/dbustest"
 )
 
-// testAgent is a net.connman.iwd.Agent on its own connection.
-type testAgent struct {
-	mu      sync.Mutex // guards pass and refuse
-	pass    string
-	refuse  bool
-	delay   time.Duration
-	asked   chan dbus.ObjectPath
-	cancels chan string
-}
-
-func (a *testAgent) RequestPassphrase(network dbus.ObjectPath) (string, *dbus.Error) {
-	a.asked <- network
-	if a.delay > 0 {
-		time.Sleep(a.delay)
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.refuse {
-		return "", dbus.NewError("net.connman.iwd.Agent.Error.Canceled", []any{"no"})
-	}
-	return a.pass, nil
-}
-
-func (a *testAgent) Cancel(reason string) *dbus.Error {
-	a.cancels <- reason
-	return nil
-}
-
-func (a *testAgent) Release() *dbus.Error { return nil }
-
-func registerAgent(t *testing.T, addr string, a *testAgent) *dbus.Conn {
-	t.Helper()
-	conn := dbustest.Connect(t, addr)
-	a.asked = make(chan dbus.ObjectPath, 4)
-	a.cancels = make(chan string, 4)
-	if err := conn.Export(a, "/test/agent", dbusapi.AgentInterface); err != nil {
-		t.Fatal(err)
-	}
-	if c := dbustest.Call(conn, dbusapi.BasePath, dbusapi.AgentManagerInterface+".RegisterAgent", dbus.ObjectPath("/test/agent")); c.Err != nil {
-		t.Fatalf("RegisterAgent: %v", c.Err)
-	}
-	return conn
-}
-
 func TestAgentPassphraseFlow(t *testing.T) {
 	e := setup(t, dbusapi.Config{})
 	e.scan()
-	a := &testAgent{pass: "secret123"}
-	agentConn := registerAgent(t, e.addr, a)
+	a := dbustest.NewAgent("secret123")
+	agentConn := dbustest.RegisterAgent(t, e.addr, a)
 	// The same client cannot register twice.
 	e.wantErr(dbustest.Call(agentConn, dbusapi.BasePath, dbusapi.AgentManagerInterface+".RegisterAgent", dbus.ObjectPath("/x")),
 		"net.connman.iwd.AlreadyExists")
 
 	e.ok(e.call(pskPath, dbusapi.NetworkInterface+".Connect"))
-	if got := <-a.asked; got != pskPath {
+	if got := <-a.Asked; got != pskPath {
 		t.Errorf("agent asked for %s, want %s", got, pskPath)
 	}
 	e.waitSignal("Network.Connected", propsChanged(pskPath, dbusapi.NetworkInterface, "Connected"))
@@ -129,27 +84,24 @@ func TestAgentPassphraseFlow(t *testing.T) {
 func TestAgentWrongPassphraseAndRefusal(t *testing.T) {
 	e := setup(t, dbusapi.Config{})
 	e.scan()
-	a := &testAgent{pass: "wrong-one"}
-	registerAgent(t, e.addr, a)
+	a := dbustest.NewAgent("wrong-one")
+	dbustest.RegisterAgent(t, e.addr, a)
 	e.wantErr(e.call(pskPath, dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.Failed")
-	a.mu.Lock()
-	a.pass = "short"
-	a.mu.Unlock()
+	a.SetPassphrase("short")
 	e.wantErr(e.call(pskPath, dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.InvalidFormat")
-	a.mu.Lock()
-	a.refuse = true
-	a.mu.Unlock()
+	a.Refuse()
 	e.wantErr(e.call(pskPath, dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.Aborted")
 }
 
 func TestAgentTimeoutSendsCancel(t *testing.T) {
 	e := setup(t, dbusapi.Config{AgentTimeout: 200 * time.Millisecond})
 	e.scan()
-	a := &testAgent{pass: "secret123", delay: time.Second}
-	registerAgent(t, e.addr, a)
+	a := dbustest.NewAgent("secret123")
+	a.Delay = time.Second
+	dbustest.RegisterAgent(t, e.addr, a)
 	e.wantErr(e.call(pskPath, dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.Aborted")
 	select {
-	case r := <-a.cancels:
+	case r := <-a.Cancels:
 		if r != "timed-out" {
 			t.Errorf("Cancel(%q), want timed-out", r)
 		}
@@ -161,16 +113,16 @@ func TestAgentTimeoutSendsCancel(t *testing.T) {
 func TestCallerAgentPreferred(t *testing.T) {
 	e := setup(t, dbusapi.Config{})
 	e.scan()
-	first := &testAgent{pass: "wrong-one"}
-	registerAgent(t, e.addr, first)
-	mine := &testAgent{pass: "secret123"}
-	myConn := registerAgent(t, e.addr, mine)
+	first := dbustest.NewAgent("wrong-one")
+	dbustest.RegisterAgent(t, e.addr, first)
+	mine := dbustest.NewAgent("secret123")
+	myConn := dbustest.RegisterAgent(t, e.addr, mine)
 	// The call comes from mine's connection: mine answers, not the first.
 	if c := dbustest.Call(myConn, pskPath, dbusapi.NetworkInterface+".Connect"); c.Err != nil {
 		t.Fatalf("Connect: %v", c.Err)
 	}
 	select {
-	case <-first.asked:
+	case <-first.Asked:
 		t.Error("the first agent was asked, not the caller's")
 	default:
 	}
@@ -201,10 +153,7 @@ func TestPipelinedRegisterThenConnect(t *testing.T) {
 	e.scan()
 	for i := 0; i < 10; i++ {
 		conn := dbustest.Connect(t, e.addr)
-		a := &testAgent{pass: "secret123", asked: make(chan dbus.ObjectPath, 4), cancels: make(chan string, 4)}
-		if err := conn.Export(a, "/test/agent", dbusapi.AgentInterface); err != nil {
-			t.Fatal(err)
-		}
+		dbustest.NewAgent("secret123").Export(t, conn)
 		reg := conn.Object(dbusapi.Service, dbusapi.BasePath).Go(dbusapi.AgentManagerInterface+".RegisterAgent", 0, nil, dbus.ObjectPath("/test/agent"))
 		con := conn.Object(dbusapi.Service, pskPath).Go(dbusapi.NetworkInterface+".Connect", 0, nil)
 		if (<-reg.Done).Err != nil || (<-con.Done).Err != nil {

@@ -73,18 +73,7 @@ func (e *env) ok(c *dbus.Call) *dbus.Call {
 // waitSignal waits for a signal matching pred, skipping others.
 func (e *env) waitSignal(what string, pred func(*dbus.Signal) bool) *dbus.Signal {
 	e.t.Helper()
-	timeout := time.After(5 * time.Second)
-	for {
-		select {
-		case s := <-e.sigs:
-			if pred(s) {
-				return s
-			}
-		case <-timeout:
-			e.t.Fatalf("no signal: %s", what)
-			return nil
-		}
-	}
+	return dbustest.WaitSignal(e.t, e.sigs, what, pred)
 }
 
 func propsChanged(path dbus.ObjectPath, iface, prop string) func(*dbus.Signal) bool {

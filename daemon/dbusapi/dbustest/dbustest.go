@@ -104,3 +104,21 @@ func Connect(t testing.TB, addr string) *dbus.Conn {
 	t.Cleanup(func() { conn.Close() })
 	return conn
 }
+
+// WaitSignal returns the first signal from sigs that pred accepts, skipping
+// others; the test fails after 10 s without one.
+func WaitSignal(t testing.TB, sigs <-chan *dbus.Signal, what string, pred func(*dbus.Signal) bool) *dbus.Signal {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case s := <-sigs:
+			if pred(s) {
+				return s
+			}
+		case <-timeout:
+			t.Fatalf("no signal: %s", what)
+			return nil
+		}
+	}
+}
