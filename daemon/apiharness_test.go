@@ -140,7 +140,12 @@ type apiHarness struct {
 // StationDebug is there.
 func newAPIHarness(t *testing.T, files map[string]string, air ...*nl80211.BSS) *apiHarness {
 	t.Helper()
-	addr := dbustest.StartBus(t)
+	return newAPIHarnessOn(t, dbustest.StartBus(t), files, air...)
+}
+
+// newAPIHarnessOn is newAPIHarness on the bus at addr.
+func newAPIHarnessOn(t *testing.T, addr string, files map[string]string, air ...*nl80211.BSS) *apiHarness {
+	t.Helper()
 	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
 	dir, confDir := t.TempDir(), t.TempDir()
 	for name, body := range files {

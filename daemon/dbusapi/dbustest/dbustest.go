@@ -39,10 +39,55 @@ const config = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 </busconfig>
 `
 
-// StartBus starts a private dbus-daemon and returns its address. Without
-// dbus-daemon the test is skipped, or fails when WIFID_NETNS=1 (CI, where it
-// must be there).
+// systemConfig is a bus with the system bus's default policy (Debian's
+// system.conf: no name owned, no method called unless a policy file
+// punches a hole) and the policy files given included.
+const systemConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+%s</busconfig>
+`
+
+// StartBus starts a private dbus-daemon allowing everything and returns its
+// address. Without dbus-daemon the test is skipped, or fails when
+// WIFID_NETNS=1 (CI, where it must be there).
 func StartBus(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "bus")
+	return startBus(t, dir, fmt.Sprintf(config, sock))
+}
+
+// StartSystemBus starts a private dbus-daemon with the system bus's
+// default policy and the policy files given (absolute paths), its socket in
+// dir (which must let the bus's users in), and returns its address.
+func StartSystemBus(t testing.TB, dir string, policies ...string) string {
+	t.Helper()
+	var inc strings.Builder
+	for _, p := range policies {
+		fmt.Fprintf(&inc, "  <include>%s</include>\n", p)
+	}
+	return startBus(t, dir, fmt.Sprintf(systemConfig, filepath.Join(dir, "bus"), inc.String()))
+}
+
+func startBus(t testing.TB, dir, config string) string {
 	t.Helper()
 	bin, err := exec.LookPath("dbus-daemon")
 	if err != nil {
@@ -51,10 +96,8 @@ func StartBus(t testing.TB) string {
 		}
 		t.Skipf("dbus-daemon not found: %v", err)
 	}
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "bus")
 	conf := filepath.Join(dir, "bus.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(config, sock)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
