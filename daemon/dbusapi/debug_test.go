@@ -42,6 +42,7 @@ func TestStationDebug(t *testing.T) {
 	e.waitSignal("AutoConnect", propsChanged(dev, dbusapi.StationDebugInterface, "AutoConnect"))
 
 	e.wantErr(e.call(dev, dbusapi.StationDebugInterface+".ConnectBssid", []byte{1, 2, 3}), "net.connman.iwd.InvalidArguments")
+	e.wantErr(e.call(dev, dbusapi.StationDebugInterface+".ConnectBssid", []byte{2, 0, 0, 0, 9, 9}), "net.connman.iwd.NotFound")
 	e.wantErr(e.call(dev, dbusapi.StationDebugInterface+".Roam", []byte{2, 0, 0, 0, 2, 1}), "net.connman.iwd.NotConnected")
 	e.wantErr(e.call(dev, dbusapi.StationDebugInterface+".Scan", []uint32{2412}), "org.freedesktop.DBus.Error.InvalidArgs")
 	e.ok(e.call(dev, dbusapi.StationDebugInterface+".ConnectBssid", []byte{2, 0, 0, 0, 1, 1}))

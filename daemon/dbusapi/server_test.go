@@ -265,6 +265,7 @@ func TestErrors(t *testing.T) {
 	e.wantErr(e.call(dev+"/6e6f6e65_psk", dbusapi.NetworkInterface+".Connect"), "org.freedesktop.DBus.Error.UnknownObject")
 	e.wantErr(e.call(dev, dbusapi.StationInterface+".ConnectHiddenNetwork", strings.Repeat("x", 33)), "net.connman.iwd.InvalidArguments")
 	e.wantErr(e.call(dev, dbusapi.StationInterface+".ConnectHiddenNetwork", "nowhere"), "net.connman.iwd.NotFound")
+	e.wantErr(e.call(dev, dbusapi.StationInterface+".ConnectHiddenNetwork", "open-net"), "net.connman.iwd.NotHidden")
 	e.wantErr(e.call(dev, dbusapi.StationInterface+".ConnectHiddenNetwork", uint32(5)), "org.freedesktop.DBus.Error.InvalidArgs")
 	e.wantErr(e.call(dev, dbusapi.StationInterface+".RegisterSignalLevelAgent", dbus.ObjectPath("/a"), []int16{}), "net.connman.iwd.InvalidArguments")
 	e.wantErr(e.call(dev, dbusapi.StationInterface+".RegisterSignalLevelAgent", dbus.ObjectPath("/a"), []int16{200}), "net.connman.iwd.InvalidArguments")

@@ -330,6 +330,10 @@ func (f *Fake) ConnectHidden(ctx context.Context, ssid string) error {
 		f.mu.Unlock()
 		return dbusapi.ErrAlreadyProvisioned
 	}
+	if !ok && slices.ContainsFunc(f.air, func(n dbusapi.Network) bool { return n.SSID == ssid }) {
+		f.mu.Unlock()
+		return dbusapi.ErrNotHidden // its beacons show its name, as the daemon's station says
+	}
 	if ok {
 		f.air = append(f.air, dbusapi.Network{NetworkID: dbusapi.NetworkID{SSID: ssid, Type: typ}, Signal: -6000})
 		f.Server.SetNetworks(FakeIfindex, f.ordered(), nil)
@@ -356,8 +360,8 @@ func (f *Fake) Diagnostics(ctx context.Context) (map[string]any, error) {
 	if f.state.Connected == nil {
 		return nil, dbusapi.ErrNotConnected
 	}
-	return map[string]any{"ConnectedBss": "02:00:00:00:01:00", "Frequency": uint32(2412),
-		"Security": "WPA2-Personal", "RSSI": int16(-40)}, nil
+	// What the daemon's bridge tells: the BSS, its frequency and signal.
+	return map[string]any{"ConnectedBss": "02:00:00:00:01:00", "Frequency": uint32(2412), "RSSI": int16(-40)}, nil
 }
 
 func (f *Fake) ConnectBSSID(ctx context.Context, bssid net.HardwareAddr) error {
@@ -374,13 +378,31 @@ func (f *Fake) ConnectBSSID(ctx context.Context, bssid net.HardwareAddr) error {
 	isKnown := id != nil && f.isKnown(*id)
 	f.mu.Unlock()
 	if id == nil {
-		return dbusapi.ErrInvalidArguments
+		return dbusapi.ErrNotFound
 	}
 	return f.connect(ctx, *id, isKnown)
 }
 
+// Roam answers as the daemon's station would: a BSS of the connected
+// network is roamed to at once, any other fails.
 func (f *Fake) Roam(ctx context.Context, bssid net.HardwareAddr) error {
-	return dbusapi.ErrNotSupported
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Roam " + bssid.String())
+	if f.state.Connected == nil {
+		return dbusapi.ErrNotConnected
+	}
+	for _, n := range f.air {
+		if n.NetworkID != *f.state.Connected {
+			continue
+		}
+		for _, b := range n.BSS {
+			if b.Address.String() == bssid.String() {
+				return nil
+			}
+		}
+	}
+	return dbusapi.ErrFailed
 }
 
 func (f *Fake) ScanFrequencies(ctx context.Context, freqs []uint16) error {
