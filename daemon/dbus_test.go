@@ -112,6 +112,13 @@ func TestDBusStationStateSignals(t *testing.T) {
 	h.connectEvent(0)
 	h.waitSignal("State connected", stationState("connected"))
 	h.ok(h.answer("Connect", done))
+	var diag map[string]dbus.Variant
+	if err := h.call(hDevice, dbusapi.StationDiagnosticInterface+".GetDiagnostics").Store(&diag); err != nil {
+		t.Fatalf("GetDiagnostics: %v", err)
+	}
+	if diag["ConnectedBss"].Value() != "02:00:00:00:09:01" || diag["Frequency"].Value() != uint32(2412) {
+		t.Errorf("diagnostics = %v", diag)
+	}
 	h.ok(h.call(hDevice, dbusapi.StationInterface+".Disconnect"))
 	h.waitSignal("State disconnecting", stationState("disconnecting"))
 	h.waitSignal("State disconnected", stationState("disconnected"))
@@ -159,6 +166,12 @@ func TestDBusErrors(t *testing.T) {
 		dbusapi.KnownNetworkInterface+".Forget"), "org.freedesktop.DBus.Error.UnknownObject")
 	h.wantErr("Adapter.Powered", h.call(dbusapi.AdapterPath(hWiphy), dbusapi.PropertiesInterface+".Set", dbusapi.AdapterInterface, "Powered",
 		dbus.MakeVariant(false)), "net.connman.iwd.NotImplemented")
+	h.wantErr("ConnectBssid of no BSS", h.call(hDevice, dbusapi.StationDebugInterface+".ConnectBssid", []byte{2, 0, 0, 0, 9, 9}),
+		"net.connman.iwd.NotFound")
+	h.wantErr("Roam while disconnected", h.call(hDevice, dbusapi.StationDebugInterface+".Roam", []byte{2, 0, 0, 0, 9, 1}),
+		"net.connman.iwd.NotConnected")
+	h.wantErr("GetDiagnostics while disconnected", h.call(hDevice, dbusapi.StationDiagnosticInterface+".GetDiagnostics"),
+		"org.freedesktop.DBus.Error.UnknownInterface")
 	h.wantErr("Device.Mode ap", h.call(hDevice, dbusapi.PropertiesInterface+".Set", dbusapi.DeviceInterface, "Mode",
 		dbus.MakeVariant("ap")), "net.connman.iwd.NotSupported")
 
@@ -252,5 +265,31 @@ func TestDBusAgent(t *testing.T) {
 	h.k.mu.Unlock()
 	if ports != 1 {
 		t.Errorf("EAPOL ports asked for: %d, want 1 (after the passphrase)", ports)
+	}
+}
+
+// TestDBusAgentCancelled: a Disconnect while the agent is asked ends the
+// Connect with Aborted and tells the agent Cancel.
+func TestDBusAgentCancelled(t *testing.T) {
+	h := newAPIHarness(t, nil, airBSS("home", 2, 2, -5000))
+	h.scan()
+	slow := dbustest.NewAgent("secret123")
+	slow.Delay = 2 * time.Second
+	dbustest.RegisterAgent(t, h.addr, slow)
+	done := h.goCall(network("home", "psk"), dbusapi.NetworkInterface+".Connect")
+	select {
+	case <-slow.Asked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent was not asked")
+	}
+	h.ok(h.call(hDevice, dbusapi.StationInterface+".Disconnect"))
+	h.wantErr("Connect, disconnected while the agent is asked", h.answer("Connect", done), "net.connman.iwd.Aborted")
+	select {
+	case r := <-slow.Cancels:
+		if r != "user-canceled" {
+			t.Errorf("Cancel(%q), want user-canceled", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the agent got no Cancel")
 	}
 }
