@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"wifid/nl80211/ie"
 
 	"wifid/eapol"
 )
@@ -34,8 +35,8 @@ const (
 
 type authenticator struct {
 	t                      testing.TB
-	akm                    eapol.AKM
-	pairwise, group, mgmt  eapol.Cipher
+	akm                    ie.AKMSuite
+	pairwise, group, mgmt  ie.CipherSuite
 	mfp                    bool
 	wpa                    bool // WPA: descriptor 254, WPA element, GTK in the group handshake
 	desc                   byte // descriptor type
@@ -66,8 +67,8 @@ type authenticator struct {
 }
 
 type authConfig struct {
-	akm                   eapol.AKM
-	pairwise, group, mgmt eapol.Cipher
+	akm                   ie.AKMSuite
+	pairwise, group, mgmt ie.CipherSuite
 	mfp                   bool
 	holdPMK               bool // 802.1X: do not call SetPMK yet
 	wpa                   bool // WPA (pre-RSN) instead of RSN
@@ -76,13 +77,13 @@ type authConfig struct {
 // wpaIEFor builds a WPA vendor element (00-50-F2:1) for one pairwise
 // cipher and AKM: the WPA selectors are the RSN ones under 00-50-F2.
 func wpaIEFor(c authConfig) []byte {
-	sel := func(s eapol.Cipher) []byte { return []byte{0x00, 0x50, 0xf2, byte(s)} }
+	sel := func(s ie.CipherSuite) []byte { return []byte{0x00, 0x50, 0xf2, byte(s)} }
 	b := []byte{0xdd, 0, 0x00, 0x50, 0xf2, 1, 1, 0}
 	b = append(b, sel(c.group)...)
 	b = append(b, 1, 0)
 	b = append(b, sel(c.pairwise)...)
 	b = append(b, 1, 0)
-	b = append(b, sel(eapol.Cipher(c.akm))...)
+	b = append(b, sel(ie.CipherSuite(c.akm))...)
 	b[1] = byte(len(b) - 2)
 	return b
 }
@@ -114,19 +115,19 @@ func newAuthenticator(t testing.TB, c authConfig, pmk []byte) *authenticator {
 		micLen: 16, kckLen: 16, kekLen: 16, replay: 0, gtkID: 1, igtkID: 4, rng: 1,
 	}
 	if a.mgmt == 0 && a.mfp {
-		a.mgmt = eapol.CipherBIPCMAC128
+		a.mgmt = ie.CipherBIPCMAC128
 	}
 	switch c.akm {
-	case eapol.AKMPSK, eapol.AKM8021X:
+	case ie.AKMPSK, ie.AKM8021X:
 		a.ver, a.mic = 2, eapol.MICHMACSHA1
-		if c.pairwise == eapol.CipherTKIP {
+		if c.pairwise == ie.CipherTKIP {
 			a.ver, a.mic = 1, eapol.MICHMACMD5
 		}
-	case eapol.AKMPSKSHA256, eapol.AKM8021XSHA256:
+	case ie.AKMPSKSHA256, ie.AKM8021XSHA256:
 		a.ver, a.mic = 3, eapol.MICAESCMAC
-	case eapol.AKMSAE:
+	case ie.AKMSAE:
 		a.ver, a.mic = 0, eapol.MICAESCMAC
-	case eapol.AKM8021XSuiteB192:
+	case ie.AKM8021XSuiteB192:
 		a.ver, a.mic, a.micLen, a.kckLen, a.kekLen = 0, eapol.MICHMACSHA384, 24, 24, 32
 	default:
 		t.Fatalf("authenticator: AKM %v", c.akm)
@@ -173,9 +174,9 @@ func (a *authenticator) derive(anonce, snonce []byte) (kck, kek, tk []byte) {
 	bits := (a.kckLen + a.kekLen + a.tkLen()) * 8
 	var ptk []byte
 	switch a.akm {
-	case eapol.AKMPSK, eapol.AKM8021X:
+	case ie.AKMPSK, ie.AKM8021X:
 		ptk = eapol.PRF(a.pmk, "Pairwise key expansion", data, bits)
-	case eapol.AKM8021XSuiteB192:
+	case ie.AKM8021XSuiteB192:
 		ptk = eapol.KDF(sha512.New384, a.pmk, "Pairwise key expansion", data, bits)
 	default:
 		ptk = eapol.KDF(sha256.New, a.pmk, "Pairwise key expansion", data, bits)
@@ -452,7 +453,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func newPair(t testing.TB, c authConfig) *pair {
 	t.Helper()
 	pmk := bytes.Repeat([]byte{0x42}, 32)
-	if c.akm == eapol.AKM8021XSuiteB192 {
+	if c.akm == ie.AKM8021XSuiteB192 {
 		pmk = bytes.Repeat([]byte{0x42}, 48)
 	}
 	if c.group == 0 {
@@ -466,14 +467,14 @@ func newPair(t testing.TB, c authConfig) *pair {
 		Logger:  quiet,
 		OnEvent: func(e eapol.Event) { port.events = append(port.events, e) },
 	}
-	if !c.akm.UsesPSK() {
+	if !eapol.UsesPSK(c.akm) {
 		cfg.PMK = nil
 	}
 	sta, err := eapol.New(cfg, port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.akm.UsesPSK() && !c.holdPMK {
+	if !eapol.UsesPSK(c.akm) && !c.holdPMK {
 		if err := sta.SetPMK(pmk); err != nil { // EAP has succeeded
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package eapol_test
 import (
 	"bytes"
 	"testing"
+	"wifid/nl80211/ie"
 
 	"wifid/eapol"
 	"wifid/unit"
@@ -15,13 +16,13 @@ import (
 func TestCapturedHandshakes(t *testing.T) {
 	for _, c := range []struct {
 		file           string
-		pairwise, grp  eapol.Cipher
+		pairwise, grp  ie.CipherSuite
 		mfp            bool
 		wantGTK, group bool
 	}{
-		{"wpa2-psk-ccmp", eapol.CipherCCMP128, eapol.CipherCCMP128, false, true, true},
-		{"psk-ccmp-v1", eapol.CipherCCMP128, eapol.CipherCCMP128, false, true, false},
-		{"psk-tkip-mfp", eapol.CipherTKIP, eapol.CipherTKIP, true, true, false},
+		{"wpa2-psk-ccmp", ie.CipherCCMP128, ie.CipherCCMP128, false, true, true},
+		{"psk-ccmp-v1", ie.CipherCCMP128, ie.CipherCCMP128, false, true, false},
+		{"psk-tkip-mfp", ie.CipherTKIP, ie.CipherTKIP, true, true, false},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			v := unit.Handshake(t, c.file)
@@ -39,7 +40,7 @@ func TestCapturedHandshakes(t *testing.T) {
 			s, err := eapol.New(eapol.Config{
 				SPA: v.SPA, AA: v.AA, PMK: psk,
 				OwnRSNE: ownRSNE, APRSNE: v.APRSNE,
-				AKM: eapol.AKMPSK, Pairwise: c.pairwise, Group: c.grp, MFP: c.mfp,
+				AKM: ie.AKMPSK, Pairwise: c.pairwise, Group: c.grp, MFP: c.mfp,
 				EAPOLVersion: v.EAPOLVersion,
 				Rand:         bytes.NewReader(snonce),
 				Logger:       quiet,

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"testing"
+	"wifid/nl80211/ie"
 
 	"wifid/unit"
 )
@@ -52,11 +53,11 @@ func TestKDFSHA256(t *testing.T) {
 
 func TestPTKAnnexJ(t *testing.T) {
 	for i, v := range unit.PTKVectors(t) {
-		cipher := CipherCCMP128
+		cipher := ie.CipherCCMP128
 		if len(v.TK) == 32 {
-			cipher = CipherTKIP
+			cipher = ie.CipherTKIP
 		}
-		ptk, err := DerivePTK(AKMPSK, cipher, v.PMK, v.AA, v.SPA, v.ANonce, v.SNonce)
+		ptk, err := DerivePTK(ie.AKMPSK, cipher, v.PMK, v.AA, v.SPA, v.ANonce, v.SNonce)
 		if err != nil {
 			t.Fatalf("vector %d: %v", i, err)
 		}
@@ -70,7 +71,7 @@ func TestPTKAnnexJ(t *testing.T) {
 			t.Errorf("vector %d: TK %x, want %x", i, ptk.TK, v.TK)
 		}
 		// The derivation is symmetric in the roles' order.
-		again, _ := DerivePTK(AKMPSK, cipher, v.PMK, v.SPA, v.AA, v.SNonce, v.ANonce)
+		again, _ := DerivePTK(ie.AKMPSK, cipher, v.PMK, v.SPA, v.AA, v.SNonce, v.ANonce)
 		if !bytes.Equal(again.Bytes(), ptk.Bytes()) {
 			t.Errorf("vector %d: derivation depends on argument order", i)
 		}
@@ -81,16 +82,16 @@ func TestPTKLengths(t *testing.T) {
 	pmk := make([]byte, 32)
 	n := make([]byte, 32)
 	for _, c := range []struct {
-		akm          AKM
-		cipher       Cipher
+		akm          ie.AKMSuite
+		cipher       ie.CipherSuite
 		kck, kek, tk int
 	}{
-		{AKMPSK, CipherCCMP128, 16, 16, 16},
-		{AKMPSK, CipherTKIP, 16, 16, 32},
-		{AKMPSK, CipherGCMP256, 16, 16, 32},
-		{AKMPSKSHA256, CipherGCMP128, 16, 16, 16},
-		{AKM8021XSHA256, CipherCCMP128, 16, 16, 16},
-		{AKM8021XSuiteB192, CipherGCMP256, 24, 32, 32},
+		{ie.AKMPSK, ie.CipherCCMP128, 16, 16, 16},
+		{ie.AKMPSK, ie.CipherTKIP, 16, 16, 32},
+		{ie.AKMPSK, ie.CipherGCMP256, 16, 16, 32},
+		{ie.AKMPSKSHA256, ie.CipherGCMP128, 16, 16, 16},
+		{ie.AKM8021XSHA256, ie.CipherCCMP128, 16, 16, 16},
+		{ie.AKM8021XSuiteB192, ie.CipherGCMP256, 24, 32, 32},
 	} {
 		p, err := DerivePTK(c.akm, c.cipher, pmk, [6]byte{1}, [6]byte{2}, n, n)
 		if err != nil {
@@ -102,8 +103,8 @@ func TestPTKLengths(t *testing.T) {
 		}
 	}
 	// PSK-SHA256 uses KDF-SHA256, not the PRF: the two must differ.
-	a, _ := DerivePTK(AKMPSK, CipherCCMP128, pmk, [6]byte{1}, [6]byte{2}, n, n)
-	b, _ := DerivePTK(AKMPSKSHA256, CipherCCMP128, pmk, [6]byte{1}, [6]byte{2}, n, n)
+	a, _ := DerivePTK(ie.AKMPSK, ie.CipherCCMP128, pmk, [6]byte{1}, [6]byte{2}, n, n)
+	b, _ := DerivePTK(ie.AKMPSKSHA256, ie.CipherCCMP128, pmk, [6]byte{1}, [6]byte{2}, n, n)
 	if bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Error("PSK and PSK-SHA256 derived the same PTK")
 	}

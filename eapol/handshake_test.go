@@ -6,11 +6,12 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"wifid/nl80211/ie"
 
 	"wifid/eapol"
 )
 
-var pskCCMP = authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128}
+var pskCCMP = authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128}
 
 func TestHandshakePSKCCMP(t *testing.T) {
 	p := newPair(t, pskCCMP)
@@ -19,7 +20,7 @@ func TestHandshakePSKCCMP(t *testing.T) {
 		t.Fatalf("state %v", p.sta.State())
 	}
 	ptk, gtk := p.lastInstall("ptk"), p.lastInstall("gtk")
-	if ptk == nil || !bytes.Equal(ptk.key, p.ap.tk) || ptk.cipher != eapol.CipherCCMP128 {
+	if ptk == nil || !bytes.Equal(ptk.key, p.ap.tk) || ptk.cipher != ie.CipherCCMP128 {
 		t.Fatalf("PTK install %+v, want TK %x", ptk, p.ap.tk)
 	}
 	if gtk == nil || gtk.keyID != 1 || !bytes.Equal(gtk.key, p.ap.gtk) || !bytes.Equal(gtk.seq, p.ap.rsc[:]) {
@@ -44,12 +45,12 @@ func TestHandshakePSKCCMP(t *testing.T) {
 // TestHandshakeMatrix runs complete handshakes and a group rekey for each
 // supported AKM with each cipher it may use, with and without MFP.
 func TestHandshakeMatrix(t *testing.T) {
-	akms := []eapol.AKM{eapol.AKMPSK, eapol.AKMPSKSHA256, eapol.AKM8021X, eapol.AKM8021XSHA256, eapol.AKMSAE}
-	ciphers := []eapol.Cipher{eapol.CipherCCMP128, eapol.CipherGCMP128, eapol.CipherGCMP256, eapol.CipherCCMP256, eapol.CipherTKIP}
+	akms := []ie.AKMSuite{ie.AKMPSK, ie.AKMPSKSHA256, ie.AKM8021X, ie.AKM8021XSHA256, ie.AKMSAE}
+	ciphers := []ie.CipherSuite{ie.CipherCCMP128, ie.CipherGCMP128, ie.CipherGCMP256, ie.CipherCCMP256, ie.CipherTKIP}
 	var cases []authConfig
 	for _, akm := range akms {
 		for _, c := range ciphers {
-			if c == eapol.CipherTKIP && akm != eapol.AKMPSK && akm != eapol.AKM8021X {
+			if c == ie.CipherTKIP && akm != ie.AKMPSK && akm != ie.AKM8021X {
 				continue
 			}
 			for _, mfp := range []bool{false, true} {
@@ -58,8 +59,8 @@ func TestHandshakeMatrix(t *testing.T) {
 		}
 	}
 	cases = append(cases,
-		authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherTKIP},
-		authConfig{akm: eapol.AKM8021XSuiteB192, pairwise: eapol.CipherGCMP256, mfp: true, mgmt: eapol.CipherBIPGMAC256},
+		authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP},
+		authConfig{akm: ie.AKM8021XSuiteB192, pairwise: ie.CipherGCMP256, mfp: true, mgmt: ie.CipherBIPGMAC256},
 	)
 	for _, c := range cases {
 		name := c.akm.String() + "/" + c.pairwise.String()
@@ -100,7 +101,7 @@ func TestHandshakeMatrix(t *testing.T) {
 }
 
 func Test8021XPMKAfterMessage1(t *testing.T) {
-	c := authConfig{akm: eapol.AKM8021X, pairwise: eapol.CipherCCMP128, holdPMK: true}
+	c := authConfig{akm: ie.AKM8021X, pairwise: ie.CipherCCMP128, holdPMK: true}
 	p := newPair(t, c)
 	m2, err := p.deliver(p.ap.msg1())
 	if err != nil || m2 != nil {
@@ -234,11 +235,11 @@ func TestMessage3RSNEMismatchDowngrade(t *testing.T) {
 		mod  func(a *authenticator, m *keyMsg)
 	}{
 		{"other pairwise", func(a *authenticator, m *keyMsg) {
-			r := rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherTKIP, group: eapol.CipherTKIP}, 0x000c)
+			r := rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherTKIP, group: ie.CipherTKIP}, 0x000c)
 			m.plain = append(r, a.groupKDEs()...)
 		}},
 		{"capabilities differ", func(a *authenticator, m *keyMsg) {
-			r := rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherCCMP128}, 0)
+			r := rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherCCMP128}, 0)
 			m.plain = append(r, a.groupKDEs()...)
 		}},
 		{"no RSNE", func(a *authenticator, m *keyMsg) { m.plain = a.groupKDEs() }},
@@ -315,7 +316,7 @@ func TestMICVerifiedBeforeAnyField(t *testing.T) {
 // the PTK nor the GTK is installed again (which would reset nonces and
 // replay counters in the driver).
 func TestNoReinstallOnRetransmittedMessage3(t *testing.T) {
-	for _, c := range []authConfig{pskCCMP, {akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, mfp: true}} {
+	for _, c := range []authConfig{pskCCMP, {akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, mfp: true}} {
 		p := newPair(t, c)
 		p.fourWay()
 		installs := len(p.port.installs)
@@ -343,7 +344,7 @@ func TestNoReinstallOnRetransmittedMessage3(t *testing.T) {
 // TestNoReinstallOfInstalledGTK: a group message 1 carrying the GTK (and
 // IGTK) already installed is answered but installs nothing.
 func TestNoReinstallOfInstalledGTK(t *testing.T) {
-	p := newPair(t, authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, mfp: true})
+	p := newPair(t, authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, mfp: true})
 	p.fourWay()
 	for i := 0; i < 2; i++ {
 		if err := p.groupRekey(nil); err != nil {
@@ -455,7 +456,7 @@ func TestKeyDataIntegrity(t *testing.T) {
 // TestKeyInfoBitRules: each message has its own Install, Ack, Secure,
 // MIC, Encrypted, Request and Error bit rules (12.7.6, 12.7.7).
 func TestKeyInfoBitRules(t *testing.T) {
-	p := newPair(t, authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128})
+	p := newPair(t, authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128})
 	// Message 1 with Install, with Encrypted, with Request, without Ack, wrong version.
 	for name, info := range map[string]uint16{
 		"install":   kiPairwise | kiAck | kiInstall,
@@ -598,22 +599,22 @@ func TestSendFailureInstallsNothing(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	good := eapol.Config{
-		OwnRSNE: rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherCCMP128}, 0),
-		APRSNE:  rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherCCMP128}, 0),
-		AKM:     eapol.AKMPSK, Pairwise: eapol.CipherCCMP128, Group: eapol.CipherCCMP128,
+		OwnRSNE: rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherCCMP128}, 0),
+		APRSNE:  rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherCCMP128}, 0),
+		AKM:     ie.AKMPSK, Pairwise: ie.CipherCCMP128, Group: ie.CipherCCMP128,
 		PMK: make([]byte, 32),
 	}
 	if _, err := eapol.New(good, &fakePort{}); err != nil {
 		t.Fatal(err)
 	}
 	for name, mod := range map[string]func(*eapol.Config){
-		"FT AKM":          func(c *eapol.Config) { c.AKM = eapol.AKMFTPSK },
-		"WEP pairwise":    func(c *eapol.Config) { c.Pairwise = eapol.CipherWEP104 },
-		"BIP as group":    func(c *eapol.Config) { c.Group = eapol.CipherBIPCMAC128 },
+		"FT AKM":          func(c *eapol.Config) { c.AKM = ie.AKMFTPSK },
+		"WEP pairwise":    func(c *eapol.Config) { c.Pairwise = ie.CipherWEP104 },
+		"BIP as group":    func(c *eapol.Config) { c.Group = ie.CipherBIPCMAC128 },
 		"truncated RSNE":  func(c *eapol.Config) { c.APRSNE = c.APRSNE[:5] },
 		"no own RSNE":     func(c *eapol.Config) { c.OwnRSNE = nil },
 		"short PMK":       func(c *eapol.Config) { c.PMK = make([]byte, 16) },
-		"MFP with a TKIP": func(c *eapol.Config) { c.MFP = true; c.GroupMgmt = eapol.CipherTKIP },
+		"MFP with a TKIP": func(c *eapol.Config) { c.MFP = true; c.GroupMgmt = ie.CipherTKIP },
 	} {
 		c := good
 		mod(&c)
@@ -652,16 +653,16 @@ func TestRunTimeoutAndCancel(t *testing.T) {
 func TestSecondRSNE(t *testing.T) {
 	for _, c := range []struct {
 		name     string
-		pairwise eapol.Cipher
+		pairwise ie.CipherSuite
 		ok       bool
-	}{{"same pairwise", eapol.CipherCCMP128, true}, {"other pairwise", eapol.CipherGCMP256, false}} {
+	}{{"same pairwise", ie.CipherCCMP128, true}, {"other pairwise", ie.CipherGCMP256, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newPair(t, pskCCMP)
 			m2, _ := p.deliver(p.ap.msg1())
 			if err := p.ap.handleMsg2(m2); err != nil {
 				t.Fatal(err)
 			}
-			second := rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: c.pairwise, group: eapol.CipherCCMP128}, 0x000c)
+			second := rsneFor(authConfig{akm: ie.AKMPSK, pairwise: c.pairwise, group: ie.CipherCCMP128}, 0x000c)
 			_, err := p.deliver(p.ap.msg3(func(m *keyMsg) {
 				m.plain = bytes.Join([][]byte{p.ap.rsne, second, p.ap.groupKDEs()}, nil)
 			}))
@@ -694,23 +695,14 @@ func TestOtherFramesDropped(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	for got, want := range map[string]string{
-		eapol.AKMPSKSHA256.String():                       "PSK-SHA256",
-		eapol.AKM(0x00112233).String():                    "AKM 00-11-22:51",
-		eapol.CipherGCMP256.String():                      "GCMP-256",
-		eapol.CipherBIPCMAC128.String():                   "BIP-CMAC-128",
-		eapol.SuiteSelector(eapol.CipherCCMP128).String(): "00-0F-AC:4",
-		eapol.StateWaitMessage3.String():                  "wait-message-3",
-		eapol.EventHandshakeComplete.String():             "handshake-complete",
-		eapol.KeyInfo(0x13ca).String():                    "ver=2|pairwise|install|ack|mic|secure|encrypted",
-		eapol.PacketKey.String():                          "EAPOL-Key",
+		eapol.StateWaitMessage3.String():      "wait-message-3",
+		eapol.EventHandshakeComplete.String(): "handshake-complete",
+		eapol.KeyInfo(0x13ca).String():        "ver=2|pairwise|install|ack|mic|secure|encrypted",
+		eapol.PacketKey.String():              "EAPOL-Key",
 	} {
 		if got != want {
 			t.Errorf("%q, want %q", got, want)
 		}
-	}
-	if eapol.SuiteFromBytes([4]byte{0, 0x0f, 0xac, 2}) != eapol.SuiteSelector(eapol.AKMPSK) ||
-		eapol.SuiteSelector(eapol.AKMPSK).Bytes() != [4]byte{0, 0x0f, 0xac, 2} {
-		t.Error("suite selector bytes")
 	}
 }
 

@@ -3,6 +3,7 @@ package eapol
 import (
 	"bytes"
 	"encoding/binary"
+	"wifid/nl80211/ie"
 )
 
 // Element IDs that appear in EAPOL-Key key data.
@@ -93,7 +94,7 @@ func ParseKeyData(b []byte) (*KeyData, error) {
 		raw := b[i : i+2+n]
 		body := raw[2:]
 		i += 2 + n
-		if id == ElementVendor && n >= 4 && bytes.Equal(body[:3], OUIIEEE80211[:]) {
+		if id == ElementVendor && n >= 4 && bytes.Equal(body[:3], ie.OUIIEEE[:]) {
 			k := KDE{Type: KDEType(body[3]), Data: body[4:]}
 			copy(k.OUI[:], body[:3])
 			kd.KDEs = append(kd.KDEs, k)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"wifid/nl80211/ie"
 )
 
 // PSKFromPassphrase maps an ASCII passphrase of 8 to 63 printable
@@ -97,12 +98,12 @@ func (p *PTK) Bytes() []byte {
 //	        Min(AA,SPA) || Max(AA,SPA) || Min(ANonce,SNonce) || Max(ANonce,SNonce))
 //
 // split as KCK, KEK, TK with the lengths Table 12-11 and 12-8 give.
-func DerivePTK(akm AKM, pairwise Cipher, pmk []byte, aa, spa [6]byte, anonce, snonce []byte) (*PTK, error) {
-	if !akm.Supported() {
+func DerivePTK(akm ie.AKMSuite, pairwise ie.CipherSuite, pmk []byte, aa, spa [6]byte, anonce, snonce []byte) (*PTK, error) {
+	if !SupportsAKM(akm) {
 		return nil, fmt.Errorf("eapol: AKM %v not supported", akm)
 	}
 	tkLen := pairwise.KeyLen()
-	if !pairwise.IsPairwise() {
+	if !pairwiseOK(pairwise) {
 		return nil, fmt.Errorf("eapol: %v is not a pairwise cipher", pairwise)
 	}
 	if len(anonce) != 32 || len(snonce) != 32 {
@@ -123,10 +124,10 @@ func DerivePTK(akm AKM, pairwise Cipher, pmk []byte, aa, spa [6]byte, anonce, sn
 	} else {
 		ctx = append(append(ctx, snonce...), anonce...)
 	}
-	kck, kek := akm.KCKLen(), akm.KEKLen()
+	kck, kek := akmTable[akm].kckLen, akmTable[akm].kekLen
 	bits := (kck + kek + tkLen) * 8
 	var raw []byte
-	switch akm.KDF() {
+	switch akmTable[akm].kdf {
 	case PRFSHA1:
 		raw = PRF(pmk, "Pairwise key expansion", ctx, bits)
 	case KDFSHA256:

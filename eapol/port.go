@@ -3,6 +3,7 @@ package eapol
 import (
 	"errors"
 	"fmt"
+	"wifid/nl80211/ie"
 )
 
 // Port is how a Supplicant reaches the world: the station implements it
@@ -19,13 +20,13 @@ type Port interface {
 	// SendEAPOL sends a whole EAPOL frame (header included) to the AP.
 	SendEAPOL(frame []byte) error
 	// InstallPTK installs the pairwise temporal key (key ID 0).
-	InstallPTK(tk []byte, cipher Cipher) error
+	InstallPTK(tk []byte, cipher ie.CipherSuite) error
 	// InstallGTK installs a group temporal key with its receive sequence
 	// counter (the 8-octet Key RSC field, little-endian as received).
-	InstallGTK(keyID int, gtk []byte, rsc []byte, cipher Cipher) error
+	InstallGTK(keyID int, gtk []byte, rsc []byte, cipher ie.CipherSuite) error
 	// InstallIGTK installs an integrity group temporal key (key ID 4 or 5)
 	// with its IPN (6 octets, little-endian as received).
-	InstallIGTK(keyID int, igtk []byte, ipn []byte, cipher Cipher) error
+	InstallIGTK(keyID int, igtk []byte, ipn []byte, cipher ie.CipherSuite) error
 }
 
 // ReasonCode is an IEEE 802.11 reason code (Table 9-49) the station should

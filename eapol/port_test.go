@@ -3,6 +3,7 @@ package eapol_test
 import (
 	"bytes"
 	"errors"
+	"wifid/nl80211/ie"
 
 	"wifid/eapol"
 )
@@ -13,7 +14,7 @@ type installed struct {
 	keyID  int
 	key    []byte
 	seq    []byte
-	cipher eapol.Cipher
+	cipher ie.CipherSuite
 }
 
 // fakePort records what the supplicant sends and installs.
@@ -32,17 +33,17 @@ func (p *fakePort) SendEAPOL(frame []byte) error {
 	return nil
 }
 
-func (p *fakePort) InstallPTK(tk []byte, c eapol.Cipher) error {
+func (p *fakePort) InstallPTK(tk []byte, c ie.CipherSuite) error {
 	p.installs = append(p.installs, installed{kind: "ptk", key: tk, cipher: c})
 	return nil
 }
 
-func (p *fakePort) InstallGTK(id int, gtk, rsc []byte, c eapol.Cipher) error {
+func (p *fakePort) InstallGTK(id int, gtk, rsc []byte, c ie.CipherSuite) error {
 	p.installs = append(p.installs, installed{kind: "gtk", keyID: id, key: gtk, seq: rsc, cipher: c})
 	return nil
 }
 
-func (p *fakePort) InstallIGTK(id int, igtk, ipn []byte, c eapol.Cipher) error {
+func (p *fakePort) InstallIGTK(id int, igtk, ipn []byte, c ie.CipherSuite) error {
 	p.installs = append(p.installs, installed{kind: "igtk", keyID: id, key: igtk, seq: ipn, cipher: c})
 	return nil
 }

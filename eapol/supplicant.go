@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"wifid/nl80211/ie"
 )
 
 // Config describes one association for the Supplicant.
@@ -41,11 +43,11 @@ type Config struct {
 	// the RSNXE of message 3 is not checked.
 	APRSNXE []byte
 
-	AKM       AKM
-	Pairwise  Cipher
-	Group     Cipher
-	MFP       bool   // management frame protection negotiated
-	GroupMgmt Cipher // the BIP cipher with MFP; zero means BIP-CMAC-128
+	AKM       ie.AKMSuite
+	Pairwise  ie.CipherSuite
+	Group     ie.CipherSuite
+	MFP       bool           // management frame protection negotiated
+	GroupMgmt ie.CipherSuite // the BIP cipher with MFP; zero means BIP-CMAC-128
 
 	// EAPOLVersion is the protocol version of the frames we send; zero
 	// means the version of the AP's frame we answer.
@@ -130,20 +132,20 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 	if port == nil {
 		return nil, errors.New("eapol: nil Port")
 	}
-	if !cfg.AKM.Supported() {
+	if !SupportsAKM(cfg.AKM) {
 		return nil, fmt.Errorf("eapol: AKM %v not supported", cfg.AKM)
 	}
-	if !cfg.Pairwise.IsPairwise() {
+	if !pairwiseOK(cfg.Pairwise) {
 		return nil, fmt.Errorf("eapol: pairwise cipher %v not supported", cfg.Pairwise)
 	}
-	if cfg.Group != CipherNoGroupTraffic && !cfg.Group.IsPairwise() {
+	if cfg.Group != ie.CipherNoGroupTraffic && !pairwiseOK(cfg.Group) {
 		return nil, fmt.Errorf("eapol: group cipher %v not supported", cfg.Group)
 	}
 	if cfg.MFP {
 		if cfg.GroupMgmt == 0 {
-			cfg.GroupMgmt = CipherBIPCMAC128
+			cfg.GroupMgmt = ie.CipherBIPCMAC128
 		}
-		if !cfg.GroupMgmt.IsGroupMgmt() {
+		if !cfg.GroupMgmt.IsGroupManagement() {
 			return nil, fmt.Errorf("eapol: group management cipher %v not supported", cfg.GroupMgmt)
 		}
 	}
@@ -172,9 +174,9 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 		cfg:    cfg,
 		port:   port,
 		log:    cfg.Logger,
-		micLen: cfg.AKM.MICLen(),
-		ver:    cfg.AKM.DescriptorVersion(cfg.Pairwise),
-		mic:    cfg.AKM.MIC(cfg.Pairwise),
+		micLen: akmTable[cfg.AKM].micLen,
+		ver:    descriptorVersion(cfg.AKM, cfg.Pairwise),
+		mic:    micAlgorithm(cfg.AKM, cfg.Pairwise),
 		wpa:    wpa,
 		desc:   DescriptorRSN,
 		gtk:    map[int][]byte{},
@@ -579,7 +581,7 @@ func (s *Supplicant) decryptKeyData(f *KeyFrame, kek []byte) (*KeyData, error) {
 // allowed) and, with MFP, the IGTK.
 func (s *Supplicant) checkGroupKeys(kd *KeyData, msg3 bool) error {
 	if kd.GTK != nil {
-		if s.cfg.Group == CipherNoGroupTraffic {
+		if s.cfg.Group == ie.CipherNoGroupTraffic {
 			return errors.New("GTK KDE, but group traffic is not allowed")
 		}
 		if len(kd.GTK.GTK) != s.cfg.Group.KeyLen() {
@@ -588,7 +590,7 @@ func (s *Supplicant) checkGroupKeys(kd *KeyData, msg3 bool) error {
 		if kd.GTK.KeyID == 0 {
 			return errors.New("GTK key ID 0")
 		}
-	} else if msg3 && s.cfg.Group != CipherNoGroupTraffic {
+	} else if msg3 && s.cfg.Group != ie.CipherNoGroupTraffic {
 		return errors.New("no GTK KDE")
 	}
 	if kd.IGTK != nil {
@@ -656,7 +658,7 @@ func (s *Supplicant) emit(e Event) {
 
 // rsnePairwise returns the pairwise cipher suites listed in a whole RSN
 // element.
-func rsnePairwise(e []byte) ([]Cipher, error) {
+func rsnePairwise(e []byte) ([]ie.CipherSuite, error) {
 	b := e[2:]
 	if len(b) < 2+4+2 {
 		return nil, perr("RSNE", "too short for a pairwise cipher suite list")
@@ -666,9 +668,9 @@ func rsnePairwise(e []byte) ([]Cipher, error) {
 	if len(b) < 4*n {
 		return nil, perr("RSNE Pairwise Cipher Suite Count", "%d suites, %d octets", n, len(b))
 	}
-	out := make([]Cipher, n)
+	out := make([]ie.CipherSuite, n)
 	for i := range out {
-		out[i] = Cipher(SuiteFromBytes([4]byte(b[4*i : 4*i+4])))
+		out[i] = ie.CipherSuite(binary.BigEndian.Uint32(b[4*i:]))
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"wifid/nl80211/ie"
 )
 
 // checkWPAConfig checks a Config whose OwnRSNE is a WPA element.
@@ -23,13 +24,13 @@ func checkWPAConfig(cfg *Config) error {
 	if !isWPAElement(cfg.APRSNE) {
 		return errors.New("eapol: Config.OwnRSNE is a WPA element, so Config.APRSNE must be one whole WPA element (221, 00-50-F2:1)")
 	}
-	if cfg.AKM != AKMPSK && cfg.AKM != AKM8021X {
+	if cfg.AKM != ie.AKMPSK && cfg.AKM != ie.AKM8021X {
 		return fmt.Errorf("eapol: AKM %v with WPA, want PSK or 802.1X", cfg.AKM)
 	}
-	if cfg.Pairwise != CipherTKIP && cfg.Pairwise != CipherCCMP128 {
+	if cfg.Pairwise != ie.CipherTKIP && cfg.Pairwise != ie.CipherCCMP128 {
 		return fmt.Errorf("eapol: pairwise cipher %v with WPA, want TKIP or CCMP-128", cfg.Pairwise)
 	}
-	if cfg.Group != CipherTKIP && cfg.Group != CipherCCMP128 {
+	if cfg.Group != ie.CipherTKIP && cfg.Group != ie.CipherCCMP128 {
 		return fmt.Errorf("eapol: group cipher %v with WPA, want TKIP or CCMP-128", cfg.Group)
 	}
 	if cfg.MFP || cfg.OwnRSNXE != nil || cfg.APRSNXE != nil {

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"wifid/nl80211/ie"
 
 	"wifid/eapol"
 	"wifid/unit"
 )
 
-var wpaTKIP = authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherTKIP, group: eapol.CipherTKIP, wpa: true}
+var wpaTKIP = authConfig{akm: ie.AKMPSK, pairwise: ie.CipherTKIP, group: ie.CipherTKIP, wpa: true}
 
 // wpaConnect plays a WPA 4-way handshake and the group key handshake
 // that completes it.
@@ -47,7 +48,7 @@ func TestWPACapturedHandshakes(t *testing.T) {
 			s, err := eapol.New(eapol.Config{
 				SPA: v.SPA, AA: v.AA, PMK: psk,
 				OwnRSNE: msg2[4+95:], APRSNE: v.APWPAIE,
-				AKM: eapol.AKMPSK, Pairwise: eapol.CipherTKIP, Group: eapol.CipherTKIP,
+				AKM: ie.AKMPSK, Pairwise: ie.CipherTKIP, Group: ie.CipherTKIP,
 				EAPOLVersion: v.EAPOLVersion,
 				Rand:         bytes.NewReader(msg2[17:49]),
 				Logger:       quiet,
@@ -80,7 +81,7 @@ func TestWPACapturedHandshakes(t *testing.T) {
 				t.Fatalf("state %v after group message 1", s.State())
 			}
 			g := port.installs[len(port.installs)-1]
-			if port.count("ptk") != 1 || port.count("gtk") != 1 || g.kind != "gtk" || g.keyID != 2 || len(g.key) != 32 || g.cipher != eapol.CipherTKIP {
+			if port.count("ptk") != 1 || port.count("gtk") != 1 || g.kind != "gtk" || g.keyID != 2 || len(g.key) != 32 || g.cipher != ie.CipherTKIP {
 				t.Fatalf("installs %+v", port.installs)
 			}
 			if len(port.events) != 1 || port.events[0].Type != eapol.EventHandshakeComplete {
@@ -96,9 +97,9 @@ func TestWPACapturedHandshakes(t *testing.T) {
 func TestWPAHandshakeMatrix(t *testing.T) {
 	for _, c := range []authConfig{
 		wpaTKIP,
-		{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherTKIP, wpa: true},
-		{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherCCMP128, wpa: true},
-		{akm: eapol.AKM8021X, pairwise: eapol.CipherTKIP, group: eapol.CipherTKIP, wpa: true},
+		{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP, wpa: true},
+		{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherCCMP128, wpa: true},
+		{akm: ie.AKM8021X, pairwise: ie.CipherTKIP, group: ie.CipherTKIP, wpa: true},
 	} {
 		t.Run(c.akm.String()+"/"+c.pairwise.String()+"/group-"+c.group.String(), func(t *testing.T) {
 			p := newPair(t, c)
@@ -147,13 +148,13 @@ func TestWPAMessage3IEMismatchDowngrade(t *testing.T) {
 		plain func(a *authenticator) []byte
 	}{
 		{"other pairwise", func(a *authenticator) []byte {
-			return wpaIEFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherTKIP})
+			return wpaIEFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP})
 		}},
 		{"other AKM", func(a *authenticator) []byte {
-			return wpaIEFor(authConfig{akm: eapol.AKM8021X, pairwise: eapol.CipherTKIP, group: eapol.CipherTKIP})
+			return wpaIEFor(authConfig{akm: ie.AKM8021X, pairwise: ie.CipherTKIP, group: ie.CipherTKIP})
 		}},
 		{"RSNE instead", func(a *authenticator) []byte {
-			return rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherTKIP, group: eapol.CipherTKIP}, 0)
+			return rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherTKIP, group: ie.CipherTKIP}, 0)
 		}},
 		{"no WPA element", func(a *authenticator) []byte { return []byte{0xdd, 4, 0x00, 0x50, 0xf2, 2} }},
 	} {
@@ -184,7 +185,7 @@ func TestWPAMessage3IEMismatchDowngrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := p.deliver(p.ap.msg3(func(m *keyMsg) {
-		m.plain = wpaIEFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherCCMP128, group: eapol.CipherTKIP})
+		m.plain = wpaIEFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP})
 		m.afterMIC = func(f []byte) []byte { f[81] ^= 1; return f }
 	}))
 	wantDrop(t, err, eapol.ErrMIC)
@@ -348,21 +349,21 @@ func TestWPAGroupKeyTimeout(t *testing.T) {
 func TestWPAConfigRejected(t *testing.T) {
 	good := eapol.Config{
 		OwnRSNE: wpaIEFor(wpaTKIP), APRSNE: wpaIEFor(wpaTKIP),
-		AKM: eapol.AKMPSK, Pairwise: eapol.CipherTKIP, Group: eapol.CipherTKIP,
+		AKM: ie.AKMPSK, Pairwise: ie.CipherTKIP, Group: ie.CipherTKIP,
 		PMK: make([]byte, 32),
 	}
 	if _, err := eapol.New(good, &fakePort{}); err != nil {
 		t.Fatal(err)
 	}
-	rsne := rsneFor(authConfig{akm: eapol.AKMPSK, pairwise: eapol.CipherTKIP, group: eapol.CipherTKIP}, 0)
+	rsne := rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherTKIP, group: ie.CipherTKIP}, 0)
 	for name, mod := range map[string]func(*eapol.Config){
 		"AP RSNE, own WPA":  func(c *eapol.Config) { c.APRSNE = rsne },
 		"AP WPA, own RSNE":  func(c *eapol.Config) { c.OwnRSNE = rsne },
 		"truncated WPA":     func(c *eapol.Config) { c.APRSNE = c.APRSNE[:6] },
-		"SHA-256 AKM":       func(c *eapol.Config) { c.AKM = eapol.AKMPSKSHA256 },
-		"GCMP pairwise":     func(c *eapol.Config) { c.Pairwise = eapol.CipherGCMP128 },
-		"GCMP group":        func(c *eapol.Config) { c.Group = eapol.CipherGCMP256 },
-		"no group traffic":  func(c *eapol.Config) { c.Group = eapol.CipherNoGroupTraffic },
+		"SHA-256 AKM":       func(c *eapol.Config) { c.AKM = ie.AKMPSKSHA256 },
+		"GCMP pairwise":     func(c *eapol.Config) { c.Pairwise = ie.CipherGCMP128 },
+		"GCMP group":        func(c *eapol.Config) { c.Group = ie.CipherGCMP256 },
+		"no group traffic":  func(c *eapol.Config) { c.Group = ie.CipherNoGroupTraffic },
 		"MFP":               func(c *eapol.Config) { c.MFP = true },
 		"RSNXE":             func(c *eapol.Config) { c.OwnRSNXE = []byte{244, 1, 0x20} },
 		"WPS vendor IE own": func(c *eapol.Config) { c.OwnRSNE = []byte{0xdd, 6, 0x00, 0x50, 0xf2, 4, 1, 0} },

@@ -147,7 +147,7 @@ func TestNL80211Wiphys(t *testing.T) {
 		if want, _ := strconv.Atoi(strings.TrimSpace(string(idx))); want != w.Index {
 			t.Errorf("%s: index %d, sysfs says %d", r.Phy, w.Index, want)
 		}
-		t.Logf("%s: index %d, %d bands, ciphers %08x, iftypes %v, max scan SSIDs %d, IE len %d, features %v, ext features %v, %d commands, %d combinations",
+		t.Logf("%s: index %d, %d bands, ciphers %v, iftypes %v, max scan SSIDs %d, IE len %d, features %v, ext features %v, %d commands, %d combinations",
 			w.Name, w.Index, len(w.Bands), w.CipherSuites, w.SupportedIftypes, w.MaxScanSSIDs, w.MaxScanIELen,
 			w.Features.Names(), w.ExtFeatures.Names(), len(w.SupportedCommands), len(w.InterfaceCombinations))
 
@@ -190,9 +190,9 @@ func TestNL80211Wiphys(t *testing.T) {
 			}
 		}
 
-		for _, cs := range []uint32{nl80211.CipherCCMP, nl80211.CipherTKIP, nl80211.CipherBIPCMAC128} {
+		for _, cs := range []ie.CipherSuite{ie.CipherCCMP128, ie.CipherTKIP, ie.CipherBIPCMAC128} {
 			if !w.SupportsCipher(cs) {
-				t.Errorf("%s: cipher %08x missing from %08x", w.Name, cs, w.CipherSuites)
+				t.Errorf("%s: cipher %v missing from %v", w.Name, cs, w.CipherSuites)
 			}
 		}
 		for _, it := range []nl80211.Iftype{nl80211.IftypeStation, nl80211.IftypeAP, nl80211.IftypeMonitor} {
@@ -431,7 +431,7 @@ func checkRSNPSK(t *testing.T, what string, s *ie.Summary) {
 		t.Errorf("%s: no RSN element", what)
 		return
 	}
-	if s.Security != ie.SecurityPSK || !s.RSN.HasAKM(ie.AKMPSK) || !s.RSN.HasPairwise(ie.CipherCCMP) || s.RSN.GroupCipher != ie.CipherCCMP {
+	if s.Security != ie.SecurityPSK || !s.RSN.HasAKM(ie.AKMPSK) || !s.RSN.HasPairwise(ie.CipherCCMP128) || s.RSN.GroupCipher != ie.CipherCCMP128 {
 		t.Errorf("%s: security %s, RSN %+v", what, s.Security, s.RSN)
 	}
 }
@@ -725,7 +725,7 @@ func TestNL80211ConnectWPA2ControlPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer port.Close()
-	rsne, err := (&ie.RSN{GroupCipher: ie.CipherCCMP, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP}, AKMs: []ie.AKMSuite{ie.AKMPSK}}).Marshal()
+	rsne, err := (&ie.RSN{GroupCipher: ie.CipherCCMP128, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP128}, AKMs: []ie.AKMSuite{ie.AKMPSK}}).Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -734,9 +734,9 @@ func TestNL80211ConnectWPA2ControlPort(t *testing.T) {
 		IEs:  rsne,
 		Crypto: nl80211.Crypto{
 			WPAVersions:            unix.NL80211_WPA_VERSION_2,
-			PairwiseCiphers:        []uint32{nl80211.CipherCCMP},
-			GroupCipher:            nl80211.CipherCCMP,
-			AKMSuites:              []uint32{nl80211.AKMPSK},
+			PairwiseCiphers:        []ie.CipherSuite{ie.CipherCCMP128},
+			GroupCipher:            ie.CipherCCMP128,
+			AKMSuites:              []ie.AKMSuite{ie.AKMPSK},
 			ControlPort:            true,
 			ControlPortOverNL80211: true,
 		},
@@ -772,15 +772,15 @@ func TestNL80211ConnectWPA2ControlPort(t *testing.T) {
 	// The kernel takes keys and the authorized flag as the station
 	// installs them after the handshake (dummy key material here: the
 	// handshake is not run, only the requests' encodings are checked).
-	if err := c.NewKey(ctx, ifindex, nl80211.Key{Type: nl80211.KeyTypePairwise, Index: 0, Cipher: nl80211.CipherCCMP,
+	if err := c.NewKey(ctx, ifindex, nl80211.Key{Type: nl80211.KeyTypePairwise, Index: 0, Cipher: ie.CipherCCMP128,
 		Data: make([]byte, 16), MAC: bssid}); err != nil {
 		t.Errorf("NewKey pairwise: %v", err)
 	}
-	if err := c.NewKey(ctx, ifindex, nl80211.Key{Type: nl80211.KeyTypeGroup, Index: 1, Cipher: nl80211.CipherCCMP,
+	if err := c.NewKey(ctx, ifindex, nl80211.Key{Type: nl80211.KeyTypeGroup, Index: 1, Cipher: ie.CipherCCMP128,
 		Data: make([]byte, 16), RSC: []byte{1, 0, 0, 0, 0, 0}}); err != nil {
 		t.Errorf("NewKey group: %v", err)
 	}
-	igtk := nl80211.Key{Type: nl80211.KeyTypeGroup, Index: 4, Cipher: nl80211.CipherBIPCMAC128,
+	igtk := nl80211.Key{Type: nl80211.KeyTypeGroup, Index: 4, Cipher: ie.CipherBIPCMAC128,
 		Data: make([]byte, 16), RSC: []byte{1, 0, 0, 0, 0, 0}}
 	if err := c.NewKey(ctx, ifindex, igtk); err != nil {
 		t.Errorf("NewKey IGTK: %v", err)
@@ -811,9 +811,9 @@ func TestNL80211ConnectWPA2ControlPort(t *testing.T) {
 		IEs:  rsne,
 		Crypto: nl80211.Crypto{
 			WPAVersions:     unix.NL80211_WPA_VERSION_2,
-			PairwiseCiphers: []uint32{nl80211.CipherCCMP},
-			GroupCipher:     nl80211.CipherCCMP,
-			AKMSuites:       []uint32{nl80211.AKMPSK},
+			PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP128},
+			GroupCipher:     ie.CipherCCMP128,
+			AKMSuites:       []ie.AKMSuite{ie.AKMPSK},
 			ControlPort:     true,
 		},
 		SocketOwner: true,

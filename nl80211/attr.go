@@ -131,13 +131,13 @@ func getString(b []byte) string {
 }
 
 // getU32s decodes an array of u32 values (cipher and AKM suites).
-func getU32s(name string, b []byte) ([]uint32, error) {
+func getU32s[T ~uint32](name string, b []byte) ([]T, error) {
 	if len(b)%4 != 0 {
 		return nil, &AttrError{Attr: name, Err: fmt.Errorf("length %d is not a multiple of 4", len(b))}
 	}
-	out := make([]uint32, 0, len(b)/4)
+	out := make([]T, 0, len(b)/4)
 	for i := 0; i < len(b); i += 4 {
-		out = append(out, binary.NativeEndian.Uint32(b[i:]))
+		out = append(out, T(binary.NativeEndian.Uint32(b[i:])))
 	}
 	return out, nil
 }
@@ -185,12 +185,13 @@ func (e *encoder) flag(typ uint16) { e.put(typ, nil) }
 
 func (e *encoder) bytes(typ uint16, b []byte) { e.put(typ, b) }
 
-func (e *encoder) u32s(typ uint16, vs []uint32) {
+// u32Array encodes u32 values (cipher and AKM suites) as an array attribute.
+func u32Array[T ~uint32](vs []T) []byte {
 	var b []byte
 	for _, v := range vs {
-		b = binary.NativeEndian.AppendUint32(b, v)
+		b = binary.NativeEndian.AppendUint32(b, uint32(v))
 	}
-	e.put(typ, b)
+	return b
 }
 
 // nested encodes fn's attributes inside typ, with NLA_F_NESTED set as

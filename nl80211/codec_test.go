@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"wifid/nl80211/ie"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -135,8 +136,8 @@ func TestConnectEncoding(t *testing.T) {
 		return c.Connect(ctx, 3, ConnectRequest{
 			SSID: []byte("home"), BSSIDHint: apMAC, FreqHint: 2437, IEs: rsnIE,
 			Crypto: Crypto{
-				WPAVersions: unix.NL80211_WPA_VERSION_2, PairwiseCiphers: []uint32{CipherCCMP},
-				GroupCipher: CipherCCMP, AKMSuites: []uint32{AKMPSK}, MFP: unix.NL80211_MFP_OPTIONAL,
+				WPAVersions: unix.NL80211_WPA_VERSION_2, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP128},
+				GroupCipher: ie.CipherCCMP128, AKMSuites: []ie.AKMSuite{ie.AKMPSK}, MFP: unix.NL80211_MFP_OPTIONAL,
 				ControlPort: true, ControlPortOverNL80211: true,
 			},
 			SocketOwner: true,
@@ -185,7 +186,7 @@ func TestAuthenticateAssociateEncoding(t *testing.T) {
 	prev := net.HardwareAddr{2, 0, 0, 0, 2, 0}
 	cmd, a = capture(t, func(ctx context.Context, c *Client) error {
 		return c.Associate(ctx, 3, AssociateRequest{BSSID: apMAC, Freq: 2412, SSID: []byte("s"), IEs: rsnIE,
-			PrevBSSID: prev, Crypto: Crypto{AKMSuites: []uint32{AKMSAE}, MFP: unix.NL80211_MFP_REQUIRED, ControlPort: true},
+			PrevBSSID: prev, Crypto: Crypto{AKMSuites: []ie.AKMSuite{ie.AKMSAE}, MFP: unix.NL80211_MFP_REQUIRED, ControlPort: true},
 			SocketOwner: true})
 	})
 	if cmd != unix.NL80211_CMD_ASSOCIATE {
@@ -202,19 +203,19 @@ func TestAuthenticateAssociateEncoding(t *testing.T) {
 func TestKeyEncoding(t *testing.T) {
 	tk := bytes.Repeat([]byte{0x11}, 16)
 	cmd, a := capture(t, func(ctx context.Context, c *Client) error {
-		return c.NewKey(ctx, 3, Key{Type: KeyTypePairwise, Index: 0, Cipher: CipherCCMP, Data: tk, MAC: apMAC})
+		return c.NewKey(ctx, 3, Key{Type: KeyTypePairwise, Index: 0, Cipher: ie.CipherCCMP128, Data: tk, MAC: apMAC})
 	})
 	if cmd != unix.NL80211_CMD_NEW_KEY || !bytes.Equal(a[unix.NL80211_ATTR_MAC], apMAC) {
 		t.Fatalf("cmd %d attrs %v", cmd, a)
 	}
 	k := attrsOf(t, a[unix.NL80211_ATTR_KEY])
 	hasAll(t, k, map[uint16][]byte{
-		unix.NL80211_KEY_DATA: tk, unix.NL80211_KEY_IDX: {0}, unix.NL80211_KEY_CIPHER: u32b(CipherCCMP),
+		unix.NL80211_KEY_DATA: tk, unix.NL80211_KEY_IDX: {0}, unix.NL80211_KEY_CIPHER: u32b(uint32(ie.CipherCCMP128)),
 		unix.NL80211_KEY_TYPE: u32b(unix.NL80211_KEYTYPE_PAIRWISE),
 	})
 	rsc := []byte{1, 2, 3, 4, 5, 6}
 	_, a = capture(t, func(ctx context.Context, c *Client) error {
-		return c.NewKey(ctx, 3, Key{Type: KeyTypeGroup, Index: 4, Cipher: CipherBIPCMAC128, Data: tk, RSC: rsc})
+		return c.NewKey(ctx, 3, Key{Type: KeyTypeGroup, Index: 4, Cipher: ie.CipherBIPCMAC128, Data: tk, RSC: rsc})
 	})
 	k = attrsOf(t, a[unix.NL80211_ATTR_KEY])
 	hasAll(t, k, map[uint16][]byte{unix.NL80211_KEY_IDX: {4}, unix.NL80211_KEY_SEQ: rsc, unix.NL80211_KEY_TYPE: u32b(0)})
@@ -234,7 +235,7 @@ func TestKeyEncoding(t *testing.T) {
 }
 
 func TestKeyStringHidesMaterial(t *testing.T) {
-	k := Key{Type: KeyTypePairwise, Cipher: CipherCCMP, Data: []byte("secretsecretsecr")}
+	k := Key{Type: KeyTypePairwise, Cipher: ie.CipherCCMP128, Data: []byte("secretsecretsecr")}
 	if s := k.String(); strings.Contains(s, "secret") || strings.Contains(s, hex.EncodeToString(k.Data)) {
 		t.Fatal(s)
 	}
@@ -326,7 +327,7 @@ func wiphySplitDump() []genetlink.Message {
 		part(func(e *encoder) {
 			e.u8(unix.NL80211_ATTR_MAX_NUM_SCAN_SSIDS, 4)
 			e.u16(unix.NL80211_ATTR_MAX_SCAN_IE_LEN, 2048)
-			e.u32s(unix.NL80211_ATTR_CIPHER_SUITES, []uint32{CipherCCMP, CipherGCMP256, CipherBIPCMAC128})
+			e.bytes(unix.NL80211_ATTR_CIPHER_SUITES, u32Array([]ie.CipherSuite{ie.CipherCCMP128, ie.CipherGCMP256, ie.CipherBIPCMAC128}))
 			e.u32(unix.NL80211_ATTR_FEATURE_FLAGS, unix.NL80211_FEATURE_SCAN_RANDOM_MAC_ADDR|unix.NL80211_FEATURE_SAE)
 			e.bytes(unix.NL80211_ATTR_EXT_FEATURES, ext)
 			e.bytes(unix.NL80211_ATTR_MAC, []byte{2, 0, 0, 0, 0, 0})
@@ -395,7 +396,7 @@ func TestWiphySplitDumpMerge(t *testing.T) {
 	if f := w.Frequencies(); len(f) != 3 {
 		t.Fatalf("enabled freqs %v", f)
 	}
-	if !w.SupportsCipher(CipherGCMP256) || !w.SupportsIftype(IftypeStation) || !w.SupportsCommand(unix.NL80211_CMD_CONNECT) ||
+	if !w.SupportsCipher(ie.CipherGCMP256) || !w.SupportsIftype(IftypeStation) || !w.SupportsCommand(unix.NL80211_CMD_CONNECT) ||
 		w.SupportsCommand(unix.NL80211_CMD_ASSOCIATE) {
 		t.Fatalf("supports: %+v", w)
 	}

@@ -3,6 +3,7 @@ package nl80211
 import (
 	"context"
 	"net"
+	"wifid/nl80211/ie"
 
 	"golang.org/x/sys/unix"
 )
@@ -10,11 +11,11 @@ import (
 // Crypto is the RSN part of CONNECT and ASSOCIATE (the kernel's
 // nl80211_crypto_settings) plus the control port settings.
 type Crypto struct {
-	WPAVersions     uint32   // NL80211_WPA_VERSION_* bits
-	PairwiseCiphers []uint32 // Cipher* selectors
-	GroupCipher     uint32   // Cipher* selector; 0 omits it
-	AKMSuites       []uint32 // AKM* selectors
-	MFP             uint32   // NL80211_MFP_NO (omitted), _REQUIRED, _OPTIONAL
+	WPAVersions     uint32 // NL80211_WPA_VERSION_* bits
+	PairwiseCiphers []ie.CipherSuite
+	GroupCipher     ie.CipherSuite // 0 omits it
+	AKMSuites       []ie.AKMSuite
+	MFP             uint32 // NL80211_MFP_NO (omitted), _REQUIRED, _OPTIONAL
 
 	// ControlPort blocks data frames until SetStationAuthorized:
 	// NL80211_ATTR_CONTROL_PORT with ethertype 0x888E and NO_ENCRYPT
@@ -31,13 +32,13 @@ func (cr *Crypto) encode(e *encoder) {
 		e.u32(unix.NL80211_ATTR_WPA_VERSIONS, cr.WPAVersions)
 	}
 	if len(cr.PairwiseCiphers) > 0 {
-		e.u32s(unix.NL80211_ATTR_CIPHER_SUITES_PAIRWISE, cr.PairwiseCiphers)
+		e.bytes(unix.NL80211_ATTR_CIPHER_SUITES_PAIRWISE, u32Array(cr.PairwiseCiphers))
 	}
 	if cr.GroupCipher != 0 {
-		e.u32(unix.NL80211_ATTR_CIPHER_SUITE_GROUP, cr.GroupCipher)
+		e.u32(unix.NL80211_ATTR_CIPHER_SUITE_GROUP, uint32(cr.GroupCipher))
 	}
 	if len(cr.AKMSuites) > 0 {
-		e.u32s(unix.NL80211_ATTR_AKM_SUITES, cr.AKMSuites)
+		e.bytes(unix.NL80211_ATTR_AKM_SUITES, u32Array(cr.AKMSuites))
 	}
 	if cr.MFP != unix.NL80211_MFP_NO {
 		e.u32(unix.NL80211_ATTR_USE_MFP, cr.MFP)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"wifid/nl80211/ie"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,7 +21,7 @@ const (
 type Key struct {
 	Type   uint32 // KeyTypePairwise or KeyTypeGroup
 	Index  uint8
-	Cipher uint32 // Cipher* selector
+	Cipher ie.CipherSuite
 	Data   []byte
 	// RSC is the receive sequence counter (NL80211_KEY_SEQ), little
 	// endian as in the EAPOL-Key frame: 6 bytes for CCMP/GCMP/BIP.
@@ -36,7 +37,7 @@ func (k Key) String() string {
 	if k.Type == KeyTypePairwise {
 		t = "pairwise"
 	}
-	return fmt.Sprintf("%s key %d cipher %08x (%d bytes)", t, k.Index, k.Cipher, len(k.Data))
+	return fmt.Sprintf("%s key %d cipher %v (%d bytes)", t, k.Index, k.Cipher, len(k.Data))
 }
 
 // NewKey installs a key (NL80211_CMD_NEW_KEY, attributes nested in
@@ -50,7 +51,7 @@ func (c *Client) NewKey(ctx context.Context, ifindex int, k Key) error {
 	e.nested(unix.NL80211_ATTR_KEY, func(n *encoder) {
 		n.bytes(unix.NL80211_KEY_DATA, k.Data)
 		n.u8(unix.NL80211_KEY_IDX, k.Index)
-		n.u32(unix.NL80211_KEY_CIPHER, k.Cipher)
+		n.u32(unix.NL80211_KEY_CIPHER, uint32(k.Cipher))
 		if len(k.RSC) > 0 {
 			n.bytes(unix.NL80211_KEY_SEQ, k.RSC)
 		}

@@ -117,42 +117,5 @@ func (e ExtFeatures) Names() []string {
 	return out
 }
 
-// Cipher suite selectors (IEEE 802.11 Table 9-180, OUI 00-0F-AC), as the
-// kernel takes them in NL80211_ATTR_CIPHER_SUITES* and NL80211_KEY_CIPHER.
-const (
-	CipherWEP40      uint32 = 0x000fac01
-	CipherTKIP       uint32 = 0x000fac02
-	CipherCCMP       uint32 = 0x000fac04
-	CipherWEP104     uint32 = 0x000fac05
-	CipherBIPCMAC128 uint32 = 0x000fac06
-	CipherGCMP       uint32 = 0x000fac08
-	CipherGCMP256    uint32 = 0x000fac09
-	CipherCCMP256    uint32 = 0x000fac0a
-	CipherBIPGMAC128 uint32 = 0x000fac0b
-	CipherBIPGMAC256 uint32 = 0x000fac0c
-	CipherBIPCMAC256 uint32 = 0x000fac0d
-)
-
-// AKM suite selectors (IEEE 802.11 Table 9-190, OUI 00-0F-AC) for
-// NL80211_ATTR_AKM_SUITES.
-const (
-	AKM8021X         uint32 = 0x000fac01
-	AKMPSK           uint32 = 0x000fac02
-	AKMFT8021X       uint32 = 0x000fac03
-	AKMFTPSK         uint32 = 0x000fac04
-	AKM8021XSHA256   uint32 = 0x000fac05
-	AKMPSKSHA256     uint32 = 0x000fac06
-	AKMSAE           uint32 = 0x000fac08
-	AKMFTSAE         uint32 = 0x000fac09
-	AKM8021XSuiteB   uint32 = 0x000fac0b
-	AKM8021XSuiteB2  uint32 = 0x000fac0c
-	AKMFT8021XSHA384 uint32 = 0x000fac0d
-	AKMFILSSHA256    uint32 = 0x000fac0e
-	AKMFILSSHA384    uint32 = 0x000fac0f
-	AKMOWE           uint32 = 0x000fac12
-	AKMSAEExt        uint32 = 0x000fac18
-	AKMFTSAEExt      uint32 = 0x000fac19
-)
-
 // EthertypeEAPOL is the IEEE 802.1X ethertype (ETH_P_PAE).
 const EthertypeEAPOL = 0x888e

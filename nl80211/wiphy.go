@@ -5,6 +5,7 @@ import (
 	"net"
 	"slices"
 	"sort"
+	"wifid/nl80211/ie"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -24,10 +25,10 @@ type Wiphy struct {
 
 	Bands []Band // sorted by Band
 
-	CipherSuites []uint32 // Cipher* selectors
+	CipherSuites []ie.CipherSuite
 	// AKMSuites is NL80211_ATTR_AKM_SUITES: empty when the driver does
 	// not say, which means cfg80211's defaults.
-	AKMSuites   []uint32
+	AKMSuites   []ie.AKMSuite
 	Features    Features
 	ExtFeatures ExtFeatures
 
@@ -99,7 +100,9 @@ func (w *Wiphy) SupportsCommand(cmd uint8) bool { return slices.Contains(w.Suppo
 func (w *Wiphy) SupportsIftype(t Iftype) bool { return slices.Contains(w.SupportedIftypes, t) }
 
 // SupportsCipher reports whether suite is in NL80211_ATTR_CIPHER_SUITES.
-func (w *Wiphy) SupportsCipher(suite uint32) bool { return slices.Contains(w.CipherSuites, suite) }
+func (w *Wiphy) SupportsCipher(suite ie.CipherSuite) bool {
+	return slices.Contains(w.CipherSuites, suite)
+}
 
 // SupportsScanRandomAddr reports whether scans may use
 // NL80211_SCAN_FLAG_RANDOM_ADDR (NL80211_FEATURE_SCAN_RANDOM_MAC_ADDR).
@@ -230,9 +233,9 @@ func (w *Wiphy) merge(as []attr) error {
 		case unix.NL80211_ATTR_WIPHY_BANDS:
 			err = w.mergeBands(a.data)
 		case unix.NL80211_ATTR_CIPHER_SUITES:
-			w.CipherSuites, err = getU32s("ATTR_CIPHER_SUITES", a.data)
+			w.CipherSuites, err = getU32s[ie.CipherSuite]("ATTR_CIPHER_SUITES", a.data)
 		case unix.NL80211_ATTR_AKM_SUITES:
-			w.AKMSuites, err = getU32s("ATTR_AKM_SUITES", a.data)
+			w.AKMSuites, err = getU32s[ie.AKMSuite]("ATTR_AKM_SUITES", a.data)
 		case unix.NL80211_ATTR_FEATURE_FLAGS:
 			var v uint32
 			v, err = getU32("ATTR_FEATURE_FLAGS", a.data)

@@ -299,9 +299,9 @@ func (s *Station) beginAttempt(a *attempt) {
 		}
 		a.sec = sec
 		switch {
-		case sec.akm == eapol.AKMSAE && a.password != "":
+		case sec.akm == ie.AKMSAE && a.password != "":
 			s.startSAE(a, a.password) // a roam, or the next BSS
-		case sec.akm != eapol.AKMSAE && a.pmk != nil:
+		case sec.akm != ie.AKMSAE && a.pmk != nil:
 			s.sendConnect(a)
 		default:
 			s.psk(a)
@@ -329,7 +329,7 @@ func supported(n *Network) error {
 func (s *Station) psk(a *attempt) {
 	a.stage = "secrets"
 	n := a.network
-	useSAE := a.sec.akm == eapol.AKMSAE
+	useSAE := a.sec.akm == ie.AKMSAE
 	if n.Known != nil && !useSAE {
 		if k := n.Known.Settings.Security.PreSharedKey; k != nil {
 			a.pmk = k[:]
@@ -418,9 +418,9 @@ func (s *Station) sendConnect(a *attempt) {
 		req.IEs = append(append([]byte(nil), a.sec.ownRSNE...), a.sec.ownRSNXE...)
 		req.Crypto = nl80211.Crypto{
 			WPAVersions:     a.sec.wpaVersion,
-			PairwiseCiphers: []uint32{uint32(a.sec.pairwise)},
-			GroupCipher:     uint32(a.sec.group),
-			AKMSuites:       []uint32{uint32(a.sec.akm)},
+			PairwiseCiphers: []ie.CipherSuite{a.sec.pairwise},
+			GroupCipher:     a.sec.group,
+			AKMSuites:       []ie.AKMSuite{a.sec.akm},
 			ControlPort:     true,
 		}
 		if a.sec.mfp {
@@ -684,7 +684,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 	ssid, sec := n.SSID, n.Security
 	// a.pmk is the PSK only for the PSK AKMs; SAE's PMK is per exchange.
 	psk := a.pmk
-	if a.sec != nil && a.sec.akm == eapol.AKMSAE {
+	if a.sec != nil && a.sec.akm == ie.AKMSAE {
 		psk = nil
 	}
 	var err error

@@ -16,10 +16,10 @@ import (
 
 // rsnChoice is the security we negotiate with a BSS.
 type rsnChoice struct {
-	akm      eapol.AKM
-	pairwise eapol.Cipher
-	group    eapol.Cipher
-	mgmt     eapol.Cipher // with MFP
+	akm      ie.AKMSuite
+	pairwise ie.CipherSuite
+	group    ie.CipherSuite
+	mgmt     ie.CipherSuite // with MFP
 	mfp      bool
 	ownRSNE  []byte // the RSN element we send in the association request
 	ownRSNXE []byte // our RSNX element (SAE hash-to-element), nil for none
@@ -32,7 +32,7 @@ type rsnChoice struct {
 }
 
 // pairwise ciphers in the order we prefer them.
-var pairwisePreference = []ie.CipherSuite{ie.CipherCCMP, ie.CipherGCMP256, ie.CipherGCMP, ie.CipherCCMP256, ie.CipherTKIP}
+var pairwisePreference = []ie.CipherSuite{ie.CipherCCMP128, ie.CipherGCMP256, ie.CipherGCMP128, ie.CipherCCMP256, ie.CipherTKIP}
 
 // chooseRSN picks AKM, ciphers and MFP for a WPA2-Personal BSS, as iwd
 // does: PSK-SHA256 over PSK, CCMP-128 first, MFP when both sides can (or
@@ -54,19 +54,19 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 		c.wpaVersion = unix.NL80211_WPA_VERSION_1
 	}
 	supports := func(cs ie.CipherSuite) bool {
-		return w == nil || len(w.CipherSuites) == 0 || w.SupportsCipher(uint32(cs))
+		return w == nil || len(w.CipherSuites) == 0 || w.SupportsCipher(cs)
 	}
 	mgmt := rsn.GroupMgmtCipher()
-	canMFP := mfpSetting > 0 && supports(mgmt) && mgmt == ie.CipherBIPCMAC
+	canMFP := mfpSetting > 0 && supports(mgmt) && mgmt == ie.CipherBIPCMAC128
 	saeOK := sae && !sum.WPA && rsn.HasAKM(ie.AKMSAE) && canMFP && rsn.Capabilities.MFPC() &&
 		(w == nil || w.Features.Has(unix.NL80211_FEATURE_SAE))
 	switch {
 	case saeOK:
-		c.akm = eapol.AKMSAE
+		c.akm = ie.AKMSAE
 	case rsn.HasAKM(ie.AKMPSKSHA256):
-		c.akm = eapol.AKMPSKSHA256
+		c.akm = ie.AKMPSKSHA256
 	case rsn.HasAKM(ie.AKMPSK):
-		c.akm = eapol.AKMPSK
+		c.akm = ie.AKMPSK
 	case rsn.HasAKM(ie.AKMSAE) && !sae:
 		return nil, unsupported("WPA3-Personal (SAE) needs a passphrase and a radio that does SAE")
 	case rsn.HasAKM(ie.AKMSAE):
@@ -76,7 +76,7 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 	}
 	for _, p := range pairwisePreference {
 		if rsn.HasPairwise(p) && supports(p) {
-			c.pairwise = eapol.Cipher(p)
+			c.pairwise = p
 			break
 		}
 	}
@@ -86,16 +86,16 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 	if !supports(rsn.GroupCipher) {
 		return nil, unsupported("group cipher %v not supported by the radio", rsn.GroupCipher)
 	}
-	c.group = eapol.Cipher(rsn.GroupCipher)
+	c.group = rsn.GroupCipher
 	if sum.WPA {
-		if rsn.GroupCipher != ie.CipherTKIP && rsn.GroupCipher != ie.CipherCCMP {
+		if rsn.GroupCipher != ie.CipherTKIP && rsn.GroupCipher != ie.CipherCCMP128 {
 			return nil, unsupported("WPA group cipher %v not supported", rsn.GroupCipher)
 		}
 		if mfpSetting == 2 {
 			return nil, unsupported("ManagementFrameProtection=2 but the network is WPA (no management frame protection)")
 		}
 		own := &ie.RSN{Version: 1, GroupCipher: rsn.GroupCipher,
-			PairwiseCiphers: []ie.CipherSuite{ie.CipherSuite(c.pairwise)}, AKMs: []ie.AKMSuite{ie.AKMSuite(c.akm)}}
+			PairwiseCiphers: []ie.CipherSuite{c.pairwise}, AKMs: []ie.AKMSuite{c.akm}}
 		b, err := own.MarshalWPA()
 		if err != nil {
 			return nil, fmt.Errorf("building our WPA element: %w", err)
@@ -114,18 +114,18 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 		return nil, unsupported("ManagementFrameProtection=2 but the network does not offer it")
 	}
 	c.mfp = canMFP && rsn.Capabilities.MFPC()
-	if c.akm == eapol.AKMSAE && sum.SAEH2E() {
+	if c.akm == ie.AKMSAE && sum.SAEH2E() {
 		c.h2e = true
 		c.ownRSNXE = ie.MarshalRSNX(ie.RSNXSAEH2E)
 	}
 	own := &ie.RSN{
 		Version:         1,
 		GroupCipher:     rsn.GroupCipher,
-		PairwiseCiphers: []ie.CipherSuite{ie.CipherSuite(c.pairwise)},
-		AKMs:            []ie.AKMSuite{ie.AKMSuite(c.akm)},
+		PairwiseCiphers: []ie.CipherSuite{c.pairwise},
+		AKMs:            []ie.AKMSuite{c.akm},
 	}
 	if c.mfp {
-		c.mgmt = eapol.Cipher(mgmt)
+		c.mgmt = mgmt
 		own.Capabilities |= ie.RSNCapMFPC
 		if mfpSetting == 2 {
 			own.Capabilities |= ie.RSNCapMFPR
@@ -171,12 +171,12 @@ func (k *keyPort) SendEAPOL(frame []byte) error {
 	return k.port.Send(ctx, k.ap, frame, !k.keyed)
 }
 
-func (k *keyPort) InstallPTK(tk []byte, cipher eapol.Cipher) error {
-	if cipher == eapol.CipherTKIP {
+func (k *keyPort) InstallPTK(tk []byte, cipher ie.CipherSuite) error {
+	if cipher == ie.CipherTKIP {
 		tk = eapol.SwapTKIPMICKeys(tk)
 	}
 	err := k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
-		Type: nl80211.KeyTypePairwise, Index: 0, Cipher: uint32(cipher), Data: tk, MAC: k.ap})
+		Type: nl80211.KeyTypePairwise, Index: 0, Cipher: cipher, Data: tk, MAC: k.ap})
 	if err == nil {
 		k.keyed = true
 	}
@@ -193,17 +193,17 @@ func seq(rsc []byte) []byte {
 	return rsc
 }
 
-func (k *keyPort) InstallGTK(keyID int, gtk, rsc []byte, cipher eapol.Cipher) error {
-	if cipher == eapol.CipherTKIP {
+func (k *keyPort) InstallGTK(keyID int, gtk, rsc []byte, cipher ie.CipherSuite) error {
+	if cipher == ie.CipherTKIP {
 		gtk = eapol.SwapTKIPMICKeys(gtk)
 	}
 	return k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
-		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: uint32(cipher), Data: gtk, RSC: seq(rsc)})
+		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: cipher, Data: gtk, RSC: seq(rsc)})
 }
 
-func (k *keyPort) InstallIGTK(keyID int, igtk, ipn []byte, cipher eapol.Cipher) error {
+func (k *keyPort) InstallIGTK(keyID int, igtk, ipn []byte, cipher ie.CipherSuite) error {
 	return k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
-		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: uint32(cipher), Data: igtk, RSC: seq(ipn)})
+		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: cipher, Data: igtk, RSC: seq(ipn)})
 }
 
 // startHandshake runs the supplicant on its own goroutine for as long as

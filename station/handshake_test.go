@@ -28,9 +28,9 @@ func rsnSummary(t *testing.T, rsn *ie.RSN) *ie.Summary {
 // (or radio) is NotSupported, as iwd answers Network.Connect (testMFP-Options).
 func TestChooseRSNNotSupported(t *testing.T) {
 	psk := []ie.AKMSuite{ie.AKMPSK}
-	mfpRequired := &ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP},
+	mfpRequired := &ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP128, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP128},
 		AKMs: psk, Capabilities: ie.RSNCapMFPC | ie.RSNCapMFPR}
-	noMFP := &ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP}, AKMs: psk}
+	noMFP := &ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP128, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP128}, AKMs: psk}
 	for _, c := range []struct {
 		name string
 		rsn  *ie.RSN
@@ -56,7 +56,7 @@ func TestChooseRSNNotSupported(t *testing.T) {
 func pskBSS(t *testing.T, ssid string, bssid byte) *nl80211.BSS {
 	t.Helper()
 	b := openBSS(ssid, bssid)
-	rsn, err := (&ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP},
+	rsn, err := (&ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP128, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP128},
 		AKMs: []ie.AKMSuite{ie.AKMPSK}}).Marshal()
 	if err != nil {
 		t.Fatal(err)

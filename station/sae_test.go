@@ -18,7 +18,7 @@ import (
 func saeBSS(t *testing.T, ssid string, bssid byte) *nl80211.BSS {
 	t.Helper()
 	b := openBSS(ssid, bssid)
-	rsn, err := (&ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP},
+	rsn, err := (&ie.RSN{Version: 1, GroupCipher: ie.CipherCCMP128, PairwiseCiphers: []ie.CipherSuite{ie.CipherCCMP128},
 		AKMs: []ie.AKMSuite{ie.AKMSAE}, Capabilities: ie.RSNCapMFPC | ie.RSNCapMFPR}).Marshal()
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"wifid/nl80211/ie"
 
 	"github.com/mdlayher/netlink"
 )
@@ -230,7 +231,7 @@ type radioInfo struct {
 	PermAddr     net.HardwareAddr
 	haveID       bool
 	IftypeMask   uint32
-	CipherSuites []uint32
+	CipherSuites []ie.CipherSuite
 }
 
 func decodeRadio(b []byte) (*radioInfo, error) {
@@ -287,7 +288,7 @@ func decodeRadio(b []byte) (*radioInfo, error) {
 				return nil, &errAttr{"ATTR_CIPHER_SUPPORT", fmt.Errorf("length %d, not a multiple of 4", len(v))}
 			}
 			for i := 0; i < len(v); i += 4 {
-				r.CipherSuites = append(r.CipherSuites, binary.NativeEndian.Uint32(v[i:]))
+				r.CipherSuites = append(r.CipherSuites, ie.CipherSuite(binary.NativeEndian.Uint32(v[i:])))
 			}
 		}
 	}
@@ -380,15 +381,15 @@ const defaultIftypes = 1<<iftypeStation | 1<<iftypeAP | 1<<iftypeP2PClient |
 	1<<iftypeP2PGO | 1<<iftypeAdhoc | 1<<iftypeMesh
 
 // cipherSuites are the suites mac80211_hwsim supports, in its order, by
-// iwd's names (OUI 00-0F-AC and the suite type).
+// iwd's names.
 var cipherSuites = []struct {
 	name  string
-	suite uint32
+	suite ie.CipherSuite
 }{
-	{"wep40", 0x000fac01}, {"wep104", 0x000fac05}, {"tkip", 0x000fac02},
-	{"ccmp", 0x000fac04}, {"bip_cmac", 0x000fac06}, {"gcmp", 0x000fac08},
-	{"gcmp_256", 0x000fac09}, {"ccmp_256", 0x000fac0a}, {"bip_gmac", 0x000fac0b},
-	{"bip_gmac_256", 0x000fac0c}, {"bip_cmac_256", 0x000fac0d},
+	{"wep40", ie.CipherWEP40}, {"wep104", ie.CipherWEP104}, {"tkip", ie.CipherTKIP},
+	{"ccmp", ie.CipherCCMP128}, {"bip_cmac", ie.CipherBIPCMAC128}, {"gcmp", ie.CipherGCMP128},
+	{"gcmp_256", ie.CipherGCMP256}, {"ccmp_256", ie.CipherCCMP256}, {"bip_gmac", ie.CipherBIPGMAC128},
+	{"bip_gmac_256", ie.CipherBIPGMAC256}, {"bip_cmac_256", ie.CipherBIPCMAC256},
 }
 
 func (c *RadioConfig) encode() ([]byte, error) {
@@ -430,7 +431,7 @@ func (c *RadioConfig) encode() ([]byte, error) {
 		var list []byte
 		for _, cs := range cipherSuites {
 			if !off[cs.name] {
-				list = binary.NativeEndian.AppendUint32(list, cs.suite)
+				list = binary.NativeEndian.AppendUint32(list, uint32(cs.suite))
 			}
 		}
 		if len(list) > 0 {

@@ -73,8 +73,8 @@ func ParseRSN(b []byte) (*RSN, error) {
 	}
 	r := &RSN{
 		Version:         binary.LittleEndian.Uint16(b),
-		GroupCipher:     CipherCCMP,
-		PairwiseCiphers: []CipherSuite{CipherCCMP},
+		GroupCipher:     CipherCCMP128,
+		PairwiseCiphers: []CipherSuite{CipherCCMP128},
 		AKMs:            []AKMSuite{AKM8021X},
 	}
 	if r.Version != 1 {
@@ -151,7 +151,7 @@ func (r *RSN) GroupMgmtCipher() CipherSuite {
 		return r.GroupManagementCipher
 	}
 	if r.Capabilities.MFPC() {
-		return CipherBIPCMAC
+		return CipherBIPCMAC128
 	}
 	return 0
 }

@@ -17,19 +17,19 @@ var rsnVectors = []struct {
 		// hostapd's default for wpa=2 wpa_key_mgmt=WPA-PSK rsn_pairwise=CCMP
 		name: "WPA2-PSK CCMP (hostapd default)",
 		hex:  "30 14 0100 000fac04 0100 000fac04 0100 000fac02 0000",
-		want: RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKMPSK}},
+		want: RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKMPSK}},
 	},
 	{
 		// WPA3-Personal only, ieee80211w=2 (MFPR|MFPC)
 		name: "WPA3-SAE MFP required",
 		hex:  "30 14 0100 000fac04 0100 000fac04 0100 000fac08 c000",
-		want: RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKMSAE}, Capabilities: RSNCapMFPR | RSNCapMFPC},
+		want: RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKMSAE}, Capabilities: RSNCapMFPR | RSNCapMFPC},
 	},
 	{
 		// WPA2/WPA3 transition: PSK and SAE, MFP capable
 		name: "WPA2/WPA3 transition",
 		hex:  "30 18 0100 000fac04 0100 000fac04 0200 000fac02 000fac08 8000",
-		want: RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKMPSK, AKMSAE}, Capabilities: RSNCapMFPC},
+		want: RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKMPSK, AKMSAE}, Capabilities: RSNCapMFPC},
 	},
 	{
 		// WPA2-Enterprise with TKIP group (mixed mode), CCMP+TKIP
@@ -37,7 +37,7 @@ var rsnVectors = []struct {
 		// replay counters
 		name: "WPA2-Enterprise mixed",
 		hex:  "30 1c 0100 000fac02 0200 000fac04 000fac02 0200 000fac01 000fac03 0d00",
-		want: RSN{Version: 1, GroupCipher: CipherTKIP, PairwiseCiphers: []CipherSuite{CipherCCMP, CipherTKIP}, AKMs: []AKMSuite{AKM8021X, AKMFT8021X}, Capabilities: RSNCapPreAuth | 3<<2},
+		want: RSN{Version: 1, GroupCipher: CipherTKIP, PairwiseCiphers: []CipherSuite{CipherCCMP128, CipherTKIP}, AKMs: []AKMSuite{AKM8021X, AKMFT8021X}, Capabilities: RSNCapPreAuth | 3<<2},
 	},
 	{
 		// WPA3-Enterprise 192-bit: GCMP-256, Suite B 192, BIP-GMAC-256
@@ -50,14 +50,14 @@ var rsnVectors = []struct {
 		name: "PSK with PMKID",
 		hex: "30 26 0100 000fac04 0100 000fac04 0100 000fac02 0000 0100" +
 			"00112233445566778899aabbccddeeff",
-		want: RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKMPSK},
+		want: RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKMPSK},
 			PMKIDs: []PMKID{{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}}},
 	},
 	{
 		// OWE with MFP required
 		name: "OWE",
 		hex:  "30 14 0100 000fac04 0100 000fac04 0100 000fac12 c000",
-		want: RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKMOWE}, Capabilities: RSNCapMFPR | RSNCapMFPC},
+		want: RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKMOWE}, Capabilities: RSNCapMFPR | RSNCapMFPC},
 	},
 }
 
@@ -99,13 +99,13 @@ func TestRSNDefaults(t *testing.T) {
 		hex  string
 		want RSN
 	}{
-		{"0100", RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKM8021X}}},
-		{"0100 000fac02", RSN{Version: 1, GroupCipher: CipherTKIP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKM8021X}}},
-		{"0100 000fac04 0100 000fac04", RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKM8021X}}},
-		{"0100 000fac04 0100 000fac04 0100 000fac02", RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKMPSK}}},
-		{"0100 000fac04 0100 000fac04 0100 000fac02 8000 0000", RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKMPSK}, Capabilities: RSNCapMFPC}},
+		{"0100", RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKM8021X}}},
+		{"0100 000fac02", RSN{Version: 1, GroupCipher: CipherTKIP, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKM8021X}}},
+		{"0100 000fac04 0100 000fac04", RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKM8021X}}},
+		{"0100 000fac04 0100 000fac04 0100 000fac02", RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKMPSK}}},
+		{"0100 000fac04 0100 000fac04 0100 000fac02 8000 0000", RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKMPSK}, Capabilities: RSNCapMFPC}},
 		// trailing octets after the group management cipher are ignored
-		{"0100 000fac04 0100 000fac04 0100 000fac02 8000 0000 000fac06 ff", RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKMPSK}, Capabilities: RSNCapMFPC, GroupManagementCipher: CipherBIPCMAC}},
+		{"0100 000fac04 0100 000fac04 0100 000fac02 8000 0000 000fac06 ff", RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKMPSK}, Capabilities: RSNCapMFPC, GroupManagementCipher: CipherBIPCMAC128}},
 	} {
 		r, err := ParseRSN(hx(t, tc.hex))
 		if err != nil {
@@ -161,16 +161,16 @@ func TestRSNHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.GroupMgmtCipher(); got != CipherBIPCMAC {
+	if got := r.GroupMgmtCipher(); got != CipherBIPCMAC128 {
 		t.Errorf("default group management cipher = %v", got)
 	}
-	if !r.HasAKM(AKMSAE) || r.HasAKM(AKMFTSAE) || !r.HasPairwise(CipherCCMP) {
+	if !r.HasAKM(AKMSAE) || r.HasAKM(AKMFTSAE) || !r.HasPairwise(CipherCCMP128) {
 		t.Error("HasAKM/HasPairwise")
 	}
 	// Same parameters, other order, a PMKID and an explicit default
 	// BIP-CMAC-128: same security.
-	o := &RSN{Version: 1, GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP},
-		AKMs: []AKMSuite{AKMSAE, AKMPSK}, Capabilities: RSNCapMFPC, PMKIDs: []PMKID{{1}}, GroupManagementCipher: CipherBIPCMAC}
+	o := &RSN{Version: 1, GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128},
+		AKMs: []AKMSuite{AKMSAE, AKMPSK}, Capabilities: RSNCapMFPC, PMKIDs: []PMKID{{1}}, GroupManagementCipher: CipherBIPCMAC128}
 	if !r.SameSecurity(o) {
 		t.Error("SameSecurity = false, want true")
 	}
@@ -178,10 +178,10 @@ func TestRSNHelpers(t *testing.T) {
 	if r.SameSecurity(o) {
 		t.Error("SameSecurity ignores MFPR")
 	}
-	if _, err := (&RSN{GroupCipher: CipherCCMP}).Marshal(); err == nil {
+	if _, err := (&RSN{GroupCipher: CipherCCMP128}).Marshal(); err == nil {
 		t.Error("Marshal without pairwise cipher succeeded")
 	}
-	big := &RSN{GroupCipher: CipherCCMP, PairwiseCiphers: []CipherSuite{CipherCCMP}, AKMs: []AKMSuite{AKMPSK}, PMKIDs: make([]PMKID, 16)}
+	big := &RSN{GroupCipher: CipherCCMP128, PairwiseCiphers: []CipherSuite{CipherCCMP128}, AKMs: []AKMSuite{AKMPSK}, PMKIDs: make([]PMKID, 16)}
 	if _, err := big.Marshal(); err == nil {
 		t.Error("Marshal of a 278-byte body succeeded")
 	}
@@ -210,7 +210,7 @@ func TestWPA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(r.PairwiseCiphers, []CipherSuite{CipherCCMP, CipherTKIP}) || !slices.Equal(r.AKMs, []AKMSuite{AKM8021X}) {
+	if !slices.Equal(r.PairwiseCiphers, []CipherSuite{CipherCCMP128, CipherTKIP}) || !slices.Equal(r.AKMs, []AKMSuite{AKM8021X}) {
 		t.Errorf("mixed: %+v", r)
 	}
 	for _, tc := range []struct{ hex, want string }{
@@ -229,8 +229,8 @@ func TestWPA(t *testing.T) {
 
 func TestSuites(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
-		{CipherCCMP.String(), "CCMP-128"},
-		{CipherCCMP.Selector(), "00-0F-AC:4"},
+		{CipherCCMP128.String(), "CCMP-128"},
+		{CipherCCMP128.Selector(), "00-0F-AC:4"},
 		{CipherSuite(0x000fac63).String(), "00-0F-AC:99"},
 		{AKMSAE.String(), "SAE"},
 		{AKMFT8021XSHA384.Selector(), "00-0F-AC:13"},
@@ -251,12 +251,12 @@ func TestSuites(t *testing.T) {
 	if !AKMFILSSHA256.Is8021X() || !AKMFILSSHA256.IsFILS() || AKMPSK.Is8021X() || !AKMFTPSK.IsPSK() {
 		t.Error("Is8021X/IsFILS/IsPSK")
 	}
-	for c, n := range map[CipherSuite]int{CipherCCMP: 16, CipherTKIP: 32, CipherGCMP256: 32, CipherWEP40: 5, CipherWEP104: 13, CipherBIPCMAC: 16, CipherBIPGMAC256: 32, CipherNoGroupTraffic: 0} {
+	for c, n := range map[CipherSuite]int{CipherCCMP128: 16, CipherTKIP: 32, CipherGCMP256: 32, CipherWEP40: 5, CipherWEP104: 13, CipherBIPCMAC128: 16, CipherBIPGMAC256: 32, CipherNoGroupTraffic: 0} {
 		if got := c.KeyLen(); got != n {
 			t.Errorf("%v.KeyLen() = %d, want %d", c, got, n)
 		}
 	}
-	if CipherBIPCMAC.MICLen() != 8 || CipherBIPGMAC.MICLen() != 16 || !CipherBIPCMAC256.IsGroupManagement() || CipherCCMP.IsGroupManagement() {
+	if CipherBIPCMAC128.MICLen() != 8 || CipherBIPGMAC128.MICLen() != 16 || !CipherBIPCMAC256.IsGroupManagement() || CipherCCMP128.IsGroupManagement() {
 		t.Error("BIP helpers")
 	}
 	if c := CipherGCMP256; c.OUI() != OUIIEEE || c.Type() != 9 {

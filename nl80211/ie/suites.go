@@ -40,14 +40,14 @@ const (
 	CipherUseGroup       CipherSuite = 0x000fac00
 	CipherWEP40          CipherSuite = 0x000fac01
 	CipherTKIP           CipherSuite = 0x000fac02
-	CipherCCMP           CipherSuite = 0x000fac04 // CCMP-128
+	CipherCCMP128        CipherSuite = 0x000fac04 // CCMP-128
 	CipherWEP104         CipherSuite = 0x000fac05
-	CipherBIPCMAC        CipherSuite = 0x000fac06 // BIP-CMAC-128
+	CipherBIPCMAC128     CipherSuite = 0x000fac06 // BIP-CMAC-128
 	CipherNoGroupTraffic CipherSuite = 0x000fac07 // group addressed traffic not allowed
-	CipherGCMP           CipherSuite = 0x000fac08 // GCMP-128
+	CipherGCMP128        CipherSuite = 0x000fac08 // GCMP-128
 	CipherGCMP256        CipherSuite = 0x000fac09
 	CipherCCMP256        CipherSuite = 0x000fac0a
-	CipherBIPGMAC        CipherSuite = 0x000fac0b // BIP-GMAC-128
+	CipherBIPGMAC128     CipherSuite = 0x000fac0b // BIP-GMAC-128
 	CipherBIPGMAC256     CipherSuite = 0x000fac0c
 	CipherBIPCMAC256     CipherSuite = 0x000fac0d
 )
@@ -66,14 +66,14 @@ var cipherNames = map[CipherSuite]string{
 	CipherUseGroup:       "Use group cipher suite",
 	CipherWEP40:          "WEP-40",
 	CipherTKIP:           "TKIP",
-	CipherCCMP:           "CCMP-128",
+	CipherCCMP128:        "CCMP-128",
 	CipherWEP104:         "WEP-104",
-	CipherBIPCMAC:        "BIP-CMAC-128",
+	CipherBIPCMAC128:     "BIP-CMAC-128",
 	CipherNoGroupTraffic: "Group addressed traffic not allowed",
-	CipherGCMP:           "GCMP-128",
+	CipherGCMP128:        "GCMP-128",
 	CipherGCMP256:        "GCMP-256",
 	CipherCCMP256:        "CCMP-256",
-	CipherBIPGMAC:        "BIP-GMAC-128",
+	CipherBIPGMAC128:     "BIP-GMAC-128",
 	CipherBIPGMAC256:     "BIP-GMAC-256",
 	CipherBIPCMAC256:     "BIP-CMAC-256",
 }
@@ -106,7 +106,7 @@ func (c CipherSuite) KeyLen() int {
 		return 13
 	case CipherTKIP:
 		return 32
-	case CipherCCMP, CipherGCMP, CipherBIPCMAC, CipherBIPGMAC:
+	case CipherCCMP128, CipherGCMP128, CipherBIPCMAC128, CipherBIPGMAC128:
 		return 16
 	case CipherCCMP256, CipherGCMP256, CipherBIPCMAC256, CipherBIPGMAC256:
 		return 32
@@ -118,7 +118,7 @@ func (c CipherSuite) KeyLen() int {
 // management cipher.
 func (c CipherSuite) IsGroupManagement() bool {
 	switch c {
-	case CipherBIPCMAC, CipherBIPGMAC, CipherBIPGMAC256, CipherBIPCMAC256:
+	case CipherBIPCMAC128, CipherBIPGMAC128, CipherBIPGMAC256, CipherBIPCMAC256:
 		return true
 	}
 	return false
@@ -128,9 +128,9 @@ func (c CipherSuite) IsGroupManagement() bool {
 // (8 for BIP-CMAC-128, 16 for the others), 0 for non-BIP suites.
 func (c CipherSuite) MICLen() int {
 	switch c {
-	case CipherBIPCMAC:
+	case CipherBIPCMAC128:
 		return 8
-	case CipherBIPGMAC, CipherBIPGMAC256, CipherBIPCMAC256:
+	case CipherBIPGMAC128, CipherBIPGMAC256, CipherBIPCMAC256:
 		return 16
 	}
 	return 0

@@ -41,7 +41,7 @@ func TestSummarize(t *testing.T) {
 	if s.Security != SecurityPSK || s.Security.NetworkType() != "psk" || s.WPA {
 		t.Errorf("security %v", s.Security)
 	}
-	if s.RSN == nil || !s.RSN.HasAKM(AKMFTPSK) || s.RSN.GroupManagementCipher != CipherBIPCMAC || !s.FT() || s.MFPRequired() {
+	if s.RSN == nil || !s.RSN.HasAKM(AKMFTPSK) || s.RSN.GroupManagementCipher != CipherBIPCMAC128 || !s.FT() || s.MFPRequired() {
 		t.Errorf("RSN %+v", s.RSN)
 	}
 	if !s.SAEH2E() {

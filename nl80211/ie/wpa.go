@@ -14,7 +14,7 @@ func IsWPA(vendorBody []byte) bool {
 
 // ParseWPA parses the body of a WPA vendor element (starting with the
 // OUI 00-50-F2 and type 1). The result uses the RSN suite constants
-// (00-50-F2:4 becomes CipherCCMP, 00-50-F2:2 AKMPSK, ...), so callers treat
+// (00-50-F2:4 becomes CipherCCMP128, 00-50-F2:2 AKMPSK, ...), so callers treat
 // WPA and RSN alike. Absent fields take WPA's defaults: TKIP group and
 // pairwise cipher, 802.1X AKM.
 func ParseWPA(b []byte) (*RSN, error) {
@@ -97,7 +97,7 @@ func wpaCipher(s uint32, off int) (CipherSuite, error) {
 	case wpaCipherTKIP:
 		return CipherTKIP, nil
 	case wpaCipherCCMP:
-		return CipherCCMP, nil
+		return CipherCCMP128, nil
 	case wpaCipherWEP104:
 		return CipherWEP104, nil
 	}
@@ -112,7 +112,7 @@ func toWPACipher(c CipherSuite) (uint32, bool) {
 		return wpaCipherWEP40, true
 	case CipherTKIP:
 		return wpaCipherTKIP, true
-	case CipherCCMP:
+	case CipherCCMP128:
 		return wpaCipherCCMP, true
 	case CipherWEP104:
 		return wpaCipherWEP104, true

@@ -137,11 +137,11 @@ func printWiphy(w *nl80211.Wiphy, verbose bool) {
 		w.Index, w.Name, w.Address, w.MaxScanSSIDs, w.MaxScanIELen, w.SupportedIftypes)
 	ciphers := make([]string, 0, len(w.CipherSuites))
 	for _, s := range w.CipherSuites {
-		ciphers = append(ciphers, fmt.Sprintf("%08x", s))
+		ciphers = append(ciphers, s.String())
 	}
 	akms := make([]string, 0, len(w.AKMSuites))
 	for _, s := range w.AKMSuites {
-		akms = append(akms, fmt.Sprintf("%08x", s))
+		akms = append(akms, s.String())
 	}
 	fmt.Printf("  ciphers %s\n  akms %s\n", strings.Join(ciphers, " "), strings.Join(akms, " "))
 	fmt.Printf("  control port over nl80211 %v, scan random addr %v, roam offload %v, %d commands, %d combinations\n",
