@@ -252,14 +252,14 @@ func TestMessage3RSNEMismatchDowngrade(t *testing.T) {
 			}
 			out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { c.mod(p.ap, m) }))
 			var herr *eapol.HandshakeError
-			if !errors.As(err, &herr) || herr.Reason != eapol.ReasonIEIn4WayDiffers {
+			if !errors.As(err, &herr) || herr.Reason != ie.ReasonHandshakeElementMismatch {
 				t.Fatalf("error %v, want a failure with reason 17", err)
 			}
 			if out != nil || len(p.port.installs) != 0 || p.sta.State() != eapol.StateFailed {
 				t.Fatal("mismatched RSNE was acted on")
 			}
 			ev := p.port.events[len(p.port.events)-1]
-			if ev.Type != eapol.EventFailed || ev.Reason != eapol.ReasonIEIn4WayDiffers {
+			if ev.Type != eapol.EventFailed || ev.Reason != ie.ReasonHandshakeElementMismatch {
 				t.Fatalf("event %+v", ev)
 			}
 			// Nothing more is processed.
@@ -629,7 +629,7 @@ func TestRunTimeoutAndCancel(t *testing.T) {
 	frames := make(chan []byte)
 	err := p.sta.Run(context.Background(), frames, 20*time.Millisecond)
 	var herr *eapol.HandshakeError
-	if !errors.As(err, &herr) || herr.Reason != eapol.ReasonFourWayTimeout {
+	if !errors.As(err, &herr) || herr.Reason != ie.Reason4WayHandshakeTimeout {
 		t.Fatalf("Run: %v, want a 4-way timeout", err)
 	}
 
@@ -670,7 +670,7 @@ func TestSecondRSNE(t *testing.T) {
 			switch {
 			case c.ok && err != nil:
 				t.Fatal(err)
-			case !c.ok && (!errors.As(err, &herr) || herr.Reason != eapol.ReasonIEIn4WayDiffers):
+			case !c.ok && (!errors.As(err, &herr) || herr.Reason != ie.ReasonHandshakeElementMismatch):
 				t.Fatalf("error %v, want reason 17", err)
 			}
 		})

@@ -29,26 +29,6 @@ type Port interface {
 	InstallIGTK(keyID int, igtk []byte, ipn []byte, cipher ie.CipherSuite) error
 }
 
-// ReasonCode is an IEEE 802.11 reason code (Table 9-49) the station should
-// send in the Deauthentication frame after a failed handshake.
-type ReasonCode uint16
-
-// Reason codes the handshake gives.
-const (
-	ReasonUnspecified            ReasonCode = 1
-	ReasonInvalidElement         ReasonCode = 13
-	ReasonMICFailure             ReasonCode = 14
-	ReasonFourWayTimeout         ReasonCode = 15
-	ReasonGroupKeyTimeout        ReasonCode = 16
-	ReasonIEIn4WayDiffers        ReasonCode = 17
-	ReasonInvalidGroupCipher     ReasonCode = 18
-	ReasonInvalidPairwiseCipher  ReasonCode = 19
-	ReasonInvalidAKMP            ReasonCode = 20
-	ReasonIEEE8021XAuthFailed    ReasonCode = 23
-	ReasonCipherSuiteRejected    ReasonCode = 24
-	ReasonInvalidGroupMgmtCipher ReasonCode = 46
-)
-
 // Reasons a frame is dropped. A Receive that drops a frame returns a
 // *DropError whose Err is one of these (test with errors.Is); the
 // handshake goes on, as the standard asks for frames that fail a check.
@@ -94,7 +74,7 @@ func drop(msg string, err error, format string, a ...any) error {
 // HandshakeError is a failure that ends the association: the station
 // should deauthenticate with Reason.
 type HandshakeError struct {
-	Reason ReasonCode
+	Reason ie.ReasonCode
 	Err    error
 }
 
@@ -138,8 +118,8 @@ func (t EventType) String() string {
 // Event is reported through Config.OnEvent.
 type Event struct {
 	Type   EventType
-	Reason ReasonCode // for EventFailed
-	Err    error      // for EventFailed
+	Reason ie.ReasonCode // for EventFailed
+	Err    error         // for EventFailed
 }
 
 // SwapTKIPMICKeys returns a 32-octet TKIP key (PTK TK or GTK, as handed to

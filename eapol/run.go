@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"time"
+	"wifid/nl80211/ie"
 )
 
 // Run drives the Supplicant from a channel of received EAPOL frames until
 // ctx is done (it returns ctx.Err()), frames is closed (nil), or the
 // handshake fails (the *HandshakeError). Dropped frames are logged and do
 // not stop it. If timeout is positive and the first 4-way handshake has
-// not completed within it, the handshake fails with ReasonFourWayTimeout
-// (ReasonGroupKeyTimeout when a WPA 4-way handshake is done but its group
+// not completed within it, the handshake fails with ie.Reason4WayHandshakeTimeout
+// (ie.ReasonGKHandshakeTimeout when a WPA 4-way handshake is done but its group
 // key handshake is not).
 // Run owns the Supplicant while it runs; it starts no goroutine.
 func (s *Supplicant) Run(ctx context.Context, frames <-chan []byte, timeout time.Duration) error {
@@ -28,10 +29,10 @@ func (s *Supplicant) Run(ctx context.Context, frames <-chan []byte, timeout time
 		case <-deadline:
 			if s.state == StateWaitGroupKey {
 				// WPA: the 4-way handshake is done, the GTK never came.
-				return s.Fail(ReasonGroupKeyTimeout, errors.New("group key handshake timed out"))
+				return s.Fail(ie.ReasonGKHandshakeTimeout, errors.New("group key handshake timed out"))
 			}
 			if !s.complete {
-				return s.Fail(ReasonFourWayTimeout, errors.New("4-way handshake timed out"))
+				return s.Fail(ie.Reason4WayHandshakeTimeout, errors.New("4-way handshake timed out"))
 			}
 		case f, ok := <-frames:
 			if !ok {

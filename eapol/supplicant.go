@@ -323,13 +323,13 @@ func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
 	}
 	if !s.haveSNonce {
 		if _, err := io.ReadFull(s.cfg.Rand, s.snonce[:]); err != nil {
-			return s.fail(ReasonUnspecified, fmt.Errorf("SNonce: %w", err))
+			return s.fail(ie.ReasonUnspecified, fmt.Errorf("SNonce: %w", err))
 		}
 		s.haveSNonce = true
 	}
 	tptk, err := DerivePTK(s.cfg.AKM, s.cfg.Pairwise, s.pmk, s.cfg.AA, s.cfg.SPA, f.Nonce[:], s.snonce[:])
 	if err != nil {
-		return s.fail(ReasonUnspecified, err)
+		return s.fail(ie.ReasonUnspecified, err)
 	}
 	keyData := bytes.Clone(s.cfg.OwnRSNE)
 	keyData = append(keyData, s.cfg.OwnRSNXE...)
@@ -344,7 +344,7 @@ func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
 	}
 	out := m2.Marshal()
 	if err := SignFrame(s.mic, tptk.KCK, out, s.micLen); err != nil {
-		return s.fail(ReasonUnspecified, err)
+		return s.fail(ie.ReasonUnspecified, err)
 	}
 	if err := s.port.SendEAPOL(out); err != nil {
 		return fmt.Errorf("eapol: sending message 2: %w", err)
@@ -405,16 +405,16 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 		return drop(msg, ErrKeyData, "%v", err)
 	}
 	if kd.RSNE == nil || !bytes.Equal(kd.RSNE, s.cfg.APRSNE) {
-		return s.fail(ReasonIEIn4WayDiffers, errors.New("RSNE in message 3 differs from the Beacon/Probe Response RSNE"))
+		return s.fail(ie.ReasonHandshakeElementMismatch, errors.New("RSNE in message 3 differs from the Beacon/Probe Response RSNE"))
 	}
 	if kd.SecondRSNE != nil {
 		pw, err := rsnePairwise(kd.SecondRSNE)
 		if err != nil || len(pw) != 1 || pw[0] != s.cfg.Pairwise {
-			return s.fail(ReasonIEIn4WayDiffers, fmt.Errorf("second RSNE in message 3 does not name our pairwise cipher %v", s.cfg.Pairwise))
+			return s.fail(ie.ReasonHandshakeElementMismatch, fmt.Errorf("second RSNE in message 3 does not name our pairwise cipher %v", s.cfg.Pairwise))
 		}
 	}
 	if s.cfg.APRSNXE != nil && !bytes.Equal(kd.RSNXE, s.cfg.APRSNXE) {
-		return s.fail(ReasonIEIn4WayDiffers, errors.New("RSNXE in message 3 differs from the Beacon/Probe Response RSNXE"))
+		return s.fail(ie.ReasonHandshakeElementMismatch, errors.New("RSNXE in message 3 differs from the Beacon/Probe Response RSNXE"))
 	}
 	if err := s.checkGroupKeys(kd, true); err != nil {
 		return drop(msg, ErrKeyData, "%v", err)
@@ -465,7 +465,7 @@ func (s *Supplicant) sendMessage4(f *KeyFrame, kck []byte) error {
 	}
 	out := m4.Marshal()
 	if err := SignFrame(s.mic, kck, out, s.micLen); err != nil {
-		return s.fail(ReasonUnspecified, err)
+		return s.fail(ie.ReasonUnspecified, err)
 	}
 	if err := s.port.SendEAPOL(out); err != nil {
 		return fmt.Errorf("eapol: sending message 4: %w", err)
@@ -480,7 +480,7 @@ func (s *Supplicant) installPTK() error {
 	s.tptk = nil
 	s.haveSNonce = false // the next message 1 gets a fresh SNonce
 	if err := s.port.InstallPTK(bytes.Clone(ptk.TK), s.cfg.Pairwise); err != nil {
-		return s.fail(ReasonUnspecified, fmt.Errorf("installing PTK: %w", err))
+		return s.fail(ie.ReasonUnspecified, fmt.Errorf("installing PTK: %w", err))
 	}
 	s.ptk = ptk
 	return nil
@@ -541,7 +541,7 @@ func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
 	}
 	out := m2.Marshal()
 	if err := SignFrame(s.mic, s.ptk.KCK, out, s.micLen); err != nil {
-		return s.fail(ReasonUnspecified, err)
+		return s.fail(ie.ReasonUnspecified, err)
 	}
 	if err := s.port.SendEAPOL(out); err != nil {
 		return fmt.Errorf("eapol: sending group message 2: %w", err)
@@ -614,7 +614,7 @@ func (s *Supplicant) installGroupKeys(kd *KeyData, rsc []byte) error {
 			s.log.Debug("eapol: GTK already installed, not reinstalled", "keyid", g.KeyID)
 		} else {
 			if err := s.port.InstallGTK(g.KeyID, bytes.Clone(g.GTK), bytes.Clone(rsc), s.cfg.Group); err != nil {
-				return s.fail(ReasonUnspecified, fmt.Errorf("installing GTK: %w", err))
+				return s.fail(ie.ReasonUnspecified, fmt.Errorf("installing GTK: %w", err))
 			}
 			s.gtk[g.KeyID] = bytes.Clone(g.GTK)
 		}
@@ -624,7 +624,7 @@ func (s *Supplicant) installGroupKeys(kd *KeyData, rsc []byte) error {
 			s.log.Debug("eapol: IGTK already installed, not reinstalled", "keyid", g.KeyID)
 		} else {
 			if err := s.port.InstallIGTK(g.KeyID, bytes.Clone(g.IGTK), bytes.Clone(g.IPN[:]), s.cfg.GroupMgmt); err != nil {
-				return s.fail(ReasonUnspecified, fmt.Errorf("installing IGTK: %w", err))
+				return s.fail(ie.ReasonUnspecified, fmt.Errorf("installing IGTK: %w", err))
 			}
 			s.igtk[g.KeyID] = bytes.Clone(g.IGTK)
 		}
@@ -632,7 +632,7 @@ func (s *Supplicant) installGroupKeys(kd *KeyData, rsc []byte) error {
 	return nil
 }
 
-func (s *Supplicant) fail(reason ReasonCode, err error) error {
+func (s *Supplicant) fail(reason ie.ReasonCode, err error) error {
 	s.state = StateFailed
 	s.tptk = nil
 	herr := &HandshakeError{Reason: reason, Err: err}
@@ -643,7 +643,7 @@ func (s *Supplicant) fail(reason ReasonCode, err error) error {
 
 // Fail ends the handshake from outside (a timeout, say): the state becomes
 // failed and EventFailed is reported with the reason.
-func (s *Supplicant) Fail(reason ReasonCode, err error) error {
+func (s *Supplicant) Fail(reason ie.ReasonCode, err error) error {
 	if s.state == StateFailed {
 		return ErrHandshakeFailed
 	}

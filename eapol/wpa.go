@@ -85,7 +85,7 @@ func (s *Supplicant) wpaMessage3(f *KeyFrame, kck []byte, retransmit bool) error
 		return drop(msg, ErrKeyData, "%v", err)
 	}
 	if kd.WPAIE == nil || !bytes.Equal(kd.WPAIE, s.cfg.APRSNE) {
-		return s.fail(ReasonIEIn4WayDiffers, errors.New("WPA element in message 3 differs from the Beacon/Probe Response WPA element"))
+		return s.fail(ie.ReasonHandshakeElementMismatch, errors.New("WPA element in message 3 differs from the Beacon/Probe Response WPA element"))
 	}
 	if err := s.sendMessage4(f, kck); err != nil {
 		return err

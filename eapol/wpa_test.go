@@ -166,13 +166,13 @@ func TestWPAMessage3IEMismatchDowngrade(t *testing.T) {
 			}
 			out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.plain = c.plain(p.ap) }))
 			var herr *eapol.HandshakeError
-			if !errors.As(err, &herr) || herr.Reason != eapol.ReasonIEIn4WayDiffers {
+			if !errors.As(err, &herr) || herr.Reason != ie.ReasonHandshakeElementMismatch {
 				t.Fatalf("error %v, want a failure with reason 17", err)
 			}
 			if out != nil || len(p.port.installs) != 0 || p.sta.State() != eapol.StateFailed {
 				t.Fatal("mismatched WPA element was acted on")
 			}
-			if ev := p.port.events[len(p.port.events)-1]; ev.Type != eapol.EventFailed || ev.Reason != eapol.ReasonIEIn4WayDiffers {
+			if ev := p.port.events[len(p.port.events)-1]; ev.Type != eapol.EventFailed || ev.Reason != ie.ReasonHandshakeElementMismatch {
 				t.Fatalf("event %+v", ev)
 			}
 		})
@@ -341,7 +341,7 @@ func TestWPAGroupKeyTimeout(t *testing.T) {
 	p.fourWay()
 	err := p.sta.Run(context.Background(), make(chan []byte), 20*time.Millisecond)
 	var herr *eapol.HandshakeError
-	if !errors.As(err, &herr) || herr.Reason != eapol.ReasonGroupKeyTimeout {
+	if !errors.As(err, &herr) || herr.Reason != ie.ReasonGKHandshakeTimeout {
 		t.Fatalf("Run: %v, want a group key timeout", err)
 	}
 }

@@ -474,7 +474,7 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 		return
 	}
 	if e.Status != 0 || e.TimedOut {
-		why := fmt.Sprintf("association failed: status %d (%s)", e.Status, statusName(e.Status))
+		why := fmt.Sprintf("association failed: status %d (%s)", e.Status, ie.StatusCode(e.Status))
 		if e.TimedOut {
 			why = "association timed out"
 		}
@@ -496,7 +496,7 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 
 // onDisconnectEvent: the AP or the kernel ended the association.
 func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
-	why := fmt.Sprintf("reason %d (%s), by AP %v", e.Reason, reasonName(e.Reason), e.ByAP)
+	why := fmt.Sprintf("reason %d (%s), by AP %v", e.Reason, ie.ReasonCode(e.Reason), e.ByAP)
 	if a := s.attempt; a != nil && a.kind == "roam" && a.stage == "connect" && !e.ByAP {
 		// The kernel leaves the old BSS as it reassociates; the
 		// reassociation's own outcome comes as a connect event.
@@ -506,7 +506,7 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 	if a := s.attempt; a != nil {
 		if a.stage == "handshake" {
 			why = "handshake failed: " + why
-			if e.Reason == 15 || e.Reason == 2 {
+			if r := ie.ReasonCode(e.Reason); r == ie.Reason4WayHandshakeTimeout || r == ie.ReasonInvalidAuthentication {
 				// The AP rejected our message 2: almost always a wrong
 				// passphrase. Autoconnect leaves the network alone until
 				// its file changes or the user connects, so a wrong
@@ -539,7 +539,12 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 // "never" (IEEE 802.11-2020 Table 9-78): no more stations (17), too little
 // bandwidth (33), poor channel (34), try another BSS (82).
 func temporaryStatus(code uint16) bool {
-	return code == 17 || code == 33 || code == 34 || code == 82
+	switch ie.StatusCode(code) {
+	case ie.StatusDeniedNoMoreSTAs, ie.StatusDeniedInsufficientBandwidth,
+		ie.StatusDeniedPoorChannelConditions, ie.StatusRejectedWithSuggestedBSSTransition:
+		return true
+	}
+	return false
 }
 
 // failBSS: the attempt failed for a reason of the BSS. It is blacklisted
@@ -745,7 +750,7 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 	if deauthenticate {
 		s.setState(Disconnecting, why)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		err := s.cfg.Kernel.Disconnect(ctx, s.cfg.Ifindex, 3) // deauth leaving
+		err := s.cfg.Kernel.Disconnect(ctx, s.cfg.Ifindex, uint16(ie.ReasonLeavingNetworkDeauth))
 		cancel()
 		if err != nil {
 			s.log.Debug("disconnect", "err", err)

@@ -4,17 +4,18 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/big"
+	"wifid/nl80211/ie"
 )
 
-// Status codes (IEEE 802.11-2020 Table 9-50) that SAE Authentication
-// frames carry.
+// Status codes that SAE Authentication frames carry, as the uint16 of the
+// frame (names and values are nl80211/ie's).
 const (
-	StatusSuccess                   uint16 = 0
-	StatusAntiCloggingTokenRequired uint16 = 76  // the AP asks for its token in our next commit
-	StatusGroupNotSupported         uint16 = 77  // FINITE_CYCLIC_GROUP_NOT_SUPPORTED
-	StatusUnknownPasswordIdentifier uint16 = 123 // UNKNOWN_PASSWORD_IDENTIFIER
-	StatusHashToElement             uint16 = 126 // SAE_HASH_TO_ELEMENT: a commit using H2E
-	StatusSAEPK                     uint16 = 127 // SAE_PK (not supported here)
+	StatusSuccess                   = uint16(ie.StatusSuccess)
+	StatusAntiCloggingTokenRequired = uint16(ie.StatusAntiCloggingTokenRequired)
+	StatusGroupNotSupported         = uint16(ie.StatusUnsupportedFiniteCyclicGroup)
+	StatusUnknownPasswordIdentifier = uint16(ie.StatusUnknownPasswordIdentifier)
+	StatusHashToElement             = uint16(ie.StatusSAEHashToElement)
+	StatusSAEPK                     = uint16(ie.StatusSAEPK)
 )
 
 // Transaction sequence numbers of SAE Authentication frames.
