@@ -182,9 +182,19 @@ func newAPIHarnessOn(t *testing.T, addr string, files map[string]string, air ...
 	w := &nl80211.Wiphy{Index: hWiphy, Name: "phy0", ExtFeatures: ext}
 	d.mu.Lock()
 	d.wiphys[w.Index] = w
+	d.radios[w.Index] = &radio{name: w.Name} // no rfkill switch
 	d.mu.Unlock()
-	d.runStation(ctx, &nl80211.Interface{Index: hIfindex, Name: "wlan7", Wiphy: hWiphy,
-		MAC: net.HardwareAddr{2, 0, 0, 0, 0, 7}, Type: nl80211.IftypeStation}, w, h.k)
+	// An interface that is up: its Device, then its station.
+	d.kernel = h.k
+	m := &managed{iface: &nl80211.Interface{Index: hIfindex, Name: "wlan7", Wiphy: hWiphy,
+		MAC: net.HardwareAddr{2, 0, 0, 0, 0, 7}, Type: nl80211.IftypeStation}, wiphy: w, wantUp: true, up: true}
+	d.mu.Lock()
+	d.devices[hIfindex] = m
+	d.mu.Unlock()
+	d.api.DeviceAdded(d.deviceInfo(m))
+	if err := d.startStation(ctx, m); err != nil {
+		t.Fatal(err)
+	}
 
 	h.client = dbustest.Connect(t, addr)
 	deadline := time.Now().Add(5 * time.Second)

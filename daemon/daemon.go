@@ -12,6 +12,7 @@ import (
 	"wifid/knownnetworks"
 	"wifid/netconfig"
 	"wifid/nl80211"
+	"wifid/nl80211/rfkill"
 	"wifid/station"
 )
 
@@ -28,25 +29,44 @@ type Daemon struct {
 	known *knownnetworks.Store
 	ip    station.IPConfigurator
 
-	mu       sync.Mutex // guards stations, wiphys and routes
-	stations map[int]*managed
-	wiphys   map[int]*nl80211.Wiphy // adopted radios by wiphy index
-	wg       sync.WaitGroup
-	api      API
+	rfkill *rfkill.Device // nil without /dev/rfkill
+	kernel station.Kernel // what stations ask of the kernel: nl, or a scripted kernel in tests
+
+	mu      sync.Mutex             // guards devices (and their fields), wiphys, radios
+	devices map[int]*managed       // our interfaces by ifindex
+	wiphys  map[int]*nl80211.Wiphy // adopted radios by wiphy index
+	radios  map[int]*radio         // their rfkill state, by wiphy index
+	wg      sync.WaitGroup
+	api     API
 }
 
-// managed is one station and what the daemon keeps for it.
+// managed is one interface wifid manages (a Device on D-Bus) and the
+// station on it while it is up.
 type managed struct {
-	st     *station.Station
-	iface  *nl80211.Interface
+	iface  *nl80211.Interface // replaced (not changed) on a rename
 	wiphy  *nl80211.Wiphy
-	events chan nl80211.Event
+	up     bool // IFF_UP as last seen
+	wantUp bool // Device.Powered as last set over D-Bus (iwd's dbus_powered)
+
+	// The running station: nil while the interface is down or its radio
+	// blocked.
+	st     *station.Station
+	events chan nl80211.Event // the station's nl80211 events
 	cancel context.CancelFunc
+	done   chan struct{} // closed when the station's Run has returned
 }
+
+// name is the interface's current kernel name. Callers hold d.mu or run
+// on the loop (the only writer).
+func (m *managed) name() string { return m.iface.Name }
 
 // API is how the daemon shows itself to clients (the D-Bus server); a nil
 // API shows nothing.
 type API interface {
+	AdapterChanged(wiphy int, powered bool)
+	DeviceAdded(d DeviceInfo)
+	DeviceChanged(d DeviceInfo)
+	DeviceRemoved(ifindex int)
 	StationAdded(m StationInfo)
 	StationRemoved(ifindex int)
 	StationChanged(ifindex int, v station.View)
@@ -54,6 +74,14 @@ type API interface {
 	SignalLevel(ifindex int, level int)
 	KnownNetworksChanged()
 	Agent(ifindex int) station.Agent
+}
+
+// DeviceInfo is what the API shows of an interface and its radio.
+type DeviceInfo struct {
+	Iface          *nl80211.Interface
+	Wiphy          *nl80211.Wiphy
+	Powered        bool // the interface is up
+	AdapterPowered bool // the radio is not rfkilled
 }
 
 // StationInfo is what the API needs to know about a new station.
@@ -90,7 +118,8 @@ func New(o Options, log *slog.Logger) (*Daemon, error) {
 	for _, err := range errs {
 		log.Warn("main.conf", "err", err)
 	}
-	d := &Daemon{opts: o, conf: conf, log: log, stations: map[int]*managed{}, wiphys: map[int]*nl80211.Wiphy{}}
+	d := &Daemon{opts: o, conf: conf, log: log, devices: map[int]*managed{}, wiphys: map[int]*nl80211.Wiphy{},
+		radios: map[int]*radio{}}
 	d.known = knownnetworks.NewStore(o.StateDir, log)
 	if err := d.known.Load(); err != nil {
 		log.Warn("known networks", "err", err)
@@ -121,6 +150,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return fmt.Errorf("nl80211: %w (is cfg80211 loaded?)", err)
 	}
 	d.nl = nl
+	if d.kernel == nil {
+		d.kernel = nl
+	}
 	defer nl.Close()
 	if d.conf.EnableNetworkConfiguration {
 		d.ip = &ipConfig{conf: d.conf, dns: d.resolver(), leaseDir: filepath.Join(d.opts.StateDir, ".wifid", "leases"), log: d.log}
@@ -130,17 +162,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Warn("not watching the network files", "dir", d.opts.StateDir, "err", err)
 	}
 	d.serveDBus(ctx)
+	rfk := d.watchRfkill(ctx)
+	links := d.watchLinks(ctx)
 	if err := d.setupDevices(ctx); err != nil {
 		if ctx.Err() == nil {
 			return err
 		}
 		d.log.Info("stopped during startup")
 	}
-	d.loop(ctx, watch)
+	d.loop(ctx, watch, rfk, links)
 	d.log.Info("wifid stopping")
 	d.mu.Lock()
-	for _, m := range d.stations {
-		m.cancel()
+	for _, m := range d.devices {
+		if m.cancel != nil {
+			m.cancel()
+		}
 	}
 	d.mu.Unlock()
 	d.wg.Wait()
@@ -182,9 +218,9 @@ func (d *Daemon) resolver() netconfig.Resolver {
 	return &lazyResolved{log: d.log}
 }
 
-// loop routes nl80211 events to stations and network file changes to the
-// stations and the API.
-func (d *Daemon) loop(ctx context.Context, watch <-chan knownnetworks.Event) {
+// loop routes nl80211 events to stations, network file changes to the
+// stations and the API, and rfkill and link changes to the devices.
+func (d *Daemon) loop(ctx context.Context, watch <-chan knownnetworks.Event, rfk <-chan rfkill.Event, links <-chan linkEvent) {
 	events := d.nl.Events()
 	for {
 		select {
@@ -197,6 +233,18 @@ func (d *Daemon) loop(ctx context.Context, watch <-chan knownnetworks.Event) {
 				return
 			}
 			d.route(ctx, ev)
+		case ev, ok := <-rfk:
+			if !ok {
+				rfk = nil
+				continue
+			}
+			d.onRfkill(ctx, ev)
+		case ev, ok := <-links:
+			if !ok {
+				links = nil
+				continue
+			}
+			d.onLink(ctx, ev)
 		case ev, ok := <-watch:
 			if !ok {
 				watch = nil
@@ -215,8 +263,10 @@ func (d *Daemon) loop(ctx context.Context, watch <-chan knownnetworks.Event) {
 func (d *Daemon) knownChanged(ctx context.Context) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, m := range d.stations {
-		go m.st.KnownNetworksChanged(ctx)
+	for _, m := range d.devices {
+		if m.st != nil {
+			go m.st.KnownNetworksChanged(ctx)
+		}
 	}
 }
 
@@ -237,13 +287,16 @@ func (d *Daemon) route(ctx context.Context, ev nl80211.Event) {
 		return
 	}
 	d.mu.Lock()
-	m := d.stations[info.Ifindex]
+	var events chan nl80211.Event
+	if m := d.devices[info.Ifindex]; m != nil && m.st != nil {
+		events = m.events
+	}
 	d.mu.Unlock()
-	if m == nil {
+	if events == nil {
 		return
 	}
 	select {
-	case m.events <- ev:
+	case events <- ev:
 	case <-ctx.Done():
 	}
 }
@@ -253,8 +306,10 @@ func (d *Daemon) Stations() map[int]StationInfo {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := map[int]StationInfo{}
-	for i, m := range d.stations {
-		out[i] = StationInfo{Station: m.st, Iface: m.iface, Wiphy: m.wiphy}
+	for i, m := range d.devices {
+		if m.st != nil {
+			out[i] = StationInfo{Station: m.st, Iface: m.iface, Wiphy: m.wiphy}
+		}
 	}
 	return out
 }

@@ -22,13 +22,13 @@ type bridge struct {
 	d   *Daemon
 	log *slog.Logger
 
-	mu       sync.Mutex  // guards adapters and known
-	adapters map[int]int // wiphy index -> stations on it
+	mu       sync.Mutex              // guards adapters and known
+	adapters map[int]dbusapi.Adapter // wiphy index -> what is shown of it
 	known    map[dbusapi.NetworkID]bool
 }
 
 func newBridge(srv *dbusapi.Server, d *Daemon) *bridge {
-	b := &bridge{srv: srv, d: d, log: d.log, adapters: map[int]int{}, known: map[dbusapi.NetworkID]bool{}}
+	b := &bridge{srv: srv, d: d, log: d.log, adapters: map[int]dbusapi.Adapter{}, known: map[dbusapi.NetworkID]bool{}}
 	srv.SetKnownNetworksBackend(knownBackend{b})
 	b.syncKnown()
 	return b
@@ -38,28 +38,59 @@ func networkID(ssid string, sec knownnetworks.Security) dbusapi.NetworkID {
 	return dbusapi.NetworkID{SSID: ssid, Type: sec.String()}
 }
 
-func (b *bridge) StationAdded(info StationInfo) {
-	w, ifc := info.Wiphy, info.Iface
+// DeviceAdded shows an interface, and its adapter the first time.
+func (b *bridge) DeviceAdded(info DeviceInfo) {
+	w := info.Wiphy
 	b.mu.Lock()
-	first := b.adapters[w.Index] == 0
-	b.adapters[w.Index]++
+	_, shown := b.adapters[w.Index]
+	a := dbusapi.Adapter{Wiphy: uint32(w.Index), Name: w.Name, Powered: info.AdapterPowered,
+		SupportedModes: []string{"station"}}
+	b.adapters[w.Index] = a
 	b.mu.Unlock()
-	if first {
-		b.srv.AddAdapter(dbusapi.Adapter{Wiphy: uint32(w.Index), Name: w.Name, Powered: true,
-			SupportedModes: []string{"station"}}, adapterBackend{})
+	if !shown {
+		b.srv.AddAdapter(a, adapterBackend{d: b.d, wiphy: w.Index})
 	}
-	b.srv.AddDevice(dbusapi.Device{Wiphy: uint32(w.Index), Ifindex: uint32(ifc.Index), Name: ifc.Name,
-		Address: ifc.MAC, Powered: true, Mode: "station"}, deviceBackend{ifindex: ifc.Index})
+	b.srv.AddDevice(device(info), deviceBackend{d: b.d, ifindex: info.Iface.Index})
+}
+
+func device(info DeviceInfo) dbusapi.Device {
+	return dbusapi.Device{Wiphy: uint32(info.Wiphy.Index), Ifindex: uint32(info.Iface.Index), Name: info.Iface.Name,
+		Address: info.Iface.MAC, Powered: info.Powered, Mode: "station"}
+}
+
+// DeviceChanged shows an interface's new name or power.
+func (b *bridge) DeviceChanged(info DeviceInfo) {
+	if err := b.srv.UpdateDevice(device(info)); err != nil {
+		b.log.Debug("D-Bus device", "err", err)
+	}
+}
+
+func (b *bridge) DeviceRemoved(ifindex int) { b.srv.RemoveDevice(uint32(ifindex)) }
+
+// AdapterChanged shows a radio blocked or unblocked.
+func (b *bridge) AdapterChanged(wiphy int, powered bool) {
+	b.mu.Lock()
+	a, ok := b.adapters[wiphy]
+	a.Powered = powered
+	b.adapters[wiphy] = a
+	b.mu.Unlock()
+	if ok {
+		if err := b.srv.UpdateAdapter(a); err != nil {
+			b.log.Debug("D-Bus adapter", "err", err)
+		}
+	}
+}
+
+// StationAdded shows the Station interface of a device that came up.
+func (b *bridge) StationAdded(info StationInfo) {
+	ifc := info.Iface
 	v := info.Station.View()
 	if err := b.srv.AddStation(uint32(ifc.Index), b.stationState(v), &stationBackend{st: info.Station, known: b.d.known}); err != nil {
 		b.log.Warn("D-Bus station", "iface", ifc.Name, "err", err)
 	}
 }
 
-func (b *bridge) StationRemoved(ifindex int) {
-	b.srv.RemoveStation(uint32(ifindex))
-	b.srv.RemoveDevice(uint32(ifindex))
-}
+func (b *bridge) StationRemoved(ifindex int) { b.srv.RemoveStation(uint32(ifindex)) }
 
 func (b *bridge) stationState(v station.View) dbusapi.StationState {
 	st := dbusapi.StationState{State: v.State.DBusState(), Scanning: v.Scanning, AutoConnect: v.AutoConnect}
@@ -343,15 +374,23 @@ func (k knownBackend) SetAutoConnect(ctx context.Context, id dbusapi.NetworkID, 
 	return nil
 }
 
-type adapterBackend struct{}
-
-func (adapterBackend) SetPowered(ctx context.Context, on bool) error {
-	return dbusapi.ErrNotImplemented
+type adapterBackend struct {
+	d     *Daemon
+	wiphy int
 }
 
-type deviceBackend struct{ ifindex int }
+func (a adapterBackend) SetPowered(ctx context.Context, on bool) error {
+	return a.d.setRadioPowered(a.wiphy, on)
+}
 
-func (deviceBackend) SetPowered(ctx context.Context, up bool) error { return dbusapi.ErrNotImplemented }
+type deviceBackend struct {
+	d       *Daemon
+	ifindex int
+}
+
+func (v deviceBackend) SetPowered(ctx context.Context, up bool) error {
+	return v.d.setDevicePowered(ctx, v.ifindex, up)
+}
 
 func (deviceBackend) SetMode(ctx context.Context, mode string) error {
 	if mode == "station" {

@@ -164,8 +164,8 @@ func TestDBusErrors(t *testing.T) {
 	h.wantErr("Connect 802.1X without its file", h.call(network("corp", "8021x"), dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.NotConfigured")
 	h.wantErr("Forget of no known network", h.call(dbusapi.KnownNetworkPath(dbusapi.NetworkID{SSID: "cafe", Type: "open"}),
 		dbusapi.KnownNetworkInterface+".Forget"), "org.freedesktop.DBus.Error.UnknownObject")
-	h.wantErr("Adapter.Powered", h.call(dbusapi.AdapterPath(hWiphy), dbusapi.PropertiesInterface+".Set", dbusapi.AdapterInterface, "Powered",
-		dbus.MakeVariant(false)), "net.connman.iwd.NotImplemented")
+	h.wantErr("Adapter.Powered of a radio with no rfkill switch", h.call(dbusapi.AdapterPath(hWiphy), dbusapi.PropertiesInterface+".Set", dbusapi.AdapterInterface, "Powered",
+		dbus.MakeVariant(false)), "net.connman.iwd.NotSupported")
 	h.wantErr("ConnectBssid of no BSS", h.call(hDevice, dbusapi.StationDebugInterface+".ConnectBssid", []byte{2, 0, 0, 0, 9, 9}),
 		"net.connman.iwd.NotFound")
 	h.wantErr("Roam while disconnected", h.call(hDevice, dbusapi.StationDebugInterface+".Roam", []byte{2, 0, 0, 0, 9, 1}),

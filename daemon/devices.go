@@ -3,12 +3,11 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path"
 	"path/filepath"
+	"time"
 
-	"github.com/jsimonetti/rtnetlink/v2/rtnl"
 	"golang.org/x/sys/unix"
 
 	"wifid/nl80211"
@@ -50,8 +49,13 @@ func (d *Daemon) adoptWiphy(ctx context.Context, w *nl80211.Wiphy, ifaces []*nl8
 	d.log.Info("wiphy", "wiphy", w.Name, "index", w.Index, "bands", len(w.Bands),
 		"control_port_nl80211", w.SupportsControlPortOverNL80211())
 	keep := d.keepsDefaultInterface(w)
+	r := d.newRadio(w.Name)
+	if !r.powered() {
+		d.log.Info("radio blocked", "wiphy", w.Name, "why", r.blockReason())
+	}
 	d.mu.Lock()
 	d.wiphys[w.Index] = w
+	d.radios[w.Index] = r
 	d.mu.Unlock()
 	n := 0
 	for _, ifc := range ifaces {
@@ -83,8 +87,8 @@ func (d *Daemon) adoptWiphy(ctx context.Context, w *nl80211.Wiphy, ifaces []*nl8
 	return n
 }
 
-// adoptInterface starts a station on an existing interface -i/-I allow,
-// switching it to station mode first.
+// adoptInterface manages an existing interface -i/-I allow, switching it
+// to station mode first.
 func (d *Daemon) adoptInterface(ctx context.Context, ifc *nl80211.Interface, w *nl80211.Wiphy) bool {
 	if !d.opts.ManagesInterface(ifc.Name) {
 		d.log.Info("interface not managed (filtered)", "iface", ifc.Name)
@@ -96,10 +100,7 @@ func (d *Daemon) adoptInterface(ctx context.Context, ifc *nl80211.Interface, w *
 			return false
 		}
 	}
-	if err := d.startStation(ctx, ifc, w); err != nil {
-		d.log.Warn("station not started", "iface", ifc.Name, "err", err)
-		return false
-	}
+	d.addDevice(ctx, ifc, w)
 	return true
 }
 
@@ -132,6 +133,7 @@ func (d *Daemon) onWiphyEvent(ctx context.Context, e *nl80211.WiphyEvent) {
 		d.mu.Lock()
 		w, known := d.wiphys[info.Wiphy]
 		delete(d.wiphys, info.Wiphy)
+		delete(d.radios, info.Wiphy)
 		d.mu.Unlock()
 		if known {
 			d.log.Info("wiphy removed", "wiphy", w.Name, "index", w.Index)
@@ -168,7 +170,8 @@ func (d *Daemon) createStation(ctx context.Context, w *nl80211.Wiphy) error {
 		return err
 	}
 	d.log.Info("interface created", "iface", ifc.Name, "wiphy", w.Name)
-	return d.startStation(ctx, ifc, w)
+	d.addDevice(ctx, ifc, w)
+	return nil
 }
 
 // onInterfaceEvent follows interfaces that come and go while wifid runs
@@ -178,12 +181,15 @@ func (d *Daemon) onInterfaceEvent(ctx context.Context, e *nl80211.InterfaceEvent
 	switch info.Cmd {
 	case unix.NL80211_CMD_DEL_INTERFACE:
 		d.mu.Lock()
-		m := d.stations[info.Ifindex]
-		delete(d.stations, info.Ifindex)
+		m := d.devices[info.Ifindex]
+		delete(d.devices, info.Ifindex)
 		d.mu.Unlock()
 		if m != nil {
-			d.log.Info("interface removed", "iface", m.iface.Name)
-			m.cancel()
+			d.log.Info("interface removed", "iface", m.name())
+			d.stopStation(m, "interface removed")
+			if d.api != nil {
+				d.api.DeviceRemoved(info.Ifindex)
+			}
 		}
 	case unix.NL80211_CMD_NEW_INTERFACE:
 		ifc := e.Interface
@@ -191,10 +197,10 @@ func (d *Daemon) onInterfaceEvent(ctx context.Context, e *nl80211.InterfaceEvent
 			return
 		}
 		d.mu.Lock()
-		_, known := d.stations[ifc.Index]
+		_, known := d.devices[ifc.Index]
 		w := d.wiphys[ifc.Wiphy]
 		busy := false
-		for _, m := range d.stations {
+		for _, m := range d.devices {
 			busy = busy || m.wiphy.Index == ifc.Wiphy
 		}
 		d.mu.Unlock()
@@ -211,41 +217,77 @@ func (d *Daemon) onInterfaceEvent(ctx context.Context, e *nl80211.InterfaceEvent
 	}
 }
 
-// linkUp brings the interface up; nl80211 scans need it.
-func linkUp(ifindex int) error {
-	c, err := rtnl.Dial(nil)
-	if err != nil {
-		return err
+// addDevice manages an interface: it shows it (a Device on D-Bus), brings
+// it up unless its radio is blocked, and the station starts with the link.
+func (d *Daemon) addDevice(ctx context.Context, ifc *nl80211.Interface, w *nl80211.Wiphy) {
+	m := &managed{iface: ifc, wiphy: w, wantUp: true}
+	d.mu.Lock()
+	d.devices[ifc.Index] = m
+	r := d.radios[w.Index]
+	d.mu.Unlock()
+	if d.api != nil {
+		d.api.DeviceAdded(d.deviceInfo(m))
 	}
-	defer c.Close()
-	ifi, err := net.InterfaceByIndex(ifindex)
-	if err != nil {
-		return err
+	if r != nil && !r.powered() {
+		d.log.Info("interface stays down until its radio is unblocked", "iface", ifc.Name, "why", r.blockReason())
+		return
 	}
-	return c.LinkUp(ifi)
+	if err := linkSet(ifc.Index, true); err != nil {
+		d.log.Warn("interface not brought up", "iface", ifc.Name, "err", err)
+		return
+	}
+	d.linkChanged(ctx, m, true)
 }
 
-func (d *Daemon) startStation(ctx context.Context, ifc *nl80211.Interface, w *nl80211.Wiphy) error {
-	if err := linkUp(ifc.Index); err != nil {
-		return fmt.Errorf("link up: %w", err)
-	}
-	d.runStation(ctx, ifc, w, d.nl)
-	return nil
+// deviceInfo is what the API shows of m now.
+func (d *Daemon) deviceInfo(m *managed) DeviceInfo {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r := d.radios[m.wiphy.Index]
+	return DeviceInfo{Iface: m.iface, Wiphy: m.wiphy, Powered: m.up, AdapterPowered: r == nil || r.powered()}
 }
 
-// runStation runs a station on ifc, asking k of the kernel (the nl80211
-// client; a scripted kernel in the D-Bus tests), until ctx ends or the
-// interface goes, and shows it to the API meanwhile.
-func (d *Daemon) runStation(ctx context.Context, ifc *nl80211.Interface, w *nl80211.Wiphy, k station.Kernel) {
+func (d *Daemon) deviceChanged(m *managed) {
+	if d.api != nil {
+		d.api.DeviceChanged(d.deviceInfo(m))
+	}
+}
+
+// stopStation ends m's station, if one runs, and waits for it to finish
+// (its Run returns promptly once cancelled).
+func (d *Daemon) stopStation(m *managed, why string) {
+	d.mu.Lock()
+	st, cancel, done := m.st, m.cancel, m.done
+	m.st, m.cancel, m.done, m.events = nil, nil, nil, nil
+	d.mu.Unlock()
+	if st == nil {
+		return
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		d.log.Warn("station slow to stop", "iface", m.name())
+	}
+	if d.api != nil {
+		d.api.StationRemoved(m.iface.Index)
+	}
+	d.log.Info("station stopped", "iface", m.name(), "why", why)
+}
+
+// startStation runs a station on m's interface, which is up.
+func (d *Daemon) startStation(ctx context.Context, m *managed) error {
+	ifc, w := m.iface, m.wiphy
 	sctx, cancel := context.WithCancel(ctx)
-	m := &managed{iface: ifc, wiphy: w, events: make(chan nl80211.Event, 256), cancel: cancel}
+	events := make(chan nl80211.Event, 256)
+	done := make(chan struct{})
 	cfg := station.Config{
 		Ifindex:     ifc.Index,
 		Ifname:      ifc.Name,
 		MAC:         ifc.MAC,
 		Wiphy:       w,
-		Kernel:      k,
-		Events:      m.events,
+		Kernel:      d.kernel,
+		Events:      events,
 		Known:       d.known,
 		IP:          d.ip,
 		AutoConnect: !d.opts.Developer,
@@ -274,20 +316,19 @@ func (d *Daemon) runStation(ctx context.Context, ifc *nl80211.Interface, w *nl80
 	if d.api != nil {
 		cfg.Agent = d.api.Agent(ifc.Index)
 	}
-	m.st = station.New(cfg)
+	st := station.New(cfg)
 	d.mu.Lock()
-	d.stations[ifc.Index] = m
+	m.st, m.events, m.cancel, m.done = st, events, cancel, done
 	d.mu.Unlock()
 	if d.api != nil {
-		d.api.StationAdded(StationInfo{Station: m.st, Iface: ifc, Wiphy: w})
+		d.api.StationAdded(StationInfo{Station: st, Iface: ifc, Wiphy: w})
 	}
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
-		m.st.Run(sctx)
-		if d.api != nil {
-			d.api.StationRemoved(ifc.Index)
-		}
+		defer close(done)
+		st.Run(sctx)
 	}()
 	d.log.Info("station", "iface", ifc.Name, "ifindex", ifc.Index, "mac", ifc.MAC.String(), "wiphy", w.Name)
+	return nil
 }
