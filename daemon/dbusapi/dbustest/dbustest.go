@@ -1,6 +1,10 @@
 // Package dbustest runs a private dbus-daemon for tests of wifid's D-Bus API
-// and its clients: a bus of their own, allowing everything, gone when the
-// test ends. It leans on the dbus-daemon binary (Debian package dbus).
+// and its clients: a bus of their own, gone when the test ends, allowing
+// everything (StartBus) or with the system bus's policy and the policy files
+// given (StartSystemBus). It leans on the dbus-daemon binary (Debian package
+// dbus). Agent is a test net.connman.iwd.Agent; Fake is a scripted backend
+// for tests of the API layer and its clients, which cannot run the daemon
+// itself (the daemon's own tests drive the real one).
 package dbustest
 
 import (
