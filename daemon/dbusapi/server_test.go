@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -280,11 +281,53 @@ func TestErrors(t *testing.T) {
 	e.wantErr(e.call(dev, set, dbusapi.DeviceInterface, "Name", dbus.MakeVariant("wlan9")), "org.freedesktop.DBus.Error.PropertyReadOnly")
 	e.wantErr(e.call(dev, set, dbusapi.DeviceInterface, "Colour", dbus.MakeVariant("red")), "org.freedesktop.DBus.Error.UnknownProperty")
 	e.wantErr(e.call(dev, set, "net.connman.iwd.Nope", "Name", dbus.MakeVariant("x")), "org.freedesktop.DBus.Error.UnknownInterface")
-	// wifid answers Powered writes NotImplemented today; so does the Fake.
-	e.wantErr(e.call("/net/connman/iwd/0", set, dbusapi.AdapterInterface, "Powered", dbus.MakeVariant(false)), "net.connman.iwd.NotImplemented")
-	e.wantErr(e.call(dev, set, dbusapi.DeviceInterface, "Powered", dbus.MakeVariant(false)), "net.connman.iwd.NotImplemented")
 	e.wantErr(e.call(dev, dbusapi.PropertiesInterface+".Get", dbusapi.StationInterface, "ConnectedNetwork"), "org.freedesktop.DBus.Error.Failed")
 	e.wantErr(e.call("/net/connman/iwd/9/9", dbusapi.PropertiesInterface+".GetAll", dbusapi.DeviceInterface), "org.freedesktop.DBus.Error.UnknownObject")
+}
+
+// TestPowered: a Powered write shows through the published state, as the
+// daemon's: the interface down takes its station, the radio blocked takes
+// the interface down and refuses it up until unblocked.
+func TestPowered(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	dev, adapter := dbustest.FakeDevicePath, dbusapi.AdapterPath(dbustest.FakeWiphy)
+	set := dbusapi.PropertiesInterface + ".Set"
+	stationGone := func(s *dbus.Signal) bool {
+		return s.Name == dbusapi.ObjectManagerInterface+".InterfacesRemoved" && s.Body[0] == dev &&
+			slices.Contains(s.Body[1].([]string), dbusapi.StationInterface)
+	}
+	stationBack := func(s *dbus.Signal) bool {
+		if s.Name != dbusapi.ObjectManagerInterface+".InterfacesAdded" || s.Body[0] != dev {
+			return false
+		}
+		_, ok := s.Body[1].(map[string]map[string]dbus.Variant)[dbusapi.StationInterface]
+		return ok
+	}
+	powered := func(path dbus.ObjectPath, iface string) any {
+		v, err := e.conn.Object(dbusapi.Service, path).GetProperty(iface + ".Powered")
+		if err != nil {
+			t.Fatalf("%s Powered: %v", path, err)
+		}
+		return v.Value()
+	}
+
+	e.ok(e.call(dev, set, dbusapi.DeviceInterface, "Powered", dbus.MakeVariant(false)))
+	e.waitSignal("Device.Powered", propsChanged(dev, dbusapi.DeviceInterface, "Powered"))
+	e.waitSignal("Station removed", stationGone)
+	e.ok(e.call(dev, set, dbusapi.DeviceInterface, "Powered", dbus.MakeVariant(true)))
+	e.waitSignal("Station back", stationBack)
+
+	e.ok(e.call(adapter, set, dbusapi.AdapterInterface, "Powered", dbus.MakeVariant(false)))
+	e.waitSignal("Station removed by the block", stationGone)
+	if powered(adapter, dbusapi.AdapterInterface) != false || powered(dev, dbusapi.DeviceInterface) != false {
+		t.Error("radio blocked, yet something is powered")
+	}
+	e.wantErr(e.call(dev, set, dbusapi.DeviceInterface, "Powered", dbus.MakeVariant(true)), "net.connman.iwd.NotAvailable")
+	e.ok(e.call(adapter, set, dbusapi.AdapterInterface, "Powered", dbus.MakeVariant(true)))
+	e.waitSignal("Station back after the unblock", stationBack)
+	if powered(dev, dbusapi.DeviceInterface) != true {
+		t.Error("radio unblocked, the interface wanted up, yet it is down")
+	}
 }
 
 func TestToIWDError(t *testing.T) {

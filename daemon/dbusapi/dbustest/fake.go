@@ -2,6 +2,7 @@ package dbustest
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"slices"
 	"sync"
@@ -19,7 +20,8 @@ import (
 // (wifictl, iwctl) without a radio, where a scripted result is handier than
 // the real daemon (the daemon's own D-Bus tests run the real bridge and
 // station). It must answer what wifid answers: what wifid does not do
-// (Powered, modes other than station) it refuses the same way.
+// (modes other than station) it refuses the same way, and Powered works as
+// in the daemon (a soft rfkill switch, the interface's IFF_UP).
 type Fake struct {
 	Server *dbusapi.Server
 
@@ -32,6 +34,10 @@ type Fake struct {
 	levels      []int8
 	calls       []string
 	failNext    error // the next Scan's answer, once
+	// Power as the daemon has it: the radio's soft rfkill switch
+	// (Adapter.Powered), the interface's IFF_UP (Device.Powered), what
+	// the user last set it to; a station while the interface is up.
+	radioOn, up, wantUp bool
 }
 
 // Fake's fixed identities.
@@ -56,10 +62,9 @@ func NewFake(cfg dbusapi.Config, air []dbusapi.Network, passphrases map[string]s
 		known:       map[dbusapi.NetworkID]dbusapi.KnownNetwork{},
 		state:       dbusapi.StationState{State: dbusapi.StateDisconnected},
 	}
-	f.Server.AddAdapter(dbusapi.Adapter{Wiphy: FakeWiphy, Name: "phy0", Vendor: "Fake Vendor", Powered: true,
-		SupportedModes: []string{"station"}}, fakeAdapter{})
-	f.Server.AddDevice(dbusapi.Device{Wiphy: FakeWiphy, Ifindex: FakeIfindex, Name: FakeIface,
-		Address: net.HardwareAddr{0x02, 0, 0, 0, 0, 0x01}, Powered: true, Mode: "station"}, fakeDevice{})
+	f.radioOn, f.wantUp, f.up = true, true, true
+	f.Server.AddAdapter(f.adapter(), (*fakeAdapter)(f))
+	f.Server.AddDevice(f.device(), (*fakeDevice)(f))
 	f.Server.AddStation(FakeIfindex, f.state, f)
 	f.Server.SetKnownNetworksBackend((*fakeKnown)(f))
 	return f
@@ -418,16 +423,66 @@ func (f *Fake) SetAutoConnect(ctx context.Context, on bool) error {
 	return nil
 }
 
-// fakeAdapter and fakeDevice answer as wifid's bridge does today.
-type fakeAdapter struct{}
+func (f *Fake) adapter() dbusapi.Adapter {
+	return dbusapi.Adapter{Wiphy: FakeWiphy, Name: "phy0", Vendor: "Fake Vendor", Powered: f.radioOn,
+		SupportedModes: []string{"station"}}
+}
 
-func (fakeAdapter) SetPowered(ctx context.Context, on bool) error { return dbusapi.ErrNotImplemented }
+func (f *Fake) device() dbusapi.Device {
+	return dbusapi.Device{Wiphy: FakeWiphy, Ifindex: FakeIfindex, Name: FakeIface,
+		Address: net.HardwareAddr{0x02, 0, 0, 0, 0, 0x01}, Powered: f.up, Mode: "station"}
+}
 
-type fakeDevice struct{}
+// setUp brings the interface up or down, and its station with it, as the
+// daemon does; f.mu held.
+func (f *Fake) setUp(up bool) {
+	if f.up == up {
+		return
+	}
+	f.up = up
+	f.Server.UpdateDevice(f.device())
+	if !up {
+		f.Server.RemoveStation(FakeIfindex)
+		f.state = dbusapi.StationState{State: dbusapi.StateDisconnected, AutoConnect: f.state.AutoConnect}
+		return
+	}
+	f.Server.AddStation(FakeIfindex, f.state, f)
+}
 
-func (fakeDevice) SetPowered(ctx context.Context, up bool) error { return dbusapi.ErrNotImplemented }
+// fakeAdapter is the radio with a soft rfkill switch (no hard one).
+type fakeAdapter Fake
 
-func (fakeDevice) SetMode(ctx context.Context, mode string) error {
+func (a *fakeAdapter) SetPowered(ctx context.Context, on bool) error {
+	f := (*Fake)(a)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(fmt.Sprintf("Adapter.Powered %v", on))
+	if f.radioOn == on {
+		return nil
+	}
+	f.radioOn = on
+	f.Server.UpdateAdapter(f.adapter())
+	f.setUp(on && f.wantUp) // blocked, the interface goes down; unblocked, up if wanted
+	return nil
+}
+
+// fakeDevice is the interface.
+type fakeDevice Fake
+
+func (d *fakeDevice) SetPowered(ctx context.Context, up bool) error {
+	f := (*Fake)(d)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(fmt.Sprintf("Device.Powered %v", up))
+	f.wantUp = up
+	if up && !f.radioOn {
+		return dbusapi.ErrNotAvailable // rfkilled: the kernel refuses IFF_UP
+	}
+	f.setUp(up)
+	return nil
+}
+
+func (*fakeDevice) SetMode(ctx context.Context, mode string) error {
 	if mode != "station" {
 		return dbusapi.ErrNotSupported
 	}
