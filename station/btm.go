@@ -158,7 +158,7 @@ func (s *Station) onBTMRequest(r *btmRequest) {
 		"disassoc_timer", r.DisassocTimer, "candidates", len(r.Candidates), "imminent", r.directed())
 	s.roam.directed = r.directed()
 	s.roam.stopTimer()
-	s.roam.tl = s.newTimeline("roam", c.network.SSID)
+	s.roam.tl = s.newTimeline(kindRoam.String(), c.network.SSID)
 	s.roam.tl.BSSID = c.bss.Addr.String()
 	s.roam.tl.Begin(PhaseScan)
 	s.roamScan(freqs, len(freqs) > 0)

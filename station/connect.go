@@ -21,7 +21,7 @@ import (
 type attempt struct {
 	network *Network
 	bss     *BSS
-	kind    string // "autoconnect", "connect" or "roam"
+	kind    attemptKind
 	tl      *Timeline
 	cancel  context.CancelFunc
 	ctx     context.Context
@@ -31,7 +31,7 @@ type attempt struct {
 	sec     *rsnChoice
 	port    nl80211.EAPOLPort
 	sup     *eapol.Supplicant
-	stage   string // "secrets", "connect", "handshake", "authorize"
+	stage   stage
 	// tried are the BSSes of the network this connect has tried (a
 	// failed one makes way for the next, as in iwd).
 	tried map[string]bool
@@ -57,12 +57,13 @@ type connection struct {
 	netCancel context.CancelFunc
 	ipStop    func()
 	address   string
-	// With IP configuration, the connection counts as up (state
-	// connected) only once an address is in place, as in iwd; Connect is
-	// answered when the link is keyed, before that (iwd's order too: a
-	// client follows State).
+	// configured: the connection is up (state connected): keyed, and
+	// with IP configuration an address in place, as in iwd. Until then the
+	// station is in state netconfig; Connect is answered when the link is
+	// keyed, before that (iwd's order too: a client follows State). A
+	// roam returns to connected or netconfig by it.
 	configured bool
-	kind       string
+	kind       attemptKind
 	tl         *Timeline
 }
 
@@ -220,7 +221,7 @@ func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
 	// too): a connection lost later is found again.
 	s.autoconnect = true
 	s.stopPeriodicScan()
-	s.startAttempt(n, b, "connect", reply, nil)
+	s.startAttempt(n, b, kindConnect, reply, nil)
 }
 
 func (s *Station) bestAllowedBSS(n *Network) *BSS {
@@ -236,19 +237,19 @@ func (s *Station) bestAllowedBSS(n *Network) *BSS {
 // startAttempt begins connecting to b of n: secrets, then CMD_CONNECT. A
 // roam brings its timeline (the roam scan is its first phase) and reuses
 // the connection's PMK.
-func (s *Station) startAttempt(n *Network, b *BSS, kind string, reply chan error, tl *Timeline) {
+func (s *Station) startAttempt(n *Network, b *BSS, kind attemptKind, reply chan error, tl *Timeline) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	if tl == nil {
-		tl = s.newTimeline(kind, n.SSID)
+		tl = s.newTimeline(kind.String(), n.SSID)
 		// A user's connect is timed from its request (it waited for
 		// the station's loop meanwhile).
-		if at := s.requestAt; kind == "connect" && !at.IsZero() && at.Before(tl.Start) {
+		if at := s.requestAt; kind == kindConnect && !at.IsZero() && at.Before(tl.Start) {
 			tl.Start = at
 		}
 	}
 	s.requestAt = time.Time{}
 	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
-	if kind == "roam" && s.conn != nil {
+	if kind == kindRoam && s.conn != nil {
 		a.pmk, a.password = s.conn.pmk, s.conn.password
 	}
 	if reply != nil {
@@ -266,17 +267,10 @@ func (s *Station) beginAttempt(a *attempt) {
 	a.tried[hwString(b.Addr)] = true
 	s.attempt = a
 	s.last = a.tl
-	st := Connecting
-	switch kind {
-	case "autoconnect":
-		st = ConnectingAuto
-	case "roam":
-		st = Roaming
-	}
 	s.log.Info("connecting", "network", n.SSID, "security", n.Security, "bssid", b.Addr.String(), "freq", b.Freq,
-		"signal", b.Signal, "kind", kind)
+		"signal", b.Signal, "kind", kind.String())
 	s.event("connecting", n.ID(), b.Addr.String())
-	s.setState(st, kind+" "+n.SSID)
+	s.setState(kind.connectingState(), kind.String()+" "+n.SSID)
 
 	s.tried[hwString(b.Addr)] = true
 	if err := supported(n); err != nil {
@@ -327,7 +321,7 @@ func supported(n *Network) error {
 // psk finds the PMK: the file's PreSharedKey, or PBKDF2 of its
 // Passphrase, or of a passphrase the agent asks the user for.
 func (s *Station) psk(a *attempt) {
-	a.stage = "secrets"
+	s.setStage(a, stageSecrets, "passphrase needed")
 	n := a.network
 	useSAE := a.sec.akm == ie.AKMSAE
 	if n.Known != nil && !useSAE {
@@ -384,6 +378,16 @@ func (s *Station) psk(a *attempt) {
 	})
 }
 
+// setStage moves attempt a on, one log line per transition.
+func (s *Station) setStage(a *attempt, to stage, why string) {
+	if a.stage == to {
+		return
+	}
+	s.log.Info("stage", "network", a.network.SSID, "kind", a.kind.String(), "from", a.stage.String(),
+		"to", to.String(), "why", why)
+	a.stage = to
+}
+
 // attemptDone fails a if it is still the current attempt.
 func (s *Station) attemptDone(a *attempt, err error) {
 	if s.attempt == a && err != nil {
@@ -394,7 +398,7 @@ func (s *Station) attemptDone(a *attempt, err error) {
 // sendConnect opens the EAPOL port (PSK) and sends CMD_CONNECT; for a roam,
 // with the BSS we leave as the previous BSSID (a reassociation).
 func (s *Station) sendConnect(a *attempt) {
-	a.stage = "connect"
+	s.setStage(a, stageAssociate, "associating with "+a.bss.Addr.String())
 	a.tl.Begin(PhaseAssoc)
 	b := a.bss
 	req := nl80211.ConnectRequest{
@@ -404,7 +408,7 @@ func (s *Station) sendConnect(a *attempt) {
 		AuthType:    unix.NL80211_AUTHTYPE_OPEN_SYSTEM,
 		SocketOwner: true,
 	}
-	if c := s.conn; a.kind == "roam" && c != nil {
+	if c := s.conn; a.kind == kindRoam && c != nil {
 		req.PrevBSSID = c.bss.Addr
 		// The old BSS's keys and handshake end here; its EAPOL port
 		// must close before the new one opens.
@@ -469,7 +473,7 @@ func (s *Station) openPort(overNL bool) (nl80211.EAPOLPort, error) {
 // onConnectEvent is CMD_CONNECT's result.
 func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 	a := s.attempt
-	if a == nil || a.stage != "connect" {
+	if a == nil || a.stage != stageAssociate {
 		s.log.Debug("connect event with no attempt", "status", e.Status)
 		return
 	}
@@ -489,7 +493,7 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 		s.connected(a)
 		return
 	}
-	a.stage = "handshake"
+	s.setStage(a, stageHandshake, "associated")
 	a.tl.Begin(PhaseFourWay)
 	s.event("handshake-started", a.bss.Addr.String())
 }
@@ -497,14 +501,14 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 // onDisconnectEvent: the AP or the kernel ended the association.
 func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 	why := fmt.Sprintf("reason %d (%s), by AP %v", e.Reason, ie.ReasonCode(e.Reason), e.ByAP)
-	if a := s.attempt; a != nil && a.kind == "roam" && a.stage == "connect" && !e.ByAP {
+	if a := s.attempt; a != nil && a.kind == kindRoam && a.stage == stageAssociate && !e.ByAP {
 		// The kernel leaves the old BSS as it reassociates; the
 		// reassociation's own outcome comes as a connect event.
 		s.log.Info("left the previous BSS", "why", why)
 		return
 	}
 	if a := s.attempt; a != nil {
-		if a.stage == "handshake" {
+		if a.stage == stageHandshake {
 			why = "handshake failed: " + why
 			if r := ie.ReasonCode(e.Reason); r == ie.Reason4WayHandshakeTimeout || r == ie.ReasonInvalidAuthentication {
 				// The AP rejected our message 2: almost always a wrong
@@ -560,7 +564,7 @@ func (s *Station) failBSS(err error, timed bool) {
 		t := s.blacklist.add(hwString(a.bss.Addr), s.now())
 		s.log.Info("blacklisted", "bssid", a.bss.Addr.String(), "for", t)
 	}
-	if a.kind == "connect" {
+	if a.kind == kindConnect {
 		now := s.now()
 		for _, b := range a.network.BSSes {
 			if a.tried[hwString(b.Addr)] || s.blacklist.contains(hwString(b.Addr), now) {
@@ -571,7 +575,7 @@ func (s *Station) failBSS(err error, timed bool) {
 			s.retireAttempt(a, err)
 			ctx, cancel := context.WithCancel(s.ctx)
 			next := &attempt{network: a.network, bss: b, kind: a.kind, ctx: ctx, cancel: cancel,
-				tl: s.newTimeline(a.kind, a.network.SSID), replies: a.replies,
+				tl: s.newTimeline(a.kind.String(), a.network.SSID), replies: a.replies,
 				pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password}
 			s.last = next.tl
 			s.beginAttempt(next)
@@ -589,7 +593,7 @@ func (s *Station) retireAttempt(a *attempt, err error) {
 	if a.port != nil {
 		a.port.Close()
 	}
-	if a.stage == "connect" || a.stage == "handshake" || a.stage == "authorize" || a.stage == "sae" {
+	if a.stage.kernelInvolved() {
 		// Before anything else goes to the kernel: a DISCONNECT sent
 		// in the background could land after the next attempt's
 		// CONNECT and end that one instead.
@@ -619,7 +623,7 @@ func (s *Station) failAttempt(err error, blame bool) {
 	for _, r := range a.replies {
 		r <- err
 	}
-	if a.kind == "roam" && s.conn != nil {
+	if a.kind == kindRoam && s.conn != nil {
 		// The old BSS is left already: the connection is lost.
 		s.teardownConnection("roam failed: "+err.Error(), false)
 		s.lastScan = time.Time{}
@@ -632,7 +636,7 @@ func (s *Station) failAttempt(err error, blame bool) {
 
 // connected: the link is up and keyed.
 func (s *Station) connected(a *attempt) {
-	if a.kind == "roam" && s.conn != nil {
+	if a.kind == kindRoam && s.conn != nil {
 		s.roamed(a)
 		return
 	}
@@ -659,7 +663,7 @@ func (s *Station) connected(a *attempt) {
 		return
 	}
 	s.ordered = rankNetworks(s.networks)
-	s.publish()
+	s.setState(Netconfig, "keyed; configuring IP")
 	s.startNetconfig(ctx, c, a.tl)
 }
 
@@ -668,7 +672,7 @@ func (s *Station) connected(a *attempt) {
 func (s *Station) linkUp(c *connection) {
 	c.configured = true
 	s.event("connected", c.network.ID())
-	s.setState(Connected, c.kind+" "+c.network.SSID)
+	s.setState(Connected, c.kind.String()+" "+c.network.SSID)
 	s.ordered = rankNetworks(s.networks)
 	s.publish()
 	s.armCQM(c)

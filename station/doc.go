@@ -10,8 +10,8 @@
 // connection counts as up), timeline.go (the record of each attempt's
 // phases). Later in a connection's life: roam.go (roaming on low signal,
 // packet loss or on request) and btm.go (802.11v BSS transition requests
-// from the AP). state.go names the states; blacklist.go keeps BSSes that
-// failed out of the way for a while.
+// from the AP). state.go names the states, the kinds of attempt and their
+// stages; blacklist.go keeps BSSes that failed out of the way for a while.
 //
 // It does not configure IP addresses or talk D-Bus: it asks for what it needs
 // (network configuration, secrets from an agent) through small interfaces the

@@ -211,7 +211,7 @@ func (s *Station) beginRoam(why string) {
 	c := s.conn
 	s.roam.stopTimer()
 	s.log.Info("looking for a better BSS", "why", why)
-	s.roam.tl = s.newTimeline("roam", c.network.SSID)
+	s.roam.tl = s.newTimeline(kindRoam.String(), c.network.SSID)
 	s.roam.tl.BSSID = c.bss.Addr.String()
 	s.roam.tl.Begin(PhaseScan)
 	s.roamScan(s.roamFreqs(c), true)
@@ -248,7 +248,7 @@ func (s *Station) Roam(ctx context.Context, bssid net.HardwareAddr) error {
 		s.roam.stopTimer()
 		s.roam.target, s.roam.reply = append(net.HardwareAddr(nil), bssid...), reply
 		s.log.Info("roam requested", "to", bssid.String())
-		s.roam.tl = s.newTimeline("roam", c.network.SSID)
+		s.roam.tl = s.newTimeline(kindRoam.String(), c.network.SSID)
 		s.roam.tl.BSSID = c.bss.Addr.String()
 		s.roam.tl.Begin(PhaseScan)
 		s.roamScan(freqs, len(freqs) > 0)
@@ -348,7 +348,7 @@ func (s *Station) roamScanDone(res []*nl80211.BSS, err error, partial bool) {
 	tl := s.roam.tl
 	s.roam.tl = nil
 	if tl == nil {
-		tl = s.newTimeline("roam", c.network.SSID)
+		tl = s.newTimeline(kindRoam.String(), c.network.SSID)
 	}
 	tl.Done(fmt.Sprintf("%d candidates", len(best)))
 	s.startRoam(best[0], tl)
@@ -443,7 +443,7 @@ func (s *Station) startRoam(b *BSS, tl *Timeline) {
 	s.log.Info("roaming", "network", c.network.SSID, "from", c.bss.Addr.String(), "from_dbm", c.bss.Signal,
 		"to", b.Addr.String(), "to_dbm", b.Signal, "freq", b.Freq)
 	s.roam.stopTimer()
-	s.startAttempt(c.network, b, "roam", nil, tl)
+	s.startAttempt(c.network, b, kindRoam, nil, tl)
 }
 
 // roamed: the reassociation is done and keyed. The connection moves to the
@@ -465,7 +465,13 @@ func (s *Station) roamed(a *attempt) {
 		"address", c.address, "timeline", a.tl.String())
 	s.event("roamed", a.bss.Addr.String())
 	s.armCQM(c)
-	s.setState(Connected, "roamed to "+a.bss.Addr.String())
+	// Back to where the connection was: up, or still configuring IP
+	// (a roam the AP asked for can come before an address).
+	if c.configured {
+		s.setState(Connected, "roamed to "+a.bss.Addr.String())
+	} else {
+		s.setState(Netconfig, "roamed to "+a.bss.Addr.String())
+	}
 	s.ordered = rankNetworks(s.networks)
 	s.publish()
 }

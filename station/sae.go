@@ -50,7 +50,7 @@ func (s *Station) startSAE(a *attempt, password string) {
 		return
 	}
 	a.sae, a.password = x, password
-	a.stage = "sae"
+	s.setStage(a, stageSAE, "SAE commit")
 	s.log.Info("SAE", "bssid", a.bss.Addr.String(), "h2e", a.sec.h2e, "group", x.Group())
 	s.sendAuth(a, sae.Message{Seq: sae.SeqCommit, Status: status, Body: body})
 }
@@ -87,7 +87,7 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 	}
 	switch e.Cmd {
 	case unix.NL80211_CMD_AUTHENTICATE:
-		if a.stage != "sae" {
+		if a.stage != stageSAE {
 			return
 		}
 		confirmed := a.sae.State() == sae.Confirmed // our confirm is out
@@ -129,7 +129,7 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 			s.sendConnect(a)
 		}
 	case unix.NL80211_CMD_ASSOCIATE:
-		if e.TimedOut && a.stage == "connect" {
+		if e.TimedOut && a.stage == stageAssociate {
 			s.failBSS(errors.New("association timed out"), true)
 		}
 	}

@@ -313,7 +313,7 @@ func (s *Station) tryAutoconnect() bool {
 				}
 			}
 			s.stopPeriodicScan()
-			s.startAttempt(n, b, "autoconnect", nil, nil)
+			s.startAttempt(n, b, kindAutoconnect, nil, nil)
 			return true
 		}
 	}

@@ -123,7 +123,7 @@ func (s *Station) View() View {
 func (s *Station) Run(ctx context.Context) {
 	s.ctx = ctx
 	defer close(s.stop)
-	s.log.Info("station started", "state", s.state, "autoconnect", s.autoconnect)
+	s.log.Info("station started", "state", s.state.String(), "autoconnect", s.autoconnect)
 	s.publish()
 	s.registerFrames()
 	if s.autoconnect {
@@ -193,7 +193,7 @@ func (s *Station) setState(to State, why string) {
 	if s.state == to {
 		return
 	}
-	s.log.Info("state", "from", s.state, "to", to, "why", why)
+	s.log.Info("state", "from", s.state.String(), "to", to.String(), "why", why)
 	s.state = to
 	s.event("state-"+to.String(), why)
 	s.publish()
@@ -268,7 +268,7 @@ func (s *Station) handleEvent(ev nl80211.Event) {
 }
 
 func (s *Station) shutdown() {
-	s.log.Info("station stopping", "state", s.state)
+	s.log.Info("station stopping", "state", s.state.String())
 	if s.scanTimer != nil {
 		s.scanTimer.Stop()
 	}

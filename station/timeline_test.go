@@ -119,8 +119,19 @@ func TestStateNames(t *testing.T) {
 			t.Errorf("state %d unnamed", s)
 		}
 	}
-	if AutoconnectFull.DBusState() != "disconnected" || ConnectingAuto.DBusState() != "connecting" {
+	if AutoconnectFull.DBusState() != "disconnected" || ConnectingAuto.DBusState() != "connecting" ||
+		Netconfig.DBusState() != "connecting" || Netconfig.String() != "connecting (netconfig)" {
 		t.Error("D-Bus mapping")
+	}
+	for k := kindConnect; k <= kindRoam; k++ {
+		if k.String() == "unknown" {
+			t.Errorf("kind %d unnamed", k)
+		}
+	}
+	for g := stageStart; g <= stageAuthorize; g++ {
+		if g.String() == "unknown" {
+			t.Errorf("stage %d unnamed", g)
+		}
 	}
 	if State(99).String() != "unknown" {
 		t.Error("out of range")
