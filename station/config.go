@@ -92,14 +92,18 @@ type Config struct {
 	Roam        RoamConfig
 	MFP         int // main.conf ManagementFrameProtection: 0 off, 1 if both can, 2 required
 
-	// OnChange is called from the station's goroutine after every change
-	// with the new view; it must not block.
+	// The listeners: each is called on one goroutine of the station's
+	// (not its loop), in the order things happened, one call at a time;
+	// a slow one delays the news after it, never the station. Run
+	// returns once they have heard everything.
+	//
+	// OnChange gets the new view after every change.
 	OnChange func(View)
-	// OnEvent is called for StationDebug events (iwd's names: "scan-triggered",
-	// "connecting", "handshake-started", ...); it must not block.
+	// OnEvent gets StationDebug events (iwd's names: "scan-triggered",
+	// "connecting", "handshake-started", ...).
 	OnEvent func(name string, args ...any)
-	// OnSignalLevel is called with the signal level (0 strongest) when
-	// it changes while SetSignalLevels' thresholds are set; must not block.
+	// OnSignalLevel gets the signal level (0 strongest) when it changes
+	// while SetSignalLevels' thresholds are set.
 	OnSignalLevel func(level int)
 	Logger        *slog.Logger
 	Now           func() time.Time

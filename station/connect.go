@@ -594,14 +594,7 @@ func (s *Station) retireAttempt(a *attempt, err error) {
 		a.port.Close()
 	}
 	if a.stage.kernelInvolved() {
-		// Before anything else goes to the kernel: a DISCONNECT sent
-		// in the background could land after the next attempt's
-		// CONNECT and end that one instead.
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		if err := s.cfg.Kernel.Disconnect(ctx, s.cfg.Ifindex, 3); err != nil {
-			s.log.Debug("disconnect after a failed attempt", "err", err)
-		}
-		cancel()
+		s.sendDisconnect("after a failed attempt")
 	}
 	a.tl.Finish("failed: " + err.Error())
 	s.log.Warn("connect failed", "network", a.network.SSID, "bssid", a.bss.Addr.String(), "err", err, "timeline", a.tl.String())
@@ -683,52 +676,78 @@ func (s *Station) linkUp(c *connection) {
 
 // rememberNetwork touches the network file (last connected time), writes
 // a new one for an open network or a passphrase from the agent, and stores
-// the PSK computed from a passphrase, as iwd does.
+// the PSK computed from a passphrase, as iwd does. The writes (each with
+// its fsyncs) run in the background, in order, so IP configuration does not
+// wait for the disk; the network's Known record follows when they are done.
 func (s *Station) rememberNetwork(a *attempt) {
 	st := s.cfg.Known
 	if st == nil {
 		return
 	}
 	n := a.network
-	ssid, sec := n.SSID, n.Security
+	ssid, sec, hidden, newPass, freq := n.SSID, n.Security, n.Hidden, a.newPass, a.bss.Freq
 	// a.pmk is the PSK only for the PSK AKMs; SAE's PMK is per exchange.
 	psk := a.pmk
 	if a.sec != nil && a.sec.akm == ie.AKMSAE {
 		psk = nil
 	}
+	prev, done := s.remembered, make(chan struct{})
+	s.remembered = done
+	s.async(func() func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		k, err := writeNetwork(st, ssid, sec, hidden, newPass, psk, freq)
+		if err != nil {
+			s.log.Warn("network file not written", "network", ssid, "err", err)
+		}
+		return func() {
+			if k != nil {
+				n.Known = k
+				s.ordered = rankNetworks(s.networks)
+				s.publish()
+			}
+		}
+	})
+}
+
+// writeNetwork does rememberNetwork's writes (off the loop) and returns the
+// network's record as the store then has it.
+func writeNetwork(st *knownnetworks.Store, ssid string, sec knownnetworks.Security, hidden bool,
+	newPass string, psk []byte, freq uint32) (*knownnetworks.KnownNetwork, error) {
 	var err error
+	old, known := st.Get(ssid, sec)
 	switch {
-	case n.Known == nil:
+	case !known:
 		f := knownnetworks.NewFile("")
-		if n.Hidden {
+		if hidden {
 			f.SetBool("Settings", "Hidden", true)
 		}
 		if sec == knownnetworks.SecurityPSK {
-			if a.newPass != "" {
-				f.SetString("Security", "Passphrase", a.newPass)
+			if newPass != "" {
+				f.SetString("Security", "Passphrase", newPass)
 			}
 			if psk != nil {
 				f.SetString("Security", "PreSharedKey", hex.EncodeToString(psk))
 			}
 		}
 		err = st.Save(ssid, sec, f)
-	case sec == knownnetworks.SecurityPSK && n.Known.Settings.Security.PreSharedKey == nil && psk != nil:
+	case sec == knownnetworks.SecurityPSK && old.Settings.Security.PreSharedKey == nil && psk != nil:
 		err = st.Update(ssid, sec, func(f *knownnetworks.File) error {
 			return f.SetString("Security", "PreSharedKey", hex.EncodeToString(psk))
 		})
 	}
-	if err != nil {
-		s.log.Warn("network file not written", "network", ssid, "err", err)
+	if terr := st.Touch(ssid, sec); terr != nil && err == nil {
+		err = fmt.Errorf("touch: %w", terr)
 	}
-	if err := st.Touch(ssid, sec); err != nil {
-		s.log.Warn("network file not touched", "network", ssid, "err", err)
-	}
-	if err := st.AddKnownFrequency(ssid, sec, a.bss.Freq); err != nil {
-		s.log.Debug("known frequency not stored", "err", err)
+	if ferr := st.AddKnownFrequency(ssid, sec, freq); ferr != nil && err == nil {
+		err = fmt.Errorf("known frequency: %w", ferr)
 	}
 	if k, ok := st.Get(ssid, sec); ok {
-		n.Known = &k
+		return &k, err
 	}
+	return nil, err
 }
 
 // teardownConnection stops everything of the connection; with
@@ -753,13 +772,33 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 	}
 	if deauthenticate {
 		s.setState(Disconnecting, why)
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		err := s.cfg.Kernel.Disconnect(ctx, s.cfg.Ifindex, uint16(ie.ReasonLeavingNetworkDeauth))
-		cancel()
-		if err != nil {
-			s.log.Debug("disconnect", "err", err)
-		}
+		s.sendDisconnect(why)
 	}
 	s.ordered = rankNetworks(s.networks)
 	s.publish()
+}
+
+// disconnectTimeout bounds a CMD_DISCONNECT (and so what waits for it).
+const disconnectTimeout = 3 * time.Second
+
+// sendDisconnect sends CMD_DISCONNECT (deauthenticated because leaving) in
+// the background. Whatever the station asks of the kernel
+// after it waits until it is done (see async): a disconnect landing after
+// the next attempt's connect would end that one instead.
+func (s *Station) sendDisconnect(why string) {
+	prev, done := s.leaving, make(chan struct{})
+	s.leaving = done
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), disconnectTimeout)
+		defer cancel()
+		if err := s.cfg.Kernel.Disconnect(ctx, s.cfg.Ifindex, uint16(ie.ReasonLeavingNetworkDeauth)); err != nil {
+			s.log.Debug("disconnect", "why", why, "err", err)
+		}
+	}()
 }

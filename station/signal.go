@@ -94,7 +94,7 @@ func (s *Station) setLevel(rssi int, force bool) {
 	}
 	s.level = level
 	s.log.Debug("signal level", "dbm", rssi, "level", level)
-	if s.cfg.OnSignalLevel != nil {
-		s.cfg.OnSignalLevel(level)
+	if f := s.cfg.OnSignalLevel; f != nil {
+		s.out.post(func() { f(level) })
 	}
 }

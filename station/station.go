@@ -65,6 +65,15 @@ type Station struct {
 	saq         *saQuery  // a running SA Query
 	requestAt   time.Time // when the user's connect being started was asked for
 	bg          sync.WaitGroup
+	out         *outbox // news for the listeners, delivered off the loop
+	// leaving is closed when the latest CMD_DISCONNECT is done (nil if
+	// none was sent): what the station asks of the kernel next waits for
+	// it (see async), so a disconnect cannot land after, and end, the
+	// next connect.
+	leaving chan struct{}
+	// remembered is closed when the latest network file write is done:
+	// the next one waits for it, so writes land in order.
+	remembered chan struct{}
 
 	viewMu sync.Mutex // guards view
 	view   View
@@ -106,6 +115,7 @@ func New(cfg Config) *Station {
 		badSecrets:  map[string]bool{},
 		tried:       map[string]bool{},
 		level:       -1,
+		out:         newOutbox(),
 	}
 	s.view = View{Ifname: cfg.Ifname, State: Disconnected, AutoConnect: cfg.AutoConnect}
 	return s
@@ -122,6 +132,8 @@ func (s *Station) View() View {
 // disconnecting and waiting for its background work.
 func (s *Station) Run(ctx context.Context) {
 	s.ctx = ctx
+	go s.out.run()
+	defer s.out.close() // last: the listeners hear everything up to the end
 	defer close(s.stop)
 	s.log.Info("station started", "state", s.state.String(), "autoconnect", s.autoconnect)
 	s.publish()
@@ -175,11 +187,16 @@ func (s *Station) call(ctx context.Context, f func()) error {
 	}
 }
 
-// async runs work in the background and hands its result to the loop.
+// async runs work in the background and hands its result to the loop. The
+// work starts once a CMD_DISCONNECT sent before it is done.
 func (s *Station) async(work func() func()) {
 	s.bg.Add(1)
+	leaving := s.leaving
 	go func() {
 		defer s.bg.Done()
+		if leaving != nil {
+			<-leaving // bounded: the disconnect has a timeout
+		}
 		result := work()
 		select {
 		case s.done <- result:
@@ -199,9 +216,10 @@ func (s *Station) setState(to State, why string) {
 	s.publish()
 }
 
+// event tells the OnEvent listener (StationDebug), off the loop.
 func (s *Station) event(name string, args ...any) {
-	if s.cfg.OnEvent != nil {
-		s.cfg.OnEvent(name, args...)
+	if f := s.cfg.OnEvent; f != nil {
+		s.out.post(func() { f(name, args...) })
 	}
 }
 
@@ -241,8 +259,8 @@ func (s *Station) publish() {
 	s.viewMu.Lock()
 	s.view = v
 	s.viewMu.Unlock()
-	if s.cfg.OnChange != nil {
-		s.cfg.OnChange(v)
+	if f := s.cfg.OnChange; f != nil {
+		s.out.post(func() { f(v) })
 	}
 }
 
@@ -307,7 +325,9 @@ func (s *Station) SetAutoConnect(ctx context.Context, on bool) error {
 // pick the network again until something changes, as in iwd.
 func (s *Station) Disconnect(ctx context.Context) error {
 	var err error
+	var left chan struct{}
 	if cerr := s.call(ctx, func() {
+		defer func() { left = s.leaving }()
 		switch {
 		case s.attempt != nil:
 			s.failAttempt(ErrAborted, false)
@@ -321,6 +341,14 @@ func (s *Station) Disconnect(ctx context.Context) error {
 		s.setState(Disconnected, "user disconnect")
 	}); cerr != nil {
 		return cerr
+	}
+	if err == nil && left != nil {
+		// Answered once the kernel has let go, as iwd answers.
+		select {
+		case <-left:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return err
 }

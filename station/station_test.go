@@ -31,6 +31,8 @@ type fakeKernel struct {
 	// is closed).
 	scanBlock chan struct{}
 	authCh    chan nl80211.AuthenticateRequest // CMD_AUTHENTICATE requests, when set
+	// discBlock, when set, holds CMD_DISCONNECT until it is closed.
+	discBlock chan struct{}
 }
 
 func (k *fakeKernel) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error) {
@@ -72,7 +74,11 @@ func (k *fakeKernel) Associate(ctx context.Context, ifindex int, req nl80211.Ass
 func (k *fakeKernel) Disconnect(ctx context.Context, ifindex int, reason uint16) error {
 	k.mu.Lock()
 	k.discs++
+	block := k.discBlock
 	k.mu.Unlock()
+	if block != nil {
+		<-block
+	}
 	return nil
 }
 
