@@ -73,7 +73,7 @@ func (k *scriptedKernel) Disconnect(ctx context.Context, ifindex int, reason uin
 	return nil
 }
 
-func (k *scriptedKernel) OpenControlPort(ifindex int) (*nl80211.NLControlPort, error) {
+func (k *scriptedKernel) OpenEAPOLPort(ifindex int, overNL80211 bool) (nl80211.EAPOLPort, error) {
 	k.mu.Lock()
 	k.ports++
 	k.mu.Unlock()

@@ -151,7 +151,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.nl = nl
 	if d.kernel == nil {
-		d.kernel = nl
+		d.kernel = stationKernel{nl}
 	}
 	defer nl.Close()
 	if d.conf.EnableNetworkConfiguration {

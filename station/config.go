@@ -10,19 +10,52 @@ import (
 	"wifid/nl80211"
 )
 
-// Kernel is what a station needs of nl80211; *nl80211.Client has it.
+// Kernel is what a station asks of nl80211, in the parts below; the daemon
+// adapts its nl80211 client to it, a test scripts it.
 type Kernel interface {
+	Scanner
+	SME
+	Keys
+	SignalMonitor
+	Frames
+}
+
+// Scanner runs scans (CMD_TRIGGER_SCAN and the results).
+type Scanner interface {
 	Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error)
+}
+
+// SME joins and leaves BSSes: CMD_CONNECT when the kernel's SME does it,
+// CMD_AUTHENTICATE and CMD_ASSOCIATE when the station does (SAE). Each
+// returns once the kernel took the request; outcomes come as events.
+type SME interface {
 	Connect(ctx context.Context, ifindex int, req nl80211.ConnectRequest) error
 	Authenticate(ctx context.Context, ifindex int, req nl80211.AuthenticateRequest) error
 	Associate(ctx context.Context, ifindex int, req nl80211.AssociateRequest) error
 	Disconnect(ctx context.Context, ifindex int, reason uint16) error
+}
+
+// Keys is the handshake's side of the kernel: the EAPOL port, the keys it
+// installs, the port's authorization.
+type Keys interface {
+	// OpenEAPOLPort opens the interface's EAPOL port: over nl80211 (the
+	// control port) or, for a driver without that, a packet socket.
+	OpenEAPOLPort(ifindex int, overNL80211 bool) (nl80211.EAPOLPort, error)
 	NewKey(ctx context.Context, ifindex int, k nl80211.Key) error
 	SetStationAuthorized(ctx context.Context, ifindex int, mac net.HardwareAddr, authorized bool) error
-	OpenControlPort(ifindex int) (*nl80211.NLControlPort, error)
+}
+
+// SignalMonitor watches the connected BSS's signal: the connection quality
+// monitor's thresholds and the station's counters.
+type SignalMonitor interface {
 	SetCQM(ctx context.Context, ifindex int, thresholdDBm int32, hysteresisDB uint32) error
 	SetCQMThresholds(ctx context.Context, ifindex int, thresholdsDBm []int32, hysteresisDB uint32) error
 	Station(ctx context.Context, ifindex int, mac net.HardwareAddr) (*nl80211.StationInfo, error)
+}
+
+// Frames sends management frames and asks for the ones the station
+// handles (BSS transition requests, SA Query responses).
+type Frames interface {
 	RegisterFrame(ctx context.Context, ifindex int, frameType uint16, match []byte) error
 	SendFrame(ctx context.Context, ifindex int, req nl80211.FrameRequest) (uint64, error)
 }

@@ -432,7 +432,7 @@ func (s *Station) sendConnect(a *attempt) {
 		}
 		useNL := s.cfg.Wiphy == nil || s.cfg.Wiphy.SupportsControlPortOverNL80211()
 		req.Crypto.ControlPortOverNL80211 = useNL
-		port, err := s.openPort(useNL)
+		port, err := s.cfg.Kernel.OpenEAPOLPort(s.cfg.Ifindex, useNL)
 		if err != nil {
 			s.failAttempt(fmt.Errorf("EAPOL port: %w", err), false)
 			return
@@ -461,13 +461,6 @@ func (s *Station) sendConnect(a *attempt) {
 			}
 		}
 	})
-}
-
-func (s *Station) openPort(overNL bool) (nl80211.EAPOLPort, error) {
-	if overNL {
-		return s.cfg.Kernel.OpenControlPort(s.cfg.Ifindex)
-	}
-	return nl80211.ListenPacketPort(s.cfg.Ifindex)
 }
 
 // onConnectEvent is CMD_CONNECT's result.

@@ -115,7 +115,7 @@ func (k *fakeKernel) setResults(r ...*nl80211.BSS) {
 	k.results = r
 	k.mu.Unlock()
 }
-func (k *fakeKernel) OpenControlPort(ifindex int) (*nl80211.NLControlPort, error) {
+func (k *fakeKernel) OpenEAPOLPort(ifindex int, overNL80211 bool) (nl80211.EAPOLPort, error) {
 	return nil, io.ErrClosedPipe
 }
 
