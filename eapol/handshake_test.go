@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"wifid/eapol/eapoltest"
 	"wifid/nl80211/ie"
 
 	"wifid/eapol"
@@ -20,21 +21,21 @@ func TestHandshakePSKCCMP(t *testing.T) {
 		t.Fatalf("state %v", p.sta.State())
 	}
 	ptk, gtk := p.lastInstall("ptk"), p.lastInstall("gtk")
-	if ptk == nil || !bytes.Equal(ptk.key, p.ap.tk) || ptk.cipher != ie.CipherCCMP128 {
-		t.Fatalf("PTK install %+v, want TK %x", ptk, p.ap.tk)
+	if ptk == nil || !bytes.Equal(ptk.key, p.ap.TK) || ptk.cipher != ie.CipherCCMP128 {
+		t.Fatalf("PTK install %+v, want TK %x", ptk, p.ap.TK)
 	}
-	if gtk == nil || gtk.keyID != 1 || !bytes.Equal(gtk.key, p.ap.gtk) || !bytes.Equal(gtk.seq, p.ap.rsc[:]) {
+	if gtk == nil || gtk.keyID != 1 || !bytes.Equal(gtk.key, p.ap.GTK) || !bytes.Equal(gtk.seq, p.ap.RSC[:]) {
 		t.Fatalf("GTK install %+v", gtk)
 	}
 	if len(p.port.events) != 1 || p.port.events[0].Type != eapol.EventHandshakeComplete {
 		t.Fatalf("events %+v", p.port.events)
 	}
 	// Group rekey with a new GTK under key ID 2.
-	p.ap.newGTK()
+	p.ap.NewGTK()
 	if err := p.groupRekey(nil); err != nil {
 		t.Fatal(err)
 	}
-	if g := p.lastInstall("gtk"); g.keyID != 2 || !bytes.Equal(g.key, p.ap.gtk) {
+	if g := p.lastInstall("gtk"); g.keyID != 2 || !bytes.Equal(g.key, p.ap.GTK) {
 		t.Fatalf("rekeyed GTK %+v", g)
 	}
 	if p.port.events[len(p.port.events)-1].Type != eapol.EventGroupRekeyed {
@@ -73,26 +74,26 @@ func TestHandshakeMatrix(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := newPair(t, c)
 			p.fourWay()
-			if ptk := p.lastInstall("ptk"); ptk == nil || !bytes.Equal(ptk.key, p.ap.tk) || len(ptk.key) != c.pairwise.KeyLen() {
+			if ptk := p.lastInstall("ptk"); ptk == nil || !bytes.Equal(ptk.key, p.ap.TK) || len(ptk.key) != c.pairwise.KeyLen() {
 				t.Fatalf("PTK install %+v", ptk)
 			}
 			if c.mfp {
 				ig := p.lastInstall("igtk")
-				if ig == nil || ig.keyID != 4 || !bytes.Equal(ig.key, p.ap.igtk) || !bytes.Equal(ig.seq, p.ap.ipn[:]) {
+				if ig == nil || ig.keyID != 4 || !bytes.Equal(ig.key, p.ap.IGTK) || !bytes.Equal(ig.seq, p.ap.IPN[:]) {
 					t.Fatalf("IGTK install %+v", ig)
 				}
 			} else if p.port.count("igtk") != 0 {
 				t.Fatal("IGTK installed without MFP")
 			}
-			p.ap.newGTK()
+			p.ap.NewGTK()
 			if err := p.groupRekey(nil); err != nil {
 				t.Fatal(err)
 			}
-			if g := p.lastInstall("gtk"); g.keyID != 2 || !bytes.Equal(g.key, p.ap.gtk) {
+			if g := p.lastInstall("gtk"); g.keyID != 2 || !bytes.Equal(g.key, p.ap.GTK) {
 				t.Fatalf("GTK after rekey %+v", g)
 			}
 			if c.mfp {
-				if ig := p.lastInstall("igtk"); ig.keyID != 5 || !bytes.Equal(ig.key, p.ap.igtk) {
+				if ig := p.lastInstall("igtk"); ig.keyID != 5 || !bytes.Equal(ig.key, p.ap.IGTK) {
 					t.Fatalf("IGTK after rekey %+v", ig)
 				}
 			}
@@ -103,21 +104,21 @@ func TestHandshakeMatrix(t *testing.T) {
 func Test8021XPMKAfterMessage1(t *testing.T) {
 	c := authConfig{akm: ie.AKM8021X, pairwise: ie.CipherCCMP128, holdPMK: true}
 	p := newPair(t, c)
-	m2, err := p.deliver(p.ap.msg1())
+	m2, err := p.deliver(p.ap.Msg1())
 	if err != nil || m2 != nil {
 		t.Fatalf("message 1 before the PMK: sent %x, %v", m2, err)
 	}
 	if err := p.sta.SetPMK(p.pmk); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.ap.handleMsg2(p.port.last()); err != nil {
+	if err := p.ap.HandleMsg2(p.port.last()); err != nil {
 		t.Fatal(err)
 	}
-	m4, err := p.deliver(p.ap.msg3(nil))
+	m4, err := p.deliver(p.ap.Msg3(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.ap.checkMsg4(m4); err != nil {
+	if err := p.ap.CheckMsg4(m4); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -132,12 +133,12 @@ func wantDrop(t *testing.T, err error, want error) {
 
 func TestReplayCounterMustIncrease(t *testing.T) {
 	p := newPair(t, pskCCMP)
-	m1 := p.ap.msg1()
+	m1 := p.ap.Msg1()
 	m2, _ := p.deliver(m1)
-	if err := p.ap.handleMsg2(m2); err != nil {
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
-	m3 := p.ap.msg3(nil)
+	m3 := p.ap.Msg3(nil)
 	if _, err := p.deliver(m3); err != nil {
 		t.Fatal(err)
 	}
@@ -153,16 +154,16 @@ func TestReplayCounterMustIncrease(t *testing.T) {
 	_, err = p.deliver(m1)
 	wantDrop(t, err, eapol.ErrReplay)
 	// A group message 1 whose counter does not increase.
-	p.ap.newGTK()
-	g1 := p.ap.groupMsg1(nil)
+	p.ap.NewGTK()
+	g1 := p.ap.GroupMsg1(nil)
 	if _, err := p.deliver(g1); err != nil {
 		t.Fatal(err)
 	}
 	_, err = p.deliver(g1)
 	wantDrop(t, err, eapol.ErrReplay)
-	p.ap.replay-- // AP reuses the counter of the last group message 1
-	p.ap.newGTK()
-	_, err = p.deliver(p.ap.groupMsg1(nil))
+	p.ap.Replay-- // AP reuses the counter of the last group message 1
+	p.ap.NewGTK()
+	_, err = p.deliver(p.ap.GroupMsg1(nil))
 	wantDrop(t, err, eapol.ErrReplay)
 	if p.port.count("gtk") != 2 {
 		t.Fatalf("%d GTK installs, want 2", p.port.count("gtk"))
@@ -175,7 +176,7 @@ func TestReplayCounterMustIncrease(t *testing.T) {
 // same SNonce; message 3 must match the latest ANonce.
 func TestMessage1Retransmitted(t *testing.T) {
 	p := newPair(t, pskCCMP)
-	m1 := p.ap.msg1()
+	m1 := p.ap.Msg1()
 	first, err := p.deliver(m1)
 	if err != nil {
 		t.Fatal(err)
@@ -188,39 +189,39 @@ func TestMessage1Retransmitted(t *testing.T) {
 		t.Fatal("retransmitted message 1 got a different message 2")
 	}
 	// The AP then restarts with a new ANonce and a higher counter.
-	p.ap.anonce[0] ^= 0xff
-	m2, err := p.deliver(p.ap.msg1())
+	p.ap.ANonce[0] ^= 0xff
+	m2, err := p.deliver(p.ap.Msg1())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(m2[17:49], first[17:49]) {
 		t.Fatal("SNonce changed within one handshake")
 	}
-	if err := p.ap.handleMsg2(m2); err != nil {
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
-	m4, err := p.deliver(p.ap.msg3(nil))
+	m4, err := p.deliver(p.ap.Msg3(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.ap.checkMsg4(m4); err != nil {
+	if err := p.ap.CheckMsg4(m4); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestANonceMismatchInMessage3(t *testing.T) {
 	p := newPair(t, pskCCMP)
-	m2, _ := p.deliver(p.ap.msg1())
-	if err := p.ap.handleMsg2(m2); err != nil {
+	m2, _ := p.deliver(p.ap.Msg1())
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
-	out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.nonce[5] ^= 1 }))
+	out, err := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) { m.Nonce[5] ^= 1 }))
 	wantDrop(t, err, eapol.ErrANonceMismatch)
 	if out != nil || len(p.port.installs) != 0 {
 		t.Fatal("message 3 with another ANonce was acted on")
 	}
 	// The genuine message 3 still completes the handshake.
-	if _, err := p.deliver(p.ap.msg3(nil)); err != nil || !p.sta.Complete() {
+	if _, err := p.deliver(p.ap.Msg3(nil)); err != nil || !p.sta.Complete() {
 		t.Fatalf("genuine message 3: %v", err)
 	}
 }
@@ -232,25 +233,25 @@ func TestANonceMismatchInMessage3(t *testing.T) {
 func TestMessage3RSNEMismatchDowngrade(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		mod  func(a *authenticator, m *keyMsg)
+		mod  func(a *eapoltest.Authenticator, m *eapoltest.KeyMsg)
 	}{
-		{"other pairwise", func(a *authenticator, m *keyMsg) {
+		{"other pairwise", func(a *eapoltest.Authenticator, m *eapoltest.KeyMsg) {
 			r := rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherTKIP, group: ie.CipherTKIP}, 0x000c)
-			m.plain = append(r, a.groupKDEs()...)
+			m.Plain = append(r, a.GroupKDEs()...)
 		}},
-		{"capabilities differ", func(a *authenticator, m *keyMsg) {
+		{"capabilities differ", func(a *eapoltest.Authenticator, m *eapoltest.KeyMsg) {
 			r := rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherCCMP128}, 0)
-			m.plain = append(r, a.groupKDEs()...)
+			m.Plain = append(r, a.GroupKDEs()...)
 		}},
-		{"no RSNE", func(a *authenticator, m *keyMsg) { m.plain = a.groupKDEs() }},
+		{"no RSNE", func(a *eapoltest.Authenticator, m *eapoltest.KeyMsg) { m.Plain = a.GroupKDEs() }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newPair(t, pskCCMP)
-			m2, _ := p.deliver(p.ap.msg1())
-			if err := p.ap.handleMsg2(m2); err != nil {
+			m2, _ := p.deliver(p.ap.Msg1())
+			if err := p.ap.HandleMsg2(m2); err != nil {
 				t.Fatal(err)
 			}
-			out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { c.mod(p.ap, m) }))
+			out, err := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) { c.mod(p.ap, m) }))
 			var herr *eapol.HandshakeError
 			if !errors.As(err, &herr) || herr.Reason != ie.ReasonHandshakeElementMismatch {
 				t.Fatalf("error %v, want a failure with reason 17", err)
@@ -263,7 +264,7 @@ func TestMessage3RSNEMismatchDowngrade(t *testing.T) {
 				t.Fatalf("event %+v", ev)
 			}
 			// Nothing more is processed.
-			_, err = p.deliver(p.ap.msg3(nil))
+			_, err = p.deliver(p.ap.Msg3(nil))
 			wantDrop(t, err, eapol.ErrHandshakeFailed)
 		})
 	}
@@ -275,21 +276,28 @@ func TestMessage3RSNEMismatchDowngrade(t *testing.T) {
 // tear the association down).
 func TestMICVerifiedBeforeAnyField(t *testing.T) {
 	p := newPair(t, pskCCMP)
-	m2, _ := p.deliver(p.ap.msg1())
-	if err := p.ap.handleMsg2(m2); err != nil {
+	m2, _ := p.deliver(p.ap.Msg1())
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
 	flip := func(f []byte) []byte { f[81] ^= 1; return f }
-	for name, mod := range map[string]func(*keyMsg){
-		"bad MIC":                  func(m *keyMsg) { m.afterMIC = flip },
-		"bad MIC, other RSNE":      func(m *keyMsg) { m.plain = append([]byte{48, 2, 1, 0}, p.ap.groupKDEs()...); m.afterMIC = flip },
-		"bad MIC, other ANonce":    func(m *keyMsg) { m.nonce[0] ^= 1; m.afterMIC = flip },
-		"bad MIC, garbage data":    func(m *keyMsg) { m.encrypt = false; m.plain = bytes.Repeat([]byte{0xff}, 24); m.afterMIC = flip },
-		"MIC under another key":    func(m *keyMsg) { m.kck = bytes.Repeat([]byte{1}, 16) },
-		"frame altered after MIC":  func(m *keyMsg) { m.afterMIC = func(f []byte) []byte { f[len(f)-1] ^= 1; return f } },
-		"key length altered later": func(m *keyMsg) { m.afterMIC = func(f []byte) []byte { f[8] ^= 0x20; return f } },
+	for name, mod := range map[string]func(*eapoltest.KeyMsg){
+		"bad MIC": func(m *eapoltest.KeyMsg) { m.AfterMIC = flip },
+		"bad MIC, other RSNE": func(m *eapoltest.KeyMsg) {
+			m.Plain = append([]byte{48, 2, 1, 0}, p.ap.GroupKDEs()...)
+			m.AfterMIC = flip
+		},
+		"bad MIC, other ANonce": func(m *eapoltest.KeyMsg) { m.Nonce[0] ^= 1; m.AfterMIC = flip },
+		"bad MIC, garbage data": func(m *eapoltest.KeyMsg) {
+			m.Encrypt = false
+			m.Plain = bytes.Repeat([]byte{0xff}, 24)
+			m.AfterMIC = flip
+		},
+		"MIC under another key":    func(m *eapoltest.KeyMsg) { m.KCK = bytes.Repeat([]byte{1}, 16) },
+		"frame altered after MIC":  func(m *eapoltest.KeyMsg) { m.AfterMIC = func(f []byte) []byte { f[len(f)-1] ^= 1; return f } },
+		"key length altered later": func(m *eapoltest.KeyMsg) { m.AfterMIC = func(f []byte) []byte { f[8] ^= 0x20; return f } },
 	} {
-		out, err := p.deliver(p.ap.msg3(mod))
+		out, err := p.deliver(p.ap.Msg3(mod))
 		var d *eapol.DropError
 		if !errors.As(err, &d) || !errors.Is(err, eapol.ErrMIC) {
 			t.Errorf("%s: error %v, want a MIC drop", name, err)
@@ -298,12 +306,12 @@ func TestMICVerifiedBeforeAnyField(t *testing.T) {
 			t.Fatalf("%s: acted on", name)
 		}
 	}
-	if _, err := p.deliver(p.ap.msg3(nil)); err != nil || !p.sta.Complete() {
+	if _, err := p.deliver(p.ap.Msg3(nil)); err != nil || !p.sta.Complete() {
 		t.Fatalf("genuine message 3 after the forgeries: %v", err)
 	}
 	// A group message 1 with a bad MIC installs nothing.
-	p.ap.newGTK()
-	_, err := p.deliver(p.ap.groupMsg1(func(m *keyMsg) { m.afterMIC = flip }))
+	p.ap.NewGTK()
+	_, err := p.deliver(p.ap.GroupMsg1(func(m *eapoltest.KeyMsg) { m.AfterMIC = flip }))
 	wantDrop(t, err, eapol.ErrMIC)
 	if p.port.count("gtk") != 1 {
 		t.Fatal("GTK installed from a frame with a bad MIC")
@@ -321,11 +329,11 @@ func TestNoReinstallOnRetransmittedMessage3(t *testing.T) {
 		p.fourWay()
 		installs := len(p.port.installs)
 		for i := 0; i < 3; i++ {
-			m4, err := p.deliver(p.ap.msg3(nil))
+			m4, err := p.deliver(p.ap.Msg3(nil))
 			if err != nil {
 				t.Fatalf("retransmitted message 3: %v", err)
 			}
-			if err := p.ap.checkMsg4(m4); err != nil {
+			if err := p.ap.CheckMsg4(m4); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -355,7 +363,7 @@ func TestNoReinstallOfInstalledGTK(t *testing.T) {
 		t.Fatalf("installs %+v", p.port.installs)
 	}
 	// The same key ID with a new key is a new key.
-	p.ap.gtk = p.ap.random(16)
+	p.ap.GTK = p.ap.Random(16)
 	if err := p.groupRekey(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -368,14 +376,14 @@ func TestMessage3WithoutMessage1(t *testing.T) {
 	p := newPair(t, pskCCMP)
 	// The AP (or an attacker) derives keys from an exchange the station
 	// never took part in.
-	p.ap.kck, p.ap.kek, p.ap.tk = p.ap.derive(p.ap.anonce[:], make([]byte, 32))
-	out, err := p.deliver(p.ap.msg3(nil))
+	p.ap.KCK, p.ap.KEK, p.ap.TK = p.ap.Derive(p.ap.ANonce[:], make([]byte, 32))
+	out, err := p.deliver(p.ap.Msg3(nil))
 	wantDrop(t, err, eapol.ErrNoMessage1)
 	if out != nil || len(p.port.installs) != 0 {
 		t.Fatal("message 3 without message 1 was acted on")
 	}
 	// A group message 1 before any PTK is dropped as well.
-	_, err = p.deliver(p.ap.groupMsg1(nil))
+	_, err = p.deliver(p.ap.GroupMsg1(nil))
 	wantDrop(t, err, eapol.ErrUnexpected)
 }
 
@@ -384,23 +392,23 @@ func TestMessage3WithoutMessage1(t *testing.T) {
 // in the clear, Encrypted Key Data bit clear, installs nothing.
 func TestUnencryptedKeyDataRejected(t *testing.T) {
 	p := newPair(t, pskCCMP)
-	m2, _ := p.deliver(p.ap.msg1())
-	if err := p.ap.handleMsg2(m2); err != nil {
+	m2, _ := p.deliver(p.ap.Msg1())
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
-	_, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.encrypt = false; m.info &^= kiEncrypted }))
+	_, err := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) { m.Encrypt = false; m.Info &^= eapoltest.KeyInfoEncrypted }))
 	wantDrop(t, err, eapol.ErrNotEncrypted)
-	if _, err := p.deliver(p.ap.msg3(nil)); err != nil {
+	if _, err := p.deliver(p.ap.Msg3(nil)); err != nil {
 		t.Fatal(err)
 	}
-	p.ap.newGTK()
-	out, err := p.deliver(p.ap.groupMsg1(func(m *keyMsg) { m.encrypt = false; m.info &^= kiEncrypted }))
+	p.ap.NewGTK()
+	out, err := p.deliver(p.ap.GroupMsg1(func(m *eapoltest.KeyMsg) { m.Encrypt = false; m.Info &^= eapoltest.KeyInfoEncrypted }))
 	wantDrop(t, err, eapol.ErrNotEncrypted)
 	if out != nil || p.port.count("gtk") != 1 {
 		t.Fatal("clear-text GTK was acted on")
 	}
 	// Encrypted bit set but the data in the clear: unwrap fails.
-	_, err = p.deliver(p.ap.groupMsg1(func(m *keyMsg) { m.encrypt = false; m.plain = append(m.plain, 0xdd, 0, 0, 0, 0, 0)[:32] }))
+	_, err = p.deliver(p.ap.GroupMsg1(func(m *eapoltest.KeyMsg) { m.Encrypt = false; m.Plain = append(m.Plain, 0xdd, 0, 0, 0, 0, 0)[:32] }))
 	wantDrop(t, err, eapol.ErrKeyData)
 	if p.port.count("gtk") != 1 {
 		t.Fatal("clear-text GTK installed")
@@ -411,30 +419,34 @@ func TestUnencryptedKeyDataRejected(t *testing.T) {
 // inside are all checked before anything is installed.
 func TestKeyDataIntegrity(t *testing.T) {
 	p := newPair(t, pskCCMP)
-	m2, _ := p.deliver(p.ap.msg1())
-	if err := p.ap.handleMsg2(m2); err != nil {
+	m2, _ := p.deliver(p.ap.Msg1())
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
-	cases := map[string]func(*keyMsg){
-		"wrapped under another KEK": func(m *keyMsg) { m.kek = bytes.Repeat([]byte{9}, 16) },
-		"wrapped length not a multiple of 8": func(m *keyMsg) {
-			m.encrypt = false
-			w, _ := eapol.KeyWrap(p.ap.kek, append(bytes.Clone(m.plain), make([]byte, 8-len(m.plain)%8)...))
-			m.plain = w[:len(w)-3]
+	cases := map[string]func(*eapoltest.KeyMsg){
+		"wrapped under another KEK": func(m *eapoltest.KeyMsg) { m.KEK = bytes.Repeat([]byte{9}, 16) },
+		"wrapped length not a multiple of 8": func(m *eapoltest.KeyMsg) {
+			m.Encrypt = false
+			w, _ := eapol.KeyWrap(p.ap.KEK, append(bytes.Clone(m.Plain), make([]byte, 8-len(m.Plain)%8)...))
+			m.Plain = w[:len(w)-3]
 		},
-		"element overruns the key data": func(m *keyMsg) { m.plain = append(bytes.Clone(m.plain), 0x30, 0x40, 1, 0) },
-		"bad padding":                   func(m *keyMsg) { m.plain = append(bytes.Clone(m.plain), 0xdd, 0, 0, 1) },
-		"GTK of the wrong length":       func(m *keyMsg) { m.plain = append(bytes.Clone(p.ap.rsne), kde(1, []byte{1, 0}, make([]byte, 32))...) },
-		"no GTK":                        func(m *keyMsg) { m.plain = bytes.Clone(p.ap.rsne) },
-		"GTK key ID 0":                  func(m *keyMsg) { m.plain = append(bytes.Clone(p.ap.rsne), kde(1, []byte{0, 0}, make([]byte, 16))...) },
-		"IGTK without MFP": func(m *keyMsg) {
-			m.plain = append(bytes.Clone(m.plain), kde(9, []byte{4, 0}, make([]byte, 6), make([]byte, 16))...)
+		"element overruns the key data": func(m *eapoltest.KeyMsg) { m.Plain = append(bytes.Clone(m.Plain), 0x30, 0x40, 1, 0) },
+		"bad padding":                   func(m *eapoltest.KeyMsg) { m.Plain = append(bytes.Clone(m.Plain), 0xdd, 0, 0, 1) },
+		"GTK of the wrong length": func(m *eapoltest.KeyMsg) {
+			m.Plain = append(bytes.Clone(p.ap.RSNE), eapoltest.KDE(1, []byte{1, 0}, make([]byte, 32))...)
 		},
-		"key length wrong": func(m *keyMsg) { m.keyLen = 32 },
-		"empty key data":   func(m *keyMsg) { m.plain = nil },
+		"no GTK": func(m *eapoltest.KeyMsg) { m.Plain = bytes.Clone(p.ap.RSNE) },
+		"GTK key ID 0": func(m *eapoltest.KeyMsg) {
+			m.Plain = append(bytes.Clone(p.ap.RSNE), eapoltest.KDE(1, []byte{0, 0}, make([]byte, 16))...)
+		},
+		"IGTK without MFP": func(m *eapoltest.KeyMsg) {
+			m.Plain = append(bytes.Clone(m.Plain), eapoltest.KDE(9, []byte{4, 0}, make([]byte, 6), make([]byte, 16))...)
+		},
+		"key length wrong": func(m *eapoltest.KeyMsg) { m.KeyLen = 32 },
+		"empty key data":   func(m *eapoltest.KeyMsg) { m.Plain = nil },
 	}
 	for name, mod := range cases {
-		out, err := p.deliver(p.ap.msg3(mod))
+		out, err := p.deliver(p.ap.Msg3(mod))
 		var d *eapol.DropError
 		if !errors.As(err, &d) || !(errors.Is(err, eapol.ErrKeyData) || errors.Is(err, eapol.ErrKeyLength)) {
 			t.Errorf("%s: error %v, want a key data drop", name, err)
@@ -443,12 +455,12 @@ func TestKeyDataIntegrity(t *testing.T) {
 			t.Fatalf("%s: acted on", name)
 		}
 	}
-	if _, err := p.deliver(p.ap.msg3(nil)); err != nil || !p.sta.Complete() {
+	if _, err := p.deliver(p.ap.Msg3(nil)); err != nil || !p.sta.Complete() {
 		t.Fatalf("genuine message 3: %v", err)
 	}
 	// A Key Data Length field that claims more than the frame holds.
-	_, err := p.deliver(p.ap.groupMsg1(func(m *keyMsg) {
-		m.afterMIC = func(f []byte) []byte { f[4+77+16+1]++; return f }
+	_, err := p.deliver(p.ap.GroupMsg1(func(m *eapoltest.KeyMsg) {
+		m.AfterMIC = func(f []byte) []byte { f[4+77+16+1]++; return f }
 	}))
 	wantDrop(t, err, eapol.ErrMalformed)
 }
@@ -459,50 +471,50 @@ func TestKeyInfoBitRules(t *testing.T) {
 	p := newPair(t, authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128})
 	// Message 1 with Install, with Encrypted, with Request, without Ack, wrong version.
 	for name, info := range map[string]uint16{
-		"install":   kiPairwise | kiAck | kiInstall,
-		"encrypted": kiPairwise | kiAck | kiEncrypted,
-		"request":   kiPairwise | kiAck | kiRequest,
-		"error":     kiPairwise | kiAck | kiError,
-		"no ack":    kiPairwise,
+		"install":   eapoltest.KeyInfoPairwise | eapoltest.KeyInfoAck | eapoltest.KeyInfoInstall,
+		"encrypted": eapoltest.KeyInfoPairwise | eapoltest.KeyInfoAck | eapoltest.KeyInfoEncrypted,
+		"request":   eapoltest.KeyInfoPairwise | eapoltest.KeyInfoAck | eapoltest.KeyInfoRequest,
+		"error":     eapoltest.KeyInfoPairwise | eapoltest.KeyInfoAck | eapoltest.KeyInfoError,
+		"no ack":    eapoltest.KeyInfoPairwise,
 	} {
-		p.ap.replay++
-		out, err := p.deliver(p.ap.build(keyMsg{info: info, keyLen: 16, replay: p.ap.replay, nonce: p.ap.anonce}))
+		p.ap.Replay++
+		out, err := p.deliver(p.ap.Build(eapoltest.KeyMsg{Info: info, KeyLen: 16, Replay: p.ap.Replay, Nonce: p.ap.ANonce}))
 		wantDrop(t, err, eapol.ErrKeyInfo)
 		if out != nil {
 			t.Fatalf("message 1 with %s answered", name)
 		}
 	}
-	p.ap.replay++
-	_, err := p.deliver(p.ap.build(keyMsg{info: kiPairwise | kiAck | 3, noVerField: true, keyLen: 16, replay: p.ap.replay, nonce: p.ap.anonce}))
+	p.ap.Replay++
+	_, err := p.deliver(p.ap.Build(eapoltest.KeyMsg{Info: eapoltest.KeyInfoPairwise | eapoltest.KeyInfoAck | 3, NoVerField: true, KeyLen: 16, Replay: p.ap.Replay, Nonce: p.ap.ANonce}))
 	wantDrop(t, err, eapol.ErrKeyInfo)
 
-	m2, _ := p.deliver(p.ap.msg1())
-	if err := p.ap.handleMsg2(m2); err != nil {
+	m2, _ := p.deliver(p.ap.Msg1())
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
-	for name, clearBits := range map[string]uint16{"install": kiInstall, "secure": kiSecure, "ack": kiAck} {
-		out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.info &^= clearBits }))
+	for name, clearBits := range map[string]uint16{"install": eapoltest.KeyInfoInstall, "secure": eapoltest.KeyInfoSecure, "ack": eapoltest.KeyInfoAck} {
+		out, err := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) { m.Info &^= clearBits }))
 		wantDrop(t, err, eapol.ErrKeyInfo)
 		if out != nil || len(p.port.installs) != 0 {
 			t.Fatalf("message 3 without %s acted on", name)
 		}
 	}
-	out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.info |= kiError }))
+	out, err := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) { m.Info |= eapoltest.KeyInfoError }))
 	wantDrop(t, err, eapol.ErrKeyInfo)
 	if out != nil {
 		t.Fatal("message 3 with Error answered")
 	}
-	if _, err := p.deliver(p.ap.msg3(nil)); err != nil {
+	if _, err := p.deliver(p.ap.Msg3(nil)); err != nil {
 		t.Fatal(err)
 	}
-	p.ap.newGTK()
-	for name, mod := range map[string]func(*keyMsg){
-		"install":   func(m *keyMsg) { m.info |= kiInstall },
-		"no secure": func(m *keyMsg) { m.info &^= kiSecure },
-		"no ack":    func(m *keyMsg) { m.info &^= kiAck },
-		"request":   func(m *keyMsg) { m.info |= kiRequest },
+	p.ap.NewGTK()
+	for name, mod := range map[string]func(*eapoltest.KeyMsg){
+		"install":   func(m *eapoltest.KeyMsg) { m.Info |= eapoltest.KeyInfoInstall },
+		"no secure": func(m *eapoltest.KeyMsg) { m.Info &^= eapoltest.KeyInfoSecure },
+		"no ack":    func(m *eapoltest.KeyMsg) { m.Info &^= eapoltest.KeyInfoAck },
+		"request":   func(m *eapoltest.KeyMsg) { m.Info |= eapoltest.KeyInfoRequest },
 	} {
-		out, err := p.deliver(p.ap.groupMsg1(mod))
+		out, err := p.deliver(p.ap.GroupMsg1(mod))
 		wantDrop(t, err, eapol.ErrKeyInfo)
 		if out != nil || p.port.count("gtk") != 1 {
 			t.Fatalf("group message 1 with %s acted on", name)
@@ -517,16 +529,16 @@ func TestKeyInfoBitRules(t *testing.T) {
 func TestPTKRekey(t *testing.T) {
 	p := newPair(t, pskCCMP)
 	p.fourWay()
-	oldTK, oldSNonce := bytes.Clone(p.ap.tk), p.ap.snonce
-	p.ap.anonce = [32]byte(p.ap.random(32))
+	oldTK, oldSNonce := bytes.Clone(p.ap.TK), p.ap.SNonce
+	p.ap.ANonce = [32]byte(p.ap.Random(32))
 	p.fourWay()
-	if p.ap.snonce == oldSNonce {
+	if p.ap.SNonce == oldSNonce {
 		t.Fatal("SNonce reused across handshakes")
 	}
 	if p.port.count("ptk") != 2 {
 		t.Fatalf("installs %+v", p.port.installs)
 	}
-	if tk := p.lastInstall("ptk").key; !bytes.Equal(tk, p.ap.tk) || bytes.Equal(tk, oldTK) {
+	if tk := p.lastInstall("ptk").key; !bytes.Equal(tk, p.ap.TK) || bytes.Equal(tk, oldTK) {
 		t.Fatal("new PTK not installed")
 	}
 	if p.port.count("gtk") != 1 {
@@ -535,7 +547,7 @@ func TestPTKRekey(t *testing.T) {
 	if ev := p.port.events[len(p.port.events)-1]; ev.Type != eapol.EventPTKRekeyed {
 		t.Fatalf("event %+v", ev)
 	}
-	p.ap.newGTK()
+	p.ap.NewGTK()
 	if err := p.groupRekey(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -544,24 +556,24 @@ func TestPTKRekey(t *testing.T) {
 	}
 	// While a rekey waits for message 3, the old PTK still protects group
 	// rekeys.
-	p.ap.anonce = [32]byte(p.ap.random(32))
-	oldKCK, oldKEK := p.ap.kck, p.ap.kek
-	m2, _ := p.deliver(p.ap.msg1())
-	p.ap.newGTK()
+	p.ap.ANonce = [32]byte(p.ap.Random(32))
+	oldKCK, oldKEK := p.ap.KCK, p.ap.KEK
+	m2, _ := p.deliver(p.ap.Msg1())
+	p.ap.NewGTK()
 	if err := p.groupRekey(nil); err != nil {
 		t.Fatalf("group rekey during PTK rekey: %v", err)
 	}
-	if err := p.ap.handleMsg2(m2); err != nil {
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Equal(oldKCK, p.ap.kck) || bytes.Equal(oldKEK, p.ap.kek) {
+	if bytes.Equal(oldKCK, p.ap.KCK) || bytes.Equal(oldKEK, p.ap.KEK) {
 		t.Fatal("keys did not change")
 	}
-	m4, err := p.deliver(p.ap.msg3(nil))
+	m4, err := p.deliver(p.ap.Msg3(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.ap.checkMsg4(m4); err != nil {
+	if err := p.ap.CheckMsg4(m4); err != nil {
 		t.Fatal(err)
 	}
 	if p.port.count("ptk") != 3 {
@@ -573,23 +585,23 @@ func TestPTKRekey(t *testing.T) {
 // installed; the AP's retransmission then completes the handshake once.
 func TestSendFailureInstallsNothing(t *testing.T) {
 	p := newPair(t, pskCCMP)
-	m2, _ := p.deliver(p.ap.msg1())
-	if err := p.ap.handleMsg2(m2); err != nil {
+	m2, _ := p.deliver(p.ap.Msg1())
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
 	p.port.sendErr = errSend
-	if _, err := p.deliver(p.ap.msg3(nil)); !errors.Is(err, errSend) {
+	if _, err := p.deliver(p.ap.Msg3(nil)); !errors.Is(err, errSend) {
 		t.Fatalf("error %v", err)
 	}
 	if len(p.port.installs) != 0 || p.sta.Complete() {
 		t.Fatal("keys installed without message 4")
 	}
 	p.port.sendErr = nil
-	m4, err := p.deliver(p.ap.msg3(nil))
+	m4, err := p.deliver(p.ap.Msg3(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.ap.checkMsg4(m4); err != nil {
+	if err := p.ap.CheckMsg4(m4); err != nil {
 		t.Fatal(err)
 	}
 	if p.port.count("ptk") != 1 || p.port.count("gtk") != 1 {
@@ -637,13 +649,13 @@ func TestRunTimeoutAndCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- p.sta.Run(ctx, frames, time.Minute) }()
-	frames <- p.ap.msg1()
+	frames <- p.ap.Msg1()
 	frames <- []byte{1, 2, 3} // garbage is dropped, not fatal
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run after cancel: %v", err)
 	}
-	if err := p.ap.handleMsg2(p.port.last()); err != nil {
+	if err := p.ap.HandleMsg2(p.port.last()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -658,13 +670,13 @@ func TestSecondRSNE(t *testing.T) {
 	}{{"same pairwise", ie.CipherCCMP128, true}, {"other pairwise", ie.CipherGCMP256, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newPair(t, pskCCMP)
-			m2, _ := p.deliver(p.ap.msg1())
-			if err := p.ap.handleMsg2(m2); err != nil {
+			m2, _ := p.deliver(p.ap.Msg1())
+			if err := p.ap.HandleMsg2(m2); err != nil {
 				t.Fatal(err)
 			}
 			second := rsneFor(authConfig{akm: ie.AKMPSK, pairwise: c.pairwise, group: ie.CipherCCMP128}, 0x000c)
-			_, err := p.deliver(p.ap.msg3(func(m *keyMsg) {
-				m.plain = bytes.Join([][]byte{p.ap.rsne, second, p.ap.groupKDEs()}, nil)
+			_, err := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) {
+				m.Plain = bytes.Join([][]byte{p.ap.RSNE, second, p.ap.GroupKDEs()}, nil)
 			}))
 			var herr *eapol.HandshakeError
 			switch {
@@ -682,7 +694,7 @@ func TestOtherFramesDropped(t *testing.T) {
 	eap := []byte{2, 0, 0, 5, 1, 1, 0, 5, 1} // EAP-Request/Identity
 	_, err := p.deliver(eap)
 	wantDrop(t, err, eapol.ErrUnexpected)
-	wpa := p.ap.msg1()
+	wpa := p.ap.Msg1()
 	wpa[4] = 254 // WPA descriptor
 	_, err = p.deliver(wpa)
 	wantDrop(t, err, eapol.ErrUnexpected)
@@ -725,23 +737,23 @@ func TestSwapTKIPMICKeys(t *testing.T) {
 // never installs a key.
 func FuzzSupplicantReceive(f *testing.F) {
 	seedPair := newPair(f, pskCCMP)
-	m1 := seedPair.ap.msg1()
+	m1 := seedPair.ap.Msg1()
 	m2, _ := seedPair.deliver(m1)
-	seedPair.ap.handleMsg2(m2)
+	seedPair.ap.HandleMsg2(m2)
 	f.Add(m1, uint8(0))
-	f.Add(seedPair.ap.msg3(nil), uint8(1))
-	f.Add(seedPair.ap.groupMsg1(nil), uint8(2))
+	f.Add(seedPair.ap.Msg3(nil), uint8(1))
+	f.Add(seedPair.ap.GroupMsg1(nil), uint8(2))
 	f.Add([]byte{2, 3, 0, 0}, uint8(1))
 	f.Fuzz(func(t *testing.T, frame []byte, stage uint8) {
 		p := newPair(t, pskCCMP)
 		if stage%3 >= 1 {
-			m2, _ := p.deliver(p.ap.msg1())
-			if err := p.ap.handleMsg2(m2); err != nil {
+			m2, _ := p.deliver(p.ap.Msg1())
+			if err := p.ap.HandleMsg2(m2); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if stage%3 == 2 {
-			if _, err := p.deliver(p.ap.msg3(nil)); err != nil {
+			if _, err := p.deliver(p.ap.Msg3(nil)); err != nil {
 				t.Fatal(err)
 			}
 		}

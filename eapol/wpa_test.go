@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"wifid/eapol/eapoltest"
 	"wifid/nl80211/ie"
 
 	"wifid/eapol"
@@ -105,27 +106,27 @@ func TestWPAHandshakeMatrix(t *testing.T) {
 			p := newPair(t, c)
 			p.wpaConnect()
 			ptk, gtk := p.lastInstall("ptk"), p.lastInstall("gtk")
-			if ptk == nil || !bytes.Equal(ptk.key, p.ap.tk) || ptk.cipher != c.pairwise {
+			if ptk == nil || !bytes.Equal(ptk.key, p.ap.TK) || ptk.cipher != c.pairwise {
 				t.Fatalf("PTK install %+v", ptk)
 			}
-			if gtk == nil || gtk.keyID != 1 || !bytes.Equal(gtk.key, p.ap.gtk) || !bytes.Equal(gtk.seq, p.ap.rsc[:]) || gtk.cipher != c.group {
+			if gtk == nil || gtk.keyID != 1 || !bytes.Equal(gtk.key, p.ap.GTK) || !bytes.Equal(gtk.seq, p.ap.RSC[:]) || gtk.cipher != c.group {
 				t.Fatalf("GTK install %+v", gtk)
 			}
 			if len(p.port.events) != 1 || p.port.events[0].Type != eapol.EventHandshakeComplete {
 				t.Fatalf("events %+v", p.port.events)
 			}
-			p.ap.newGTK()
+			p.ap.NewGTK()
 			if err := p.groupRekey(nil); err != nil {
 				t.Fatal(err)
 			}
-			if g := p.lastInstall("gtk"); g.keyID != 2 || !bytes.Equal(g.key, p.ap.gtk) {
+			if g := p.lastInstall("gtk"); g.keyID != 2 || !bytes.Equal(g.key, p.ap.GTK) {
 				t.Fatalf("rekeyed GTK %+v", g)
 			}
 			if ev := p.port.events[len(p.port.events)-1]; ev.Type != eapol.EventGroupRekeyed {
 				t.Fatalf("events %+v", p.port.events)
 			}
 			// A PTK rekey: a new 4-way handshake, no GTK in it.
-			p.ap.anonce = [32]byte(p.ap.random(32))
+			p.ap.ANonce = [32]byte(p.ap.Random(32))
 			p.fourWay()
 			if p.port.count("ptk") != 2 || p.sta.State() != eapol.StateComplete {
 				t.Fatalf("PTK rekey: installs %+v, state %v", p.port.installs, p.sta.State())
@@ -145,26 +146,26 @@ func TestWPAHandshakeMatrix(t *testing.T) {
 func TestWPAMessage3IEMismatchDowngrade(t *testing.T) {
 	for _, c := range []struct {
 		name  string
-		plain func(a *authenticator) []byte
+		plain func(a *eapoltest.Authenticator) []byte
 	}{
-		{"other pairwise", func(a *authenticator) []byte {
+		{"other pairwise", func(a *eapoltest.Authenticator) []byte {
 			return wpaIEFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP})
 		}},
-		{"other AKM", func(a *authenticator) []byte {
+		{"other AKM", func(a *eapoltest.Authenticator) []byte {
 			return wpaIEFor(authConfig{akm: ie.AKM8021X, pairwise: ie.CipherTKIP, group: ie.CipherTKIP})
 		}},
-		{"RSNE instead", func(a *authenticator) []byte {
+		{"RSNE instead", func(a *eapoltest.Authenticator) []byte {
 			return rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherTKIP, group: ie.CipherTKIP}, 0)
 		}},
-		{"no WPA element", func(a *authenticator) []byte { return []byte{0xdd, 4, 0x00, 0x50, 0xf2, 2} }},
+		{"no WPA element", func(a *eapoltest.Authenticator) []byte { return []byte{0xdd, 4, 0x00, 0x50, 0xf2, 2} }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newPair(t, wpaTKIP)
-			m2, _ := p.deliver(p.ap.msg1())
-			if err := p.ap.handleMsg2(m2); err != nil {
+			m2, _ := p.deliver(p.ap.Msg1())
+			if err := p.ap.HandleMsg2(m2); err != nil {
 				t.Fatal(err)
 			}
-			out, err := p.deliver(p.ap.msg3(func(m *keyMsg) { m.plain = c.plain(p.ap) }))
+			out, err := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) { m.Plain = c.plain(p.ap) }))
 			var herr *eapol.HandshakeError
 			if !errors.As(err, &herr) || herr.Reason != ie.ReasonHandshakeElementMismatch {
 				t.Fatalf("error %v, want a failure with reason 17", err)
@@ -180,16 +181,16 @@ func TestWPAMessage3IEMismatchDowngrade(t *testing.T) {
 	// A forged message 3 (bad MIC) with another element is dropped for
 	// its MIC and cannot tear the association down.
 	p := newPair(t, wpaTKIP)
-	m2, _ := p.deliver(p.ap.msg1())
-	if err := p.ap.handleMsg2(m2); err != nil {
+	m2, _ := p.deliver(p.ap.Msg1())
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
-	_, err := p.deliver(p.ap.msg3(func(m *keyMsg) {
-		m.plain = wpaIEFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP})
-		m.afterMIC = func(f []byte) []byte { f[81] ^= 1; return f }
+	_, err := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) {
+		m.Plain = wpaIEFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP})
+		m.AfterMIC = func(f []byte) []byte { f[81] ^= 1; return f }
 	}))
 	wantDrop(t, err, eapol.ErrMIC)
-	p.wpaConnect2(p.ap.msg3(nil))
+	p.wpaConnect2(p.ap.Msg3(nil))
 }
 
 // wpaConnect2 completes a WPA connection from a message 3 already built.
@@ -199,7 +200,7 @@ func (p *pair) wpaConnect2(m3 []byte) {
 	if err != nil || m4 == nil {
 		p.t.Fatalf("message 3: %v", err)
 	}
-	if err := p.ap.checkMsg4(m4); err != nil {
+	if err := p.ap.CheckMsg4(m4); err != nil {
 		p.t.Fatal(err)
 	}
 	if err := p.groupRekey(nil); err != nil {
@@ -217,9 +218,9 @@ func (p *pair) wpaConnect2(m3 []byte) {
 func TestWPAReplayedGroupMessage1NotReinstalled(t *testing.T) {
 	p := newPair(t, wpaTKIP)
 	p.fourWay()
-	g1 := p.ap.groupMsg1(nil)
+	g1 := p.ap.GroupMsg1(nil)
 	g2, err := p.deliver(g1)
-	if err != nil || p.ap.checkGroupMsg2(g2) != nil {
+	if err != nil || p.ap.CheckGroupMsg2(g2) != nil {
 		t.Fatalf("group message 1: %v", err)
 	}
 	sent := len(p.port.sent)
@@ -242,7 +243,7 @@ func TestWPAReplayedGroupMessage1NotReinstalled(t *testing.T) {
 	if n := len(p.port.events); n != 3 || p.port.events[0].Type != eapol.EventHandshakeComplete {
 		t.Fatalf("events %+v", p.port.events)
 	}
-	p.ap.newGTK()
+	p.ap.NewGTK()
 	if err := p.groupRekey(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -257,8 +258,8 @@ func TestWPAReplayedGroupMessage1NotReinstalled(t *testing.T) {
 func TestWPANoReinstallOnRetransmittedMessage3(t *testing.T) {
 	p := newPair(t, wpaTKIP)
 	p.fourWay()
-	m4, err := p.deliver(p.ap.msg3(nil))
-	if err != nil || p.ap.checkMsg4(m4) != nil {
+	m4, err := p.deliver(p.ap.Msg3(nil))
+	if err != nil || p.ap.CheckMsg4(m4) != nil {
 		t.Fatalf("retransmitted message 3 while waiting for the GTK: %v", err)
 	}
 	if p.sta.State() != eapol.StateWaitGroupKey {
@@ -267,8 +268,8 @@ func TestWPANoReinstallOnRetransmittedMessage3(t *testing.T) {
 	if err := p.groupRekey(nil); err != nil {
 		t.Fatal(err)
 	}
-	m4, err = p.deliver(p.ap.msg3(nil))
-	if err != nil || p.ap.checkMsg4(m4) != nil {
+	m4, err = p.deliver(p.ap.Msg3(nil))
+	if err != nil || p.ap.CheckMsg4(m4) != nil {
 		t.Fatalf("retransmitted message 3 after the GTK: %v", err)
 	}
 	if p.port.count("ptk") != 1 || p.port.count("gtk") != 1 || len(p.port.events) != 1 {
@@ -279,39 +280,39 @@ func TestWPANoReinstallOnRetransmittedMessage3(t *testing.T) {
 // TestWPAKeyInfoRules: WPA's own Key Information rules.
 func TestWPAKeyInfoRules(t *testing.T) {
 	p := newPair(t, wpaTKIP)
-	p.ap.replay++
-	_, err := p.deliver(p.ap.build(keyMsg{info: kiPairwise | kiAck | 1<<4, keyLen: 32, replay: p.ap.replay, nonce: p.ap.anonce}))
+	p.ap.Replay++
+	_, err := p.deliver(p.ap.Build(eapoltest.KeyMsg{Info: eapoltest.KeyInfoPairwise | eapoltest.KeyInfoAck | 1<<4, KeyLen: 32, Replay: p.ap.Replay, Nonce: p.ap.ANonce}))
 	wantDrop(t, err, eapol.ErrKeyInfo)
-	m2, _ := p.deliver(p.ap.msg1())
-	if err := p.ap.handleMsg2(m2); err != nil {
+	m2, _ := p.deliver(p.ap.Msg1())
+	if err := p.ap.HandleMsg2(m2); err != nil {
 		t.Fatal(err)
 	}
-	for name, mod := range map[string]func(*keyMsg){
-		"secure":     func(m *keyMsg) { m.info |= kiSecure },
-		"encrypted":  func(m *keyMsg) { m.info |= kiEncrypted },
-		"key index":  func(m *keyMsg) { m.info |= 2 << 4 },
-		"no install": func(m *keyMsg) { m.info &^= kiInstall },
+	for name, mod := range map[string]func(*eapoltest.KeyMsg){
+		"secure":     func(m *eapoltest.KeyMsg) { m.Info |= eapoltest.KeyInfoSecure },
+		"encrypted":  func(m *eapoltest.KeyMsg) { m.Info |= eapoltest.KeyInfoEncrypted },
+		"key index":  func(m *eapoltest.KeyMsg) { m.Info |= 2 << 4 },
+		"no install": func(m *eapoltest.KeyMsg) { m.Info &^= eapoltest.KeyInfoInstall },
 	} {
-		out, err := p.deliver(p.ap.msg3(mod))
+		out, err := p.deliver(p.ap.Msg3(mod))
 		wantDrop(t, err, eapol.ErrKeyInfo)
 		if out != nil || len(p.port.installs) != 0 {
 			t.Fatalf("message 3 with %s acted on", name)
 		}
 	}
-	if _, err := p.deliver(p.ap.msg3(nil)); err != nil {
+	if _, err := p.deliver(p.ap.Msg3(nil)); err != nil {
 		t.Fatal(err)
 	}
-	for name, mod := range map[string]func(*keyMsg){
-		"key index 0": func(m *keyMsg) { m.info &^= 3 << 4 },
-		"no secure":   func(m *keyMsg) { m.info &^= kiSecure },
-		"no ack":      func(m *keyMsg) { m.info &^= kiAck },
-		"GTK too short": func(m *keyMsg) {
-			m.plain = m.plain[:16]
+	for name, mod := range map[string]func(*eapoltest.KeyMsg){
+		"key index 0": func(m *eapoltest.KeyMsg) { m.Info &^= 3 << 4 },
+		"no secure":   func(m *eapoltest.KeyMsg) { m.Info &^= eapoltest.KeyInfoSecure },
+		"no ack":      func(m *eapoltest.KeyMsg) { m.Info &^= eapoltest.KeyInfoAck },
+		"GTK too short": func(m *eapoltest.KeyMsg) {
+			m.Plain = m.Plain[:16]
 		},
-		"GTK too long": func(m *keyMsg) { m.plain = append(m.plain, 1, 2, 3, 4, 5, 6, 7, 8) },
-		"no key data":  func(m *keyMsg) { m.plain = nil },
+		"GTK too long": func(m *eapoltest.KeyMsg) { m.Plain = append(m.Plain, 1, 2, 3, 4, 5, 6, 7, 8) },
+		"no key data":  func(m *eapoltest.KeyMsg) { m.Plain = nil },
 	} {
-		out, err := p.deliver(p.ap.groupMsg1(mod))
+		out, err := p.deliver(p.ap.GroupMsg1(mod))
 		var d *eapol.DropError
 		if !errors.As(err, &d) || !(errors.Is(err, eapol.ErrKeyInfo) || errors.Is(err, eapol.ErrKeyData)) {
 			t.Fatalf("group message 1 with %s: %v", name, err)
@@ -321,16 +322,16 @@ func TestWPAKeyInfoRules(t *testing.T) {
 		}
 	}
 	// The Tx bit (Install's place) is allowed in a group message.
-	if err := p.groupRekey(func(m *keyMsg) { m.info |= kiInstall }); err != nil {
+	if err := p.groupRekey(func(m *eapoltest.KeyMsg) { m.Info |= eapoltest.KeyInfoInstall }); err != nil {
 		t.Fatal(err)
 	}
 	if !p.sta.Complete() {
 		t.Fatal("not complete")
 	}
 	// RSN frames are not WPA's.
-	p.ap.desc = 2
-	p.ap.newGTK()
-	_, err = p.deliver(p.ap.groupMsg1(nil))
+	p.ap.Desc = 2
+	p.ap.NewGTK()
+	_, err = p.deliver(p.ap.GroupMsg1(nil))
 	wantDrop(t, err, eapol.ErrUnexpected)
 }
 
@@ -381,25 +382,25 @@ func TestWPAConfigRejected(t *testing.T) {
 // PMK never installs a key.
 func FuzzWPASupplicantReceive(f *testing.F) {
 	seed := newPair(f, wpaTKIP)
-	m1 := seed.ap.msg1()
+	m1 := seed.ap.Msg1()
 	m2, _ := seed.deliver(m1)
-	seed.ap.handleMsg2(m2)
-	m3 := seed.ap.msg3(nil)
+	seed.ap.HandleMsg2(m2)
+	m3 := seed.ap.Msg3(nil)
 	seed.deliver(m3)
 	f.Add(m1, uint8(0))
 	f.Add(m3, uint8(1))
-	f.Add(seed.ap.groupMsg1(nil), uint8(2))
+	f.Add(seed.ap.GroupMsg1(nil), uint8(2))
 	f.Add([]byte{2, 3, 0, 0}, uint8(2))
 	f.Fuzz(func(t *testing.T, frame []byte, stage uint8) {
 		p := newPair(t, wpaTKIP)
 		if stage%3 >= 1 {
-			m2, _ := p.deliver(p.ap.msg1())
-			if err := p.ap.handleMsg2(m2); err != nil {
+			m2, _ := p.deliver(p.ap.Msg1())
+			if err := p.ap.HandleMsg2(m2); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if stage%3 == 2 {
-			if _, err := p.deliver(p.ap.msg3(nil)); err != nil {
+			if _, err := p.deliver(p.ap.Msg3(nil)); err != nil {
 				t.Fatal(err)
 			}
 		}

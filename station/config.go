@@ -140,7 +140,14 @@ type Config struct {
 	OnSignalLevel func(level int)
 	Logger        *slog.Logger
 	Now           func() time.Time
+
+	// handshakeTimeout is how long the 4-way handshake may wait for the
+	// AP's next message (zero: handshakeTimeout); tests shorten it.
+	handshakeTimeout time.Duration
 }
+
+// handshakeTimeout is how long the 4-way handshake waits for the AP.
+const handshakeTimeout = 10 * time.Second
 
 // ScanConfig holds main.conf's [Scan] settings.
 type ScanConfig struct {

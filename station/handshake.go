@@ -249,7 +249,7 @@ func (s *Station) startHandshake(a *attempt) error {
 	}()
 	go func() {
 		defer s.bg.Done()
-		err := sup.Run(a.ctx, frames, 10*time.Second)
+		err := sup.Run(a.ctx, frames, s.cfg.handshakeTimeout)
 		if err == nil || errors.Is(err, context.Canceled) {
 			return
 		}

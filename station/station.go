@@ -99,6 +99,9 @@ func New(cfg Config) *Station {
 	if cfg.Roam == (RoamConfig{}) {
 		cfg.Roam = DefaultRoamConfig()
 	}
+	if cfg.handshakeTimeout == 0 {
+		cfg.handshakeTimeout = handshakeTimeout
+	}
 	if cfg.Rank == (RankConfig{}) {
 		cfg.Rank = DefaultRankConfig()
 	}

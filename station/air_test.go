@@ -1,0 +1,311 @@
+package station
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"wifid/eapol"
+	"wifid/eapol/eapoltest"
+	"wifid/eapol/sae"
+	"wifid/nl80211"
+	"wifid/nl80211/ie"
+)
+
+// air is a scripted kernel with scripted APs: scans answer with the APs'
+// BSSes; CMD_CONNECT (or, for SAE, CMD_AUTHENTICATE and CMD_ASSOCIATE) is
+// answered with the events an AP and the kernel would send; the EAPOL port
+// is in memory, wired to eapoltest's authenticator playing the AP. A whole
+// connect, 4-way handshake included, runs without a radio.
+type air struct {
+	t      *testing.T
+	events chan nl80211.Event
+	sta    net.HardwareAddr
+
+	mu         sync.Mutex
+	aps        []*airAP
+	cur        *airAP   // the AP being joined or joined
+	port       *memPort // the open EAPOL port
+	connects   []string // BSSIDs of CMD_CONNECT and CMD_ASSOCIATE, in order
+	discs      int
+	keys       []nl80211.Key
+	authorized bool
+}
+
+// airAP is one scripted AP.
+type airAP struct {
+	ssid     string
+	bssid    net.HardwareAddr
+	sec      eapoltest.Config // zero AKM: an open network
+	password string           // the AP's passphrase (PSK and SAE)
+	// Misbehaviour: never send message 1, or never answer message 2.
+	noMsg1, noMsg3 bool
+	mbm            int32 // signal in mBm; zero: -40 dBm
+
+	auth    *eapoltest.Authenticator // the running 4-way handshake
+	sae     *sae.SAE                 // the running SAE exchange
+	confirm sae.Message              // the AP's confirm, sent after the station's
+	pmk     []byte
+}
+
+func newAir(t *testing.T, sta net.HardwareAddr, aps ...*airAP) *air {
+	return &air{t: t, events: make(chan nl80211.Event, 16), sta: sta, aps: aps}
+}
+
+// pskAP is a WPA2-Personal AP (PSK, CCMP) with passphrase pass.
+func pskAP(ssid string, last byte, pass string) *airAP {
+	return &airAP{ssid: ssid, bssid: net.HardwareAddr{2, 0, 0, 0, 0, last}, password: pass,
+		sec: eapoltest.Config{AKM: ie.AKMPSK, Pairwise: ie.CipherCCMP128, Group: ie.CipherCCMP128}}
+}
+
+// saeAP is a WPA3-Personal AP (SAE, CCMP, MFP) with passphrase pass.
+func saeAP(ssid string, last byte, pass string) *airAP {
+	return &airAP{ssid: ssid, bssid: net.HardwareAddr{2, 0, 0, 0, 0, last}, password: pass,
+		sec: eapoltest.Config{AKM: ie.AKMSAE, Pairwise: ie.CipherCCMP128, Group: ie.CipherCCMP128,
+			MFP: true, Mgmt: ie.CipherBIPCMAC128}}
+}
+
+// scanResult is the AP as a scan shows it: SSID, rates, channel 1 and the
+// authenticator's own RSN element.
+func (ap *airAP) scanResult() *nl80211.BSS {
+	b := openBSS(ap.ssid, ap.bssid[5])
+	if ap.mbm != 0 {
+		b.SignalMBm = ap.mbm
+	}
+	if ap.sec.AKM != 0 {
+		c := ap.sec
+		b.IEs = append(b.IEs, eapoltest.RSNE(c, 0x000c)...)
+		b.Capability |= 0x10
+	}
+	return b
+}
+
+func (k *air) ap(bssid net.HardwareAddr) *airAP {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, ap := range k.aps {
+		if ap.bssid.String() == bssid.String() {
+			return ap
+		}
+	}
+	return nil
+}
+
+func (k *air) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []*nl80211.BSS
+	for _, ap := range k.aps {
+		out = append(out, ap.scanResult())
+	}
+	return out, nil
+}
+
+// Connect: the kernel's SME associates; the AP starts the 4-way handshake
+// with the PMK of its passphrase.
+func (k *air) Connect(ctx context.Context, ifindex int, req nl80211.ConnectRequest) error {
+	ap := k.ap(req.BSSID)
+	if ap == nil {
+		k.t.Errorf("CMD_CONNECT to %v: no such AP", req.BSSID)
+		return unix.ENOENT
+	}
+	var pmk []byte
+	if ap.sec.AKM != 0 {
+		var err error
+		if pmk, err = eapol.PSKFromPassphrase(ap.password, []byte(ap.ssid)); err != nil {
+			k.t.Errorf("AP passphrase: %v", err)
+		}
+	}
+	k.associated(ap, pmk)
+	return nil
+}
+
+// Authenticate plays the AP's side of SAE: the station's commit gets the
+// AP's commit, its confirm the AP's confirm (or a refusal).
+func (k *air) Authenticate(ctx context.Context, ifindex int, req nl80211.AuthenticateRequest) error {
+	ap := k.ap(req.BSSID)
+	if ap == nil || len(req.AuthData) < 4 {
+		k.t.Errorf("CMD_AUTHENTICATE %+v: no such AP or no SAE data", req)
+		return unix.EINVAL
+	}
+	seq, status := binary.LittleEndian.Uint16(req.AuthData), binary.LittleEndian.Uint16(req.AuthData[2:])
+	body := req.AuthData[4:]
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	switch seq {
+	case sae.SeqCommit:
+		var own, peer [6]byte
+		copy(own[:], ap.bssid)
+		copy(peer[:], k.sta)
+		x, err := sae.New(sae.Config{Password: []byte(ap.password), SSID: []byte(ap.ssid), Own: own, Peer: peer})
+		if err != nil {
+			k.t.Errorf("AP SAE: %v", err)
+			return err
+		}
+		st, b, err := x.Commit()
+		if err != nil {
+			k.t.Errorf("AP SAE commit: %v", err)
+			return err
+		}
+		confirm, err := x.Receive(seq, status, body)
+		if err != nil {
+			k.t.Errorf("AP on the station's commit: %v", err)
+			return err
+		}
+		ap.sae, ap.confirm = x, confirm
+		k.events <- authEvent(authFrame(ap.bssid, k.sta, sae.Message{Seq: sae.SeqCommit, Status: st, Body: b}))
+	case sae.SeqConfirm:
+		if _, err := ap.sae.Receive(seq, status, body); err != nil || !ap.sae.Done() {
+			// hostapd refuses a confirm it cannot verify.
+			k.events <- authEvent(authFrame(ap.bssid, k.sta, sae.Message{Seq: sae.SeqConfirm, Status: 1}))
+			return nil
+		}
+		k.events <- authEvent(authFrame(ap.bssid, k.sta, ap.confirm))
+	}
+	return nil
+}
+
+// Associate follows SAE: the 4-way handshake runs with SAE's PMK.
+func (k *air) Associate(ctx context.Context, ifindex int, req nl80211.AssociateRequest) error {
+	ap := k.ap(req.BSSID)
+	if ap == nil || ap.sae == nil || !ap.sae.Done() {
+		k.t.Errorf("CMD_ASSOCIATE to %v without SAE", req.BSSID)
+		return unix.EINVAL
+	}
+	k.associated(ap, ap.sae.PMK())
+	return nil
+}
+
+// associated reports the association and starts the AP's handshake.
+func (k *air) associated(ap *airAP, pmk []byte) {
+	k.mu.Lock()
+	k.connects = append(k.connects, ap.bssid.String())
+	k.cur, ap.pmk = ap, pmk
+	port := k.port
+	if ap.sec.AKM != 0 {
+		c := ap.sec
+		copy(c.AA[:], ap.bssid)
+		copy(c.SPA[:], k.sta)
+		ap.auth = eapoltest.New(k.t, c, pmk)
+	}
+	k.mu.Unlock()
+	k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid}
+	if ap.sec.AKM != 0 && !ap.noMsg1 {
+		port.deliver(ap.bssid, ap.auth.Msg1())
+	}
+}
+
+// fromStation is an EAPOL frame the station sent: message 2 gets message 3
+// (a wrong passphrase shows as a bad MIC: the AP gives up as hostapd does,
+// deauthenticating with reason 15), message 4 ends the handshake.
+func (k *air) fromStation(frame []byte) {
+	k.mu.Lock()
+	ap, port := k.cur, k.port
+	k.mu.Unlock()
+	if ap == nil || ap.auth == nil {
+		return
+	}
+	if ap.auth.KCK == nil {
+		if err := ap.auth.HandleMsg2(frame); err != nil {
+			k.events <- &nl80211.DisconnectEvent{Reason: 15, ByAP: true}
+			return
+		}
+		if !ap.noMsg3 {
+			port.deliver(ap.bssid, ap.auth.Msg3(nil))
+		}
+		return
+	}
+	if err := ap.auth.CheckMsg4(frame); err != nil {
+		k.t.Errorf("message 4: %v", err)
+	}
+}
+
+func (k *air) Disconnect(ctx context.Context, ifindex int, reason uint16) error {
+	k.mu.Lock()
+	k.discs++
+	k.cur = nil
+	k.mu.Unlock()
+	return nil
+}
+
+func (k *air) OpenEAPOLPort(ifindex int, overNL80211 bool) (nl80211.EAPOLPort, error) {
+	p := &memPort{k: k, rx: make(chan *nl80211.EAPOLFrame, 8), closed: make(chan struct{})}
+	k.mu.Lock()
+	k.port = p
+	k.mu.Unlock()
+	return p, nil
+}
+
+func (k *air) NewKey(ctx context.Context, ifindex int, key nl80211.Key) error {
+	k.mu.Lock()
+	k.keys = append(k.keys, key)
+	k.mu.Unlock()
+	return nil
+}
+
+func (k *air) SetStationAuthorized(ctx context.Context, ifindex int, mac net.HardwareAddr, on bool) error {
+	k.mu.Lock()
+	k.authorized = on
+	k.mu.Unlock()
+	return nil
+}
+
+func (k *air) SetCQM(context.Context, int, int32, uint32) error             { return nil }
+func (k *air) SetCQMThresholds(context.Context, int, []int32, uint32) error { return nil }
+func (k *air) Station(context.Context, int, net.HardwareAddr) (*nl80211.StationInfo, error) {
+	return &nl80211.StationInfo{Signal: -40, HasSignal: true}, nil
+}
+func (k *air) RegisterFrame(context.Context, int, uint16, []byte) error { return nil }
+func (k *air) SendFrame(context.Context, int, nl80211.FrameRequest) (uint64, error) {
+	return 1, nil
+}
+
+// memPort is an EAPOL port in memory: what the station sends goes to the
+// scripted AP, what the AP sends waits for Receive.
+type memPort struct {
+	k      *air
+	rx     chan *nl80211.EAPOLFrame
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (p *memPort) Send(ctx context.Context, dst net.HardwareAddr, frame []byte, unencrypted bool) error {
+	select {
+	case <-p.closed:
+		return nl80211.ErrPortClosed
+	default:
+	}
+	p.k.fromStation(append([]byte(nil), frame...))
+	return nil
+}
+
+func (p *memPort) Receive(ctx context.Context) (*nl80211.EAPOLFrame, error) {
+	select {
+	case f := <-p.rx:
+		return f, nil
+	case <-p.closed:
+		return nil, nl80211.ErrPortClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *memPort) Close() error {
+	p.once.Do(func() { close(p.closed) })
+	return nil
+}
+
+// deliver hands the station a frame from the AP.
+func (p *memPort) deliver(src net.HardwareAddr, frame []byte) {
+	if p == nil {
+		return
+	}
+	select {
+	case p.rx <- &nl80211.EAPOLFrame{Src: src, Frame: frame, Unencrypted: true}:
+	case <-p.closed:
+	}
+}
