@@ -44,8 +44,10 @@ func TestSlowListenerDoesNotHoldTheLoop(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Fatalf("Connect with the listener stuck: %v", err)
 	}
-	if st := h.st.View().State; st != Connected {
-		t.Fatalf("state %v with the listener stuck, want connected", st)
+	for deadline := time.Now().Add(5 * time.Second); h.st.View().State != Connected; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("state %v with the listener stuck, want connected", h.st.View().State)
+		}
 	}
 	released = true
 	close(release)
