@@ -98,7 +98,7 @@ func (s *Station) Connect(ctx context.Context, networkID string) error {
 	}); err != nil {
 		return err
 	}
-	return waitReply(ctx, reply)
+	return s.waitReply(ctx, reply)
 }
 
 // ConnectBSSID connects to one BSS (StationDebug.ConnectBssid).
@@ -117,7 +117,7 @@ func (s *Station) ConnectBSSID(ctx context.Context, bssid []byte) error {
 	}); err != nil {
 		return err
 	}
-	return waitReply(ctx, reply)
+	return s.waitReply(ctx, reply)
 }
 
 // ConnectHidden finds a hidden network by a probe for its SSID and
@@ -185,12 +185,15 @@ func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
 	}); err != nil {
 		return err
 	}
-	return waitReply(ctx, reply)
+	return s.waitReply(ctx, reply)
 }
 
-func waitReply(ctx context.Context, reply chan error) error {
+func (s *Station) waitReply(ctx context.Context, reply chan error) error {
 	select {
 	case err := <-reply:
+		if herr := s.heard(ctx); herr != nil {
+			return herr
+		}
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
@@ -679,6 +682,9 @@ func (s *Station) rememberNetwork(a *attempt) {
 	}
 	n := a.network
 	ssid, sec, hidden, newPass, freq := n.SSID, n.Security, n.Hidden, a.newPass, a.bss.Freq
+	// Only a network without a file when it connected gets one: a file
+	// the user forgets meanwhile stays forgotten.
+	create := n.Known == nil
 	// a.pmk is the PSK only for the PSK AKMs; SAE's PMK is per exchange.
 	psk := a.pmk
 	if a.sec != nil && a.sec.akm == ie.AKMSAE {
@@ -691,7 +697,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 		if prev != nil {
 			<-prev
 		}
-		k, err := writeNetwork(st, ssid, sec, hidden, newPass, psk, freq)
+		k, err := writeNetwork(st, ssid, sec, create, hidden, newPass, psk, freq)
 		if err != nil {
 			s.log.Warn("network file not written", "network", ssid, "err", err)
 		}
@@ -706,12 +712,16 @@ func (s *Station) rememberNetwork(a *attempt) {
 }
 
 // writeNetwork does rememberNetwork's writes (off the loop) and returns the
-// network's record as the store then has it.
-func writeNetwork(st *knownnetworks.Store, ssid string, sec knownnetworks.Security, hidden bool,
+// network's record as the store then has it. With create, a file is written
+// if none is there yet (an earlier write of the same connection may have
+// made it).
+func writeNetwork(st *knownnetworks.Store, ssid string, sec knownnetworks.Security, create, hidden bool,
 	newPass string, psk []byte, freq uint32) (*knownnetworks.KnownNetwork, error) {
 	var err error
 	old, known := st.Get(ssid, sec)
 	switch {
+	case !known && !create:
+		return nil, nil // forgotten since it connected
 	case !known:
 		f := knownnetworks.NewFile("")
 		if hidden {

@@ -5,7 +5,10 @@ import "sync"
 // outbox hands the station's news (OnChange, OnEvent, OnSignalLevel) to its
 // listeners in order, on a goroutine of its own: a slow listener (D-Bus
 // signals, written under the server's lock) holds up the next piece of news,
-// never the station's loop. The queue has no bound: the loop only appends,
+// never the station's loop. A caller of the station's methods gets its
+// answer only once the listeners heard what happened before it (see
+// heard), as when they were told from the loop: a D-Bus client sees the
+// State change before the method's reply. The queue has no bound: the loop only appends,
 // and a listener that falls behind catches up with every change in order,
 // as the D-Bus clients must see them.
 type outbox struct {
@@ -51,6 +54,14 @@ func (o *outbox) run() {
 			}
 		}
 	}
+}
+
+// flushed is closed once everything queued before it is delivered (never,
+// if run has returned: see done).
+func (o *outbox) flushed() <-chan struct{} {
+	ch := make(chan struct{})
+	o.post(func() { close(ch) })
+	return ch
 }
 
 // close lets run return once everything queued is delivered, and waits

@@ -10,8 +10,9 @@ import (
 )
 
 // TestSlowListenerDoesNotHoldTheLoop: a listener that takes its time (D-Bus
-// under a lock) delays the news, not the station; it then hears every
-// change, in order.
+// under a lock) delays the news, not the station: autoconnect connects
+// while it is stuck. It then hears every change, in order, and a caller's
+// answer waits for it.
 func TestSlowListenerDoesNotHoldTheLoop(t *testing.T) {
 	release, released := make(chan struct{}), false
 	defer func() {
@@ -21,7 +22,7 @@ func TestSlowListenerDoesNotHoldTheLoop(t *testing.T) {
 	}()
 	var heard []State
 	got := make(chan struct{})
-	h := newHarnessConfig(t, nil, false, func(c *Config) {
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, func(c *Config) {
 		c.OnChange = func(v View) {
 			<-release
 			if n := len(heard); n == 0 || heard[n-1] != v.State {
@@ -32,22 +33,18 @@ func TestSlowListenerDoesNotHoldTheLoop(t *testing.T) {
 			}
 		}
 	}, openBSS("cafe", 1))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := h.st.Scan(ctx); err != nil {
-		t.Fatal(err)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- h.st.Connect(ctx, NetworkID("cafe", knownnetworks.SecurityOpen)) }()
-	req := h.waitConnect()
-	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
-	if err := <-errc; err != nil {
-		t.Fatalf("Connect with the listener stuck: %v", err)
-	}
+	h.events <- &nl80211.ConnectEvent{BSSID: h.waitConnect().BSSID}
 	for deadline := time.Now().Add(5 * time.Second); h.st.View().State != Connected; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("state %v with the listener stuck, want connected", h.st.View().State)
 		}
+	}
+	answered := make(chan error, 1)
+	go func() { answered <- h.st.SetAutoConnect(context.Background(), true) }()
+	select {
+	case err := <-answered:
+		t.Fatalf("a call answered (%v) before the listener heard what came before it", err)
+	case <-time.After(50 * time.Millisecond):
 	}
 	released = true
 	close(release)
@@ -56,7 +53,10 @@ func TestSlowListenerDoesNotHoldTheLoop(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the listener never heard of the connection")
 	}
-	want := []State{Disconnected, Connecting, Connected}
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	want := []State{Disconnected, AutoconnectFull, ConnectingAuto, Connected}
 	if len(heard) != len(want) {
 		t.Fatalf("heard %v, want %v", heard, want)
 	}

@@ -255,7 +255,7 @@ func (s *Station) Roam(ctx context.Context, bssid net.HardwareAddr) error {
 	}); err != nil {
 		return err
 	}
-	return waitReply(ctx, reply)
+	return s.waitReply(ctx, reply)
 }
 
 // roamFreqs are the frequencies the connected network was seen on: its BSSes

@@ -27,12 +27,7 @@ func (s *Station) ScanFreqs(ctx context.Context, freqs []uint32) error {
 	}); err != nil {
 		return err
 	}
-	select {
-	case err := <-reply:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.waitReply(ctx, reply)
 }
 
 // TriggerScan starts a scan and returns once it is under way (iwd's

@@ -184,10 +184,22 @@ func (s *Station) call(ctx context.Context, f func()) error {
 	}
 	select {
 	case <-ran:
-		return nil
 	case <-s.stop:
 		return ErrStopped
 	}
+	return s.heard(ctx)
+}
+
+// heard waits until the listeners have heard everything the loop told
+// them so far.
+func (s *Station) heard(ctx context.Context) error {
+	select {
+	case <-s.out.flushed():
+	case <-s.out.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
 
 // async runs work in the background and hands its result to the loop. The
