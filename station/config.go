@@ -127,8 +127,10 @@ type Config struct {
 
 	// The listeners: each is called on one goroutine of the station's
 	// (not its loop), in the order things happened, one call at a time;
-	// a slow one delays the news after it, never the station. Run
-	// returns once they have heard everything.
+	// a slow one delays the news after it (and the answers to the
+	// station's callers, which wait for what came before them), never
+	// the station. They must not call the station's methods. Run returns
+	// once they have heard everything.
 	//
 	// OnChange gets the new view after every change.
 	OnChange func(View)
