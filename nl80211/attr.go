@@ -35,20 +35,35 @@ func attrErr(name string, err error) error {
 	return &AttrError{Attr: name, Err: err}
 }
 
-// attr is one netlink attribute, its type with the NLA_F_NESTED and
-// NLA_F_NET_BYTEORDER bits masked off.
-type attr struct {
-	typ  uint16
-	data []byte
+// Attr is one netlink attribute of an nl80211 message, its type with the
+// NLA_F_NESTED and NLA_F_NET_BYTEORDER bits masked off. Data aliases the
+// message.
+type Attr struct {
+	Type uint16 // NL80211_ATTR_* (or the nested set's own numbering)
+	Data []byte
 }
+
+// Name names a top-level attribute as the uapi header does, without the
+// NL80211_ prefix, e.g. "ATTR_IFINDEX".
+func (a Attr) Name() string { return AttrName(a.Type) }
+
+// ParseAttrs splits an nl80211 message's attributes (the payload after
+// the generic netlink header), or a nested attribute's. It never panics:
+// a short header or a length running past the end of b is an error.
+func ParseAttrs(b []byte) ([]Attr, error) { return parseAttrs(b) }
 
 const nlaHdrLen = 4
 
 // parseAttrs splits b into netlink attributes. It never panics: a short
-// header or a length running past the end of b is an error.
-func parseAttrs(b []byte) ([]attr, error) {
-	var out []attr
+// header or a length running past the end of b is an error. Zero octets
+// after the last attribute are padding and end the list (the kernel, whose
+// walk stops at a zero length, takes such a message: iwd sends some).
+func parseAttrs(b []byte) ([]Attr, error) {
+	var out []Attr
 	for off := 0; off < len(b); {
+		if allZero(b[off:]) {
+			break
+		}
 		if len(b)-off < nlaHdrLen {
 			return nil, fmt.Errorf("%w at offset %d (%d bytes left)", errTruncated, off, len(b)-off)
 		}
@@ -57,14 +72,23 @@ func parseAttrs(b []byte) ([]attr, error) {
 		if l < nlaHdrLen || l > len(b)-off {
 			return nil, fmt.Errorf("type %d at offset %d: %w (length %d, %d bytes left)", t, off, errOverrun, l, len(b)-off)
 		}
-		out = append(out, attr{typ: t, data: b[off+nlaHdrLen : off+l]})
+		out = append(out, Attr{Type: t, Data: b[off+nlaHdrLen : off+l]})
 		off += (l + 3) &^ 3
 	}
 	return out, nil
 }
 
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // parseNested parses a nested attribute, naming it on error.
-func parseNested(name string, b []byte) ([]attr, error) {
+func parseNested(name string, b []byte) ([]Attr, error) {
 	as, err := parseAttrs(b)
 	if err != nil {
 		return nil, attrErr(name, err)

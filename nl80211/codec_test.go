@@ -46,13 +46,21 @@ func TestParseAttrsMalformed(t *testing.T) {
 		{"short header", []byte{8, 0}, "truncated attribute header"},
 		{"length past end", []byte{12, 0, 1, 0, 0, 0, 0, 0}, "exceeds message"},
 		{"length below header", []byte{2, 0, 1, 0}, "exceeds message"},
+		{"zero length before data", []byte{0, 0, 0, 0, 8, 0, 1, 0, 1, 0, 0, 0}, "exceeds message"},
 	} {
 		if _, err := parseAttrs(tc.b); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want %q", tc.name, err, tc.want)
 		}
 	}
+	// Zero padding after the attributes ends them.
+	if as, err := parseAttrs([]byte{5, 0, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0}); err != nil || len(as) != 1 {
+		t.Fatalf("%v %v", as, err)
+	}
+	if as, err := parseAttrs(make([]byte, 56)); err != nil || len(as) != 0 {
+		t.Fatalf("%v %v", as, err)
+	}
 	// Padding may be missing after the last attribute.
-	if as, err := parseAttrs([]byte{5, 0, 1, 0, 7}); err != nil || len(as) != 1 || !bytes.Equal(as[0].data, []byte{7}) {
+	if as, err := parseAttrs([]byte{5, 0, 1, 0, 7}); err != nil || len(as) != 1 || !bytes.Equal(as[0].Data, []byte{7}) {
 		t.Fatalf("%v %v", as, err)
 	}
 }
@@ -81,8 +89,8 @@ func TestScanRequestEncoding(t *testing.T) {
 				t.Fatalf("%s: %d SSIDs", tc.name, len(as))
 			}
 			for i := range as {
-				if !bytes.Equal(as[i].data, tc.ssids[i]) {
-					t.Fatalf("%s: SSID %d = %q", tc.name, i, as[i].data)
+				if !bytes.Equal(as[i].Data, tc.ssids[i]) {
+					t.Fatalf("%s: SSID %d = %q", tc.name, i, as[i].Data)
 				}
 			}
 		}
@@ -92,7 +100,7 @@ func TestScanRequestEncoding(t *testing.T) {
 	}
 	a := attrsOf(t, ScanRequest{Freqs: []uint32{2412, 5180}, IEs: []byte{0xdd, 0}}.encode(4))
 	fs, _ := parseAttrs(a[unix.NL80211_ATTR_SCAN_FREQUENCIES])
-	if len(fs) != 2 || !bytes.Equal(fs[1].data, u32b(5180)) || !bytes.Equal(a[unix.NL80211_ATTR_IE], []byte{0xdd, 0}) {
+	if len(fs) != 2 || !bytes.Equal(fs[1].Data, u32b(5180)) || !bytes.Equal(a[unix.NL80211_ATTR_IE], []byte{0xdd, 0}) {
 		t.Fatalf("freqs %v IE %x", fs, a[unix.NL80211_ATTR_IE])
 	}
 }
@@ -775,4 +783,50 @@ func FuzzDecodeStation(f *testing.F) {
 			t.Fatalf("%d stations from one message", len(sts))
 		}
 	})
+}
+
+// FuzzParseAttrs: the exported attribute walker (wifimon's too) never
+// panics, and what it accepts re-encodes to the same attributes.
+func FuzzParseAttrs(f *testing.F) {
+	f.Add(enc(func(e *encoder) {
+		e.u32(unix.NL80211_ATTR_IFINDEX, 3)
+		e.bytes(unix.NL80211_ATTR_MAC, apMAC)
+		e.nested(unix.NL80211_ATTR_KEY, func(n *encoder) { n.u8(unix.NL80211_KEY_IDX, 1) })
+	}))
+	f.Add([]byte{})
+	f.Add([]byte{3, 0, 1, 0})
+	f.Add([]byte{8, 0, 3, 0x80, 1, 2})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		as, err := ParseAttrs(b)
+		if err != nil {
+			return
+		}
+		var e encoder
+		for _, a := range as {
+			e.put(a.Type, a.Data)
+		}
+		again, err := ParseAttrs(e.b)
+		if err != nil || len(again) != len(as) {
+			t.Fatalf("re-encoded %d attributes parse as %d: %v", len(as), len(again), err)
+		}
+		for i := range as {
+			if again[i].Type != as[i].Type || !bytes.Equal(again[i].Data, as[i].Data) {
+				t.Fatalf("attribute %d: %+v, then %+v", i, as[i], again[i])
+			}
+		}
+	})
+}
+
+func TestAttrName(t *testing.T) {
+	for _, c := range []struct {
+		t    uint16
+		want string
+	}{{unix.NL80211_ATTR_IFINDEX, "ATTR_IFINDEX"}, {unix.NL80211_ATTR_AKM_SUITES, "ATTR_AKM_SUITES"}, {0x3fff, "ATTR_16383"}} {
+		if got := AttrName(c.t); got != c.want {
+			t.Errorf("AttrName(%d) = %q, want %q", c.t, got, c.want)
+		}
+	}
+	if n := (Attr{Type: unix.NL80211_ATTR_MAC}).Name(); n != "ATTR_MAC" {
+		t.Errorf("Attr.Name %q", n)
+	}
 }

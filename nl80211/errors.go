@@ -39,6 +39,16 @@ func CmdName(cmd uint8) string {
 	return fmt.Sprintf("CMD_%d", cmd)
 }
 
+// AttrName names an nl80211 attribute as the uapi header does, without the
+// NL80211_ prefix, e.g. "ATTR_IFINDEX"; "ATTR_<n>" for a number this build
+// has no name for.
+func AttrName(t uint16) string {
+	if n, ok := attrNames[t]; ok {
+		return n
+	}
+	return fmt.Sprintf("ATTR_%d", t)
+}
+
 // target names what a request is about, for error messages.
 type target struct {
 	ifindex int // 0: none

@@ -195,15 +195,15 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	info := EventInfo{Cmd: cmd, Wiphy: -1}
 	for _, a := range as {
 		var v uint32
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_ATTR_WIPHY:
-			v, err = getU32("ATTR_WIPHY", a.data)
+			v, err = getU32("ATTR_WIPHY", a.Data)
 			info.Wiphy = int(v)
 		case unix.NL80211_ATTR_IFINDEX:
-			v, err = getU32("ATTR_IFINDEX", a.data)
+			v, err = getU32("ATTR_IFINDEX", a.Data)
 			info.Ifindex = int(v)
 		case unix.NL80211_ATTR_WDEV:
-			info.Wdev, err = getU64("ATTR_WDEV", a.data)
+			info.Wdev, err = getU64("ATTR_WDEV", a.Data)
 		}
 		if err != nil {
 			return nil, err
@@ -214,8 +214,8 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_NEW_WIPHY, unix.NL80211_CMD_DEL_WIPHY:
 		ev := &WiphyEvent{EventInfo: info}
 		for _, a := range as {
-			if a.typ == unix.NL80211_ATTR_WIPHY_NAME {
-				ev.Name = getString(a.data)
+			if a.Type == unix.NL80211_ATTR_WIPHY_NAME {
+				ev.Name = getString(a.Data)
 			}
 		}
 		if cmd == unix.NL80211_CMD_NEW_WIPHY {
@@ -237,29 +237,29 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 		unix.NL80211_CMD_SCHED_SCAN_RESULTS, unix.NL80211_CMD_SCHED_SCAN_STOPPED:
 		ev := &ScanEvent{EventInfo: info}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_SCAN_SSIDS:
-				ss, err := parseNested("ATTR_SCAN_SSIDS", a.data)
+				ss, err := parseNested("ATTR_SCAN_SSIDS", a.Data)
 				if err != nil {
 					return nil, err
 				}
 				for _, s := range ss {
-					ev.SSIDs = append(ev.SSIDs, clone(s.data))
+					ev.SSIDs = append(ev.SSIDs, clone(s.Data))
 				}
 			case unix.NL80211_ATTR_SCAN_FREQUENCIES:
-				fs, err := parseNested("ATTR_SCAN_FREQUENCIES", a.data)
+				fs, err := parseNested("ATTR_SCAN_FREQUENCIES", a.Data)
 				if err != nil {
 					return nil, err
 				}
 				for _, f := range fs {
-					v, err := getU32("ATTR_SCAN_FREQUENCIES", f.data)
+					v, err := getU32("ATTR_SCAN_FREQUENCIES", f.Data)
 					if err != nil {
 						return nil, err
 					}
 					ev.Freqs = append(ev.Freqs, v)
 				}
 			case unix.NL80211_ATTR_SCAN_FLAGS:
-				if ev.Flags, err = getU32("ATTR_SCAN_FLAGS", a.data); err != nil {
+				if ev.Flags, err = getU32("ATTR_SCAN_FLAGS", a.Data); err != nil {
 					return nil, err
 				}
 			}
@@ -269,19 +269,19 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_CONNECT:
 		ev := &ConnectEvent{EventInfo: info}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_MAC:
-				ev.BSSID, err = getMAC("ATTR_MAC", a.data)
+				ev.BSSID, err = getMAC("ATTR_MAC", a.Data)
 			case unix.NL80211_ATTR_STATUS_CODE:
-				ev.Status, err = getU16("ATTR_STATUS_CODE", a.data)
+				ev.Status, err = getU16("ATTR_STATUS_CODE", a.Data)
 			case unix.NL80211_ATTR_REQ_IE:
-				ev.ReqIEs = clone(a.data)
+				ev.ReqIEs = clone(a.Data)
 			case unix.NL80211_ATTR_RESP_IE:
-				ev.RespIEs = clone(a.data)
+				ev.RespIEs = clone(a.Data)
 			case unix.NL80211_ATTR_TIMED_OUT:
 				ev.TimedOut = true
 			case unix.NL80211_ATTR_TIMEOUT_REASON:
-				ev.TimeoutReason, err = getU32("ATTR_TIMEOUT_REASON", a.data)
+				ev.TimeoutReason, err = getU32("ATTR_TIMEOUT_REASON", a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -292,13 +292,13 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_ROAM:
 		ev := &RoamEvent{EventInfo: info}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_MAC:
-				ev.BSSID, err = getMAC("ATTR_MAC", a.data)
+				ev.BSSID, err = getMAC("ATTR_MAC", a.Data)
 			case unix.NL80211_ATTR_REQ_IE:
-				ev.ReqIEs = clone(a.data)
+				ev.ReqIEs = clone(a.Data)
 			case unix.NL80211_ATTR_RESP_IE:
-				ev.RespIEs = clone(a.data)
+				ev.RespIEs = clone(a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -309,13 +309,13 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_DISCONNECT:
 		ev := &DisconnectEvent{EventInfo: info}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_REASON_CODE:
-				ev.Reason, err = getU16("ATTR_REASON_CODE", a.data)
+				ev.Reason, err = getU16("ATTR_REASON_CODE", a.Data)
 			case unix.NL80211_ATTR_DISCONNECTED_BY_AP:
 				ev.ByAP = true
 			case unix.NL80211_ATTR_IE:
-				ev.IEs = clone(a.data)
+				ev.IEs = clone(a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -327,15 +327,15 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 		unix.NL80211_CMD_DISASSOCIATE, unix.NL80211_CMD_UNPROT_DEAUTHENTICATE, unix.NL80211_CMD_UNPROT_DISASSOCIATE:
 		ev := &MLMEEvent{EventInfo: info}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_FRAME:
-				ev.Frame = clone(a.data)
+				ev.Frame = clone(a.Data)
 			case unix.NL80211_ATTR_MAC:
-				ev.MAC, err = getMAC("ATTR_MAC", a.data)
+				ev.MAC, err = getMAC("ATTR_MAC", a.Data)
 			case unix.NL80211_ATTR_TIMED_OUT:
 				ev.TimedOut = true
 			case unix.NL80211_ATTR_REQ_IE:
-				ev.ReqIEs = clone(a.data)
+				ev.ReqIEs = clone(a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -346,11 +346,11 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_NOTIFY_CQM:
 		ev := &CQMEvent{EventInfo: info, RSSIThreshold: CQMRSSINone}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_MAC:
-				ev.MAC, err = getMAC("ATTR_MAC", a.data)
+				ev.MAC, err = getMAC("ATTR_MAC", a.Data)
 			case unix.NL80211_ATTR_CQM:
-				err = ev.decodeCQM(a.data)
+				err = ev.decodeCQM(a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -361,13 +361,13 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_CONTROL_PORT_FRAME:
 		ev := &ControlPortFrameEvent{EventInfo: info}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_MAC:
-				ev.Src, err = getMAC("ATTR_MAC", a.data)
+				ev.Src, err = getMAC("ATTR_MAC", a.Data)
 			case unix.NL80211_ATTR_CONTROL_PORT_ETHERTYPE:
-				ev.Ethertype, err = getU16("ATTR_CONTROL_PORT_ETHERTYPE", a.data)
+				ev.Ethertype, err = getU16("ATTR_CONTROL_PORT_ETHERTYPE", a.Data)
 			case unix.NL80211_ATTR_FRAME:
-				ev.Frame = clone(a.data)
+				ev.Frame = clone(a.Data)
 			case unix.NL80211_ATTR_CONTROL_PORT_NO_ENCRYPT:
 				ev.Unencrypted = true
 			}
@@ -380,13 +380,13 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_FRAME:
 		ev := &FrameEvent{EventInfo: info}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_WIPHY_FREQ:
-				ev.Freq, err = getU32("ATTR_WIPHY_FREQ", a.data)
+				ev.Freq, err = getU32("ATTR_WIPHY_FREQ", a.Data)
 			case unix.NL80211_ATTR_RX_SIGNAL_DBM:
-				ev.SignalDBm, err = getS32("ATTR_RX_SIGNAL_DBM", a.data)
+				ev.SignalDBm, err = getS32("ATTR_RX_SIGNAL_DBM", a.Data)
 			case unix.NL80211_ATTR_FRAME:
-				ev.Frame = clone(a.data)
+				ev.Frame = clone(a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -397,13 +397,13 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_FRAME_TX_STATUS, unix.NL80211_CMD_CONTROL_PORT_FRAME_TX_STATUS:
 		ev := &FrameTxStatusEvent{EventInfo: info}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_COOKIE:
-				ev.Cookie, err = getU64("ATTR_COOKIE", a.data)
+				ev.Cookie, err = getU64("ATTR_COOKIE", a.Data)
 			case unix.NL80211_ATTR_ACK:
 				ev.Ack = true
 			case unix.NL80211_ATTR_FRAME:
-				ev.Frame = clone(a.data)
+				ev.Frame = clone(a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -414,13 +414,13 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_REG_CHANGE, unix.NL80211_CMD_WIPHY_REG_CHANGE, unix.NL80211_CMD_REG_BEACON_HINT:
 		ev := &RegulatoryEvent{EventInfo: info}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_REG_ALPHA2:
-				ev.Alpha2 = getString(a.data)
+				ev.Alpha2 = getString(a.Data)
 			case unix.NL80211_ATTR_REG_INITIATOR:
-				ev.Initiator, err = getU8("ATTR_REG_INITIATOR", a.data)
+				ev.Initiator, err = getU8("ATTR_REG_INITIATOR", a.Data)
 			case unix.NL80211_ATTR_REG_TYPE:
-				ev.Type, err = getU8("ATTR_REG_TYPE", a.data)
+				ev.Type, err = getU8("ATTR_REG_TYPE", a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -431,8 +431,8 @@ func decodeEventAttrs(cmd uint8, data []byte) (Event, error) {
 	case unix.NL80211_CMD_PORT_AUTHORIZED:
 		ev := &PortAuthorizedEvent{EventInfo: info}
 		for _, a := range as {
-			if a.typ == unix.NL80211_ATTR_MAC {
-				if ev.BSSID, err = getMAC("ATTR_MAC", a.data); err != nil {
+			if a.Type == unix.NL80211_ATTR_MAC {
+				if ev.BSSID, err = getMAC("ATTR_MAC", a.Data); err != nil {
 					return nil, err
 				}
 			}
@@ -449,17 +449,17 @@ func (ev *CQMEvent) decodeCQM(b []byte) error {
 	}
 	for _, a := range as {
 		var v uint32
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_ATTR_CQM_RSSI_THRESHOLD_EVENT:
-			v, err = getU32("ATTR_CQM_RSSI_THRESHOLD_EVENT", a.data)
+			v, err = getU32("ATTR_CQM_RSSI_THRESHOLD_EVENT", a.Data)
 			ev.RSSIThreshold = int(v)
 		case unix.NL80211_ATTR_CQM_RSSI_LEVEL:
-			ev.RSSILevel, err = getS32("ATTR_CQM_RSSI_LEVEL", a.data)
+			ev.RSSILevel, err = getS32("ATTR_CQM_RSSI_LEVEL", a.Data)
 			ev.HasRSSILevel = err == nil
 		case unix.NL80211_ATTR_CQM_BEACON_LOSS_EVENT:
 			ev.BeaconLoss = true
 		case unix.NL80211_ATTR_CQM_PKT_LOSS_EVENT:
-			ev.PacketLoss, err = getU32("ATTR_CQM_PKT_LOSS_EVENT", a.data)
+			ev.PacketLoss, err = getU32("ATTR_CQM_PKT_LOSS_EVENT", a.Data)
 		}
 		if err != nil {
 			return attrErr("ATTR_CQM", err)

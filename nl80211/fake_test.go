@@ -160,10 +160,10 @@ func attrsOf(t testing.TB, b []byte) map[uint16][]byte {
 	}
 	m := make(map[uint16][]byte)
 	for _, a := range as {
-		if _, dup := m[a.typ]; dup {
-			t.Fatalf("attribute %d twice", a.typ)
+		if _, dup := m[a.Type]; dup {
+			t.Fatalf("attribute %d twice", a.Type)
 		}
-		m[a.typ] = a.data
+		m[a.Type] = a.Data
 	}
 	return m
 }

@@ -59,8 +59,8 @@ func (c *Client) SendFrame(ctx context.Context, ifindex int, req FrameRequest) (
 			return 0, newError(unix.NL80211_CMD_FRAME, t, err)
 		}
 		for _, a := range as {
-			if a.typ == unix.NL80211_ATTR_COOKIE {
-				v, err := getU64("ATTR_COOKIE", a.data)
+			if a.Type == unix.NL80211_ATTR_COOKIE {
+				v, err := getU64("ATTR_COOKIE", a.Data)
 				return v, newError(unix.NL80211_CMD_FRAME, t, err)
 			}
 		}

@@ -1,7 +1,10 @@
 #!/bin/sh
-# gen_names.sh regenerates names_gen.go (command, feature and extended
-# feature names) from golang.org/x/sys/unix's ztypes_linux.go, so the
-# names follow the uapi header the module was generated from.
+# gen_names.sh regenerates names_gen.go (command, attribute, feature and
+# extended feature names) from golang.org/x/sys/unix's ztypes_linux.go, so
+# the names follow the uapi header the module was generated from. The
+# attribute names leave out the nested sets that share the NL80211_ATTR_
+# prefix (CQM, coalesce rules, regulatory rules); where two names of
+# top-level attributes share a number, the first in sort order is kept.
 set -e
 z="$(go list -m -f '{{.Dir}}' golang.org/x/sys)/unix/ztypes_linux.go"
 {
@@ -17,6 +20,15 @@ grep -o 'NL80211_CMD_[A-Z_0-9]* *= *0x[0-9a-f]*' "$z" | awk '{print $1}' |
 	grep -v -e '_MAX$' -e 'CMD_DEL_BEACON$' -e 'CMD_NEW_BEACON$' -e 'CMD_GET_MESH_PARAMS$' \
 		-e 'CMD_SET_MESH_PARAMS$' -e 'CMD_REGISTER_ACTION$' -e 'CMD_ACTION$' -e 'CMD_ACTION_TX_STATUS$' |
 	sort -u | sed 's/^NL80211_\(.*\)$/\tunix.NL80211_\1: "\1",/'
+echo "}"
+echo
+echo "// attrNames maps nl80211 attribute numbers to their uapi names."
+echo "var attrNames = map[uint16]string{"
+grep -o 'NL80211_ATTR_[A-Z_0-9]* *= *0x[0-9a-f]*' "$z" | sed 's/ *= */ /' |
+	grep -v -e '_MAX ' -e 'NL80211_ATTR_UNSPEC ' -e 'NL80211_ATTR_COALESCE_RULE_' -e 'NL80211_ATTR_CQM_' \
+		-e 'NL80211_ATTR_FREQ_RANGE_' -e 'NL80211_ATTR_POWER_RULE_' -e 'NL80211_ATTR_REG_RULE_FLAGS ' \
+		-e 'NL80211_ATTR_SCHED_SCAN_MATCH_SSID ' -e 'NL80211_ATTR_DFS_CAC_TIME ' -e 'NL80211_ATTR_IFACE_SOCKET_OWNER ' |
+	sort -u | awk '!seen[$2]++ {sub(/^NL80211_/, "", $1); printf "\t%s: \"%s\",\n", $2, $1}'
 echo "}"
 echo
 echo "// extFeatureNames maps NL80211_EXT_FEATURE_* bit numbers to their names."

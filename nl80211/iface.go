@@ -69,37 +69,37 @@ func decodeInterfaces(msgs []genetlink.Message) ([]*Interface, error) {
 	return out, nil
 }
 
-func decodeInterface(as []attr) (*Interface, error) {
+func decodeInterface(as []Attr) (*Interface, error) {
 	ifi := &Interface{Wiphy: -1}
 	for _, a := range as {
 		var err error
 		var v uint32
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_ATTR_IFINDEX:
-			v, err = getU32("ATTR_IFINDEX", a.data)
+			v, err = getU32("ATTR_IFINDEX", a.Data)
 			ifi.Index = int(v)
 		case unix.NL80211_ATTR_IFNAME:
-			ifi.Name = getString(a.data)
+			ifi.Name = getString(a.Data)
 		case unix.NL80211_ATTR_WIPHY:
-			v, err = getU32("ATTR_WIPHY", a.data)
+			v, err = getU32("ATTR_WIPHY", a.Data)
 			ifi.Wiphy = int(v)
 		case unix.NL80211_ATTR_IFTYPE:
-			v, err = getU32("ATTR_IFTYPE", a.data)
+			v, err = getU32("ATTR_IFTYPE", a.Data)
 			ifi.Type = Iftype(v)
 		case unix.NL80211_ATTR_MAC:
-			ifi.MAC, err = getMAC("ATTR_MAC", a.data)
+			ifi.MAC, err = getMAC("ATTR_MAC", a.Data)
 		case unix.NL80211_ATTR_WDEV:
-			ifi.Wdev, err = getU64("ATTR_WDEV", a.data)
+			ifi.Wdev, err = getU64("ATTR_WDEV", a.Data)
 		case unix.NL80211_ATTR_SSID:
-			ifi.SSID = clone(a.data)
+			ifi.SSID = clone(a.Data)
 		case unix.NL80211_ATTR_4ADDR:
 			var b uint8
-			b, err = getU8("ATTR_4ADDR", a.data)
+			b, err = getU8("ATTR_4ADDR", a.Data)
 			ifi.FourAddr = b != 0
 		case unix.NL80211_ATTR_WIPHY_FREQ:
-			ifi.Freq, err = getU32("ATTR_WIPHY_FREQ", a.data)
+			ifi.Freq, err = getU32("ATTR_WIPHY_FREQ", a.Data)
 		case unix.NL80211_ATTR_GENERATION:
-			ifi.Generation, err = getU32("ATTR_GENERATION", a.data)
+			ifi.Generation, err = getU32("ATTR_GENERATION", a.Data)
 		}
 		if err != nil {
 			return nil, err

@@ -64,11 +64,11 @@ func (c *Client) RegDomain(ctx context.Context, wiphy int) (*RegDomain, error) {
 	}
 	rd := &RegDomain{}
 	for _, a := range as {
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_ATTR_REG_ALPHA2:
-			rd.Alpha2 = getString(a.data)
+			rd.Alpha2 = getString(a.Data)
 		case unix.NL80211_ATTR_DFS_REGION:
-			if rd.DFSRegion, err = getU8("ATTR_DFS_REGION", a.data); err != nil {
+			if rd.DFSRegion, err = getU8("ATTR_DFS_REGION", a.Data); err != nil {
 				return nil, newError(unix.NL80211_CMD_GET_REG, t, err)
 			}
 		}

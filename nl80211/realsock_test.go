@@ -42,8 +42,8 @@ func TestReaderOnRealSocket(t *testing.T) {
 				return nil
 			}
 			for _, a := range as {
-				if a.typ == unix.CTRL_ATTR_FAMILY_NAME {
-					names[getString(a.data)] = true
+				if a.Type == unix.CTRL_ATTR_FAMILY_NAME {
+					names[getString(a.Data)] = true
 				}
 			}
 		}

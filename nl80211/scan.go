@@ -199,16 +199,16 @@ func decodeBSSMessage(data []byte) (*BSS, error) {
 	var gen uint32
 	for _, a := range as {
 		var v uint32
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_ATTR_IFINDEX:
-			v, err = getU32("ATTR_IFINDEX", a.data)
+			v, err = getU32("ATTR_IFINDEX", a.Data)
 			ifindex = int(v)
 		case unix.NL80211_ATTR_WDEV:
-			wdev, err = getU64("ATTR_WDEV", a.data)
+			wdev, err = getU64("ATTR_WDEV", a.Data)
 		case unix.NL80211_ATTR_GENERATION:
-			gen, err = getU32("ATTR_GENERATION", a.data)
+			gen, err = getU32("ATTR_GENERATION", a.Data)
 		case unix.NL80211_ATTR_BSS:
-			b, err = decodeBSS(a.data)
+			b, err = decodeBSS(a.Data)
 		}
 		if err != nil {
 			return nil, err
@@ -229,48 +229,48 @@ func decodeBSS(data []byte) (*BSS, error) {
 	b := &BSS{}
 	for _, a := range as {
 		var err error
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_BSS_BSSID:
-			b.BSSID, err = getMAC("BSS_BSSID", a.data)
+			b.BSSID, err = getMAC("BSS_BSSID", a.Data)
 		case unix.NL80211_BSS_FREQUENCY:
-			b.Freq, err = getU32("BSS_FREQUENCY", a.data)
+			b.Freq, err = getU32("BSS_FREQUENCY", a.Data)
 		case unix.NL80211_BSS_FREQUENCY_OFFSET:
-			b.FreqOffset, err = getU32("BSS_FREQUENCY_OFFSET", a.data)
+			b.FreqOffset, err = getU32("BSS_FREQUENCY_OFFSET", a.Data)
 		case unix.NL80211_BSS_TSF:
-			b.TSF, err = getU64("BSS_TSF", a.data)
+			b.TSF, err = getU64("BSS_TSF", a.Data)
 		case unix.NL80211_BSS_BEACON_TSF:
-			b.BeaconTSF, err = getU64("BSS_BEACON_TSF", a.data)
+			b.BeaconTSF, err = getU64("BSS_BEACON_TSF", a.Data)
 		case unix.NL80211_BSS_BEACON_INTERVAL:
-			b.BeaconInterval, err = getU16("BSS_BEACON_INTERVAL", a.data)
+			b.BeaconInterval, err = getU16("BSS_BEACON_INTERVAL", a.Data)
 		case unix.NL80211_BSS_CAPABILITY:
-			b.Capability, err = getU16("BSS_CAPABILITY", a.data)
+			b.Capability, err = getU16("BSS_CAPABILITY", a.Data)
 		case unix.NL80211_BSS_INFORMATION_ELEMENTS:
-			b.IEs = clone(a.data)
+			b.IEs = clone(a.Data)
 		case unix.NL80211_BSS_BEACON_IES:
-			b.BeaconIEs = clone(a.data)
+			b.BeaconIEs = clone(a.Data)
 		case unix.NL80211_BSS_PRESP_DATA:
 			b.FromProbeResp = true
 		case unix.NL80211_BSS_SIGNAL_MBM:
-			b.SignalMBm, err = getS32("BSS_SIGNAL_MBM", a.data)
+			b.SignalMBm, err = getS32("BSS_SIGNAL_MBM", a.Data)
 			b.HasSignalMBm = err == nil
 		case unix.NL80211_BSS_SIGNAL_UNSPEC:
-			b.SignalUnspec, err = getU8("BSS_SIGNAL_UNSPEC", a.data)
+			b.SignalUnspec, err = getU8("BSS_SIGNAL_UNSPEC", a.Data)
 			b.HasSignalUnspec = err == nil
 		case unix.NL80211_BSS_STATUS:
-			b.Status, err = getU32("BSS_STATUS", a.data)
+			b.Status, err = getU32("BSS_STATUS", a.Data)
 			b.HasStatus = err == nil
 		case unix.NL80211_BSS_SEEN_MS_AGO:
-			b.SeenMsAgo, err = getU32("BSS_SEEN_MS_AGO", a.data)
+			b.SeenMsAgo, err = getU32("BSS_SEEN_MS_AGO", a.Data)
 		case unix.NL80211_BSS_LAST_SEEN_BOOTTIME:
 			var ns uint64
-			ns, err = getU64("BSS_LAST_SEEN_BOOTTIME", a.data)
+			ns, err = getU64("BSS_LAST_SEEN_BOOTTIME", a.Data)
 			b.LastSeenBoot = time.Duration(ns)
 		case unix.NL80211_BSS_CHAN_WIDTH:
-			b.ChanWidth, err = getU32("BSS_CHAN_WIDTH", a.data)
+			b.ChanWidth, err = getU32("BSS_CHAN_WIDTH", a.Data)
 		case unix.NL80211_BSS_PARENT_TSF:
-			b.ParentTSF, err = getU64("BSS_PARENT_TSF", a.data)
+			b.ParentTSF, err = getU64("BSS_PARENT_TSF", a.Data)
 		case unix.NL80211_BSS_PARENT_BSSID:
-			b.ParentBSSID, err = getMAC("BSS_PARENT_BSSID", a.data)
+			b.ParentBSSID, err = getMAC("BSS_PARENT_BSSID", a.Data)
 		}
 		if err != nil {
 			return nil, attrErr("ATTR_BSS", err)

@@ -119,11 +119,11 @@ func decodeStations(msgs []genetlink.Message) ([]*StationInfo, error) {
 		}
 		st := &StationInfo{}
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_ATTR_MAC:
-				st.MAC, err = getMAC("ATTR_MAC", a.data)
+				st.MAC, err = getMAC("ATTR_MAC", a.Data)
 			case unix.NL80211_ATTR_STA_INFO:
-				err = st.decode(a.data)
+				err = st.decode(a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -141,40 +141,40 @@ func (st *StationInfo) decode(b []byte) error {
 	}
 	for _, a := range as {
 		var v uint8
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_STA_INFO_INACTIVE_TIME:
-			st.InactiveTimeMs, err = getU32("STA_INFO_INACTIVE_TIME", a.data)
+			st.InactiveTimeMs, err = getU32("STA_INFO_INACTIVE_TIME", a.Data)
 		case unix.NL80211_STA_INFO_CONNECTED_TIME:
-			st.ConnectedTimeS, err = getU32("STA_INFO_CONNECTED_TIME", a.data)
+			st.ConnectedTimeS, err = getU32("STA_INFO_CONNECTED_TIME", a.Data)
 		case unix.NL80211_STA_INFO_RX_BYTES64:
-			st.RxBytes, err = getU64("STA_INFO_RX_BYTES64", a.data)
+			st.RxBytes, err = getU64("STA_INFO_RX_BYTES64", a.Data)
 		case unix.NL80211_STA_INFO_TX_BYTES64:
-			st.TxBytes, err = getU64("STA_INFO_TX_BYTES64", a.data)
+			st.TxBytes, err = getU64("STA_INFO_TX_BYTES64", a.Data)
 		case unix.NL80211_STA_INFO_RX_PACKETS:
-			st.RxPackets, err = getU32("STA_INFO_RX_PACKETS", a.data)
+			st.RxPackets, err = getU32("STA_INFO_RX_PACKETS", a.Data)
 		case unix.NL80211_STA_INFO_TX_PACKETS:
-			st.TxPackets, err = getU32("STA_INFO_TX_PACKETS", a.data)
+			st.TxPackets, err = getU32("STA_INFO_TX_PACKETS", a.Data)
 		case unix.NL80211_STA_INFO_TX_RETRIES:
-			st.TxRetries, err = getU32("STA_INFO_TX_RETRIES", a.data)
+			st.TxRetries, err = getU32("STA_INFO_TX_RETRIES", a.Data)
 		case unix.NL80211_STA_INFO_TX_FAILED:
-			st.TxFailed, err = getU32("STA_INFO_TX_FAILED", a.data)
+			st.TxFailed, err = getU32("STA_INFO_TX_FAILED", a.Data)
 		case unix.NL80211_STA_INFO_BEACON_LOSS:
-			st.BeaconLoss, err = getU32("STA_INFO_BEACON_LOSS", a.data)
+			st.BeaconLoss, err = getU32("STA_INFO_BEACON_LOSS", a.Data)
 		case unix.NL80211_STA_INFO_SIGNAL:
-			v, err = getU8("STA_INFO_SIGNAL", a.data)
+			v, err = getU8("STA_INFO_SIGNAL", a.Data)
 			st.Signal, st.HasSignal = int8(v), err == nil
 		case unix.NL80211_STA_INFO_SIGNAL_AVG:
-			v, err = getU8("STA_INFO_SIGNAL_AVG", a.data)
+			v, err = getU8("STA_INFO_SIGNAL_AVG", a.Data)
 			st.SignalAvg, st.HasSignalAvg = int8(v), err == nil
 		case unix.NL80211_STA_INFO_BEACON_SIGNAL_AVG:
-			v, err = getU8("STA_INFO_BEACON_SIGNAL_AVG", a.data)
+			v, err = getU8("STA_INFO_BEACON_SIGNAL_AVG", a.Data)
 			st.BeaconSignalAvg = int8(v)
 		case unix.NL80211_STA_INFO_TX_BITRATE:
-			st.TxBitrate, err = decodeRate("STA_INFO_TX_BITRATE", a.data)
+			st.TxBitrate, err = decodeRate("STA_INFO_TX_BITRATE", a.Data)
 		case unix.NL80211_STA_INFO_RX_BITRATE:
-			st.RxBitrate, err = decodeRate("STA_INFO_RX_BITRATE", a.data)
+			st.RxBitrate, err = decodeRate("STA_INFO_RX_BITRATE", a.Data)
 		case unix.NL80211_STA_INFO_EXPECTED_THROUGHPUT:
-			st.ExpectedTput, err = getU32("STA_INFO_EXPECTED_THROUGHPUT", a.data)
+			st.ExpectedTput, err = getU32("STA_INFO_EXPECTED_THROUGHPUT", a.Data)
 		}
 		if err != nil {
 			return attrErr("ATTR_STA_INFO", err)
@@ -191,35 +191,35 @@ func decodeRate(name string, b []byte) (RateInfo, error) {
 	}
 	var bitrate16 uint16
 	for _, a := range as {
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_RATE_INFO_BITRATE:
-			bitrate16, err = getU16("RATE_INFO_BITRATE", a.data)
+			bitrate16, err = getU16("RATE_INFO_BITRATE", a.Data)
 		case unix.NL80211_RATE_INFO_BITRATE32:
-			r.Bitrate, err = getU32("RATE_INFO_BITRATE32", a.data)
+			r.Bitrate, err = getU32("RATE_INFO_BITRATE32", a.Data)
 		case unix.NL80211_RATE_INFO_MCS:
-			r.MCS, err = getU8("RATE_INFO_MCS", a.data)
+			r.MCS, err = getU8("RATE_INFO_MCS", a.Data)
 			r.Mode = RateHT
 		case unix.NL80211_RATE_INFO_VHT_MCS:
-			r.MCS, err = getU8("RATE_INFO_VHT_MCS", a.data)
+			r.MCS, err = getU8("RATE_INFO_VHT_MCS", a.Data)
 			r.Mode = RateVHT
 		case unix.NL80211_RATE_INFO_VHT_NSS:
-			r.NSS, err = getU8("RATE_INFO_VHT_NSS", a.data)
+			r.NSS, err = getU8("RATE_INFO_VHT_NSS", a.Data)
 		case unix.NL80211_RATE_INFO_HE_MCS:
-			r.MCS, err = getU8("RATE_INFO_HE_MCS", a.data)
+			r.MCS, err = getU8("RATE_INFO_HE_MCS", a.Data)
 			r.Mode = RateHE
 		case unix.NL80211_RATE_INFO_HE_NSS:
-			r.NSS, err = getU8("RATE_INFO_HE_NSS", a.data)
+			r.NSS, err = getU8("RATE_INFO_HE_NSS", a.Data)
 		case unix.NL80211_RATE_INFO_HE_GI:
-			r.HEGI, err = getU8("RATE_INFO_HE_GI", a.data)
+			r.HEGI, err = getU8("RATE_INFO_HE_GI", a.Data)
 		case unix.NL80211_RATE_INFO_HE_DCM:
 			var v uint8
-			v, err = getU8("RATE_INFO_HE_DCM", a.data)
+			v, err = getU8("RATE_INFO_HE_DCM", a.Data)
 			r.HEDCM = v != 0
 		case unix.NL80211_RATE_INFO_EHT_MCS:
-			r.MCS, err = getU8("RATE_INFO_EHT_MCS", a.data)
+			r.MCS, err = getU8("RATE_INFO_EHT_MCS", a.Data)
 			r.Mode = RateEHT
 		case unix.NL80211_RATE_INFO_EHT_NSS:
-			r.NSS, err = getU8("RATE_INFO_EHT_NSS", a.data)
+			r.NSS, err = getU8("RATE_INFO_EHT_NSS", a.Data)
 		case unix.NL80211_RATE_INFO_SHORT_GI:
 			r.ShortGI = true
 		case unix.NL80211_RATE_INFO_5_MHZ_WIDTH:

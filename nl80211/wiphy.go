@@ -175,8 +175,8 @@ func decodeWiphyDump(msgs []genetlink.Message) ([]*Wiphy, error) {
 		}
 		idx := -1
 		for _, a := range as {
-			if a.typ == unix.NL80211_ATTR_WIPHY {
-				v, err := getU32("ATTR_WIPHY", a.data)
+			if a.Type == unix.NL80211_ATTR_WIPHY {
+				v, err := getU32("ATTR_WIPHY", a.Data)
 				if err != nil {
 					return nil, err
 				}
@@ -204,7 +204,7 @@ func decodeWiphyDump(msgs []genetlink.Message) ([]*Wiphy, error) {
 }
 
 // decodeWiphy decodes one (unsplit) wiphy message, e.g. NEW_WIPHY events.
-func decodeWiphy(as []attr) (*Wiphy, error) {
+func decodeWiphy(as []Attr) (*Wiphy, error) {
 	w := &Wiphy{Index: -1}
 	if err := w.merge(as); err != nil {
 		return nil, err
@@ -214,61 +214,61 @@ func decodeWiphy(as []attr) (*Wiphy, error) {
 
 // merge folds one message's attributes into w. Split dumps send each
 // part once except the bands, whose channels arrive over many messages.
-func (w *Wiphy) merge(as []attr) error {
+func (w *Wiphy) merge(as []Attr) error {
 	for _, a := range as {
 		var err error
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_ATTR_WIPHY:
 			var v uint32
-			v, err = getU32("ATTR_WIPHY", a.data)
+			v, err = getU32("ATTR_WIPHY", a.Data)
 			w.Index = int(v)
 		case unix.NL80211_ATTR_WIPHY_NAME:
-			w.Name = getString(a.data)
+			w.Name = getString(a.Data)
 		case unix.NL80211_ATTR_GENERATION:
-			w.Generation, err = getU32("ATTR_GENERATION", a.data)
+			w.Generation, err = getU32("ATTR_GENERATION", a.Data)
 		case unix.NL80211_ATTR_MAC:
-			w.Address, err = getMAC("ATTR_MAC", a.data)
+			w.Address, err = getMAC("ATTR_MAC", a.Data)
 		case unix.NL80211_ATTR_MAC_ADDRS:
-			err = w.decodeMACAddrs(a.data)
+			err = w.decodeMACAddrs(a.Data)
 		case unix.NL80211_ATTR_WIPHY_BANDS:
-			err = w.mergeBands(a.data)
+			err = w.mergeBands(a.Data)
 		case unix.NL80211_ATTR_CIPHER_SUITES:
-			w.CipherSuites, err = getU32s[ie.CipherSuite]("ATTR_CIPHER_SUITES", a.data)
+			w.CipherSuites, err = getU32s[ie.CipherSuite]("ATTR_CIPHER_SUITES", a.Data)
 		case unix.NL80211_ATTR_AKM_SUITES:
-			w.AKMSuites, err = getU32s[ie.AKMSuite]("ATTR_AKM_SUITES", a.data)
+			w.AKMSuites, err = getU32s[ie.AKMSuite]("ATTR_AKM_SUITES", a.Data)
 		case unix.NL80211_ATTR_FEATURE_FLAGS:
 			var v uint32
-			v, err = getU32("ATTR_FEATURE_FLAGS", a.data)
+			v, err = getU32("ATTR_FEATURE_FLAGS", a.Data)
 			w.Features = Features(v)
 		case unix.NL80211_ATTR_EXT_FEATURES:
-			w.ExtFeatures = ExtFeatures(clone(a.data))
+			w.ExtFeatures = ExtFeatures(clone(a.Data))
 		case unix.NL80211_ATTR_SUPPORTED_IFTYPES:
-			w.SupportedIftypes, err = decodeIftypes("ATTR_SUPPORTED_IFTYPES", a.data)
+			w.SupportedIftypes, err = decodeIftypes("ATTR_SUPPORTED_IFTYPES", a.Data)
 		case unix.NL80211_ATTR_SOFTWARE_IFTYPES:
-			w.SoftwareIftypes, err = decodeIftypes("ATTR_SOFTWARE_IFTYPES", a.data)
+			w.SoftwareIftypes, err = decodeIftypes("ATTR_SOFTWARE_IFTYPES", a.Data)
 		case unix.NL80211_ATTR_INTERFACE_COMBINATIONS:
-			w.InterfaceCombinations, err = decodeCombinations(a.data)
+			w.InterfaceCombinations, err = decodeCombinations(a.Data)
 		case unix.NL80211_ATTR_SUPPORTED_COMMANDS:
-			err = w.decodeCommands(a.data)
+			err = w.decodeCommands(a.Data)
 		case unix.NL80211_ATTR_MAX_NUM_SCAN_SSIDS:
 			var v uint8
-			v, err = getU8("ATTR_MAX_NUM_SCAN_SSIDS", a.data)
+			v, err = getU8("ATTR_MAX_NUM_SCAN_SSIDS", a.Data)
 			w.MaxScanSSIDs = int(v)
 		case unix.NL80211_ATTR_MAX_NUM_SCHED_SCAN_SSIDS:
 			var v uint8
-			v, err = getU8("ATTR_MAX_NUM_SCHED_SCAN_SSIDS", a.data)
+			v, err = getU8("ATTR_MAX_NUM_SCHED_SCAN_SSIDS", a.Data)
 			w.MaxSchedScanSSIDs = int(v)
 		case unix.NL80211_ATTR_MAX_MATCH_SETS:
 			var v uint8
-			v, err = getU8("ATTR_MAX_MATCH_SETS", a.data)
+			v, err = getU8("ATTR_MAX_MATCH_SETS", a.Data)
 			w.MaxMatchSets = int(v)
 		case unix.NL80211_ATTR_MAX_SCAN_IE_LEN:
 			var v uint16
-			v, err = getU16("ATTR_MAX_SCAN_IE_LEN", a.data)
+			v, err = getU16("ATTR_MAX_SCAN_IE_LEN", a.Data)
 			w.MaxScanIELen = int(v)
 		case unix.NL80211_ATTR_MAX_SCHED_SCAN_IE_LEN:
 			var v uint16
-			v, err = getU16("ATTR_MAX_SCHED_SCAN_IE_LEN", a.data)
+			v, err = getU16("ATTR_MAX_SCHED_SCAN_IE_LEN", a.Data)
 			w.MaxSchedScanIELen = int(v)
 		case unix.NL80211_ATTR_ROAM_SUPPORT:
 			w.RoamSupport = true
@@ -286,7 +286,7 @@ func (w *Wiphy) decodeMACAddrs(b []byte) error {
 		return err
 	}
 	for _, a := range as {
-		mac, err := getMAC("ATTR_MAC_ADDRS", a.data)
+		mac, err := getMAC("ATTR_MAC_ADDRS", a.Data)
 		if err != nil {
 			return err
 		}
@@ -301,7 +301,7 @@ func (w *Wiphy) decodeCommands(b []byte) error {
 		return err
 	}
 	for _, a := range as {
-		v, err := getU32("ATTR_SUPPORTED_COMMANDS", a.data)
+		v, err := getU32("ATTR_SUPPORTED_COMMANDS", a.Data)
 		if err != nil {
 			return err
 		}
@@ -320,7 +320,7 @@ func decodeIftypes(name string, b []byte) ([]Iftype, error) {
 	}
 	out := make([]Iftype, 0, len(as))
 	for _, a := range as {
-		out = append(out, Iftype(a.typ))
+		out = append(out, Iftype(a.Type))
 	}
 	return out, nil
 }
@@ -333,19 +333,19 @@ func decodeCombinations(b []byte) ([]IfaceCombination, error) {
 	}
 	var out []IfaceCombination
 	for _, ca := range combs {
-		as, err := parseNested(name, ca.data)
+		as, err := parseNested(name, ca.Data)
 		if err != nil {
 			return nil, err
 		}
 		var ic IfaceCombination
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_IFACE_COMB_LIMITS:
-				ic.Limits, err = decodeLimits(a.data)
+				ic.Limits, err = decodeLimits(a.Data)
 			case unix.NL80211_IFACE_COMB_MAXNUM:
-				ic.MaxInterfaces, err = getU32("IFACE_COMB_MAXNUM", a.data)
+				ic.MaxInterfaces, err = getU32("IFACE_COMB_MAXNUM", a.Data)
 			case unix.NL80211_IFACE_COMB_NUM_CHANNELS:
-				ic.NumChannels, err = getU32("IFACE_COMB_NUM_CHANNELS", a.data)
+				ic.NumChannels, err = getU32("IFACE_COMB_NUM_CHANNELS", a.Data)
 			case unix.NL80211_IFACE_COMB_STA_AP_BI_MATCH:
 				ic.STAAPBIMatch = true
 			}
@@ -365,17 +365,17 @@ func decodeLimits(b []byte) ([]IfaceLimit, error) {
 	}
 	var out []IfaceLimit
 	for _, la := range ls {
-		as, err := parseNested("IFACE_COMB_LIMITS", la.data)
+		as, err := parseNested("IFACE_COMB_LIMITS", la.Data)
 		if err != nil {
 			return nil, err
 		}
 		var l IfaceLimit
 		for _, a := range as {
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_IFACE_LIMIT_MAX:
-				l.Max, err = getU32("IFACE_LIMIT_MAX", a.data)
+				l.Max, err = getU32("IFACE_LIMIT_MAX", a.Data)
 			case unix.NL80211_IFACE_LIMIT_TYPES:
-				l.Types, err = decodeIftypes("IFACE_LIMIT_TYPES", a.data)
+				l.Types, err = decodeIftypes("IFACE_LIMIT_TYPES", a.Data)
 			}
 			if err != nil {
 				return nil, err
@@ -410,14 +410,14 @@ func (w *Wiphy) mergeBands(b []byte) error {
 		return err
 	}
 	for _, ba := range bands {
-		if ba.typ > 0xff {
+		if ba.Type > 0xff {
 			return &AttrError{Attr: name, Err: errBadBand}
 		}
-		as, err := parseNested(name, ba.data)
+		as, err := parseNested(name, ba.Data)
 		if err != nil {
 			return err
 		}
-		bd := w.band(uint8(ba.typ))
+		bd := w.band(uint8(ba.Type))
 		if err := bd.merge(as); err != nil {
 			return attrErr(name, err)
 		}
@@ -425,24 +425,24 @@ func (w *Wiphy) mergeBands(b []byte) error {
 	return nil
 }
 
-func (bd *Band) merge(as []attr) error {
+func (bd *Band) merge(as []Attr) error {
 	for _, a := range as {
 		var err error
-		switch a.typ {
+		switch a.Type {
 		case unix.NL80211_BAND_ATTR_FREQS:
-			err = bd.mergeFreqs(a.data)
+			err = bd.mergeFreqs(a.Data)
 		case unix.NL80211_BAND_ATTR_RATES:
-			err = bd.decodeRates(a.data)
+			err = bd.decodeRates(a.Data)
 		case unix.NL80211_BAND_ATTR_HT_CAPA:
-			bd.HTCapa, err = getU16("BAND_ATTR_HT_CAPA", a.data)
+			bd.HTCapa, err = getU16("BAND_ATTR_HT_CAPA", a.Data)
 		case unix.NL80211_BAND_ATTR_HT_MCS_SET:
-			bd.HTMCSSet = clone(a.data)
+			bd.HTMCSSet = clone(a.Data)
 		case unix.NL80211_BAND_ATTR_VHT_CAPA:
-			bd.VHTCapa, err = getU32("BAND_ATTR_VHT_CAPA", a.data)
+			bd.VHTCapa, err = getU32("BAND_ATTR_VHT_CAPA", a.Data)
 		case unix.NL80211_BAND_ATTR_VHT_MCS_SET:
-			bd.VHTMCSSet = clone(a.data)
+			bd.VHTMCSSet = clone(a.Data)
 		case unix.NL80211_BAND_ATTR_IFTYPE_DATA:
-			bd.IftypeData = clone(a.data)
+			bd.IftypeData = clone(a.Data)
 		}
 		if err != nil {
 			return err
@@ -458,13 +458,13 @@ func (bd *Band) decodeRates(b []byte) error {
 	}
 	bd.Rates = bd.Rates[:0]
 	for _, ra := range rs {
-		as, err := parseNested("BAND_ATTR_RATES", ra.data)
+		as, err := parseNested("BAND_ATTR_RATES", ra.Data)
 		if err != nil {
 			return err
 		}
 		for _, a := range as {
-			if a.typ == unix.NL80211_BITRATE_ATTR_RATE {
-				v, err := getU32("BITRATE_ATTR_RATE", a.data)
+			if a.Type == unix.NL80211_BITRATE_ATTR_RATE {
+				v, err := getU32("BITRATE_ATTR_RATE", a.Data)
 				if err != nil {
 					return err
 				}
@@ -482,16 +482,16 @@ func (bd *Band) mergeFreqs(b []byte) error {
 		return err
 	}
 	for _, fa := range fs {
-		as, err := parseNested("BAND_ATTR_FREQS", fa.data)
+		as, err := parseNested("BAND_ATTR_FREQS", fa.Data)
 		if err != nil {
 			return err
 		}
 		var ch Channel
 		for _, a := range as {
 			var err error
-			switch a.typ {
+			switch a.Type {
 			case unix.NL80211_FREQUENCY_ATTR_FREQ:
-				ch.Freq, err = getU32("FREQUENCY_ATTR_FREQ", a.data)
+				ch.Freq, err = getU32("FREQUENCY_ATTR_FREQ", a.Data)
 			case unix.NL80211_FREQUENCY_ATTR_DISABLED:
 				ch.Disabled = true
 			case unix.NL80211_FREQUENCY_ATTR_NO_IR:
@@ -511,9 +511,9 @@ func (bd *Band) mergeFreqs(b []byte) error {
 			case unix.NL80211_FREQUENCY_ATTR_NO_HE:
 				ch.NoHE = true
 			case unix.NL80211_FREQUENCY_ATTR_MAX_TX_POWER:
-				ch.MaxTxPower, err = getU32("FREQUENCY_ATTR_MAX_TX_POWER", a.data)
+				ch.MaxTxPower, err = getU32("FREQUENCY_ATTR_MAX_TX_POWER", a.Data)
 			case unix.NL80211_FREQUENCY_ATTR_DFS_STATE:
-				ch.DFSState, err = getU32("FREQUENCY_ATTR_DFS_STATE", a.data)
+				ch.DFSState, err = getU32("FREQUENCY_ATTR_DFS_STATE", a.Data)
 			}
 			if err != nil {
 				return attrErr("BAND_ATTR_FREQS", err)

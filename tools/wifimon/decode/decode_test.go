@@ -393,3 +393,15 @@ func TestDot11BSSTransitionRequest(t *testing.T) {
 		t.Errorf("truncated candidate list decoded: %s", ev.Text())
 	}
 }
+
+// TestZeroPaddedNL80211: a request whose attributes are all zero octets
+// (iwd sends such) is not malformed.
+func TestZeroPaddedNL80211(t *testing.T) {
+	d := NewDecoder()
+	d.Netlink(unix.NETLINK_GENERIC, newFamilyMsg(t))
+	ev := d.Netlink(unix.NETLINK_GENERIC, nlMsg(t, testNL80211ID, netlink.Request|netlink.Acknowledge, 28,
+		append([]byte{0, 1, 0, 0}, make([]byte, 56)...)))[0]
+	if ev.Malformed != "" || ev.Name != "CMD_UNSPEC" {
+		t.Fatalf("%+v", ev)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
 	"wifid/nl80211"
@@ -15,17 +14,6 @@ import (
 )
 
 func nl80211CmdName(cmd uint8) string { return nl80211.CmdName(cmd) }
-
-// AttrName names an nl80211 attribute, e.g. "ATTR_IFINDEX".
-func AttrName(t uint16) string {
-	if n, ok := attrNames[t]; ok {
-		return n
-	}
-	return fmt.Sprintf("ATTR_%d", t)
-}
-
-var iftypeNames = map[uint32]string{1: "adhoc", 2: "station", 3: "ap", 4: "ap-vlan", 5: "wds", 6: "monitor",
-	7: "mesh-point", 8: "p2p-client", 9: "p2p-go", 10: "p2p-device", 11: "ocb", 12: "nan"}
 
 // secretAttrs are key material: shown as lengths unless ShowSecrets.
 var secretAttrs = map[uint16]string{
@@ -42,14 +30,13 @@ var secretAttrs = map[uint16]string{
 // No attribute's raw bytes are ever printed, so unknown key material
 // cannot leak.
 func (d *Decoder) nl80211(ev *Event, cmd uint8, b []byte) error {
-	ad, err := netlink.NewAttributeDecoder(b)
+	as, err := nl80211.ParseAttrs(b)
 	if err != nil {
 		return fmt.Errorf("%s attributes: %v", ev.Name, err)
 	}
 	var other []string
-	for ad.Next() {
-		t := ad.Type()
-		data := ad.Bytes()
+	for _, a := range as {
+		t, data := a.Type, a.Data
 		if k, ok := secretAttrs[t]; ok {
 			d.secret(ev, k, data)
 			continue
@@ -61,7 +48,7 @@ func (d *Decoder) nl80211(ev *Event, cmd uint8, b []byte) error {
 			if len(data) == n {
 				return true
 			}
-			other = append(other, fmt.Sprintf("%s(%d octets)", AttrName(t), len(data)))
+			other = append(other, fmt.Sprintf("%s(%d octets)", nl80211.AttrName(t), len(data)))
 			return false
 		}
 		switch t {
@@ -81,11 +68,7 @@ func (d *Decoder) nl80211(ev *Event, cmd uint8, b []byte) error {
 			if !want(4) {
 				break
 			}
-			if n, ok := iftypeNames[u32(data)]; ok {
-				ev.add("iftype", n)
-			} else {
-				ev.add("iftype", u32(data))
-			}
+			ev.add("iftype", nl80211.Iftype(u32(data)).String())
 		case unix.NL80211_ATTR_WDEV:
 			if want(8) {
 				ev.add("wdev", fmt.Sprintf("0x%x", binary.NativeEndian.Uint64(data)))
@@ -181,7 +164,7 @@ func (d *Decoder) nl80211(ev *Event, cmd uint8, b []byte) error {
 		case unix.NL80211_ATTR_KEY_SEQ:
 			ev.add("key_seq_len", len(data))
 		case unix.NL80211_ATTR_KEY:
-			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) { d.key(ev, nad) })
+			d.nested(ev, t, data, func(nas []nl80211.Attr) { d.key(ev, nas) })
 		case unix.NL80211_ATTR_PMKID:
 			ev.add("pmkid_len", len(data))
 		case unix.NL80211_ATTR_SAE_DATA:
@@ -217,42 +200,38 @@ func (d *Decoder) nl80211(ev *Event, cmd uint8, b []byte) error {
 			}
 		case unix.NL80211_ATTR_SCAN_FREQUENCIES:
 			n := 0
-			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) {
-				for nad.Next() {
-					n++
-				}
-			})
+			d.nested(ev, t, data, func(nas []nl80211.Attr) { n = len(nas) })
 			ev.add("scan_freqs", n)
 		case unix.NL80211_ATTR_SCAN_SSIDS:
 			var ssids []string
-			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) {
-				for nad.Next() {
-					ssids = append(ssids, fmt.Sprintf("%q", nad.Bytes()))
+			d.nested(ev, t, data, func(nas []nl80211.Attr) {
+				for _, na := range nas {
+					ssids = append(ssids, fmt.Sprintf("%q", na.Data))
 				}
 			})
 			ev.add("scan_ssids", ssids)
 		case unix.NL80211_ATTR_BSS:
-			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) { d.bss(ev, nad) })
+			d.nested(ev, t, data, func(nas []nl80211.Attr) { d.bss(ev, nas) })
 		case unix.NL80211_ATTR_STA_INFO:
-			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) {
-				for nad.Next() {
-					if b := nad.Bytes(); nad.Type() == unix.NL80211_STA_INFO_SIGNAL && len(b) == 1 {
-						ev.add("signal", fmt.Sprintf("%ddBm", int8(b[0])))
+			d.nested(ev, t, data, func(nas []nl80211.Attr) {
+				for _, na := range nas {
+					if na.Type == unix.NL80211_STA_INFO_SIGNAL && len(na.Data) == 1 {
+						ev.add("signal", fmt.Sprintf("%ddBm", int8(na.Data[0])))
 					}
 				}
 			})
 		case unix.NL80211_ATTR_CQM:
-			d.nested(ev, t, data, func(nad *netlink.AttributeDecoder) {
-				for nad.Next() {
-					b := nad.Bytes()
+			d.nested(ev, t, data, func(nas []nl80211.Attr) {
+				for _, na := range nas {
+					b := na.Data
 					switch {
-					case nad.Type() == unix.NL80211_ATTR_CQM_RSSI_THRESHOLD_EVENT && len(b) == 4:
+					case na.Type == unix.NL80211_ATTR_CQM_RSSI_THRESHOLD_EVENT && len(b) == 4:
 						ev.add("cqm", map[uint32]string{0: "rssi-low", 1: "rssi-high", 2: "beacon-loss"}[u32(b)])
-					case nad.Type() == unix.NL80211_ATTR_CQM_RSSI_LEVEL && len(b) == 4:
+					case na.Type == unix.NL80211_ATTR_CQM_RSSI_LEVEL && len(b) == 4:
 						ev.add("cqm_rssi", int32(u32(b)))
-					case nad.Type() == unix.NL80211_ATTR_CQM_PKT_LOSS_EVENT && len(b) == 4:
+					case na.Type == unix.NL80211_ATTR_CQM_PKT_LOSS_EVENT && len(b) == 4:
 						ev.add("cqm_pkt_loss", u32(b))
-					case nad.Type() == unix.NL80211_ATTR_CQM_BEACON_LOSS_EVENT:
+					case na.Type == unix.NL80211_ATTR_CQM_BEACON_LOSS_EVENT:
 						ev.add("cqm", "beacon-loss")
 					}
 				}
@@ -290,11 +269,8 @@ func (d *Decoder) nl80211(ev *Event, cmd uint8, b []byte) error {
 				ev.add("scan_flags", fmt.Sprintf("0x%x", u32(data)))
 			}
 		default:
-			other = append(other, AttrName(t))
+			other = append(other, nl80211.AttrName(t))
 		}
-	}
-	if err := ad.Err(); err != nil {
-		return fmt.Errorf("%s attributes: %v", ev.Name, err)
 	}
 	if len(other) > 0 {
 		if d.Verbose {
@@ -316,20 +292,20 @@ func (d *Decoder) secret(ev *Event, k string, b []byte) {
 
 // nested decodes a nested attribute; if its attributes do not parse, the
 // event says so and goes on.
-func (d *Decoder) nested(ev *Event, t uint16, b []byte, fn func(*netlink.AttributeDecoder)) {
-	ad, err := netlink.NewAttributeDecoder(b)
+func (d *Decoder) nested(ev *Event, t uint16, b []byte, fn func([]nl80211.Attr)) {
+	as, err := nl80211.ParseAttrs(b)
 	if err != nil {
 		ev.add(flagName(t)+"_error", err.Error())
 		return
 	}
-	fn(ad)
+	fn(as)
 }
 
 // key decodes a nested NL80211_ATTR_KEY.
-func (d *Decoder) key(ev *Event, ad *netlink.AttributeDecoder) {
-	for ad.Next() {
-		b := ad.Bytes()
-		switch ad.Type() {
+func (d *Decoder) key(ev *Event, as []nl80211.Attr) {
+	for _, a := range as {
+		b := a.Data
+		switch a.Type {
 		case unix.NL80211_KEY_DATA:
 			d.secret(ev, "key_data", b)
 		case unix.NL80211_KEY_IDX:
@@ -355,10 +331,10 @@ func (d *Decoder) key(ev *Event, ad *netlink.AttributeDecoder) {
 }
 
 // bss decodes a nested NL80211_ATTR_BSS (a scan result).
-func (d *Decoder) bss(ev *Event, ad *netlink.AttributeDecoder) {
-	for ad.Next() {
-		b := ad.Bytes()
-		switch t := ad.Type(); {
+func (d *Decoder) bss(ev *Event, as []nl80211.Attr) {
+	for _, a := range as {
+		b := a.Data
+		switch t := a.Type; {
 		case t == unix.NL80211_BSS_BSSID:
 			ev.add("bssid", macString(b))
 		case t == unix.NL80211_BSS_FREQUENCY && len(b) == 4:
@@ -388,7 +364,7 @@ func keyType(v uint32) string {
 }
 
 func flagName(t uint16) string {
-	n := AttrName(t)
+	n := nl80211.AttrName(t)
 	out := make([]byte, 0, len(n))
 	for i := len("ATTR_"); i < len(n); i++ {
 		c := n[i]
