@@ -292,7 +292,7 @@ func (s *stationBackend) Connect(ctx context.Context, id dbusapi.NetworkID) erro
 	if _, known := s.known.Get(id.SSID, sec); sec == knownnetworks.Security8021X && !known {
 		return dbusapi.ErrNotConfigured
 	}
-	return iwdError(s.st.Connect(ctx, station.NetworkID(id.SSID, sec)))
+	return iwdError(s.st.Connect(ctx, station.NetworkPathID(id.SSID, sec)))
 }
 
 func (s *stationBackend) ConnectHidden(ctx context.Context, ssid string) error {
@@ -349,7 +349,7 @@ func (k knownBackend) Forget(ctx context.Context, id dbusapi.NetworkID) error {
 	}
 	// Forgetting the connected network disconnects, as in iwd.
 	for _, info := range k.b.d.Stations() {
-		if info.Station.View().Connected == station.NetworkID(id.SSID, sec) {
+		if info.Station.View().Connected == station.NetworkPathID(id.SSID, sec) {
 			info.Station.Disconnect(ctx)
 		}
 	}

@@ -57,7 +57,7 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 		}
 	}
 	if cfg.Static == nil {
-		if l := c.loadLease(req.NetworkID); l != nil {
+		if l := c.loadLease(req.NetworkPathID); l != nil {
 			cfg.Lease = l
 			detail = "DHCP, INIT-REBOOT"
 		}
@@ -92,7 +92,7 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 			// After the station has the news: the first save makes the
 			// lease directory, which is no part of connecting.
 			if ev.Lease != nil {
-				c.saveLease(req.NetworkID, ev.Lease)
+				c.saveLease(req.NetworkPathID, ev.Lease)
 			}
 		}
 	}()

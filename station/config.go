@@ -71,11 +71,11 @@ type IPConfigurator interface {
 
 // IPRequest is what the station knows that IP configuration needs.
 type IPRequest struct {
-	Ifindex   int
-	Ifname    string
-	MAC       net.HardwareAddr
-	NetworkID string                  // for the stored lease (INIT-REBOOT)
-	Settings  *knownnetworks.Settings // static [IPv4]/[IPv6], nil for none
+	Ifindex       int
+	Ifname        string
+	MAC           net.HardwareAddr
+	NetworkPathID string                  // the network (Network.ID), for the stored lease (INIT-REBOOT)
+	Settings      *knownnetworks.Settings // static [IPv4]/[IPv6], nil for none
 }
 
 // IPEvent is progress of IP configuration.

@@ -33,7 +33,7 @@ func (h *harness) connect(ssid string) error {
 	if err := h.st.Scan(ctx); err != nil {
 		h.t.Fatal(err)
 	}
-	return h.st.Connect(ctx, NetworkID(ssid, knownnetworks.SecurityPSK))
+	return h.st.Connect(ctx, NetworkPathID(ssid, knownnetworks.SecurityPSK))
 }
 
 func (k *air) snapshot() (connects []string, discs int, keys []nl80211.Key, authorized bool) {
@@ -59,7 +59,7 @@ func TestPSKConnect(t *testing.T) {
 		t.Fatalf("Connect: %v", err)
 	}
 	v := h.waitState(Connected)
-	if v.Connected != NetworkID("home", knownnetworks.SecurityPSK) || v.ConnectedBSS.String() != "02:00:00:00:00:01" {
+	if v.Connected != NetworkPathID("home", knownnetworks.SecurityPSK) || v.ConnectedBSS.String() != "02:00:00:00:00:01" {
 		t.Errorf("view %+v", v)
 	}
 	_, _, keys, authorized := k.snapshot()

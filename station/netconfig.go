@@ -8,7 +8,7 @@ import (
 // counts as fully up (timeline finished) once one is in place.
 func (s *Station) startNetconfig(ctx context.Context, c *connection, tl *Timeline) {
 	tl.Begin(PhaseNetconfig)
-	req := IPRequest{Ifindex: s.cfg.Ifindex, Ifname: s.cfg.Ifname, MAC: s.cfg.MAC, NetworkID: c.network.ID()}
+	req := IPRequest{Ifindex: s.cfg.Ifindex, Ifname: s.cfg.Ifname, MAC: s.cfg.MAC, NetworkPathID: c.network.ID()}
 	if c.network.Known != nil {
 		st := c.network.Known.Settings
 		req.Settings = &st

@@ -43,7 +43,7 @@ func TestConnectAnsweredBeforeNetconfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		errc := make(chan error, 1)
-		go func() { errc <- h.st.Connect(context.Background(), NetworkID("cafe", knownnetworks.SecurityOpen)) }()
+		go func() { errc <- h.st.Connect(context.Background(), NetworkPathID("cafe", knownnetworks.SecurityOpen)) }()
 		req := h.waitConnect()
 		h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
 		if err := <-errc; err != nil {

@@ -32,14 +32,14 @@ type Network struct {
 	Hidden   bool // found only through a directed probe
 }
 
-// NetworkID is how iwd names a network in object paths: the SSID in
+// NetworkPathID is how iwd names a network in object paths: the SSID in
 // lower-case hex, '_', and the type (open, psk, 8021x).
-func NetworkID(ssid string, sec knownnetworks.Security) string {
+func NetworkPathID(ssid string, sec knownnetworks.Security) string {
 	return hex.EncodeToString([]byte(ssid)) + "_" + sec.String()
 }
 
-// ID is the network's NetworkID.
-func (n *Network) ID() string { return NetworkID(n.SSID, n.Security) }
+// ID is the network's NetworkPathID.
+func (n *Network) ID() string { return NetworkPathID(n.SSID, n.Security) }
 
 // Best is the network's best BSS (nil if it has none).
 func (n *Network) Best() *BSS {
@@ -99,7 +99,7 @@ func groupNetworks(results []*nl80211.BSS, rc RankConfig) (map[string]*Network, 
 		b := &BSS{Addr: r.BSSID, Freq: r.Freq, Signal: signalDBm(r), Summary: sum, Raw: r}
 		b.DataRate, _ = sum.EstimateDataRate(nil, b.Signal)
 		b.Rank = bssRank(b, rc)
-		id := NetworkID(string(sum.SSID), sec)
+		id := NetworkPathID(string(sum.SSID), sec)
 		n := nets[id]
 		if n == nil {
 			n = &Network{SSID: string(sum.SSID), Security: sec}

@@ -77,7 +77,7 @@ func TestDisconnectInBackground(t *testing.T) {
 	if err := h.st.Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
-	id := NetworkID("cafe", knownnetworks.SecurityOpen)
+	id := NetworkPathID("cafe", knownnetworks.SecurityOpen)
 	errc := make(chan error, 1)
 	go func() { errc <- h.st.Connect(ctx, id) }()
 	h.events <- &nl80211.ConnectEvent{BSSID: h.waitConnect().BSSID}

@@ -221,7 +221,7 @@ func TestAutoconnectOpenThenReconnectAfterLoss(t *testing.T) {
 	}
 	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
 	v := h.waitState(Connected)
-	if v.Connected != NetworkID("cafe", knownnetworks.SecurityOpen) || v.State.DBusState() != "connected" {
+	if v.Connected != NetworkPathID("cafe", knownnetworks.SecurityOpen) || v.State.DBusState() != "connected" {
 		t.Errorf("view %+v", v)
 	}
 	h.events <- &nl80211.DisconnectEvent{Reason: 3, ByAP: true}
@@ -256,7 +256,7 @@ func TestConnectFailureBlacklistsAndUserConnect(t *testing.T) {
 	if err := h.st.Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	id := NetworkID("cafe", knownnetworks.SecurityOpen)
+	id := NetworkPathID("cafe", knownnetworks.SecurityOpen)
 	errc := make(chan error, 1)
 	go func() { errc <- h.st.Connect(context.Background(), id) }()
 	h.waitConnect()
@@ -280,9 +280,9 @@ func TestConnectWhileConnectingIsBusy(t *testing.T) {
 	if err := h.st.Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	go h.st.Connect(context.Background(), NetworkID("cafe", knownnetworks.SecurityOpen))
+	go h.st.Connect(context.Background(), NetworkPathID("cafe", knownnetworks.SecurityOpen))
 	h.waitConnect()
-	err := h.st.Connect(context.Background(), NetworkID("bar", knownnetworks.SecurityOpen))
+	err := h.st.Connect(context.Background(), NetworkPathID("bar", knownnetworks.SecurityOpen))
 	if err != ErrBusy {
 		t.Errorf("second connect: %v, want ErrBusy", err)
 	}
@@ -307,7 +307,7 @@ func TestAutoconnectSkipsUnsupportedWithoutSpinning(t *testing.T) {
 		t.Fatalf("tried an unsupported network: %s", r.SSID)
 	case <-time.After(500 * time.Millisecond):
 	}
-	if err := h.st.Connect(context.Background(), NetworkID("corp", knownnetworks.Security8021X)); err == nil ||
+	if err := h.st.Connect(context.Background(), NetworkPathID("corp", knownnetworks.Security8021X)); err == nil ||
 		!errors.Is(err, ErrNotSupported) {
 		t.Errorf("user connect to 802.1X: %v, want ErrNotSupported", err)
 	}
@@ -339,7 +339,7 @@ func TestConnectTriesNextBSS(t *testing.T) {
 			t.Fatal(err)
 		}
 		errc := make(chan error, 1)
-		go func() { errc <- h.st.Connect(context.Background(), NetworkID("cafe", knownnetworks.SecurityOpen)) }()
+		go func() { errc <- h.st.Connect(context.Background(), NetworkPathID("cafe", knownnetworks.SecurityOpen)) }()
 		first := h.waitConnect()
 		if first.BSSID.String() != "02:00:00:00:00:01" {
 			t.Fatalf("%s: first try %v", c.name, first.BSSID)
