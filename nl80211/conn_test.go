@@ -167,20 +167,26 @@ func TestEmptyDump(t *testing.T) {
 // Replies come back in the reverse order of the requests.
 func TestConcurrentRequestsOutOfOrder(t *testing.T) {
 	const n = 20
+	type request struct {
+		h  netlink.Header
+		gm genetlink.Message
+	}
 	var mu sync.Mutex
-	var held []netlink.Header
+	var held []request
 	fk := newFakeKernel(t, func(fk *fakeKernel, h netlink.Header, gm genetlink.Message) {
 		mu.Lock()
 		defer mu.Unlock()
-		held = append(held, h)
+		// Each header stays with its own request: the fake's request log
+		// is appended under another lock, so its order may differ.
+		held = append(held, request{h, gm})
 		if len(held) == n {
 			for i := n - 1; i >= 0; i-- {
-				idx := attrsOf(fk.t, fk.reqByIndex(i).Data)[unix.NL80211_ATTR_IFINDEX]
+				idx := attrsOf(fk.t, held[i].gm.Data)[unix.NL80211_ATTR_IFINDEX]
 				var ifindex [4]byte
 				copy(ifindex[:], idx)
-				fk.deliver(genlMsg(held[i].Sequence, 0, unix.NL80211_CMD_NEW_INTERFACE, enc(func(e *encoder) {
+				fk.deliver(genlMsg(held[i].h.Sequence, 0, unix.NL80211_CMD_NEW_INTERFACE, enc(func(e *encoder) {
 					e.put(unix.NL80211_ATTR_IFINDEX, ifindex[:])
-				})), ackMsg(held[i].Sequence, 0))
+				})), ackMsg(held[i].h.Sequence, 0))
 			}
 		}
 	})
@@ -206,12 +212,6 @@ func TestConcurrentRequestsOutOfOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-}
-
-func (fk *fakeKernel) reqByIndex(i int) genetlink.Message {
-	fk.mu.Lock()
-	defer fk.mu.Unlock()
-	return fk.reqs[i]
 }
 
 func scanEvent(cmd uint8, ifindex uint32) netlink.Message {
