@@ -137,6 +137,12 @@ func TestWifidRfkill(t *testing.T) {
 		return !powered(dev, deviceIf) && !bus.hasStation(dev)
 	})
 	waitFor(t, "address gone", 10*time.Second, func() bool { return !hasIPv4(sta.Iface) })
+	if out := wifictlOK(t, "device", sta.Iface, "show"); !strings.Contains(out, "blocked: airplane mode") {
+		t.Errorf("wifictl device show does not say the radio is blocked:\n%s", out)
+	}
+	if out := wifictlOK(t, "adapter", "list"); !strings.Contains(out, "off (blocked: airplane mode)") {
+		t.Errorf("wifictl adapter list does not say the radio is blocked:\n%s", out)
+	}
 	mark, _ := os.ReadFile(d.Log)
 	time.Sleep(3 * time.Second)
 
@@ -174,14 +180,10 @@ func TestWifidRfkill(t *testing.T) {
 	}
 	waitFor(t, "reconnected after Device.Powered=true", 60*time.Second, func() bool { return hasIPv4(sta.Iface) })
 
-	// Adapter.Powered over D-Bus is the soft block.
-	if err := bus.set(ad, adapterIf, "Powered", false); err != nil {
-		t.Fatalf("Adapter.Powered=false: %v", err)
-	}
+	// Adapter.Powered over D-Bus is the soft block (set here by wifictl).
+	wifictlOK(t, "adapter", sta.Phy, "set-property", "Powered", "off")
 	waitFor(t, "soft block from Adapter.Powered=false", 10*time.Second, func() bool { return softBlocked(sw) && !powered(ad, adapterIf) })
-	if err := bus.set(ad, adapterIf, "Powered", true); err != nil {
-		t.Fatalf("Adapter.Powered=true: %v", err)
-	}
+	wifictlOK(t, "adapter", sta.Phy, "set-property", "Powered", "on")
 	waitFor(t, "unblocked and reconnected after Adapter.Powered=true", 60*time.Second, func() bool {
 		return !softBlocked(sw) && hasIPv4(sta.Iface)
 	})

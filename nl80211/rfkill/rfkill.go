@@ -205,3 +205,43 @@ func Wiphy(root, phy string) (index uint32, ok bool, err error) {
 	}
 	return 0, false, nil
 }
+
+// State is a switch's blocks as sysfs shows them: what a program that may
+// not open /dev/rfkill (a user's tool) can still read.
+type State struct {
+	Index uint32
+	Soft  bool // set by software: airplane mode, rfkill block, Adapter.Powered
+	Hard  bool // a switch or the firmware; software cannot clear it
+}
+
+// Blocked reports whether the radio is off for either reason.
+func (s State) Blocked() bool { return s.Soft || s.Hard }
+
+// WiphyState reads the blocks of the wiphy named phy from sysfs under root
+// (the soft and hard files of its rfkill<N>). ok is false when the wiphy has
+// no switch.
+func WiphyState(root, phy string) (st State, ok bool, err error) {
+	idx, ok, err := Wiphy(root, phy)
+	if err != nil || !ok {
+		return State{}, ok, err
+	}
+	st.Index = idx
+	dir := filepath.Join(root, "class", "ieee80211", phy, fmt.Sprintf("rfkill%d", idx))
+	for _, f := range []struct {
+		name string
+		to   *bool
+	}{{"soft", &st.Soft}, {"hard", &st.Hard}} {
+		b, err := os.ReadFile(filepath.Join(dir, f.name))
+		if err != nil {
+			return State{}, false, fmt.Errorf("rfkill: wiphy %s: %w", phy, err)
+		}
+		switch strings.TrimSpace(string(b)) {
+		case "0":
+		case "1":
+			*f.to = true
+		default:
+			return State{}, false, fmt.Errorf("rfkill: wiphy %s: %s is %q, not 0 or 1", phy, f.name, strings.TrimSpace(string(b)))
+		}
+	}
+	return st, true, nil
+}

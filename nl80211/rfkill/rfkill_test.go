@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -47,6 +48,38 @@ func TestWiphy(t *testing.T) {
 	}
 	if _, _, err := Wiphy(root, "nope"); err == nil {
 		t.Error("missing wiphy: no error")
+	}
+}
+
+func TestWiphyState(t *testing.T) {
+	root := t.TempDir()
+	sw := filepath.Join(root, "class", "ieee80211", "phy0", "rfkill3")
+	if err := os.MkdirAll(sw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, v string) {
+		if err := os.WriteFile(filepath.Join(sw, name), []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("soft", "1\n")
+	write("hard", "0\n")
+	st, ok, err := WiphyState(root, "phy0")
+	if err != nil || !ok || st != (State{Index: 3, Soft: true}) || !st.Blocked() {
+		t.Fatalf("WiphyState = %+v, %v, %v; want soft block on rfkill3", st, ok, err)
+	}
+	write("soft", "0\n")
+	write("hard", "1\n")
+	if st, _, _ := WiphyState(root, "phy0"); st != (State{Index: 3, Hard: true}) {
+		t.Errorf("hard block read as %+v", st)
+	}
+	write("hard", "yes\n")
+	if _, _, err := WiphyState(root, "phy0"); err == nil || !strings.Contains(err.Error(), "hard") {
+		t.Errorf("garbage in hard: err %v", err)
+	}
+	os.MkdirAll(filepath.Join(root, "class", "ieee80211", "phy1"), 0o755)
+	if _, ok, err := WiphyState(root, "phy1"); ok || err != nil {
+		t.Errorf("no switch: ok=%v err=%v", ok, err)
 	}
 }
 

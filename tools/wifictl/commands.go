@@ -50,8 +50,11 @@ func (s *session) status(ctx context.Context) error {
 	}
 	for _, p := range devs {
 		d := c.objs[p][ifaceDevice]
-		fmt.Fprintf(s.out, "Device %s (%s) on %s: powered %s, mode %s\n", str(d, "Name"), str(d, "Address"),
-			c.name(objPath(d, "Adapter")), onOff(boolean(d, "Powered")), str(d, "Mode"))
+		dev := s.device(p)
+		fmt.Fprintf(s.out, "Device %s (%s) on %s: powered %s, mode %s\n", dev.Name, dev.Address, dev.Adapter, dev.powered(), dev.Mode)
+		if hint := powerHint(dev.OffReason, dev.Name, dev.Adapter); hint != "" {
+			fmt.Fprintf(s.out, "  To turn on: %s\n", hint)
+		}
 		st, ok := c.objs[p][ifaceStation]
 		if !ok {
 			continue

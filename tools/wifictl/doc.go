@@ -3,8 +3,8 @@
 // drives wifid and iwd alike, with iwctl's command vocabulary, one-shot or
 // in an interactive shell (no command on a terminal):
 //
-//	wifictl device list | device IFACE show
-//	wifictl adapter list | adapter PHY show
+//	wifictl device list | device IFACE show | device IFACE set-property Powered on|off
+//	wifictl adapter list | adapter PHY show | adapter PHY set-property Powered on|off
 //	wifictl station list
 //	wifictl station IFACE show|scan|get-networks|get-hidden-access-points|disconnect
 //	wifictl station IFACE connect SSID [SECURITY] | connect-hidden SSID

@@ -31,12 +31,24 @@ type deviceJSON struct {
 	Adapter string `json:"adapter"`
 	Mode    string `json:"mode"`
 	Path    string `json:"path"`
+	// OffReason says why Powered is off: "interface down", "radio phy0
+	// off", "radio phy0 blocked: airplane mode" or "...: hardware switch".
+	OffReason string `json:"offReason,omitempty"`
 }
 
 func (s *session) device(p dbus.ObjectPath) deviceJSON {
 	d := s.c.objs[p][ifaceDevice]
 	return deviceJSON{Name: str(d, "Name"), Address: str(d, "Address"), Powered: boolean(d, "Powered"),
-		Adapter: s.c.name(objPath(d, "Adapter")), Mode: str(d, "Mode"), Path: string(p)}
+		Adapter: s.c.name(objPath(d, "Adapter")), Mode: str(d, "Mode"), Path: string(p),
+		OffReason: s.offReason(boolean(d, "Powered"), objPath(d, "Adapter"))}
+}
+
+// powered is the POWERED column: on, or off and why.
+func (d deviceJSON) powered() string {
+	if d.OffReason != "" {
+		return "off (" + d.OffReason + ")"
+	}
+	return onOff(d.Powered)
 }
 
 func (s *session) deviceCmd(ctx context.Context, args []string) error {
@@ -56,7 +68,7 @@ func (s *session) deviceCmd(ctx context.Context, args []string) error {
 		tw := s.table()
 		fmt.Fprintln(tw, "NAME\tADDRESS\tPOWERED\tADAPTER\tMODE")
 		for _, d := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.Name, d.Address, onOff(d.Powered), d.Adapter, d.Mode)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.Name, d.Address, d.powered(), d.Adapter, d.Mode)
 		}
 		return tw.Flush()
 	case len(args) == 2 && args[1] == "show":
@@ -69,10 +81,19 @@ func (s *session) deviceCmd(ctx context.Context, args []string) error {
 			return s.emit(d)
 		}
 		tw := s.table()
-		fmt.Fprintf(tw, "Device\t%s\n  Address\t%s\n  Powered\t%s\n  Adapter\t%s\n  Mode\t%s\n", d.Name, d.Address, onOff(d.Powered), d.Adapter, d.Mode)
+		fmt.Fprintf(tw, "Device\t%s\n  Address\t%s\n  Powered\t%s\n  Adapter\t%s\n  Mode\t%s\n", d.Name, d.Address, d.powered(), d.Adapter, d.Mode)
+		if hint := powerHint(d.OffReason, d.Name, d.Adapter); hint != "" {
+			fmt.Fprintf(tw, "  To turn on\t%s\n", hint)
+		}
 		return tw.Flush()
+	case len(args) >= 2 && args[1] == "set-property":
+		p, err := s.deviceByName(args[0])
+		if err != nil {
+			return err
+		}
+		return s.setPowered(ctx, p, ifaceDevice, args[0], args[2:])
 	}
-	return fmt.Errorf("device: device list, or device IFACE show\n%w", errUsage)
+	return fmt.Errorf("device: device list, device IFACE show, or device IFACE set-property Powered on|off\n%w", errUsage)
 }
 
 type adapterJSON struct {
@@ -82,6 +103,17 @@ type adapterJSON struct {
 	Model          string   `json:"model,omitempty"`
 	SupportedModes []string `json:"supportedModes"`
 	Path           string   `json:"path"`
+	// Blocked says what blocks the radio: "airplane mode" (a soft
+	// rfkill block) or "hardware switch"; absent when nothing does.
+	Blocked string `json:"blocked,omitempty"`
+}
+
+// powered is the POWERED column: on, or off and what blocks it.
+func (a adapterJSON) powered() string {
+	if a.Blocked != "" {
+		return "off (blocked: " + a.Blocked + ")"
+	}
+	return onOff(a.Powered)
 }
 
 func (s *session) adapter(p dbus.ObjectPath) adapterJSON {
@@ -91,7 +123,7 @@ func (s *session) adapter(p dbus.ObjectPath) adapterJSON {
 		modes = []string{}
 	}
 	return adapterJSON{Name: str(a, "Name"), Powered: boolean(a, "Powered"), Vendor: str(a, "Vendor"),
-		Model: str(a, "Model"), SupportedModes: modes, Path: string(p)}
+		Model: str(a, "Model"), SupportedModes: modes, Path: string(p), Blocked: s.radioBlock(str(a, "Name"))}
 }
 
 func (s *session) adapterCmd(ctx context.Context, args []string) error {
@@ -111,7 +143,7 @@ func (s *session) adapterCmd(ctx context.Context, args []string) error {
 		tw := s.table()
 		fmt.Fprintln(tw, "NAME\tPOWERED\tVENDOR\tMODEL\tMODES")
 		for _, a := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, onOff(a.Powered), a.Vendor, a.Model, strings.Join(a.SupportedModes, " "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, a.powered(), a.Vendor, a.Model, strings.Join(a.SupportedModes, " "))
 		}
 		return tw.Flush()
 	case len(args) == 2 && args[1] == "show":
@@ -125,13 +157,23 @@ func (s *session) adapterCmd(ctx context.Context, args []string) error {
 				return s.emit(a)
 			}
 			tw := s.table()
-			fmt.Fprintf(tw, "Adapter\t%s\n  Powered\t%s\n  Vendor\t%s\n  Model\t%s\n  Modes\t%s\n", a.Name, onOff(a.Powered),
+			fmt.Fprintf(tw, "Adapter\t%s\n  Powered\t%s\n  Vendor\t%s\n  Model\t%s\n  Modes\t%s\n", a.Name, a.powered(),
 				a.Vendor, a.Model, strings.Join(a.SupportedModes, " "))
+			if hint := powerHint("radio "+a.Name+" blocked: "+a.Blocked, "", a.Name); a.Blocked != "" {
+				fmt.Fprintf(tw, "  To turn on\t%s\n", hint)
+			}
 			return tw.Flush()
 		}
 		return fmt.Errorf("no adapter named %s (adapters: %s)", args[0], orNone(names))
+	case len(args) >= 2 && args[1] == "set-property":
+		for _, a := range list {
+			if a.Name == args[0] {
+				return s.setPowered(ctx, dbus.ObjectPath(a.Path), ifaceAdapter, a.Name, args[2:])
+			}
+		}
+		return fmt.Errorf("no adapter named %s", args[0])
 	}
-	return fmt.Errorf("adapter: adapter list, or adapter PHY show\n%w", errUsage)
+	return fmt.Errorf("adapter: adapter list, adapter PHY show, or adapter PHY set-property Powered on|off\n%w", errUsage)
 }
 
 // stationJSON is station show --json (and status --json).
@@ -381,13 +423,9 @@ func (s *session) knownCmd(ctx context.Context, args []string) error {
 		if rest[0] != "AutoConnect" {
 			return fmt.Errorf("known-networks: %s is not settable (AutoConnect is)", rest[0])
 		}
-		var on bool
-		switch strings.ToLower(rest[1]) {
-		case "yes", "true", "on", "1":
-			on = true
-		case "no", "false", "off", "0":
-		default:
-			return fmt.Errorf("known-networks: AutoConnect takes yes or no, not %q", rest[1])
+		on, err := parseOnOff("AutoConnect", rest[1])
+		if err != nil {
+			return fmt.Errorf("known-networks: %w", err)
 		}
 		for _, p := range paths {
 			if err := s.c.call(ctx, p, ifaceProperties+".Set", ifaceKnown, "AutoConnect", dbus.MakeVariant(on)).Err; err != nil {

@@ -20,9 +20,11 @@ With no command on a terminal, an interactive shell (history, Tab completes).
 
 iwctl's commands:
   device list                              Wi-Fi interfaces
-  device IFACE show                        one interface
-  adapter list                             radios (wiphys)
+  device IFACE show                        one interface (if off, why)
+  device IFACE set-property Powered on|off the interface up or down
+  adapter list                             radios (wiphys), blocked or not
   adapter PHY show                         one radio
+  adapter PHY set-property Powered on|off  the radio's soft block (airplane mode)
   station list                             interfaces in station mode
   station IFACE show                       state, connected network, the last
                                            connect attempt's timeline
@@ -56,6 +58,7 @@ type env struct {
 	stdin  *os.File // may be nil: no terminal to prompt on
 	stdout io.Writer
 	stderr io.Writer
+	sysfs  string // where the rfkill switches are read; "" is /sys
 }
 
 // options are the global flags.

@@ -47,19 +47,7 @@ func start(t *testing.T, cfg dbusapi.Config) (string, *dbustest.Fake) {
 
 func wifictl(t *testing.T, addr string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	code = run(ctx, args, env{
-		getenv: func(k string) string {
-			if k == "DBUS_SYSTEM_BUS_ADDRESS" {
-				return addr
-			}
-			return ""
-		},
-		stdout: &out, stderr: &errOut,
-	})
-	return out.String(), errOut.String(), code
+	return wifictlSysfs(t, addr, t.TempDir(), args...) // no rfkill switches
 }
 
 func contains(t *testing.T, what, out string, wants ...string) {

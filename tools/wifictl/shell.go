@@ -234,12 +234,14 @@ func (s *session) candidates(words []string) []string {
 		return topCommands
 	case words[0] == "device" && n == 1:
 		return append([]string{"list"}, names(ifaceDevice, "Name")...)
-	case words[0] == "device" && n == 2 && words[1] != "list":
-		return []string{"show"}
+	case (words[0] == "device" || words[0] == "adapter") && n == 2 && words[1] != "list":
+		return []string{"set-property", "show"}
+	case (words[0] == "device" || words[0] == "adapter") && n == 3 && words[2] == "set-property":
+		return []string{"Powered"}
+	case (words[0] == "device" || words[0] == "adapter") && n == 4 && words[3] == "Powered":
+		return []string{"off", "on"}
 	case words[0] == "adapter" && n == 1:
 		return append([]string{"list"}, names(ifaceAdapter, "Name")...)
-	case words[0] == "adapter" && n == 2 && words[1] != "list":
-		return []string{"show"}
 	case words[0] == "station" && n == 1:
 		return append([]string{"list"}, stationNames()...)
 	case words[0] == "station" && n == 2 && words[1] != "list":
