@@ -15,10 +15,9 @@ func (s *Station) startNetconfig(ctx context.Context, c *connection, tl *Timelin
 	}
 	events, stop, err := s.cfg.IP.Configure(ctx, req)
 	if err != nil {
-		tl.Finish("connected, netconfig failed: " + err.Error())
-		s.log.Warn("netconfig failed", "err", err)
-		s.event("netconfig-failed", err.Error())
-		s.publish()
+		// Refused at once (an interface gone, a bad static setting):
+		// the same end as a netconfig that fails later.
+		s.onIPEvent(c, tl, IPEvent{Kind: IPFailed, Err: err})
 		return
 	}
 	c.ipStop = stop

@@ -10,9 +10,15 @@ import (
 )
 
 // fakeIP is an IPConfigurator whose events the test sends.
-type fakeIP struct{ events chan IPEvent }
+type fakeIP struct {
+	events chan IPEvent
+	refuse error // Configure fails at once
+}
 
 func (f *fakeIP) Configure(ctx context.Context, req IPRequest) (<-chan IPEvent, func(), error) {
+	if f.refuse != nil {
+		return nil, nil, f.refuse
+	}
 	out := make(chan IPEvent)
 	go func() {
 		defer close(out)
@@ -64,4 +70,28 @@ func TestConnectAnsweredBeforeNetconfig(t *testing.T) {
 		}
 		h.stop()
 	}
+}
+
+// TestNetconfigRefusedEndsTheConnection: an IP configuration refused at
+// once ends the connection as one that fails later does (it left the
+// station in "connecting (netconfig)" for good).
+func TestNetconfigRefusedEndsTheConnection(t *testing.T) {
+	ip := &fakeIP{refuse: errors.New("interface gone")}
+	h := newHarnessConfig(t, nil, false, func(c *Config) { c.IP = ip }, openBSS("cafe", 1))
+	if err := h.st.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- h.st.Connect(context.Background(), NetworkPathID("cafe", knownnetworks.SecurityOpen)) }()
+	req := h.waitConnect()
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	<-errc
+	v := h.waitState(Disconnected)
+	for v.Last == nil || v.Last.Outcome == "" { // views from before the connect
+		v = h.waitState(Disconnected)
+	}
+	if v.Last == nil || v.Last.Outcome != "failed: netconfig: interface gone" {
+		t.Errorf("outcome %+v, want failed: netconfig: interface gone", v.Last)
+	}
+	h.stop()
 }
