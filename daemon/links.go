@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/jsimonetti/rtnetlink/v2"
 	"github.com/jsimonetti/rtnetlink/v2/rtnl"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"wifid/station"
 )
 
 // linkEvent is what the kernel said of an interface (RTM_NEWLINK).
@@ -108,15 +111,34 @@ func (d *Daemon) onLink(ctx context.Context, ev linkEvent) {
 		ev.name, ev.up = ifi.Name, ifi.Flags&net.FlagUp != 0
 	}
 	if ev.name != "" && ev.name != m.name() {
-		d.log.Info("interface renamed: Device.Name follows", "iface", ev.name, "was", m.name())
-		d.mu.Lock()
-		ifc := *m.iface
-		ifc.Name = ev.name
-		m.iface = &ifc
-		d.mu.Unlock()
-		d.deviceChanged(m)
+		d.renamed(ctx, m, ev.name)
 	}
 	d.linkChanged(ctx, m, ev.up)
+}
+
+// renamed follows the kernel's new name for m's interface (udev, `ip link
+// set name`): Device.Name, the station's logs and view, and its IP
+// configuration (netconfig follows on its own) use it from now on (loop).
+func (d *Daemon) renamed(ctx context.Context, m *managed, name string) {
+	was := m.name()
+	d.mu.Lock()
+	ifc := *m.iface
+	ifc.Name = name
+	m.iface = &ifc
+	st := m.st
+	d.mu.Unlock()
+	what := "Device.Name follows"
+	if st != nil {
+		what = "Device.Name, the station and its IP configuration follow"
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := st.Renamed(cctx, name)
+		cancel()
+		if err != nil && !errors.Is(err, station.ErrStopped) {
+			d.log.Warn("station not told the new name", "iface", name, "err", err)
+		}
+	}
+	d.log.Info("interface renamed", "iface", name, "was", was, "wifid", what)
+	d.deviceChanged(m)
 }
 
 // linkChanged starts the station when the interface is up (and its radio

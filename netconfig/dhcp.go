@@ -56,7 +56,7 @@ type inbound struct {
 // all its fields.
 type dhcpClient struct {
 	cfg    DHCPConfig
-	ifname string
+	ifname func() string // the interface's current name, for messages
 	hw     net.HardwareAddr
 	log    *slog.Logger
 	tr     dhcpTransport
@@ -77,7 +77,7 @@ type dhcpClient struct {
 	timer     *time.Timer
 }
 
-func newDHCPClient(cfg DHCPConfig, ifname string, hw net.HardwareAddr, log *slog.Logger, tr dhcpTransport, sink leaseSink) *dhcpClient {
+func newDHCPClient(cfg DHCPConfig, ifname func() string, hw net.HardwareAddr, log *slog.Logger, tr dhcpTransport, sink leaseSink) *dhcpClient {
 	return &dhcpClient{cfg: cfg.withDefaults(), ifname: ifname, hw: hw, log: log, tr: tr, sink: sink, now: time.Now}
 }
 
@@ -85,7 +85,7 @@ func (c *dhcpClient) setState(to dhcpState, why string) {
 	if to == c.state {
 		return
 	}
-	c.log.Info("dhcp: state", "iface", c.ifname, "from", c.state, "to", to, "why", why)
+	c.log.Info("dhcp: state", "iface", c.ifname(), "from", c.state, "to", to, "why", why)
 	c.state = to
 	c.attempt = 0
 	c.quick = false // armFirst sets it again for the state it arms
@@ -137,7 +137,7 @@ func (c *dhcpClient) run(ctx context.Context, last *Lease) {
 			c.timeout(ctx)
 		case <-failTimer.C:
 			if !c.bound {
-				c.sink.failed(fmt.Errorf("dhcp: %s: no lease after %v (state %v)", c.ifname, c.cfg.Timeout, c.state))
+				c.sink.failed(fmt.Errorf("dhcp: %s: no lease after %v (state %v)", c.ifname(), c.cfg.Timeout, c.state))
 			}
 		}
 	}
@@ -258,7 +258,7 @@ func (c *dhcpClient) send(t dhcpv4.MessageType, mods ...dhcpv4.Modifier) {
 	}
 	m, err := dhcpv4.New(append(base, mods...)...)
 	if err != nil {
-		c.log.Debug("dhcp: build", "iface", c.ifname, "type", t, "err", err)
+		c.log.Debug("dhcp: build", "iface", c.ifname(), "type", t, "err", err)
 		return
 	}
 	src, dst := netip.IPv4Unspecified(), netip.AddrFrom4([4]byte{255, 255, 255, 255})
@@ -272,10 +272,10 @@ func (c *dhcpClient) send(t dhcpv4.MessageType, mods ...dhcpv4.Modifier) {
 		dst, dstHW = c.lease.Server, c.serverHW
 	}
 	if err := c.tr.Send(m.ToBytes(), src, dst, dstHW); err != nil {
-		c.log.Warn("dhcp: send", "iface", c.ifname, "type", t, "err", err)
+		c.log.Warn("dhcp: send", "iface", c.ifname(), "type", t, "err", err)
 		return
 	}
-	c.log.Debug("dhcp: sent", "iface", c.ifname, "type", t, "xid", c.xid, "dst", dst)
+	c.log.Debug("dhcp: sent", "iface", c.ifname(), "type", t, "xid", c.xid, "dst", dst)
 }
 
 func (c *dhcpClient) timeout(ctx context.Context) {
@@ -359,10 +359,10 @@ func (c *dhcpClient) renewStep(now time.Time) {
 func (c *dhcpClient) receive(ctx context.Context, p inbound) {
 	r, err := parseReply(p.b, c.xid, c.hw)
 	if err != nil {
-		c.log.Debug("dhcp: dropped reply", "iface", c.ifname, "state", c.state, "err", err)
+		c.log.Debug("dhcp: dropped reply", "iface", c.ifname(), "state", c.state, "err", err)
 		return
 	}
-	c.log.Debug("dhcp: received", "iface", c.ifname, "type", r.Type, "server", r.ServerID, "yiaddr", r.YourIP)
+	c.log.Debug("dhcp: received", "iface", c.ifname(), "type", r.Type, "server", r.ServerID, "yiaddr", r.YourIP)
 	switch c.state {
 	case stateSelecting:
 		switch {
@@ -378,15 +378,15 @@ func (c *dhcpClient) receive(ctx context.Context, p inbound) {
 			c.reqSent = c.started
 			c.accept(ctx, r, "rapid commit ACK")
 		default:
-			c.log.Debug("dhcp: dropped reply", "iface", c.ifname, "state", c.state, "type", r.Type)
+			c.log.Debug("dhcp: dropped reply", "iface", c.ifname(), "state", c.state, "type", r.Type)
 		}
 	case stateRequesting, stateRebooting, stateRenewing, stateRebinding:
 		if c.state == stateRequesting && r.ServerID != c.offer.ServerID {
-			c.log.Debug("dhcp: dropped reply from another server", "iface", c.ifname, "server", r.ServerID)
+			c.log.Debug("dhcp: dropped reply from another server", "iface", c.ifname(), "server", r.ServerID)
 			return
 		}
 		if c.state == stateRenewing && r.ServerID != c.lease.Server {
-			c.log.Debug("dhcp: dropped reply from another server", "iface", c.ifname, "server", r.ServerID)
+			c.log.Debug("dhcp: dropped reply from another server", "iface", c.ifname(), "server", r.ServerID)
 			return
 		}
 		switch r.Type {
@@ -394,7 +394,7 @@ func (c *dhcpClient) receive(ctx context.Context, p inbound) {
 			c.serverHW = p.hw
 			c.accept(ctx, r, "ACK")
 		case dhcpv4.MessageTypeNak:
-			c.log.Info("dhcp: NAK", "iface", c.ifname, "server", r.ServerID, "message", r.Message)
+			c.log.Info("dhcp: NAK", "iface", c.ifname(), "server", r.ServerID, "message", r.Message)
 			if c.bound {
 				c.sink.unbind("NAK from " + r.ServerID.String())
 				c.bound = false
@@ -402,10 +402,10 @@ func (c *dhcpClient) receive(ctx context.Context, p inbound) {
 			c.lease = nil
 			c.enterInit("NAK from " + r.ServerID.String())
 		default:
-			c.log.Debug("dhcp: dropped reply", "iface", c.ifname, "state", c.state, "type", r.Type)
+			c.log.Debug("dhcp: dropped reply", "iface", c.ifname(), "state", c.state, "type", r.Type)
 		}
 	default:
-		c.log.Debug("dhcp: dropped reply", "iface", c.ifname, "state", c.state, "type", r.Type)
+		c.log.Debug("dhcp: dropped reply", "iface", c.ifname(), "state", c.state, "type", r.Type)
 	}
 }
 
@@ -453,7 +453,7 @@ func (c *dhcpClient) accept(ctx context.Context, r *reply, why string) {
 	if c.cfg.ConflictCheck && !renewed {
 		inUse, err := c.sink.probe(ctx, l.Address.Addr())
 		if err != nil {
-			c.log.Warn("dhcp: address probe", "iface", c.ifname, "addr", l.Address.Addr(), "err", err)
+			c.log.Warn("dhcp: address probe", "iface", c.ifname(), "addr", l.Address.Addr(), "err", err)
 		}
 		if inUse {
 			c.send(dhcpv4.MessageTypeDecline, withRequestedIP(l.Address.Addr()), withServerID(r.ServerID))
@@ -469,7 +469,7 @@ func (c *dhcpClient) accept(ctx context.Context, r *reply, why string) {
 	}
 	c.lease = l
 	if err := c.sink.bind(l, renewed); err != nil {
-		c.sink.failed(fmt.Errorf("dhcp: %s: applying lease %v: %w", c.ifname, l.Address, err))
+		c.sink.failed(fmt.Errorf("dhcp: %s: applying lease %v: %w", c.ifname(), l.Address, err))
 		c.lease = nil
 		c.setState(stateInit, "apply failed")
 		c.arm(c.cfg.DeclineWait)

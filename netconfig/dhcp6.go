@@ -86,8 +86,8 @@ type lease6Sink interface {
 // dhcp6Client is the DHCPv6 state machine. One goroutine (run) owns its
 // fields.
 type dhcp6Client struct {
-	ifname string
-	duid   []byte // DUID-LL from the hardware address (RFC 8415 11.4)
+	ifname func() string // the interface's current name, for messages
+	duid   []byte        // DUID-LL from the hardware address (RFC 8415 11.4)
 	iaid   [4]byte
 	log    *slog.Logger
 	dial   func(ctx context.Context) (dhcp6Transport, error)
@@ -111,7 +111,7 @@ type dhcp6Client struct {
 	timer   *time.Timer
 }
 
-func newDHCP6Client(ifname string, hw net.HardwareAddr, log *slog.Logger,
+func newDHCP6Client(ifname func() string, hw net.HardwareAddr, log *slog.Logger,
 	dial func(ctx context.Context) (dhcp6Transport, error), sink lease6Sink) *dhcp6Client {
 	duid := (&dhcpv6.DUIDLL{HWType: iana.HWTypeEthernet, LinkLayerAddr: hw}).ToBytes()
 	var iaid [4]byte
@@ -124,7 +124,7 @@ func (c *dhcp6Client) setState(to dhcp6State, why string) {
 	if to == c.state {
 		return
 	}
-	c.log.Info("dhcp6: state", "iface", c.ifname, "from", c.state, "to", to, "why", why)
+	c.log.Info("dhcp6: state", "iface", c.ifname(), "from", c.state, "to", to, "why", why)
 	c.state = to
 }
 
@@ -153,7 +153,7 @@ func (c *dhcp6Client) run(ctx context.Context, modes <-chan dhcp6Mode) {
 				tr, err := c.dial(ctx)
 				if err != nil {
 					if ctx.Err() == nil {
-						c.log.Warn("dhcp6: socket", "iface", c.ifname, "err", err)
+						c.log.Warn("dhcp6: socket", "iface", c.ifname(), "err", err)
 					}
 					continue
 				}
@@ -189,7 +189,7 @@ func (c *dhcp6Client) setMode(m dhcp6Mode) {
 	if m == c.mode || m < c.mode && c.lease != nil {
 		return
 	}
-	c.log.Info("dhcp6: mode", "iface", c.ifname, "from", c.mode, "to", m)
+	c.log.Info("dhcp6: mode", "iface", c.ifname(), "from", c.mode, "to", m)
 	c.mode = m
 	switch m {
 	case dhcp6Stateless:
@@ -304,7 +304,7 @@ func (c *dhcp6Client) sendAddr(t dhcpv6.MessageType, addr netip.Addr) {
 	m := &dhcpv6.Message{MessageType: t, TransactionID: c.xid}
 	duid, err := dhcpv6.DUIDFromBytes(c.duid)
 	if err != nil {
-		c.log.Warn("dhcp6: DUID", "iface", c.ifname, "err", err)
+		c.log.Warn("dhcp6: DUID", "iface", c.ifname(), "err", err)
 		return
 	}
 	m.AddOption(dhcpv6.OptClientID(duid))
@@ -320,7 +320,7 @@ func (c *dhcp6Client) sendAddr(t dhcpv6.MessageType, addr netip.Addr) {
 	case dhcpv6.MessageTypeRequest, dhcpv6.MessageTypeRenew, dhcpv6.MessageTypeRelease, dhcpv6.MessageTypeDecline:
 		sid, err := dhcpv6.DUIDFromBytes(c.server)
 		if err != nil {
-			c.log.Debug("dhcp6: server DUID", "iface", c.ifname, "err", err)
+			c.log.Debug("dhcp6: server DUID", "iface", c.ifname(), "err", err)
 			return
 		}
 		m.AddOption(dhcpv6.OptServerID(sid))
@@ -343,10 +343,10 @@ func (c *dhcp6Client) sendAddr(t dhcpv6.MessageType, addr netip.Addr) {
 		m.AddOption(ia)
 	}
 	if err := c.tr.Send(m.ToBytes()); err != nil {
-		c.log.Warn("dhcp6: send", "iface", c.ifname, "type", t, "err", err)
+		c.log.Warn("dhcp6: send", "iface", c.ifname(), "type", t, "err", err)
 		return
 	}
-	c.log.Debug("dhcp6: sent", "iface", c.ifname, "type", t, "xid", fmt.Sprintf("%x", c.xid[:]), "try", c.rc)
+	c.log.Debug("dhcp6: sent", "iface", c.ifname(), "type", t, "xid", fmt.Sprintf("%x", c.xid[:]), "try", c.rc)
 }
 
 func (c *dhcp6Client) timeout() {
@@ -414,15 +414,15 @@ func (c *dhcp6Client) receive(b []byte) {
 	switch c.state {
 	case state6InfoRequesting, state6Soliciting, state6Requesting, state6Renewing, state6Rebinding:
 	default:
-		c.log.Debug("dhcp6: dropped message", "iface", c.ifname, "state", c.state, "why", "no exchange in progress")
+		c.log.Debug("dhcp6: dropped message", "iface", c.ifname(), "state", c.state, "why", "no exchange in progress")
 		return
 	}
 	r, err := parseReply6(b, c.xid, c.duid, c.iaid)
 	if err != nil {
-		c.log.Debug("dhcp6: dropped message", "iface", c.ifname, "state", c.state, "err", err)
+		c.log.Debug("dhcp6: dropped message", "iface", c.ifname(), "state", c.state, "err", err)
 		return
 	}
-	c.log.Debug("dhcp6: received", "iface", c.ifname, "type", r.Type, "status", r.Status,
+	c.log.Debug("dhcp6: received", "iface", c.ifname(), "type", r.Type, "status", r.Status,
 		"addrs", len(r.Addrs), "dns", r.DNS)
 	switch c.state {
 	case state6InfoRequesting:
@@ -441,7 +441,7 @@ func (c *dhcp6Client) receive(b []byte) {
 		if r.Type == dhcpv6.MessageTypeReply && r.RapidCommit && c.rapid &&
 			r.Status == iana.StatusSuccess && r.HasIA && r.IAStatus == iana.StatusSuccess && len(r.Addrs) > 0 {
 			c.server = r.ServerID
-			c.log.Debug("dhcp6: rapid commit REPLY", "iface", c.ifname)
+			c.log.Debug("dhcp6: rapid commit REPLY", "iface", c.ifname())
 			c.reply(r)
 			return
 		}
@@ -449,7 +449,7 @@ func (c *dhcp6Client) receive(b []byte) {
 			return
 		}
 		if r.Status != iana.StatusSuccess || !r.HasIA || r.IAStatus != iana.StatusSuccess || len(r.Addrs) == 0 {
-			c.log.Debug("dhcp6: ADVERTISE without addresses ignored", "iface", c.ifname, "status", r.Status, "ia_status", r.IAStatus)
+			c.log.Debug("dhcp6: ADVERTISE without addresses ignored", "iface", c.ifname(), "status", r.Status, "ia_status", r.IAStatus)
 			return
 		}
 		if c.best == nil || r.Preference > c.best.Preference {
@@ -465,7 +465,7 @@ func (c *dhcp6Client) receive(b []byte) {
 			return
 		}
 		if c.state != state6Rebinding && !bytes.Equal(r.ServerID, c.server) {
-			c.log.Debug("dhcp6: dropped REPLY from another server", "iface", c.ifname)
+			c.log.Debug("dhcp6: dropped REPLY from another server", "iface", c.ifname())
 			return
 		}
 		c.reply(r)
@@ -482,7 +482,7 @@ func (c *dhcp6Client) reply(r *reply6) {
 	case r.Status == iana.StatusUseMulticast:
 		return // we always multicast; keep retransmitting
 	case r.Status != iana.StatusSuccess:
-		c.log.Info("dhcp6: REPLY failed", "iface", c.ifname, "status", r.Status, "message", r.StatusMsg)
+		c.log.Info("dhcp6: REPLY failed", "iface", c.ifname(), "status", r.Status, "message", r.StatusMsg)
 		return // retransmit as scheduled (RFC 8415 18.2.10)
 	}
 	if !r.HasIA || r.IAStatus == iana.StatusNoBinding || r.IAStatus == iana.StatusNoAddrsAvail || len(r.Addrs) == 0 {
@@ -490,7 +490,7 @@ func (c *dhcp6Client) reply(r *reply6) {
 		// after a SOLICIT timeout so that a server that advertises what it
 		// then refuses cannot make us loop. A bound address is kept until
 		// it expires.
-		c.log.Info("dhcp6: REPLY without an address", "iface", c.ifname, "state", c.state, "status", r.IAStatus)
+		c.log.Info("dhcp6: REPLY without an address", "iface", c.ifname(), "state", c.state, "status", r.IAStatus)
 		c.startSolicitLater(fmt.Sprintf("REPLY without an address (IA status %v)", r.IAStatus))
 		return
 	}
@@ -500,7 +500,7 @@ func (c *dhcp6Client) reply(r *reply6) {
 		c.dropLease("address changed to " + l.Address.String())
 	}
 	if err := c.sink.bind6(l, renewed); err != nil {
-		c.log.Warn("dhcp6: applying lease", "iface", c.ifname, "addr", l.Address, "err", err)
+		c.log.Warn("dhcp6: applying lease", "iface", c.ifname(), "addr", l.Address, "err", err)
 		c.lease = nil
 		if errors.Is(err, ErrAddressInUse) {
 			// RFC 8415 18.2.8: DECLINE the duplicate, then look again.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -19,7 +20,7 @@ type udp6Transport struct {
 	dst  *net.UDPAddr
 }
 
-// listenDHCP6 binds [fe80::...%ifname]:546. The link-local address may
+// listenDHCP6 binds [fe80::...%ifindex]:546. The link-local address may
 // still be tentative (DAD) right after the link came up: it retries every
 // 200 ms until ctx is done.
 func listenDHCP6(ctx context.Context, ifindex int) (dhcp6Transport, error) {
@@ -55,12 +56,15 @@ func tryListenDHCP6(ctx context.Context, ifindex int) (dhcp6Transport, error) {
 		}
 		return serr
 	}}
-	pc, err := lc.ListenPacket(ctx, "udp6", netip.AddrPortFrom(ll.WithZone(ifi.Name), 546).String())
+	// The zone is the ifindex, not the name: the interface may be renamed
+	// while the socket is open.
+	zone := strconv.Itoa(ifindex)
+	pc, err := lc.ListenPacket(ctx, "udp6", netip.AddrPortFrom(ll.WithZone(zone), 546).String())
 	if err != nil {
 		return nil, fmt.Errorf("dhcp6: bind %v port 546: %w", ll, err)
 	}
 	return &udp6Transport{conn: pc.(*net.UDPConn),
-		dst: &net.UDPAddr{IP: net.ParseIP("ff02::1:2"), Port: 547, Zone: ifi.Name}}, nil
+		dst: &net.UDPAddr{IP: net.ParseIP("ff02::1:2"), Port: 547, Zone: zone}}, nil
 }
 
 // linkLocal returns the interface's first fe80::/10 address.

@@ -155,7 +155,7 @@ func runClient6(t *testing.T, srv *fake6Server, mode dhcp6Mode) (*fake6Sink, con
 func runClient6Sink(t *testing.T, srv *fake6Server, mode dhcp6Mode, sink *fake6Sink, opts ...func(*dhcp6Client)) (*fake6Sink, context.CancelFunc) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := newDHCP6Client("test0", testHW, log, func(context.Context) (dhcp6Transport, error) { return srv, nil }, sink)
+	c := newDHCP6Client(func() string { return "test0" }, testHW, log, func(context.Context) (dhcp6Transport, error) { return srv, nil }, sink)
 	c.scale = 0.05
 	for _, o := range opts {
 		o(c)
@@ -218,7 +218,7 @@ func TestDHCPv6Preference255(t *testing.T) {
 	srv := newFake6Server(server6(time.Hour, 2*time.Hour, 0, 0, 255))
 	sink := &fake6Sink{ev: make(chan sink6Event, 4)}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := newDHCP6Client("test0", testHW, log, func(context.Context) (dhcp6Transport, error) { return srv, nil }, sink)
+	c := newDHCP6Client(func() string { return "test0" }, testHW, log, func(context.Context) (dhcp6Transport, error) { return srv, nil }, sink)
 	// Real timings: the first SOLICIT RT is 1.0-1.1 s, so a bind well
 	// before it means the ADVERTISE was taken at once.
 	ctx, cancel := context.WithCancel(context.Background())

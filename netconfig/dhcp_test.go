@@ -142,7 +142,7 @@ func runClient(t *testing.T, srv *fakeServer, cfg DHCPConfig, last *Lease) (*fak
 		cfg.RetransmitBase = 40 * time.Millisecond
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := newDHCPClient(cfg, "test0", testHW, log, srv, sink)
+	c := newDHCPClient(cfg, func() string { return "test0" }, testHW, log, srv, sink)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -311,7 +311,7 @@ func TestDHCPDeclineOnConflict(t *testing.T) {
 	sink := &fakeSink{ev: make(chan sinkEvent, 8), inUse: true}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := newDHCPClient(DHCPConfig{ConflictCheck: true, RetransmitBase: 40 * time.Millisecond, DeclineWait: 100 * time.Millisecond},
-		"test0", testHW, log, srv, sink)
+		func() string { return "test0" }, testHW, log, srv, sink)
 	ctx, cancel := context.WithTimeout(context.Background(), 350*time.Millisecond)
 	defer cancel()
 	c.run(ctx, nil)

@@ -24,9 +24,9 @@ import (
 // (accept_ra=1 is ignored then). Off leaves IPv6 itself (the link-local
 // address) alone.
 func (n *Netconfig) setSLAAC(on bool) (restore func()) {
-	dir := filepath.Join("/proc/sys/net/ipv6/conf", n.cfg.IfName)
+	dir := n.sysctlDir("ipv6")
 	read := func(k string) (string, error) {
-		b, err := os.ReadFile(filepath.Join(dir, k))
+		b, err := os.ReadFile(filepath.Join(dir(), k))
 		return strings.TrimSpace(string(b)), err
 	}
 	want := []kv{{"accept_ra", "0"}, {"autoconf", "0"}}
@@ -44,20 +44,27 @@ func (n *Netconfig) setSLAAC(on bool) (restore func()) {
 		logf = n.log.Debug // IPv6 may be absent from the kernel: fine when off
 	}
 	return n.setSysctls(dir, want, func(key string, err error) {
-		logf("netconfig: IPv6 sysctl", "iface", n.cfg.IfName, "key", key, "err", err)
+		logf("netconfig: IPv6 sysctl", "iface", n.ifname(), "key", key, "err", err)
 	})
 }
 
 // kv is a sysctl and its value.
 type kv struct{ key, val string }
 
+// sysctlDir is the interface's sysctl directory for family ("ipv4",
+// "ipv6") under its name at the time of asking.
+func (n *Netconfig) sysctlDir(family string) func() string {
+	return func() string { return filepath.Join("/proc/sys/net", family, "conf", n.ifname()) }
+}
+
 // setSysctls writes the values under dir that differ and returns a
-// function that puts the old ones back; fail hears of each one that
-// could not be read or written.
-func (n *Netconfig) setSysctls(dir string, want []kv, fail func(key string, err error)) (restore func()) {
+// function that puts the old ones back (under dir as it is then: the
+// interface may have been renamed); fail hears of each one that could not
+// be read or written.
+func (n *Netconfig) setSysctls(dir func() string, want []kv, fail func(key string, err error)) (restore func()) {
 	var old []kv
 	for _, w := range want {
-		b, err := os.ReadFile(filepath.Join(dir, w.key))
+		b, err := os.ReadFile(filepath.Join(dir(), w.key))
 		if err != nil {
 			fail(w.key, err)
 			continue
@@ -66,7 +73,7 @@ func (n *Netconfig) setSysctls(dir string, want []kv, fail func(key string, err 
 		if cur == w.val {
 			continue
 		}
-		if err := os.WriteFile(filepath.Join(dir, w.key), []byte(w.val), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir(), w.key), []byte(w.val), 0o644); err != nil {
 			fail(w.key, err)
 			continue
 		}
@@ -74,7 +81,7 @@ func (n *Netconfig) setSysctls(dir string, want []kv, fail func(key string, err 
 	}
 	return func() {
 		for i := len(old) - 1; i >= 0; i-- {
-			_ = os.WriteFile(filepath.Join(dir, old[i].key), []byte(old[i].val), 0o644)
+			_ = os.WriteFile(filepath.Join(dir(), old[i].key), []byte(old[i].val), 0o644)
 		}
 	}
 }
@@ -86,10 +93,10 @@ func (n *Netconfig) setSysctls(dir string, want []kv, fail func(key string, err 
 // costs a second of traffic. Older kernels lack the knobs: nothing to do.
 func (n *Netconfig) keepNeighbours() (restore func()) {
 	quiet := func(key string, err error) {
-		n.log.Debug("netconfig: neighbour sysctl", "iface", n.cfg.IfName, "key", key, "err", err)
+		n.log.Debug("netconfig: neighbour sysctl", "iface", n.ifname(), "key", key, "err", err)
 	}
-	r4 := n.setSysctls(filepath.Join("/proc/sys/net/ipv4/conf", n.cfg.IfName), []kv{{"arp_evict_nocarrier", "0"}}, quiet)
-	r6 := n.setSysctls(filepath.Join("/proc/sys/net/ipv6/conf", n.cfg.IfName), []kv{{"ndisc_evict_nocarrier", "0"}}, quiet)
+	r4 := n.setSysctls(n.sysctlDir("ipv4"), []kv{{"arp_evict_nocarrier", "0"}}, quiet)
+	r6 := n.setSysctls(n.sysctlDir("ipv6"), []kv{{"ndisc_evict_nocarrier", "0"}}, quiet)
 	return func() { r6(); r4() }
 }
 
@@ -100,7 +107,7 @@ func (n *Netconfig) keepNeighbours() (restore func()) {
 func (n *Netconfig) runIPv6(ctx context.Context) {
 	modes := make(chan dhcp6Mode, 1)
 	dial := func(ctx context.Context) (dhcp6Transport, error) { return listenDHCP6(ctx, n.cfg.IfIndex) }
-	c := newDHCP6Client(n.cfg.IfName, n.cfg.HWAddr, n.log, dial, n)
+	c := newDHCP6Client(n.ifname, n.cfg.HWAddr, n.log, dial, n)
 	c.rapid = n.cfg.DHCP.RapidCommit
 	done := make(chan struct{})
 	go func() {
@@ -123,9 +130,9 @@ func (n *Netconfig) runIPv6(ctx context.Context) {
 	dnsExpiry.Stop()
 	defer dnsExpiry.Stop()
 	setRADNS := func(servers []netip.Addr, doms []string, why string) {
-		n.log.Debug("netconfig: RA DNS", "iface", n.cfg.IfName, "servers", servers, "domains", doms, "why", why)
+		n.log.Debug("netconfig: RA DNS", "iface", n.ifname(), "servers", servers, "domains", doms, "why", why)
 		if err := n.setDNS(dnsFromRA, servers, doms); err != nil {
-			n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+			n.log.Warn("netconfig: DNS", "iface", n.ifname(), "err", err)
 		}
 	}
 	for {
@@ -135,7 +142,7 @@ func (n *Netconfig) runIPv6(ctx context.Context) {
 		case <-dnsExpiry.C:
 			setRADNS(nil, nil, "RDNSS/DNSSL lifetime over")
 		case ra := <-ras:
-			n.log.Debug("netconfig: RA", "iface", n.cfg.IfName, "router", ra.Router, "M", ra.Managed, "O", ra.Other,
+			n.log.Debug("netconfig: RA", "iface", n.ifname(), "router", ra.Router, "M", ra.Managed, "O", ra.Other,
 				"dns", ra.DNS, "domains", ra.Domains)
 			switch life := raDNSLifetime(ra); {
 			case life > 0:
@@ -181,7 +188,7 @@ func raDNSLifetime(ra *raInfo) time.Duration {
 func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
 	ifi, err := net.InterfaceByIndex(n.cfg.IfIndex)
 	if err != nil {
-		n.log.Warn("netconfig: RA", "iface", n.cfg.IfName, "err", err)
+		n.log.Warn("netconfig: RA", "iface", n.ifname(), "err", err)
 		return
 	}
 	var c *ndp.Conn
@@ -192,7 +199,7 @@ func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
 			if try >= 25 { // 5 s: IPv6 is likely off on this link; poll slowly
 				wait = 5 * time.Second
 				if try == 25 {
-					n.log.Info("netconfig: no IPv6 link-local address yet; RAs not read", "iface", n.cfg.IfName, "err", err)
+					n.log.Info("netconfig: no IPv6 link-local address yet; RAs not read", "iface", n.ifname(), "err", err)
 				}
 			}
 			select {
@@ -206,10 +213,10 @@ func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
 	f.SetAll(true)
 	f.Accept(ipv6.ICMPTypeRouterAdvertisement)
 	if err := c.SetICMPFilter(&f); err != nil {
-		n.log.Debug("netconfig: RA ICMPv6 filter", "iface", n.cfg.IfName, "err", err)
+		n.log.Debug("netconfig: RA ICMPv6 filter", "iface", n.ifname(), "err", err)
 	}
 	if err := c.SetControlMessage(ipv6.FlagHopLimit, true); err != nil {
-		n.log.Debug("netconfig: RA hop limit", "iface", n.cfg.IfName, "err", err)
+		n.log.Debug("netconfig: RA hop limit", "iface", n.ifname(), "err", err)
 	}
 	got := make(chan struct{})
 	var helpers sync.WaitGroup
@@ -222,7 +229,7 @@ func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
 		rs := &ndp.RouterSolicitation{Options: []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Source, Addr: n.cfg.HWAddr}}}
 		for range 3 {
 			if err := c.WriteTo(rs, nil, netip.IPv6LinkLocalAllRouters()); err != nil {
-				n.log.Debug("netconfig: RS", "iface", n.cfg.IfName, "err", err)
+				n.log.Debug("netconfig: RS", "iface", n.ifname(), "err", err)
 			}
 			select {
 			case <-ctx.Done():
@@ -250,7 +257,7 @@ func (n *Netconfig) readRAs(ctx context.Context, out chan<- *raInfo) {
 		ra, err := parseRA(b[:k], src, hop)
 		if err != nil {
 			if err != errNotRA {
-				n.log.Debug("netconfig: dropped RA", "iface", n.cfg.IfName, "err", err)
+				n.log.Debug("netconfig: dropped RA", "iface", n.ifname(), "err", err)
 			}
 			continue
 		}
@@ -282,14 +289,14 @@ func (n *Netconfig) bind6(l *Lease6, renewed bool) error {
 		if err := n.waitDAD(p); err != nil {
 			if errors.Is(err, ErrAddressInUse) {
 				if derr := n.delAddr(p); derr != nil {
-					n.log.Debug("netconfig: DHCPv6 address", "iface", n.cfg.IfName, "err", derr)
+					n.log.Debug("netconfig: DHCPv6 address", "iface", n.ifname(), "err", derr)
 				}
 			}
 			return err
 		}
 	}
 	if err := n.setDNS(dnsFromDHCPv6, l.DNS, l.Domains); err != nil {
-		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+		n.log.Warn("netconfig: DNS", "iface", n.ifname(), "err", err)
 	}
 	kind := IPv6Configured
 	if renewed {
@@ -311,17 +318,17 @@ func (n *Netconfig) waitDAD(p netip.Prefix) error {
 		case err != nil:
 			return err
 		case n.ctx.Err() != nil:
-			return fmt.Errorf("netconfig: %s: DAD of %v: %w", n.cfg.IfName, p.Addr(), n.ctx.Err())
+			return fmt.Errorf("netconfig: %s: DAD of %v: %w", n.ifname(), p.Addr(), n.ctx.Err())
 		case !found:
 			// The kernel deletes an address with a finite lifetime when
 			// its DAD fails (a permanent one stays with DADFAILED).
-			return fmt.Errorf("netconfig: %s: %v gone during DAD: %w", n.cfg.IfName, p.Addr(), ErrAddressInUse)
+			return fmt.Errorf("netconfig: %s: %v gone during DAD: %w", n.ifname(), p.Addr(), ErrAddressInUse)
 		case flags&unix.IFA_F_DADFAILED != 0:
-			return fmt.Errorf("netconfig: %s: DAD of %v: %w", n.cfg.IfName, p.Addr(), ErrAddressInUse)
+			return fmt.Errorf("netconfig: %s: DAD of %v: %w", n.ifname(), p.Addr(), ErrAddressInUse)
 		case flags&unix.IFA_F_TENTATIVE == 0:
 			return nil
 		case time.Now().After(deadline):
-			n.log.Warn("netconfig: DAD still running; using the address", "iface", n.cfg.IfName, "addr", p.Addr())
+			n.log.Warn("netconfig: DAD still running; using the address", "iface", n.ifname(), "addr", p.Addr())
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -330,21 +337,21 @@ func (n *Netconfig) waitDAD(p netip.Prefix) error {
 
 // unbind6 implements lease6Sink.
 func (n *Netconfig) unbind6(l *Lease6, why string) {
-	n.log.Info("netconfig: removing DHCPv6 address", "iface", n.cfg.IfName, "addr", l.Address, "why", why)
+	n.log.Info("netconfig: removing DHCPv6 address", "iface", n.ifname(), "addr", l.Address, "why", why)
 	if err := n.delAddr(netip.PrefixFrom(l.Address, 128)); err != nil {
-		n.log.Debug("netconfig: DHCPv6 address", "iface", n.cfg.IfName, "err", err)
+		n.log.Debug("netconfig: DHCPv6 address", "iface", n.ifname(), "err", err)
 	}
 	if err := n.setDNS(dnsFromDHCPv6, nil, nil); err != nil {
-		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+		n.log.Warn("netconfig: DNS", "iface", n.ifname(), "err", err)
 	}
 	n.emit6(Event{Kind: IPv6Lost, Address: netip.PrefixFrom(l.Address, 128),
-		Err: fmt.Errorf("dhcp6: %s: %s", n.cfg.IfName, why)})
+		Err: fmt.Errorf("dhcp6: %s: %s", n.ifname(), why)})
 }
 
 // info6 implements lease6Sink.
 func (n *Netconfig) info6(dns []netip.Addr, domains []string) {
 	if err := n.setDNS(dnsFromDHCPv6, dns, domains); err != nil {
-		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+		n.log.Warn("netconfig: DNS", "iface", n.ifname(), "err", err)
 	}
 	n.emit6(Event{Kind: IPv6Configured, DNS: dns, Domains: domains})
 }
@@ -353,7 +360,7 @@ func (n *Netconfig) emit6(ev Event) {
 	if n.cfg.IPv6Events {
 		n.emit(n.ctx, ev)
 	} else {
-		n.log.Debug("netconfig: IPv6 event not delivered (Config.IPv6Events is off)", "iface", n.cfg.IfName,
+		n.log.Debug("netconfig: IPv6 event not delivered (Config.IPv6Events is off)", "iface", n.ifname(),
 			"kind", ev.Kind, "address", ev.Address)
 	}
 }

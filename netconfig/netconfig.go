@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jsimonetti/rtnetlink/v2"
@@ -20,6 +21,7 @@ import (
 // one; Stop removes everything it added.
 type Netconfig struct {
 	cfg    Config
+	name   atomic.Pointer[string] // the interface's current name (Config.IfName until a rename)
 	log    *slog.Logger
 	ops    netOps
 	tr     dhcpTransport
@@ -81,6 +83,7 @@ func Start(ctx context.Context, cfg Config) (*Netconfig, error) {
 		return nil, fmt.Errorf("netconfig: %s: %w", cfg.IfName, err)
 	}
 	n := &Netconfig{cfg: cfg, log: log, ops: ops, events: make(chan Event, 16), done: make(chan struct{})}
+	n.name.Store(&cfg.IfName)
 	if cfg.Static == nil {
 		tr, err := listenDHCP(cfg.IfIndex)
 		if err != nil {
@@ -102,6 +105,11 @@ func Start(ctx context.Context, cfg Config) (*Netconfig, error) {
 	go n.run(ctx, watch)
 	return n, nil
 }
+
+// ifname is the interface's current name: the kernel may rename it while
+// netconfig runs (udev, `ip link set name`; Linux 6.2 and later allow it
+// while the link is up), and watchLink follows.
+func (n *Netconfig) ifname() string { return *n.name.Load() }
 
 // Events delivers what happened; it is closed after Stop.
 func (n *Netconfig) Events() <-chan Event { return n.events }
@@ -145,7 +153,7 @@ func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
 		}
 		<-ctx.Done()
 	} else {
-		c := newDHCPClient(n.cfg.DHCP, n.cfg.IfName, n.cfg.HWAddr, n.log, n.tr, n)
+		c := newDHCPClient(n.cfg.DHCP, n.ifname, n.cfg.HWAddr, n.log, n.tr, n)
 		c.run(ctx, n.cfg.Lease)
 	}
 	n.v6.Wait() // it sends its RELEASE and stops adding before teardown
@@ -154,12 +162,12 @@ func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
 	n.kmu.Unlock()
 	if errors.Is(context.Cause(ctx), errLinkDown) && had {
 		n.teardown()
-		n.emitNow(Event{Kind: Lost, Err: fmt.Errorf("netconfig: %s: link down", n.cfg.IfName)})
+		n.emitNow(Event{Kind: Lost, Err: fmt.Errorf("netconfig: %s: link down", n.ifname())})
 	}
 }
 
 func (n *Netconfig) emit(ctx context.Context, ev Event) {
-	n.log.Debug("netconfig: event", "iface", n.cfg.IfName, "kind", ev.Kind, "address", ev.Address, "err", ev.Err)
+	n.log.Debug("netconfig: event", "iface", n.ifname(), "kind", ev.Kind, "address", ev.Address, "err", ev.Err)
 	select {
 	case n.events <- ev:
 	case <-ctx.Done():
@@ -244,8 +252,8 @@ func (n *Netconfig) teardown() {
 	n.dns = nil
 	if n.dnsSet {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := n.cfg.DNS.RevertDNS(ctx, n.cfg.IfName, n.cfg.IfIndex); err != nil {
-			n.log.Warn("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
+		if err := n.cfg.DNS.RevertDNS(ctx, n.ifname(), n.cfg.IfIndex); err != nil {
+			n.log.Warn("netconfig: teardown", "iface", n.ifname(), "err", err)
 		}
 		cancel()
 		n.dnsSet = false
@@ -263,7 +271,7 @@ func (n *Netconfig) teardownFamily(v4 bool) {
 		r := n.routes[i]
 		if is(r.Dst.Addr()) || is(r.Gateway) || is(r.Src) {
 			if err := n.ops.DelRoute(r); err != nil {
-				n.log.Debug("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
+				n.log.Debug("netconfig: teardown", "iface", n.ifname(), "err", err)
 			}
 			continue
 		}
@@ -274,7 +282,7 @@ func (n *Netconfig) teardownFamily(v4 bool) {
 	for _, p := range n.addrs {
 		if is(p.Addr()) {
 			if err := n.ops.DelAddr(p); err != nil {
-				n.log.Debug("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
+				n.log.Debug("netconfig: teardown", "iface", n.ifname(), "err", err)
 			}
 			continue
 		}
@@ -287,19 +295,19 @@ func (n *Netconfig) teardownFamily(v4 bool) {
 func (n *Netconfig) teardownKernel() {
 	for i := len(n.routes) - 1; i >= 0; i-- {
 		if err := n.ops.DelRoute(n.routes[i]); err != nil {
-			n.log.Debug("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
+			n.log.Debug("netconfig: teardown", "iface", n.ifname(), "err", err)
 		}
 	}
 	n.routes = nil
 	for i := len(n.addrs) - 1; i >= 0; i-- {
 		if err := n.ops.DelAddr(n.addrs[i]); err != nil {
-			n.log.Debug("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
+			n.log.Debug("netconfig: teardown", "iface", n.ifname(), "err", err)
 		}
 	}
 	n.addrs = nil
 	if n.origMTU > 0 {
 		if err := n.ops.SetMTU(n.origMTU); err != nil {
-			n.log.Debug("netconfig: teardown", "iface", n.cfg.IfName, "err", err)
+			n.log.Debug("netconfig: teardown", "iface", n.ifname(), "err", err)
 		}
 		n.origMTU = 0
 	}
@@ -314,30 +322,63 @@ func (n *Netconfig) setDNS(src dnsSource, servers []netip.Addr, domains []string
 		n.dns = map[dnsSource]dnsEntry{}
 	}
 	n.dns[src] = dnsEntry{servers, domains}
-	var all []netip.Addr
-	var doms []string
-	for s := range numDNSSources {
-		for _, a := range n.dns[s].servers {
-			if !slices.Contains(all, a) {
-				all = append(all, a)
-			}
-		}
-		for _, d := range n.dns[s].domains {
-			if !slices.Contains(doms, d) {
-				doms = append(doms, d)
-			}
-		}
-	}
+	all, doms := n.dnsUnion()
 	if len(all) == 0 && len(doms) == 0 && !n.dnsSet {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := n.cfg.DNS.SetDNS(ctx, n.cfg.IfName, n.cfg.IfIndex, all, doms); err != nil {
+	if err := n.cfg.DNS.SetDNS(ctx, n.ifname(), n.cfg.IfIndex, all, doms); err != nil {
 		return err
 	}
 	n.dnsSet = true
 	return nil
+}
+
+// dnsUnion is the servers and domains of all sources, in source order;
+// dnsMu held.
+func (n *Netconfig) dnsUnion() (servers []netip.Addr, domains []string) {
+	for s := range numDNSSources {
+		for _, a := range n.dns[s].servers {
+			if !slices.Contains(servers, a) {
+				servers = append(servers, a)
+			}
+		}
+		for _, d := range n.dns[s].domains {
+			if !slices.Contains(domains, d) {
+				domains = append(domains, d)
+			}
+		}
+	}
+	return servers, domains
+}
+
+// renamed follows the kernel's new name for the interface: the resolver's
+// entry moves to it (resolvconf keys entries by name), and the sysctls
+// restored on Stop are found under it.
+func (n *Netconfig) renamed(name string) {
+	old := n.ifname()
+	n.name.Store(&name)
+	n.dnsMu.Lock()
+	defer n.dnsMu.Unlock()
+	if !n.dnsSet {
+		n.log.Info("netconfig: interface renamed; following", "iface", name, "was", old)
+		return
+	}
+	// Revert first: a resolver keyed by ifindex (systemd-resolved) would
+	// lose the new entry to a revert after it.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := n.cfg.DNS.RevertDNS(ctx, old, n.cfg.IfIndex); err != nil {
+		n.log.Warn("netconfig: DNS under the old name", "iface", name, "was", old, "err", err)
+	}
+	all, doms := n.dnsUnion()
+	if err := n.cfg.DNS.SetDNS(ctx, name, n.cfg.IfIndex, all, doms); err != nil {
+		n.log.Warn("netconfig: interface renamed; DNS not moved to the new name", "iface", name, "was", old, "err", err)
+		n.dnsSet = false
+		return
+	}
+	n.log.Info("netconfig: interface renamed; DNS moved to the new name", "iface", name, "was", old)
 }
 
 // bind implements leaseSink.
@@ -373,7 +414,7 @@ func (n *Netconfig) bind(l *Lease, renewed bool) error {
 		n.kmu.Lock()
 		if cur, err := n.ops.MTU(); err == nil && cur != l.MTU {
 			if err := n.ops.SetMTU(l.MTU); err != nil {
-				n.log.Warn("netconfig: MTU option", "iface", n.cfg.IfName, "mtu", l.MTU, "err", err)
+				n.log.Warn("netconfig: MTU option", "iface", n.ifname(), "mtu", l.MTU, "err", err)
 			} else if n.origMTU == 0 {
 				n.origMTU = cur
 			}
@@ -383,7 +424,7 @@ func (n *Netconfig) bind(l *Lease, renewed bool) error {
 	// Some servers put several space-separated domains in option 15.
 	doms := strings.Fields(l.DomainName)
 	if err := n.setDNS(dnsFromIPv4, l.DNS, doms); err != nil {
-		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+		n.log.Warn("netconfig: DNS", "iface", n.ifname(), "err", err)
 	}
 	// Tell the link the address is taken (RFC 5227 2.3): a host that
 	// holds it by mistake (a static one, say) hears of it.
@@ -395,9 +436,9 @@ func (n *Netconfig) bind(l *Lease, renewed bool) error {
 
 // unbind implements leaseSink.
 func (n *Netconfig) unbind(why string) {
-	n.log.Info("netconfig: removing lease", "iface", n.cfg.IfName, "why", why)
+	n.log.Info("netconfig: removing lease", "iface", n.ifname(), "why", why)
 	n.teardown()
-	n.emit(n.ctx, Event{Kind: Lost, Err: fmt.Errorf("dhcp: %s: %s", n.cfg.IfName, why)})
+	n.emit(n.ctx, Event{Kind: Lost, Err: fmt.Errorf("dhcp: %s: %s", n.ifname(), why)})
 }
 
 // failed implements leaseSink.
@@ -421,7 +462,7 @@ func broadcastOf(p netip.Prefix) netip.Addr {
 }
 
 // watchLink cancels ctx with errLinkDown when the interface goes down or
-// disappears. The returned channel is closed when the watcher has exited.
+// disappears, and follows a rename. The returned channel is closed when the watcher has exited.
 func (n *Netconfig) watchLink(ctx context.Context, cancel context.CancelCauseFunc) (<-chan struct{}, error) {
 	c, err := rtnetlink.Dial(&netlink.Config{Groups: unix.RTMGRP_LINK})
 	if err != nil {
@@ -444,9 +485,13 @@ func (n *Netconfig) watchLink(ctx context.Context, cancel context.CancelCauseFun
 				if !ok || lm.Index != uint32(n.cfg.IfIndex) {
 					continue
 				}
+				if lm.Attributes != nil && lm.Attributes.Name != "" && lm.Attributes.Name != n.ifname() &&
+					raw[i].Header.Type == unix.RTM_NEWLINK {
+					n.renamed(lm.Attributes.Name)
+				}
 				carrierLost := lm.Attributes != nil && lm.Attributes.OperationalState == rtnetlink.OperStateDown
 				if raw[i].Header.Type == unix.RTM_DELLINK || lm.Flags&unix.IFF_UP == 0 || carrierLost && !n.cfg.IgnoreCarrier {
-					n.log.Info("netconfig: link down", "iface", n.cfg.IfName)
+					n.log.Info("netconfig: link down", "iface", n.ifname())
 					cancel(errLinkDown)
 					return
 				}

@@ -17,22 +17,22 @@ func (n *Netconfig) applyStatic4(ctx context.Context, s *IPv4Static) error {
 	}
 	bits, err := maskBits(mask)
 	if err != nil {
-		return fmt.Errorf("netconfig: %s: [IPv4].Netmask: %w", n.cfg.IfName, err)
+		return fmt.Errorf("netconfig: %s: [IPv4].Netmask: %w", n.ifname(), err)
 	}
 	p := netip.PrefixFrom(s.Address, bits)
 	inUse, err := probeAddress(ctx, n.cfg.IfIndex, n.cfg.HWAddr, s.Address, n.cfg.ACD)
 	if err != nil {
-		return fmt.Errorf("netconfig: %s: probing %v: %w", n.cfg.IfName, s.Address, err)
+		return fmt.Errorf("netconfig: %s: probing %v: %w", n.ifname(), s.Address, err)
 	}
 	if inUse {
-		return fmt.Errorf("netconfig: %s: static address %v: %w", n.cfg.IfName, s.Address, ErrAddressInUse)
+		return fmt.Errorf("netconfig: %s: static address %v: %w", n.ifname(), s.Address, ErrAddressInUse)
 	}
 	brd := s.Broadcast
 	if !brd.IsValid() {
 		brd = broadcastOf(p)
 	}
 	if err := n.addAddr(p, brd, 0); err != nil {
-		return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
+		return fmt.Errorf("netconfig: %s: %w", n.ifname(), err)
 	}
 	n.bg.Go(func() { announceAddress(ctx, n.cfg.IfIndex, n.cfg.HWAddr, s.Address, n.cfg.ACD) })
 	n.bg.Go(func() {
@@ -40,16 +40,16 @@ func (n *Netconfig) applyStatic4(ctx context.Context, s *IPv4Static) error {
 		if err == nil || ctx.Err() != nil {
 			return
 		}
-		n.log.Warn("netconfig: static address given up", "iface", n.cfg.IfName, "address", s.Address, "err", err)
+		n.log.Warn("netconfig: static address given up", "iface", n.ifname(), "address", s.Address, "err", err)
 		n.teardownFamily(true)
-		n.emit(ctx, Event{Kind: Lost, Err: fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)})
+		n.emit(ctx, Event{Kind: Lost, Err: fmt.Errorf("netconfig: %s: %w", n.ifname(), err)})
 	})
 	if err := n.addRoute(route{Dst: p.Masked(), Src: s.Address, Priority: n.cfg.RoutePriorityOffset, Protocol: unix.RTPROT_STATIC}); err != nil {
-		return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
+		return fmt.Errorf("netconfig: %s: %w", n.ifname(), err)
 	}
 	if s.Gateway.IsValid() {
 		if err := n.addGatewayRoute(netip.PrefixFrom(netip.IPv4Unspecified(), 0), s.Gateway, s.Address, unix.RTPROT_STATIC); err != nil {
-			return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
+			return fmt.Errorf("netconfig: %s: %w", n.ifname(), err)
 		}
 	}
 	var doms []string
@@ -57,7 +57,7 @@ func (n *Netconfig) applyStatic4(ctx context.Context, s *IPv4Static) error {
 		doms = []string{s.DomainName}
 	}
 	if err := n.setDNS(dnsFromIPv4, s.DNS, doms); err != nil {
-		n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+		n.log.Warn("netconfig: DNS", "iface", n.ifname(), "err", err)
 	}
 	n.emit(ctx, Event{Kind: Configured, Address: p, Gateway: s.Gateway, DNS: s.DNS, Domains: doms})
 	return nil
@@ -67,17 +67,17 @@ func (n *Netconfig) applyStatic4(ctx context.Context, s *IPv4Static) error {
 // route and the default route.
 func (n *Netconfig) applyStatic6(s *IPv6Static) error {
 	if !s.Address.Addr().Is6() {
-		return fmt.Errorf("netconfig: %s: [IPv6].Address %v is not IPv6", n.cfg.IfName, s.Address)
+		return fmt.Errorf("netconfig: %s: [IPv6].Address %v is not IPv6", n.ifname(), s.Address)
 	}
 	if err := n.addAddr(s.Address, netip.Addr{}, 0); err != nil {
-		return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
+		return fmt.Errorf("netconfig: %s: %w", n.ifname(), err)
 	}
 	if err := n.addRoute(route{Dst: s.Address.Masked(), Priority: n.cfg.RoutePriorityOffset, Protocol: unix.RTPROT_STATIC}); err != nil {
-		return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
+		return fmt.Errorf("netconfig: %s: %w", n.ifname(), err)
 	}
 	if s.Gateway.IsValid() {
 		if err := n.addGatewayRoute(netip.PrefixFrom(netip.IPv6Unspecified(), 0), s.Gateway, netip.Addr{}, unix.RTPROT_STATIC); err != nil {
-			return fmt.Errorf("netconfig: %s: %w", n.cfg.IfName, err)
+			return fmt.Errorf("netconfig: %s: %w", n.ifname(), err)
 		}
 	}
 	if len(s.DNS) > 0 || s.DomainName != "" {
@@ -86,7 +86,7 @@ func (n *Netconfig) applyStatic6(s *IPv6Static) error {
 			doms = []string{s.DomainName}
 		}
 		if err := n.setDNS(dnsFromStatic6, s.DNS, doms); err != nil {
-			n.log.Warn("netconfig: DNS", "iface", n.cfg.IfName, "err", err)
+			n.log.Warn("netconfig: DNS", "iface", n.ifname(), "err", err)
 		}
 	}
 	return nil

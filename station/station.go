@@ -34,7 +34,8 @@ var (
 // owns its state; everything else reaches it through channels.
 type Station struct {
 	cfg  Config
-	log  *slog.Logger
+	log  *slog.Logger // adds "iface", the current name (see Renamed)
+	name *ifaceName
 	now  func() time.Time
 	cmds chan func()   // calls from other goroutines, run in the loop
 	done chan func()   // results of background work, run in the loop
@@ -105,9 +106,12 @@ func New(cfg Config) *Station {
 	if cfg.Rank == (RankConfig{}) {
 		cfg.Rank = DefaultRankConfig()
 	}
+	name := &ifaceName{}
+	name.set(cfg.Ifname)
 	s := &Station{
 		cfg:         cfg,
-		log:         cfg.Logger.With("iface", cfg.Ifname),
+		log:         slog.New(nameHandler{cfg.Logger.Handler(), name}),
+		name:        name,
 		now:         cfg.Now,
 		cmds:        make(chan func()),
 		done:        make(chan func(), 16),
