@@ -22,9 +22,11 @@ type bridge struct {
 	d   *Daemon
 	log *slog.Logger
 
-	mu       sync.Mutex              // guards adapters and known
+	mu       sync.Mutex              // guards adapters, known and knownGen
 	adapters map[int]dbusapi.Adapter // wiphy index -> what is shown of it
 	known    map[dbusapi.NetworkID]bool
+	knownGen uint64 // the store's Generation known was synced at
+	synced   bool   // known was synced at least once
 }
 
 func newBridge(srv *dbusapi.Server, d *Daemon) *bridge {
@@ -147,6 +149,8 @@ func (b *bridge) StationChanged(ifindex int, v station.View) {
 	if err := b.srv.UpdateStation(uint32(ifindex), b.stationState(v)); err != nil {
 		b.log.Debug("D-Bus station", "err", err)
 	}
+	// A connect touches its network file (LastConnected), a forget
+	// removes it: show what changed, if anything did.
 	b.syncKnown()
 }
 
@@ -175,10 +179,16 @@ func (b *bridge) SignalLevel(ifindex int, level int) {
 }
 
 // syncKnown publishes the store's networks: new ones added, changed ones
-// updated (the server signals only real changes), gone ones removed.
+// updated (the server signals only real changes), gone ones removed. It
+// does nothing while the store's generation has not moved.
 func (b *bridge) syncKnown() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	gen := b.d.known.Generation()
+	if b.synced && gen == b.knownGen {
+		return
+	}
+	b.synced, b.knownGen = true, gen
 	seen := map[dbusapi.NetworkID]bool{}
 	for _, k := range b.d.known.List() {
 		id := networkID(k.SSID, k.Security)

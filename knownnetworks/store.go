@@ -87,6 +87,16 @@ type Store struct {
 	corrupt    map[string][]byte // file name -> contents that did not parse
 	freq       *File             // .known_network.freq
 	watching   bool
+	gen        uint64 // Generation
+}
+
+// Generation changes whenever the networks List returns change: a write,
+// a forget, a touch, a file changed on disk and seen. A reader that last
+// listed at generation g need not list again while it is still g.
+func (s *Store) Generation() uint64 {
+	s.networksMu.Lock()
+	defer s.networksMu.Unlock()
+	return s.gen
 }
 
 // NewStore returns a store for dir (iwd's daemon uses $STATE_DIRECTORY,
@@ -173,6 +183,7 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 			return Event{}, false
 		}
 		delete(s.networks, key)
+		s.gen++
 		return Event{Kind: EventRemoved, SSID: ssid, Security: sec}, true
 	}
 
@@ -182,6 +193,7 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 		}
 		old.mtime = mtime
 		old.net.LastConnected = mtime
+		s.gen++
 		return Event{Kind: EventChanged, SSID: ssid, Security: sec, Network: old.net}, true
 	}
 
@@ -195,12 +207,14 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 			return Event{}, false
 		}
 		delete(s.networks, key)
+		s.gen++
 		return Event{Kind: EventRemoved, SSID: ssid, Security: sec}, true
 	}
 	delete(s.corrupt, name)
 
 	n := s.makeNetwork(ssid, sec, path, mtime, f)
 	s.networks[key] = &entry{net: n, data: data, mtime: mtime}
+	s.gen++
 	kind := EventAdded
 	if old != nil {
 		kind = EventChanged
@@ -315,6 +329,7 @@ func (s *Store) writeLocked(ssid string, sec Security, name string, f *File, mti
 	delete(s.corrupt, name)
 	n := s.makeNetwork(ssid, sec, path, fi.ModTime(), parsed)
 	s.networks[netKey{ssid, sec}] = &entry{net: n, data: data, mtime: fi.ModTime()}
+	s.gen++
 	return nil
 }
 
@@ -390,6 +405,7 @@ func (s *Store) Forget(ssid string, sec Security) error {
 		return fmt.Errorf("knownnetworks: %w", err)
 	}
 	delete(s.networks, key)
+	s.gen++
 	if s.removeFreqLocked(name) {
 		if err := s.syncFreqLocked(); err != nil {
 			s.log.Warn("knownnetworks: cannot write known frequencies", "err", err)
@@ -418,5 +434,6 @@ func (s *Store) Touch(ssid string, sec Security) error {
 	}
 	e.mtime = fi.ModTime()
 	e.net.LastConnected = fi.ModTime()
+	s.gen++
 	return nil
 }

@@ -262,3 +262,43 @@ func TestStoreTouchForget(t *testing.T) {
 		t.Error("still known")
 	}
 }
+
+// TestStoreGeneration: the generation moves with every change List would
+// show, and only then, so a reader can skip listing when it did not move.
+func TestStoreGeneration(t *testing.T) {
+	s, dir, _ := newTestStore(t)
+	if err := s.Load(); err != nil {
+		t.Fatal(err)
+	}
+	g := s.Generation()
+	step := func(what string, moves bool, fn func() error) {
+		t.Helper()
+		if err := fn(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		now := s.Generation()
+		if moved := now != g; moved != moves {
+			t.Errorf("%s: generation moved %v, want %v", what, moved, moves)
+		}
+		g = now
+	}
+	f, err := ParseFile("home.psk", []byte("[Security]\nPassphrase=correct horse\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("save", true, func() error { return s.Save("home", SecurityPSK, f) })
+	step("list", false, func() error { s.List(); return nil })
+	step("touch", true, func() error { return s.Touch("home", SecurityPSK) })
+	step("update changing nothing", false, func() error {
+		return s.Update("home", SecurityPSK, func(*File) error { return nil })
+	})
+	step("autoconnect off", true, func() error { return s.SetAutoConnect("home", SecurityPSK, false) })
+	step("rescan of our own writes", false, func() error { return s.Load() })
+	step("file added by hand", true, func() error {
+		if err := os.WriteFile(filepath.Join(dir, "cafe.open"), nil, 0o600); err != nil {
+			return err
+		}
+		return s.Load()
+	})
+	step("forget", true, func() error { return s.Forget("home", SecurityPSK) })
+}
