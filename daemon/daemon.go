@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"wifid/daemon/dbusapi"
 	"wifid/knownnetworks"
@@ -38,6 +39,7 @@ type Daemon struct {
 	radios  map[int]*radio         // their rfkill state, by wiphy index
 	wg      sync.WaitGroup
 	api     API
+	later   chan func(context.Context) // work the loop runs when its time comes (after)
 }
 
 // managed is one interface wifid manages (a Device on D-Bus) and the
@@ -47,6 +49,8 @@ type managed struct {
 	wiphy  *nl80211.Wiphy
 	up     bool // IFF_UP as last seen
 	wantUp bool // Device.Powered as last set over D-Bus (iwd's dbus_powered)
+	// waitingUdev: new, down until udev is done with it (waitUdev).
+	waitingUdev bool
 
 	// The running station: nil while the interface is down or its radio
 	// blocked.
@@ -119,7 +123,7 @@ func New(o Options, log *slog.Logger) (*Daemon, error) {
 		log.Warn("main.conf", "err", err)
 	}
 	d := &Daemon{opts: o, conf: conf, log: log, devices: map[int]*managed{}, wiphys: map[int]*nl80211.Wiphy{},
-		radios: map[int]*radio{}}
+		radios: map[int]*radio{}, later: make(chan func(context.Context))}
 	d.known = knownnetworks.NewStore(o.StateDir, log)
 	if err := d.known.Load(); err != nil {
 		log.Warn("known networks", "err", err)
@@ -245,6 +249,8 @@ func (d *Daemon) loop(ctx context.Context, watch <-chan knownnetworks.Event, rfk
 				continue
 			}
 			d.onLink(ctx, ev)
+		case f := <-d.later:
+			f(ctx)
 		case ev, ok := <-watch:
 			if !ok {
 				watch = nil
@@ -257,6 +263,25 @@ func (d *Daemon) loop(ctx context.Context, watch <-chan knownnetworks.Event, rfk
 			}
 		}
 	}
+}
+
+// after runs f on the loop once delay has passed, unless ctx ends first.
+func (d *Daemon) after(ctx context.Context, delay time.Duration, f func(context.Context)) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case d.later <- f:
+		case <-ctx.Done():
+		}
+	}()
 }
 
 // knownChanged tells every station that the network files changed.

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -166,6 +167,9 @@ func (d *Daemon) createStation(ctx context.Context, w *nl80211.Wiphy) error {
 	name := fmt.Sprintf("wlan%d", w.Index)
 	ifc, err := d.nl.NewInterface(ctx, nl80211.NewInterfaceRequest{Wiphy: w.Index, Name: name,
 		Type: nl80211.IftypeStation, SocketOwner: true})
+	if errors.Is(err, unix.ENFILE) { // the kernel's answer when the name is in use
+		return fmt.Errorf("the name %s is taken: %w", name, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -185,11 +189,13 @@ func (d *Daemon) onInterfaceEvent(ctx context.Context, e *nl80211.InterfaceEvent
 		delete(d.devices, info.Ifindex)
 		d.mu.Unlock()
 		if m != nil {
-			d.log.Info("interface removed", "iface", m.name())
+			d.log.Info("interface removed", "iface", m.name(),
+				"wifid", "stops its station; makes a new interface on the radio unless the radio is going too")
 			d.stopStation(m, "interface removed")
 			if d.api != nil {
 				d.api.DeviceRemoved(info.Ifindex)
 			}
+			d.recreateLater(ctx, m.wiphy.Index, 0)
 		}
 	case unix.NL80211_CMD_NEW_INTERFACE:
 		ifc := e.Interface
@@ -232,8 +238,27 @@ func (d *Daemon) addDevice(ctx context.Context, ifc *nl80211.Interface, w *nl802
 		d.log.Info("interface stays down until its radio is unblocked", "iface", ifc.Name, "why", r.blockReason())
 		return
 	}
-	if err := linkSet(ifc.Index, true); err != nil {
-		d.log.Warn("interface not brought up", "iface", ifc.Name, "err", err)
+	if udevRunning() && !udevDone(ifc.Index) {
+		// udev renames a new interface only while it is down (before
+		// Linux 6.2): bringing it up now would make its rename fail.
+		d.log.Info("interface waits for udev before going up (udev may rename it)", "iface", ifc.Name)
+		d.waitUdev(ctx, m)
+		return
+	}
+	d.bringUp(ctx, m)
+}
+
+// bringUp brings m's interface up; the station starts with the link.
+func (d *Daemon) bringUp(ctx context.Context, m *managed) {
+	d.mu.Lock()
+	r := d.radios[m.wiphy.Index]
+	d.mu.Unlock()
+	if r != nil && !r.powered() {
+		d.log.Info("interface stays down until its radio is unblocked", "iface", m.name(), "why", r.blockReason())
+		return
+	}
+	if err := linkSet(m.iface.Index, true); err != nil {
+		d.log.Warn("interface not brought up", "iface", m.name(), "err", err)
 		return
 	}
 	d.linkChanged(ctx, m, true)

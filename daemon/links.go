@@ -111,7 +111,7 @@ func (d *Daemon) onLink(ctx context.Context, ev linkEvent) {
 		ev.name, ev.up = ifi.Name, ifi.Flags&net.FlagUp != 0
 	}
 	if ev.name != "" && ev.name != m.name() {
-		d.renamed(ctx, m, ev.name)
+		d.renamed(ctx, m, ev.name, "")
 	}
 	d.linkChanged(ctx, m, ev.up)
 }
@@ -119,15 +119,23 @@ func (d *Daemon) onLink(ctx context.Context, ev linkEvent) {
 // renamed follows the kernel's new name for m's interface (udev, `ip link
 // set name`): Device.Name, the station's logs and view, and its IP
 // configuration (netconfig follows on its own) use it from now on (loop).
-func (d *Daemon) renamed(ctx context.Context, m *managed, name string) {
+// when says what the rename came with, for the log ("" for nothing).
+func (d *Daemon) renamed(ctx context.Context, m *managed, name, when string) {
 	was := m.name()
 	d.mu.Lock()
 	ifc := *m.iface
 	ifc.Name = name
 	m.iface = &ifc
 	st := m.st
+	waiting := m.waitingUdev
+	if waiting && when == "" {
+		when = udevRenamed
+	}
 	d.mu.Unlock()
 	what := "Device.Name follows"
+	if waiting {
+		what = "Device.Name follows; the interface goes up once udev is done with it"
+	}
 	if st != nil {
 		what = "Device.Name, the station and its IP configuration follow"
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -137,7 +145,11 @@ func (d *Daemon) renamed(ctx context.Context, m *managed, name string) {
 			d.log.Warn("station not told the new name", "iface", name, "err", err)
 		}
 	}
-	d.log.Info("interface renamed", "iface", name, "was", was, "wifid", what)
+	args := []any{"iface", name, "was", was}
+	if when != "" {
+		args = append(args, "when", when)
+	}
+	d.log.Info("interface renamed", append(args, "wifid", what)...)
 	d.deviceChanged(m)
 }
 
