@@ -244,13 +244,25 @@ func (n *NS) Spawn(t testing.TB, name string, args ...string) *Proc {
 	return n.spawnLog(t, logPath, name, args...)
 }
 
+// SpawnHost is Spawn in the root namespace: for a reference client (such as
+// wpa_supplicant) on a veth pair's near end. Its log is under Dir too.
+func (n *NS) SpawnHost(t testing.TB, name string, args ...string) *Proc {
+	t.Helper()
+	logPath := filepath.Join(n.dir, fmt.Sprintf("%s.%s.log", filepath.Base(name), randHex(2)))
+	return spawn(t, logPath, exec.Command(name, args...), name)
+}
+
 func (n *NS) spawnLog(t testing.TB, logPath, name string, args ...string) *Proc {
+	t.Helper()
+	return spawn(t, logPath, exec.Command("ip", append([]string{"netns", "exec", n.Name, name}, args...)...), name)
+}
+
+func spawn(t testing.TB, logPath string, cmd *exec.Cmd, name string) *Proc {
 	t.Helper()
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatalf("netns: %v", err)
 	}
-	cmd := exec.Command("ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
 	cmd.Stdout = f
 	cmd.Stderr = f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
