@@ -58,6 +58,8 @@ func TestEveryFile(t *testing.T) {
 		t.Error("a vector file lost records")
 	}
 	SAEHuntingAndPeckingVector(t)
+	MSCHAPv2Vector(t)
+	MPPEKeysVector(t)
 	if h := SAEH2EVector(t); len(h.PWE.Uncompressed()) != 65 {
 		t.Errorf("PWE %x", h.PWE.Uncompressed())
 	}

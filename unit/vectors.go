@@ -221,3 +221,44 @@ func Handshake(t testing.TB, name string) Capture {
 			GMsg1: f.optional("gmsg1"), GMsg2: f.optional("gmsg2")}
 	})
 }
+
+// MSCHAPv2 is RFC 2759 section 9.2's sample MS-CHAPv2 exchange.
+type MSCHAPv2 struct {
+	User, Password                 string
+	AuthChallenge, PeerChallenge   []byte
+	ChallengeHash, UnicodePassword []byte
+	PasswordHash, NTResponse       []byte
+	PasswordHashHash               []byte
+	AuthResponse                   string
+}
+
+// MSCHAPv2Vector is RFC 2759 section 9.2.
+func MSCHAPv2Vector(t testing.TB) MSCHAPv2 {
+	t.Helper()
+	return only(t, "rfc2759/vectors.txt", func(f fields) MSCHAPv2 {
+		return MSCHAPv2{User: f.str("user"), Password: f.str("password"),
+			AuthChallenge: f.bytes("auth_challenge"), PeerChallenge: f.bytes("peer_challenge"),
+			ChallengeHash: f.bytes("challenge_hash"), UnicodePassword: f.bytes("unicode_password"),
+			PasswordHash: f.bytes("password_hash"), NTResponse: f.bytes("nt_response"),
+			PasswordHashHash: f.bytes("password_hash_hash"), AuthResponse: f.str("auth_response")}
+	})
+}
+
+// MPPEKeys is RFC 3079 section 3.5.3's 128-bit sample: the MasterKey and
+// the server's send start key (the client's receive start key) from the
+// RFC 2759 9.2 exchange.
+type MPPEKeys struct {
+	Password        string
+	NTResponse      []byte
+	MasterKey       []byte
+	SendStartKey128 []byte
+}
+
+// MPPEKeysVector is RFC 3079 section 3.5.3.
+func MPPEKeysVector(t testing.TB) MPPEKeys {
+	t.Helper()
+	return only(t, "rfc3079/vectors.txt", func(f fields) MPPEKeys {
+		return MPPEKeys{Password: f.str("password"), NTResponse: f.bytes("nt_response"),
+			MasterKey: f.bytes("master_key"), SendStartKey128: f.bytes("send_start_key_128")}
+	})
+}

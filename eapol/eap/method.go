@@ -101,3 +101,18 @@ func (d Decision) String() string {
 	}
 	return fmt.Sprintf("Decision(%d)", int(d))
 }
+
+// Reasoner is implemented by methods that can say why they failed beyond
+// the server's EAP-Failure (MSCHAPv2's "error 691 authentication
+// failure", a TLS alert): the Peer's error then names it.
+type Reasoner interface {
+	Err() error
+}
+
+// reason is m's Err, nil if it has none.
+func reason(m Method) error {
+	if r, ok := m.(Reasoner); ok {
+		return r.Err()
+	}
+	return nil
+}

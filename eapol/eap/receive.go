@@ -152,6 +152,9 @@ func (p *Peer) failure(pkt Packet) error {
 		return p.drop(fmt.Errorf("%v after %v succeeded unconditionally", pkt, m.Type()))
 	}
 	if p.started {
+		if why := reason(m); why != nil {
+			return p.fail(fmt.Errorf("eap: %w: %v: %w", ErrServerFailure, m.Type(), why))
+		}
 		return p.fail(fmt.Errorf("eap: %w (%v %v)", ErrServerFailure, m.Type(), m.State()))
 	}
 	return p.fail(fmt.Errorf("eap: %w before any method ran", ErrServerFailure))
