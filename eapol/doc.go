@@ -10,9 +10,10 @@
 //
 // It is not for sockets, nl80211 or choosing networks: it opens nothing,
 // starts no goroutine, and compares the message 3 RSNE (or WPA element)
-// with the AP's as octets, without parsing elements through nl80211/ie.
+// with the AP's as octets, without parsing elements through nl80211/ie (it
+// takes only the suite and reason-code types from there, their one home).
 //
-// It leans on the standard library only (crypto/pbkdf2 for the PSK,
+// Its crypto is the standard library's (crypto/pbkdf2 for the PSK,
 // crypto/hmac with SHA-1/SHA-256/SHA-384 for the PRF and KDF, crypto/aes,
 // crypto/md5 and crypto/rc4 for TKIP's descriptor version 1). AES-CMAC and
 // the RFC 3394 AES key wrap are not in the standard library and are written

@@ -240,8 +240,8 @@ func msgSender(msg dbus.Message) string {
 	return s
 }
 
-// hasInterface tells whether the call's object carries iface; handlers of
-// the shared subtree tables check it first.
+// lookup finds the call's object and checks that it carries iface;
+// handlers of the shared subtree tables call it first.
 func (s *Server) lookup(msg dbus.Message, iface string) (dbus.ObjectPath, *dbus.Error) {
 	path := msgPath(msg)
 	s.mu.Lock()
