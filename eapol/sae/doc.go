@@ -44,10 +44,12 @@
 // Hunting-and-pecking uses SHA-256 for every group, as hostapd and iwd
 // do; H2E uses the group's hash (SHA-256/384/512).
 //
-// It leans on filippo.io/nistec for point arithmetic (the constant-time
-// P-256/384/521 code the standard library uses inside, with the point
-// addition, negation and scalar multiplication by an arbitrary point
-// that crypto/ecdh does not expose; crypto/elliptic's equivalents are
+// It leans, through eapol/internal/ecgroup (the groups and the
+// hunting-and-pecking loop it shares with EAP-pwd), on filippo.io/nistec
+// for point arithmetic (the constant-time P-256/384/521 code the standard
+// library uses inside, with the point addition, negation and scalar
+// multiplication by an arbitrary point that crypto/ecdh does not expose;
+// crypto/elliptic's equivalents are
 // deprecated and panic on invalid points), on crypto/elliptic only for
 // the curves' domain parameters, and on math/big for field arithmetic
 // (Legendre symbols, square roots, SSWU). math/big is not constant-time:

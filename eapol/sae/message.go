@@ -55,7 +55,7 @@ func (c *commit) marshal(g *group, h2e bool) []byte {
 	if !h2e {
 		b = append(b, c.token...)
 	}
-	b = append(b, g.fixed(c.scalar)...)
+	b = append(b, g.Fixed(c.scalar)...)
 	b = append(b, c.element[1:]...)
 	if c.identifier != nil {
 		b = appendExt(b, extPasswordIdentifier, c.identifier)
@@ -89,17 +89,17 @@ func rejectedBytes(groups []int) []byte {
 // encode). Trailing bytes must be well-formed elements; unknown ones are
 // skipped.
 func parseCommit(g *group, body []byte) (*commit, error) {
-	need := 2 + 3*g.plen
+	need := 2 + 3*g.Len
 	if len(body) < need {
-		return nil, fmt.Errorf("%d octets, want at least %d for group %d", len(body), need, g.id)
+		return nil, fmt.Errorf("%d octets, want at least %d for group %d", len(body), need, g.ID)
 	}
 	c := &commit{group: int(binary.LittleEndian.Uint16(body))}
-	c.scalar = new(big.Int).SetBytes(body[2 : 2+g.plen])
-	if c.scalar.Cmp(big.NewInt(1)) <= 0 || c.scalar.Cmp(g.r) >= 0 {
+	c.scalar = new(big.Int).SetBytes(body[2 : 2+g.Len])
+	if c.scalar.Cmp(big.NewInt(1)) <= 0 || c.scalar.Cmp(g.R) >= 0 {
 		return nil, fmt.Errorf("scalar out of range")
 	}
-	el := append([]byte{4}, body[2+g.plen:need]...)
-	if err := g.check(el); err != nil {
+	el := append([]byte{4}, body[2+g.Len:need]...)
+	if err := g.Check(el); err != nil {
 		return nil, fmt.Errorf("element not a point on the curve")
 	}
 	c.element = el

@@ -2,12 +2,12 @@ package sae
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"math/big"
+
+	"wifid/eapol/internal/ecgroup"
 )
 
 // minRounds is k of 12.4.4.2.2: hunting-and-pecking runs at least this
@@ -29,71 +29,25 @@ func macKey(a, b [6]byte) []byte {
 }
 
 // huntAndPeck derives the password element by hunting-and-pecking
-// (IEEE 802.11-2020 12.4.4.2.2):
+// (IEEE 802.11-2020 12.4.4.2.2), ecgroup's loop with SAE's round:
 //
 //	pwd-seed  = HMAC-SHA256(MAX(A, B) || MIN(A, B), password || counter)
 //	pwd-value = KDF-SHA256-len(p)(pwd-seed, "SAE Hunting and Pecking", p)
 //
-// for counter = 1, 2, ...; the first pwd-value below p with
-// pwd-value^3 + a·pwd-value + b a quadratic residue is x, and y is the
-// root whose parity matches the last bit of that round's pwd-seed. The
-// hash is SHA-256 for every group, as deployed implementations have it
-// (the group's hash applies to H2E only).
-//
-// Every round does the same work: after x is found the later rounds hash
-// a random stand-in for the password, and the found values are kept by
-// constant-time selection. math/big itself is not constant-time; the
-// loop shape is what this guards.
+// The hash is SHA-256 for every group, as deployed implementations have
+// it (the group's hash applies to H2E only).
 func huntAndPeck(g *group, password []byte, a, b [6]byte) ([]byte, error) {
 	if len(password) == 0 {
 		return nil, errors.New("sae: empty password")
 	}
 	key := macKey(a, b)
-	stub := make([]byte, len(password))
-	if _, err := rand.Read(stub); err != nil {
-		return nil, err
-	}
-	base := make([]byte, len(password))
-	prime := g.fixed(g.p)
-	xBin := make([]byte, g.plen)
-	var seedOdd byte
-	found := 0
-	for counter := 1; counter <= minRounds || found == 0; counter++ {
-		if counter > maxRounds {
-			return nil, fmt.Errorf("sae: group %d: no password element in %d rounds", g.id, maxRounds)
-		}
-		// base is the password until found, the stub after.
-		copy(base, password)
-		subtle.ConstantTimeCopy(found, base, stub)
-		seed := extract(sha256.New, key, base, []byte{byte(counter)})
-		value := kdf(sha256.New, seed, "SAE Hunting and Pecking", prime, g.bits)
-		x := new(big.Int).SetBytes(value)
-		if r := g.bits % 8; r != 0 {
-			x.Rsh(x, uint(8-r))
-		}
-		inRange := x.Cmp(g.p) < 0
-		// A zero y^2 has a root (0) but gives no element of order r:
-		// treat it as a miss, as the standard's test does.
-		y2 := g.ySquared(x)
-		qr := inRange && y2.Sign() != 0 && g.isSquare(y2)
-		hit := 0
-		if qr {
-			hit = 1
-		}
-		take := hit &^ found // this round is the first hit
-		subtle.ConstantTimeCopy(take, xBin, g.fixed(new(big.Int).Mod(x, g.p)))
-		seedOdd = byte(subtle.ConstantTimeSelect(take, int(seed[len(seed)-1]&1), int(seedOdd)))
-		found |= hit
-	}
-	x := new(big.Int).SetBytes(xBin)
-	y := g.sqrt(g.ySquared(x))
-	negY := new(big.Int).Sub(g.p, y)
-	yBin, negYBin := g.fixed(y), g.fixed(negY)
-	same := subtle.ConstantTimeByteEq(seedOdd, yBin[g.plen-1]&1)
-	subtle.ConstantTimeCopy(1-same, yBin, negYBin)
-	pwe := g.point(x, new(big.Int).SetBytes(yBin))
-	if err := g.check(pwe); err != nil {
-		return nil, fmt.Errorf("sae: group %d: password element not on the curve: %v", g.id, err)
+	prime := g.Fixed(g.P)
+	pwe, err := ecgroup.HuntAndPeck(g, password, minRounds, maxRounds, func(counter int, secret []byte) ([]byte, []byte) {
+		seed := extract(sha256.New, key, secret, []byte{byte(counter)})
+		return seed, kdf(sha256.New, seed, "SAE Hunting and Pecking", prime, g.Bits)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sae: %w", err)
 	}
 	return pwe, nil
 }
@@ -117,18 +71,18 @@ func derivePT(g *group, ssid, password, identifier []byte) ([]byte, error) {
 	if len(ssid) == 0 || len(ssid) > 32 {
 		return nil, fmt.Errorf("sae: SSID length %d, want 1..32", len(ssid))
 	}
-	seed := extract(g.hash, ssid, password, identifier)
-	n := g.plen + (g.plen+1)/2
-	u1 := new(big.Int).SetBytes(expand(g.hash, seed, "SAE Hash to Element u1 P1", n))
-	u2 := new(big.Int).SetBytes(expand(g.hash, seed, "SAE Hash to Element u2 P2", n))
-	p1 := sswu(g, u1.Mod(u1, g.p))
-	p2 := sswu(g, u2.Mod(u2, g.p))
-	pt, err := g.add(p1, p2)
+	seed := extract(g.Hash, ssid, password, identifier)
+	n := g.Len + (g.Len+1)/2
+	u1 := new(big.Int).SetBytes(expand(g.Hash, seed, "SAE Hash to Element u1 P1", n))
+	u2 := new(big.Int).SetBytes(expand(g.Hash, seed, "SAE Hash to Element u2 P2", n))
+	p1 := sswu(g, u1.Mod(u1, g.P))
+	p2 := sswu(g, u2.Mod(u2, g.P))
+	pt, err := g.Add(p1, p2)
 	if err != nil {
-		return nil, fmt.Errorf("sae: group %d: PT: %v", g.id, err)
+		return nil, fmt.Errorf("sae: group %d: PT: %v", g.ID, err)
 	}
-	if _, err := g.xy(pt); err != nil {
-		return nil, fmt.Errorf("sae: group %d: PT is %v", g.id, err)
+	if _, err := g.XY(pt); err != nil {
+		return nil, fmt.Errorf("sae: group %d: PT is %v", g.ID, err)
 	}
 	return pt, nil
 }
@@ -147,37 +101,37 @@ func derivePT(g *group, ssid, password, identifier []byte) ([]byte, error) {
 // It returns the uncompressed encoding; the map never yields the
 // identity on these curves.
 func sswu(g *group, u *big.Int) []byte {
-	p := g.p
+	p := g.P
 	mod := func(v *big.Int) *big.Int { return v.Mod(v, p) }
 	inv := func(v *big.Int) *big.Int { // v^(p-2): 0 for 0
 		return new(big.Int).Exp(v, new(big.Int).Sub(p, big.NewInt(2)), p)
 	}
 	u2 := mod(new(big.Int).Mul(u, u))
-	zu2 := mod(new(big.Int).Mul(g.z, u2))
+	zu2 := mod(new(big.Int).Mul(g.Z, u2))
 	m := mod(new(big.Int).Add(new(big.Int).Mul(zu2, zu2), zu2))
 
 	var x1 *big.Int
 	if m.Sign() == 0 {
-		za := mod(new(big.Int).Mul(g.z, g.a))
-		x1 = mod(new(big.Int).Mul(g.b, inv(za)))
+		za := mod(new(big.Int).Mul(g.Z, g.A))
+		x1 = mod(new(big.Int).Mul(g.B, inv(za)))
 	} else {
-		negBoverA := mod(new(big.Int).Mul(new(big.Int).Sub(p, g.b), inv(g.a)))
+		negBoverA := mod(new(big.Int).Mul(new(big.Int).Sub(p, g.B), inv(g.A)))
 		onePlusT := mod(new(big.Int).Add(big.NewInt(1), inv(m)))
 		x1 = mod(new(big.Int).Mul(negBoverA, onePlusT))
 	}
-	gx1 := g.ySquared(x1)
+	gx1 := g.YSquared(x1)
 	x2 := mod(new(big.Int).Mul(zu2, x1))
-	gx2 := g.ySquared(x2)
+	gx2 := g.YSquared(x2)
 
 	x, v := x2, gx2
-	if g.isSquare(gx1) {
+	if g.IsSquare(gx1) {
 		x, v = x1, gx1
 	}
-	y := g.sqrt(v)
+	y := g.Sqrt(v)
 	if y.Bit(0) != u.Bit(0) {
 		y = mod(new(big.Int).Sub(p, y))
 	}
-	return g.point(x, y)
+	return g.Point(x, y)
 }
 
 // pweFromPT is PWE = scalar-op(val, PT) with
@@ -186,16 +140,16 @@ func sswu(g *group, u *big.Int) []byte {
 //
 // (12.4.4.2.3), n the length of the group's hash.
 func pweFromPT(g *group, pt []byte, a, b [6]byte) ([]byte, error) {
-	h := g.hash()
-	val := new(big.Int).SetBytes(extract(g.hash, make([]byte, h.Size()), macKey(a, b)))
-	rm1 := new(big.Int).Sub(g.r, big.NewInt(1))
+	h := g.Hash()
+	val := new(big.Int).SetBytes(extract(g.Hash, make([]byte, h.Size()), macKey(a, b)))
+	rm1 := new(big.Int).Sub(g.R, big.NewInt(1))
 	val.Mod(val, rm1).Add(val, big.NewInt(1))
-	pwe, err := g.mul(pt, g.fixed(val))
+	pwe, err := g.Mul(pt, g.Fixed(val))
 	if err != nil {
-		return nil, fmt.Errorf("sae: group %d: PWE from PT: %v", g.id, err)
+		return nil, fmt.Errorf("sae: group %d: PWE from PT: %v", g.ID, err)
 	}
-	if _, err := g.xy(pwe); err != nil {
-		return nil, fmt.Errorf("sae: group %d: PWE is %v", g.id, err)
+	if _, err := g.XY(pwe); err != nil {
+		return nil, fmt.Errorf("sae: group %d: PWE is %v", g.ID, err)
 	}
 	return pwe, nil
 }

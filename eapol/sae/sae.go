@@ -12,6 +12,8 @@ import (
 	"io"
 	"math/big"
 	"slices"
+
+	"wifid/eapol/internal/ecgroup"
 )
 
 // Config describes one SAE exchange, from our (the STA's) side.
@@ -140,7 +142,7 @@ func New(cfg Config) (*SAE, error) {
 		cfg.Rand = rand.Reader
 	}
 	s := &SAE{cfg: cfg, groups: slices.Clone(ids), kh: sha256.New}
-	s.g = groups[s.groups[0]]
+	s.g = ecgroup.ByID(s.groups[0])
 	return s, nil
 }
 
@@ -148,7 +150,7 @@ func New(cfg Config) (*SAE, error) {
 func (s *SAE) State() State { return s.state }
 
 // Group is the group in use (it changes when the AP rejects one).
-func (s *SAE) Group() int { return s.g.id }
+func (s *SAE) Group() int { return s.g.ID }
 
 // Done tells whether the peer's confirm was verified.
 func (s *SAE) Done() bool { return s.state == Accepted }
@@ -215,13 +217,13 @@ func (s *SAE) prepare() error {
 		if pt, err = derivePT(g, s.cfg.SSID, s.cfg.Password, s.cfg.Identifier); err == nil {
 			s.pwe, err = pweFromPT(g, pt, s.cfg.Own, s.cfg.Peer)
 		}
-		s.kh = g.hash
+		s.kh = g.Hash
 	} else {
 		s.pwe, err = huntAndPeck(g, s.cfg.Password, s.cfg.Own, s.cfg.Peer)
 		s.kh = sha256.New
 	}
 	if err != nil {
-		return s.fail("group %d: %v", g.id, err)
+		return s.fail("group %d: %v", g.ID, err)
 	}
 	for range 100 {
 		r, err := s.randomScalar()
@@ -233,22 +235,22 @@ func (s *SAE) prepare() error {
 			return s.fail("mask: %v", err)
 		}
 		scalar := new(big.Int).Add(r, mask)
-		scalar.Mod(scalar, g.r)
+		scalar.Mod(scalar, g.R)
 		if scalar.Cmp(big.NewInt(1)) <= 0 {
 			continue
 		}
-		me, err := g.mul(s.pwe, g.fixed(mask))
+		me, err := g.Mul(s.pwe, g.Fixed(mask))
 		if err == nil {
-			me, err = g.neg(me)
+			me, err = g.Neg(me)
 		}
 		if err != nil {
-			return s.fail("group %d: commit element: %v", g.id, err)
+			return s.fail("group %d: commit element: %v", g.ID, err)
 		}
-		if _, err := g.xy(me); err != nil {
-			return s.fail("group %d: commit element is %v", g.id, err)
+		if _, err := g.XY(me); err != nil {
+			return s.fail("group %d: commit element is %v", g.ID, err)
 		}
 		s.rand = r
-		s.own = &commit{group: g.id, scalar: scalar, element: me, identifier: s.cfg.Identifier, rejected: slices.Clone(s.rejected)}
+		s.own = &commit{group: g.ID, scalar: scalar, element: me, identifier: s.cfg.Identifier, rejected: slices.Clone(s.rejected)}
 		return nil
 	}
 	return s.fail("no commit scalar in 100 tries of rand and mask")
@@ -258,16 +260,16 @@ func (s *SAE) prepare() error {
 // octets, the bits above r's length cleared, retried until in range.
 func (s *SAE) randomScalar() (*big.Int, error) {
 	g := s.g
-	buf := make([]byte, g.plen)
+	buf := make([]byte, g.Len)
 	for range 100 {
 		if _, err := io.ReadFull(s.cfg.Rand, buf); err != nil {
 			return nil, err
 		}
-		if r := g.r.BitLen() % 8; r != 0 {
+		if r := g.R.BitLen() % 8; r != 0 {
 			buf[0] &= 0xff >> (8 - r)
 		}
 		x := new(big.Int).SetBytes(buf)
-		if x.Cmp(big.NewInt(1)) > 0 && x.Cmp(g.r) < 0 {
+		if x.Cmp(big.NewInt(1)) > 0 && x.Cmp(g.R) < 0 {
 			return x, nil
 		}
 	}
@@ -321,8 +323,8 @@ func (s *SAE) receiveCommit(status uint16, body []byte) (Message, error) {
 		if err != nil {
 			return Message{}, s.fail("anti-clogging request: %v", err)
 		}
-		if group != s.g.id {
-			return Message{}, s.fail("anti-clogging request for group %d, we committed %d", group, s.g.id)
+		if group != s.g.ID {
+			return Message{}, s.fail("anti-clogging request for group %d, we committed %d", group, s.g.ID)
 		}
 		if s.tokens++; s.tokens > maxTokenRequests {
 			return Message{}, s.fail("more than %d anti-clogging requests", maxTokenRequests)
@@ -334,15 +336,15 @@ func (s *SAE) receiveCommit(status uint16, body []byte) (Message, error) {
 			return Message{}, discard("group rejection in state %v", s.state)
 		}
 		if len(body) >= 2 {
-			if group := int(binary.LittleEndian.Uint16(body)); group != s.g.id {
-				return Message{}, discard("rejection of group %d, we committed %d", group, s.g.id)
+			if group := int(binary.LittleEndian.Uint16(body)); group != s.g.ID {
+				return Message{}, discard("rejection of group %d, we committed %d", group, s.g.ID)
 			}
 		}
-		s.rejected = append(s.rejected, s.g.id)
+		s.rejected = append(s.rejected, s.g.ID)
 		if s.gi++; s.gi >= len(s.groups) {
 			return Message{}, s.fail("peer rejected every group we have (%v)", s.rejected)
 		}
-		s.g = groups[s.groups[s.gi]]
+		s.g = ecgroup.ByID(s.groups[s.gi])
 		s.tokens = 0
 		if err := s.prepare(); err != nil {
 			return Message{}, err
@@ -361,8 +363,8 @@ func (s *SAE) receiveCommit(status uint16, body []byte) (Message, error) {
 	if len(body) < 2 {
 		return Message{}, s.fail("commit from peer: %d octets, no group", len(body))
 	}
-	if group := int(binary.LittleEndian.Uint16(body)); group != s.g.id {
-		return Message{}, s.fail("commit from peer: group %d, we committed %d", group, s.g.id)
+	if group := int(binary.LittleEndian.Uint16(body)); group != s.g.ID {
+		return Message{}, s.fail("commit from peer: group %d, we committed %d", group, s.g.ID)
 	}
 	if s.state == Confirmed {
 		// The peer did not get our confirm and sent its commit again
@@ -406,20 +408,20 @@ func (s *SAE) receiveCommit(status uint16, body []byte) (Message, error) {
 // rejected groups of both sides, the side with the higher MAC first.
 func (s *SAE) deriveKeys(c *commit) error {
 	g := s.g
-	t, err := g.mul(s.pwe, g.fixed(c.scalar))
+	t, err := g.Mul(s.pwe, g.Fixed(c.scalar))
 	if err == nil {
-		t, err = g.add(t, c.element)
+		t, err = g.Add(t, c.element)
 	}
 	if err == nil {
-		t, err = g.mul(t, g.fixed(s.rand))
+		t, err = g.Mul(t, g.Fixed(s.rand))
 	}
 	if err != nil {
 		return s.fail("commit from peer: shared secret: %v", err)
 	}
-	if _, err := g.xy(t); err != nil {
+	if _, err := g.XY(t); err != nil {
 		return s.fail("commit from peer: shared secret is %v", err)
 	}
-	k := t[1 : 1+g.plen]
+	k := t[1 : 1+g.Len]
 
 	hashLen := s.kh().Size()
 	salt := make([]byte, hashLen)
@@ -433,7 +435,7 @@ func (s *SAE) deriveKeys(c *commit) error {
 	}
 	keyseed := extract(s.kh, salt, k)
 	ctx := new(big.Int).Add(s.own.scalar, c.scalar)
-	ctxBytes := g.fixed(ctx.Mod(ctx, g.r))
+	ctxBytes := g.Fixed(ctx.Mod(ctx, g.R))
 	keys := kdf(s.kh, keyseed, "SAE KCK and PMK", ctxBytes, (hashLen+32)*8)
 	s.kck = keys[:hashLen]
 	s.pmk = keys[hashLen : hashLen+32]
@@ -448,9 +450,9 @@ func (s *SAE) deriveKeys(c *commit) error {
 func (s *SAE) confirmValue(sc uint16, first, second *commit) []byte {
 	mac := hmac.New(s.kh, s.kck)
 	mac.Write(binary.LittleEndian.AppendUint16(nil, sc))
-	mac.Write(s.g.fixed(first.scalar))
+	mac.Write(s.g.Fixed(first.scalar))
 	mac.Write(first.element[1:])
-	mac.Write(s.g.fixed(second.scalar))
+	mac.Write(s.g.Fixed(second.scalar))
 	mac.Write(second.element[1:])
 	return mac.Sum(nil)
 }

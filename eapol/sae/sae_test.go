@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"wifid/eapol/internal/ecgroup"
 )
 
 var (
@@ -249,7 +251,7 @@ func TestReflectedCommit(t *testing.T) {
 
 func TestBadCommits(t *testing.T) {
 	_, good := committed(t, false)
-	g := groups[19]
+	g := ecgroup.ByID(19)
 	set := func(f func(b []byte)) []byte { b := bytes.Clone(good); f(b); return b }
 	scalar := func(v []byte) []byte {
 		return set(func(b []byte) { copy(b[2:34], make([]byte, 32)); copy(b[34-len(v):34], v) })
@@ -262,11 +264,11 @@ func TestBadCommits(t *testing.T) {
 	}{
 		{"scalar 0", 0, scalar(nil), "scalar out of range"},
 		{"scalar 1", 0, scalar([]byte{1}), "scalar out of range"},
-		{"scalar r", 0, scalar(g.fixed(g.r)), "scalar out of range"},
+		{"scalar r", 0, scalar(g.Fixed(g.R)), "scalar out of range"},
 		{"scalar 2^256-1", 0, scalar(bytes.Repeat([]byte{0xff}, 32)), "scalar out of range"},
 		{"element off the curve", 0, set(func(b []byte) { b[len(b)-1] ^= 1 }), "element not a point on the curve"},
 		{"element zero", 0, set(func(b []byte) { copy(b[34:], make([]byte, 64)) }), "element not a point on the curve"},
-		{"element x = p", 0, set(func(b []byte) { copy(b[34:66], g.fixed(g.p)) }), "element not a point on the curve"},
+		{"element x = p", 0, set(func(b []byte) { copy(b[34:66], g.Fixed(g.P)) }), "element not a point on the curve"},
 		{"short", 0, good[:97], "97 octets"},
 		{"no group", 0, good[:1], "no group"},
 		{"other group", 0, set(func(b []byte) { b[0] = 20 }), "group 20, we committed 19"},
