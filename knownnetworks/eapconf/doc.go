@@ -1,0 +1,32 @@
+// Package eapconf turns the EAP-* keys of an iwd network file (.8021x, and
+// ead's wired files) into a typed configuration for the EAP methods: which
+// method, identities and passwords, and for the TLS-based methods the CA
+// certificates, client certificate and key, the server domain mask and
+// session caching. It checks what iwd 2.3 checks, with errors that name the
+// key, and reports which secrets are missing so the daemon can ask the
+// agent for them (RequestUserNameAndPassword, RequestUserPassword,
+// RequestPrivateKeyPassphrase). Agent answers are held in memory only:
+// nothing here writes a file.
+//
+// It lives under knownnetworks, not eapol/eap, because it reads network
+// files and certificate files, and by the project's import rules eapol
+// imports only the standard library, x/crypto and nl80211/ie. The methods
+// get what this package makes, in standard library types: *x509.CertPool,
+// tls.Certificate and a VerifyPeerCertificate function (TLSMaterial). It
+// imports knownnetworks and nothing else of ours.
+//
+// Files:
+//   - config.go: Config, Parse, the key scheme (prefixes, methods).
+//   - secrets.go: SecretRequest and Config.Missing.
+//   - certs.go: CA lists, client certificates and keys, PKCS#12 bundles,
+//     from files or [@pem@name] groups; TLSSettings.Load.
+//   - pkcs8.go: encrypted PKCS#8 (PBES2 with PBKDF2 and AES-CBC or
+//     DES-EDE3-CBC; PBES1 with MD5 or SHA-1 and DES-CBC, which iwd's own
+//     test keys use) and legacy "Proc-Type: 4,ENCRYPTED" PEM keys.
+//   - domainmask.go: ServerDomainMask matching as ell's TLS does.
+//
+// Libraries: the standard library (crypto/x509, crypto/pbkdf2, crypto/des)
+// and software.sslmate.com/src/go-pkcs12 for PKCS#12 (the standard library
+// has none). Encrypted PKCS#8 is our own small decoder: the known Go
+// packages lack PBES1, which iwd's autotest keys use.
+package eapconf
