@@ -1,5 +1,5 @@
 // Package ecgroup is the elliptic curve arithmetic that SAE (eapol/sae)
-// and EAP-pwd (eapol/eap/pwd) share: the NIST groups 19, 20 and 21 with
+// and EAP-pwd (eapol/eap, pwd.go) share: the NIST groups 19, 20 and 21 with
 // their domain parameters, point operations on uncompressed encodings
 // through filippo.io/nistec, the field arithmetic of hunting-and-pecking
 // (math/big), and the hunting-and-pecking loop itself, which the two
