@@ -1,6 +1,6 @@
 // Package eapol implements the supplicant side of the IEEE 802.11 EAPOL-Key
-// handshakes (4-way and group key; EAP comes later, in eapol/eap/...):
-// frames in, frames and keys out. A Supplicant is given the association's
+// handshakes (4-way and group key; EAP itself is eapol/eap, whose packets
+// eapframe.go puts in EAPOL frames): frames in, frames and keys out. A Supplicant is given the association's
 // addresses, PMK, RSN elements, AKM and ciphers (Config) and talks to the
 // world through the small Port interface, so tests play whole handshakes
 // in memory against a test authenticator. Both RSN (descriptor type 2)
