@@ -60,6 +60,7 @@ func TestEveryFile(t *testing.T) {
 	SAEHuntingAndPeckingVector(t)
 	MSCHAPv2Vector(t)
 	MPPEKeysVector(t)
+	MSCHAPVector(t)
 	if h := SAEH2EVector(t); len(h.PWE.Uncompressed()) != 65 {
 		t.Errorf("PWE %x", h.PWE.Uncompressed())
 	}

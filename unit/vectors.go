@@ -262,3 +262,19 @@ func MPPEKeysVector(t testing.TB) MPPEKeys {
 			MasterKey: f.bytes("master_key"), SendStartKey128: f.bytes("send_start_key_128")}
 	})
 }
+
+// MSCHAP is RFC 2433 Appendix B.2's sample: MS-CHAPv1's NT response.
+type MSCHAP struct {
+	Password                 string
+	Challenge                []byte
+	PasswordHash, NTResponse []byte
+}
+
+// MSCHAPVector is RFC 2433 Appendix B.2.
+func MSCHAPVector(t testing.TB) MSCHAP {
+	t.Helper()
+	return only(t, "rfc2433/vectors.txt", func(f fields) MSCHAP {
+		return MSCHAP{Password: f.str("password"), Challenge: f.bytes("challenge"),
+			PasswordHash: f.bytes("password_hash"), NTResponse: f.bytes("nt_response")}
+	})
+}

@@ -2,7 +2,6 @@ package mschap
 
 import (
 	"bytes"
-	"encoding/hex"
 	"testing"
 
 	"wifid/unit"
@@ -71,16 +70,15 @@ func TestRFC3079(t *testing.T) {
 	}
 }
 
-// MS-CHAPv1's response (RFC 2433 sample: "MyPw", challenge 102DB5DF085D3041)
-// pins ChallengeResponse's DES key spreading on its own.
+// MS-CHAPv1's NT response (RFC 2433 B.2) pins ChallengeResponse's DES
+// key spreading on its own.
 func TestChallengeResponseRFC2433(t *testing.T) {
-	hash := NTPasswordHash("MyPw")
-	if got := hex.EncodeToString(hash[:]); got != "fc156af7edcd6c0edde3337d427f4eac" {
-		t.Fatalf("NT hash of MyPw %s", got)
+	v := unit.MSCHAPVector(t)
+	hash := NTPasswordHash(v.Password)
+	if !bytes.Equal(hash[:], v.PasswordHash) {
+		t.Fatalf("NTPasswordHash %x, want %x", hash, v.PasswordHash)
 	}
-	c, _ := hex.DecodeString("102db5df085d3041")
-	r := ChallengeResponse([8]byte(c), hash)
-	if got := hex.EncodeToString(r[:]); got != "4e9d3c8f9cfd385d5bf4d3246791956ca4c351ab409a3d61" {
-		t.Errorf("ChallengeResponse %s", got)
+	if r := ChallengeResponse([8]byte(v.Challenge), hash); !bytes.Equal(r[:], v.NTResponse) {
+		t.Errorf("ChallengeResponse %x, want %x", r, v.NTResponse)
 	}
 }
