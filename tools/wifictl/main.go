@@ -37,6 +37,8 @@ iwctl's commands:
   known-networks list
   known-networks SSID show|forget
   known-networks SSID set-property AutoConnect yes|no
+  known-networks add SSID [options]        write an enterprise (.8021x) network
+                                           file; "known-networks add" lists options
 wifictl's own:
   passphrase SSID [PASSPHRASE]             the PSK of a passphrase (hex)
   status                                   devices, station state, connected network
@@ -143,6 +145,18 @@ func parseOptions(args []string) (options, []string, error) {
 }
 
 func dispatch(ctx context.Context, args []string, e env) error {
+	// "known-networks add" has options of its own and needs no daemon.
+	for i, a := range args {
+		if a != "known-networks" {
+			continue
+		}
+		if i+1 < len(args) && args[i+1] == "add" {
+			if o, words, err := parseOptions(args[:i]); err == nil && len(words) == 0 {
+				return addKnown(o, args[i+2:], e)
+			}
+		}
+		break
+	}
 	o, words, err := parseOptions(args)
 	if err != nil {
 		return err
