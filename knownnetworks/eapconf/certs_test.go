@@ -224,7 +224,7 @@ func TestEncryptedKeys(t *testing.T) {
 	for _, name := range []string{
 		"key-pkcs8.pem", "key-pkcs1.pem",
 		"key-pkcs8-aes256.pem", "key-pkcs8-des3.pem", "key-pkcs8-aes128-sha256.pem",
-		"key-pkcs8-md5-des.pem", "key-pkcs8-sha1-des.pem",
+		"key-pkcs8-md5-des.pem", "key-pkcs8-sha1-des.pem", "key-pkcs8-pkcs12-3des.pem", "key-pkcs8-pkcs12-2des.pem",
 		"key-legacy-aes256.pem", "key-legacy-des3.pem",
 	} {
 		t.Run(name, func(t *testing.T) {

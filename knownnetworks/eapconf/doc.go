@@ -22,11 +22,15 @@
 //     from files or [@pem@name] groups; TLSSettings.Load.
 //   - pkcs8.go: encrypted PKCS#8 (PBES2 with PBKDF2 and AES-CBC or
 //     DES-EDE3-CBC; PBES1 with MD5 or SHA-1 and DES-CBC, which iwd's own
-//     test keys use) and legacy "Proc-Type: 4,ENCRYPTED" PEM keys.
+//     test keys use; PKCS#12's SHA-1 triple-DES PBE) and legacy
+//     "Proc-Type: 4,ENCRYPTED" PEM keys (DES, 3DES, AES-CBC), as ell's
+//     pem.c reads them.
 //   - domainmask.go: ServerDomainMask matching as ell's TLS does.
 //
 // Libraries: the standard library (crypto/x509, crypto/pbkdf2, crypto/des)
 // and software.sslmate.com/src/go-pkcs12 for PKCS#12 (the standard library
 // has none). Encrypted PKCS#8 is our own small decoder: the known Go
-// packages lack PBES1, which iwd's autotest keys use.
+// packages lack PBES1, which iwd's autotest keys use. iwd hands keys to the
+// kernel's keyring, which takes RSA; this package takes ECDSA and Ed25519
+// keys as well, as crypto/tls can use them.
 package eapconf

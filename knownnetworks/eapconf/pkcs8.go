@@ -1,6 +1,7 @@
 package eapconf
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
@@ -25,6 +26,10 @@ var (
 	oidPBKDF2            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
 	oidPBEWithMD5AndDES  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 3}
 	oidPBEWithSHA1AndDES = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 10}
+	// PKCS#12's PBE (RFC 7292 C), which OpenSSL's "-v1 PBE-SHA1-3DES" and
+	// Windows' exports put in PKCS#8 too.
+	oidPBEWithSHAAnd3KeyTripleDES = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3}
+	oidPBEWithSHAAnd2KeyTripleDES = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 4}
 
 	oidHMACWithSHA1   = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 7}
 	oidHMACWithSHA224 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 8}
@@ -68,9 +73,10 @@ type pbes1Params struct {
 
 // DecryptPKCS8 decrypts a DER EncryptedPrivateKeyInfo (PEM "ENCRYPTED
 // PRIVATE KEY") and parses the key. It takes PBES2 (PBKDF2 with HMAC-SHA1
-// to SHA-512; AES-128/192/256-CBC, DES-EDE3-CBC or DES-CBC) and PBES1
-// (pbeWithMD5AndDES-CBC, pbeWithSHA1AndDES-CBC), what ell reads. A
-// passphrase that does not fit wraps ErrWrongPassphrase.
+// to SHA-512; AES-128/192/256-CBC, DES-EDE3-CBC or DES-CBC), PBES1
+// (pbeWithMD5AndDES-CBC, pbeWithSHA1AndDES-CBC) and PKCS#12's
+// pbeWithSHAAnd3-KeyTripleDES-CBC and 2-KeyTripleDES-CBC. A passphrase that
+// does not fit wraps ErrWrongPassphrase.
 func DecryptPKCS8(der, pass []byte) (crypto.PrivateKey, error) {
 	return decryptPKCS8(der, pass, maxIterations)
 }
@@ -90,6 +96,10 @@ func decryptPKCS8(der, pass []byte, maxIter int) (crypto.PrivateKey, error) {
 		block, iv, err = pbes1(info.Algo.Parameters.FullBytes, pass, md5.New, maxIter)
 	case info.Algo.Algorithm.Equal(oidPBEWithSHA1AndDES):
 		block, iv, err = pbes1(info.Algo.Parameters.FullBytes, pass, sha1.New, maxIter)
+	case info.Algo.Algorithm.Equal(oidPBEWithSHAAnd3KeyTripleDES):
+		block, iv, err = pkcs12PBE(info.Algo.Parameters.FullBytes, pass, 24, maxIter)
+	case info.Algo.Algorithm.Equal(oidPBEWithSHAAnd2KeyTripleDES):
+		block, iv, err = pkcs12PBE(info.Algo.Parameters.FullBytes, pass, 16, maxIter)
 	default:
 		return nil, fmt.Errorf("unsupported encryption %v", info.Algo.Algorithm)
 	}
@@ -200,6 +210,76 @@ func pbes1(params, pass []byte, h func() hash.Hash, maxIter int) (cipher.Block, 
 	return block, t[8:16], nil
 }
 
+// pkcs12PBE derives a triple-DES key and IV with PKCS#12's KDF (RFC 7292
+// B.2, SHA-1); keyLen 16 is two-key triple DES.
+func pkcs12PBE(params, pass []byte, keyLen, maxIter int) (cipher.Block, []byte, error) {
+	var p pbes1Params
+	if rest, err := asn1.Unmarshal(params, &p); err != nil || len(rest) != 0 {
+		return nil, nil, errors.New("malformed PKCS#12 PBE parameters")
+	}
+	if p.Iterations < 1 || p.Iterations > maxIter {
+		return nil, nil, fmt.Errorf("PKCS#12 KDF iteration count %d out of range", p.Iterations)
+	}
+	// The password as a BMPString with its terminating zero.
+	var bmp []byte
+	for _, r := range string(pass) {
+		if r > 0xffff {
+			return nil, nil, errors.New("passphrase has a character outside the BMP")
+		}
+		bmp = append(bmp, byte(r>>8), byte(r))
+	}
+	bmp = append(bmp, 0, 0)
+	key := pkcs12KDF(bmp, p.Salt, p.Iterations, 1, keyLen)
+	if keyLen == 16 {
+		key = append(key, key[:8]...)
+	}
+	block, err := des.NewTripleDESCipher(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return block, pkcs12KDF(bmp, p.Salt, p.Iterations, 2, 8), nil
+}
+
+// pkcs12KDF is RFC 7292 B.2 with SHA-1 (u = 20, v = 64).
+func pkcs12KDF(pass, salt []byte, iterations int, id byte, n int) []byte {
+	const v = 64 // SHA-1 block size; its output (u = 20) is shorter
+	fill := func(b []byte) []byte {
+		if len(b) == 0 {
+			return nil
+		}
+		out := make([]byte, v*((len(b)+v-1)/v))
+		for i := range out {
+			out[i] = b[i%len(b)]
+		}
+		return out
+	}
+	D := bytes.Repeat([]byte{id}, v)
+	I := append(fill(salt), fill(pass)...)
+	var out []byte
+	for len(out) < n {
+		h := sha1.New()
+		h.Write(D)
+		h.Write(I)
+		A := h.Sum(nil)
+		for j := 1; j < iterations; j++ {
+			h.Reset()
+			h.Write(A)
+			A = h.Sum(A[:0])
+		}
+		out = append(out, A...)
+		B := fill(A) // A repeated to v bytes (u < v)
+		for j := 0; j < len(I); j += v {
+			// I_j = (I_j + B + 1) mod 2^(8v)
+			carry := 1
+			for k := v - 1; k >= 0; k-- {
+				s := int(I[j+k]) + int(B[k]) + carry
+				I[j+k], carry = byte(s), s>>8
+			}
+		}
+	}
+	return out[:n]
+}
+
 func cbcDecrypt(block cipher.Block, iv, data []byte) ([]byte, error) {
 	bs := block.BlockSize()
 	if len(data) == 0 || len(data)%bs != 0 {
@@ -227,9 +307,10 @@ func legacyEncrypted(b *pem.Block) bool {
 	return ok
 }
 
-// decryptLegacyPEM decrypts an RFC 1421 encrypted PEM block. The scheme
-// (OpenSSL's EVP_BytesToKey with MD5, one round) is broken by design; it is
-// read because users' old keys use it, and nothing writes it.
+// decryptLegacyPEM decrypts an RFC 1421 encrypted PEM block (DES-CBC,
+// DES-EDE3-CBC, AES-128/192/256-CBC, as ell's pem.c takes). The scheme
+// (OpenSSL's EVP_BytesToKey with MD5, one round) is weak by design; it is
+// read because users' old keys use it, and nothing here writes it.
 func decryptLegacyPEM(b *pem.Block, pass []byte) ([]byte, error) {
 	//lint:ignore SA1019 reading old keys is the point
 	der, err := x509.DecryptPEMBlock(b, pass) //nolint:staticcheck

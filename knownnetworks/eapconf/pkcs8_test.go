@@ -27,7 +27,7 @@ func TestDecryptPKCS8Errors(t *testing.T) {
 }
 
 func FuzzDecryptPKCS8(f *testing.F) {
-	for _, n := range []string{"key-pkcs8-aes256.pem", "key-pkcs8-des3.pem", "key-pkcs8-aes128-sha256.pem", "key-pkcs8-md5-des.pem"} {
+	for _, n := range []string{"key-pkcs8-aes256.pem", "key-pkcs8-des3.pem", "key-pkcs8-aes128-sha256.pem", "key-pkcs8-md5-des.pem", "key-pkcs8-pkcs12-3des.pem"} {
 		b, err := os.ReadFile("testdata/" + n)
 		if err != nil {
 			f.Fatal(err)
