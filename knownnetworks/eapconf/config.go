@@ -194,17 +194,29 @@ type Config struct {
 }
 
 type parser struct {
-	f       *knownnetworks.File
-	answers Answers
-	read    map[string]bool
+	f        *knownnetworks.File
+	answers  Answers
+	read     map[string]bool
+	keysless bool // wired: the outer method need not derive keys
 }
 
-// Parse reads the EAP configuration of a network file: every EAP-* key iwd
-// 2.3 reads, checked as iwd checks them (without opening certificate files:
-// Missing and TLSSettings.Load do that). answers fills secrets the agent
-// gave for keys the file lacks; it may be nil.
+// Parse reads the EAP configuration of a Wi-Fi network file: every EAP-*
+// key iwd 2.3 reads, checked as iwd checks them (without opening
+// certificate files: Missing and TLSSettings.Load do that). answers fills
+// secrets the agent gave for keys the file lacks; it may be nil.
 func Parse(f *knownnetworks.File, answers Answers) (*Config, error) {
-	p := &parser{f: f, answers: answers, read: map[string]bool{}}
+	return parse(f, answers, false)
+}
+
+// ParseWired is Parse for a wired port's file (ead's /var/lib/ead/*.8021x,
+// the same keys): there the outer method need not derive keys, so MD5 and
+// GTC may stand alone, as ead lets them.
+func ParseWired(f *knownnetworks.File, answers Answers) (*Config, error) {
+	return parse(f, answers, true)
+}
+
+func parse(f *knownnetworks.File, answers Answers, wired bool) (*Config, error) {
+	p := &parser{f: f, answers: answers, read: map[string]bool{}, keysless: wired}
 	c, err := p.method(Prefix, true, 0)
 	if err != nil {
 		return nil, err
@@ -265,7 +277,7 @@ func (p *parser) method(prefix string, outer bool, depth int) (*Config, error) {
 		return nil, p.errorf(key, ErrUnsupportedMethod, "unknown method %q", name)
 	case m.simCard:
 		return nil, p.errorf(key, ErrUnsupportedMethod, "%s needs a SIM card, which wifid does not support", m.name)
-	case outer && !m.exportsMSK:
+	case outer && !m.exportsMSK && !p.keysless:
 		return nil, p.errorf(key, ErrUnsupportedMethod,
 			"%s derives no keys for 802.1X: use it inside PEAP or TTLS", m.name)
 	case m.tlsPrefix != "" && depth >= maxDepth:
@@ -387,10 +399,7 @@ type TLSSettings struct {
 func (p *parser) tls(prefix string, client bool) (*TLSSettings, error) {
 	t := &TLSSettings{Prefix: prefix, file: p.f, FastReauthentication: true}
 	var err error
-	if t.CACert, _, err = p.str(prefix + KeyCACert); err != nil {
-		return nil, err
-	}
-	if err := p.checkEmbed(prefix+KeyCACert, t.CACert); err != nil {
+	if t.CACert, err = p.path(prefix + KeyCACert); err != nil {
 		return nil, err
 	}
 	maskKey := prefix + KeyServerDomainMask
@@ -419,18 +428,12 @@ func (p *parser) tls(prefix string, client bool) (*TLSSettings, error) {
 		key string
 		dst *string
 	}{{certKey, &t.ClientCert}, {keyKey, &t.ClientKey}, {bundleKey, &t.ClientKeyBundle}} {
-		if *kv.dst, _, err = p.str(kv.key); err != nil {
+		if v, _ := p.f.Value(knownnetworks.GroupSecurity, kv.key); kv.key == bundleKey && strings.HasPrefix(v, EmbedPrefix) {
+			return nil, p.errorf(bundleKey, nil, "must be a file path, not an embedded PEM")
+		}
+		if *kv.dst, err = p.path(kv.key); err != nil {
 			return nil, err
 		}
-	}
-	if err := p.checkEmbed(certKey, t.ClientCert); err != nil {
-		return nil, err
-	}
-	if err := p.checkEmbed(keyKey, t.ClientKey); err != nil {
-		return nil, err
-	}
-	if strings.HasPrefix(t.ClientKeyBundle, EmbedPrefix) {
-		return nil, p.errorf(bundleKey, nil, "must be a file path, not an embedded PEM")
 	}
 	pass, ok, err := p.str(passKey)
 	if err != nil {
@@ -452,6 +455,19 @@ func (p *parser) tls(prefix string, client bool) (*TLSSettings, error) {
 	return t, nil
 }
 
+// path reads a file path or "embed:name" value; "" if absent. Present but
+// empty is an error, as iwd fails to load "".
+func (p *parser) path(key string) (string, error) {
+	v, ok, err := p.str(key)
+	switch {
+	case err != nil:
+		return "", err
+	case ok && v == "":
+		return "", p.errorf(key, nil, "empty: give a file path or embed:name")
+	}
+	return v, p.checkEmbed(key, v)
+}
+
 // checkEmbed checks that an "embed:name" value names an [@pem@name] group.
 func (p *parser) checkEmbed(key, v string) error {
 	name, ok := strings.CutPrefix(v, EmbedPrefix)
@@ -466,4 +482,27 @@ func (p *parser) checkEmbed(key, v string) error {
 		return p.errorf(key, nil, "[@%s@%s] is not a PEM group", typ, name)
 	}
 	return nil
+}
+
+// Warnings lists what the daemon should log and show about a configuration
+// that works but is unsafe or odd: a TLS method whose server is not
+// authenticated (no CACert: anyone in range can pose as the network and,
+// for PEAP and TTLS, collect the inner credentials), and keys nothing reads.
+func (c *Config) Warnings() []string {
+	var out []string
+	for x := c; x != nil; x = x.Phase2 {
+		if x.TLS == nil || x.TLS.CACert != "" {
+			continue
+		}
+		w := fmt.Sprintf("no %s%s: the server's certificate is not checked, so anyone in range can pose as the network",
+			x.TLS.Prefix, KeyCACert)
+		if x.Phase2 != nil {
+			w += " and learn what the inner method sends"
+		}
+		out = append(out, w)
+	}
+	for _, k := range c.Unused {
+		out = append(out, fmt.Sprintf("%s is not used with EAP-Method=%s (iwd 2.3 does not read it either)", k, c.Method))
+	}
+	return out
 }

@@ -266,3 +266,57 @@ func dumpFmt(v any) string {
 	}
 	return fmt.Sprintf("%v %+v %#v %s", v, v, v, v)
 }
+
+func TestWarnings(t *testing.T) {
+	c := mustParse(t, "[Security]\nEAP-Method=PEAP\nEAP-PEAP-ClientCert=/c\nEAP-PEAP-Phase2-Method=MD5\n")
+	w := c.Warnings()
+	if len(w) != 2 || !strings.Contains(w[0], "no EAP-PEAP-CACert") || !strings.Contains(w[0], "inner method") ||
+		!strings.Contains(w[1], "EAP-PEAP-ClientCert is not used with EAP-Method=PEAP") {
+		t.Errorf("Warnings = %q", w)
+	}
+	c = mustParse(t, "[Security]\nEAP-Method=TTLS\nEAP-TTLS-CACert=/ca\nEAP-TTLS-Phase2-Method=Tunneled-PAP\n")
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("Warnings = %q", w)
+	}
+}
+
+// TestAnswersRoundTrip answers what Missing asks, as the daemon will, and
+// parses again: nothing is missing then.
+func TestAnswersRoundTrip(t *testing.T) {
+	text := "[Security]\nEAP-Method=PEAP\nEAP-PEAP-Phase2-Method=MSCHAPV2\n"
+	c := mustParse(t, text)
+	missing, err := c.Missing()
+	if err != nil || len(missing) != 1 {
+		t.Fatalf("Missing = %+v, %v", missing, err)
+	}
+	a := Answers{}
+	a.Put(missing[0], "alice", "pw")
+	c, err = parseText(t, text, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := c.Missing(); err != nil || len(m) != 0 || c.Phase2.Identity != "alice" || c.Phase2.Password != "pw" {
+		t.Errorf("after answers: %+v %v %s", m, err, dump(c))
+	}
+}
+
+func TestParseWired(t *testing.T) {
+	in := "[Security]\nEAP-Method=MD5\nEAP-Identity=u\nEAP-Password=p\n"
+	if _, err := parseText(t, in, nil); !errors.Is(err, ErrUnsupportedMethod) {
+		t.Errorf("Wi-Fi MD5: %v", err)
+	}
+	f, _ := knownnetworks.ParseFile("default.8021x", []byte(in))
+	if c, err := ParseWired(f, nil); err != nil || c.Method != MethodMD5 {
+		t.Errorf("wired MD5: %+v %v", c, err)
+	}
+}
+
+func TestEmptyPaths(t *testing.T) {
+	for _, k := range []string{"EAP-TLS-CACert", "EAP-TLS-ClientCert", "EAP-TLS-ClientKey", "EAP-TLS-ClientKeyBundle"} {
+		_, err := parseText(t, "[Security]\nEAP-Method=TLS\n"+k+"=\n", nil)
+		var ke *KeyError
+		if !errors.As(err, &ke) || ke.Key != k || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("%s empty: %v", k, err)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package eapconf
 
+import "wifid/knownnetworks"
+
 // SecretKind says which agent method asks for a secret (iwd's
 // doc/agent-api.txt).
 type SecretKind uint8
@@ -71,4 +73,14 @@ func (c *Config) Missing() ([]SecretRequest, error) {
 		}
 	}
 	return out, nil
+}
+
+// Put records the agent's reply to r: for UserNameAndPassword the user
+// name and the password, for the others the one value (password is then
+// ignored).
+func (a Answers) Put(r SecretRequest, value, password knownnetworks.Secret) {
+	a[r.Key] = value
+	if r.Kind == UserNameAndPassword {
+		a[r.PasswordKey] = password
+	}
 }

@@ -156,15 +156,7 @@ func addKnown(global options, args []string, e env) error {
 	// Missing has loaded every certificate and key file (and checked a
 	// given passphrase); what it cannot check is an encrypted key whose
 	// passphrase the agent will give.
-	for c := cfg; c != nil; c = c.Phase2 {
-		if c.TLS == nil {
-			continue
-		}
-		if c.TLS.CACert == "" {
-			res.Warnings = append(res.Warnings, fmt.Sprintf(
-				"no CA certificate (%sCACert): the server is not authenticated and anyone can pose as it", c.TLS.Prefix))
-		}
-	}
+	res.Warnings = append(res.Warnings, cfg.Warnings()...)
 	for _, m := range missing {
 		res.AskAtConnect = append(res.AskAtConnect, askJSON{AgentMethod: m.Kind.AgentMethod(), Key: m.Key})
 	}

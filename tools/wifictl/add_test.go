@@ -120,7 +120,7 @@ func TestAddPEAP(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--force: exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(errOut, "no CA certificate") || !strings.Contains(out, "RequestUserPassword") {
+	if !strings.Contains(errOut, "no EAP-TTLS-CACert") || !strings.Contains(out, "RequestUserPassword") {
 		t.Errorf("stdout %q stderr %q", out, errOut)
 	}
 	if c := readNetwork(t, path); c.Method != eapconf.MethodTTLS || c.Phase2.Method != eapconf.TunneledPAP || c.Phase2.Password != "" {
