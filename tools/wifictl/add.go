@@ -84,8 +84,9 @@ func (f stringFlag) String() string {
 func (f stringFlag) Set(v string) error { *f.p = &v; return nil }
 
 // addKnown is "known-networks add SSID [options]". It needs no daemon: it
-// writes the file that wifid and iwd pick up from the directory.
-func addKnown(global options, args []string, e env) error {
+// writes the file that wifid and iwd pick up from the directory. ask (nil:
+// no terminal) prompts for what the flags leave out.
+func addKnown(global options, args []string, ask asker, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return fmt.Errorf("known-networks add: name an SSID first\n%s", addUsage)
 	}
@@ -119,16 +120,11 @@ func addKnown(global options, args []string, e env) error {
 		return fmt.Errorf("known-networks add: unexpected %q\n%s", fs.Arg(0), addUsage)
 	}
 	if o.dir == "" {
-		o.dir = knownnetworks.StateDir(e.getenv("STATE_DIRECTORY"))
+		o.dir = knownnetworks.StateDir(getenv("STATE_DIRECTORY"))
 	}
-	var ask asker
-	if !o.dontAsk {
-		ask = stdinAsker(e)
+	if o.dontAsk {
+		ask = nil
 	}
-	if err := o.complete(ask); err != nil {
-		return fmt.Errorf("known-networks add: %w", err)
-	}
-
 	name, err := knownnetworks.FileName(ssid, knownnetworks.Security8021X)
 	if err != nil {
 		return fmt.Errorf("known-networks add: %w", err)
@@ -137,6 +133,10 @@ func addKnown(global options, args []string, e env) error {
 	if _, err := os.Lstat(path); err == nil && !o.force {
 		return fmt.Errorf("known-networks add: %s exists (--force replaces it)", path)
 	}
+	if err := o.complete(ask); err != nil {
+		return fmt.Errorf("known-networks add: %w", err)
+	}
+
 	f, err := o.file(name)
 	if err != nil {
 		return fmt.Errorf("known-networks add: %w", err)
@@ -165,19 +165,19 @@ func addKnown(global options, args []string, e env) error {
 		return fmt.Errorf("known-networks add: %w", err)
 	}
 	if o.json {
-		s := &session{out: e.stdout}
+		s := &session{out: stdout}
 		return s.emit(res)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintln(e.stderr, "wifictl: warning:", w)
+		fmt.Fprintln(stderr, "wifictl: warning:", w)
 	}
-	fmt.Fprintf(e.stdout, "Added %s (%s", ssid, res.Method)
+	fmt.Fprintf(stdout, "Added %s (%s", ssid, res.Method)
 	if res.Phase2 != "" {
-		fmt.Fprintf(e.stdout, "/%s", res.Phase2)
+		fmt.Fprintf(stdout, "/%s", res.Phase2)
 	}
-	fmt.Fprintf(e.stdout, "): %s\n", path)
+	fmt.Fprintf(stdout, "): %s\n", path)
 	for _, a := range res.AskAtConnect {
-		fmt.Fprintf(e.stdout, "At each connect the agent is asked for %s (%s).\n", a.Key, a.AgentMethod)
+		fmt.Fprintf(stdout, "At each connect the agent is asked for %s (%s).\n", a.Key, a.AgentMethod)
 	}
 	return nil
 }
@@ -231,12 +231,14 @@ func (o *addOptions) complete(ask asker) error {
 			return err
 		}
 	}
-	if err := prompt(&o.caCert, "CA certificate file (empty: the server is not authenticated)"); err != nil {
-		return err
-	}
-	if o.caCert != "" {
-		if err := prompt(&o.domainMask, "Server domain mask, e.g. radius.example.org (empty: any name the CA signed)"); err != nil {
+	if o.method == "PEAP" || o.method == "TTLS" || o.method == "TLS" {
+		if err := prompt(&o.caCert, "CA certificate file (empty: the server is not authenticated)"); err != nil {
 			return err
+		}
+		if o.caCert != "" {
+			if err := prompt(&o.domainMask, "Server domain mask, e.g. radius.example.org (empty: any name the CA signed)"); err != nil {
+				return err
+			}
 		}
 	}
 	if ask != nil && o.method != "TLS" && o.password == nil && o.passwordHash == nil {

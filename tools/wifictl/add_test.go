@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"wifid/daemon/dbusapi"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
 )
@@ -224,5 +225,40 @@ func TestAddPrompts(t *testing.T) {
 		if a == "User name" {
 			t.Error("asked for a user name the flags gave")
 		}
+	}
+}
+
+// TestAddInShell adds a network from the interactive shell, which prompts
+// on its own terminal.
+func TestAddInShell(t *testing.T) {
+	addr, _ := start(t, dbusapi.Config{})
+	c, err := dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	dir := t.TempDir()
+	var out syncBuffer
+	script := strings.Join([]string{
+		"known-networks add Office --method pwd --dir " + dir,
+		"bob",    // User name
+		"sesame", // Password
+		"known-networks add Office --method PWD --dir " + dir, // exists now
+		"quit",
+	}, "\r") + "\r"
+	s := &session{c: c, e: env{getenv: func(string) string { return "" }}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.shellOn(ctx, pipeTerm{strings.NewReader(script), &out}, &history{}, func() int { return 60 }); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	contains(t, "shell", got, "User name: ", "Added Office (PWD)", "exists (--force replaces it)")
+	if strings.Contains(got, "sesame") {
+		t.Error("the shell echoed the password")
+	}
+	cfg := readNetwork(t, filepath.Join(dir, "Office.8021x"))
+	if cfg.Identity != "bob" || cfg.Password != "sesame" {
+		t.Errorf("written: %s / %v", cfg.Identity, cfg.Password == "sesame")
 	}
 }

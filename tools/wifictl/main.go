@@ -152,7 +152,7 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		}
 		if i+1 < len(args) && args[i+1] == "add" {
 			if o, words, err := parseOptions(args[:i]); err == nil && len(words) == 0 {
-				return addKnown(o, args[i+2:], e)
+				return addKnown(o, args[i+2:], stdinAsker(e), e.stdout, e.stderr, e.getenv)
 			}
 		}
 		break

@@ -109,7 +109,15 @@ func (s *session) shellOn(ctx context.Context, rw io.ReadWriter, hist *history, 
 		if words[0] == "quit" || words[0] == "exit" {
 			return nil
 		}
-		o, words, err := parseOptions(words)
+		if len(words) > 1 && words[0] == "known-networks" && words[1] == "add" {
+			// Its own options; it prompts on this terminal.
+			err = addKnown(s.opt, words[2:], s.ask, t, t, s.e.getenv)
+			words = nil
+		}
+		o, words, perr := parseOptions(words)
+		if err == nil {
+			err = perr
+		}
 		if err == nil && len(words) == 0 {
 			continue
 		}
