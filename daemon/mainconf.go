@@ -127,6 +127,8 @@ func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
 	boolean("Scan", "DisablePeriodicScan", &c.Scan.DisablePeriodicScan)
 	seconds("Scan", "InitialPeriodicScanInterval", &c.Scan.InitialInterval)
 	seconds("Scan", "MaximumPeriodicScanInterval", &c.Scan.MaximumInterval)
+	integer("Scan", "AfterLossScanInterval", 1, 3600, func(v int64) { c.Scan.AfterLossInterval = time.Duration(v) * time.Second })
+	seconds("Scan", "AfterLossScanWindow", &c.Scan.AfterLossWindow)
 	float("Rank", "BandModifier2_4GHz", &c.Rank.BandModifier2_4GHz)
 	float("Rank", "BandModifier5GHz", &c.Rank.BandModifier5GHz)
 	float("Rank", "BandModifier6GHz", &c.Rank.BandModifier6GHz)

@@ -14,7 +14,8 @@ func TestLoadMainConfMissingIsDefault(t *testing.T) {
 		t.Fatal(errs)
 	}
 	if c.RoutePriorityOffset != 300 || c.NameResolvingService != "systemd" || c.EnableNetworkConfiguration ||
-		c.ManagementFrameProtection != 1 || c.Scan.InitialInterval != 10*time.Second {
+		c.ManagementFrameProtection != 1 || c.Scan.InitialInterval != 10*time.Second ||
+		c.Scan.AfterLossInterval != 3*time.Second || c.Scan.AfterLossWindow != 3*time.Minute {
 		t.Errorf("defaults %+v", c)
 	}
 }
@@ -35,6 +36,8 @@ RoutePriorityOffset=200
 [Scan]
 InitialPeriodicScanInterval=5
 MaximumPeriodicScanInterval=60
+AfterLossScanInterval=2
+AfterLossScanWindow=0
 
 DisableRoamingScan=true
 
@@ -51,6 +54,7 @@ InitialTimeout=0
 	}
 	if !c.EnableNetworkConfiguration || c.ManagementFrameProtection != 2 || c.NameResolvingService != "resolvconf" ||
 		c.RoutePriorityOffset != 200 || c.Scan.InitialInterval != 5*time.Second || c.Scan.MaximumInterval != time.Minute ||
+		c.Scan.AfterLossInterval != 2*time.Second || c.Scan.AfterLossWindow != 0 ||
 		c.Rank.BandModifier5GHz != 1.5 || c.Blacklist.InitialTimeout != 0 ||
 		c.Roam.Threshold != -65 || c.Roam.Threshold5G != -76 || c.Roam.RetryInterval != 5*time.Second || !c.Roam.DisableScan {
 		t.Errorf("parsed %+v", c)
@@ -59,15 +63,16 @@ InitialTimeout=0
 
 func TestLoadMainConfBadValuesKeepDefaults(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "main.conf"), []byte("[General]\nManagementFrameProtection=7\n[Network]\nNameResolvingService=dnsmasq\nRoutePriorityOffset=-1\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.conf"), []byte("[General]\nManagementFrameProtection=7\n[Network]\nNameResolvingService=dnsmasq\nRoutePriorityOffset=-1\n[Scan]\nAfterLossScanInterval=0\nAfterLossScanWindow=soon\n"), 0o644)
 	c, errs := LoadMainConf(dir)
-	if len(errs) != 3 {
-		t.Fatalf("want 3 errors, got %v", errs)
+	if len(errs) != 5 {
+		t.Fatalf("want 5 errors, got %v", errs)
 	}
 	if !strings.Contains(errs[0].Error(), "line 2") {
 		t.Errorf("error must name the line: %v", errs[0])
 	}
-	if c.ManagementFrameProtection != 1 || c.NameResolvingService != "systemd" || c.RoutePriorityOffset != 300 {
+	if c.ManagementFrameProtection != 1 || c.NameResolvingService != "systemd" || c.RoutePriorityOffset != 300 ||
+		c.Scan.AfterLossInterval != 3*time.Second || c.Scan.AfterLossWindow != 3*time.Minute {
 		t.Errorf("defaults not kept: %+v", c)
 	}
 }

@@ -151,14 +151,20 @@ type Config struct {
 // handshakeTimeout is how long the 4-way handshake waits for the AP.
 const handshakeTimeout = 10 * time.Second
 
-// ScanConfig holds main.conf's [Scan] settings.
+// ScanConfig holds main.conf's [Scan] settings: the periodic scans of a
+// disconnected station (see scanSchedule for the phases).
 type ScanConfig struct {
 	DisablePeriodicScan bool
-	InitialInterval     time.Duration // default 10 s
-	MaximumInterval     time.Duration // default 300 s
+	InitialInterval     time.Duration // backoff: the first interval, default 10 s
+	MaximumInterval     time.Duration // backoff: where the doubling stops, default 300 s
+	// wifid's: the after-loss phase. AfterLossWindow zero: none (iwd's
+	// schedule); AfterLossInterval zero: the default.
+	AfterLossInterval time.Duration // default 3 s
+	AfterLossWindow   time.Duration // default 180 s
 }
 
-// DefaultScanConfig is iwd's default.
+// DefaultScanConfig is iwd's default, plus wifid's after-loss phase.
 func DefaultScanConfig() ScanConfig {
-	return ScanConfig{InitialInterval: 10 * time.Second, MaximumInterval: 300 * time.Second}
+	return ScanConfig{InitialInterval: 10 * time.Second, MaximumInterval: 300 * time.Second,
+		AfterLossInterval: 3 * time.Second, AfterLossWindow: 180 * time.Second}
 }

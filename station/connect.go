@@ -528,6 +528,7 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 	if s.conn != nil {
 		s.log.Info("disconnected", "network", s.conn.network.SSID, "why", why)
 		s.event("disconnected", why)
+		s.connectionLost(s.conn)
 		s.teardownConnection(why, false)
 		s.lastScan = time.Time{} // the AP may be gone: scan before choosing
 		s.setState(Disconnected, why)
@@ -614,6 +615,7 @@ func (s *Station) failAttempt(err error, blame bool) {
 	}
 	if a.kind == kindRoam && s.conn != nil {
 		// The old BSS is left already: the connection is lost.
+		s.connectionLost(s.conn)
 		s.teardownConnection("roam failed: "+err.Error(), false)
 		s.lastScan = time.Time{}
 	}
@@ -660,6 +662,7 @@ func (s *Station) connected(a *attempt) {
 // configures IP): state connected.
 func (s *Station) linkUp(c *connection) {
 	c.configured = true
+	s.sched.connected()
 	s.event("connected", c.network.ID())
 	s.setState(Connected, c.kind.String()+" "+c.network.SSID)
 	s.ordered = rankNetworks(s.networks)

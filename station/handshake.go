@@ -303,6 +303,7 @@ func (s *Station) onHandshakeFailed(a *attempt, err error) {
 	}
 	if s.conn != nil && s.conn.port == a.port {
 		s.log.Warn("rekey failed", "err", err)
+		s.connectionLost(s.conn)
 		s.teardownConnection("rekey failed", true)
 		s.setState(Disconnected, "rekey failed")
 		s.startAutoconnect("rekey failed")

@@ -93,6 +93,7 @@ func (s *Station) saQueryExpired(q *saQuery, sendErr error) {
 	}
 	s.log.Info("disconnected", "network", q.conn.network.SSID, "why", why)
 	s.event("disconnected", why)
+	s.connectionLost(q.conn)
 	s.teardownConnection(why, true)
 	s.lastScan = time.Time{}
 	s.setState(Disconnected, why)

@@ -171,7 +171,7 @@ func (s *Station) KnownNetworksChanged(ctx context.Context) error {
 			// Don't wait for the next periodic scan (up to 300 s).
 			if !s.tryAutoconnect() {
 				s.stopPeriodicScan()
-				s.scanEvery = s.cfg.Scan.InitialInterval
+				s.sched.restart()
 				s.startScan(nil, "known networks changed")
 			}
 		}
@@ -217,13 +217,13 @@ func (s *Station) usableFreqs(freqs []uint32) []uint32 {
 const freshScan = 5 * time.Second
 
 // startAutoconnect begins iwd's autoconnect: a quick scan of the
-// frequencies known networks were last seen on, then full periodic scans,
-// 10 s doubling to 300 s.
+// frequencies known networks were last seen on, a full scan, then periodic
+// scans as scanSchedule says.
 func (s *Station) startAutoconnect(why string) {
 	if !s.autoconnect || s.attempt != nil || s.conn != nil {
 		return
 	}
-	s.scanEvery = s.cfg.Scan.InitialInterval
+	s.sched.restart()
 	// Fresh results may already hold a known network; stale ones (say,
 	// of an AP that just went away) would only cost a failed attempt.
 	if s.now().Sub(s.lastScan) < freshScan && s.tryAutoconnect() {
@@ -263,15 +263,48 @@ func (s *Station) afterScan(ok bool) {
 }
 
 func (s *Station) schedulePeriodicScan() {
-	if s.cfg.Scan.DisablePeriodicScan || s.scanTimer != nil {
+	if s.scanTimer != nil {
 		return
 	}
-	s.log.Debug("next periodic scan", "in", s.scanEvery)
-	s.scanTimer = time.NewTimer(s.scanEvery)
-	s.scanEvery *= 2
-	if s.scanEvery > s.cfg.Scan.MaximumInterval {
-		s.scanEvery = s.cfg.Scan.MaximumInterval
+	step, changed := s.sched.next(s.now())
+	if changed {
+		s.logSchedule(step.phase)
 	}
+	if step.phase == phaseOff {
+		return
+	}
+	s.log.Debug("next periodic scan", "in", step.wait, "phase", step.phase.String(), "freqs", len(step.freqs))
+	s.scanTimer = time.NewTimer(step.wait)
+	s.timerFreqs = step.freqs
+}
+
+// logSchedule says, once per change, which phase the periodic scans are in.
+func (s *Station) logSchedule(p schedulePhase) {
+	c := s.cfg.Scan
+	switch p {
+	case phaseAfterLoss:
+		left := c.AfterLossWindow - s.now().Sub(s.sched.lostAt)
+		s.log.Info("scan schedule", "phase", p.String(), "every", c.AfterLossInterval,
+			"for", left.Round(time.Second), "channels", len(s.sched.lostFreqs), "full_every", afterLossFullEvery)
+	case phaseBackoff:
+		s.log.Info("scan schedule", "phase", p.String(), "from", c.InitialInterval, "up_to", c.MaximumInterval)
+	default:
+		s.log.Info("scan schedule", "phase", p.String())
+	}
+}
+
+// connectionLost: the connection c ends without anyone asking (the AP
+// went away); the after-loss phase of the scan schedule starts.
+func (s *Station) connectionLost(c *connection) {
+	var freqs []uint32
+	seen := map[uint32]bool{}
+	for _, b := range append([]*BSS{c.bss}, c.network.BSSes...) {
+		if b != nil && b.Freq != 0 && !seen[b.Freq] {
+			seen[b.Freq] = true
+			freqs = append(freqs, b.Freq)
+		}
+	}
+	s.sched.lost(s.now(), freqs)
 }
 
 func (s *Station) stopPeriodicScan() {
@@ -283,7 +316,7 @@ func (s *Station) stopPeriodicScan() {
 
 func (s *Station) periodicScan() {
 	if s.state.Autoconnecting() && !s.scanning {
-		s.startScan(nil, "periodic scan")
+		s.startScan(s.timerFreqs, "periodic scan ("+s.sched.phase.String()+")")
 	}
 }
 

@@ -52,7 +52,8 @@ type Station struct {
 	networks    map[string]*Network
 	ordered     []*Network
 	scanTimer   *time.Timer
-	scanEvery   time.Duration
+	sched       scanSchedule
+	timerFreqs  []uint32 // what the scan timer's scan covers (nil: every channel)
 	blacklist   *blacklist
 	lastScan    time.Time       // when s.networks was filled
 	badSecrets  map[string]bool // network IDs whose handshake failed: no autoconnect until the file changes
@@ -94,6 +95,9 @@ func New(cfg Config) *Station {
 	if cfg.Scan.MaximumInterval == 0 {
 		cfg.Scan.MaximumInterval = DefaultScanConfig().MaximumInterval
 	}
+	if cfg.Scan.AfterLossInterval == 0 {
+		cfg.Scan.AfterLossInterval = DefaultScanConfig().AfterLossInterval
+	}
 	if cfg.Blacklist == (BlacklistConfig{}) {
 		cfg.Blacklist = DefaultBlacklistConfig()
 	}
@@ -124,6 +128,7 @@ func New(cfg Config) *Station {
 		level:       -1,
 		out:         newOutbox(),
 	}
+	s.sched = scanSchedule{cfg: cfg.Scan}
 	s.view = View{Ifname: cfg.Ifname, State: Disconnected, AutoConnect: cfg.AutoConnect}
 	return s
 }
@@ -329,6 +334,7 @@ func (s *Station) SetAutoConnect(ctx context.Context, on bool) error {
 			return
 		}
 		s.autoconnect = on
+		s.sched.connected() // a loss before this is no longer news
 		s.log.Info("autoconnect", "on", on)
 		if on && s.state == Disconnected {
 			s.startAutoconnect("autoconnect switched on")
@@ -357,6 +363,7 @@ func (s *Station) Disconnect(ctx context.Context) error {
 			return
 		}
 		s.autoconnect = false
+		s.sched.connected()
 		s.setState(Disconnected, "user disconnect")
 	}); cerr != nil {
 		return cerr

@@ -22,6 +22,7 @@ type fakeKernel struct {
 	mu       sync.Mutex
 	results  []*nl80211.BSS
 	connects []nl80211.ConnectRequest
+	scans    []nl80211.ScanRequest
 	discs    int
 	cqm      []int32
 	cqmLists [][]int32
@@ -38,6 +39,7 @@ type fakeKernel struct {
 func (k *fakeKernel) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error) {
 	k.mu.Lock()
 	block := k.scanBlock
+	k.scans = append(k.scans, req)
 	k.mu.Unlock()
 	if block != nil {
 		select {
