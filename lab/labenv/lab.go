@@ -62,6 +62,8 @@ type RunningAP struct {
 	Hostapd *Process
 	Dnsmasq *Process
 	IP      net.IP
+
+	restarts int // StartAP calls so far: each restart logs to its own file
 }
 
 // InGuest reports whether this process runs inside the lab guest.
@@ -239,12 +241,15 @@ func (l *Lab) StopAP(i int) {
 	}
 }
 
-// StartAP starts AP i's hostapd again with the same configuration.
+// StartAP starts AP i's hostapd again with the same configuration and
+// returns once it is on the air (AP-ENABLED).
 func (l *Lab) StartAP(i int) {
 	l.t.Helper()
 	ap := l.APs[i]
 	confPath := l.path(fmt.Sprintf("hostapd-%d.conf", i))
-	ap.Hostapd = l.Start(fmt.Sprintf("hostapd-%d", i), nil, "ip", "netns", "exec", APNamespace, "hostapd", "-dd", "-t", confPath)
+	// Its own log: the first run's AP-ENABLED must not answer the wait.
+	ap.restarts++
+	ap.Hostapd = l.Start(fmt.Sprintf("hostapd-%d.restart%d", i, ap.restarts), nil, "ip", "netns", "exec", APNamespace, "hostapd", "-dd", "-t", confPath)
 	if err := ap.Hostapd.WaitLog("AP-ENABLED", 30*time.Second); err != nil {
 		l.t.Fatalf("labenv: AP %d: %v", i, err)
 	}
