@@ -1,0 +1,216 @@
+package wired
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"wifid/eapol/eap"
+	"wifid/lab/netns"
+)
+
+// The port against real hostapd (driver=wired, internal EAP server) over a
+// veth pair: the near end is the port, hostapd is on the far end.
+
+// hostMethod is one EAP method as both ends configure it.
+type hostMethod struct {
+	name  string
+	users []netns.EAPUser // hostapd's eap_user lines, password "secret"
+	// method makes the peer's Method for password pw.
+	method func(c *netns.Certs, pw string) eap.Method
+}
+
+var hostMethods = []hostMethod{
+	{"MD5",
+		[]netns.EAPUser{{Identity: "alice", Methods: []string{"MD5"}, Password: "secret"}},
+		func(_ *netns.Certs, pw string) eap.Method {
+			return eap.NewMD5(eap.Credentials{User: "alice", Password: pw})
+		}},
+	{"GTC",
+		[]netns.EAPUser{{Identity: "alice", Methods: []string{"GTC"}, Password: "secret"}},
+		func(_ *netns.Certs, pw string) eap.Method {
+			return eap.NewGTC(eap.Credentials{User: "alice", Password: pw})
+		}},
+}
+
+type hostPort struct {
+	n      *netns.NS
+	peer   *netns.Peer
+	h      *netns.Hostapd
+	mu     sync.Mutex
+	states []State
+	change chan struct{}
+	done   chan error
+}
+
+// startHostPort starts hostapd with m's users (and extra hostapd.conf
+// lines) and a Port on the near end with password pw.
+func startHostPort(t *testing.T, m hostMethod, pw string, held time.Duration, extra ...string) *hostPort {
+	t.Helper()
+	n := netns.New(t)
+	peer := n.Veth(t)
+	h := n.HostapdWired(t, peer, netns.WiredConfig{Users: m.users, Extra: extra})
+	ifi, err := net.InterfaceByIndex(peer.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pae, err := ListenPAE(ifi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pae.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	carrier, err := WatchCarrier(ctx, peer.Index)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	hp := &hostPort{n: n, peer: peer, h: h, change: make(chan struct{}, 1), done: make(chan error, 1)}
+	lvl := slog.LevelInfo
+	if testing.Verbose() {
+		lvl = slog.LevelDebug
+	}
+	port := NewPort(Config{
+		Ifname: peer.Name,
+		NewEAP: func() (eap.Config, error) {
+			return eap.Config{Identity: "alice", Method: m.method(h.Certs, pw)}, nil
+		},
+		StartPeriod: time.Second,
+		HeldPeriod:  held,
+		AuthPeriod:  5 * time.Second,
+		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})),
+		OnState: func(s State) {
+			hp.mu.Lock()
+			hp.states = append(hp.states, s)
+			hp.mu.Unlock()
+			select {
+			case hp.change <- struct{}{}:
+			default:
+			}
+		},
+	})
+	go func() { hp.done <- port.Run(ctx, pae, carrier) }()
+	t.Cleanup(func() {
+		cancel()
+		<-hp.done
+	})
+	return hp
+}
+
+// count is how often the port entered s.
+func (hp *hostPort) count(s State) int {
+	hp.mu.Lock()
+	defer hp.mu.Unlock()
+	n := 0
+	for _, x := range hp.states {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
+// wait waits until the port has entered s at least n times.
+func (hp *hostPort) wait(t *testing.T, s State, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for hp.count(s) < n {
+		select {
+		case <-hp.change:
+		case <-deadline:
+			got := hp.count(s)
+			hp.mu.Lock()
+			defer hp.mu.Unlock()
+			t.Fatalf("port entered %v %d times in %v, want %d; states %v", s, got, timeout, n, hp.states)
+		}
+	}
+}
+
+func TestHostapdPortSuccess(t *testing.T) {
+	for _, m := range hostMethods {
+		t.Run(m.name, func(t *testing.T) {
+			start := time.Now()
+			hp := startHostPort(t, m, "secret", time.Minute)
+			hp.wait(t, Authenticated, 1, 10*time.Second)
+			t.Logf("%s: authenticated %v after the port started", m.name, time.Since(start).Round(time.Millisecond))
+			hp.h.WaitSuccesses(t, hp.peer.HWAddr, 1, 2*time.Second)
+			if f := hp.h.Failures(hp.peer.HWAddr); f != 0 {
+				t.Errorf("hostapd reported %d failures", f)
+			}
+		})
+	}
+}
+
+// A wrong password fails and the port holds: after HeldPeriod it sends
+// EAPOL-Start again, at most MaxStart of them a StartPeriod apart, and never
+// loops. (hostapd itself ignores the port for its quietPeriod, 60 s, after a
+// failure; TestHostapdPortWrongPasswordRetry waits that out.)
+func TestHostapdPortWrongPassword(t *testing.T) {
+	for _, m := range hostMethods {
+		t.Run(m.name, func(t *testing.T) {
+			const held = time.Second
+			hp := startHostPort(t, m, "wrong", held)
+			hp.wait(t, Held, 1, 10*time.Second)
+			first := time.Now()
+			hp.h.WaitFailures(t, hp.peer.HWAddr, 1, 2*time.Second)
+			hp.wait(t, Connecting, 2, 3*held)
+			if d := time.Since(first); d < held {
+				t.Errorf("started again %v after the failure, before the held period (%v)", d, held)
+			}
+			// Start period 1 s, MaxStart 3: three Starts, then quiet.
+			hp.wait(t, NoAuthenticator, 1, 5*time.Second)
+			time.Sleep(time.Second)
+			if n := hp.h.Starts(hp.peer.HWAddr); n != 1+DefaultMaxStart {
+				t.Errorf("hostapd got %d EAPOL-Starts, want %d (one, then MaxStart after the held period)", n, 1+DefaultMaxStart)
+			}
+			if f := hp.h.Failures(hp.peer.HWAddr); f != 1 {
+				t.Errorf("hostapd saw %d failures, want 1", f)
+			}
+			if hp.count(Authenticated) != 0 {
+				t.Errorf("port authenticated with a wrong password")
+			}
+		})
+	}
+}
+
+// After hostapd's quiet period (60 s) the port tries again, once.
+func TestHostapdPortWrongPasswordRetry(t *testing.T) {
+	netns.Slow(t)
+	m := hostMethods[0]
+	hp := startHostPort(t, m, "wrong", 5*time.Second)
+	hp.h.WaitFailures(t, hp.peer.HWAddr, 1, 10*time.Second)
+	hp.h.WaitFailures(t, hp.peer.HWAddr, 2, 90*time.Second)
+	time.Sleep(5 * time.Second)
+	if f := hp.h.Failures(hp.peer.HWAddr); f != 2 {
+		t.Errorf("hostapd saw %d failures, want 2", f)
+	}
+}
+
+// A switch that reboots (hostapd restarted, the carrier dropped meanwhile)
+// gets a fresh authentication; so does a re-authentication the
+// authenticator starts on its own (eap_reauth_period).
+func TestHostapdPortRestartAndReauth(t *testing.T) {
+	for _, m := range hostMethods {
+		t.Run(m.name, func(t *testing.T) {
+			hp := startHostPort(t, m, "secret", time.Minute, "eap_reauth_period=3")
+			hp.wait(t, Authenticated, 1, 10*time.Second)
+			hp.h.WaitSuccesses(t, hp.peer.HWAddr, 1, 2*time.Second)
+
+			// hostapd re-authenticates after 3 s.
+			hp.wait(t, Authenticated, 2, 10*time.Second)
+			hp.h.WaitSuccesses(t, hp.peer.HWAddr, 2, 2*time.Second)
+
+			hp.h.Reboot(t)
+			hp.wait(t, Down, 1, 5*time.Second)
+			hp.wait(t, Authenticated, 3, 10*time.Second)
+			hp.h.WaitSuccesses(t, hp.peer.HWAddr, 3, 2*time.Second)
+			if f := hp.h.Failures(hp.peer.HWAddr); f != 0 {
+				t.Errorf("hostapd reported %d failures", f)
+			}
+		})
+	}
+}
