@@ -81,23 +81,6 @@ func ParseHeader(b []byte) (Header, []byte, error) {
 	return h, b[HeaderLen : HeaderLen+int(h.Length)], nil
 }
 
-// PAEGroupAddr is the Port Access Entity group address (IEEE 802.1X-2010
-// 11.1.1, Table 11-1): on a wired port the supplicant sends its EAPOL
-// frames to it, and the authenticator's come to it.
-var PAEGroupAddr = [6]byte{0x01, 0x80, 0xc2, 0x00, 0x00, 0x03}
-
-// MarshalFrame encodes an EAPOL frame of type t carrying body (an EAP
-// packet for PacketEAP, nothing for PacketStart and PacketLogoff), the
-// header's Body Length computed.
-func MarshalFrame(version uint8, t PacketType, body []byte) []byte {
-	b := make([]byte, HeaderLen+len(body))
-	b[0] = version
-	b[1] = byte(t)
-	binary.BigEndian.PutUint16(b[2:4], uint16(len(body)))
-	copy(b[HeaderLen:], body)
-	return b
-}
-
 // DescriptorType is the Descriptor Type of an EAPOL-Key frame.
 type DescriptorType uint8
 

@@ -40,7 +40,7 @@ func ListenPAE(ifi *net.Interface) (*PacketPAE, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wired: PAE socket on %s: %w", ifi.Name, err)
 	}
-	group := net.HardwareAddr(eapol.PAEGroupAddr[:])
+	group := net.HardwareAddr(eapol.PAEGroupAddress[:])
 	if err := conn.JoinGroup(group); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("wired: PAE group membership on %s: %w", ifi.Name, err)

@@ -234,7 +234,7 @@ func (p *Port) connect(why string) {
 
 func (p *Port) sendStart() {
 	p.starts++
-	if err := p.pae.Send(eapol.MarshalFrame(eapolVersion, eapol.PacketStart, nil)); err != nil {
+	if err := p.pae.Send(eapol.StartFrame(eapolVersion)); err != nil {
 		p.log.Warn("wired: EAPOL-Start not sent", "state", p.state.String(), "err", err)
 	} else {
 		p.log.Debug("wired: EAPOL-Start sent", "state", p.state.String(), "n", p.starts)
@@ -246,7 +246,7 @@ func (p *Port) logoff(why string) {
 	if p.state != Authenticated && p.state != Authenticating {
 		return
 	}
-	if err := p.pae.Send(eapol.MarshalFrame(eapolVersion, eapol.PacketLogoff, nil)); err != nil {
+	if err := p.pae.Send(eapol.LogoffFrame(eapolVersion)); err != nil {
 		p.log.Warn("wired: EAPOL-Logoff not sent", "state", p.state.String(), "err", err)
 		return
 	}
@@ -326,8 +326,12 @@ func (p *Port) frame(ctx context.Context, f rxFrame) {
 		return
 	}
 	if resp != nil {
-		if serr := p.pae.Send(eapol.MarshalFrame(eapolVersion, eapol.PacketEAP, resp)); serr != nil {
-			p.log.Warn("wired: EAP response not sent", "state", p.state.String(), "err", serr)
+		frame, ferr := eapol.EAPFrame(eapolVersion, resp)
+		if ferr == nil {
+			ferr = p.pae.Send(frame)
+		}
+		if ferr != nil {
+			p.log.Warn("wired: EAP response not sent", "state", p.state.String(), "err", ferr)
 		}
 	}
 	switch p.peer.State() {

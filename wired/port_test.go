@@ -87,7 +87,12 @@ func (m *memAuth) deliver(eapPkt []byte) {
 	if eapPkt == nil {
 		return
 	}
-	m.rx <- eapol.MarshalFrame(eapol.Version2004, eapol.PacketEAP, eapPkt)
+	f, err := eapol.EAPFrame(eapol.Version2004, eapPkt)
+	if err != nil {
+		m.t.Errorf("authenticator: %v", err)
+		return
+	}
+	m.rx <- f
 }
 
 func (m *memAuth) Receive(ctx context.Context) ([]byte, net.HardwareAddr, error) {
