@@ -195,9 +195,13 @@ func TestStationScansQuicklyAfterALoss(t *testing.T) {
 	for len(periodic) < 2*afterLossFullEvery && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 		h.k.mu.Lock()
-		// The first two are autoconnect's quick and full scans.
-		if n := len(h.k.scans); n > before+2 {
-			periodic = append([]nl80211.ScanRequest(nil), h.k.scans[before+2:]...)
+		// Autoconnect's own scans come first: a quick one when the
+		// network's frequency is stored by then, and a full one.
+		for i, r := range h.k.scans[before:] {
+			if r.Freqs == nil {
+				periodic = append([]nl80211.ScanRequest(nil), h.k.scans[before+i+1:]...)
+				break
+			}
 		}
 		h.k.mu.Unlock()
 	}
