@@ -696,3 +696,42 @@ func (f *File) Embedded(name string) (etype, payload string, ok bool) {
 	}
 	return "", "", false
 }
+
+// SetEmbedded sets the [@pem@name] group to payload, one or more PEM
+// blocks (as iwd's "embed:name" values refer to): an existing group of that
+// name is replaced in place, a new one goes at the end of the file. The
+// payload must hold PEM blocks only, in the form ParseFile reads back.
+func (f *File) SetEmbedded(name, payload string) error {
+	header := "[@pem@" + name + "]"
+	if _, _, err := parseEmbeddedHeader(header); err != nil {
+		return fmt.Errorf("knownnetworks: %s: %w", header, err)
+	}
+	payload = strings.TrimRight(payload, "\n")
+	if !utf8.ValidString(payload) || strings.IndexByte(payload, 0) >= 0 {
+		return fmt.Errorf("knownnetworks: %s: payload is not text", header)
+	}
+	raw := strings.Split(payload, "\n")
+	end, _, err := scanPEM(raw, 0)
+	if err == nil && end != len(raw) {
+		err = fmt.Errorf("line %d of the payload is not PEM", end+1)
+	}
+	if err != nil {
+		return fmt.Errorf("knownnetworks: %s: %w", header, err)
+	}
+	nl := fileLine{kind: lineEmbedded, text: header + "\n" + payload, group: -1, name: name, etype: "pem", body: payload}
+	if _, normal, ok := f.findGroup(name); ok && normal {
+		return fmt.Errorf("knownnetworks: %s: a group [%s] exists", header, name)
+	}
+	for i, l := range f.lines {
+		if l.kind == lineEmbedded && l.name == name {
+			f.lines[i] = nl
+			return nil
+		}
+	}
+	if n := len(f.lines); n > 0 && !(f.lines[n-1].kind == lineOther &&
+		strings.TrimLeft(f.lines[n-1].text, " \t") == "") {
+		f.lines = append(f.lines, fileLine{kind: lineOther})
+	}
+	f.lines = append(f.lines, nl)
+	return nil
+}

@@ -295,3 +295,88 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func TestSetEmbedded(t *testing.T) {
+	f, err := ParseFile("n.8021x", []byte("[Security]\nEAP-Method=TLS\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetEmbedded("ca", testPEM+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetString(GroupSecurity, "EAP-TLS-CACert", "embed:ca"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetBool(GroupSettings, KeyAutoConnect, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetEmbedded("two", testPEM+"\n\n"+testPEM); err != nil {
+		t.Fatal(err)
+	}
+	want := "[Security]\nEAP-Method=TLS\nEAP-TLS-CACert=embed:ca\n\n[@pem@ca]\n" + testPEM +
+		"\n\n[Settings]\nAutoConnect=false\n\n[@pem@two]\n" + testPEM + "\n\n" + testPEM + "\n"
+	if got := string(f.Bytes()); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	back, err := ParseFile("n.8021x", f.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ca", "two"} {
+		_, a, _ := f.Embedded(name)
+		_, b, ok := back.Embedded(name)
+		if !ok || strings.TrimRight(a, "\n") != strings.TrimRight(b, "\n") {
+			t.Errorf("%s: %q read back as %q", name, a, b)
+		}
+	}
+	if v, _ := back.Value(GroupSecurity, "EAP-TLS-CACert"); v != "embed:ca" {
+		t.Errorf("CACert = %q", v)
+	}
+
+	// Replacing keeps the place.
+	if err := back.SetEmbedded("ca", strings.Replace(testPEM, "CERTIFICATE", "X509 CRL", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(back.Bytes()); !strings.Contains(got, "embed:ca\n\n[@pem@ca]\n-----BEGIN X509 CRL") {
+		t.Errorf("replaced:\n%s", got)
+	}
+
+	for _, tc := range []struct{ name, payload, msg string }{
+		{"", testPEM, "empty embedded group name"},
+		{"a]b", testPEM, "junk after"},
+		{"a[b", testPEM, "invalid character"},
+		{"x", "", "no PEM block"},
+		{"x", "hello", "no PEM block"},
+		{"x", testPEM + "\nk=v", "not PEM"},
+		{"x", "-----BEGIN A-----\nAAAA", "no END"},
+		{"x", "-----BEGIN A-----\n[S]\n-----END A-----", "unexpected line"},
+		{"x", "-----BEGIN A-----\n\x00\n-----END A-----", "not text"},
+		{"Security", testPEM, "a group [Security] exists"},
+	} {
+		if err := back.SetEmbedded(tc.name, tc.payload); err == nil || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("SetEmbedded(%q, %q) = %v, want %q", tc.name, tc.payload, err, tc.msg)
+		}
+	}
+}
+
+func FuzzSetEmbedded(f *testing.F) {
+	f.Add("[S]\nk=v\n", "ca", testPEM)
+	f.Add("", "a b", "-----BEGIN A-----\n-----END A-----\n\n-----BEGIN B-----\nx\n-----END B-----\n")
+	f.Fuzz(func(t *testing.T, file, name, payload string) {
+		kf, err := ParseFile("fuzz", []byte(file))
+		if err != nil {
+			return
+		}
+		if err := kf.SetEmbedded(name, payload); err != nil {
+			return
+		}
+		back, err := ParseFile("fuzz", kf.Bytes())
+		if err != nil {
+			t.Fatalf("SetEmbedded(%q, %q) wrote what does not parse: %v\n%q", name, payload, err, kf.Bytes())
+		}
+		_, got, ok := back.Embedded(name)
+		if !ok || strings.TrimRight(got, "\n") != strings.TrimRight(payload, "\n") {
+			t.Fatalf("SetEmbedded(%q, %q) read back as %q (found %v)", name, payload, got, ok)
+		}
+	})
+}
