@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,7 +25,7 @@ type addOptions struct {
 	keyPass                       *string
 	hidden, noAutoConnect, force  bool
 	dir                           string
-	noFastReauth                  bool
+	noFastReauth, embed           bool
 	json, dontAsk                 bool
 }
 
@@ -49,6 +50,8 @@ a password left out is asked by the agent at each connect, not stored.
   --client-key-bundle F  TLS: certificate and key in one file (PKCS#12)
   --key-passphrase P     store the key's passphrase (else the agent asks)
   --no-fast-reauth       no TLS session resumption
+  --embed                copy the PEM certificates and key into the file
+                         ([@pem@...] groups) instead of naming their paths
   --hidden               the network does not broadcast its name
   --no-autoconnect       join only when asked
   --dir DIR              the network directory ($STATE_DIRECTORY, else /var/lib/iwd)
@@ -107,6 +110,7 @@ func addKnown(global options, args []string, ask asker, stdout, stderr io.Writer
 	fs.StringVar(&o.bundle, "client-key-bundle", "", "")
 	fs.Var(stringFlag{&o.keyPass}, "key-passphrase", "")
 	fs.BoolVar(&o.noFastReauth, "no-fast-reauth", false, "")
+	fs.BoolVar(&o.embed, "embed", false, "")
 	fs.BoolVar(&o.hidden, "hidden", false, "")
 	fs.BoolVar(&o.noAutoConnect, "no-autoconnect", false, "")
 	fs.StringVar(&o.dir, "dir", "", "")
@@ -263,9 +267,19 @@ func (o *addOptions) file(name string) (*knownnetworks.File, error) {
 			errs = append(errs, f.SetString(sec, key, v))
 		}
 	}
-	abs := func(p string) string {
+	// file names a certificate or key file: its absolute path, or with
+	// --embed an [@pem@name] group holding its PEM blocks.
+	file := func(p, name string) string {
 		if p == "" {
 			return ""
+		}
+		if o.embed {
+			payload, err := pemBlocks(p)
+			if err == nil {
+				err = f.SetEmbedded(name, payload)
+			}
+			errs = append(errs, err)
+			return eapconf.EmbedPrefix + name
 		}
 		a, err := filepath.Abs(p)
 		errs = append(errs, err)
@@ -285,9 +299,12 @@ func (o *addOptions) file(name string) (*knownnetworks.File, error) {
 	case "TLS":
 		tlsPrefix = p + "TLS-"
 		set(p+eapconf.KeyIdentity, o.identity)
-		set(tlsPrefix+eapconf.KeyClientCert, abs(o.clientCert))
-		set(tlsPrefix+eapconf.KeyClientKey, abs(o.clientKey))
-		set(tlsPrefix+eapconf.KeyClientKeyBundle, abs(o.bundle))
+		set(tlsPrefix+eapconf.KeyClientCert, file(o.clientCert, "client_cert"))
+		set(tlsPrefix+eapconf.KeyClientKey, file(o.clientKey, "client_key"))
+		if o.bundle != "" && o.embed {
+			return nil, errors.New("--embed takes PEM files: a --client-key-bundle (PKCS#12) cannot be embedded")
+		}
+		set(tlsPrefix+eapconf.KeyClientKeyBundle, file(o.bundle, ""))
 		if o.keyPass != nil {
 			set(tlsPrefix+eapconf.KeyClientKeyPassphrase, *o.keyPass)
 		}
@@ -305,7 +322,7 @@ func (o *addOptions) file(name string) (*knownnetworks.File, error) {
 		set(inner+eapconf.KeyPasswordHash, *o.passwordHash)
 	}
 	if tlsPrefix != "" {
-		set(tlsPrefix+eapconf.KeyCACert, abs(o.caCert))
+		set(tlsPrefix+eapconf.KeyCACert, file(o.caCert, "ca_cert"))
 		set(tlsPrefix+eapconf.KeyServerDomainMask, o.domainMask)
 		if o.noFastReauth {
 			errs = append(errs, f.SetBool(sec, tlsPrefix+eapconf.KeyFastReauthentication, false))
@@ -320,4 +337,29 @@ func (o *addOptions) file(name string) (*knownnetworks.File, error) {
 		errs = append(errs, f.SetBool(knownnetworks.GroupSettings, knownnetworks.KeyAutoConnect, false))
 	}
 	return f, errors.Join(errs...)
+}
+
+// pemBlocks reads a file's PEM blocks (text around them, such as OpenSSL's
+// "Bag Attributes", is left out).
+func pemBlocks(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for {
+		var blk *pem.Block
+		blk, data = pem.Decode(data)
+		if blk == nil {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.Write(pem.EncodeToMemory(blk))
+	}
+	if b.Len() == 0 {
+		return "", fmt.Errorf("%s: no PEM block to embed", path)
+	}
+	return b.String(), nil
 }

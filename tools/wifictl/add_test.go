@@ -262,3 +262,42 @@ func TestAddInShell(t *testing.T) {
 		t.Errorf("written: %s / %v", cfg.Identity, cfg.Password == "sesame")
 	}
 }
+
+func TestAddEmbed(t *testing.T) {
+	dir := t.TempDir()
+	cert, _ := filepath.Abs("../../knownnetworks/eapconf/testdata/cert.pem")
+	key, _ := filepath.Abs("../../knownnetworks/eapconf/testdata/key-pkcs8-aes256.pem")
+	ca := writeCA(t, t.TempDir())
+	_, errOut, code := add(t, dir, "known-networks", "add", "Lab", "--method", "TLS", "--embed", "--client-cert", cert,
+		"--client-key", key, "--ca-cert", ca, "--key-passphrase", "abc", "--domain-mask", "*.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	path := filepath.Join(dir, "Lab.8021x")
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data), "=/") {
+		t.Errorf("paths in an embedded file:\n%s", data)
+	}
+	for _, want := range []string{"[@pem@ca_cert]", "[@pem@client_cert]", "[@pem@client_key]", "EAP-TLS-CACert=embed:ca_cert",
+		"EAP-TLS-ClientKey=embed:client_key", "-----BEGIN ENCRYPTED PRIVATE KEY-----"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("file lacks %q:\n%s", want, data)
+		}
+	}
+	c := readNetwork(t, path)
+	m, err := c.TLS.Load()
+	if err != nil || len(m.Certificates) != 1 || m.RootCAs == nil {
+		t.Fatalf("Load of the embedded file: %+v %v", m, err)
+	}
+	// The certificate files can go: the network file stands alone.
+	if _, _, code := add(t, dir, "known-networks", "add", "Bundle", "--method", "TLS", "--embed",
+		"--client-key-bundle", "/x.p12"); code == 0 {
+		t.Error("embedded a PKCS#12 bundle")
+	}
+	notPEM := filepath.Join(t.TempDir(), "der")
+	os.WriteFile(notPEM, []byte{0x30, 0x00}, 0o600)
+	if _, errOut, code := add(t, dir, "known-networks", "add", "Der", "--method", "PEAP", "--embed", "--ca-cert", notPEM); code == 0 ||
+		!strings.Contains(errOut, "no PEM block to embed") {
+		t.Errorf("DER CA embedded: %d %s", code, errOut)
+	}
+}
