@@ -40,7 +40,7 @@ type TLSMaterial struct {
 // server name for crypto/tls to check): the chain must lead to one of
 // RootCAs (no check without a CA list), and the leaf's names must match the
 // ServerDomainMask (MatchDomainMask). Unlike ell it also checks validity
-// periods.
+// periods. (eapol/eap/tls validates chains itself and takes ServerCheck.)
 func (m *TLSMaterial) VerifyPeer(rawCerts [][]byte, _ [][]*x509.Certificate) error {
 	if m.RootCAs == nil {
 		return nil
@@ -67,10 +67,35 @@ func (m *TLSMaterial) VerifyPeer(rawCerts [][]byte, _ [][]*x509.Certificate) err
 	if err != nil {
 		return fmt.Errorf("eapconf: server certificate %q: %w", certs[0].Subject.CommonName, err)
 	}
-	if m.ServerDomainMask != nil {
-		return MatchDomainMask(certs[0], m.ServerDomainMask)
+	if check := m.ServerCheck(); check != nil {
+		return check(certs)
 	}
 	return nil
+}
+
+// ServerCheck is the ServerDomainMask check alone, for a TLS client that
+// validates the chain against RootCAs itself and then calls a hook with the
+// verified chain, leaf first (eapol/eap/tls's Config.VerifyServer). It is
+// nil when no mask is configured.
+func (m *TLSMaterial) ServerCheck() func(chain []*x509.Certificate) error {
+	if m.ServerDomainMask == nil {
+		return nil
+	}
+	masks := m.ServerDomainMask
+	return func(chain []*x509.Certificate) error {
+		if len(chain) == 0 {
+			return errors.New("eapconf: no server certificate to match the ServerDomainMask")
+		}
+		return MatchDomainMask(chain[0], masks)
+	}
+}
+
+// ClientCertificate is the client certificate and key, nil if none.
+func (m *TLSMaterial) ClientCertificate() *tls.Certificate {
+	if len(m.Certificates) == 0 {
+		return nil
+	}
+	return &m.Certificates[0]
 }
 
 // Load reads the certificates and keys (files and embedded PEMs) into what

@@ -153,12 +153,25 @@ func TestLoadFiles(t *testing.T) {
 	if err := m.VerifyPeer([][]byte{p.server.Raw, p.inter.Raw}, nil); err == nil || !strings.Contains(err.Error(), "radius.corp.example.com") {
 		t.Errorf("VerifyPeer(mask miss) = %v", err)
 	}
+	// The mask check alone, for a client that verified the chain.
+	if check := m.ServerCheck(); check == nil || check([]*x509.Certificate{p.server, p.inter}) == nil ||
+		check(nil) == nil {
+		t.Error("ServerCheck passed a name outside the mask")
+	}
+	m.ServerDomainMask = []string{"*.example.com"}
+	if err := m.ServerCheck()([]*x509.Certificate{p.server}); err != nil {
+		t.Errorf("ServerCheck: %v", err)
+	}
+	if c := m.ClientCertificate(); c == nil || !c.Leaf.Equal(p.client) {
+		t.Errorf("ClientCertificate = %+v", c)
+	}
 	// Usable by crypto/tls.
 	_ = &tls.Config{RootCAs: m.RootCAs, Certificates: m.Certificates, VerifyPeerCertificate: m.VerifyPeer}
 
 	// No CACert: nothing to verify against.
 	m, err = loadTLS(t, "[Security]\nEAP-Method=PEAP\nEAP-PEAP-Phase2-Method=MD5\nEAP-PEAP-Phase2-Identity=u\nEAP-PEAP-Phase2-Password=p\n", nil)
-	if err != nil || m.RootCAs != nil || len(m.Certificates) != 0 || m.VerifyPeer([][]byte{rogue.Raw}, nil) != nil {
+	if err != nil || m.RootCAs != nil || len(m.Certificates) != 0 || m.VerifyPeer([][]byte{rogue.Raw}, nil) != nil ||
+		m.ServerCheck() != nil || m.ClientCertificate() != nil {
 		t.Errorf("no CACert: %+v, %v", m, err)
 	}
 }
