@@ -8,12 +8,35 @@
 // RequestPrivateKeyPassphrase). Agent answers are held in memory only:
 // nothing here writes a file.
 //
+// The keys, all in [Security], as iwd 2.3 reads them (P is the prefix:
+// "EAP-" outside, "EAP-PEAP-Phase2-" or "EAP-TTLS-Phase2-" for the inner
+// method, nesting further for a tunnel inside a tunnel):
+//
+//	P+Method                 TLS, WFA-TLS, TTLS, PEAP, PWD, MSCHAPV2; MD5, GTC
+//	                         inside a tunnel (or wired); SIM, AKA, AKA' refused;
+//	                         TTLS inner also Tunneled-PAP/-CHAP/-MSCHAP/-MSCHAPv2
+//	P+Identity               any method (NAI, at most 253 octets)
+//	P+Password               PWD, MSCHAPV2, MD5, GTC, Tunneled-*
+//	P+Password-Hash          MSCHAPV2: 32 hex digits, instead of Password
+//	P+GTC-Secret, P+MD5-Secret  GTC's, MD5's password when Password is absent
+//	P+T+CACert               T is TLS-, PEAP- or TTLS-: path or embed:name
+//	P+T+ServerDomainMask     ';'-separated masks; needs CACert
+//	P+T+FastReauthentication boolean, default true
+//	P+TLS-ClientCert, P+TLS-ClientKey, P+TLS-ClientKeyBundle,
+//	P+TLS-ClientKeyPassphrase  EAP-TLS and WFA-TLS only
+//
+// iwd 2.3 has no PEAP or TLS version key (versions are negotiated);
+// EAP-PEAP-ClientCert and -ClientKey, found in iwd's own autotests, are read
+// by nothing and land in Config.Unused.
+//
 // It lives under knownnetworks, not eapol/eap, because it reads network
 // files and certificate files, and by the project's import rules eapol
 // imports only the standard library, x/crypto and nl80211/ie. The methods
 // get what this package makes, in standard library types: *x509.CertPool,
-// tls.Certificate and a VerifyPeerCertificate function (TLSMaterial). It
-// imports knownnetworks and nothing else of ours.
+// tls.Certificate, the domain mask check for eapol/eap/tls's VerifyServer
+// hook (ServerCheck) and a whole VerifyPeerCertificate function for plain
+// crypto/tls clients (TLSMaterial). It imports knownnetworks and nothing
+// else of ours.
 //
 // Files:
 //   - config.go: Config, Parse, the key scheme (prefixes, methods).
