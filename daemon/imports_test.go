@@ -28,14 +28,18 @@ var libraryImports = map[string][]string{
 	"nl80211/rfkill":          {},
 	"nl80211":                 {"nl80211/ie"},
 	"eapol":                   {"nl80211/ie"},
-	"eapol/sae":               {"eapol", "nl80211/ie"},
+	"eapol/internal/ecgroup":  {},
+	"eapol/sae":               {"eapol", "nl80211/ie", "eapol/internal/ecgroup"},
 	"eapol/eapoltest":         {"eapol", "nl80211/ie"},
-	"eapol/eap":               {},
+	"eapol/eap":               {"eapol", "eapol/internal/ecgroup"},
+	"eapol/eap/mschap":        {},
 	"eapol/eap/tls":           {"eapol/eap"},
-	"eapol/eap/eaptest":       {"eapol/eap", "eapol/eap/tls", "eapol/eap/mschap"},
+	"eapol/eap/eaptest":       {"eapol/eap/...", "eapol/internal/ecgroup"},
 	"knownnetworks":           {},
+	"knownnetworks/eapconf":   {"knownnetworks"},
 	"netconfig":               {},
 	"station":                 {"nl80211", "nl80211/ie", "eapol/...", "knownnetworks"},
+	"wired":                   {"nl80211", "eapol/...", "knownnetworks/..."},
 	"daemon/dbusapi/objtree":  {},
 	"daemon/dbusapi":          {"daemon/dbusapi/objtree"},
 	"daemon/dbusapi/dbustest": {"daemon/dbusapi", "daemon/dbusapi/objtree"},
@@ -48,7 +52,7 @@ var testHelpers = []string{"unit", "eapol/eapoltest", "eapol/eap/eaptest", "daem
 
 // noSockets are the pure packages: bytes in, bytes out. They import
 // nothing that opens a socket or a file.
-var noSockets = []string{"eapol", "eapol/sae", "eapol/eap", "nl80211/ie"}
+var noSockets = []string{"eapol", "eapol/sae", "eapol/eap", "eapol/eap/mschap", "eapol/internal/ecgroup", "nl80211/ie"}
 
 var socketImports = []string{"net", "os", "syscall", "golang.org/x/sys/unix", "github.com/mdlayher/", "github.com/godbus/"}
 
