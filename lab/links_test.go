@@ -128,7 +128,9 @@ func TestInterfaceDownUpRenamed(t *testing.T) {
 			waitFor(t, "address gone after link down", 10*time.Second, func() bool { return !hasIPv4(first) })
 			time.Sleep(time.Second)
 			lab.Run("ip", "link", "set", "dev", first, "up")
-			took := waitFor(t, which+" reconnected after link up", 60*time.Second, func() bool { return hasIPv4(first) })
+			// 90 s: a slow guest can time an association out, and the
+			// BSS is then blacklisted for 60 s (iwd's rule too).
+			took := waitFor(t, which+" reconnected after link up", 90*time.Second, func() bool { return hasIPv4(first) })
 			t.Logf("%s: link up to IPv4 address: %.1f s", which, took.Seconds())
 			if err := lab.Ping(lab.APs[0].IP, 2); err != nil {
 				t.Errorf("no traffic after link up: %v", err)
@@ -140,7 +142,7 @@ func TestInterfaceDownUpRenamed(t *testing.T) {
 			lab.Run("ip", "link", "set", "dev", first, "name", second)
 			time.Sleep(time.Second)
 			lab.Run("ip", "link", "set", "dev", second, "up")
-			took = waitFor(t, which+" reconnected after rename and link up", 60*time.Second, func() bool { return hasIPv4(second) })
+			took = waitFor(t, which+" reconnected after rename and link up", 90*time.Second, func() bool { return hasIPv4(second) })
 			t.Logf("%s: link up (renamed) to IPv4 address: %.1f s", which, took.Seconds())
 			waitDeviceName(t, second, 10*time.Second)
 			if err := lab.Ping(lab.APs[0].IP, 2); err != nil {
@@ -148,6 +150,9 @@ func TestInterfaceDownUpRenamed(t *testing.T) {
 			}
 			if which == "wifid" {
 				log := logSince(t, d, mark)
+				if strings.Contains(log, "frame registration refused") {
+					t.Errorf("a station started again on the interface says its frame registrations were refused")
+				}
 				for _, want := range []string{`msg="interface renamed" iface=` + second + ` was=` + first, `msg=connected iface=` + second} {
 					if !strings.Contains(log, want) {
 						t.Errorf("wifid's log lacks %q", want)

@@ -8,6 +8,8 @@ import (
 	"net"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"wifid/nl80211"
 	"wifid/nl80211/ie"
 )
@@ -172,11 +174,15 @@ func (s *Station) registerFrames() {
 		defer cancel()
 		err := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{wnmCategory, wnmBTMRequest})
 		err2 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{saQueryCategory, saQueryResponse})
+		// EALREADY: the daemon's socket registered the match for an
+		// earlier station on this interface (before a down and up, an
+		// rfkill cycle); the registration lasts as long as the socket and
+		// its frames still come.
 		return func() {
-			if err != nil {
+			if err != nil && !errors.Is(err, unix.EALREADY) {
 				s.log.Info("no BSS transition requests: frame registration refused", "err", err)
 			}
-			if err2 != nil {
+			if err2 != nil && !errors.Is(err2, unix.EALREADY) {
 				s.log.Info("no SA Query responses: frame registration refused", "err", err2)
 			}
 		}
