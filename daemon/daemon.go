@@ -175,16 +175,47 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Info("stopped during startup")
 	}
 	d.loop(ctx, watch, rfk, links)
+	d.stop()
+	return nil
+}
+
+// stopTimeout bounds the stop: a service manager's SIGTERM expects an exit
+// within seconds (5 s is the goal; systemd's default is 90 s).
+const stopTimeout = 4 * time.Second
+
+// stop ends what Run started, as iwd 2.3 leaves things on SIGTERM: each
+// station disconnects (its lease released, addresses and routes removed),
+// then every interface wifid manages goes down (iwd's netdev_shutdown);
+// the ones wifid made vanish with its nl80211 socket after Run returns,
+// a kept default interface stays, down.
+func (d *Daemon) stop() {
+	start := time.Now()
 	d.log.Info("wifid stopping")
 	d.mu.Lock()
+	var ifaces []*managed
 	for _, m := range d.devices {
 		if m.cancel != nil {
 			m.cancel()
 		}
+		ifaces = append(ifaces, m)
 	}
 	d.mu.Unlock()
-	d.wg.Wait()
-	return nil
+	done := make(chan struct{})
+	go func() {
+		d.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(stopTimeout):
+		d.log.Warn("stations slow to stop; exiting anyway", "after", stopTimeout)
+	}
+	for _, m := range ifaces {
+		if err := linkSet(m.iface.Index, false); err != nil {
+			d.log.Debug("interface not brought down", "iface", m.name(), "err", err)
+		}
+	}
+	d.log.Info("wifid stopped", "ms", time.Since(start).Milliseconds())
 }
 
 // serveDBus owns net.connman.iwd on the system bus (or

@@ -33,8 +33,10 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 		IPv6Events:          true,
 		IgnoreCarrier:       true, // the station says when the link is gone; roams drop the carrier
 		// The first frame after the 4-way handshake can beat the AP's own
-		// port opening and be lost: retry it after 1 s, not 4.
-		DHCP:   netconfig.DHCPConfig{FirstRetry: time.Second},
+		// port opening and be lost: retry it after 1 s, not 4. A lease is
+		// released when IP configuration stops (a disconnect, wifid
+		// exiting), as iwd 2.3 does (TestStopOnSIGTERM sees its RELEASE).
+		DHCP:   netconfig.DHCPConfig{FirstRetry: time.Second, SendRelease: true},
 		Logger: c.log,
 	}
 	detail := "DHCP"

@@ -135,3 +135,14 @@ func tailFile(path string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// WaitExit waits up to timeout for the process to end. It reports whether
+// it ended and, if so, how (nil: exit status 0).
+func (p *Process) WaitExit(timeout time.Duration) (bool, error) {
+	select {
+	case <-p.done:
+		return true, p.err
+	case <-time.After(timeout):
+		return false, nil
+	}
+}
