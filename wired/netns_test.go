@@ -226,3 +226,72 @@ func TestHostapdPortRestartAndReauth(t *testing.T) {
 		})
 	}
 }
+
+// The Manager (ead) finds the port, reads default.8021x from its state
+// directory and authenticates; a second interface it is not allowed to
+// manage stays alone; the port's view follows.
+func TestHostapdManager(t *testing.T) {
+	files := []struct {
+		name  string
+		users []netns.EAPUser
+		file  func(c *netns.Certs) string
+	}{
+		{"MD5", hostMethods[0].users, func(*netns.Certs) string {
+			return "[Security]\nEAP-Method=MD5\nEAP-Identity=alice\nEAP-Password=secret\n"
+		}},
+		{"MSCHAPv2-Hash", hostMethods[2].users, func(*netns.Certs) string {
+			return "[Security]\nEAP-Method=MSCHAPV2\nEAP-Identity=alice\nEAP-Password-Hash=878d8014606cda29677a44efa1353fc7\n"
+		}},
+		{"TLS", []netns.EAPUser{{Identity: "client@wifid.test", Methods: []string{"TLS"}}}, func(c *netns.Certs) string {
+			return "[Security]\nEAP-Method=TLS\nEAP-Identity=client@wifid.test\nEAP-TLS-CACert=" + c.CAFile +
+				"\nEAP-TLS-ClientCert=" + c.ClientCertFile + "\nEAP-TLS-ClientKey=" + c.ClientKeyFile +
+				"\nEAP-TLS-ServerDomainMask=" + c.ServerName + "\n"
+		}},
+	}
+	for _, tc := range files {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n := netns.New(t)
+			peer := n.Veth(t)
+			other := n.Veth(t)
+			h := n.HostapdWired(t, peer, netns.WiredConfig{Users: tc.users})
+			dir := t.TempDir()
+			if err := os.WriteFile(dir+"/"+SettingsFile, []byte(tc.file(h.Certs)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			views := make(chan Adapter, 64)
+			m := NewManager(ManagerConfig{
+				StateDir: dir,
+				Allow:    []string{peer.Name},
+				Deny:     []string{other.Name},
+				OnChange: func(a Adapter) { views <- a },
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- m.Run(ctx) }()
+			defer func() {
+				cancel()
+				<-done
+			}()
+			deadline := time.After(10 * time.Second)
+			for {
+				select {
+				case a := <-views:
+					if a.Ifindex != peer.Index {
+						t.Fatalf("manager took %s, not allowed", a.Name)
+					}
+					if !a.Authenticated {
+						continue
+					}
+					if !a.Connected || !a.Active || a.Address.String() != peer.HWAddr.String() || a.Name != peer.Name {
+						t.Errorf("view %+v", a)
+					}
+					h.WaitSuccesses(t, peer.HWAddr, 1, 2*time.Second)
+					return
+				case <-deadline:
+					t.Fatalf("not authenticated within 10 s")
+				}
+			}
+		})
+	}
+}
