@@ -34,6 +34,7 @@ var libraryImports = map[string][]string{
 	"eapol/eap":               {"eapol", "eapol/internal/ecgroup"},
 	"eapol/eap/mschap":        {},
 	"eapol/eap/tls":           {"eapol/eap"},
+	"eapol/eap/peap":          {"eapol/eap", "eapol/eap/tls"},
 	"eapol/eap/eaptest":       {"eapol/eap/...", "eapol/internal/ecgroup"},
 	"knownnetworks":           {},
 	"knownnetworks/eapconf":   {"knownnetworks"},

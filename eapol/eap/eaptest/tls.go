@@ -52,7 +52,8 @@ type TLS struct {
 	framer    eaptls.Framer
 	engine    *eaptls.Engine
 	endlessOn bool
-	phase     int // 0 handshake, 1 final flight sent, 2 inner running
+	respID    uint8 // the Identifier of the Response being processed
+	phase     int   // 0 handshake, 1 final flight sent, 2 inner running
 	keysOut   [2][]byte
 }
 
@@ -75,6 +76,10 @@ func (s *TLS) ConnectionState() tls.ConnectionState {
 	}
 	return s.engine.Conn().ConnectionState()
 }
+
+// ResponseID is the Identifier of the peer's Response being processed;
+// the next Request's is one more.
+func (s *TLS) ResponseID() uint8 { return s.respID }
 
 // Negotiated is the version the peer answered the Start with.
 func (s *TLS) Negotiated() uint8 { return s.framer.Version }
@@ -103,6 +108,7 @@ func (s *TLS) Start(id uint8, identity string) ([]byte, error) {
 }
 
 func (s *TLS) Process(id uint8, data []byte) ([]byte, Verdict, error) {
+	s.respID = id
 	h, err := eaptls.ParseHeader(data)
 	if err != nil {
 		return nil, Reject, err

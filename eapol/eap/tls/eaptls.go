@@ -69,7 +69,7 @@ func (m *Method) Process(ctx context.Context, id uint8, data []byte) ([]byte, er
 		m.state, m.decision, m.err = eap.Done, eap.DecisionFail, err
 		m.msk, m.emsk = nil, nil
 		m.t.Close()
-		return nil, fmt.Errorf("eap-tls: %w", err)
+		return nil, err
 	}
 	if m.doneAfter && !m.t.Sending() {
 		m.state, m.decision = eap.Done, eap.DecisionCondSucc

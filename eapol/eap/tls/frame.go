@@ -184,7 +184,8 @@ func (f *Framer) Send(msg []byte) ([]byte, error) {
 	if len(msg) <= room-4 || (len(msg) <= room && !f.AlwaysLength) {
 		f.out = nil
 		if f.AlwaysLength {
-			return binary.BigEndian.AppendUint32([]byte{f.Version | FlagLength}, uint32(len(msg))), nil
+			b := binary.BigEndian.AppendUint32([]byte{f.Version | FlagLength}, uint32(len(msg)))
+			return append(b, msg...), nil
 		}
 		return append([]byte{f.Version}, msg...), nil
 	}
