@@ -20,8 +20,9 @@ import (
 // maxCertFile bounds what is read from a certificate or key file.
 const maxCertFile = 1 << 20
 
-// errNeedPassphrase: the material is encrypted and no passphrase is given.
-var errNeedPassphrase = errors.New("encrypted and no passphrase given")
+// ErrNeedPassphrase: the material is encrypted and no passphrase is given
+// (Missing reports it as a PrivateKeyPassphrase request instead).
+var ErrNeedPassphrase = errors.New("encrypted and no passphrase given")
 
 // TLSMaterial is what a TLS-based method needs, in crypto/tls's terms.
 type TLSMaterial struct {
@@ -206,7 +207,7 @@ func ParseCertificateList(data []byte) ([]*x509.Certificate, error) {
 func (t *TLSSettings) clientNeeds() (*SecretRequest, error) {
 	_, _, err := t.loadClient()
 	var ke *KeyError
-	if errors.As(err, &ke) && errors.Is(err, errNeedPassphrase) {
+	if errors.As(err, &ke) && errors.Is(err, ErrNeedPassphrase) {
 		v := t.ClientKeyBundle
 		switch ke.Key {
 		case t.Prefix + KeyClientCert:
@@ -308,7 +309,7 @@ type Container struct {
 // l_cert_load_container_file takes: PEM (CERTIFICATE, PRIVATE KEY, ENCRYPTED
 // PRIVATE KEY, RSA PRIVATE KEY and EC PRIVATE KEY, the last two possibly
 // with "Proc-Type: 4,ENCRYPTED"), a DER certificate, or PKCS#12. Encrypted
-// parts need havePass: without it the error wraps errNeedPassphrase; with a
+// parts need havePass: without it the error wraps ErrNeedPassphrase; with a
 // passphrase that does not fit it wraps ErrWrongPassphrase.
 func DecodeContainer(data []byte, pass string, havePass bool) (*Container, error) {
 	ct := &Container{}
@@ -336,7 +337,7 @@ func DecodeContainer(data []byte, pass string, havePass bool) (*Container, error
 	key, leaf, cas, err := pkcs12.DecodeChain(data, pass)
 	switch {
 	case errors.Is(err, pkcs12.ErrIncorrectPassword) && !havePass:
-		return nil, fmt.Errorf("PKCS#12: %w", errNeedPassphrase)
+		return nil, fmt.Errorf("PKCS#12: %w", ErrNeedPassphrase)
 	case errors.Is(err, pkcs12.ErrIncorrectPassword) || errors.Is(err, pkcs12.ErrDecryption):
 		return nil, fmt.Errorf("PKCS#12: %w", ErrWrongPassphrase)
 	case err != nil:
@@ -361,7 +362,7 @@ func (ct *Container) addPEM(b *pem.Block, pass string, havePass bool) error {
 		return nil
 	case "ENCRYPTED PRIVATE KEY":
 		if !havePass {
-			return errNeedPassphrase
+			return ErrNeedPassphrase
 		}
 		ct.Encrypted = true
 		key, err = DecryptPKCS8(b.Bytes, []byte(pass))
@@ -369,7 +370,7 @@ func (ct *Container) addPEM(b *pem.Block, pass string, havePass bool) error {
 		der := b.Bytes
 		if legacyEncrypted(b) {
 			if !havePass {
-				return errNeedPassphrase
+				return ErrNeedPassphrase
 			}
 			ct.Encrypted = true
 			if der, err = decryptLegacyPEM(b, []byte(pass)); err != nil {

@@ -49,6 +49,8 @@
 //     "Proc-Type: 4,ENCRYPTED" PEM keys (DES, 3DES, AES-CBC), as ell's
 //     pem.c reads them.
 //   - domainmask.go: ServerDomainMask matching as ell's TLS does.
+//   - eapmetadata.go: eduroam CAT / geteduroam "eap-config" files (EAP
+//     metadata XML) into a network file with the certificates embedded.
 //
 // Libraries: the standard library (crypto/x509, crypto/pbkdf2, crypto/des)
 // and software.sslmate.com/src/go-pkcs12 for PKCS#12 (the standard library

@@ -1,6 +1,7 @@
 package eapconf
 
 import (
+	"crypto/rand"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -40,4 +41,24 @@ func FuzzDecryptPKCS8(f *testing.F) {
 		// PBKDF2's speed.
 		_, _ = decryptPKCS8(der, []byte(pass), 1<<12)
 	})
+}
+
+func TestEncryptPKCS8RoundTrip(t *testing.T) {
+	k := newKey(t)
+	der, err := EncryptPKCS8(k, []byte("pässword"), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecryptPKCS8(der, []byte("pässword"))
+	if err != nil || !k.Equal(got) {
+		t.Fatalf("round trip: %v", err)
+	}
+	if _, err := DecryptPKCS8(der, []byte("password")); !errors.Is(err, ErrWrongPassphrase) {
+		t.Errorf("wrong passphrase: %v", err)
+	}
+	// The form a network file embeds, read as a client key.
+	ct, err := DecodeContainer(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: der}), "pässword", true)
+	if err != nil || !ct.Encrypted || ct.Key == nil {
+		t.Fatalf("DecodeContainer: %+v %v", ct, err)
+	}
 }
