@@ -10,12 +10,14 @@
 //	wifictl station IFACE connect SSID [SECURITY] | connect-hidden SSID
 //	wifictl known-networks list | SSID show|forget | SSID set-property AutoConnect yes|no
 //	wifictl known-networks add SSID [--method M --username U --ca-cert F ...]
+//	wifictl import eap-config FILE [--username U --ssid S ...]
 //	wifictl passphrase SSID [PASSPHRASE]  the PSK of a passphrase, in hex
 //
-// "known-networks add" writes an enterprise network's .8021x file itself
+// "known-networks add" and "import eap-config" (an eduroam CAT or
+// geteduroam profile) write enterprise networks' .8021x files themselves
 // (0600, atomically, through wifid/knownnetworks) after loading the
-// certificate files it names with wifid/knownnetworks/eapconf; it asks on
-// the terminal for what its flags leave out and needs no daemon.
+// certificate files they name with wifid/knownnetworks/eapconf; they ask
+// on the terminal for what their flags leave out and need no daemon.
 //
 // and its own short forms: status, scan [IFACE], connect SSID, disconnect,
 // known [forget SSID], watch (every signal, live). --json prints results as

@@ -39,6 +39,9 @@ iwctl's commands:
   known-networks SSID set-property AutoConnect yes|no
   known-networks add SSID [options]        write an enterprise (.8021x) network
                                            file; "known-networks add" lists options
+  import eap-config FILE [options]         write the networks of an eduroam CAT /
+                                           geteduroam profile; "import eap-config"
+                                           lists options
 wifictl's own:
   passphrase SSID [PASSPHRASE]             the PSK of a passphrase (hex)
   status                                   devices, station state, connected network
@@ -145,17 +148,12 @@ func parseOptions(args []string) (options, []string, error) {
 }
 
 func dispatch(ctx context.Context, args []string, e env) error {
-	// "known-networks add" has options of its own and needs no daemon.
-	for i, a := range args {
-		if a != "known-networks" {
-			continue
-		}
-		if i+1 < len(args) && args[i+1] == "add" {
+	for i := 0; i+1 < len(args); i++ {
+		if cmd := fileCmds[[2]string{args[i], args[i+1]}]; cmd != nil {
 			if o, words, err := parseOptions(args[:i]); err == nil && len(words) == 0 {
-				return addKnown(o, args[i+2:], stdinAsker(e), e.stdout, e.stderr, e.getenv)
+				return cmd(o, args[i+2:], stdinAsker(e), e.stdout, e.stderr, e.getenv)
 			}
 		}
-		break
 	}
 	o, words, err := parseOptions(args)
 	if err != nil {
@@ -189,6 +187,13 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		}
 	}
 	return s.exec(ctx, words)
+}
+
+// fileCmds are the commands that write network files: they have options
+// of their own and need no daemon.
+var fileCmds = map[[2]string]func(global options, args []string, ask asker, stdout, stderr io.Writer, getenv func(string) string) error{
+	{"known-networks", "add"}: addKnown,
+	{"import", "eap-config"}:  importEAPConfig,
 }
 
 // session is one client of the daemon: a one-shot command or the shell.

@@ -109,9 +109,9 @@ func (s *session) shellOn(ctx context.Context, rw io.ReadWriter, hist *history, 
 		if words[0] == "quit" || words[0] == "exit" {
 			return nil
 		}
-		if len(words) > 1 && words[0] == "known-networks" && words[1] == "add" {
+		if len(words) > 1 && fileCmds[[2]string{words[0], words[1]}] != nil {
 			// Its own options; it prompts on this terminal.
-			err = addKnown(s.opt, words[2:], s.ask, t, t, s.e.getenv)
+			err = fileCmds[[2]string{words[0], words[1]}](s.opt, words[2:], s.ask, t, t, s.e.getenv)
 			words = nil
 		}
 		o, words, perr := parseOptions(words)
