@@ -23,6 +23,9 @@ install: build
 	install -D -m 0755 bin/wifimon $(DESTDIR)$(PREFIX)/bin/wifimon
 	install -D -m 0644 daemon/dist/wifid-dbus.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/wifid-dbus.conf
 	install -D -m 0644 daemon/dist/wifid.service $(DESTDIR)/lib/systemd/system/wifid.service
+	install -D -m 0755 bin/ead $(DESTDIR)$(PREFIX)/libexec/ead
+	install -D -m 0644 daemon/dist/ead-dbus.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/ead-dbus.conf
+	install -D -m 0644 daemon/dist/ead.service $(DESTDIR)/lib/systemd/system/ead.service
 	install -D -m 0644 daemon/dist/80-wifid.link $(DESTDIR)/usr/lib/systemd/network/80-wifid.link
 
 fmt:

@@ -1,0 +1,213 @@
+// Package ead is wifid's ead: iwd's Ethernet authentication daemon, its
+// command line, state directory and D-Bus API (net.connman.ead: an
+// ObjectManager at /, a net.connman.ead.Adapter object per port at
+// /net/connman/ead/adapter/<ifindex> with Name, Address, Active, Connected
+// and Authenticated). The ports themselves are package wired's; this is
+// the wiring and the bus. It leans on godbus and the daemon's objtree for
+// the ObjectManager signals.
+package ead
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/godbus/dbus/v5"
+
+	"wifid/daemon/dbusapi/objtree"
+	"wifid/wired"
+)
+
+// D-Bus names of iwd 2.3's ead (wired/main.c, wired/ethdev.c).
+const (
+	ServiceName      = "net.connman.ead"
+	AdapterInterface = ServiceName + ".Adapter"
+	adapterBase      = "/net/connman/ead/adapter"
+)
+
+// DefaultStateDir is ead's storage directory when STATE_DIRECTORY is unset.
+const DefaultStateDir = "/var/lib/ead"
+
+// Options are ead's command line and environment.
+type Options struct {
+	Allow, Deny []string // -i, -I: interface name globs
+	Debug       bool     // -d
+	Version     bool     // -v
+	StateDir    string   // STATE_DIRECTORY
+}
+
+// ErrHelp is returned by ParseFlags for -h.
+var ErrHelp = flag.ErrHelp
+
+// ParseFlags reads ead's command line: -i/--interfaces, -I/--nointerfaces
+// (comma-separated globs), -d/--debug, -v/--version, -h/--help.
+func ParseFlags(args []string, getenv func(string) string, out io.Writer) (Options, error) {
+	var o Options
+	var allow, deny string
+	fs := flag.NewFlagSet("ead", flag.ContinueOnError)
+	fs.SetOutput(out)
+	for _, n := range []string{"i", "interfaces"} {
+		fs.StringVar(&allow, n, "", "interfaces to manage (comma-separated globs)")
+	}
+	for _, n := range []string{"I", "nointerfaces"} {
+		fs.StringVar(&deny, n, "", "interfaces to ignore (comma-separated globs)")
+	}
+	for _, n := range []string{"d", "debug"} {
+		fs.BoolVar(&o.Debug, n, false, "debug logging")
+	}
+	for _, n := range []string{"v", "version"} {
+		fs.BoolVar(&o.Version, n, false, "print the version and exit")
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("invalid command line parameters: %q", fs.Args())
+	}
+	o.Allow, o.Deny = splitGlobs(allow), splitGlobs(deny)
+	o.StateDir = getenv("STATE_DIRECTORY")
+	if o.StateDir == "" {
+		o.StateDir = DefaultStateDir
+	}
+	// systemd may pass several directories, colon-separated: ead takes
+	// the first.
+	o.StateDir, _, _ = strings.Cut(o.StateDir, ":")
+	return o, nil
+}
+
+func splitGlobs(s string) []string {
+	var out []string
+	for _, g := range strings.Split(s, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Service is the bus side: the Adapter objects.
+type Service struct {
+	conn *dbus.Conn
+	log  *slog.Logger
+	mu   sync.Mutex // guards tree; serialises signals
+	tree *objtree.Tree[struct{}]
+}
+
+// AdapterPath is a port's object path.
+func AdapterPath(ifindex int) dbus.ObjectPath {
+	return dbus.ObjectPath(adapterBase + "/" + strconv.Itoa(ifindex))
+}
+
+// NewService exports the ObjectManager on conn and takes the name.
+func NewService(conn *dbus.Conn, log *slog.Logger) (*Service, error) {
+	s := &Service{conn: conn, log: log, tree: objtree.New[struct{}]("/", log)}
+	s.tree.SetEmitter(conn)
+	if err := conn.ExportMethodTable(map[string]any{
+		"GetManagedObjects": func() (map[dbus.ObjectPath]map[string]map[string]dbus.Variant, *dbus.Error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.tree.ManagedObjects(), nil
+		},
+	}, "/", objtree.ObjectManagerInterface); err != nil {
+		return nil, err
+	}
+	reply, err := conn.RequestName(ServiceName, dbus.NameFlagDoNotQueue)
+	if err != nil {
+		return nil, fmt.Errorf("ead: request name %s: %w", ServiceName, err)
+	}
+	if reply != dbus.RequestNameReplyPrimaryOwner {
+		return nil, fmt.Errorf("ead: name %s is taken", ServiceName)
+	}
+	return s, nil
+}
+
+func adapterProps(a wired.Adapter) objtree.Props {
+	return objtree.Props{
+		"Name":          dbus.MakeVariant(a.Name),
+		"Address":       dbus.MakeVariant(a.Address.String()),
+		"Active":        dbus.MakeVariant(a.Active),
+		"Connected":     dbus.MakeVariant(a.Connected),
+		"Authenticated": dbus.MakeVariant(a.Authenticated),
+	}
+}
+
+// Changed shows a port's view: the object appears (InterfacesAdded) or its
+// properties change (PropertiesChanged).
+func (s *Service) Changed(a wired.Adapter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := AdapterPath(a.Ifindex)
+	if !s.tree.Has(p) {
+		s.export(p)
+	}
+	s.tree.Add(p, AdapterInterface, adapterProps(a), struct{}{})
+}
+
+// Removed drops a port's object (InterfacesRemoved).
+func (s *Service) Removed(ifindex int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := AdapterPath(ifindex)
+	if !s.tree.Has(p) {
+		return
+	}
+	for _, i := range []string{objtree.PropertiesInterface} {
+		s.conn.Export(nil, p, i)
+	}
+	s.tree.RemoveObject(p)
+}
+
+func (s *Service) export(p dbus.ObjectPath) {
+	errNoProp := func(name string) *dbus.Error {
+		return dbus.NewError("org.freedesktop.DBus.Error.InvalidArgs", []any{"no property " + name})
+	}
+	s.conn.ExportMethodTable(map[string]any{
+		"Get": func(iface, name string) (dbus.Variant, *dbus.Error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			props, _, _ := s.tree.Lookup(p, iface)
+			v, ok := props[name]
+			if !ok {
+				return dbus.Variant{}, errNoProp(name)
+			}
+			return v, nil
+		},
+		"GetAll": func(iface string) (map[string]dbus.Variant, *dbus.Error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			props, _, _ := s.tree.Lookup(p, iface)
+			if props == nil {
+				props = map[string]dbus.Variant{}
+			}
+			return props, nil
+		},
+		"Set": func(iface, name string, v dbus.Variant) *dbus.Error {
+			return dbus.NewError("org.freedesktop.DBus.Error.PropertyReadOnly", []any{name + " is read-only"})
+		},
+	}, p, objtree.PropertiesInterface)
+}
+
+// Run is ead: the Manager over the ports, the Service on conn (nil: no
+// bus, for tests and for running without D-Bus).
+func Run(ctx context.Context, o Options, conn *dbus.Conn, log *slog.Logger) error {
+	cfg := wired.ManagerConfig{StateDir: o.StateDir, Allow: o.Allow, Deny: o.Deny, Logger: log}
+	if conn != nil {
+		s, err := NewService(conn, log)
+		if err != nil {
+			return err
+		}
+		cfg.OnChange, cfg.OnRemove = s.Changed, s.Removed
+	}
+	log.Info("ead: starting", "state_dir", o.StateDir, "settings", wired.SettingsFile)
+	err := wired.NewManager(cfg).Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
