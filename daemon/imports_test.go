@@ -35,6 +35,7 @@ var libraryImports = map[string][]string{
 	"eapol/eap/mschap":        {},
 	"eapol/eap/tls":           {"eapol/eap"},
 	"eapol/eap/peap":          {"eapol/eap", "eapol/eap/tls"},
+	"eapol/eap/ttls":          {"eapol/eap", "eapol/eap/tls", "eapol/eap/mschap"},
 	"eapol/eap/eaptest":       {"eapol/eap/...", "eapol/internal/ecgroup"},
 	"knownnetworks":           {},
 	"knownnetworks/eapconf":   {"knownnetworks"},

@@ -1,0 +1,181 @@
+package ttls_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"wifid/eapol/eap"
+	"wifid/eapol/eap/eaptest"
+	eaptls "wifid/eapol/eap/tls"
+	"wifid/eapol/eap/ttls"
+)
+
+const (
+	user     = "alice"
+	password = "correct horse"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func noLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		for range 100 {
+			if runtime.NumGoroutine() <= before {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Errorf("%d goroutines, %d before", runtime.NumGoroutine(), before)
+	})
+}
+
+type setup struct {
+	peer   *eap.Peer
+	method *ttls.Method
+	tls    *eaptest.TLS
+	phase2 *eaptest.TTLS
+	outer  *eaptest.Server
+}
+
+// newSetup is a TTLS conversation with phase 2 p2; for InnerEAP the inner
+// method is MSCHAPv2 unless in names another (GTC, MD5).
+func newSetup(t *testing.T, pki *eaptest.PKI, p2 ttls.Tunneled, in string, mtu int) *setup {
+	t.Helper()
+	cred := eap.Credentials{User: user, Password: password}
+	cfg := ttls.Config{TLS: eaptls.Config{RootCAs: pki.Pool, MTU: mtu}, Phase2: p2, Credentials: cred, Identity: user, Logger: quiet}
+	ph2 := &eaptest.TTLS{Phase2: p2, User: user, Password: password}
+	if p2 == ttls.InnerEAP {
+		var sm eaptest.Method
+		switch in {
+		case "GTC":
+			cfg.EAP, sm = eap.NewGTC(cred), &eaptest.GTC{Password: password}
+		case "MD5":
+			cfg.EAP, sm = eap.NewMD5(cred), &eaptest.MD5{Password: password}
+		default:
+			cfg.EAP, _ = eap.NewMSCHAPv2(eap.MSCHAPv2Config{Credentials: cred})
+			sm = &eaptest.MSCHAPv2{User: user, Password: password}
+		}
+		ph2.Inner = &eaptest.Server{Methods: []eaptest.Method{sm}}
+	}
+	m, err := ttls.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &eaptest.TLS{MethodType: eap.TypeTTLS, Config: pki.ServerConfig(0, 0, false), MTU: mtu, Inner: ph2}
+	p, err := eap.NewPeer(eap.Config{Identity: "anonymous@example.org", Method: m, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(); srv.Close() })
+	return &setup{peer: p, method: m, tls: srv, phase2: ph2, outer: &eaptest.Server{Methods: []eaptest.Method{srv}}}
+}
+
+func (s *setup) run() error { return eaptest.Run(context.Background(), s.peer, s.outer) }
+
+func TestTTLS(t *testing.T) {
+	pki := eaptest.NewPKI(t)
+	cases := []struct {
+		p2 ttls.Tunneled
+		in string
+	}{{ttls.PAP, ""}, {ttls.CHAP, ""}, {ttls.MSCHAP, ""}, {ttls.MSCHAPv2, ""},
+		{ttls.InnerEAP, "MSCHAPv2"}, {ttls.InnerEAP, "GTC"}, {ttls.InnerEAP, "MD5"}}
+	for _, c := range cases {
+		for _, mtu := range []int{0, 100} {
+			t.Run(fmt.Sprintf("%v%s/mtu%d", c.p2, c.in, mtu), func(t *testing.T) {
+				noLeak(t)
+				s := newSetup(t, pki, c.p2, c.in, mtu)
+				if err := s.run(); err != nil {
+					t.Fatalf("conversation: %v (server: %v)", err, s.outer.Err)
+				}
+				res, _ := s.peer.Result()
+				msk, emsk := s.tls.Keys()
+				if len(res.MSK) != 64 || !bytes.Equal(res.MSK, msk) || !bytes.Equal(res.EMSK, emsk) {
+					t.Errorf("MSK %x EMSK %x, server's %x %x", res.MSK, res.EMSK, msk, emsk)
+				}
+				if c.p2 != ttls.InnerEAP && s.phase2.UserName != user {
+					t.Errorf("user %q", s.phase2.UserName)
+				}
+				if c.p2 == ttls.InnerEAP && s.phase2.Inner.Identity != user {
+					t.Errorf("inner identity %q", s.phase2.Inner.Identity)
+				}
+			})
+		}
+	}
+}
+
+// TestTTLSUntrustedServer: no user name or password leaves for a server
+// whose certificate fails, even when they must be asked for.
+func TestTTLSUntrustedServer(t *testing.T) {
+	pki := eaptest.NewPKI(t)
+	for _, p2 := range []ttls.Tunneled{ttls.PAP, ttls.MSCHAPv2, ttls.InnerEAP} {
+		noLeak(t)
+		s := newSetup(t, pki, p2, "", 0)
+		s.tls.Config.Certificates[0] = eaptest.SelfSigned(t, eaptest.ServerName)
+		err := s.run()
+		if err == nil || !strings.Contains(err.Error(), "not trusted") {
+			t.Fatalf("%v: ended %v", p2, err)
+		}
+		if s.phase2.UserName != "" || (s.phase2.Inner != nil && s.phase2.Inner.Identity != "") {
+			t.Errorf("%v: credentials reached the server", p2)
+		}
+	}
+}
+
+func TestTTLSHostile(t *testing.T) {
+	pki := eaptest.NewPKI(t)
+	cases := []struct {
+		name string
+		p2   ttls.Tunneled
+		knob func(*setup)
+		want error
+		text string
+	}{
+		{name: "success before phase 2", p2: ttls.PAP, knob: func(s *setup) { s.outer.SuccessAt = 3 }, want: eap.ErrEarlySuccess},
+		{name: "MS-CHAPv2 success without MS-CHAP2-Success", p2: ttls.MSCHAPv2, knob: func(s *setup) { s.phase2.NoSuccessAVP = true }, want: eap.ErrEarlySuccess},
+		{name: "MS-CHAPv2 wrong authenticator", p2: ttls.MSCHAPv2, knob: func(s *setup) { s.phase2.WrongAuthenticator = true }, text: "does not know the password"},
+		{name: "inner EAP skipped", p2: ttls.InnerEAP, knob: func(s *setup) { s.phase2.Inner.SuccessAfterIdentity = true }, want: eap.ErrEarlySuccess},
+		{name: "inner server unproven", p2: ttls.InnerEAP, knob: func(s *setup) {
+			s.phase2.Inner.Methods = []eaptest.Method{&eaptest.MSCHAPv2{User: user, Password: password, WrongAuthenticator: true}}
+		}, text: "inner"},
+		{name: "truncated AVP", p2: ttls.MSCHAPv2, knob: func(s *setup) { s.phase2.AVPs = []byte{0, 0, 0, 26, 0xc0, 0, 0, 60, 0, 0} }, want: ttls.ErrAVP},
+		{name: "unknown mandatory AVP", p2: ttls.MSCHAPv2, knob: func(s *setup) {
+			s.phase2.AVPs = ttls.AppendAVP(nil, ttls.AVP{Code: 4242, Flags: ttls.FlagMandatory})
+		}, want: ttls.ErrAVP},
+		{name: "short MS-CHAP2-Success", p2: ttls.MSCHAPv2, knob: func(s *setup) {
+			s.phase2.AVPs = ttls.AppendAVP(nil, ttls.AVP{Code: ttls.CodeMSCHAP2Success, Vendor: ttls.VendorMicrosoft, Data: []byte{1}})
+		}, want: ttls.ErrAVP},
+		{name: "MS-CHAP error", p2: ttls.MSCHAPv2, knob: func(s *setup) {
+			s.phase2.AVPs = ttls.AppendAVP(nil, ttls.AVP{Code: ttls.CodeMSCHAPError, Vendor: ttls.VendorMicrosoft, Data: []byte("\x01E=691 R=0")})
+		}, text: "refused"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			noLeak(t)
+			s := newSetup(t, pki, c.p2, "", 0)
+			c.knob(s)
+			err := s.run()
+			if err == nil {
+				t.Fatal("the conversation succeeded")
+			}
+			if c.want != nil && !errors.Is(err, c.want) {
+				t.Errorf("ended with %v, want %v", err, c.want)
+			}
+			if c.text != "" && !strings.Contains(err.Error(), c.text) {
+				t.Errorf("ended with %v, want %q", err, c.text)
+			}
+			if _, err := s.peer.Result(); err == nil {
+				t.Error("keys came out")
+			}
+			t.Logf("%v", err)
+		})
+	}
+}
