@@ -220,6 +220,10 @@ func TestCompletion(t *testing.T) {
 		{`station wlan0 connect "Ca`, `station wlan0 connect "Cafe Open" `, 0},
 		{"known-networks h", "known-networks home ", 0},
 		{"known-networks home set-property AutoConnect y", "known-networks home set-property AutoConnect yes ", 0},
+		{"known-networks a", "known-networks add ", 0},
+		{"known-networks add C", `known-networks add "Cafe Open" `, 0},
+		{"imp", "import ", 0},
+		{"import e", "import eap-config ", 0},
 		{"frob", "frob", 0},
 	} {
 		line, pos, choices := s.complete(tc.line, len(tc.line))

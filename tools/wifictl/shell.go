@@ -202,7 +202,7 @@ func quoteWord(w string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(w) + `"`
 }
 
-var topCommands = []string{"adapter", "connect", "device", "disconnect", "exit", "help", "known", "known-networks",
+var topCommands = []string{"adapter", "connect", "device", "disconnect", "exit", "help", "import", "known", "known-networks",
 	"passphrase", "quit", "scan", "station", "status", "watch"}
 
 var stationCommands = []string{"connect", "connect-hidden", "disconnect", "get-hidden-access-points", "get-networks", "scan", "show"}
@@ -259,13 +259,17 @@ func (s *session) candidates(words []string) []string {
 	case words[0] == "station" && n == 3 && words[2] == "get-networks":
 		return []string{"rssi-bars", "rssi-dbms"}
 	case words[0] == "known-networks" && n == 1:
-		return append([]string{"list"}, names(ifaceKnown, "Name")...)
+		return append([]string{"add", "list"}, names(ifaceKnown, "Name")...)
+	case words[0] == "known-networks" && n == 2 && words[1] == "add":
+		return ssids("")
 	case words[0] == "known-networks" && n == 2 && words[1] != "list":
 		return []string{"forget", "set-property", "show"}
 	case words[0] == "known-networks" && n == 3 && words[2] == "set-property":
 		return []string{"AutoConnect"}
 	case words[0] == "known-networks" && n == 4 && words[3] == "AutoConnect":
 		return []string{"no", "yes"}
+	case words[0] == "import" && n == 1:
+		return []string{"eap-config"}
 	case words[0] == "known" && n == 1:
 		return []string{"forget"}
 	case words[0] == "known" && n == 2 && words[1] == "forget":
