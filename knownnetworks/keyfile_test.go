@@ -274,6 +274,7 @@ func FuzzParseFile(f *testing.F) {
 				file.Int(g, k)
 			}
 		}
+		ParseSettings(file) // the typed view must not panic either
 		// Every change must keep the file parseable.
 		for _, g := range append(file.Groups(), "Fuzz") {
 			if _, normal, ok := file.findGroup(g); ok && !normal {

@@ -224,7 +224,12 @@ func ParseSettings(f *File) (Settings, []error) {
 	s.Security.PasswordIdentifier = str(GroupSecurity, KeyPasswordIdentifier)
 	if v, ok := f.Value(GroupSecurity, KeyPreSharedKey); ok {
 		var psk PSK
-		if n, err := hex.Decode(psk[:], []byte(v)); err != nil || n != 32 || len(v) != 64 {
+		ok := len(v) == 64 // first: hex.Decode writes past a short destination
+		if ok {
+			_, err := hex.Decode(psk[:], []byte(v))
+			ok = err == nil
+		}
+		if !ok {
 			warn(f.valueError(GroupSecurity, KeyPreSharedKey, "not 64 hex digits"))
 		} else {
 			s.Security.PreSharedKey = &psk

@@ -109,6 +109,19 @@ DomainName=v6.example.com
 	}
 }
 
+// TestLongPreSharedKey: a PreSharedKey longer than 64 hex digits is a
+// warning (it made ParseSettings panic: hex.Decode writes past a 32-byte
+// destination).
+func TestLongPreSharedKey(t *testing.T) {
+	for _, v := range []string{strings.Repeat("ab", 33), strings.Repeat("ab", 31), strings.Repeat("zz", 32)} {
+		f := mustParse(t, "x.psk", "[Security]\nPreSharedKey="+v+"\n")
+		s, warns := ParseSettings(f)
+		if s.Security.PreSharedKey != nil || len(warns) != 1 || !strings.Contains(warns[0].Error(), "64 hex digits") {
+			t.Errorf("%d digits: %v %v", len(v), s.Security.PreSharedKey != nil, warns)
+		}
+	}
+}
+
 func TestSettingsWarnings(t *testing.T) {
 	f := mustParse(t, "Corp Net.psk", `[Settings]
 AutoConnect=yes

@@ -352,7 +352,12 @@ func (p *parser) password(c *Config) error {
 				return p.errorf(hashKey, nil, "give either %s or %s, not both", pwKey, hashKey)
 			}
 			var h NTHash
-			if n, err := hex.Decode(h[:], []byte(raw)); err != nil || n != 16 || len(raw) != 32 {
+			ok := len(raw) == 32 // first: hex.Decode writes past a short destination
+			if ok {
+				_, err := hex.Decode(h[:], []byte(raw))
+				ok = err == nil
+			}
+			if !ok {
 				return p.errorf(hashKey, nil, "not 32 hex digits (an NT hash)")
 			}
 			c.PasswordHash = &h

@@ -155,6 +155,8 @@ func TestParseErrors(t *testing.T) {
 		{"[Security]\nEAP-Method=MSCHAPV2\nEAP-Identity=u\nEAP-Password=p\nEAP-Password-Hash=a4f49c406510bdcab6824ee7c30fd852\n",
 			"EAP-Password-Hash", 5, nil, "not both"},
 		{"[Security]\nEAP-Method=MSCHAPV2\nEAP-Identity=u\nEAP-Password-Hash=a4f49c\n", "EAP-Password-Hash", 4, nil, "32 hex digits"},
+		{"[Security]\nEAP-Method=MSCHAPV2\nEAP-Identity=u\nEAP-Password-Hash=" + strings.Repeat("ab", 17) + "\n", "EAP-Password-Hash", 4, nil, "32 hex digits"},
+		{"[Security]\nEAP-Method=MSCHAPV2\nEAP-Identity=u\nEAP-Password-Hash=" + strings.Repeat("zz", 16) + "\n", "EAP-Password-Hash", 4, nil, "32 hex digits"},
 		{"[Security]\nEAP-Method=TLS\nEAP-TLS-ServerDomainMask=*.x\n", "EAP-TLS-ServerDomainMask", 3, nil, "no EAP-TLS-CACert"},
 		{"[Security]\nEAP-Method=PEAP\nEAP-PEAP-ServerDomainMask=*.x\n", "EAP-PEAP-ServerDomainMask", 3, nil, "no EAP-PEAP-CACert"},
 		{"[Security]\nEAP-Method=TLS\nEAP-TLS-CACert=embed:nope\n", "EAP-TLS-CACert", 3, nil, "no [@pem@nope]"},
