@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,39 +19,64 @@ import (
 // veth pair: the near end is the port, hostapd is on the far end. Each
 // subtest has its own namespace, so they run in parallel.
 
-// hostMethod is one EAP method as both ends configure it.
+// hostMethod is one EAP method as both ends configure it: hostapd's
+// eap_user lines (password "secret") and the port's default.8021x, read
+// through LoadSettings as ead reads it. In file, $PW is the password the
+// port tries, $CA, $SERVER, $CLIENT and $CLIENTKEY the test PKI's.
 type hostMethod struct {
 	name  string
-	users []netns.EAPUser // hostapd's eap_user lines, password "secret"
-	// method makes the peer's Method for password pw.
-	method func(c *netns.Certs, pw string) eap.Method
+	users []netns.EAPUser
+	file  string
+}
+
+// tunnel is the eap_user phase 1 line of PEAP and TTLS: any identity.
+func tunnel(method string, inner netns.EAPUser) []netns.EAPUser {
+	inner.Phase2 = true
+	return []netns.EAPUser{{Methods: []string{method}}, inner}
 }
 
 var hostMethods = []hostMethod{
-	{"MD5",
-		[]netns.EAPUser{{Identity: "alice", Methods: []string{"MD5"}, Password: "secret"}},
-		func(_ *netns.Certs, pw string) eap.Method {
-			return eap.NewMD5(eap.Credentials{User: "alice", Password: pw})
-		}},
-	{"GTC",
-		[]netns.EAPUser{{Identity: "alice", Methods: []string{"GTC"}, Password: "secret"}},
-		func(_ *netns.Certs, pw string) eap.Method {
-			return eap.NewGTC(eap.Credentials{User: "alice", Password: pw})
-		}},
-	{"MSCHAPv2",
-		[]netns.EAPUser{{Identity: "alice", Methods: []string{"MSCHAPV2"}, Password: "secret"}},
-		func(_ *netns.Certs, pw string) eap.Method {
-			m, err := eap.NewMSCHAPv2(eap.MSCHAPv2Config{Credentials: eap.Credentials{User: "alice", Password: pw}})
-			if err != nil {
-				panic(err)
-			}
-			return m
-		}},
-	{"PWD",
-		[]netns.EAPUser{{Identity: "alice", Methods: []string{"PWD"}, Password: "secret"}},
-		func(_ *netns.Certs, pw string) eap.Method {
-			return eap.NewPWD(eap.PWDConfig{Credentials: eap.Credentials{User: "alice", Password: pw}})
-		}},
+	{"MD5", []netns.EAPUser{{Identity: "alice", Methods: []string{"MD5"}, Password: "secret"}},
+		"EAP-Method=MD5\nEAP-Identity=alice\nEAP-Password=$PW\n"},
+	{"GTC", []netns.EAPUser{{Identity: "alice", Methods: []string{"GTC"}, Password: "secret"}},
+		"EAP-Method=GTC\nEAP-Identity=alice\nEAP-Password=$PW\n"},
+	{"MSCHAPv2", []netns.EAPUser{{Identity: "alice", Methods: []string{"MSCHAPV2"}, Password: "secret"}},
+		"EAP-Method=MSCHAPV2\nEAP-Identity=alice\nEAP-Password=$PW\n"},
+	{"PWD", []netns.EAPUser{{Identity: "alice", Methods: []string{"PWD"}, Password: "secret"}},
+		"EAP-Method=PWD\nEAP-Identity=alice\nEAP-Password=$PW\n"},
+	{"PEAP-MSCHAPv2", tunnel("PEAP", netns.EAPUser{Identity: "alice", Methods: []string{"MSCHAPV2"}, Password: "secret"}),
+		"EAP-Method=PEAP\nEAP-Identity=anonymous\nEAP-PEAP-CACert=$CA\nEAP-PEAP-ServerDomainMask=$SERVER\n" +
+			"EAP-PEAP-Phase2-Method=MSCHAPV2\nEAP-PEAP-Phase2-Identity=alice\nEAP-PEAP-Phase2-Password=$PW\n"},
+	{"PEAP-GTC", tunnel("PEAP", netns.EAPUser{Identity: "alice", Methods: []string{"GTC"}, Password: "secret"}),
+		"EAP-Method=PEAP\nEAP-Identity=anonymous\nEAP-PEAP-CACert=$CA\n" +
+			"EAP-PEAP-Phase2-Method=GTC\nEAP-PEAP-Phase2-Identity=alice\nEAP-PEAP-Phase2-Password=$PW\n"},
+	{"TTLS-PAP", tunnel("TTLS", netns.EAPUser{Identity: "alice", Methods: []string{"TTLS-PAP"}, Password: "secret"}),
+		"EAP-Method=TTLS\nEAP-Identity=anonymous\nEAP-TTLS-CACert=$CA\n" +
+			"EAP-TTLS-Phase2-Method=Tunneled-PAP\nEAP-TTLS-Phase2-Identity=alice\nEAP-TTLS-Phase2-Password=$PW\n"},
+	{"TTLS-MSCHAPv2", tunnel("TTLS", netns.EAPUser{Identity: "alice", Methods: []string{"TTLS-MSCHAPV2"}, Password: "secret"}),
+		"EAP-Method=TTLS\nEAP-Identity=anonymous\nEAP-TTLS-CACert=$CA\n" +
+			"EAP-TTLS-Phase2-Method=Tunneled-MSCHAPv2\nEAP-TTLS-Phase2-Identity=alice\nEAP-TTLS-Phase2-Password=$PW\n"},
+	{"TTLS-EAP-MD5", tunnel("TTLS", netns.EAPUser{Identity: "alice", Methods: []string{"MD5"}, Password: "secret"}),
+		"EAP-Method=TTLS\nEAP-Identity=anonymous\nEAP-TTLS-CACert=$CA\n" +
+			"EAP-TTLS-Phase2-Method=MD5\nEAP-TTLS-Phase2-Identity=alice\nEAP-TTLS-Phase2-Password=$PW\n"},
+}
+
+// tlsMethod is EAP-TLS: no password (its wrong-credential case is
+// TestHostapdPortUntrustedServer's).
+var tlsMethod = hostMethod{"TLS", []netns.EAPUser{{Identity: "client@wifid.test", Methods: []string{"TLS"}}},
+	"EAP-Method=TLS\nEAP-Identity=client@wifid.test\nEAP-TLS-CACert=$CA\nEAP-TLS-ServerDomainMask=$SERVER\n" +
+		"EAP-TLS-ClientCert=$CLIENT\nEAP-TLS-ClientKey=$CLIENTKEY\n"}
+
+// settings writes m's file for password pw into a fresh state directory.
+func (m hostMethod) settings(t *testing.T, c *netns.Certs, pw string) string {
+	t.Helper()
+	dir := t.TempDir()
+	text := strings.NewReplacer("$PW", pw, "$CA", c.CAFile, "$SERVER", c.ServerName,
+		"$CLIENTKEY", c.ClientKeyFile, "$CLIENT", c.ClientCertFile).Replace(m.file)
+	if err := os.WriteFile(filepath.Join(dir, SettingsFile), []byte("[Security]\n"+text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 type hostPort struct {
@@ -69,6 +96,7 @@ func startHostPort(t *testing.T, m hostMethod, pw string, held time.Duration, ex
 	n := netns.New(t)
 	peer := n.Veth(t)
 	h := n.HostapdWired(t, peer, netns.WiredConfig{Users: m.users, Extra: extra})
+	dir := m.settings(t, h.Certs, pw)
 	ifi, err := net.InterfaceByIndex(peer.Index)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +120,7 @@ func startHostPort(t *testing.T, m hostMethod, pw string, held time.Duration, ex
 	port := NewPort(Config{
 		Ifname: peer.Name,
 		NewEAP: func() (eap.Config, error) {
-			return eap.Config{Identity: "alice", Method: m.method(h.Certs, pw)}, nil
+			return LoadSettings(dir, slog.Default())
 		},
 		StartPeriod: time.Second,
 		HeldPeriod:  held,
@@ -146,7 +174,7 @@ func (hp *hostPort) wait(t *testing.T, s State, n int, timeout time.Duration) {
 }
 
 func TestHostapdPortSuccess(t *testing.T) {
-	for _, m := range hostMethods {
+	for _, m := range append(hostMethods, tlsMethod) {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
@@ -205,7 +233,7 @@ func TestHostapdPortWrongPassword(t *testing.T) {
 // gets a fresh authentication; so does a re-authentication the
 // authenticator starts on its own (eap_reauth_period).
 func TestHostapdPortRestartAndReauth(t *testing.T) {
-	for _, m := range hostMethods {
+	for _, m := range append(hostMethods, tlsMethod) {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			hp := startHostPort(t, m, "secret", time.Minute, "eap_reauth_period=3")
@@ -291,6 +319,25 @@ func TestHostapdManager(t *testing.T) {
 				case <-deadline:
 					t.Fatalf("not authenticated within 10 s")
 				}
+			}
+		})
+	}
+}
+
+// A server whose certificate the file's CACert does not vouch for is
+// refused by the port itself (the TLS handshake fails before any inner
+// credential could be sent): held, and no success on either side.
+func TestHostapdPortUntrustedServer(t *testing.T) {
+	for _, m := range []hostMethod{tlsMethod, hostMethods[4], hostMethods[6]} {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			other := netns.NewCerts(t, t.TempDir())
+			m.file = strings.ReplaceAll(m.file, "$CA", other.CAFile)
+			hp := startHostPort(t, m, "secret", time.Minute)
+			hp.wait(t, Held, 1, 10*time.Second)
+			time.Sleep(500 * time.Millisecond)
+			if s := hp.h.Successes(hp.peer.HWAddr); s != 0 || hp.count(Authenticated) != 0 {
+				t.Errorf("authenticated against an untrusted server (hostapd successes %d)", s)
 			}
 		})
 	}

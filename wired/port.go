@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"time"
@@ -138,6 +139,7 @@ func (p *Port) Run(ctx context.Context, pae PAE, carrier <-chan bool) error {
 	p.timer = time.NewTimer(time.Hour)
 	p.timer.Stop()
 	defer p.timer.Stop()
+	defer p.endConversation()
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -183,6 +185,18 @@ func (p *Port) Run(ctx context.Context, pae PAE, carrier <-chan bool) error {
 // State is the port's state; call it from OnState or after Run returned.
 func (p *Port) State() State { return p.state }
 
+// endConversation drops the running conversation, closing its method if
+// it holds resources (the TLS-based methods' tunnels).
+func (p *Port) endConversation() {
+	if p.peer == nil {
+		return
+	}
+	if c, ok := p.peer.Method().(io.Closer); ok {
+		c.Close()
+	}
+	p.peer = nil
+}
+
 func (p *Port) to(s State, why string, args ...any) {
 	if s == p.state {
 		return
@@ -217,7 +231,7 @@ func (p *Port) carrier(up bool) {
 	case up && p.state == Down:
 		p.connect("link up")
 	case !up && p.state != Down:
-		p.peer = nil
+		p.endConversation()
 		p.auth = nil
 		p.disarm()
 		p.to(Down, "link down")
@@ -226,7 +240,7 @@ func (p *Port) carrier(up bool) {
 
 // connect enters Connecting and sends the first EAPOL-Start.
 func (p *Port) connect(why string) {
-	p.peer = nil
+	p.endConversation()
 	p.starts = 0
 	p.to(Connecting, why)
 	p.sendStart()
@@ -270,7 +284,7 @@ func (p *Port) expired() {
 
 // hold ends a failed conversation: Held for HeldPeriod.
 func (p *Port) hold(why string, err error) {
-	p.peer = nil
+	p.endConversation()
 	p.arm(p.cfg.HeldPeriod)
 	p.to(Held, why, "err", err, "retry_in", p.cfg.HeldPeriod)
 }
@@ -311,6 +325,7 @@ func (p *Port) frame(ctx context.Context, f rxFrame) {
 		if cfg.Logger == nil {
 			cfg.Logger = p.log
 		}
+		p.endConversation()
 		peer, err := eap.NewPeer(cfg)
 		if err != nil {
 			p.hold("no EAP settings", err)
@@ -337,7 +352,9 @@ func (p *Port) frame(ctx context.Context, f rxFrame) {
 	switch p.peer.State() {
 	case eap.Success:
 		p.disarm()
-		p.to(Authenticated, "EAP success", "method", p.peer.Method().Type().String())
+		method := p.peer.Method().Type().String()
+		p.endConversation()
+		p.to(Authenticated, "EAP success", "method", method)
 	case eap.Failure:
 		p.hold("EAP failure", p.peer.Err())
 	default:

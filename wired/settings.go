@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 
 	"wifid/eapol/eap"
+	"wifid/eapol/eap/peap"
 	"wifid/eapol/eap/tls"
+	"wifid/eapol/eap/ttls"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
 )
@@ -81,8 +83,43 @@ func methodFor(c *eapconf.Config, log *slog.Logger) (eap.Method, error) {
 			return nil, err
 		}
 		return tls.New(tc)
+	case eapconf.MethodPEAP:
+		tc, err := tlsConfig(c.TLS, log)
+		if err != nil {
+			return nil, err
+		}
+		inner, err := methodFor(c.Phase2, log)
+		if err != nil {
+			return nil, err
+		}
+		return peap.New(peap.Config{TLS: tc, Identity: c.Phase2.Identity, Inner: inner, Logger: log})
+	case eapconf.MethodTTLS:
+		tc, err := tlsConfig(c.TLS, log)
+		if err != nil {
+			return nil, err
+		}
+		p2 := c.Phase2
+		cfg := ttls.Config{TLS: tc, Logger: log,
+			Credentials: eap.Credentials{User: p2.Identity, Password: string(p2.Password), HavePassword: true}}
+		switch p2.Method {
+		case eapconf.TunneledPAP:
+			cfg.Phase2 = ttls.PAP
+		case eapconf.TunneledCHAP:
+			cfg.Phase2 = ttls.CHAP
+		case eapconf.TunneledMSCHAP:
+			cfg.Phase2 = ttls.MSCHAP
+		case eapconf.TunneledMSCHAPv2:
+			cfg.Phase2 = ttls.MSCHAPv2
+		default:
+			inner, err := methodFor(p2, log)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Phase2, cfg.EAP, cfg.Identity = ttls.InnerEAP, inner, p2.Identity
+		}
+		return ttls.New(cfg)
 	}
-	return nil, fmt.Errorf("EAP-Method %s is not supported on wired ports yet", c.Method)
+	return nil, fmt.Errorf("EAP-Method %s is not supported on wired ports", c.Method)
 }
 
 // tlsConfig loads the certificates of a TLS-based method.
