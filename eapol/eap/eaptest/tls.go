@@ -260,3 +260,13 @@ func (s *TLS) endless() []byte {
 	}
 	return b
 }
+
+// Scripted is a Tunnel that answers everything with Plain: for fuzzing
+// what a peer does with a server's phase 2 plaintext.
+type Scripted struct{ Plain []byte }
+
+func (s *Scripted) Begin(*TLS) ([]byte, error) { return s.Plain, nil }
+func (s *Scripted) Process(*TLS, []byte) ([]byte, Verdict, error) {
+	return s.Plain, Continue, nil
+}
+func (s *Scripted) Keys(*TLS) (msk, emsk []byte) { return nil, nil }

@@ -15,8 +15,8 @@ import (
 // Config is PEAP's settings.
 type Config struct {
 	// TLS is the tunnel's: CA certificates, server check, MTU. PEAP
-	// runs TLS 1.2 at most unless TLS.MaxVersion says otherwise (iwd
-	// speaks no TLS 1.3 and RFC 9427's PEAP keying is not done here).
+	// runs TLS 1.2 at most (iwd speaks no TLS 1.3, and RFC 9427's PEAP
+	// keying is not done here): a higher MaxVersion is refused.
 	TLS tls.Config
 	// Identity is the inner Identity Response (iwd's
 	// EAP-PEAP-Phase2-Identity), sent only inside the tunnel.
@@ -48,6 +48,9 @@ type Method struct {
 func New(cfg Config) (*Method, error) {
 	if cfg.Inner == nil {
 		return nil, errors.New("peap: no inner method")
+	}
+	if cfg.TLS.MaxVersion > stdtls.VersionTLS12 {
+		return nil, errors.New("peap: TLS 1.3 (RFC 9427's PEAP keying) is not supported")
 	}
 	maxV := uint8(1)
 	if cfg.OnlyV0 {

@@ -215,3 +215,29 @@ func TestPEAPHostile(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPEAPPhase2 has a real server send arbitrary plaintext in the tunnel
+// after the handshake: the peer refuses or drops it, never succeeds,
+// never panics.
+func FuzzPEAPPhase2(f *testing.F) {
+	pki := eaptest.NewPKI(f)
+	f.Add(uint8(0), []byte{1})
+	f.Add(uint8(0), []byte{1, 7, 0, 11, 33, 0x80, 3, 0, 2, 0, 1})
+	f.Add(uint8(1), []byte{3, 1, 0, 4})
+	f.Add(uint8(0), append([]byte{1, 7, 0, 69, 33}, peap.AppendTLV(nil, peap.TLVCryptoBinding, false, make([]byte, 56))...))
+	f.Fuzz(func(t *testing.T, version uint8, plain []byte) {
+		if len(plain) == 0 || len(plain) > 2000 {
+			return
+		}
+		m, _ := peap.New(peap.Config{TLS: eaptls.Config{RootCAs: pki.Pool}, Identity: identity, Inner: inners()[0].peer(), Logger: quiet})
+		defer m.Close()
+		srv := &eaptest.TLS{MethodType: eap.TypePEAP, Version: version % 2, Config: pki.ServerConfig(0, 0, false), Inner: &eaptest.Scripted{Plain: plain}}
+		defer srv.Close()
+		p, _ := eap.NewPeer(eap.Config{Identity: "anon", Method: m, Logger: quiet})
+		s := &eaptest.Server{Methods: []eaptest.Method{srv}}
+		eaptest.Run(context.Background(), p, s)
+		if p.State() == eap.Success {
+			t.Fatal("success from a scripted server")
+		}
+	})
+}

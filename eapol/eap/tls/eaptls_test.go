@@ -239,3 +239,28 @@ func TestEAPTLSAbandoned(t *testing.T) {
 	m.Close()
 	m.Close()
 }
+
+// FuzzEAPTLSProcess gives EAP-TLS arbitrary Requests after its Start
+// (separated by 0xff 0xff): errors, never a panic or a stuck goroutine.
+func FuzzEAPTLSProcess(f *testing.F) {
+	f.Add([]byte{0x80, 0, 0, 0, 10, 0x16, 3, 3, 0, 5, 2, 0, 0, 1, 0})
+	f.Add([]byte{0xc0, 0, 0, 1, 0, 0x16, 0xff, 0xff, 0x00})
+	f.Add([]byte{0x00, 0x15, 3, 3, 0, 2, 2, 40})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, _ := eaptls.New(eaptls.Config{MTU: 64, Logger: slog.New(slog.DiscardHandler)})
+		defer m.Close()
+		ctx := context.Background()
+		if _, err := m.Process(ctx, 1, []byte{eaptls.FlagStart}); err != nil {
+			t.Fatal(err)
+		}
+		for i, pkt := range bytes.Split(b, []byte{0xff, 0xff}) {
+			if m.State() == eap.Done {
+				break
+			}
+			m.Process(ctx, uint8(i+2), pkt)
+		}
+		if m.State() == eap.Done && m.Decision() != eap.DecisionFail {
+			t.Fatal("a handshake completed from fuzz input")
+		}
+	})
+}

@@ -54,9 +54,9 @@ func (t Tunneled) String() string {
 
 // Config is EAP-TTLS's settings.
 type Config struct {
-	// TLS is the tunnel's; TTLS runs TLS 1.2 at most unless
-	// TLS.MaxVersion says otherwise (iwd speaks no TLS 1.3; RFC 9427's
-	// TTLS keying is not done here).
+	// TLS is the tunnel's; TTLS runs TLS 1.2 at most (iwd speaks no
+	// TLS 1.3; RFC 9427's TTLS keying is not done here): a higher
+	// MaxVersion is refused.
 	TLS tls.Config
 	// Phase2 is the non-EAP method, or InnerEAP.
 	Phase2 Tunneled
@@ -103,6 +103,9 @@ type Method struct {
 func New(cfg Config) (*Method, error) {
 	if cfg.Phase2 < InnerEAP || cfg.Phase2 > MSCHAPv2 {
 		return nil, fmt.Errorf("ttls: %v unknown", cfg.Phase2)
+	}
+	if cfg.TLS.MaxVersion > stdtls.VersionTLS12 {
+		return nil, errors.New("ttls: TLS 1.3 (RFC 9427's TTLS keying) is not supported")
 	}
 	t, err := tls.NewTunnel(eap.TypeTTLS, 0, stdtls.VersionTLS12, cfg.TLS)
 	if err != nil {

@@ -179,3 +179,31 @@ func TestTTLSHostile(t *testing.T) {
 		})
 	}
 }
+
+// FuzzTTLSPhase2 has a real server answer phase 2 with arbitrary AVPs.
+func FuzzTTLSPhase2(f *testing.F) {
+	pki := eaptest.NewPKI(f)
+	f.Add(uint8(4), ttls.AppendAVP(nil, ttls.AVP{Code: ttls.CodeMSCHAP2Success, Vendor: ttls.VendorMicrosoft, Data: make([]byte, 43)}))
+	f.Add(uint8(0), ttls.AppendAVP(nil, ttls.AVP{Code: ttls.CodeEAPMessage, Flags: ttls.FlagMandatory, Data: []byte{1, 1, 0, 5, 1}}))
+	f.Add(uint8(0), ttls.AppendAVP(nil, ttls.AVP{Code: ttls.CodeEAPMessage, Data: []byte{3, 1, 0, 4}}))
+	f.Fuzz(func(t *testing.T, p2 uint8, plain []byte) {
+		if len(plain) == 0 || len(plain) > 2000 {
+			return
+		}
+		cred := eap.Credentials{User: user, Password: password}
+		inner, _ := eap.NewMSCHAPv2(eap.MSCHAPv2Config{Credentials: cred})
+		phase2 := ttls.Tunneled(p2 % 5)
+		if phase2 != ttls.InnerEAP && phase2 != ttls.MSCHAPv2 {
+			phase2 = ttls.MSCHAPv2
+		}
+		m, _ := ttls.New(ttls.Config{TLS: eaptls.Config{RootCAs: pki.Pool}, Phase2: phase2, Credentials: cred, EAP: inner, Identity: user, Logger: quiet})
+		defer m.Close()
+		srv := &eaptest.TLS{MethodType: eap.TypeTTLS, Config: pki.ServerConfig(0, 0, false), Inner: &eaptest.Scripted{Plain: plain}}
+		defer srv.Close()
+		p, _ := eap.NewPeer(eap.Config{Identity: "anon", Method: m, Logger: quiet})
+		eaptest.Run(context.Background(), p, &eaptest.Server{Methods: []eaptest.Method{srv}})
+		if p.State() == eap.Success {
+			t.Fatal("success from a scripted server")
+		}
+	})
+}
