@@ -191,8 +191,10 @@ func TestHostapdPortSuccess(t *testing.T) {
 
 // A wrong password fails and the port holds: after HeldPeriod it starts
 // again (EAPOL-Start), so the wrong password costs one attempt per held
-// period and never loops. (hostapd ignores a port's EAPOL-Starts for a few
-// seconds after a failure, so the held period here is 5 s.)
+// period and never loops. (hostapd deauthenticates a supplicant 10 ms after
+// its EAP-Failure and keeps the entry 5 s, AP_MAX_INACTIVITY_AFTER_DEAUTH,
+// ignoring its EAPOL-Starts meanwhile: with a 5 s held period and Starts a
+// second apart, the second or third Start is answered.)
 func TestHostapdPortWrongPassword(t *testing.T) {
 	for _, m := range hostMethods {
 		t.Run(m.name, func(t *testing.T) {

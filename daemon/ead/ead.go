@@ -9,6 +9,7 @@ package ead
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,8 @@ import (
 	"sync"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/godbus/dbus/v5/introspect"
+	"github.com/godbus/dbus/v5/prop"
 
 	"wifid/daemon/dbusapi/objtree"
 	"wifid/wired"
@@ -117,6 +120,11 @@ func NewService(conn *dbus.Conn, log *slog.Logger) (*Service, error) {
 	}, "/", objtree.ObjectManagerInterface); err != nil {
 		return nil, err
 	}
+	// Introspection on / and each path down to the adapters, so that
+	// busctl tree and d-feet find them.
+	for _, p := range []dbus.ObjectPath{"/", "/net", "/net/connman", "/net/connman/ead", adapterBase} {
+		s.exportIntrospect(p)
+	}
 	reply, err := conn.RequestName(ServiceName, dbus.NameFlagDoNotQueue)
 	if err != nil {
 		return nil, fmt.Errorf("ead: request name %s: %w", ServiceName, err)
@@ -157,13 +165,61 @@ func (s *Service) Removed(ifindex int) {
 	if !s.tree.Has(p) {
 		return
 	}
-	for _, i := range []string{objtree.PropertiesInterface} {
+	for _, i := range []string{objtree.PropertiesInterface, objtree.IntrospectInterface} {
 		s.conn.Export(nil, p, i)
 	}
 	s.tree.RemoveObject(p)
 }
 
+var adapterIntrospection = introspect.Interface{
+	Name: AdapterInterface,
+	Properties: []introspect.Property{
+		{Name: "Name", Type: "s", Access: "read"},
+		{Name: "Address", Type: "s", Access: "read"},
+		{Name: "Active", Type: "b", Access: "read"},
+		{Name: "Connected", Type: "b", Access: "read"},
+		{Name: "Authenticated", Type: "b", Access: "read"},
+	},
+}
+
+var objectManagerIntrospection = introspect.Interface{
+	Name: objtree.ObjectManagerInterface,
+	Methods: []introspect.Method{{Name: "GetManagedObjects", Args: []introspect.Arg{
+		{Name: "objects", Type: "a{oa{sa{sv}}}", Direction: "out"}}}},
+	Signals: []introspect.Signal{
+		{Name: "InterfacesAdded", Args: []introspect.Arg{{Name: "object", Type: "o"}, {Name: "interfaces", Type: "a{sa{sv}}"}}},
+		{Name: "InterfacesRemoved", Args: []introspect.Arg{{Name: "object", Type: "o"}, {Name: "interfaces", Type: "as"}}},
+	},
+}
+
+// exportIntrospect gives p org.freedesktop.DBus.Introspectable: its
+// interfaces and its children as the tree has them now.
+func (s *Service) exportIntrospect(p dbus.ObjectPath) {
+	s.conn.ExportMethodTable(map[string]any{
+		"Introspect": func() (string, *dbus.Error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			n := introspect.Node{Interfaces: []introspect.Interface{introspect.IntrospectData}}
+			if p == "/" {
+				n.Interfaces = append(n.Interfaces, objectManagerIntrospection)
+			}
+			if _, _, ok := s.tree.Lookup(p, AdapterInterface); ok {
+				n.Interfaces = append(n.Interfaces, prop.IntrospectData, adapterIntrospection)
+			}
+			for _, c := range s.tree.Children(p) {
+				n.Children = append(n.Children, introspect.Node{Name: c})
+			}
+			b, err := xml.MarshalIndent(n, "", "  ")
+			if err != nil {
+				return "", dbus.MakeFailedError(err)
+			}
+			return introspect.IntrospectDeclarationString + string(b), nil
+		},
+	}, p, objtree.IntrospectInterface)
+}
+
 func (s *Service) export(p dbus.ObjectPath) {
+	s.exportIntrospect(p)
 	errNoProp := func(name string) *dbus.Error {
 		return dbus.NewError("org.freedesktop.DBus.Error.InvalidArgs", []any{"no property " + name})
 	}

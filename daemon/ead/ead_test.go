@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,6 +99,27 @@ func TestEADAuthenticatesOnDBus(t *testing.T) {
 		t.Errorf("%d objects, want only the allowed port's: %v", len(objs), objs)
 	}
 	h.WaitSuccesses(t, peer.HWAddr, 1, 2*time.Second)
+
+	// Introspection leads from / down to the adapter and names its
+	// properties.
+	next := dbus.ObjectPath("/")
+	for _, want := range []string{"net", "connman", "ead", "adapter", strconv.Itoa(peer.Index)} {
+		var xmlText string
+		if err := client.Object(ead.ServiceName, next).Call("org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&xmlText); err != nil {
+			t.Fatalf("Introspect %s: %v", next, err)
+		}
+		if !strings.Contains(xmlText, `<node name="`+want+`">`) {
+			t.Fatalf("Introspect %s has no child %s:\n%s", next, want, xmlText)
+		}
+		next = dbus.ObjectPath(strings.TrimSuffix(string(next), "/") + "/" + want)
+	}
+	var xmlText string
+	if err := client.Object(ead.ServiceName, path).Call("org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&xmlText); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(xmlText, ead.AdapterInterface) || !strings.Contains(xmlText, `name="Authenticated"`) {
+		t.Errorf("adapter introspection:\n%s", xmlText)
+	}
 
 	// Carrier gone: Connected and Authenticated turn false.
 	n.Exec(t, "ip", "link", "set", peer.FarName, "down")
