@@ -264,3 +264,24 @@ func FuzzEAPTLSProcess(f *testing.F) {
 		}
 	})
 }
+
+// TestEAPTLSReservedBits: EAP-TLS ignores the low flag bits (reserved in
+// RFC 5216) where PEAP and TTLS carry their version.
+func TestEAPTLSReservedBits(t *testing.T) {
+	noLeak(t)
+	pki := eaptest.NewPKI(t)
+	m, _ := eaptls.New(eaptls.Config{RootCAs: pki.Pool, Certificate: &pki.Client})
+	defer m.Close()
+	srv := &eaptest.TLS{MethodType: eap.TypeTLS, Config: pki.ServerConfig(0, 0, true)}
+	defer srv.Close()
+	p, _ := eap.NewPeer(eap.Config{Identity: "anonymous", Method: m, Logger: slog.New(slog.DiscardHandler)})
+	s := &eaptest.Server{Methods: []eaptest.Method{srv}, Tamper: func(pkt []byte) []byte {
+		if len(pkt) > 5 && pkt[0] == byte(eap.CodeRequest) && pkt[4] == byte(eap.TypeTLS) {
+			pkt[5] |= 5
+		}
+		return pkt
+	}}
+	if err := eaptest.Run(context.Background(), p, s); err != nil {
+		t.Fatalf("%v (server %v)", err, s.Err)
+	}
+}

@@ -175,6 +175,11 @@ func (t *Tunnel) Receive(ctx context.Context, data []byte) (reply []byte, rcv Re
 		return nil, rcv, err
 	}
 	v := h.Flags & VersionMask
+	if t.maxVersion == 0 && t.typ == eap.TypeTLS {
+		// RFC 5216 3.1: EAP-TLS has no version; the low bits are
+		// reserved and ignored on receipt.
+		v = 0
+	}
 	if h.Flags&FlagStart != 0 {
 		if t.version >= 0 {
 			return nil, rcv, fmt.Errorf("%w: a second Start", ErrFraming)
