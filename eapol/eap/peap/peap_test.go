@@ -241,3 +241,31 @@ func FuzzPEAPPhase2(f *testing.F) {
 		}
 	})
 }
+
+// TestPEAPWrongPassword: each inner method with a wrong password ends in
+// the server's Failure, in both versions, with no keys.
+func TestPEAPWrongPassword(t *testing.T) {
+	pki := eaptest.NewPKI(t)
+	wrong := map[string]eaptest.Method{
+		"MSCHAPv2": &eaptest.MSCHAPv2{User: user, Password: "other"},
+		"GTC":      &eaptest.GTC{Password: "other"},
+		"MD5":      &eaptest.MD5{Password: "other"},
+	}
+	for _, version := range []uint8{0, 1} {
+		for _, in := range inners() {
+			t.Run(fmt.Sprintf("v%d/%s", version, in.name), func(t *testing.T) {
+				noLeak(t)
+				s := newSetup(t, pki, version, in, 0)
+				s.phase2.Inner.Methods = []eaptest.Method{wrong[in.name]}
+				err := s.run()
+				if err == nil {
+					t.Fatal("success with a wrong password")
+				}
+				if _, rerr := s.peer.Result(); rerr == nil {
+					t.Error("keys came out")
+				}
+				t.Log(err)
+			})
+		}
+	}
+}

@@ -207,3 +207,34 @@ func FuzzTTLSPhase2(f *testing.F) {
 		}
 	})
 }
+
+// TestTTLSWrongPassword: every phase 2 with a wrong password ends in the
+// server's Failure, with no keys.
+func TestTTLSWrongPassword(t *testing.T) {
+	pki := eaptest.NewPKI(t)
+	for _, c := range []struct {
+		p2 ttls.Tunneled
+		in string
+	}{{ttls.PAP, ""}, {ttls.CHAP, ""}, {ttls.MSCHAP, ""}, {ttls.MSCHAPv2, ""}, {ttls.InnerEAP, "MSCHAPv2"}, {ttls.InnerEAP, "GTC"}} {
+		t.Run(fmt.Sprintf("%v%s", c.p2, c.in), func(t *testing.T) {
+			noLeak(t)
+			s := newSetup(t, pki, c.p2, c.in, 0)
+			s.phase2.Password = "other"
+			if s.phase2.Inner != nil {
+				if c.in == "GTC" {
+					s.phase2.Inner.Methods = []eaptest.Method{&eaptest.GTC{Password: "other"}}
+				} else {
+					s.phase2.Inner.Methods = []eaptest.Method{&eaptest.MSCHAPv2{User: user, Password: "other"}}
+				}
+			}
+			err := s.run()
+			if err == nil {
+				t.Fatal("success with a wrong password")
+			}
+			if _, rerr := s.peer.Result(); rerr == nil {
+				t.Error("keys came out")
+			}
+			t.Log(err)
+		})
+	}
+}
