@@ -42,6 +42,10 @@ type TLS struct {
 	// NoCommitment leaves out TLS 1.3's Commitment Message: the EAP-TLS
 	// server goes straight to Success after the peer's Finished.
 	NoCommitment bool
+	// CloseNotify ends a TLS 1.3 EAP-TLS handshake with close_notify
+	// in place of the Commitment Message (as servers of RFC 9190's
+	// drafts did).
+	CloseNotify bool
 	// HugeLength announces this TLS Message Length on the first
 	// fragment of every message instead of the real one.
 	HugeLength uint32
@@ -153,7 +157,11 @@ func (s *TLS) Process(id uint8, data []byte) ([]byte, Verdict, error) {
 				if s.NoCommitment {
 					return nil, Accept, nil
 				}
-				if err := s.engine.Write([]byte{0}); err != nil {
+				commit := func() error { return s.engine.Write([]byte{0}) }
+				if s.CloseNotify {
+					commit = s.engine.CloseNotify
+				}
+				if err := commit(); err != nil {
 					return nil, Reject, err
 				}
 				out = append(out, s.engine.Output()...)

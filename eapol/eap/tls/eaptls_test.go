@@ -89,6 +89,25 @@ func TestEAPTLS(t *testing.T) {
 	}
 }
 
+// TestEAPTLS13CloseNotify: close_notify ends a TLS 1.3 handshake as the
+// Commitment Message does.
+func TestEAPTLS13CloseNotify(t *testing.T) {
+	noLeak(t)
+	pki := eaptest.NewPKI(t)
+	m, _ := eaptls.New(eaptls.Config{RootCAs: pki.Pool, Certificate: &pki.Client})
+	defer m.Close()
+	srv := &eaptest.TLS{MethodType: eap.TypeTLS, Config: pki.ServerConfig(stdtls.VersionTLS13, stdtls.VersionTLS13, true), CloseNotify: true}
+	defer srv.Close()
+	p, s, err := run(t, m, srv)
+	if err != nil {
+		t.Fatalf("%v (server %v)", err, s.Err)
+	}
+	res, _ := p.Result()
+	if msk, _ := srv.Keys(); !bytes.Equal(res.MSK, msk) {
+		t.Errorf("MSK %x, server's %x", res.MSK, msk)
+	}
+}
+
 func TestEAPTLSUntrustedServer(t *testing.T) {
 	pki := eaptest.NewPKI(t)
 	other := eaptest.NewPKI(t) // a CA that did not sign the server
