@@ -145,8 +145,41 @@ func (s *TLS) Process(id uint8, data []byte) ([]byte, Verdict, error) {
 		if err != nil {
 			return nil, Reject, err
 		}
-		if len(plain) > 0 {
+		if len(plain) > 0 && (s.Inner == nil || !s.engine.HandshakeComplete()) {
 			return nil, Reject, errors.New("eaptest: application data during the handshake")
+		}
+		if s.engine.HandshakeComplete() && len(out) == 0 && s.ConnectionState().Version != tls.VersionTLS13 {
+			// A resumed TLS 1.2 session: the peer's Finished came
+			// last (RFC 5216 2.1.2).
+			if s.Inner == nil {
+				if err := s.deriveTLSKeys(); err != nil {
+					return nil, Reject, err
+				}
+				return nil, Accept, nil
+			}
+			s.phase = 2
+			if len(plain) > 0 {
+				next, v, err := s.Inner.Process(s, plain)
+				if v != Continue || err != nil {
+					return nil, v, err
+				}
+				if next != nil {
+					if err := s.engine.Write(next); err != nil {
+						return nil, Reject, err
+					}
+				}
+				return s.send(s.engine.Output())
+			}
+			first, err := s.Inner.Begin(s)
+			if err != nil {
+				return nil, Reject, err
+			}
+			if first != nil {
+				if err := s.engine.Write(first); err != nil {
+					return nil, Reject, err
+				}
+			}
+			return s.send(s.engine.Output())
 		}
 		if s.engine.HandshakeComplete() {
 			s.phase = 1

@@ -82,8 +82,15 @@ func (m *Method) Err() error { return m.err }
 // Version is the negotiated PEAP version, -1 before the Start.
 func (m *Method) Version() int { return m.t.Version() }
 
-// Close ends the TLS connection and its goroutine.
-func (m *Method) Close() error { m.t.Close(); return nil }
+// Close ends the TLS connection and its goroutine; a cached session is
+// forgotten unless the method succeeded.
+func (m *Method) Close() error {
+	if m.decision == eap.DecisionFail {
+		m.t.Forget()
+	}
+	m.t.Close()
+	return nil
+}
 
 // Process takes one PEAP Request.
 func (m *Method) Process(ctx context.Context, id uint8, data []byte) ([]byte, error) {
@@ -223,6 +230,11 @@ func (m *Method) extensions(plain []byte) ([]byte, error) {
 	switch {
 	case said == ResultFailure:
 		why = errors.New("the server's Result TLV says failure")
+	case m.t.Resumed() && m.inner.State() != eap.Running:
+		// A resumed session: the server authenticated us in the
+		// conversation that made it and runs no phase 2 (iwd takes
+		// it so). Nothing is cached without a full success first.
+		ours = ResultSuccess
 	case m.inner.State() != eap.Running:
 		why = errors.New("the server reported success without running the inner method (phase 2 skipped)")
 	case !m.innerDone():

@@ -3,6 +3,7 @@ package peap_test
 import (
 	"bytes"
 	"context"
+	stdtls "crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -267,5 +268,46 @@ func TestPEAPWrongPassword(t *testing.T) {
 				t.Log(err)
 			})
 		}
+	}
+}
+
+// TestPEAPResumption: a resumed session may skip phase 2 (the server
+// sends the success Result at once, as iwd takes it); a resumed
+// conversation that then fails forgets the session.
+func TestPEAPResumption(t *testing.T) {
+	noLeak(t)
+	pki := eaptest.NewPKI(t)
+	cache := stdtls.NewLRUClientSessionCache(4)
+	srvCfg := pki.ServerConfig(0, 0, false)
+	srvCfg.SessionTicketsDisabled = false
+	in := inners()[0]
+	conversation := func(skip bool, wrong bool) (*eaptest.TLS, error) {
+		m, _ := peap.New(peap.Config{TLS: eaptls.Config{RootCAs: pki.Pool, SessionCache: cache}, Identity: identity, Inner: in.peer(), Logger: quiet})
+		defer m.Close()
+		sm := in.server()
+		if wrong {
+			sm = &eaptest.MSCHAPv2{User: user, Password: "other"}
+		}
+		ph2 := &eaptest.PEAP{Inner: &eaptest.Server{Methods: []eaptest.Method{sm}}, CryptoBinding: true, SkipPhase2: skip}
+		srv := &eaptest.TLS{MethodType: eap.TypePEAP, Config: srvCfg, Inner: ph2}
+		defer srv.Close()
+		p, _ := eap.NewPeer(eap.Config{Identity: "anon", Method: m, Logger: quiet})
+		return srv, eaptest.Run(context.Background(), p, &eaptest.Server{Methods: []eaptest.Method{srv}})
+	}
+	if srv, err := conversation(false, false); err != nil || srv.ConnectionState().DidResume {
+		t.Fatalf("full conversation: %v, resumed %v", err, srv.ConnectionState().DidResume)
+	}
+	if srv, err := conversation(true, false); err != nil || !srv.ConnectionState().DidResume {
+		t.Fatalf("resumed conversation without phase 2: %v, resumed %v", err, srv.ConnectionState().DidResume)
+	}
+	if srv, err := conversation(false, true); err == nil || !srv.ConnectionState().DidResume {
+		t.Fatalf("resumed conversation with a wrong password: %v, resumed %v", err, srv.ConnectionState().DidResume)
+	}
+	if cs, _ := cache.Get("eap"); cs != nil {
+		t.Error("the session outlived a failed conversation")
+	}
+	// Without a cached session, skipping phase 2 is refused again.
+	if _, err := conversation(true, false); err == nil {
+		t.Error("phase 2 skipped without resumption was taken")
 	}
 }

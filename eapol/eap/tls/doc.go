@@ -23,6 +23,13 @@
 // the server has proved itself. Without RootCAs nothing is checked and a
 // warning is logged.
 //
+// Config.SessionCache turns on TLS session resumption (iwd's
+// FastReauthentication): the daemon gives one crypto/tls
+// ClientSessionCache per network. A resumed PEAP or TTLS tunnel may end
+// without phase 2, as iwd allows (the server proved itself in the full
+// handshake that made the session, and only the session's owner can
+// resume it); a conversation that does not succeed forgets the session.
+//
 // It imports net only for the net.Conn interface crypto/tls wants: it
 // opens nothing.
 package tls

@@ -59,8 +59,17 @@ func (m *Method) State() eap.MethodState   { return m.state }
 func (m *Method) Decision() eap.Decision   { return m.decision }
 func (m *Method) Keys() (msk, emsk []byte) { return m.msk, m.emsk }
 func (m *Method) Err() error               { return m.err }
-func (m *Method) Close() error             { m.t.Close(); return nil }
 func (m *Method) Tunnel() *Tunnel          { return m.t }
+
+// Close ends the TLS connection and its goroutine; a cached session is
+// forgotten unless the method succeeded.
+func (m *Method) Close() error {
+	if m.decision == eap.DecisionFail {
+		m.t.Forget()
+	}
+	m.t.Close()
+	return nil
+}
 
 // Process takes one EAP-TLS Request.
 func (m *Method) Process(ctx context.Context, id uint8, data []byte) ([]byte, error) {

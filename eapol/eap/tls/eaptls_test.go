@@ -304,3 +304,48 @@ func TestEAPTLSReservedBits(t *testing.T) {
 		t.Fatalf("%v (server %v)", err, s.Err)
 	}
 }
+
+// TestEAPTLSResumption: with a SessionCache the second conversation
+// resumes the first's session (iwd's FastReauthentication), in TLS 1.2
+// and 1.3, and the keys still agree; a failed conversation forgets the
+// session.
+func TestEAPTLSResumption(t *testing.T) {
+	pki := eaptest.NewPKI(t)
+	for _, v := range []uint16{stdtls.VersionTLS12, stdtls.VersionTLS13} {
+		t.Run(stdtls.VersionName(v), func(t *testing.T) {
+			noLeak(t)
+			cache := stdtls.NewLRUClientSessionCache(4)
+			srvCfg := pki.ServerConfig(v, v, true)
+			srvCfg.SessionTicketsDisabled = false
+			for i, wantResumed := range []bool{false, true} {
+				m, _ := eaptls.New(eaptls.Config{RootCAs: pki.Pool, Certificate: &pki.Client, SessionCache: cache})
+				srv := &eaptest.TLS{MethodType: eap.TypeTLS, Config: srvCfg}
+				p, s, err := run(t, m, srv)
+				if err != nil {
+					t.Fatalf("conversation %d: %v (server %v)", i, err, s.Err)
+				}
+				if got := srv.ConnectionState().DidResume; got != wantResumed || m.Tunnel().Resumed() != wantResumed {
+					t.Errorf("conversation %d resumed %v, want %v", i, got, wantResumed)
+				}
+				res, _ := p.Result()
+				if msk, _ := srv.Keys(); !bytes.Equal(res.MSK, msk) {
+					t.Errorf("conversation %d: MSK %x, server's %x", i, res.MSK, msk)
+				}
+				m.Close()
+				srv.Close()
+			}
+			// A conversation that fails (here: the server refuses the
+			// client certificate) forgets the session.
+			m, _ := eaptls.New(eaptls.Config{RootCAs: pki.Pool, SessionCache: cache})
+			srv := &eaptest.TLS{MethodType: eap.TypeTLS, Config: pki.ServerConfig(v, v, true), NoCommitment: true}
+			if _, _, err := run(t, m, srv); err == nil {
+				t.Fatal("success without a client certificate")
+			}
+			m.Close()
+			srv.Close()
+			if cs, _ := cache.Get("eap"); cs != nil {
+				t.Error("the session outlived a failed conversation")
+			}
+		})
+	}
+}

@@ -284,5 +284,8 @@ func (m *memConn) SetWriteDeadline(t time.Time) error { return nil }
 
 type memAddr struct{}
 
-func (memAddr) Network() string { return "eap" }
-func (memAddr) String() string  { return "eap" }
+// memAddrName is both ends' address.
+const memAddrName = "eap"
+
+func (memAddr) Network() string { return memAddrName }
+func (memAddr) String() string  { return memAddrName }

@@ -34,6 +34,13 @@ type Config struct {
 	// constants); 0 means TLS 1.2 and the method's highest (1.3 for
 	// EAP-TLS, 1.2 for PEAP and TTLS).
 	MinVersion, MaxVersion uint16
+	// SessionCache, if set, keeps TLS sessions for resumption (iwd's
+	// FastReauthentication): give one cache per network, as iwd keys its
+	// cache by network; the session is looked up under one fixed key.
+	// A resumed session skips the certificate exchange (the server
+	// proved itself in the handshake that made it); a conversation that
+	// fails forgets it. Nil means every handshake is a full one.
+	SessionCache stdtls.ClientSessionCache
 	// MTU is the largest EAP packet to send (iwd's [EAP] MTU);
 	// DefaultMTU if 0.
 	MTU int
@@ -101,9 +108,8 @@ func NewTunnel(typ eap.Type, maxVersion uint8, defaultMax uint16, cfg Config) (*
 		// check wants a server name, which EAP does not have.
 		InsecureSkipVerify: true,
 		VerifyConnection:   t.verifyServer,
-		// No session cache: no resumption, so keying material is
-		// always that of a full handshake.
-		Renegotiation: stdtls.RenegotiateNever,
+		Renegotiation:      stdtls.RenegotiateNever,
+		ClientSessionCache: cfg.SessionCache,
 	}
 	if tc.MinVersion == 0 {
 		tc.MinVersion = stdtls.VersionTLS12
@@ -225,7 +231,7 @@ func (t *Tunnel) Receive(ctx context.Context, data []byte) (reply []byte, rcv Re
 	if rcv.Established && !was {
 		cs := t.engine.Conn().ConnectionState()
 		t.log.Info("eap tls handshake done", "method", t.typ, "version", stdtls.VersionName(cs.Version),
-			"cipher", stdtls.CipherSuiteName(cs.CipherSuite), "server_verified", t.verified)
+			"cipher", stdtls.CipherSuiteName(cs.CipherSuite), "server_verified", t.verified, "resumed", cs.DidResume)
 	}
 	return nil, rcv, t.queue(out)
 }
@@ -304,6 +310,30 @@ func (t *Tunnel) ExportKeys(label string, context []byte, n int) ([]byte, error)
 	}
 	return k, nil
 }
+
+// Resumed tells whether the established tunnel resumed a cached session.
+func (t *Tunnel) Resumed() bool {
+	cs, ok := t.ConnectionState()
+	return ok && cs.DidResume
+}
+
+// Forget drops the cached session, if any, so the next conversation
+// makes a full handshake: iwd does it after any conversation that did
+// not succeed (servers that resume but then cannot finish).
+func (t *Tunnel) Forget() {
+	if t.cfg.SessionCache == nil {
+		return
+	}
+	// Put(nil) deletes, but crypto/tls's LRU cache adds an empty entry
+	// when there is none.
+	if cs, ok := t.cfg.SessionCache.Get(sessionKey); ok && cs != nil {
+		t.cfg.SessionCache.Put(sessionKey, nil)
+	}
+}
+
+// sessionKey is crypto/tls's cache key for a connection without a
+// ServerName: the in-memory conn's remote address.
+const sessionKey = memAddrName
 
 // Close ends the TLS connection and its goroutine.
 func (t *Tunnel) Close() {

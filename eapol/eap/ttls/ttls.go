@@ -145,8 +145,15 @@ func (m *Method) Keys() (msk, emsk []byte) {
 // Err is why the method failed.
 func (m *Method) Err() error { return m.err }
 
-// Close ends the TLS connection and its goroutine.
-func (m *Method) Close() error { m.t.Close(); return nil }
+// Close ends the TLS connection and its goroutine; a cached session is
+// forgotten unless the method succeeded.
+func (m *Method) Close() error {
+	if m.decision == eap.DecisionFail {
+		m.t.Forget()
+	}
+	m.t.Close()
+	return nil
+}
 
 // Process takes one EAP-TTLS Request.
 func (m *Method) Process(ctx context.Context, id uint8, data []byte) ([]byte, error) {
@@ -188,6 +195,11 @@ func (m *Method) process(ctx context.Context, data []byte) ([]byte, error) {
 		}
 		if err := m.t.Write(first); err != nil {
 			return nil, err
+		}
+		if m.t.Resumed() {
+			// A resumed session: the server may end at once with
+			// EAP-Success, as it authenticated us before.
+			m.state, m.decision = eap.MayContinue, eap.DecisionCondSucc
 		}
 		if len(rcv.Plain) == 0 {
 			return m.t.Respond()

@@ -3,6 +3,7 @@ package ttls_test
 import (
 	"bytes"
 	"context"
+	stdtls "crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -236,5 +237,35 @@ func TestTTLSWrongPassword(t *testing.T) {
 			}
 			t.Log(err)
 		})
+	}
+}
+
+// TestTTLSResumption: a resumed session may end without phase 2's proof
+// (here MS-CHAPv2 without MS-CHAP2-Success): the server authenticated in
+// the full handshake that made the session.
+func TestTTLSResumption(t *testing.T) {
+	noLeak(t)
+	pki := eaptest.NewPKI(t)
+	cache := stdtls.NewLRUClientSessionCache(4)
+	srvCfg := pki.ServerConfig(0, 0, false)
+	srvCfg.SessionTicketsDisabled = false
+	for i, resumed := range []bool{false, true} {
+		s := newSetup(t, pki, ttls.MSCHAPv2, "", 0)
+		s.tls.Config = srvCfg
+		m, _ := ttls.New(ttls.Config{TLS: eaptls.Config{RootCAs: pki.Pool, SessionCache: cache}, Phase2: ttls.MSCHAPv2,
+			Credentials: eap.Credentials{User: user, Password: password}, Logger: quiet})
+		defer m.Close()
+		s.peer, _ = eap.NewPeer(eap.Config{Identity: "anon", Method: m, Logger: quiet})
+		s.phase2.NoSuccessAVP = resumed
+		if err := s.run(); err != nil {
+			t.Fatalf("conversation %d: %v", i, err)
+		}
+		if got := s.tls.ConnectionState().DidResume; got != resumed {
+			t.Errorf("conversation %d resumed %v", i, got)
+		}
+		res, _ := s.peer.Result()
+		if msk, _ := s.tls.Keys(); !bytes.Equal(res.MSK, msk) {
+			t.Errorf("conversation %d: MSK differs", i)
+		}
 	}
 }
