@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -342,5 +343,78 @@ func TestHostapdPortUntrustedServer(t *testing.T) {
 				t.Errorf("authenticated against an untrusted server (hostapd successes %d)", s)
 			}
 		})
+	}
+}
+
+// An interface deleted while managed is released: its port stops, the
+// view is removed, and the Manager goes on.
+func TestHostapdManagerLinkDeleted(t *testing.T) {
+	m := hostMethods[0]
+	n := netns.New(t)
+	peer := n.Veth(t)
+	h := n.HostapdWired(t, peer, netns.WiredConfig{Users: m.users})
+	dir := m.settings(t, h.Certs, "secret")
+	views := make(chan Adapter, 64)
+	removed := make(chan int, 4)
+	mgr := NewManager(ManagerConfig{
+		StateDir: dir,
+		Allow:    []string{peer.Name},
+		OnChange: func(a Adapter) { views <- a },
+		OnRemove: func(idx int) { removed <- idx },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	deadline := time.After(10 * time.Second)
+	for authenticated := false; !authenticated; {
+		select {
+		case a := <-views:
+			authenticated = a.Authenticated
+		case <-deadline:
+			t.Fatal("not authenticated within 10 s")
+		}
+	}
+	if out, err := exec.Command("ip", "link", "del", peer.Name).CombinedOutput(); err != nil {
+		t.Fatalf("ip link del: %v: %s", err, out)
+	}
+	select {
+	case idx := <-removed:
+		if idx != peer.Index {
+			t.Errorf("removed ifindex %d, want %d", idx, peer.Index)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("port not released after its interface was deleted")
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("manager stopped: %v", err)
+	default:
+	}
+}
+
+// The port's own interface taken down and up (ip link set down/up, as a
+// user or NetworkManager does): the port goes down with it, keeps its
+// socket and authenticates again.
+func TestHostapdPortAdminDownUp(t *testing.T) {
+	hp := startHostPort(t, hostMethods[0], "secret", time.Minute)
+	hp.wait(t, Authenticated, 1, 10*time.Second)
+	for _, updown := range []string{"down", "up"} {
+		if out, err := exec.Command("ip", "link", "set", hp.peer.Name, updown).CombinedOutput(); err != nil {
+			t.Fatalf("ip link set %s: %v: %s", updown, err, out)
+		}
+		if updown == "down" {
+			hp.wait(t, Down, 1, 5*time.Second)
+		}
+	}
+	hp.wait(t, Authenticated, 2, 10*time.Second)
+	hp.h.WaitSuccesses(t, hp.peer.HWAddr, 2, 2*time.Second)
+	select {
+	case err := <-hp.done:
+		t.Fatalf("port stopped: %v", err)
+	default:
 	}
 }

@@ -2,11 +2,13 @@ package wired
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"time"
 
 	"github.com/mdlayher/packet"
+	"golang.org/x/sys/unix"
 
 	"wifid/eapol"
 	"wifid/nl80211"
@@ -67,6 +69,12 @@ func (p *PacketPAE) Receive(ctx context.Context) ([]byte, net.HardwareAddr, erro
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
+			}
+			// The kernel reports an interface taken down once
+			// (ENETDOWN) and delivers again once it is up: the
+			// carrier watch tells the port, the socket stays.
+			if errors.Is(err, unix.ENETDOWN) {
+				continue
 			}
 			return nil, nil, fmt.Errorf("wired: receive on %s: %w", p.ifi.Name, err)
 		}
