@@ -349,3 +349,33 @@ func TestEAPTLSResumption(t *testing.T) {
 		})
 	}
 }
+
+// TestEAPTLSCancelled: a context cancelled while the handshake runs ends
+// it and its goroutine.
+func TestEAPTLSCancelled(t *testing.T) {
+	noLeak(t)
+	pki := eaptest.NewPKI(t)
+	m, _ := eaptls.New(eaptls.Config{RootCAs: pki.Pool, Certificate: &pki.Client})
+	defer m.Close()
+	if _, err := m.Process(context.Background(), 1, []byte{eaptls.FlagStart}); err != nil {
+		t.Fatal(err)
+	}
+	for id := uint8(10); m.Tunnel().Sending(); id++ {
+		// Acknowledge the ClientHello's fragments (with a post-quantum
+		// key share it is above 1400 octets).
+		if _, err := m.Process(context.Background(), id, []byte{0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	// A fragment of a ServerHello: the handshake goroutine waits for
+	// more, and the cancelled context ends it.
+	_, err := m.Process(ctx, 2, []byte{0x00, 0x16, 3, 3, 0, 40, 2, 0, 0, 36, 3, 3})
+	if err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Process with a cancelled context: %v", err)
+	}
+	if m.State() != eap.Done || m.Decision() != eap.DecisionFail {
+		t.Errorf("after cancellation: %v %v", m.State(), m.Decision())
+	}
+}

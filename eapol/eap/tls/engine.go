@@ -66,6 +66,10 @@ func (e *Engine) Feed(ctx context.Context, in []byte) (out, plain []byte, eof bo
 	if e.closed {
 		return nil, nil, false, errors.New("tls: connection closed")
 	}
+	if err := ctx.Err(); err != nil {
+		e.Close()
+		return nil, nil, false, fmt.Errorf("tls: %w", err)
+	}
 	if !e.finished {
 		if err := e.handshakeStep(ctx, in); err != nil {
 			return e.mem.takeOut(), nil, false, err
