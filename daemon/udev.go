@@ -49,13 +49,14 @@ func (d *Daemon) waitUdev(ctx context.Context, m *managed) {
 	start := time.Now()
 	d.mu.Lock()
 	m.waitingUdev = true
+	ifindex := m.iface.Index // m.iface is replaced on a rename: read it here
 	d.mu.Unlock()
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
-		for !udevDone(m.iface.Index) && time.Since(start) < udevWait {
+		for !udevDone(ifindex) && time.Since(start) < udevWait {
 			select {
 			case <-tick.C:
 			case <-ctx.Done():
