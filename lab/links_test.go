@@ -26,6 +26,10 @@ func linkDaemon(lab *labenv.Lab, which string, keep bool) *labenv.Daemon {
 	if keep {
 		general += "UseDefaultInterface=true\n"
 	}
+	// A loaded guest can time an association out, and the only BSS is then
+	// blacklisted (60 s by default, in both daemons): 5 s keeps these
+	// tests about the interface, not about a slow hostapd.
+	general += "[Blacklist]\nInitialTimeout=5\n"
 	o := labenv.DaemonOptions{
 		Phys:     []string{lab.Radios[1].Phy},
 		Args:     []string{"-d"},
@@ -128,8 +132,6 @@ func TestInterfaceDownUpRenamed(t *testing.T) {
 			waitFor(t, "address gone after link down", 10*time.Second, func() bool { return !hasIPv4(first) })
 			time.Sleep(time.Second)
 			lab.Run("ip", "link", "set", "dev", first, "up")
-			// 90 s: a slow guest can time an association out, and the
-			// BSS is then blacklisted for 60 s (iwd's rule too).
 			took := waitFor(t, which+" reconnected after link up", 90*time.Second, func() bool { return hasIPv4(first) })
 			t.Logf("%s: link up to IPv4 address: %.1f s", which, took.Seconds())
 			if err := lab.Ping(lab.APs[0].IP, 2); err != nil {
