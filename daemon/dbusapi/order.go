@@ -153,8 +153,9 @@ func authMethods() []dbus.Auth {
 
 // Connect opens the connection Serve needs: to address, or when address is
 // "" to the system bus ($DBUS_SYSTEM_BUS_ADDRESS, else the system socket),
-// with ConnOptions. A connection made otherwise works, but calls a client
-// pipelines may then be handled out of order.
+// with ConnOptions and without Unix fd passing (conn.go). A connection made
+// otherwise works, but calls a client pipelines may then be handled out of
+// order, and fds sent with calls pile up in the daemon.
 func (s *Server) Connect(address string) (*dbus.Conn, error) {
 	if address == "" {
 		address = os.Getenv("DBUS_SYSTEM_BUS_ADDRESS")
@@ -162,7 +163,7 @@ func (s *Server) Connect(address string) (*dbus.Conn, error) {
 	if address == "" {
 		address = "unix:path=/var/run/dbus/system_bus_socket"
 	}
-	conn, err := dbus.Connect(address, s.ConnOptions()...)
+	conn, err := dialNoFDs(address, authMethods(), s.ConnOptions()...)
 	if err != nil {
 		return nil, errorf("connecting to the bus at %s: %w", address, err)
 	}

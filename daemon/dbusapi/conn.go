@@ -1,0 +1,81 @@
+package dbusapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// The daemon's bus connection never takes Unix file descriptors. godbus
+// negotiates fd passing on every Unix socket and keeps each fd a message
+// carries that its handler does not take; the read calls the policy allows
+// to every user (Get, GetAll, GetManagedObjects, Introspect) could then
+// fill the daemon's fd table from an unprivileged client. iwd's API passes
+// no fds, so the connection does not negotiate them, and dbus-daemon
+// refuses to route a message with fds to it (the sender gets the error).
+
+// streamOnly hides the socket's type from godbus, which then uses its
+// generic transport: plain reads and writes, no fd passing.
+type streamOnly struct{ io.ReadWriteCloser }
+
+// dialNoFDs connects to the first Unix socket address in address (D-Bus
+// address syntax: "unix:path=..." or "unix:abstract=...", alternatives
+// separated by ';'), authenticates with auth and says Hello.
+func dialNoFDs(address string, auth []dbus.Auth, opts ...dbus.ConnOption) (*dbus.Conn, error) {
+	var errs []error
+	for _, a := range strings.Split(address, ";") {
+		sock, err := unixSocket(a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c, err := net.Dial("unix", sock)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		conn, err := dbus.NewConn(streamOnly{c}, opts...)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		if err := conn.Auth(auth); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		if err := conn.Hello(); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return conn, nil
+	}
+	return nil, errors.Join(errs...)
+}
+
+// unixSocket is the socket a "unix:" D-Bus address names: its path, or an
+// abstract name as "@name" (net's form). Values are %-escaped.
+func unixSocket(address string) (string, error) {
+	kind, params, ok := strings.Cut(address, ":")
+	if !ok || kind != "unix" {
+		return "", fmt.Errorf("bus address %q: only unix: addresses are supported", address)
+	}
+	for _, kv := range strings.Split(params, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		v, err := url.PathUnescape(v)
+		if err != nil {
+			return "", fmt.Errorf("bus address %q: %w", address, err)
+		}
+		switch k {
+		case "path":
+			return v, nil
+		case "abstract":
+			return "@" + v, nil
+		}
+	}
+	return "", fmt.Errorf("bus address %q: no path= or abstract=", address)
+}

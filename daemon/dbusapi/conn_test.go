@@ -1,0 +1,57 @@
+package dbusapi_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/godbus/dbus/v5"
+
+	"wifid/daemon/dbusapi"
+	"wifid/daemon/dbusapi/dbustest"
+)
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd:", err)
+	}
+	return len(ents)
+}
+
+// TestCallsCarryNoFDs: fds sent with calls never reach the daemon. Before,
+// each Get with an fd attached left the fd open in the daemon (200 calls,
+// 200 fds; any user may call Get), until no socket or file could be opened.
+func TestCallsCarryNoFDs(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	get := dbusapi.PropertiesInterface + ".Get"
+	obj := e.conn.Object(dbusapi.Service, dbustest.FakeDevicePath)
+	if err := obj.Call(get, 0, dbusapi.DeviceInterface, "Name").Err; err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	before := openFDs(t)
+	refused := 0
+	// From a connection of its own: the bus counts each refused call
+	// against the sender's pending replies for a while.
+	bad := dbustest.Connect(t, e.addr).Object(dbusapi.Service, dbustest.FakeDevicePath)
+	for range 200 {
+		if bad.Call(get, 0, dbusapi.DeviceInterface, "Name", dbus.UnixFD(r.Fd())).Err != nil {
+			refused++
+		}
+	}
+	if after := openFDs(t); after > before+5 {
+		t.Errorf("200 calls with an fd: open fds %d -> %d", before, after)
+	}
+	if refused != 200 {
+		t.Errorf("%d of 200 calls with an fd were refused, want all (the bus cannot pass fds to the daemon)", refused)
+	}
+	if err := obj.Call(get, 0, dbusapi.DeviceInterface, "Name").Err; err != nil {
+		t.Errorf("Get after: %v", err)
+	}
+}
