@@ -88,6 +88,7 @@ type hostPort struct {
 	states []State
 	change chan struct{}
 	done   chan error
+	start  time.Time // when the port's Run began
 }
 
 // startHostPort starts hostapd with m's users (and extra hostapd.conf
@@ -137,6 +138,7 @@ func startHostPort(t *testing.T, m hostMethod, pw string, held time.Duration, ex
 			}
 		},
 	})
+	hp.start = time.Now()
 	go func() { hp.done <- port.Run(ctx, pae, carrier) }()
 	t.Cleanup(func() {
 		cancel()
@@ -178,10 +180,9 @@ func TestHostapdPortSuccess(t *testing.T) {
 	for _, m := range append(hostMethods, tlsMethod) {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
-			start := time.Now()
 			hp := startHostPort(t, m, "secret", time.Minute)
 			hp.wait(t, Authenticated, 1, 10*time.Second)
-			t.Logf("%s: authenticated %v after the port started", m.name, time.Since(start).Round(time.Millisecond))
+			t.Logf("%s: authenticated %v after the port started", m.name, time.Since(hp.start).Round(time.Millisecond))
 			hp.h.WaitSuccesses(t, hp.peer.HWAddr, 1, 2*time.Second)
 			if f := hp.h.Failures(hp.peer.HWAddr); f != 0 {
 				t.Errorf("hostapd reported %d failures", f)
