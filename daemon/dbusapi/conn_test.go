@@ -3,6 +3,7 @@ package dbusapi_test
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -53,5 +54,30 @@ func TestCallsCarryNoFDs(t *testing.T) {
 	}
 	if err := obj.Call(get, 0, dbusapi.DeviceInterface, "Name").Err; err != nil {
 		t.Errorf("Get after: %v", err)
+	}
+}
+
+// TestUnhandledCallsHoldNoTicket: calls that reach no handler (Get on /,
+// GetManagedObjects below the root) are answered by godbus itself; their
+// order tickets are released with the answer. Before, each held every
+// later call of every client for 2 s and stayed in the ticket map.
+func TestUnhandledCallsHoldNoTicket(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	root := e.conn.Object(dbusapi.Service, "/")
+	below := e.conn.Object(dbusapi.Service, dbusapi.BasePath)
+	for range 50 {
+		root.Call(dbusapi.PropertiesInterface+".Get", 0, dbusapi.DeviceInterface, "Name")
+		below.Call(dbusapi.ObjectManagerInterface+".GetManagedObjects", 0)
+	}
+	start := time.Now()
+	if err := e.conn.Object(dbusapi.Service, dbustest.FakeDevicePath).
+		Call(dbusapi.PropertiesInterface+".Get", 0, dbusapi.DeviceInterface, "Name").Err; err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("a call after 100 unhandled ones took %v (held by their tickets)", took)
+	}
+	if n := e.fake.Server.PendingTickets(); n != 0 {
+		t.Errorf("%d tickets left after every call was answered", n)
 	}
 }

@@ -20,7 +20,9 @@ import (
 // socket, and a handler runs its quick part (checks, registrations, reading
 // state) only after every earlier ticket's quick part; the slow part (the
 // backend call) then runs in parallel. A ticket whose call never reaches a
-// handler is skipped after orderWait, so nothing waits for ever.
+// handler (godbus answers it itself: no such object, interface or method)
+// is released when that answer goes out (sent); one never answered is
+// skipped after orderWait, so nothing waits for ever.
 
 const orderWait = 2 * time.Second
 
@@ -35,11 +37,13 @@ type orderer struct {
 	started uint64     // tickets below this have done their quick part
 	tickets map[ticketKey]uint64
 	running map[ticketKey]uint64 // tickets in their quick part
+	skipped map[uint64]bool      // tickets above started released without running
 	changed chan struct{}        // closed and replaced when started moves
 }
 
 func newOrderer() *orderer {
-	return &orderer{tickets: map[ticketKey]uint64{}, running: map[ticketKey]uint64{}, changed: make(chan struct{})}
+	return &orderer{tickets: map[ticketKey]uint64{}, running: map[ticketKey]uint64{},
+		skipped: map[uint64]bool{}, changed: make(chan struct{})}
 }
 
 func keyOf(msg *dbus.Message) ticketKey {
@@ -49,8 +53,8 @@ func keyOf(msg *dbus.Message) ticketKey {
 
 // intercept runs on godbus's reader goroutine, in arrival order.
 func (o *orderer) intercept(msg *dbus.Message) {
-	if msg.Type != dbus.TypeMethodCall || !willDispatch(msg) {
-		return
+	if msg.Type != dbus.TypeMethodCall || msg.Flags&dbus.FlagNoReplyExpected != 0 || !willDispatch(msg) {
+		return // no answer would release the ticket: such calls run unordered
 	}
 	o.mu.Lock()
 	o.tickets[keyOf(msg)] = o.next
@@ -110,6 +114,11 @@ func (o *orderer) begin(msg *dbus.Message) {
 						delete(o.tickets, k) // late ones run unordered
 					}
 				}
+				for other := range o.skipped {
+					if other < t {
+						delete(o.skipped, other)
+					}
+				}
 			}
 			continue
 		}
@@ -128,17 +137,59 @@ func (o *orderer) end(msg *dbus.Message) {
 		return
 	}
 	delete(o.running, key)
-	if o.started <= t {
-		o.started = t + 1
-		close(o.changed)
-		o.changed = make(chan struct{})
+	o.doneLocked(t)
+}
+
+// doneLocked records that ticket t will not hold anyone up any more.
+func (o *orderer) doneLocked(t uint64) {
+	switch {
+	case t < o.started:
+		return
+	case t > o.started:
+		o.skipped[t] = true // released early: started passes it later
+		return
 	}
+	o.started = t + 1
+	for o.skipped[o.started] {
+		delete(o.skipped, o.started)
+		o.started++
+	}
+	close(o.changed)
+	o.changed = make(chan struct{})
+}
+
+// sent runs on every message the connection sends: an answer to a call
+// whose ticket was never taken by a handler releases it.
+func (o *orderer) sent(msg *dbus.Message) {
+	if msg.Type != dbus.TypeMethodReply && msg.Type != dbus.TypeError {
+		return
+	}
+	serial, ok := msg.Headers[dbus.FieldReplySerial].Value().(uint32)
+	if !ok {
+		return
+	}
+	dest, _ := msg.Headers[dbus.FieldDestination].Value().(string)
+	key := ticketKey{dest, serial}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if t, ok := o.tickets[key]; ok {
+		delete(o.tickets, key)
+		o.doneLocked(t)
+	}
+}
+
+// pending is how many tickets wait for their call (for tests).
+func (o *orderer) pending() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.tickets) + len(o.skipped)
 }
 
 // ConnOptions are the options to connect with so that calls are handled in
 // the order they arrive (see Connect).
 func (s *Server) ConnOptions() []dbus.ConnOption {
-	return []dbus.ConnOption{dbus.WithIncomingInterceptor(s.order.intercept), dbus.WithAuth(authMethods()...)}
+	return []dbus.ConnOption{dbus.WithIncomingInterceptor(s.order.intercept),
+		dbus.WithOutgoingInterceptor(s.order.sent), dbus.WithAuth(authMethods()...)}
 }
 
 // authMethods are EXTERNAL (the system bus) then ANONYMOUS: the private
