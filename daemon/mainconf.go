@@ -104,7 +104,9 @@ func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
 		*dst = v
 	}
 	seconds := func(group, key string, dst *time.Duration) {
-		integer(group, key, 0, 1<<40, func(v int64) { *dst = time.Duration(v) * time.Second })
+		// Up to 2^32-1 s (136 years): a time.Duration holds 292 years,
+		// so no value overflows into a negative interval.
+		integer(group, key, 0, 1<<32-1, func(v int64) { *dst = time.Duration(v) * time.Second })
 	}
 	boolean("General", "EnableNetworkConfiguration", &c.EnableNetworkConfiguration)
 	boolean("General", "UseDefaultInterface", &c.UseDefaultInterface)

@@ -63,16 +63,38 @@ InitialTimeout=0
 
 func TestLoadMainConfBadValuesKeepDefaults(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "main.conf"), []byte("[General]\nManagementFrameProtection=7\n[Network]\nNameResolvingService=dnsmasq\nRoutePriorityOffset=-1\n[Scan]\nAfterLossScanInterval=0\nAfterLossScanWindow=soon\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.conf"), []byte("[General]\nManagementFrameProtection=7\nRoamRetryInterval=1099511627776\n[Network]\nNameResolvingService=dnsmasq\nRoutePriorityOffset=-1\n[Scan]\nAfterLossScanInterval=0\nAfterLossScanWindow=soon\n"), 0o644)
 	c, errs := LoadMainConf(dir)
-	if len(errs) != 5 {
-		t.Fatalf("want 5 errors, got %v", errs)
+	if len(errs) != 6 {
+		t.Fatalf("want 6 errors, got %v", errs)
 	}
 	if !strings.Contains(errs[0].Error(), "line 2") {
 		t.Errorf("error must name the line: %v", errs[0])
+	}
+	if c.Roam.RetryInterval <= 0 {
+		t.Errorf("RoamRetryInterval 2^40 s overflowed to %v", c.Roam.RetryInterval)
 	}
 	if c.ManagementFrameProtection != 1 || c.NameResolvingService != "systemd" || c.RoutePriorityOffset != 300 ||
 		c.Scan.AfterLossInterval != 3*time.Second || c.Scan.AfterLossWindow != 3*time.Minute {
 		t.Errorf("defaults not kept: %+v", c)
 	}
+}
+
+// FuzzMainConf: any main.conf loads without a panic, and no duration it
+// sets is negative.
+func FuzzMainConf(f *testing.F) {
+	f.Add([]byte("[General]\nRoamRetryInterval=60\n[Scan]\nInitialPeriodicScanInterval=10\n"))
+	f.Add([]byte("[General]\nRoamRetryInterval=4294967295\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.conf"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := LoadMainConf(dir)
+		for _, d := range []time.Duration{c.Roam.RetryInterval, c.Scan.InitialInterval, c.Scan.MaximumInterval} {
+			if d < 0 {
+				t.Fatalf("negative duration %v from %q", d, data)
+			}
+		}
+	})
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -235,7 +237,9 @@ func (s *Store) makeNetwork(ssid string, sec Security, path string, mtime time.T
 
 // readRegular reads a regular file and its mtime.
 func readRegular(path string) ([]byte, time.Time, error) {
-	fh, err := os.Open(path)
+	// O_NONBLOCK: opening a FIFO (or a symlink to one) must not wait for
+	// a writer; it is refused below as not a regular file.
+	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -247,12 +251,22 @@ func readRegular(path string) ([]byte, time.Time, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, time.Time{}, fmt.Errorf("not a regular file")
 	}
+	if fi.Size() > maxFileSize {
+		return nil, time.Time{}, fmt.Errorf("larger than %d bytes", maxFileSize)
+	}
 	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(fh); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(fh, maxFileSize+1)); err != nil {
 		return nil, time.Time{}, err
+	}
+	if buf.Len() > maxFileSize {
+		return nil, time.Time{}, fmt.Errorf("larger than %d bytes", maxFileSize)
 	}
 	return buf.Bytes(), fi.ModTime(), nil
 }
+
+// maxFileSize bounds a network file: iwd's are a few hundred bytes, with
+// embedded certificates some kilobytes.
+const maxFileSize = 1 << 20
 
 // List returns the known networks: highest Priority first, then most
 // recently connected first (iwd's order), then by SSID.

@@ -302,3 +302,41 @@ func TestStoreGeneration(t *testing.T) {
 	})
 	step("forget", true, func() error { return s.Forget("home", SecurityPSK) })
 }
+
+// TestStoreSkipsFIFOAndHugeFiles: a FIFO (or a symlink to one) in the
+// directory does not block the store, and a file over 1 MiB is skipped;
+// the other networks load.
+func TestStoreSkipsFIFOAndHugeFiles(t *testing.T) {
+	s, dir, logs := newTestStore(t)
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.psk"), 0o600); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "fifo.psk"), filepath.Join(dir, "link.open")); err != nil {
+		t.Fatal(err)
+	}
+	huge := append([]byte("[Security]\nPassphrase=correct horse\n#"), bytes.Repeat([]byte("x"), 2<<20)...)
+	if err := os.WriteFile(filepath.Join(dir, "huge.psk"), huge, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "home.open"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Load() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Load blocked on a FIFO")
+	}
+	if l := s.List(); len(l) != 1 || l[0].SSID != "home" {
+		t.Errorf("networks %v, want only home", l)
+	}
+	for _, want := range []string{"fifo.psk", "not a regular file", "huge.psk", "larger than"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
