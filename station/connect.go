@@ -480,7 +480,11 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 		}
 		a.tl.Done(fmt.Sprintf("status %d", e.Status))
 		// A full or busy AP: skip it for this connect only, as iwd does.
-		s.failBSS(errors.New(why), e.TimedOut || !temporaryStatus(e.Status))
+		if e.TimedOut {
+			s.failBSS(errors.New(why), s.blameTimeout(a))
+			return
+		}
+		s.failBSS(errors.New(why), !temporaryStatus(e.Status))
 		return
 	}
 	a.tl.Done("")

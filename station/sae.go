@@ -98,7 +98,7 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 				s.saeRejected(a, "the AP did not answer our confirm")
 				return
 			}
-			s.failBSS(errors.New("SAE: authentication timed out"), true)
+			s.failBSS(errors.New("SAE: authentication timed out"), s.blameTimeout(a))
 			return
 		}
 		seq, status, body, err := parseAuthFrame(e.Frame)
@@ -130,7 +130,7 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 		}
 	case unix.NL80211_CMD_ASSOCIATE:
 		if e.TimedOut && a.stage == stageAssociate {
-			s.failBSS(errors.New("association timed out"), true)
+			s.failBSS(errors.New("association timed out"), s.blameTimeout(a))
 		}
 	}
 }

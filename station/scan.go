@@ -304,7 +304,20 @@ func (s *Station) connectionLost(c *connection) {
 			freqs = append(freqs, b.Freq)
 		}
 	}
-	s.sched.lost(s.now(), freqs)
+	s.sched.lost(s.now(), c.network.ID(), freqs)
+}
+
+// blameTimeout says whether an authentication or association that timed
+// out blacklists the BSS. Not for the network just lost, in the after-loss
+// window: an AP back from a reboot can be slow to answer its first
+// association (seen in the lab), and a minute's blacklist of its only BSS
+// would undo the quick scans. It is tried again after the next scan.
+func (s *Station) blameTimeout(a *attempt) bool {
+	if s.sched.justLost(a.network.ID(), s.now()) {
+		s.log.Info("timeout not blacklisted: the network was just lost", "bssid", a.bss.Addr.String())
+		return false
+	}
+	return true
 }
 
 func (s *Station) stopPeriodicScan() {

@@ -61,14 +61,15 @@ type scanStep struct {
 type scanSchedule struct {
 	cfg       ScanConfig
 	lostAt    time.Time // when a connection was lost; zero: none since the last one
+	lostNet   string    // the lost network's ID
 	lostFreqs []uint32  // where the lost network's BSSes were
 	phase     schedulePhase
 	round     int // scans scheduled in this phase since autoconnect (re)started
 }
 
-// lost: at, a connection to a network on freqs was lost.
-func (s *scanSchedule) lost(at time.Time, freqs []uint32) {
-	s.lostAt = at
+// lost: at, a connection to network (its ID) on freqs was lost.
+func (s *scanSchedule) lost(at time.Time, network string, freqs []uint32) {
+	s.lostAt, s.lostNet = at, network
 	s.lostFreqs = append([]uint32(nil), freqs...)
 	s.round = 0
 }
@@ -76,7 +77,7 @@ func (s *scanSchedule) lost(at time.Time, freqs []uint32) {
 // connected: a connection is up (or the user ended it); the next
 // disconnected period starts from scratch.
 func (s *scanSchedule) connected() {
-	s.lostAt = time.Time{}
+	s.lostAt, s.lostNet = time.Time{}, ""
 	s.lostFreqs = nil
 	s.phase = phaseNone
 	s.round = 0
@@ -86,6 +87,12 @@ func (s *scanSchedule) connected() {
 // changed); the backoff goes back to its initial interval. A loss's
 // window keeps running.
 func (s *scanSchedule) restart() { s.round = 0 }
+
+// justLost reports whether network is the one lost, within the
+// after-loss window at now.
+func (s *scanSchedule) justLost(network string, now time.Time) bool {
+	return s.lostNet != "" && s.lostNet == network && s.phaseAt(now) == phaseAfterLoss
+}
 
 // phaseAt is the phase the schedule is in at now.
 func (s *scanSchedule) phaseAt(now time.Time) schedulePhase {

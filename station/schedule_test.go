@@ -75,7 +75,7 @@ func TestScheduleAfterLoss(t *testing.T) {
 	cfg := DefaultScanConfig()
 	s := &scanSchedule{cfg: cfg}
 	lost := time.Unix(1000, 0)
-	s.lost(lost, []uint32{2412, 5180})
+	s.lost(lost, "net", []uint32{2412, 5180})
 	// 1 s per scan: a round is 4 s, so 45 rounds fill the 180 s window.
 	got, changes := steps(s, lost, time.Second, 60)
 	var quick int
@@ -117,7 +117,7 @@ func TestScheduleAfterLossFindsAReturningAPQuickly(t *testing.T) {
 	var worst time.Duration
 	for back := lost.Add(time.Second); back.Before(lost.Add(170 * time.Second)); back = back.Add(100 * time.Millisecond) {
 		s := &scanSchedule{cfg: DefaultScanConfig()}
-		s.lost(lost, []uint32{2412})
+		s.lost(lost, "net", []uint32{2412})
 		now := lost
 		for {
 			start := now
@@ -138,7 +138,7 @@ func TestScheduleAfterLossFindsAReturningAPQuickly(t *testing.T) {
 
 func TestScheduleConnectedEndsTheLoss(t *testing.T) {
 	s := &scanSchedule{cfg: DefaultScanConfig()}
-	s.lost(time.Unix(0, 0), []uint32{2412})
+	s.lost(time.Unix(0, 0), "net", []uint32{2412})
 	if st, _ := s.next(time.Unix(1, 0)); st.phase != phaseAfterLoss {
 		t.Fatalf("phase %v, want after-loss", st.phase)
 	}
@@ -148,7 +148,7 @@ func TestScheduleConnectedEndsTheLoss(t *testing.T) {
 		t.Errorf("after connected: %+v changed=%v, want backoff from 10s, logged", st, changed)
 	}
 	// A connect that fails during the window keeps the window.
-	s.lost(time.Unix(100, 0), nil)
+	s.lost(time.Unix(100, 0), "net", nil)
 	s.next(time.Unix(101, 0))
 	s.restart()
 	if st, _ := s.next(time.Unix(150, 0)); st.phase != phaseAfterLoss || st.freqs != nil {
@@ -159,7 +159,7 @@ func TestScheduleConnectedEndsTheLoss(t *testing.T) {
 func TestScheduleOff(t *testing.T) {
 	off := &scanSchedule{cfg: ScanConfig{DisablePeriodicScan: true, InitialInterval: time.Second,
 		MaximumInterval: time.Minute, AfterLossInterval: time.Second, AfterLossWindow: time.Minute}}
-	off.lost(time.Unix(0, 0), []uint32{2412})
+	off.lost(time.Unix(0, 0), "net", []uint32{2412})
 	if st, changed := off.next(time.Unix(1, 0)); st.phase != phaseOff || !changed {
 		t.Errorf("DisablePeriodicScan: %+v, want off, even after a loss", st)
 	}
@@ -167,7 +167,7 @@ func TestScheduleOff(t *testing.T) {
 	cfg := DefaultScanConfig()
 	cfg.AfterLossWindow = 0
 	s := &scanSchedule{cfg: cfg}
-	s.lost(time.Unix(0, 0), []uint32{2412})
+	s.lost(time.Unix(0, 0), "net", []uint32{2412})
 	if st, _ := s.next(time.Unix(1, 0)); st.phase != phaseBackoff || st.wait != 10*time.Second {
 		t.Errorf("no window: %+v, want backoff 10s", st)
 	}
@@ -216,4 +216,48 @@ func TestStationScansQuicklyAfterALoss(t *testing.T) {
 	}
 	h.k.setResults(openBSS("cafe", 1)) // back
 	h.waitConnect()
+}
+
+func TestScheduleJustLost(t *testing.T) {
+	s := &scanSchedule{cfg: DefaultScanConfig()}
+	if s.justLost("net", time.Unix(0, 0)) {
+		t.Error("nothing lost, yet justLost")
+	}
+	s.lost(time.Unix(0, 0), "net", nil)
+	if !s.justLost("net", time.Unix(10, 0)) || s.justLost("other", time.Unix(10, 0)) {
+		t.Error("justLost must hold for the lost network only")
+	}
+	if s.justLost("net", time.Unix(200, 0)) {
+		t.Error("justLost after the window")
+	}
+}
+
+// An association that times out right after the loss (an AP back from a
+// reboot, slow to answer) does not blacklist the lost network's BSS: the
+// next scan tries it again. Without a window it is blacklisted, as in iwd.
+func TestTimeoutAfterALossIsNotBlacklisted(t *testing.T) {
+	for _, window := range []time.Duration{time.Minute, 0} {
+		h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, func(c *Config) {
+			c.Scan.AfterLossInterval = 20 * time.Millisecond
+			c.Scan.AfterLossWindow = window
+		}, openBSS("cafe", 1))
+		req := h.waitConnect()
+		h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+		h.waitState(Connected)
+		h.events <- &nl80211.DisconnectEvent{Reason: 3, ByAP: true}
+		h.waitState(Disconnected)
+		h.waitConnect()
+		h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID, TimedOut: true, Status: 1}
+		if window > 0 {
+			h.waitConnect() // tried again
+			if h.st.blacklistContains(req.BSSID.String()) {
+				t.Error("a timeout right after the loss blacklisted the lost network's BSS")
+			}
+			continue
+		}
+		h.waitState(Disconnected)
+		if !h.st.blacklistContains(req.BSSID.String()) {
+			t.Error("without an after-loss window, a timed-out BSS is not blacklisted")
+		}
+	}
 }
