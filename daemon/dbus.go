@@ -226,10 +226,44 @@ func (a agentFor) RequestPassphrase(ctx context.Context, ssid string, sec knownn
 		return "", station.ErrNotFound
 	}
 	p, err := a.b.srv.Agents().RequestPassphrase(ctx, path)
-	if errors.Is(err, dbusapi.ErrNoAgent) {
-		return "", station.ErrNoAgent
+	return p, agentError(err)
+}
+
+// The 802.1X requests name the network's object (type 8021x), as iwd's do.
+
+func (a agentFor) RequestUserNameAndPassword(ctx context.Context, ssid string) (string, string, error) {
+	path, ok := a.b.srv.NetworkPathOf(uint32(a.ifindex), networkID(ssid, knownnetworks.Security8021X))
+	if !ok {
+		return "", "", station.ErrNotFound
 	}
-	return p, err
+	u, p, err := a.b.srv.Agents().RequestUserNameAndPassword(ctx, path)
+	return u, p, agentError(err)
+}
+
+func (a agentFor) RequestUserPassword(ctx context.Context, ssid, user string) (string, error) {
+	path, ok := a.b.srv.NetworkPathOf(uint32(a.ifindex), networkID(ssid, knownnetworks.Security8021X))
+	if !ok {
+		return "", station.ErrNotFound
+	}
+	p, err := a.b.srv.Agents().RequestUserPassword(ctx, path, user)
+	return p, agentError(err)
+}
+
+func (a agentFor) RequestPrivateKeyPassphrase(ctx context.Context, ssid string) (string, error) {
+	path, ok := a.b.srv.NetworkPathOf(uint32(a.ifindex), networkID(ssid, knownnetworks.Security8021X))
+	if !ok {
+		return "", station.ErrNotFound
+	}
+	p, err := a.b.srv.Agents().RequestPrivateKeyPassphrase(ctx, path)
+	return p, agentError(err)
+}
+
+// agentError is the station's ErrNoAgent for dbusapi's.
+func agentError(err error) error {
+	if errors.Is(err, dbusapi.ErrNoAgent) {
+		return station.ErrNoAgent
+	}
+	return err
 }
 
 // iwdError maps station errors onto iwd's D-Bus errors.
@@ -261,6 +295,8 @@ func iwdError(err error) error {
 		return dbusapi.ErrNotHidden
 	case errors.Is(err, station.ErrInvalidArgs):
 		return dbusapi.ErrInvalidArguments
+	case errors.Is(err, station.ErrNotConfigured):
+		return dbusapi.ErrNotConfigured
 	}
 	var de *dbusapi.Error
 	if errors.As(err, &de) {

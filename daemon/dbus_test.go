@@ -188,12 +188,16 @@ func TestDBusErrors(t *testing.T) {
 	h.wantErr("Connect disconnected", h.answer("Connect", done), "net.connman.iwd.Aborted")
 }
 
-// TestDBusNotSupported: 802.1X with its file is provisioned, yet wifid
-// cannot connect to it: NotSupported, as iwd answers what it cannot do.
-func TestDBusNotSupported(t *testing.T) {
-	h := newAPIHarness(t, map[string]string{"corp.8021x": "[Security]\nEAP-Method=PEAP\n"}, airBSS("corp", 3, 1, -5000))
+// TestDBus8021XSettings: an 802.1X file whose method wifid lacks (SIM):
+// NotSupported, as iwd answers what it cannot do; one whose settings are
+// incomplete (PEAP without its inner method): NotConfigured, as iwd's
+// network_connect_8021x answers a failed eap_check_settings.
+func TestDBus8021XSettings(t *testing.T) {
+	h := newAPIHarness(t, map[string]string{"corp.8021x": "[Security]\nEAP-Method=SIM\n",
+		"lab.8021x": "[Security]\nEAP-Method=PEAP\n"}, airBSS("corp", 3, 1, -5000), airBSS("lab", 4, 1, -5000))
 	h.scan()
-	h.wantErr("Connect 802.1X", h.call(network("corp", "8021x"), dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.NotSupported")
+	h.wantErr("Connect SIM", h.call(network("corp", "8021x"), dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.NotSupported")
+	h.wantErr("Connect PEAP", h.call(network("lab", "8021x"), dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.NotConfigured")
 }
 
 // TestDBusForget: KnownNetwork.Forget removes the file and the object and

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"wifid/eapol"
+	"wifid/eapol/eap/eaptest"
 	"wifid/eapol/eapoltest"
 	"wifid/eapol/sae"
 	"wifid/nl80211"
@@ -44,7 +45,13 @@ type airAP struct {
 	password string           // the AP's passphrase (PSK and SAE)
 	// Misbehaviour: never send message 1, or never answer message 2.
 	noMsg1, noMsg3 bool
-	mbm            int32 // signal in mBm; zero: -40 dBm
+	// 802.1X: a fresh EAP server per association (eaptest's), its MSK
+	// the 4-way handshake's PMK; eapSilent waits for an EAPOL-Start.
+	newEAP    func() *eaptest.Server
+	eapSilent bool
+	eap       *eaptest.Server // the running conversation
+	eapStarts int             // EAPOL-Starts received
+	mbm       int32           // signal in mBm; zero: -40 dBm
 
 	auth    *eapoltest.Authenticator // the running 4-way handshake
 	sae     *sae.SAE                 // the running SAE exchange
@@ -114,7 +121,7 @@ func (k *air) Connect(ctx context.Context, ifindex int, req nl80211.ConnectReque
 		return unix.ENOENT
 	}
 	var pmk []byte
-	if ap.sec.AKM != 0 {
+	if ap.sec.AKM != 0 && eapol.UsesPSK(ap.sec.AKM) {
 		var err error
 		if pmk, err = eapol.PSKFromPassphrase(ap.password, []byte(ap.ssid)); err != nil {
 			k.t.Errorf("AP passphrase: %v", err)
@@ -186,16 +193,85 @@ func (k *air) associated(ap *airAP, pmk []byte) {
 	k.connects = append(k.connects, ap.bssid.String())
 	k.cur, ap.pmk = ap, pmk
 	port := k.port
+	ap.auth, ap.eap = nil, nil
+	if ap.newEAP != nil {
+		ap.eap = ap.newEAP()
+		k.mu.Unlock()
+		k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid}
+		if !ap.eapSilent {
+			k.eapFirst(ap, port)
+		}
+		return
+	}
 	if ap.sec.AKM != 0 {
-		c := ap.sec
-		copy(c.AA[:], ap.bssid)
-		copy(c.SPA[:], k.sta)
-		ap.auth = eapoltest.New(k.t, c, pmk)
+		ap.startAuth(k.t, k.sta, pmk)
 	}
 	k.mu.Unlock()
 	k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid}
 	if ap.sec.AKM != 0 && !ap.noMsg1 {
 		port.deliver(ap.bssid, ap.auth.Msg1())
+	}
+}
+
+// startAuth makes the AP's 4-way handshake with pmk.
+func (ap *airAP) startAuth(t *testing.T, sta net.HardwareAddr, pmk []byte) {
+	c := ap.sec
+	copy(c.AA[:], ap.bssid)
+	copy(c.SPA[:], sta)
+	ap.auth = eapoltest.New(t, c, pmk)
+}
+
+// eapFirst sends the EAP server's first Request.
+func (k *air) eapFirst(ap *airAP, port *memPort) {
+	first, err := ap.eap.First()
+	if err != nil {
+		k.t.Errorf("EAP server: %v", err)
+		return
+	}
+	k.deliverEAP(ap, port, first)
+}
+
+func (k *air) deliverEAP(ap *airAP, port *memPort, pkt []byte) {
+	f, err := eapol.EAPFrame(2, pkt)
+	if err != nil {
+		k.t.Errorf("EAPOL frame: %v", err)
+		return
+	}
+	port.deliver(ap.bssid, f)
+}
+
+// fromStationEAP plays the authenticator's EAP side: an EAPOL-Start gets
+// the first Request, a Response the next packet; Success starts the 4-way
+// handshake with the MSK's PMK, Failure is followed by a deauthentication
+// (reason 23), as hostapd does.
+func (k *air) fromStationEAP(ap *airAP, port *memPort, frame []byte) {
+	h, body, err := eapol.ParseEAPFrame(frame)
+	if h.Type == eapol.PacketStart {
+		k.mu.Lock()
+		ap.eapStarts++
+		k.mu.Unlock()
+		k.eapFirst(ap, port)
+		return
+	}
+	if err != nil {
+		k.t.Errorf("EAPOL frame from the station: %v", err)
+		return
+	}
+	next, err := ap.eap.Handle(body)
+	if err != nil {
+		k.t.Errorf("EAP server: %v", err)
+		return
+	}
+	k.deliverEAP(ap, port, next)
+	switch ap.eap.Verdict {
+	case eaptest.Accept:
+		msk, _ := ap.eap.Method.Keys()
+		k.mu.Lock()
+		ap.startAuth(k.t, k.sta, msk[:32])
+		k.mu.Unlock()
+		port.deliver(ap.bssid, ap.auth.Msg1())
+	case eaptest.Reject:
+		k.events <- &nl80211.DisconnectEvent{Reason: 23, ByAP: true}
 	}
 }
 
@@ -206,7 +282,14 @@ func (k *air) fromStation(frame []byte) {
 	k.mu.Lock()
 	ap, port := k.cur, k.port
 	k.mu.Unlock()
-	if ap == nil || ap.auth == nil {
+	if ap == nil {
+		return
+	}
+	if ap.eap != nil && ap.eap.Verdict == eaptest.Continue {
+		k.fromStationEAP(ap, port, frame)
+		return
+	}
+	if ap.auth == nil {
 		return
 	}
 	if ap.auth.KCK == nil {

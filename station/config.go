@@ -98,8 +98,13 @@ const (
 )
 
 // Agent asks the user for secrets (net.connman.iwd.Agent); nil means none.
+// The 802.1X requests are for the network ssid of type 8021x; their
+// answers live in the attempt's memory only, never in the network file.
 type Agent interface {
 	RequestPassphrase(ctx context.Context, ssid string, sec knownnetworks.Security) (string, error)
+	RequestUserNameAndPassword(ctx context.Context, ssid string) (user, password string, err error)
+	RequestUserPassword(ctx context.Context, ssid, user string) (string, error)
+	RequestPrivateKeyPassphrase(ctx context.Context, ssid string) (string, error)
 }
 
 // Config is everything a station is given.
@@ -146,10 +151,24 @@ type Config struct {
 	// handshakeTimeout is how long the 4-way handshake may wait for the
 	// AP's next message (zero: handshakeTimeout); tests shorten it.
 	handshakeTimeout time.Duration
+	// eapTimeout bounds an EAP conversation (zero: eapTimeout) and
+	// eapolStartDelay is the AP's silence after association before an
+	// EAPOL-Start (zero: eapolStartDelay); tests shorten them.
+	eapTimeout, eapolStartDelay time.Duration
 }
 
 // handshakeTimeout is how long the 4-way handshake waits for the AP.
 const handshakeTimeout = 10 * time.Second
+
+// eapTimeout is how long an EAP conversation may take from association
+// to EAP-Success (the server retransmits within it; TLS under a slow CPU
+// takes a few seconds).
+const eapTimeout = 30 * time.Second
+
+// eapolStartDelay: an AP silent this long after association gets an
+// EAPOL-Start, as iwd sends one after a second (eapol.c's
+// eapol_start_timeout).
+const eapolStartDelay = time.Second
 
 // ScanConfig holds main.conf's [Scan] settings: the periodic scans of a
 // disconnected station (see scanSchedule for the phases).

@@ -10,8 +10,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"wifid/eapol"
+	"wifid/eapol/eap"
 	"wifid/eapol/sae"
 	"wifid/knownnetworks"
+	"wifid/knownnetworks/eapconf"
 	"wifid/nl80211"
 	"wifid/nl80211/ie"
 )
@@ -39,6 +41,12 @@ type attempt struct {
 	// for the next BSS (never logged).
 	sae      *sae.SAE
 	password string
+	// 802.1X: the agent's answers (memory only, carried to the next BSS),
+	// the EAP conversation's settings, and associated, closed when the
+	// association is up (the EAPOL-Start timer starts there).
+	answers    eapconf.Answers
+	eap        *eap.Config
+	associated chan struct{}
 }
 
 // connection is an established connection.
@@ -286,12 +294,7 @@ func (s *Station) beginAttempt(a *attempt) {
 	case knownnetworks.SecurityPSK:
 		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, a.password != "" || saePossible(n))
 		if err != nil {
-			// Not the BSS's fault when it is ours (radio, main.conf).
-			if errors.Is(err, ErrNotSupported) {
-				s.failAttempt(err, false)
-			} else {
-				s.failBSS(err, true)
-			}
+			s.noRSN(err)
 			return
 		}
 		a.sec = sec
@@ -303,6 +306,27 @@ func (s *Station) beginAttempt(a *attempt) {
 		default:
 			s.psk(a)
 		}
+	case knownnetworks.Security8021X:
+		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, false)
+		if err == nil && eapol.UsesPSK(sec.akm) {
+			err = unsupported("no 802.1X AKM in %v", b.Summary.RSN.AKMs)
+		}
+		if err != nil {
+			s.noRSN(err)
+			return
+		}
+		a.sec = sec
+		s.eapSettings(a)
+	}
+}
+
+// noRSN fails the attempt chooseRSN found no security for: not the
+// BSS's fault when it is ours (radio, main.conf).
+func (s *Station) noRSN(err error) {
+	if errors.Is(err, ErrNotSupported) {
+		s.failAttempt(err, false)
+	} else {
+		s.failBSS(err, true)
 	}
 }
 
@@ -313,8 +337,8 @@ func supported(n *Network) error {
 		return ErrNotFound
 	}
 	switch {
-	case n.Security == knownnetworks.Security8021X:
-		return fmt.Errorf("802.1X networks: %w yet", ErrNotSupported)
+	case n.Security == knownnetworks.Security8021X && n.Known == nil:
+		return fmt.Errorf("802.1X network without a network file: %w", ErrNotSupported)
 	case b.Summary.Security == ie.SecurityOWE:
 		return fmt.Errorf("OWE: %w yet", ErrNotSupported)
 	}
@@ -493,6 +517,13 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 		s.connected(a)
 		return
 	}
+	if a.eap != nil {
+		s.setStage(a, stageEAP, "associated")
+		a.tl.Begin(PhaseEAP)
+		close(a.associated)
+		s.event("eap-started", a.bss.Addr.String())
+		return
+	}
 	s.setStage(a, stageHandshake, "associated")
 	a.tl.Begin(PhaseFourWay)
 	s.event("handshake-started", a.bss.Addr.String())
@@ -508,6 +539,21 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 		return
 	}
 	if a := s.attempt; a != nil {
+		if a.stage == stageEAP {
+			// The AP ended the conversation (hostapd deauthenticates
+			// with reason 23 right after its EAP-Failure, which may
+			// come first): a refusal, not retried; another reason
+			// is the BSS's.
+			err := fmt.Errorf("%w: deauthenticated during EAP: %s", ErrEAP, why)
+			if ie.ReasonCode(e.Reason) == ie.Reason8021XAuthFailed {
+				a.tl.Done("failed")
+				s.eapRejected(a)
+				s.failAttempt(err, false)
+			} else {
+				s.failBSS(err, true)
+			}
+			return
+		}
 		if a.stage == stageHandshake {
 			why = "handshake failed: " + why
 			if r := ie.ReasonCode(e.Reason); r == ie.Reason4WayHandshakeTimeout || r == ie.ReasonInvalidAuthentication {
@@ -577,7 +623,7 @@ func (s *Station) failBSS(err error, timed bool) {
 			ctx, cancel := context.WithCancel(s.ctx)
 			next := &attempt{network: a.network, bss: b, kind: a.kind, ctx: ctx, cancel: cancel,
 				tl: s.newTimeline(a.kind.String(), a.network.SSID), replies: a.replies,
-				pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password}
+				pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password, answers: a.answers}
 			s.last = next.tl
 			s.beginAttempt(next)
 			return
@@ -694,7 +740,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 	create := n.Known == nil
 	// a.pmk is the PSK only for the PSK AKMs; SAE's PMK is per exchange.
 	psk := a.pmk
-	if a.sec != nil && a.sec.akm == ie.AKMSAE {
+	if a.sec != nil && (a.sec.akm == ie.AKMSAE || !eapol.UsesPSK(a.sec.akm)) {
 		psk = nil
 	}
 	prev, done := s.remembered, make(chan struct{})

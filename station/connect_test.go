@@ -28,12 +28,18 @@ func airHarness(t *testing.T, k **air, files map[string]string, autoconnect bool
 // connect scans and connects to ssid's psk network.
 func (h *harness) connect(ssid string) error {
 	h.t.Helper()
+	return h.connectSec(ssid, knownnetworks.SecurityPSK)
+}
+
+// connectSec scans and connects to ssid's network of type sec.
+func (h *harness) connectSec(ssid string, sec knownnetworks.Security) error {
+	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := h.st.Scan(ctx); err != nil {
 		h.t.Fatal(err)
 	}
-	return h.st.Connect(ctx, NetworkPathID(ssid, knownnetworks.SecurityPSK))
+	return h.st.Connect(ctx, NetworkPathID(ssid, sec))
 }
 
 func (k *air) snapshot() (connects []string, discs int, keys []nl80211.Key, authorized bool) {

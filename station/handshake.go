@@ -44,6 +44,9 @@ var pairwisePreference = []ie.CipherSuite{ie.CipherCCMP128, ie.CipherGCMP256, ie
 // offers WPA3-Personal gets SAE, as iwd chooses it over PSK in transition
 // mode; SAE needs management frame protection, so main.conf's
 // ManagementFrameProtection=0 leaves such a BSS PSK or nothing.
+//
+// A BSS with none of those but an 802.1X AKM (WPA2-Enterprise) gets
+// 802.1X-SHA256 over 802.1X, with the same ciphers and MFP rules.
 func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rsnChoice, error) {
 	if sum.RSN == nil {
 		return nil, unsupported("no RSN or WPA element")
@@ -71,6 +74,15 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 		return nil, unsupported("WPA3-Personal (SAE) needs a passphrase and a radio that does SAE")
 	case rsn.HasAKM(ie.AKMSAE):
 		return nil, unsupported("WPA3-Personal (SAE) needs management frame protection (ManagementFrameProtection=0 here, or the BSS lacks it)")
+	case rsn.HasAKM(ie.AKM8021XSHA256):
+		c.akm = ie.AKM8021XSHA256
+	case rsn.HasAKM(ie.AKM8021X):
+		c.akm = ie.AKM8021X
+	case rsn.HasAKM(ie.AKM8021XSuiteB192):
+		// The 4-way handshake has its KDF-SHA384 keys (eapol), but the
+		// BIP-GMAC-256 management protection it requires is not chosen
+		// here yet.
+		return nil, unsupported("WPA3-Enterprise 192-bit (Suite-B-192) is not supported yet")
 	default:
 		return nil, unsupported("no supported AKM in %v", rsn.AKMs)
 	}
@@ -213,23 +225,40 @@ func (s *Station) startHandshake(a *attempt) error {
 	copy(spa[:], s.cfg.MAC)
 	copy(aa[:], a.bss.Addr)
 	kp := &keyPort{s: s, ctx: a.ctx, port: a.port, ap: a.bss.Addr}
-	sup, err := eapol.New(eapol.Config{
-		SPA: spa, AA: aa, PMK: a.pmk,
-		OwnRSNE: a.sec.ownRSNE, OwnRSNXE: a.sec.ownRSNXE, APRSNE: a.sec.apRSNE, APRSNXE: a.sec.apRSNXE,
-		AKM: a.sec.akm, Pairwise: a.sec.pairwise, Group: a.sec.group,
-		MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt,
-		Logger: s.log,
-		OnEvent: func(ev eapol.Event) {
-			select {
-			case s.done <- func() { s.onHandshakeEvent(a, ev) }:
-			case <-a.ctx.Done():
-			}
-		},
-	}, kp)
-	if err != nil {
-		return fmt.Errorf("handshake: %w", err)
+	newSupplicant := func(pmk []byte) (*eapol.Supplicant, error) {
+		sup, err := eapol.New(eapol.Config{
+			SPA: spa, AA: aa, PMK: pmk,
+			OwnRSNE: a.sec.ownRSNE, OwnRSNXE: a.sec.ownRSNXE, APRSNE: a.sec.apRSNE, APRSNXE: a.sec.apRSNXE,
+			AKM: a.sec.akm, Pairwise: a.sec.pairwise, Group: a.sec.group,
+			MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt,
+			Logger: s.log,
+			OnEvent: func(ev eapol.Event) {
+				select {
+				case s.done <- func() { s.onHandshakeEvent(a, ev) }:
+				case <-a.ctx.Done():
+				}
+			},
+		}, kp)
+		if err != nil {
+			return nil, fmt.Errorf("handshake: %w", err)
+		}
+		return sup, nil
 	}
-	a.sup = sup
+	// post runs f on the loop, unless the station stops first.
+	post := func(f func()) {
+		select {
+		case s.done <- f:
+		case <-s.stop:
+		}
+	}
+	var sup *eapol.Supplicant
+	if a.eap == nil {
+		var err error
+		if sup, err = newSupplicant(a.pmk); err != nil {
+			return err
+		}
+		a.sup = sup
+	}
 	frames := make(chan []byte, 8)
 	s.bg.Add(2)
 	go func() { // reader: EAPOL port -> frames
@@ -249,14 +278,32 @@ func (s *Station) startHandshake(a *attempt) error {
 	}()
 	go func() {
 		defer s.bg.Done()
+		if sup == nil { // 802.1X: EAP first, then the 4-way handshake with its PMK
+			pmk, first, err := s.runEAP(a, kp, frames)
+			if err == nil {
+				sup, err = newSupplicant(pmk)
+			}
+			if errors.Is(err, context.Canceled) {
+				return
+			}
+			if err != nil {
+				post(func() { s.onEAPFailed(a, err) })
+				return
+			}
+			post(func() { s.onEAPSuccess(a) })
+			if first != nil {
+				var herr *eapol.HandshakeError
+				if err := sup.Receive(first); errors.As(err, &herr) {
+					post(func() { s.onHandshakeFailed(a, herr) })
+					return
+				}
+			}
+		}
 		err := sup.Run(a.ctx, frames, s.cfg.handshakeTimeout)
 		if err == nil || errors.Is(err, context.Canceled) {
 			return
 		}
-		select {
-		case s.done <- func() { s.onHandshakeFailed(a, err) }:
-		case <-s.stop:
-		}
+		post(func() { s.onHandshakeFailed(a, err) })
 	}()
 	return nil
 }

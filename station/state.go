@@ -96,7 +96,8 @@ const (
 	stageSecrets                // the passphrase: PBKDF2, or the agent asking the user
 	stageSAE                    // WPA3-Personal: the SAE exchange in Authentication frames
 	stageAssociate              // CMD_CONNECT (or CMD_ASSOCIATE after SAE) sent; waiting for its event
-	stageHandshake              // associated; the 4-way handshake runs
+	stageEAP                    // 802.1X: associated; the EAP conversation runs
+	stageHandshake              // associated (802.1X: EAP succeeded); the 4-way handshake runs
 	stageAuthorize              // keyed; the port is being authorized
 )
 
@@ -105,6 +106,7 @@ var stageNames = [...]string{
 	stageSecrets:   "secrets",
 	stageSAE:       "sae",
 	stageAssociate: "connect",
+	stageEAP:       "eap",
 	stageHandshake: "handshake",
 	stageAuthorize: "authorize",
 }

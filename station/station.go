@@ -28,6 +28,7 @@ var (
 	ErrInvalidArgs        = errors.New("invalid arguments")                               // InvalidArguments
 	ErrAlreadyConnected   = errors.New("already on that BSS")                             // AlreadyExists
 	ErrServiceSetOverlap  = errors.New("hidden SSID used by open and protected networks") // ServiceSetOverlap
+	ErrNotConfigured      = errors.New("network settings incomplete or invalid")          // NotConfigured
 )
 
 // Station is one managed interface in station mode. One goroutine (Run)
@@ -106,6 +107,12 @@ func New(cfg Config) *Station {
 	}
 	if cfg.handshakeTimeout == 0 {
 		cfg.handshakeTimeout = handshakeTimeout
+	}
+	if cfg.eapTimeout == 0 {
+		cfg.eapTimeout = eapTimeout
+	}
+	if cfg.eapolStartDelay == 0 {
+		cfg.eapolStartDelay = eapolStartDelay
 	}
 	if cfg.Rank == (RankConfig{}) {
 		cfg.Rank = DefaultRankConfig()

@@ -298,8 +298,9 @@ func rsnBSS(ssid string, bssid, akm byte) *nl80211.BSS {
 	return b
 }
 
-// An unsupported known network is never tried, so autoconnect cannot spin
-// on it (a loop seen once with 802.1X before this test).
+// An unsupported known network (or an 802.1X file without EAP settings) is
+// tried once at most, never associated with, so autoconnect cannot spin on
+// it (a loop seen once with 802.1X before this test).
 func TestAutoconnectSkipsUnsupportedWithoutSpinning(t *testing.T) {
 	h := newHarness(t, map[string]string{"corp.8021x": "", "wpa3.psk": "[Security]\nPassphrase=secret123\n"}, true,
 		rsnBSS("corp", 1, 1), rsnBSS("wpa3", 2, 8))
@@ -310,8 +311,8 @@ func TestAutoconnectSkipsUnsupportedWithoutSpinning(t *testing.T) {
 	case <-time.After(500 * time.Millisecond):
 	}
 	if err := h.st.Connect(context.Background(), NetworkPathID("corp", knownnetworks.Security8021X)); err == nil ||
-		!errors.Is(err, ErrNotSupported) {
-		t.Errorf("user connect to 802.1X: %v, want ErrNotSupported", err)
+		!errors.Is(err, ErrNotConfigured) {
+		t.Errorf("user connect to an 802.1X network without EAP settings: %v, want ErrNotConfigured", err)
 	}
 }
 

@@ -9,9 +9,10 @@ import (
 // Phase names of a connect attempt, in the order they happen.
 const (
 	PhaseScan      = "scan"
-	PhaseSecrets   = "secrets" // the passphrase: from the file, PBKDF2, or the agent
+	PhaseSecrets   = "secrets" // the passphrase (file, PBKDF2, agent); 802.1X: the agent's answers
 	PhaseAuth      = "authenticate"
 	PhaseAssoc     = "associate"
+	PhaseEAP       = "eap" // 802.1X: the EAP conversation, association to EAP-Success
 	PhaseFourWay   = "4-way"
 	PhaseGroupKey  = "group-key"
 	PhaseNetconfig = "netconfig"

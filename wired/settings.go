@@ -1,7 +1,6 @@
 package wired
 
 import (
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,11 +8,9 @@ import (
 	"path/filepath"
 
 	"wifid/eapol/eap"
-	"wifid/eapol/eap/peap"
-	"wifid/eapol/eap/tls"
-	"wifid/eapol/eap/ttls"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
+	"wifid/knownnetworks/eapmethod"
 )
 
 // SettingsFile is the one file ead 2.3 reads for every port (wired/
@@ -54,89 +51,9 @@ func LoadSettings(dir string, log *slog.Logger) (eap.Config, error) {
 	if len(c.Unused) > 0 {
 		log.Warn("wired: keys not used", "file", SettingsFile, "keys", c.Unused)
 	}
-	m, err := methodFor(c, log)
+	cfg, err := eapmethod.Config(c, eapmethod.Options{Logger: log})
 	if err != nil {
 		return eap.Config{}, fmt.Errorf("wired: %s: %w", SettingsFile, err)
 	}
-	return eap.Config{Identity: c.Identity, Method: m, Logger: log}, nil
-}
-
-// methodFor makes the Method c names, with the credentials the file gave.
-func methodFor(c *eapconf.Config, log *slog.Logger) (eap.Method, error) {
-	cred := eap.Credentials{User: c.Identity, Password: string(c.Password), HavePassword: true}
-	switch c.Method {
-	case eapconf.MethodMD5:
-		return eap.NewMD5(cred), nil
-	case eapconf.MethodGTC:
-		return eap.NewGTC(cred), nil
-	case eapconf.MethodMSCHAPV2:
-		mc := eap.MSCHAPv2Config{Credentials: cred}
-		if c.PasswordHash != nil {
-			mc.PasswordHash = c.PasswordHash[:]
-		}
-		return eap.NewMSCHAPv2(mc)
-	case eapconf.MethodPWD:
-		return eap.NewPWD(eap.PWDConfig{Credentials: cred}), nil
-	case eapconf.MethodTLS:
-		tc, err := tlsConfig(c.TLS, log)
-		if err != nil {
-			return nil, err
-		}
-		return tls.New(tc)
-	case eapconf.MethodPEAP:
-		tc, err := tlsConfig(c.TLS, log)
-		if err != nil {
-			return nil, err
-		}
-		inner, err := methodFor(c.Phase2, log)
-		if err != nil {
-			return nil, err
-		}
-		return peap.New(peap.Config{TLS: tc, Identity: c.Phase2.Identity, Inner: inner, Logger: log})
-	case eapconf.MethodTTLS:
-		tc, err := tlsConfig(c.TLS, log)
-		if err != nil {
-			return nil, err
-		}
-		p2 := c.Phase2
-		cfg := ttls.Config{TLS: tc, Logger: log,
-			Credentials: eap.Credentials{User: p2.Identity, Password: string(p2.Password), HavePassword: true}}
-		switch p2.Method {
-		case eapconf.TunneledPAP:
-			cfg.Phase2 = ttls.PAP
-		case eapconf.TunneledCHAP:
-			cfg.Phase2 = ttls.CHAP
-		case eapconf.TunneledMSCHAP:
-			cfg.Phase2 = ttls.MSCHAP
-		case eapconf.TunneledMSCHAPv2:
-			cfg.Phase2 = ttls.MSCHAPv2
-		default:
-			inner, err := methodFor(p2, log)
-			if err != nil {
-				return nil, err
-			}
-			cfg.Phase2, cfg.EAP, cfg.Identity = ttls.InnerEAP, inner, p2.Identity
-		}
-		return ttls.New(cfg)
-	}
-	return nil, fmt.Errorf("EAP-Method %s is not supported on wired ports", c.Method)
-}
-
-// tlsConfig loads the certificates of a TLS-based method.
-func tlsConfig(s *eapconf.TLSSettings, log *slog.Logger) (tls.Config, error) {
-	mat, err := s.Load()
-	if err != nil {
-		return tls.Config{}, err
-	}
-	tc := tls.Config{RootCAs: mat.RootCAs, Logger: log}
-	if len(mat.ServerDomainMask) > 0 && mat.RootCAs != nil {
-		masks := mat.ServerDomainMask
-		tc.VerifyServer = func(chain []*x509.Certificate) error {
-			return eapconf.MatchDomainMask(chain[0], masks)
-		}
-	}
-	if len(mat.Certificates) > 0 {
-		tc.Certificate = &mat.Certificates[0]
-	}
-	return tc, nil
+	return cfg, nil
 }

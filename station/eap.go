@@ -1,0 +1,291 @@
+package station
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"wifid/eapol"
+	"wifid/eapol/eap"
+	"wifid/knownnetworks"
+	"wifid/knownnetworks/eapconf"
+	"wifid/knownnetworks/eapmethod"
+	"wifid/nl80211/ie"
+)
+
+// WPA2-Enterprise: before CMD_CONNECT the network file's EAP settings are
+// read and what they lack is asked of the agent (eapSettings); after the
+// association the EAP conversation runs over the EAPOL port on the
+// handshake goroutine (runEAP), and its MSK's PMK starts the 4-way
+// handshake. A conversation the server refuses ends the attempt without a
+// retry: no next BSS, no blacklist, and autoconnect leaves the network
+// alone until its file changes or the user connects (iwd 2.3 does not
+// retry on reason 802.1X-auth-failed either).
+
+// maxSecretRounds bounds the agent round trips of one attempt (outer
+// password, inner password, key passphrase: three at most in iwd's keys).
+const maxSecretRounds = 4
+
+// eapolVersion is the EAPOL protocol version of our EAPOL-Start (IEEE
+// 802.1X-2004, as hostapd's default and iwd's); responses echo the AP's.
+const eapolVersion = 2
+
+// ErrEAP is wrapped by the failure of an EAP conversation (the server's
+// EAP-Failure, a certificate that failed validation, a method error).
+var ErrEAP = errors.New("EAP authentication failed")
+
+// eapSettings reads the network file's EAP settings, asks the agent for
+// the secrets they lack (in the background), makes the conversation's
+// settings and sends CMD_CONNECT.
+func (s *Station) eapSettings(a *attempt) {
+	n := a.network
+	f := n.Known.File()
+	if a.answers == nil {
+		a.answers = eapconf.Answers{}
+	}
+	answers := a.answers
+	s.setStage(a, stageSecrets, "802.1X settings")
+	a.tl.Begin(PhaseSecrets)
+	s.async(func() func() {
+		cfg, asked, err := s.eapConfig(a.ctx, n.SSID, f, answers, a.kind == kindConnect)
+		return func() {
+			if s.attempt != a {
+				return
+			}
+			if err != nil {
+				if errors.Is(err, ErrNotConfigured) || errors.Is(err, ErrNotSupported) {
+					// Not again until the file changes or the user
+					// connects, so autoconnect does not spin on it.
+					s.badSecrets[n.ID()] = true
+				}
+				s.failAttempt(err, false)
+				return
+			}
+			detail := "file"
+			if asked > 0 {
+				detail = fmt.Sprintf("agent asked %d times", asked)
+			}
+			a.tl.Done(detail)
+			a.eap = &cfg
+			a.associated = make(chan struct{})
+			s.sendConnect(a)
+		}
+	})
+}
+
+// eapConfig parses f with the answers so far, asks the agent for each
+// secret still missing and parses again, then makes the method. It runs
+// off the loop (the agent and the certificate files take their time).
+// Only a user's connect asks (mayAsk): autoconnect, as iwd's, skips a
+// network whose file lacks secrets.
+func (s *Station) eapConfig(ctx context.Context, ssid string, f *knownnetworks.File, answers eapconf.Answers, mayAsk bool) (eap.Config, int, error) {
+	asked := 0
+	for round := 0; ; round++ {
+		c, err := eapconf.Parse(f, answers)
+		if err != nil {
+			return eap.Config{}, asked, settingsError(err)
+		}
+		missing, err := c.Missing()
+		if err != nil {
+			return eap.Config{}, asked, settingsError(err)
+		}
+		if len(missing) == 0 {
+			if len(c.Unused) > 0 {
+				s.log.Warn("network file keys not used", "network", ssid, "keys", c.Unused)
+			}
+			warnUnchecked(s, ssid, c)
+			cfg, err := eapmethod.Config(c, eapmethod.Options{Logger: s.log})
+			if err != nil {
+				return eap.Config{}, asked, settingsError(err)
+			}
+			return cfg, asked, nil
+		}
+		if round >= maxSecretRounds {
+			return eap.Config{}, asked, fmt.Errorf("%w: %s still missing after %d agent requests", ErrNotConfigured, missing[0].Key, asked)
+		}
+		if !mayAsk {
+			return eap.Config{}, asked, fmt.Errorf("%w: %s missing (autoconnect does not ask the agent)", ErrNotConfigured, missing[0].Key)
+		}
+		if s.cfg.Agent == nil {
+			return eap.Config{}, asked, fmt.Errorf("%s for %s: %w", missing[0].Kind.AgentMethod(), missing[0].Key, ErrNoAgent)
+		}
+		for _, r := range missing {
+			s.log.Info("asking the agent", "network", ssid, "request", r.Kind.AgentMethod(), "key", r.Key)
+			asked++
+			var v, pass string
+			switch r.Kind {
+			case eapconf.UserNameAndPassword:
+				v, pass, err = s.cfg.Agent.RequestUserNameAndPassword(ctx, ssid)
+			case eapconf.UserPassword:
+				v, err = s.cfg.Agent.RequestUserPassword(ctx, ssid, r.User)
+			case eapconf.PrivateKeyPassphrase:
+				v, err = s.cfg.Agent.RequestPrivateKeyPassphrase(ctx, ssid)
+			default:
+				err = fmt.Errorf("agent request %v unknown", r.Kind)
+			}
+			if err != nil {
+				return eap.Config{}, asked, err
+			}
+			answers.Put(r, knownnetworks.Secret(v), knownnetworks.Secret(pass))
+		}
+	}
+}
+
+// warnUnchecked says, once per attempt, that a TLS-based method will not
+// authenticate the server: anyone in radio range with the SSID can pose as
+// the network and learn the inner identity and a password's challenge
+// response (iwd logs a warning too; eapol/eap/tls repeats it per
+// conversation).
+func warnUnchecked(s *Station, ssid string, c *eapconf.Config) {
+	for ; c != nil; c = c.Phase2 {
+		if c.TLS != nil && c.TLS.CACert == "" {
+			s.log.Warn("no CA certificate: the server's identity will not be checked", "network", ssid,
+				"key", c.TLS.Prefix+eapconf.KeyCACert)
+			return
+		}
+	}
+}
+
+// runEAP is the EAP conversation of attempt a, on the handshake
+// goroutine: EAP-Packets from frames go to a Peer, its responses to the
+// AP; an AP silent after the association gets one EAPOL-Start. It returns
+// the PMK on EAP-Success, with the EAPOL-Key frame that stood for a lost
+// EAP-Success (nil if none) for the 4-way handshake to take first.
+func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte) (pmk, first []byte, err error) {
+	peer, err := eap.NewPeer(*a.eap)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, ok := a.eap.Method.(io.Closer); ok {
+		defer c.Close()
+	}
+	pmkLen := 32
+	if a.sec.akm == ie.AKM8021XSuiteB192 {
+		pmkLen = 48
+	}
+	ctx, cancel := context.WithTimeout(a.ctx, s.cfg.eapTimeout)
+	defer cancel()
+	var startTimer <-chan time.Time
+	associated := a.associated
+	done := func() ([]byte, []byte, error) {
+		if peer.State() != eap.Success {
+			return nil, nil, fmt.Errorf("%w: %v", ErrEAP, peer.Err())
+		}
+		res, err := peer.Result()
+		if err != nil {
+			return nil, nil, err
+		}
+		pmk, err := res.PMK(pmkLen)
+		return pmk, first, err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			if a.ctx.Err() != nil {
+				return nil, nil, a.ctx.Err()
+			}
+			return nil, nil, fmt.Errorf("%w: no EAP-Success within %v (peer %v)", ErrEAP, s.cfg.eapTimeout, peer.State())
+		case <-associated:
+			associated = nil
+			t := time.NewTimer(s.cfg.eapolStartDelay)
+			defer t.Stop()
+			startTimer = t.C
+		case <-startTimer:
+			startTimer = nil
+			if peer.State() == eap.Idle {
+				s.log.Info("the AP is silent: sending EAPOL-Start", "after", s.cfg.eapolStartDelay)
+				if err := kp.SendEAPOL(eapol.StartFrame(eapolVersion)); err != nil {
+					s.log.Warn("EAPOL-Start not sent", "err", err)
+				}
+			}
+		case f, ok := <-frames:
+			if !ok {
+				return nil, nil, fmt.Errorf("%w: EAPOL port closed", ErrEAP)
+			}
+			h, body, err := eapol.ParseEAPFrame(f)
+			if err != nil && h.Type == eapol.PacketKey && peer.State() != eap.Success {
+				// Message 1 before EAP-Success: the Success was lost
+				// (RFC 4137 altAccept), if the method is done.
+				if err := peer.AltAccept(); err != nil {
+					s.log.Debug("EAPOL-Key before EAP-Success dropped", "err", err)
+					continue
+				}
+				first = f
+				return done()
+			}
+			if err != nil {
+				s.log.Debug("EAPOL frame dropped during EAP", "err", err)
+				continue
+			}
+			startTimer = nil
+			resp, err := peer.Receive(ctx, body)
+			if errors.Is(err, eap.ErrDropped) {
+				s.log.Debug("EAP packet dropped", "err", err)
+				continue
+			}
+			if resp != nil {
+				fr, ferr := eapol.EAPFrame(h.Version, resp)
+				if ferr == nil {
+					ferr = kp.SendEAPOL(fr)
+				}
+				if ferr != nil {
+					return nil, nil, fmt.Errorf("EAP response not sent: %w", ferr)
+				}
+			}
+			switch peer.State() {
+			case eap.Success, eap.Failure:
+				return done()
+			}
+		}
+	}
+}
+
+// onEAPSuccess: the PMK is in the supplicant; the 4-way handshake runs.
+func (s *Station) onEAPSuccess(a *attempt) {
+	if s.attempt != a {
+		return
+	}
+	a.tl.Done(a.eap.Method.Type().String())
+	s.log.Info("EAP success", "network", a.network.SSID, "method", a.eap.Method.Type().String())
+	s.setStage(a, stageHandshake, "EAP success")
+	a.tl.Begin(PhaseFourWay)
+	s.event("handshake-started", a.bss.Addr.String())
+}
+
+// onEAPFailed ends attempt a: a conversation the server refused (or
+// whose server failed our checks) is not retried elsewhere or later.
+func (s *Station) onEAPFailed(a *attempt, err error) {
+	if s.attempt != a {
+		return
+	}
+	a.tl.Done("failed")
+	if errors.Is(err, ErrEAP) {
+		s.eapRejected(a)
+	}
+	s.failAttempt(err, false)
+}
+
+// settingsError says what a network file's EAP settings lack, as iwd
+// answers Connect: NotSupported for a method wifid lacks, NotConfigured for
+// the rest.
+func settingsError(err error) error {
+	if errors.Is(err, eapconf.ErrUnsupportedMethod) {
+		return fmt.Errorf("%w: %v", ErrNotSupported, err)
+	}
+	return fmt.Errorf("%w: %v", ErrNotConfigured, err)
+}
+
+// eapRejected: autoconnect leaves the network alone until its file
+// changes or the user connects, so a wrong password or an untrusted server
+// does not loop (iwd 2.3 does not retry a reason-23 failure either).
+func (s *Station) eapRejected(a *attempt) {
+	if s.badSecrets[a.network.ID()] {
+		return
+	}
+	s.badSecrets[a.network.ID()] = true
+	s.log.Warn("802.1X authentication failed; autoconnect skips the network until its file changes",
+		"network", a.network.SSID)
+	s.event("connect-failed-credentials", a.network.ID())
+}

@@ -1,0 +1,196 @@
+package station
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"wifid/eapol/eap/eaptest"
+	"wifid/eapol/eapoltest"
+	"wifid/knownnetworks"
+	"wifid/nl80211/ie"
+)
+
+// WPA2-Enterprise in memory: eaptest's EAP server plays the AP's
+// authentication server, its MSK the PMK of eapoltest's 4-way handshake.
+
+// eapAP is a WPA2-Enterprise AP (802.1X, CCMP) whose server runs
+// EAP-MSCHAPv2 for user and password.
+func eapAP(ssid string, last byte, user, password string) *airAP {
+	return &airAP{ssid: ssid, bssid: net.HardwareAddr{2, 0, 0, 0, 0, last},
+		sec: eapoltest.Config{AKM: ie.AKM8021X, Pairwise: ie.CipherCCMP128, Group: ie.CipherCCMP128},
+		newEAP: func() *eaptest.Server {
+			return &eaptest.Server{Methods: []eaptest.Method{&eaptest.MSCHAPv2{User: user, Password: password}}}
+		}}
+}
+
+// eapAgent answers the 802.1X requests and counts them.
+type eapAgent struct {
+	mu             sync.Mutex
+	user, password string
+	calls          []string
+}
+
+func (a *eapAgent) note(c string) {
+	a.mu.Lock()
+	a.calls = append(a.calls, c)
+	a.mu.Unlock()
+}
+
+func (a *eapAgent) asked() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.calls...)
+}
+
+func (a *eapAgent) RequestPassphrase(context.Context, string, knownnetworks.Security) (string, error) {
+	a.note("RequestPassphrase")
+	return "", errors.New("not a PSK network")
+}
+
+func (a *eapAgent) RequestUserNameAndPassword(_ context.Context, ssid string) (string, string, error) {
+	a.note("RequestUserNameAndPassword " + ssid)
+	return a.user, a.password, nil
+}
+
+func (a *eapAgent) RequestUserPassword(_ context.Context, ssid, user string) (string, error) {
+	a.note("RequestUserPassword " + ssid + " " + user)
+	return a.password, nil
+}
+
+func (a *eapAgent) RequestPrivateKeyPassphrase(_ context.Context, ssid string) (string, error) {
+	a.note("RequestPrivateKeyPassphrase " + ssid)
+	return "", errors.New("no key here")
+}
+
+func eapHarness(t *testing.T, k **air, file string, autoconnect bool, agent Agent, aps ...*airAP) *harness {
+	t.Helper()
+	return newHarnessConfig(t, map[string]string{"corp.8021x": file}, autoconnect, func(c *Config) {
+		*k = newAir(t, c.MAC, aps...)
+		c.Kernel, c.Events = *k, (*k).events
+		c.MFP = 1
+		c.handshakeTimeout = 300 * time.Millisecond
+		c.eapTimeout = 2 * time.Second
+		c.eapolStartDelay = 50 * time.Millisecond
+		if agent != nil {
+			c.Agent = agent
+		}
+	})
+}
+
+const mschapFile = "[Security]\nEAP-Method=MSCHAPV2\nEAP-Identity=alice\nEAP-Password=secret123\n"
+
+func TestEAPConnect(t *testing.T) {
+	for _, silent := range []bool{false, true} {
+		name := "AP starts"
+		if silent {
+			name = "EAPOL-Start"
+		}
+		t.Run(name, func(t *testing.T) {
+			var k *air
+			ap := eapAP("corp", 1, "alice", "secret123")
+			ap.eapSilent = silent
+			h := eapHarness(t, &k, mschapFile, true, nil, ap)
+			v := h.waitState(Connected)
+			if v.Connected != NetworkPathID("corp", knownnetworks.Security8021X) {
+				t.Errorf("view %+v", v)
+			}
+			if got := phases(v.Last); got != "secrets,associate,eap,4-way,group-key" {
+				t.Errorf("phases %s", got)
+			}
+			if st, _ := v.Last.Phase(PhaseEAP); st.Detail != "MSCHAPv2" {
+				t.Errorf("eap phase detail %q", st.Detail)
+			}
+			_, _, keys, authorized := k.snapshot()
+			if !authorized || len(keys) != 2 {
+				t.Errorf("authorized %v, %d keys: want the PTK and the GTK", authorized, len(keys))
+			}
+			k.mu.Lock()
+			starts := ap.eapStarts
+			k.mu.Unlock()
+			if silent != (starts == 1) {
+				t.Errorf("%d EAPOL-Starts for a silent AP %v", starts, silent)
+			}
+			// Nothing of EAP goes into the file (no PreSharedKey from the PMK).
+			time.Sleep(50 * time.Millisecond)
+			kn, _ := h.st.cfg.Known.Get("corp", knownnetworks.Security8021X)
+			data, err := os.ReadFile(kn.Path)
+			if err != nil || string(data) != mschapFile {
+				t.Errorf("network file now %q (%v)", data, err)
+			}
+		})
+	}
+}
+
+// TestEAPWrongPassword: the server's EAP-Failure ends the connect with an
+// EAP error, the BSS is not blacklisted and autoconnect does not try again.
+func TestEAPWrongPassword(t *testing.T) {
+	var k *air
+	h := eapHarness(t, &k, strings.Replace(mschapFile, "secret123", "wrongpass", 1), false, nil,
+		eapAP("corp", 1, "alice", "secret123"), eapAP("corp", 2, "alice", "secret123"))
+	err := h.connectSec("corp", knownnetworks.Security8021X)
+	if !errors.Is(err, ErrEAP) {
+		t.Fatalf("Connect: %v, want ErrEAP", err)
+	}
+	time.Sleep(300 * time.Millisecond) // autoconnect's chance to loop
+	if connects, _, _, _ := k.snapshot(); len(connects) != 1 {
+		t.Errorf("joined %v: want one attempt, no next BSS, no autoconnect loop", connects)
+	}
+	if h.st.blacklistContains("02:00:00:00:00:01") {
+		t.Error("the BSS is blacklisted for our wrong password")
+	}
+	v := h.st.View()
+	if v.Last == nil || !strings.Contains(v.Last.Outcome, "EAP") {
+		t.Errorf("timeline %v", v.Last)
+	}
+}
+
+// TestEAPAgent: a file without identity and password: the agent is asked
+// once (RequestUserNameAndPassword), before the association, and the
+// answers stay out of the file. Without an agent the connect fails with
+// ErrNoAgent and nothing is associated.
+func TestEAPAgent(t *testing.T) {
+	const file = "[Security]\nEAP-Method=MSCHAPV2\n"
+	t.Run("asked", func(t *testing.T) {
+		agent := &eapAgent{user: "alice", password: "secret123"}
+		var k *air
+		h := eapHarness(t, &k, file, false, agent, eapAP("corp", 1, "alice", "secret123"))
+		if err := h.connectSec("corp", knownnetworks.Security8021X); err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		if got := strings.Join(agent.asked(), ";"); got != "RequestUserNameAndPassword corp" {
+			t.Errorf("agent calls %q", got)
+		}
+		h.waitState(Connected)
+		kn, _ := h.st.cfg.Known.Get("corp", knownnetworks.Security8021X)
+		if data, _ := os.ReadFile(kn.Path); strings.Contains(string(data), "secret123") || strings.Contains(string(data), "alice") {
+			t.Errorf("the agent's answers were written: %q", data)
+		}
+	})
+	t.Run("user known", func(t *testing.T) {
+		agent := &eapAgent{password: "secret123"}
+		var k *air
+		h := eapHarness(t, &k, file+"EAP-Identity=alice\n", false, agent, eapAP("corp", 1, "alice", "secret123"))
+		if err := h.connectSec("corp", knownnetworks.Security8021X); err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		if got := strings.Join(agent.asked(), ";"); got != "RequestUserPassword corp alice" {
+			t.Errorf("agent calls %q", got)
+		}
+	})
+	t.Run("no agent", func(t *testing.T) {
+		var k *air
+		h := eapHarness(t, &k, file, false, nil, eapAP("corp", 1, "alice", "secret123"))
+		if err := h.connectSec("corp", knownnetworks.Security8021X); !errors.Is(err, ErrNoAgent) {
+			t.Fatalf("Connect: %v, want ErrNoAgent", err)
+		}
+		if connects, _, _, _ := k.snapshot(); len(connects) != 0 {
+			t.Errorf("associated with %v without credentials", connects)
+		}
+	})
+}
