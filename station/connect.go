@@ -59,6 +59,9 @@ type connection struct {
 	// password is the SAE passphrase, kept for roaming (a new SAE with
 	// the next BSS); "" for PSK.
 	password string
+	// answers are the agent's 802.1X answers, kept in memory for a roam
+	// (which runs EAP again and asks nobody).
+	answers eapconf.Answers
 	// hsCancel stops the handshake goroutine (rekeys) of the BSS; a roam
 	// replaces it. netCancel stops IP configuration, which outlives roams.
 	hsCancel  context.CancelFunc
@@ -261,7 +264,7 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind attemptKind, reply chan 
 	s.requestAt = time.Time{}
 	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
 	if kind == kindRoam && s.conn != nil {
-		a.pmk, a.password = s.conn.pmk, s.conn.password
+		a.pmk, a.password, a.answers = s.conn.pmk, s.conn.password, s.conn.answers
 	}
 	if reply != nil {
 		a.replies = append(a.replies, reply)
@@ -683,7 +686,7 @@ func (s *Station) connected(a *attempt) {
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.attempt = nil
-	c := &connection{network: a.network, bss: a.bss, port: a.port, sec: a.sec, pmk: a.pmk, password: a.password,
+	c := &connection{network: a.network, bss: a.bss, port: a.port, sec: a.sec, pmk: a.pmk, password: a.password, answers: a.answers,
 		hsCancel: a.cancel, netCancel: cancel, kind: a.kind, tl: a.tl}
 	// The link is up: Connect succeeded, as iwd answers it here; the
 	// State goes on to connected once IP configuration is done.

@@ -29,7 +29,9 @@ type EAPUser struct {
 	Phase2 bool
 }
 
-func (u EAPUser) line() string {
+// Line is u as a line of the eap_user file (for a hostapd a test
+// configures itself, e.g. a Wi-Fi AP with WPA-EAP).
+func (u EAPUser) Line() string {
 	var b strings.Builder
 	if u.Identity == "" {
 		b.WriteString("*")
@@ -88,7 +90,7 @@ func (n *NS) HostapdWired(t testing.TB, peer *Peer, cfg WiredConfig) *Hostapd {
 	certs := NewCerts(t, filepath.Join(dir, "certs"))
 	var users strings.Builder
 	for _, u := range cfg.Users {
-		users.WriteString(u.line() + "\n")
+		users.WriteString(u.Line() + "\n")
 	}
 	usersPath := filepath.Join(dir, "eap_user")
 	if err := os.WriteFile(usersPath, []byte(users.String()), 0o600); err != nil {
