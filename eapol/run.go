@@ -27,12 +27,8 @@ func (s *Supplicant) Run(ctx context.Context, frames <-chan []byte, timeout time
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline:
-			if s.state == StateWaitGroupKey {
-				// WPA: the 4-way handshake is done, the GTK never came.
-				return s.Fail(ie.ReasonGKHandshakeTimeout, errors.New("group key handshake timed out"))
-			}
-			if !s.complete {
-				return s.Fail(ie.Reason4WayHandshakeTimeout, errors.New("4-way handshake timed out"))
+			if err := s.Expire(); err != nil {
+				return err
 			}
 		case f, ok := <-frames:
 			if !ok {
@@ -51,4 +47,21 @@ func (s *Supplicant) Run(ctx context.Context, frames <-chan []byte, timeout time
 			}
 		}
 	}
+}
+
+// Expire is the first handshake's timeout, for a caller that drives the
+// Supplicant itself (Run calls it when its timeout passes): a handshake
+// not complete fails (ie.Reason4WayHandshakeTimeout, or
+// ie.ReasonGKHandshakeTimeout for a WPA group key handshake that never
+// came) and its *HandshakeError is returned; a complete one is left alone
+// (nil).
+func (s *Supplicant) Expire() error {
+	if s.state == StateWaitGroupKey {
+		// WPA: the 4-way handshake is done, the GTK never came.
+		return s.Fail(ie.ReasonGKHandshakeTimeout, errors.New("group key handshake timed out"))
+	}
+	if !s.complete {
+		return s.Fail(ie.Reason4WayHandshakeTimeout, errors.New("4-way handshake timed out"))
+	}
+	return nil
 }

@@ -267,7 +267,12 @@ func (k *air) fromStationEAP(ap *airAP, port *memPort, frame []byte) {
 	case eaptest.Accept:
 		msk, _ := ap.eap.Method.Keys()
 		k.mu.Lock()
+		var replay uint64 // a re-authentication's 4-way goes on counting
+		if ap.auth != nil {
+			replay = ap.auth.Replay
+		}
 		ap.startAuth(k.t, k.sta, msk[:32])
+		ap.auth.Replay = replay
 		k.mu.Unlock()
 		port.deliver(ap.bssid, ap.auth.Msg1())
 	case eaptest.Reject:

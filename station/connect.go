@@ -46,6 +46,7 @@ type attempt struct {
 	// association is up (the EAPOL-Start timer starts there).
 	answers    eapconf.Answers
 	eap        *eap.Config
+	newEAP     func() (eap.Config, error) // a re-authentication's settings
 	associated chan struct{}
 }
 

@@ -49,7 +49,11 @@ func (s *Station) eapSettings(a *attempt) {
 	s.setStage(a, stageSecrets, "802.1X settings")
 	a.tl.Begin(PhaseSecrets)
 	s.async(func() func() {
-		cfg, asked, err := s.eapConfig(a.ctx, n.SSID, f, answers, a.kind == kindConnect)
+		newEAP, asked, err := s.eapConfig(a.ctx, n.SSID, f, answers, a.kind == kindConnect)
+		var cfg eap.Config
+		if err == nil {
+			cfg, err = newEAP()
+		}
 		return func() {
 			if s.attempt != a {
 				return
@@ -68,7 +72,7 @@ func (s *Station) eapSettings(a *attempt) {
 				detail = fmt.Sprintf("agent asked %d times", asked)
 			}
 			a.tl.Done(detail)
-			a.eap = &cfg
+			a.eap, a.newEAP = &cfg, newEAP
 			a.associated = make(chan struct{})
 			s.sendConnect(a)
 		}
@@ -76,40 +80,44 @@ func (s *Station) eapSettings(a *attempt) {
 }
 
 // eapConfig parses f with the answers so far, asks the agent for each
-// secret still missing and parses again, then makes the method. It runs
+// secret still missing and parses again; it returns what makes a
+// conversation's settings (a fresh method each time, for the first
+// conversation and each re-authentication). It runs
 // off the loop (the agent and the certificate files take their time).
 // Only a user's connect asks (mayAsk): autoconnect, as iwd's, skips a
 // network whose file lacks secrets.
-func (s *Station) eapConfig(ctx context.Context, ssid string, f *knownnetworks.File, answers eapconf.Answers, mayAsk bool) (eap.Config, int, error) {
+func (s *Station) eapConfig(ctx context.Context, ssid string, f *knownnetworks.File, answers eapconf.Answers, mayAsk bool) (func() (eap.Config, error), int, error) {
 	asked := 0
 	for round := 0; ; round++ {
 		c, err := eapconf.Parse(f, answers)
 		if err != nil {
-			return eap.Config{}, asked, settingsError(err)
+			return nil, asked, settingsError(err)
 		}
 		missing, err := c.Missing()
 		if err != nil {
-			return eap.Config{}, asked, settingsError(err)
+			return nil, asked, settingsError(err)
 		}
 		if len(missing) == 0 {
 			if len(c.Unused) > 0 {
 				s.log.Warn("network file keys not used", "network", ssid, "keys", c.Unused)
 			}
 			warnUnchecked(s, ssid, c)
-			cfg, err := eapmethod.Config(c, eapmethod.Options{Logger: s.log})
-			if err != nil {
-				return eap.Config{}, asked, settingsError(err)
-			}
-			return cfg, asked, nil
+			return func() (eap.Config, error) {
+				cfg, err := eapmethod.Config(c, eapmethod.Options{Logger: s.log})
+				if err != nil {
+					return eap.Config{}, settingsError(err)
+				}
+				return cfg, nil
+			}, asked, nil
 		}
 		if round >= maxSecretRounds {
-			return eap.Config{}, asked, fmt.Errorf("%w: %s still missing after %d agent requests", ErrNotConfigured, missing[0].Key, asked)
+			return nil, asked, fmt.Errorf("%w: %s still missing after %d agent requests", ErrNotConfigured, missing[0].Key, asked)
 		}
 		if !mayAsk {
-			return eap.Config{}, asked, fmt.Errorf("%w: %s missing (autoconnect does not ask the agent)", ErrNotConfigured, missing[0].Key)
+			return nil, asked, fmt.Errorf("%w: %s missing (autoconnect does not ask the agent)", ErrNotConfigured, missing[0].Key)
 		}
 		if s.cfg.Agent == nil {
-			return eap.Config{}, asked, fmt.Errorf("%s for %s: %w", missing[0].Kind.AgentMethod(), missing[0].Key, ErrNoAgent)
+			return nil, asked, fmt.Errorf("%s for %s: %w", missing[0].Kind.AgentMethod(), missing[0].Key, ErrNoAgent)
 		}
 		for _, r := range missing {
 			s.log.Info("asking the agent", "network", ssid, "request", r.Kind.AgentMethod(), "key", r.Key)
@@ -126,7 +134,7 @@ func (s *Station) eapConfig(ctx context.Context, ssid string, f *knownnetworks.F
 				err = fmt.Errorf("agent request %v unknown", r.Kind)
 			}
 			if err != nil {
-				return eap.Config{}, asked, err
+				return nil, asked, err
 			}
 			answers.Put(r, knownnetworks.Secret(v), knownnetworks.Secret(pass))
 		}
@@ -288,4 +296,144 @@ func (s *Station) eapRejected(a *attempt) {
 	s.log.Warn("802.1X authentication failed; autoconnect skips the network until its file changes",
 		"network", a.network.SSID)
 	s.event("connect-failed-credentials", a.network.ID())
+}
+
+// run8021X is the handshake goroutine of an 802.1X connection: the first
+// EAP conversation (runEAP), the 4-way handshake with its PMK, then for
+// the connection's life the AP's re-authentications: an EAP-Request/
+// Identity starts a new conversation whose PMK keys the 4-way handshake
+// the AP runs after it (hostapd's eap_reauth_period, an hour by default).
+// It returns the handshake's failure; EAP's it posts itself.
+func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
+	newSupplicant func([]byte) (*eapol.Supplicant, error), post func(func())) error {
+	pmk, first, err := s.runEAP(a, kp, frames)
+	var sup *eapol.Supplicant
+	if err == nil {
+		sup, err = newSupplicant(pmk)
+	}
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	if err != nil {
+		post(func() { s.onEAPFailed(a, err) })
+		return nil
+	}
+	post(func() { s.onEAPSuccess(a) })
+	receive := func(f []byte) error {
+		var herr *eapol.HandshakeError
+		err := sup.Receive(f)
+		if errors.As(err, &herr) {
+			return herr
+		}
+		if err != nil {
+			s.log.Debug("eapol: frame ignored", "err", err)
+		}
+		return nil
+	}
+	if first != nil {
+		if err := receive(first); err != nil {
+			return err
+		}
+	}
+	deadline := time.NewTimer(s.cfg.handshakeTimeout)
+	defer deadline.Stop()
+	var reauth *eap.Peer
+	defer func() { closeMethod(reauth) }()
+	for {
+		select {
+		case <-a.ctx.Done():
+			return a.ctx.Err()
+		case <-deadline.C:
+			if err := sup.Expire(); err != nil {
+				return err
+			}
+		case f, ok := <-frames:
+			if !ok {
+				return nil
+			}
+			h, body, perr := eapol.ParseEAPFrame(f)
+			if perr != nil {
+				if h.Type != eapol.PacketKey {
+					s.log.Debug("EAPOL frame dropped", "err", perr)
+					continue
+				}
+				if err := receive(f); err != nil {
+					return err
+				}
+				continue
+			}
+			if reauth, err = s.reauthenticate(a, kp, reauth, h.Version, body); err != nil {
+				return err
+			}
+			if reauth != nil && reauth.State() == eap.Success {
+				res, _ := reauth.Result()
+				newPMK, err := res.PMK(len(pmk))
+				if err == nil {
+					err = sup.SetPMK(newPMK)
+				}
+				closeMethod(reauth)
+				reauth = nil
+				s.log.Info("EAP re-authentication succeeded", "network", a.network.SSID)
+				var herr *eapol.HandshakeError
+				if errors.As(err, &herr) {
+					return herr
+				}
+				if err != nil {
+					s.log.Warn("EAP re-authentication's PMK not taken", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// reauthenticate feeds one EAP packet of a re-authentication to peer (a
+// new one for an Identity Request when none runs) and sends its answer. A
+// failed re-authentication is logged; the AP ends the association.
+func (s *Station) reauthenticate(a *attempt, kp *keyPort, peer *eap.Peer, version uint8, body []byte) (*eap.Peer, error) {
+	if peer == nil {
+		pkt, err := eap.Parse(body)
+		if err != nil || pkt.Code != eap.CodeRequest || pkt.Type != eap.TypeIdentity {
+			s.log.Debug("EAP packet outside a conversation dropped", "err", err)
+			return nil, nil
+		}
+		cfg, err := a.newEAP()
+		if err == nil {
+			peer, err = eap.NewPeer(cfg)
+		}
+		if err != nil {
+			s.log.Warn("EAP re-authentication not possible", "err", err)
+			return nil, nil
+		}
+		s.log.Info("EAP re-authentication", "network", a.network.SSID)
+	}
+	resp, err := peer.Receive(a.ctx, body)
+	if errors.Is(err, eap.ErrDropped) {
+		s.log.Debug("EAP packet dropped", "err", err)
+		return peer, nil
+	}
+	if resp != nil {
+		fr, ferr := eapol.EAPFrame(version, resp)
+		if ferr == nil {
+			ferr = kp.SendEAPOL(fr)
+		}
+		if ferr != nil {
+			s.log.Warn("EAP response not sent", "err", ferr)
+		}
+	}
+	if peer.State() == eap.Failure {
+		s.log.Warn("EAP re-authentication failed", "network", a.network.SSID, "err", peer.Err())
+		closeMethod(peer)
+		return nil, nil
+	}
+	return peer, nil
+}
+
+// closeMethod ends a conversation's method (the TLS methods' tunnels).
+func closeMethod(p *eap.Peer) {
+	if p == nil {
+		return
+	}
+	if c, ok := p.Method().(io.Closer); ok {
+		c.Close()
+	}
 }

@@ -194,3 +194,46 @@ func TestEAPAgent(t *testing.T) {
 		}
 	})
 }
+
+// TestEAPReauthentication: the AP re-authenticates a connected station (a
+// new EAP conversation, another MSK) and rekeys with the new PMK; the
+// station answers both and stays connected with a new PTK.
+func TestEAPReauthentication(t *testing.T) {
+	var k *air
+	ap := eapAP("corp", 1, "alice", "secret123")
+	conversations := 0
+	ap.newEAP = func() *eaptest.Server {
+		conversations++
+		m := &eaptest.MSCHAPv2{User: "alice", Password: "secret123"}
+		m.Challenge[0] = byte(conversations) // another MSK each time
+		return &eaptest.Server{Methods: []eaptest.Method{m}}
+	}
+	h := eapHarness(t, &k, mschapFile, true, nil, ap)
+	h.waitState(Connected)
+	_, _, before, _ := k.snapshot()
+	k.mu.Lock()
+	ap.eap = ap.newEAP()
+	port := k.port
+	k.mu.Unlock()
+	k.eapFirst(ap, port)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		_, _, keys, _ := k.snapshot()
+		if len(keys) > len(before) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new key after the re-authentication (%d keys)", len(keys))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	k.mu.Lock()
+	verdict := ap.eap.Verdict
+	k.mu.Unlock()
+	if verdict != eaptest.Accept {
+		t.Errorf("re-authentication verdict %v", verdict)
+	}
+	if st := h.st.View().State; st != Connected {
+		t.Errorf("state %v after the re-authentication", st)
+	}
+}

@@ -279,25 +279,11 @@ func (s *Station) startHandshake(a *attempt) error {
 	go func() {
 		defer s.bg.Done()
 		if sup == nil { // 802.1X: EAP first, then the 4-way handshake with its PMK
-			pmk, first, err := s.runEAP(a, kp, frames)
-			if err == nil {
-				sup, err = newSupplicant(pmk)
+			err := s.run8021X(a, kp, frames, newSupplicant, post)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				post(func() { s.onHandshakeFailed(a, err) })
 			}
-			if errors.Is(err, context.Canceled) {
-				return
-			}
-			if err != nil {
-				post(func() { s.onEAPFailed(a, err) })
-				return
-			}
-			post(func() { s.onEAPSuccess(a) })
-			if first != nil {
-				var herr *eapol.HandshakeError
-				if err := sup.Receive(first); errors.As(err, &herr) {
-					post(func() { s.onHandshakeFailed(a, herr) })
-					return
-				}
-			}
+			return
 		}
 		err := sup.Run(a.ctx, frames, s.cfg.handshakeTimeout)
 		if err == nil || errors.Is(err, context.Canceled) {
