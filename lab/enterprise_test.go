@@ -24,8 +24,9 @@ const (
 
 // enterpriseAP is a WPA2-Enterprise AP (WPA-EAP, CCMP) with DHCP whose
 // RADIUS is hostapd's own EAP server, presenting certs' server
-// certificate and trusting its CA for EAP-TLS clients.
-func enterpriseAP(t *testing.T, radio int, ssid string, certs *netns.Certs) labenv.AP {
+// certificate and trusting its CA for EAP-TLS clients; extra are more
+// hostapd.conf lines.
+func enterpriseAP(t *testing.T, radio int, ssid string, certs *netns.Certs, extra ...string) labenv.AP {
 	t.Helper()
 	users := []netns.EAPUser{
 		{Methods: []string{"PEAP", "TTLS", "TLS"}},
@@ -54,7 +55,7 @@ eap_server=1
 eap_user_file=` + usersPath + `
 ca_cert=` + certs.CAFile + `
 server_cert=` + certs.ServerCertFile + `
-private_key=` + certs.ServerKeyFile,
+private_key=` + certs.ServerKeyFile + "\n" + strings.Join(extra, "\n"),
 		Address:   "192.168.79.1/24",
 		DHCPRange: "192.168.79.50,192.168.79.150,255.255.255.0,10m",
 	}
@@ -185,11 +186,13 @@ func textSince(path string, mark int) string {
 
 // TestIwctlEnterpriseAgent: a .8021x file without the inner identity and
 // password; iwctl's agent answers RequestUserNameAndPassword (-u, -p) and
-// wifid connects, writing neither to the file. (A wrong password is
-// TestWifidEnterprise's.)
+// wifid connects, writing neither to the file. The AP re-authenticates
+// every 10 s (eap_reauth_period): wifid answers with the agent's answers
+// kept in memory and stays connected through two of them. (A wrong
+// password is TestWifidEnterprise's.)
 func TestIwctlEnterpriseAgent(t *testing.T) {
 	certs := netns.NewCerts(t, filepath.Join(t.TempDir(), "pki"))
-	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, APs: []labenv.AP{enterpriseAP(t, 0, "corp", certs)}})
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, APs: []labenv.AP{enterpriseAP(t, 0, "corp", certs, "eap_reauth_period=10")}})
 	sta := lab.Radios[1]
 	file := "[Security]\nEAP-Method=PEAP\nEAP-Identity=anonymous@wifid.test\nEAP-PEAP-CACert=" + certs.CAFile +
 		"\nEAP-PEAP-Phase2-Method=MSCHAPV2\n"
@@ -216,6 +219,17 @@ func TestIwctlEnterpriseAgent(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(d.StateDir, "corp.8021x"))
 	if err != nil || string(b) != file {
 		t.Errorf("corp.8021x after an agent connect (%v):\n%s", err, b)
+	}
+	mark := fileLen(d.Log)
+	const reauth = "EAP re-authentication succeeded"
+	first := waitLogSince(t, d.Log, mark, reauth, 40*time.Second)
+	waitLogSince(t, d.Log, mark+strings.Index(first, reauth)+len(reauth), reauth, 40*time.Second)
+	log := textSince(d.Log, mark)
+	if strings.Contains(log, "msg=disconnected") || strings.Contains(log, "msg=connecting ") {
+		t.Errorf("the connection did not survive the re-authentications")
+	}
+	if err := lab.Ping(lab.APs[0].IP, 2); err != nil {
+		t.Fatal(err)
 	}
 	if logHasSecret(d.Log, eapPassword) {
 		t.Error("the password appears in wifid's log")
