@@ -172,6 +172,14 @@ func TestEAPAgent(t *testing.T) {
 			t.Errorf("the agent's answers were written: %q", data)
 		}
 	})
+	t.Run("wrong password", func(t *testing.T) {
+		agent := &eapAgent{user: "alice", password: "wrongpass"}
+		var k *air
+		h := eapHarness(t, &k, file, false, agent, eapAP("corp", 1, "alice", "secret123"))
+		if err := h.connectSec("corp", knownnetworks.Security8021X); !errors.Is(err, ErrEAP) {
+			t.Fatalf("Connect: %v, want ErrEAP", err)
+		}
+	})
 	t.Run("user known", func(t *testing.T) {
 		agent := &eapAgent{password: "secret123"}
 		var k *air
