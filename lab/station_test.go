@@ -25,21 +25,42 @@ func waitNoIPv4(t *testing.T, lab *labenv.Lab, iface string, timeout time.Durati
 	t.Fatalf("%s kept its address for %s", iface, timeout)
 }
 
+// onLabnet sets up the labnet AP on radio 0 and wifid (or, with iwd, iwd)
+// on radio 1 knowing it, and waits for the first address.
+func onLabnet(t *testing.T, iwd bool) (*labenv.Lab, labenv.Radio, *labenv.Daemon) {
+	t.Helper()
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: iwd, APs: []labenv.AP{wpa2AP(0, "labnet", "correct horse battery")}})
+	sta := lab.Radios[1]
+	o := labenv.DaemonOptions{
+		Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
+		Networks: map[string]string{"labnet.psk": "[Security]\nPassphrase=correct horse battery\n"},
+	}
+	start := lab.StartWifid
+	if iwd {
+		o.MainConf, start = "[General]\nEnableNetworkConfiguration=true\n", lab.StartIwd
+	}
+	d := start(o)
+	if _, err := lab.WaitIPv4(sta.Iface, 90*time.Second); err != nil {
+		t.Fatalf("first connect: %v", err)
+	}
+	return lab, sta, d
+}
+
 // routerOutage is how long the AP is off the air in the AP-return tests:
 // a router reboot, as in issue 27's measurements.
 const routerOutage = 20 * time.Second
 
-// apReturns takes the connected AP 0 off the air for routerOutage (hostapd
-// stopped) and brings it back; it returns how long from the AP being on
-// the air again (hostapd's AP-ENABLED) to an IPv4 address on iface and to
+// apReturns takes the connected AP 0 off the air for routerOutage with off
+// and brings it back with on, which returns once the AP is on the air
+// again; it returns how long from then to an IPv4 address on iface and to
 // a ping across the air. The figures are logged, not held to a bound.
-func apReturns(t *testing.T, lab *labenv.Lab, iface string) (toAddress, toPing time.Duration) {
+func apReturns(t *testing.T, lab *labenv.Lab, iface string, off, on func()) (toAddress, toPing time.Duration) {
 	t.Helper()
-	lab.StopAP(0)
+	off()
 	gone := time.Now()
 	waitNoIPv4(t, lab, iface, 30*time.Second)
 	time.Sleep(time.Until(gone.Add(routerOutage)))
-	lab.StartAP(0)
+	on()
 	back := time.Now()
 	if _, err := lab.WaitIPv4(iface, 120*time.Second); err != nil {
 		t.Fatalf("no reconnect within 120 s of the AP's return: %v", err)
@@ -63,16 +84,9 @@ func apReturns(t *testing.T, lab *labenv.Lab, iface string) (toAddress, toPing t
 // soon after the AP is back (the figure is logged; iwd's is
 // TestReferenceIwdReconnectsWhenAPReturns').
 func TestWifidReconnectsWhenAPReturns(t *testing.T) {
-	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, APs: []labenv.AP{wpa2AP(0, "labnet", "correct horse battery")}})
-	sta := lab.Radios[1]
-	d := lab.StartWifid(labenv.DaemonOptions{
-		Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
-		Networks: map[string]string{"labnet.psk": "[Security]\nPassphrase=correct horse battery\n"},
-	})
-	if _, err := lab.WaitIPv4(sta.Iface, 90*time.Second); err != nil {
-		t.Fatalf("first connect: %v", err)
-	}
-	toAddress, toPing := apReturns(t, lab, sta.Iface)
+	lab, sta, d := onLabnet(t, false)
+	// hostapd stopped (it deauthenticates as it leaves) and started again.
+	toAddress, toPing := apReturns(t, lab, sta.Iface, func() { lab.StopAP(0) }, func() { lab.StartAP(0) })
 	t.Logf("wifid: AP back on the air to IPv4 address %.1f s, to traffic %.1f s (AP gone %s)",
 		toAddress.Seconds(), toPing.Seconds(), routerOutage)
 	b, _ := os.ReadFile(d.Log)
@@ -90,19 +104,46 @@ func TestWifidReconnectsWhenAPReturns(t *testing.T) {
 // TestReferenceIwdReconnectsWhenAPReturns: the same steps with iwd, for
 // its figure.
 func TestReferenceIwdReconnectsWhenAPReturns(t *testing.T) {
-	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, APs: []labenv.AP{wpa2AP(0, "labnet", "correct horse battery")}})
-	sta := lab.Radios[1]
-	lab.StartIwd(labenv.DaemonOptions{
-		Phys: []string{sta.Phy}, Args: []string{"-d"},
-		MainConf: "[General]\nEnableNetworkConfiguration=true\n",
-		Networks: map[string]string{"labnet.psk": "[Security]\nPassphrase=correct horse battery\n"},
-	})
-	if _, err := lab.WaitIPv4(sta.Iface, 90*time.Second); err != nil {
-		t.Fatalf("first connect: %v", err)
-	}
-	toAddress, toPing := apReturns(t, lab, sta.Iface)
+	lab, sta, _ := onLabnet(t, true)
+	toAddress, toPing := apReturns(t, lab, sta.Iface, func() { lab.StopAP(0) }, func() { lab.StartAP(0) })
 	t.Logf("iwd: AP back on the air to IPv4 address %.1f s, to traffic %.1f s (AP gone %s)",
 		toAddress.Seconds(), toPing.Seconds(), routerOutage)
+}
+
+// TestWifidReconnectsWhenAPGoesSilent: the AP's radio is blocked for 20 s
+// (hostapd runs on; no deauthentication reaches the station, which finds
+// the AP gone by beacon loss) and unblocked; wifid is back on the after-loss
+// schedule (the figure is logged).
+func TestWifidReconnectsWhenAPGoesSilent(t *testing.T) {
+	lab, sta, d := onLabnet(t, false)
+	// The AP's phy lives in the AP namespace, whose sysfs alone shows it
+	// and its rfkill switch.
+	m := strings.Fields(lab.ExecAP("sh", "-c", "ls -d /sys/class/ieee80211/"+lab.Radios[0].Phy+"/rfkill*"))
+	if len(m) != 1 {
+		t.Fatalf("rfkill switch of the AP's radio: %v", m)
+	}
+	block := func(v string) { lab.ExecAP("sh", "-c", "echo "+v+" > "+m[0]+"/soft") }
+	ap := lab.APs[0].Hostapd
+	// hostapd says AP-ENABLED when it starts, INTERFACE-ENABLED when
+	// its radio is unblocked.
+	enabled := func() int {
+		b, _ := os.ReadFile(ap.Log)
+		return strings.Count(string(b), "AP-ENABLED") + strings.Count(string(b), "INTERFACE-ENABLED")
+	}
+	before := enabled()
+	toAddress, toPing := apReturns(t, lab, sta.Iface, func() { block("1") }, func() {
+		block("0")
+		waitFor(t, "hostapd on the air again after the unblock", 30*time.Second, func() bool { return enabled() > before })
+	})
+	t.Logf("wifid: silent AP back on the air to IPv4 address %.1f s, to traffic %.1f s (AP silent %s)",
+		toAddress.Seconds(), toPing.Seconds(), routerOutage)
+	b, _ := os.ReadFile(d.Log)
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "msg=disconnected") {
+			t.Logf("wifid found the AP gone: %s", l)
+			break
+		}
+	}
 }
 
 // TestWifidWrongPassphraseDoesNotLoop: a known network whose passphrase is
