@@ -149,7 +149,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("wifid starting", "version", Version, "config", d.opts.ConfigDir, "state", d.opts.StateDir,
 		"phys", d.opts.Phys, "developer", d.opts.Developer,
 		"netconfig", d.conf.EnableNetworkConfiguration)
-	nl, err := nl80211.DialConfig(ctx, nl80211.Config{Logger: d.log})
+	// The socket outlives ctx until Run returns: the stations' last
+	// requests (CMD_DISCONNECT after the DHCP RELEASE) need it, and
+	// closing it deletes the interfaces wifid made, which would drop the
+	// frames still queued on them.
+	nlCtx, nlCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer nlCancel()
+	nl, err := nl80211.DialConfig(nlCtx, nl80211.Config{Logger: d.log})
 	if err != nil {
 		return fmt.Errorf("nl80211: %w (is cfg80211 loaded?)", err)
 	}
