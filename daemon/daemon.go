@@ -172,6 +172,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Warn("not watching the network files", "dir", d.opts.StateDir, "err", err)
 	}
 	d.serveDBus(ctx)
+	d.watchSleep(ctx)
 	rfk := d.watchRfkill(ctx)
 	links := d.watchLinks(ctx)
 	if err := d.setupDevices(ctx); err != nil {

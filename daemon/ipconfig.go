@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"wifid/netconfig"
@@ -20,6 +21,9 @@ type ipConfig struct {
 	dns      netconfig.Resolver
 	leaseDir string
 	log      *slog.Logger
+
+	mu      sync.Mutex
+	running map[int]*netconfig.Netconfig // by ifindex, for ConfirmLease
 }
 
 func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan station.IPEvent, func(), error) {
@@ -68,6 +72,20 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 	if err != nil {
 		return nil, nil, err
 	}
+	c.mu.Lock()
+	if c.running == nil {
+		c.running = map[int]*netconfig.Netconfig{}
+	}
+	c.running[req.Ifindex] = nc
+	c.mu.Unlock()
+	stop := func() {
+		c.mu.Lock()
+		if c.running[req.Ifindex] == nc {
+			delete(c.running, req.Ifindex)
+		}
+		c.mu.Unlock()
+		nc.Stop()
+	}
 	out := make(chan station.IPEvent, 4)
 	go func() {
 		defer close(out)
@@ -98,7 +116,19 @@ func (c *ipConfig) Configure(ctx context.Context, req station.IPRequest) (<-chan
 			}
 		}
 	}()
-	return out, nc.Stop, nil
+	return out, stop, nil
+}
+
+// ConfirmLease has the DHCP client of the configuration running on
+// ifindex confirm its lease (station.LeaseConfirmer): a resume kept the
+// link, but the network behind it may have changed.
+func (c *ipConfig) ConfirmLease(ifindex int) {
+	c.mu.Lock()
+	nc := c.running[ifindex]
+	c.mu.Unlock()
+	if nc != nil {
+		nc.Confirm()
+	}
 }
 
 func (c *ipConfig) leasePath(id string) string { return filepath.Join(c.leaseDir, id+".lease") }

@@ -75,6 +75,9 @@ type dhcpClient struct {
 	serverHW  net.HardwareAddr
 	bound     bool // an address is applied
 	timer     *time.Timer
+	// confirm asks the running client to confirm its lease (Netconfig's
+	// Confirm); nil: never asked.
+	confirm <-chan struct{}
 }
 
 func newDHCPClient(cfg DHCPConfig, ifname func() string, hw net.HardwareAddr, log *slog.Logger, tr dhcpTransport, sink leaseSink) *dhcpClient {
@@ -122,7 +125,7 @@ func (c *dhcpClient) run(ctx context.Context, last *Lease) {
 
 	if last.Valid(c.now(), c.hw) {
 		c.lease = last
-		c.initReboot()
+		c.initReboot("have lease " + last.Address.String())
 	} else {
 		c.enterInit("start")
 	}
@@ -135,6 +138,8 @@ func (c *dhcpClient) run(ctx context.Context, last *Lease) {
 			c.receive(ctx, p)
 		case <-c.timer.C:
 			c.timeout(ctx)
+		case <-c.confirm:
+			c.confirmLease()
 		case <-failTimer.C:
 			if !c.bound {
 				c.sink.failed(fmt.Errorf("dhcp: %s: no lease after %v (state %v)", c.ifname(), c.cfg.Timeout, c.state))
@@ -200,13 +205,28 @@ func (c *dhcpClient) armFirst() {
 	c.arm(backoff(c.cfg.RetransmitBase, 0))
 }
 
-func (c *dhcpClient) initReboot() {
-	c.setState(stateInitReboot, "have lease "+c.lease.Address.String())
+func (c *dhcpClient) initReboot(why string) {
+	c.setState(stateInitReboot, why)
 	c.newXID()
 	c.reqSent = c.now()
 	c.send(dhcpv4.MessageTypeRequest, withRequestedIP(c.lease.Address.Addr()))
 	c.setState(stateRebooting, "REQUEST sent")
 	c.armFirst()
+}
+
+// confirmLease checks the lease in use after the link may have been away
+// (the system slept): a client that may have moved reboots its lease (RFC
+// 2131 3.2, 4.4.2): INIT-REBOOT, a broadcast REQUEST for the address with
+// neither server identifier nor ciaddr. The address stays in place while
+// it asks: an ACK refreshes the lease, a NAK starts over from INIT, and
+// silence keeps the lease as it was (3.2 step 5 allows it), renewing at T1
+// as before. A client that is not bound goes on with what it does.
+func (c *dhcpClient) confirmLease() {
+	if !c.bound || c.lease == nil || !c.lease.Valid(c.now(), c.hw) {
+		return
+	}
+	c.usedFirst = false // the first REQUEST is retried after FirstRetry
+	c.initReboot("confirming " + c.lease.Address.String())
 }
 
 func withRequestedIP(a netip.Addr) dhcpv4.Modifier {
@@ -305,6 +325,11 @@ func (c *dhcpClient) timeout(ctx context.Context) {
 			limit = 2
 		}
 		c.attempt++
+		if c.attempt > limit && c.bound {
+			c.setState(stateBound, "no answer to INIT-REBOOT: keeping the lease")
+			c.arm(c.lease.Acquired.Add(c.lease.T1).Sub(now))
+			return
+		}
 		if c.attempt > limit {
 			c.lease = nil
 			c.enterInit(fmt.Sprintf("no ACK after %d REQUESTs", limit+1))

@@ -370,3 +370,115 @@ func TestLeaseText(t *testing.T) {
 		t.Error("Valid wrong")
 	}
 }
+
+// confirmClient binds a lease from srv, then asks the client to confirm it
+// (Netconfig.Confirm) and returns the messages sent after the ask.
+func confirmClient(t *testing.T, srv *fakeServer) (*fakeSink, chan<- struct{}) {
+	t.Helper()
+	sink := &fakeSink{ev: make(chan sinkEvent, 32)}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newDHCPClient(DHCPConfig{RetransmitBase: 40 * time.Millisecond, FirstRetry: 10 * time.Millisecond},
+		func() string { return "test0" }, testHW, log, srv, sink)
+	confirm := make(chan struct{}, 1)
+	c.confirm = confirm
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		c.run(ctx, nil)
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	if ev := nextEvent(t, sink, 2*time.Second); ev.kind != "bind" || ev.renewed {
+		t.Fatalf("first lease: got %+v", ev)
+	}
+	return sink, confirm
+}
+
+// TestDHCPConfirmAck: a bound client asked to confirm sends an INIT-REBOOT
+// REQUEST (requested address, no server identifier, no ciaddr, broadcast)
+// and the ACK refreshes the lease in place, with no unbind.
+func TestDHCPConfirmAck(t *testing.T) {
+	var mu sync.Mutex
+	var reqs []*dhcpv4.DHCPv4
+	srv := newFakeServer(nil)
+	answer := leaseServer(3600, 0, 0, false)
+	srv.setAnswer(func(req *dhcpv4.DHCPv4) *dhcpv4.DHCPv4 {
+		mu.Lock()
+		reqs = append(reqs, req)
+		mu.Unlock()
+		return answer(req)
+	})
+	sink, confirm := confirmClient(t, srv)
+	confirm <- struct{}{}
+	ev := nextEvent(t, sink, 2*time.Second)
+	if ev.kind != "bind" || !ev.renewed || ev.lease.Address != netip.MustParsePrefix("10.9.0.77/24") {
+		t.Fatalf("after confirm: got %+v, want the lease refreshed", ev)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reqs) != 3 {
+		t.Fatalf("%d messages, want DISCOVER, REQUEST, REQUEST", len(reqs))
+	}
+	r := reqs[2]
+	if r.MessageType() != dhcpv4.MessageTypeRequest || !r.RequestedIPAddress().Equal(net.IPv4(10, 9, 0, 77)) ||
+		r.Options.Has(dhcpv4.OptionServerIdentifier) || !r.ClientIPAddr.IsUnspecified() {
+		t.Errorf("confirming REQUEST: %v", r.Summary())
+	}
+	srv.mu.Lock()
+	if d := srv.dsts[2]; d != netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		t.Errorf("confirming REQUEST sent to %v, want broadcast", d)
+	}
+	srv.mu.Unlock()
+}
+
+// TestDHCPConfirmNak: a NAK to the confirming REQUEST removes the address
+// and starts over (DISCOVER).
+func TestDHCPConfirmNak(t *testing.T) {
+	srv := newFakeServer(leaseServer(3600, 0, 0, false))
+	sink, confirm := confirmClient(t, srv)
+	srv.setAnswer(func(req *dhcpv4.DHCPv4) *dhcpv4.DHCPv4 {
+		if req.MessageType() != dhcpv4.MessageTypeRequest || req.Options.Has(dhcpv4.OptionServerIdentifier) {
+			return leaseServer(3600, 0, 0, false)(req)
+		}
+		m, _ := dhcpv4.New(func(d *dhcpv4.DHCPv4) { d.OpCode = dhcpv4.OpcodeBootReply },
+			dhcpv4.WithTransactionID(req.TransactionID), dhcpv4.WithHwAddr(req.ClientHWAddr),
+			dhcpv4.WithMessageType(dhcpv4.MessageTypeNak),
+			dhcpv4.WithOption(dhcpv4.OptServerIdentifier(net.IPv4(10, 9, 0, 1))))
+		return m
+	})
+	confirm <- struct{}{}
+	if ev := nextEvent(t, sink, 2*time.Second); ev.kind != "unbind: NAK from 10.9.0.1" {
+		t.Fatalf("after a NAK: got %+v, want unbind", ev)
+	}
+	if ev := nextEvent(t, sink, 2*time.Second); ev.kind != "bind" || ev.renewed {
+		t.Fatalf("after the NAK: got %+v, want a new lease", ev)
+	}
+}
+
+// TestDHCPConfirmSilence: no answer to the confirming REQUESTs keeps the
+// lease (no unbind) and the client goes back to BOUND, renewing as before.
+func TestDHCPConfirmSilence(t *testing.T) {
+	srv := newFakeServer(leaseServer(3600, 0, 0, false))
+	sink, confirm := confirmClient(t, srv)
+	srv.setAnswer(func(*dhcpv4.DHCPv4) *dhcpv4.DHCPv4 { return nil })
+	confirm <- struct{}{}
+	// FirstRetry, then 40, 80, 160 ms of backoff (± jitter): about 0.3 s.
+	time.Sleep(1200 * time.Millisecond)
+	select {
+	case ev := <-sink.ev:
+		t.Fatalf("silence: got %+v, want the lease kept", ev)
+	default:
+	}
+	got := srv.messages()
+	if n := len(got); n != 2+4 {
+		t.Errorf("messages %v: want DISCOVER, REQUEST, then 4 confirming REQUESTs and no more", got)
+	}
+	srv.setAnswer(leaseServer(3600, 0, 0, false))
+	confirm <- struct{}{} // BOUND again: a new confirm is answered
+	if ev := nextEvent(t, sink, 2*time.Second); ev.kind != "bind" || !ev.renewed {
+		t.Fatalf("second confirm: got %+v", ev)
+	}
+}

@@ -28,8 +28,11 @@ type Netconfig struct {
 	events chan Event
 	cancel context.CancelCauseFunc
 	done   chan struct{}
-	ctx    context.Context // the run context, for event delivery
-	bg     sync.WaitGroup  // background helpers (RA listener, ARP announcements)
+	// confirm carries Confirm's requests to the DHCP client (one waiting
+	// is enough).
+	confirm chan struct{}
+	ctx     context.Context // the run context, for event delivery
+	bg      sync.WaitGroup  // background helpers (RA listener, ARP announcements)
 
 	v6 sync.WaitGroup // the IPv6 goroutine (RAs, DHCPv6): done before teardown
 
@@ -82,7 +85,8 @@ func Start(ctx context.Context, cfg Config) (*Netconfig, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netconfig: %s: %w", cfg.IfName, err)
 	}
-	n := &Netconfig{cfg: cfg, log: log, ops: ops, events: make(chan Event, 16), done: make(chan struct{})}
+	n := &Netconfig{cfg: cfg, log: log, ops: ops, events: make(chan Event, 16), done: make(chan struct{}),
+		confirm: make(chan struct{}, 1)}
 	n.name.Store(&cfg.IfName)
 	if cfg.Static == nil {
 		tr, err := listenDHCP(cfg.IfIndex)
@@ -121,6 +125,18 @@ func (n *Netconfig) Stop() {
 	<-n.done
 }
 
+// Confirm asks the DHCP client to confirm the lease in use, keeping the
+// address while it asks (see dhcpClient.confirmLease): for a link that may
+// have been away, as across a suspend the station did not notice. It
+// returns at once; a refreshed lease comes as Renewed, a refused one as
+// Lost and then a new Configured. With a static address it does nothing.
+func (n *Netconfig) Confirm() {
+	select {
+	case n.confirm <- struct{}{}:
+	default:
+	}
+}
+
 var errLinkDown = errors.New("link down")
 
 func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
@@ -154,6 +170,7 @@ func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
 		<-ctx.Done()
 	} else {
 		c := newDHCPClient(n.cfg.DHCP, n.ifname, n.cfg.HWAddr, n.log, n.tr, n)
+		c.confirm = n.confirm
 		c.run(ctx, n.cfg.Lease)
 	}
 	n.v6.Wait() // it sends its RELEASE and stops adding before teardown

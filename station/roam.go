@@ -210,6 +210,10 @@ func (s *Station) roamTimerFired() {
 func (s *Station) beginRoam(why string) {
 	c := s.conn
 	s.roam.stopTimer()
+	if s.asleep {
+		s.log.Debug("no roam while suspending", "why", why)
+		return
+	}
 	s.log.Info("looking for a better BSS", "why", why)
 	s.roam.tl = s.newTimeline(kindRoam.String(), c.network.SSID)
 	s.roam.tl.BSSID = c.bss.Addr.String()

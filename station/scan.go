@@ -223,6 +223,11 @@ func (s *Station) startAutoconnect(why string) {
 	if !s.autoconnect || s.attempt != nil || s.conn != nil {
 		return
 	}
+	if s.asleep {
+		// Resumed starts it over with a scan.
+		s.setState(AutoconnectFull, why+"; scanning after the resume")
+		return
+	}
 	s.sched.restart()
 	// Fresh results may already hold a known network; stale ones (say,
 	// of an AP that just went away) would only cost a failed attempt.
@@ -248,7 +253,7 @@ func (s *Station) startAutoconnect(why string) {
 
 // afterScan continues autoconnect after a scan.
 func (s *Station) afterScan(ok bool) {
-	if !s.state.Autoconnecting() {
+	if !s.state.Autoconnecting() || s.asleep {
 		return
 	}
 	if ok && s.tryAutoconnect() {
@@ -336,6 +341,9 @@ func (s *Station) periodicScan() {
 // tryAutoconnect connects to the best known network with autoconnect on
 // and a BSS that is not blacklisted.
 func (s *Station) tryAutoconnect() bool {
+	if s.asleep {
+		return false
+	}
 	now := s.now()
 	for _, n := range s.ordered {
 		if n.Known == nil || !n.Known.AutoConnect() {

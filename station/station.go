@@ -77,6 +77,11 @@ type Station struct {
 	// remembered is closed when the latest network file write is done:
 	// the next one waits for it, so writes land in order.
 	remembered chan struct{}
+	// asleep: the system prepares for sleep or sleeps (Suspending until
+	// Resumed): nothing new starts. quiet is closed once nothing is half
+	// done, for Suspending to return (nil when no one waits).
+	asleep bool
+	quiet  chan struct{}
 
 	viewMu sync.Mutex // guards view
 	view   View
@@ -185,6 +190,7 @@ func (s *Station) Run(ctx context.Context) {
 		case <-s.roam.timerC():
 			s.roamTimerFired()
 		}
+		s.checkQuiet()
 	}
 }
 
