@@ -188,8 +188,9 @@ func textSince(path string, mark int) string {
 // password; iwctl's agent answers RequestUserNameAndPassword (-u, -p) and
 // wifid connects, writing neither to the file. The AP re-authenticates
 // every 10 s (eap_reauth_period): wifid answers with the agent's answers
-// kept in memory and stays connected through two of them. (A wrong
-// password is TestWifidEnterprise's.)
+// kept in memory and stays connected through two of them. A wrong
+// password first answers the connect net.connman.iwd.Failed (iwctl:
+// "Operation failed").
 func TestIwctlEnterpriseAgent(t *testing.T) {
 	certs := netns.NewCerts(t, filepath.Join(t.TempDir(), "pki"))
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, APs: []labenv.AP{enterpriseAP(t, 0, "corp", certs, "eap_reauth_period=10")}})
@@ -204,7 +205,12 @@ func TestIwctlEnterpriseAgent(t *testing.T) {
 	waitIwctl(t, lab, sta.Iface, 30*time.Second, "device", "list")
 	waitIwctl(t, lab, "corp", 60*time.Second, "station", sta.Iface, "get-networks")
 
-	out := iwctl(t, lab, "-u", eapUser, "-p", eapPassword, "station", sta.Iface, "connect", "corp")
+	out, err := lab.Output("iwctl", "-u", eapUser, "-p", "wrongpassword", "station", sta.Iface, "connect", "corp")
+	t.Logf("connect with a wrong password: %v: %s", err, out)
+	if err == nil || !strings.Contains(out, "Operation failed") {
+		t.Errorf("iwctl with a wrong password: %v, %q; want Operation failed (net.connman.iwd.Failed)", err, out)
+	}
+	out = iwctl(t, lab, "-u", eapUser, "-p", eapPassword, "station", sta.Iface, "connect", "corp")
 	t.Logf("connect: %s", out)
 	show := waitIwctl(t, lab, "connected", 60*time.Second, "station", sta.Iface, "show")
 	if !strings.Contains(show, "corp") {
