@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -305,4 +306,25 @@ func (h *apiHarness) connectEvent(status uint16) nl80211.ConnectRequest {
 
 func network(ssid, typ string) dbus.ObjectPath {
 	return dbusapi.NetworkPath(hDevice, dbusapi.NetworkID{SSID: ssid, Type: typ})
+}
+
+// TestBusLostEndsTheRun: when dbus-daemon goes away (a restart), the D-Bus
+// server returns instead of spinning on its closed signal channel, and the
+// daemon's run ends with an error so the service manager restarts it.
+func TestBusLostEndsTheRun(t *testing.T) {
+	addr, kill := dbustest.StartStoppableBus(t)
+	h := newAPIHarnessOn(t, addr, nil)
+	cause := make(chan error, 1)
+	h.d.mu.Lock()
+	h.d.fail = func(err error) { cause <- err }
+	h.d.mu.Unlock()
+	kill()
+	select {
+	case err := <-cause:
+		if err == nil || !strings.Contains(err.Error(), "bus connection was lost") {
+			t.Errorf("run ended with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the daemon did not notice the bus was gone")
+	}
 }

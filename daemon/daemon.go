@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -23,6 +24,7 @@ const Version = "0.1.0"
 // Daemon is wifid's running state: the nl80211 client, the stations and
 // the known networks. Run owns it.
 type Daemon struct {
+	fail  context.CancelCauseFunc // ends Run with an error (failed); guarded by mu
 	opts  Options
 	conf  MainConf
 	log   *slog.Logger
@@ -33,7 +35,7 @@ type Daemon struct {
 	rfkill *rfkill.Device // nil without /dev/rfkill
 	kernel station.Kernel // what stations ask of the kernel: nl, or a scripted kernel in tests
 
-	mu      sync.Mutex             // guards devices (and their fields), wiphys, radios
+	mu      sync.Mutex             // guards devices (and their fields), wiphys, radios, fail
 	devices map[int]*managed       // our interfaces by ifindex
 	wiphys  map[int]*nl80211.Wiphy // adopted radios by wiphy index
 	radios  map[int]*radio         // their rfkill state, by wiphy index
@@ -145,7 +147,14 @@ func (d *Daemon) Known() *knownnetworks.Store { return d.known }
 
 // Run starts wifid: it dials nl80211, takes the interfaces -p/-i allow, and
 // runs a station on each until ctx is cancelled.
-func (d *Daemon) Run(ctx context.Context) error {
+func (d *Daemon) Run(parent context.Context) error {
+	// A failure that leaves wifid useless (the bus or nl80211 gone) ends
+	// the run with an error, so the service manager restarts it.
+	ctx, fail := context.WithCancelCause(parent)
+	defer fail(nil)
+	d.mu.Lock()
+	d.fail = fail
+	d.mu.Unlock()
 	d.log.Info("wifid starting", "version", Version, "config", d.opts.ConfigDir, "state", d.opts.StateDir,
 		"phys", d.opts.Phys, "developer", d.opts.Developer,
 		"netconfig", d.conf.EnableNetworkConfiguration)
@@ -183,7 +192,25 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.loop(ctx, watch, rfk, links)
 	d.stop()
+	if parent.Err() == nil {
+		if err := context.Cause(ctx); err != nil {
+			d.log.Error("wifid stopped on a failure", "err", err)
+			return err
+		}
+	}
 	return nil
+}
+
+// failed ends the run with err (see Run); without a run (tests driving
+// parts of the daemon) it only logs.
+func (d *Daemon) failed(err error) {
+	d.log.Error("fatal", "err", err)
+	d.mu.Lock()
+	fail := d.fail
+	d.mu.Unlock()
+	if fail != nil {
+		fail(err)
+	}
 }
 
 // stopTimeout bounds the stop: a service manager's SIGTERM expects an exit
@@ -245,7 +272,9 @@ func (d *Daemon) serveDBus(ctx context.Context) {
 	go func() {
 		defer d.wg.Done()
 		if err := srv.Serve(ctx, conn); err != nil && ctx.Err() == nil {
-			d.log.Error("D-Bus", "err", err)
+			// iwd exits 0 and stays down; a non-zero exit lets the
+			// service manager (Restart=on-failure) bring the API back.
+			d.failed(fmt.Errorf("D-Bus: %w", err))
 		}
 	}()
 }
@@ -270,8 +299,7 @@ func (d *Daemon) loop(ctx context.Context, watch <-chan knownnetworks.Event, rfk
 			return
 		case ev, ok := <-events:
 			if !ok {
-				d.log.Error("nl80211 event stream ended")
-				<-ctx.Done()
+				d.failed(errors.New("nl80211: the event stream ended"))
 				return
 			}
 			d.route(ctx, ev)

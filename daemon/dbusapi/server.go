@@ -136,7 +136,12 @@ func (s *Server) Serve(ctx context.Context, conn *dbus.Conn) error {
 			s.agents.releaseAll()
 			s.releaseSignalAgents()
 			return nil
-		case sig := <-sigs:
+		case <-conn.Context().Done():
+			return errorf("the bus connection was lost (dbus-daemon restarted?)")
+		case sig, ok := <-sigs:
+			if !ok {
+				return errorf("the bus connection was lost (dbus-daemon restarted?)")
+			}
 			if sig == nil || sig.Name != "org.freedesktop.DBus.NameOwnerChanged" || len(sig.Body) != 3 {
 				continue
 			}

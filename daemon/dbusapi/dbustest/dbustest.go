@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,6 +75,14 @@ const systemConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus 
 // WIFID_NETNS=1 (CI, where it must be there).
 func StartBus(t testing.TB) string {
 	t.Helper()
+	addr, _ := StartStoppableBus(t)
+	return addr
+}
+
+// StartStoppableBus is StartBus that also returns a func which kills the
+// dbus-daemon, as when the system bus restarts under a daemon.
+func StartStoppableBus(t testing.TB) (addr string, kill func()) {
+	t.Helper()
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "bus")
 	return startBus(t, dir, fmt.Sprintf(config, sock))
@@ -88,10 +97,11 @@ func StartSystemBus(t testing.TB, dir string, policies ...string) string {
 	for _, p := range policies {
 		fmt.Fprintf(&inc, "  <include>%s</include>\n", p)
 	}
-	return startBus(t, dir, fmt.Sprintf(systemConfig, filepath.Join(dir, "bus"), inc.String()))
+	addr, _ := startBus(t, dir, fmt.Sprintf(systemConfig, filepath.Join(dir, "bus"), inc.String()))
+	return addr
 }
 
-func startBus(t testing.TB, dir, config string) string {
+func startBus(t testing.TB, dir, config string) (string, func()) {
 	t.Helper()
 	bin, err := exec.LookPath("dbus-daemon")
 	if err != nil {
@@ -115,10 +125,14 @@ func startBus(t testing.TB, dir, config string) string {
 		cancel()
 		t.Fatalf("starting dbus-daemon: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-	})
+	var once sync.Once
+	kill := func() {
+		once.Do(func() {
+			cancel()
+			cmd.Wait()
+		})
+	}
+	t.Cleanup(kill)
 	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -134,11 +148,11 @@ func startBus(t testing.TB, dir, config string) string {
 		if !ok || !strings.HasPrefix(addr, "unix:") {
 			t.Fatalf("dbus-daemon printed no address (%q)", addr)
 		}
-		return strings.TrimSpace(addr)
+		return strings.TrimSpace(addr), kill
 	case <-time.After(10 * time.Second):
 		t.Fatal("dbus-daemon did not print its address within 10 s")
 	}
-	return ""
+	return "", kill
 }
 
 // Connect opens a connection to the bus at addr, closed when the test ends.
