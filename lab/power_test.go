@@ -189,3 +189,68 @@ func TestWifidRfkill(t *testing.T) {
 	})
 	fmt.Fprintln(os.Stderr, "rfkill cycle done")
 }
+
+// TestWifidStartsBlocked: wifid started on a radio in airplane mode shows
+// it off, tries nothing on it (no scan at a dead radio, no "network is
+// down"), and the unblock brings the known network back.
+func TestWifidStartsBlocked(t *testing.T) {
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true,
+		APs: []labenv.AP{wpa2AP(0, "labnet", "correct horse battery")}})
+	sta := lab.Radios[1]
+	sw := rfkillOf(t, sta.Phy)
+	softBlock(t, sw, true)
+	d := lab.StartWifid(labenv.DaemonOptions{
+		Phys:     []string{sta.Phy},
+		Args:     []string{"-d"},
+		MainConf: wifidNetconf,
+		Networks: map[string]string{"labnet.psk": "[Security]\nPassphrase=correct horse battery\n"},
+	})
+	conn, err := dbus.ConnectSystemBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	bus := powerBus{t: t, conn: conn}
+	const adapterIf, deviceIf = "net.connman.iwd.Adapter", "net.connman.iwd.Device"
+	named := func(iface, name string) dbus.ObjectPath {
+		var objs map[dbus.ObjectPath]map[string]map[string]dbus.Variant
+		if conn.Object("net.connman.iwd", "/").Call("org.freedesktop.DBus.ObjectManager.GetManagedObjects", 0).Store(&objs) != nil {
+			return ""
+		}
+		for path, ifs := range objs {
+			if props, ok := ifs[iface]; ok && props["Name"].Value() == name {
+				return path
+			}
+		}
+		return ""
+	}
+	var ad, dev dbus.ObjectPath
+	waitFor(t, "Adapter and Device on the bus", 30*time.Second, func() bool {
+		ad, dev = named(adapterIf, sta.Phy), named(deviceIf, sta.Iface)
+		return ad != "" && dev != ""
+	})
+	powered := func(path dbus.ObjectPath, iface string) bool {
+		v, _ := bus.get(path, iface, "Powered").Value().(bool)
+		return v
+	}
+	if powered(ad, adapterIf) || powered(dev, deviceIf) || bus.hasStation(dev) {
+		t.Fatal("started blocked, but Adapter or Device powered, or a Station")
+	}
+	if out := wifictlOK(t, "device", sta.Iface, "show"); !strings.Contains(out, "blocked: airplane mode") {
+		t.Errorf("wifictl device show does not say the radio is blocked:\n%s", out)
+	}
+	time.Sleep(5 * time.Second)
+	if b, _ := os.ReadFile(d.Log); strings.Contains(string(b), "network is down") || strings.Contains(string(b), "msg=\"scan done\"") {
+		t.Error("wifid used the blocked radio (a scan or \"network is down\" in its log)")
+	}
+
+	softBlock(t, sw, false)
+	took := waitFor(t, "connected after the unblock", 60*time.Second, func() bool { return hasIPv4(sta.Iface) })
+	t.Logf("unblock to IPv4 address (started blocked): %.1f s", took.Seconds())
+	if !powered(ad, adapterIf) || !powered(dev, deviceIf) || !bus.hasStation(dev) {
+		t.Error("after the unblock: Adapter/Device not powered or no Station")
+	}
+	if err := lab.Ping(lab.APs[0].IP, 2); err != nil {
+		t.Errorf("no traffic after the unblock: %v", err)
+	}
+}
