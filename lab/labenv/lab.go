@@ -171,7 +171,11 @@ func phyNum(s string) int {
 func (l *Lab) dbus() {
 	os.MkdirAll("/run/dbus", 0o755)
 	os.Remove("/run/dbus/system_bus_socket")
-	l.Start("dbus", nil, "dbus-daemon", "--system", "--nofork", "--nopidfile", "--nosyslog")
+	conf, err := noActivationConfig()
+	if err != nil {
+		l.t.Fatalf("labenv: dbus-daemon configuration: %v", err)
+	}
+	l.Start("dbus", nil, "dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--nosyslog")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, err := os.Stat("/run/dbus/system_bus_socket"); err == nil {
@@ -182,6 +186,38 @@ func (l *Lab) dbus() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// noActivationConfig writes the system bus configuration without its
+// service directories: a call to a name nobody owns yet must fail, not
+// start the distribution's daemon for it. The guest has iwd's activation
+// file (Exec=/usr/libexec/iwd), so a test asking net.connman.iwd a
+// question a moment before wifid took the name started iwd, and wifid
+// then found its name taken.
+func noActivationConfig() (string, error) {
+	const system = "/usr/share/dbus-1/system.conf"
+	b, err := os.ReadFile(system)
+	if err != nil {
+		return "", err
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "<standard_system_servicedirs"), strings.HasPrefix(t, "<servicedir"),
+			strings.HasPrefix(t, "<servicehelper"):
+			continue
+		case t == "<includedir>system.d</includedir>": // relative to the file's own directory
+			line = "  <includedir>/usr/share/dbus-1/system.d</includedir>"
+		}
+		out = append(out, line)
+	}
+	dir := "/run/lab-dbus"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	conf := filepath.Join(dir, "system.conf")
+	return conf, os.WriteFile(conf, []byte(strings.Join(out, "\n")), 0o644)
 }
 
 func (l *Lab) startAP(i int, ap AP) *RunningAP {
