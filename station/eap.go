@@ -11,8 +11,8 @@ import (
 	"wifid/eapol/eap"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
-	"wifid/knownnetworks/eapmethod"
 	"wifid/nl80211/ie"
+	"wifid/station/eapmethod"
 )
 
 // WPA2-Enterprise: before CMD_CONNECT the network file's EAP settings are

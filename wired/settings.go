@@ -10,7 +10,7 @@ import (
 	"wifid/eapol/eap"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
-	"wifid/knownnetworks/eapmethod"
+	"wifid/station/eapmethod"
 )
 
 // SettingsFile is the one file ead 2.3 reads for every port (wired/

@@ -1,12 +1,10 @@
 package dbusapi
 
 import (
-	"os"
-	"os/user"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"wifid/internal/busconn"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -189,34 +187,18 @@ func (o *orderer) pending() int {
 // the order they arrive (see Connect).
 func (s *Server) ConnOptions() []dbus.ConnOption {
 	return []dbus.ConnOption{dbus.WithIncomingInterceptor(s.order.intercept),
-		dbus.WithOutgoingInterceptor(s.order.sent), dbus.WithAuth(authMethods()...)}
-}
-
-// authMethods are EXTERNAL (the system bus) then ANONYMOUS: the private
-// buses of iwd's test harness allow only anonymous clients.
-func authMethods() []dbus.Auth {
-	name := strconv.Itoa(os.Getuid())
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	return []dbus.Auth{dbus.AuthExternal(name), dbus.AuthAnonymous()}
+		dbus.WithOutgoingInterceptor(s.order.sent), dbus.WithAuth(busconn.AuthMethods()...)}
 }
 
 // Connect opens the connection Serve needs: to address, or when address is
 // "" to the system bus ($DBUS_SYSTEM_BUS_ADDRESS, else the system socket),
-// with ConnOptions and without Unix fd passing (conn.go). A connection made
+// with ConnOptions and without Unix fd passing (internal/busconn). A connection made
 // otherwise works, but calls a client pipelines may then be handled out of
 // order, and fds sent with calls pile up in the daemon.
 func (s *Server) Connect(address string) (*dbus.Conn, error) {
-	if address == "" {
-		address = os.Getenv("DBUS_SYSTEM_BUS_ADDRESS")
-	}
-	if address == "" {
-		address = "unix:path=/var/run/dbus/system_bus_socket"
-	}
-	conn, err := dialNoFDs(address, authMethods(), s.ConnOptions()...)
+	conn, err := busconn.Dial(address, s.ConnOptions()...)
 	if err != nil {
-		return nil, errorf("connecting to the bus at %s: %w", address, err)
+		return nil, errorf("%w", err)
 	}
 	return conn, nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/introspect"
 
-	"wifid/daemon/dbusapi/objtree"
+	"wifid/internal/objtree"
 )
 
 // Config is what the Server shows of the daemon itself.

@@ -5,7 +5,7 @@ import (
 
 	"github.com/godbus/dbus/v5/introspect"
 
-	"wifid/daemon/dbusapi/objtree"
+	"wifid/internal/objtree"
 )
 
 // Interface names, as iwd's src/dbus.h.

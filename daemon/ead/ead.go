@@ -23,7 +23,7 @@ import (
 	"github.com/godbus/dbus/v5/introspect"
 	"github.com/godbus/dbus/v5/prop"
 
-	"wifid/daemon/dbusapi/objtree"
+	"wifid/internal/objtree"
 	"wifid/wired"
 )
 
@@ -220,33 +220,7 @@ func (s *Service) exportIntrospect(p dbus.ObjectPath) {
 
 func (s *Service) export(p dbus.ObjectPath) {
 	s.exportIntrospect(p)
-	errNoProp := func(name string) *dbus.Error {
-		return dbus.NewError("org.freedesktop.DBus.Error.InvalidArgs", []any{"no property " + name})
-	}
-	s.conn.ExportMethodTable(map[string]any{
-		"Get": func(iface, name string) (dbus.Variant, *dbus.Error) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			props, _, _ := s.tree.Lookup(p, iface)
-			v, ok := props[name]
-			if !ok {
-				return dbus.Variant{}, errNoProp(name)
-			}
-			return v, nil
-		},
-		"GetAll": func(iface string) (map[string]dbus.Variant, *dbus.Error) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			props, _, _ := s.tree.Lookup(p, iface)
-			if props == nil {
-				props = map[string]dbus.Variant{}
-			}
-			return props, nil
-		},
-		"Set": func(iface, name string, v dbus.Variant) *dbus.Error {
-			return dbus.NewError("org.freedesktop.DBus.Error.PropertyReadOnly", []any{name + " is read-only"})
-		},
-	}, p, objtree.PropertiesInterface)
+	s.conn.ExportMethodTable(s.tree.PropertiesMethods(p, &s.mu, nil), p, objtree.PropertiesInterface)
 }
 
 // Run is ead: the Manager over the ports, the Service on conn (nil: no

@@ -14,7 +14,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"wifid/daemon/dbusapi/objtree"
+	"wifid/internal/objtree"
 )
 
 // D-Bus names of iwd's hwsim service (iwd's lab/hwsim.c and
@@ -94,23 +94,11 @@ func (s *Service) Attach(m *Medium) error {
 
 // exportCommon gives a path Properties and Introspectable.
 func (s *Service) exportCommon(p dbus.ObjectPath) {
-	s.conn.ExportMethodTable(map[string]any{
-		"Get": func(iface, name string) (dbus.Variant, *dbus.Error) {
-			return s.getProp(p, iface, name)
-		},
-		"GetAll": func(iface string) (map[string]dbus.Variant, *dbus.Error) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			props, _, _ := s.tree.Lookup(p, iface)
-			if props == nil {
-				props = map[string]dbus.Variant{}
-			}
-			return props, nil
-		},
-		"Set": func(iface, name string, v dbus.Variant) *dbus.Error {
-			return s.setProp(p, iface, name, v)
-		},
-	}, p, propertiesInterface)
+	props := s.tree.PropertiesMethods(p, &s.mu, func(iface, name string, v dbus.Variant) *dbus.Error {
+		return s.setProp(p, iface, name, v)
+	})
+	props["Get"] = func(iface, name string) (dbus.Variant, *dbus.Error) { return s.getProp(p, iface, name) }
+	s.conn.ExportMethodTable(props, p, propertiesInterface)
 	s.conn.ExportMethodTable(map[string]any{
 		"Introspect": func() (string, *dbus.Error) { return s.introspect(p), nil },
 	}, p, introspectInterface)

@@ -11,8 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/godbus/dbus/v5"
+	"wifid/internal/busconn"
 
 	"wifid/daemon/ead"
 )
@@ -37,7 +36,7 @@ func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	conn, err := dbus.ConnectSystemBus()
+	conn, err := busconn.Dial("")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ead: system bus: %v\n", err)
 		os.Exit(1)

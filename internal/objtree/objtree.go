@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -266,4 +267,36 @@ func nonNil(p Props) Props {
 		return Props{}
 	}
 	return p
+}
+
+// PropertiesMethods is an org.freedesktop.DBus.Properties method table
+// (for godbus's ExportMethodTable) serving path's properties from t, read
+// under mu (the lock its owner changes t under). set answers Set; nil makes
+// every property read-only.
+func (t *Tree[T]) PropertiesMethods(path dbus.ObjectPath, mu sync.Locker,
+	set func(iface, name string, v dbus.Variant) *dbus.Error) map[string]any {
+	if set == nil {
+		set = func(_, name string, _ dbus.Variant) *dbus.Error {
+			return dbus.NewError("org.freedesktop.DBus.Error.PropertyReadOnly", []any{name + " is read-only"})
+		}
+	}
+	return map[string]any{
+		"Get": func(iface, name string) (dbus.Variant, *dbus.Error) {
+			mu.Lock()
+			defer mu.Unlock()
+			props, _, _ := t.Lookup(path, iface)
+			v, ok := props[name]
+			if !ok {
+				return dbus.Variant{}, dbus.NewError("org.freedesktop.DBus.Error.UnknownProperty", []any{iface + "." + name})
+			}
+			return v, nil
+		},
+		"GetAll": func(iface string) (map[string]dbus.Variant, *dbus.Error) {
+			mu.Lock()
+			defer mu.Unlock()
+			props, _, _ := t.Lookup(path, iface)
+			return maps.Clone(nonNil(props)), nil // encoded after the lock is gone
+		},
+		"Set": set,
+	}
 }
