@@ -116,7 +116,7 @@ func connectTimeline(tl *station.Timeline) *dbusapi.ConnectTimeline {
 		return nil
 	}
 	out := &dbusapi.ConnectTimeline{Kind: tl.Kind, Network: tl.Network, BSSID: tl.BSSID, Start: tl.Start,
-		Outcome: tl.Outcome}
+		Outcome: tl.Outcome, Warnings: tl.Warnings}
 	if !tl.End.IsZero() {
 		out.Total = tl.End.Sub(tl.Start)
 	}

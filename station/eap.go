@@ -49,7 +49,7 @@ func (s *Station) eapSettings(a *attempt) {
 	s.setStage(a, stageSecrets, "802.1X settings")
 	a.tl.Begin(PhaseSecrets)
 	s.async(func() func() {
-		newEAP, asked, err := s.eapConfig(a.ctx, n.SSID, f, answers, a.kind == kindConnect)
+		newEAP, asked, warning, err := s.eapConfig(a.ctx, n.SSID, f, answers, a.kind == kindConnect)
 		var cfg eap.Config
 		if err == nil {
 			cfg, err = newEAP()
@@ -72,6 +72,9 @@ func (s *Station) eapSettings(a *attempt) {
 				detail = fmt.Sprintf("agent asked %d times", asked)
 			}
 			a.tl.Done(detail)
+			if warning != "" {
+				a.tl.Warn(warning)
+			}
 			a.eap, a.newEAP = &cfg, newEAP
 			a.associated = make(chan struct{})
 			s.sendConnect(a)
@@ -85,39 +88,39 @@ func (s *Station) eapSettings(a *attempt) {
 // conversation and each re-authentication). It runs
 // off the loop (the agent and the certificate files take their time).
 // Only a user's connect asks (mayAsk): autoconnect, as iwd's, skips a
-// network whose file lacks secrets.
-func (s *Station) eapConfig(ctx context.Context, ssid string, f *knownnetworks.File, answers eapconf.Answers, mayAsk bool) (func() (eap.Config, error), int, error) {
-	asked := 0
+// network whose file lacks secrets. warning is what the user must know
+// about the settings (no CA certificate), "" for nothing.
+func (s *Station) eapConfig(ctx context.Context, ssid string, f *knownnetworks.File, answers eapconf.Answers, mayAsk bool) (_ func() (eap.Config, error), asked int, warning string, _ error) {
 	for round := 0; ; round++ {
 		c, err := eapconf.Parse(f, answers)
 		if err != nil {
-			return nil, asked, settingsError(err)
+			return nil, asked, "", settingsError(err)
 		}
 		missing, err := c.Missing()
 		if err != nil {
-			return nil, asked, settingsError(err)
+			return nil, asked, "", settingsError(err)
 		}
 		if len(missing) == 0 {
 			if len(c.Unused) > 0 {
 				s.log.Warn("network file keys not used", "network", ssid, "keys", c.Unused)
 			}
-			warnUnchecked(s, ssid, c)
+			warning = warnUnchecked(s, ssid, c)
 			return func() (eap.Config, error) {
 				cfg, err := eapmethod.Config(c, eapmethod.Options{Logger: s.log})
 				if err != nil {
 					return eap.Config{}, settingsError(err)
 				}
 				return cfg, nil
-			}, asked, nil
+			}, asked, warning, nil
 		}
 		if round >= maxSecretRounds {
-			return nil, asked, fmt.Errorf("%w: %s still missing after %d agent requests", ErrNotConfigured, missing[0].Key, asked)
+			return nil, asked, "", fmt.Errorf("%w: %s still missing after %d agent requests", ErrNotConfigured, missing[0].Key, asked)
 		}
 		if !mayAsk {
-			return nil, asked, fmt.Errorf("%w: %s missing (autoconnect does not ask the agent)", ErrNotConfigured, missing[0].Key)
+			return nil, asked, "", fmt.Errorf("%w: %s missing (autoconnect does not ask the agent)", ErrNotConfigured, missing[0].Key)
 		}
 		if s.cfg.Agent == nil {
-			return nil, asked, fmt.Errorf("%s for %s: %w", missing[0].Kind.AgentMethod(), missing[0].Key, ErrNoAgent)
+			return nil, asked, "", fmt.Errorf("%s for %s: %w", missing[0].Kind.AgentMethod(), missing[0].Key, ErrNoAgent)
 		}
 		for _, r := range missing {
 			s.log.Info("asking the agent", "network", ssid, "request", r.Kind.AgentMethod(), "key", r.Key)
@@ -134,7 +137,7 @@ func (s *Station) eapConfig(ctx context.Context, ssid string, f *knownnetworks.F
 				err = fmt.Errorf("agent request %v unknown", r.Kind)
 			}
 			if err != nil {
-				return nil, asked, err
+				return nil, asked, "", err
 			}
 			answers.Put(r, knownnetworks.Secret(v), knownnetworks.Secret(pass))
 		}
@@ -145,15 +148,17 @@ func (s *Station) eapConfig(ctx context.Context, ssid string, f *knownnetworks.F
 // authenticate the server: anyone in radio range with the SSID can pose as
 // the network and learn the inner identity and a password's challenge
 // response (iwd logs a warning too; eapol/eap/tls repeats it per
-// conversation).
-func warnUnchecked(s *Station, ssid string, c *eapconf.Config) {
+// conversation). It returns the warning for the attempt's timeline, which
+// D-Bus shows (LastConnect's Warnings), "" when the server is checked.
+func warnUnchecked(s *Station, ssid string, c *eapconf.Config) string {
 	for ; c != nil; c = c.Phase2 {
 		if c.TLS != nil && c.TLS.CACert == "" {
 			s.log.Warn("no CA certificate: the server's identity will not be checked", "network", ssid,
 				"key", c.TLS.Prefix+eapconf.KeyCACert)
-			return
+			return "server not authenticated: the network file has no " + c.TLS.Prefix + eapconf.KeyCACert
 		}
 	}
+	return ""
 }
 
 // runEAP is the EAP conversation of attempt a, on the handshake

@@ -3,6 +3,7 @@ package station
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"wifid/eapol/eap/eaptest"
 	"wifid/eapol/eapoltest"
 	"wifid/knownnetworks"
+	"wifid/knownnetworks/eapconf"
 	"wifid/nl80211/ie"
 )
 
@@ -243,5 +245,37 @@ func TestEAPReauthentication(t *testing.T) {
 	}
 	if st := h.st.View().State; st != Connected {
 		t.Errorf("state %v after the re-authentication", st)
+	}
+}
+
+// TestEAPWarnsUncheckedServer: a TLS-based method without a CA certificate
+// (outer or inner) gives the attempt a warning D-Bus shows; with one, none.
+func TestEAPWarnsUncheckedServer(t *testing.T) {
+	s := &Station{log: slog.New(slog.NewTextHandler(testLogOut(), nil))}
+	for _, tc := range []struct{ file, want string }{
+		{"[Security]\nEAP-Method=PEAP\nEAP-Identity=anon\nEAP-PEAP-Phase2-Method=MSCHAPV2\n" +
+			"EAP-PEAP-Phase2-Identity=alice\nEAP-PEAP-Phase2-Password=x\n",
+			"server not authenticated: the network file has no EAP-PEAP-CACert"},
+		{"[Security]\nEAP-Method=PEAP\nEAP-Identity=anon\nEAP-PEAP-CACert=embed:ca\nEAP-PEAP-Phase2-Method=MSCHAPV2\n" +
+			"EAP-PEAP-Phase2-Identity=alice\nEAP-PEAP-Phase2-Password=x\n[@pem@ca]\n-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", ""},
+		{mschapFile, ""},
+	} {
+		f, err := knownnetworks.ParseFile("corp.8021x", []byte(tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := eapconf.Parse(f, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.file, err)
+		}
+		if got := warnUnchecked(s, "corp", c); got != tc.want {
+			t.Errorf("%q: warning %q, want %q", tc.file, got, tc.want)
+		}
+	}
+	var tl Timeline
+	tl.Warn("w")
+	tl.Warn("w")
+	if len(tl.Warnings) != 1 {
+		t.Errorf("Warn twice with one text: %v", tl.Warnings)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -283,6 +284,7 @@ func (s *Station) publish() {
 	if s.last != nil {
 		cp := *s.last
 		cp.Steps = append([]Step(nil), s.last.Steps...)
+		cp.Warnings = slices.Clone(s.last.Warnings)
 		v.Last = &cp
 	}
 	for _, n := range s.ordered {

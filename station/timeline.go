@@ -2,6 +2,7 @@ package station
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -37,7 +38,10 @@ type Timeline struct {
 	Steps   []Step
 	End     time.Time
 	Outcome string // "" while running, "connected", or "failed: <reason>"
-	now     func() time.Time
+	// Warnings are what the user should know about the attempt even
+	// when it succeeds (an enterprise server not authenticated).
+	Warnings []string
+	now      func() time.Time
 	// OnStep, when set, hears of each phase as it ends (the station
 	// turns it into a StationDebug event).
 	OnStep func(Step)
@@ -72,6 +76,13 @@ func (t *Timeline) Begin(phase string) {
 		}
 	}
 	t.Steps = append(t.Steps, Step{Phase: phase, Start: start})
+}
+
+// Warn records a warning about the attempt (once per text).
+func (t *Timeline) Warn(text string) {
+	if !slices.Contains(t.Warnings, text) {
+		t.Warnings = append(t.Warnings, text)
+	}
 }
 
 // Done ends the running phase with an optional detail.

@@ -24,6 +24,9 @@ type ConnectTimeline struct {
 	Total   time.Duration // so far, while running
 	Outcome string        // "" while running, "connected" or "failed: <reason>"
 	Phases  []ConnectPhase
+	// Warnings: what the user should know even when it connected
+	// (an enterprise server that was not authenticated).
+	Warnings []string
 }
 
 // ConnectPhase is one phase of an attempt.
@@ -40,7 +43,8 @@ type ConnectPhase struct {
 //	StartTime s (ISO 8601 UTC, milliseconds), TotalMs t, TotalUs t,
 //	Running b,
 //	Phases aa{sv}: Name s, StartMs t (offset from the start), DurationMs t,
-//	StartUs t, DurationUs t, Running b, Detail s (optional).
+//	StartUs t, DurationUs t, Running b, Detail s (optional),
+//	Warnings as (optional, absent when there are none).
 //
 // The ...Ms keys are whole milliseconds, truncated (a phase shorter than
 // 1 ms shows DurationMs 0); the ...Us keys, added beside them, give the same
@@ -76,6 +80,9 @@ func (t *ConnectTimeline) variant() dbus.Variant {
 	}
 	if t.BSSID != "" {
 		m["BSSID"] = dbus.MakeVariant(t.BSSID)
+	}
+	if len(t.Warnings) > 0 {
+		m["Warnings"] = dbus.MakeVariant(t.Warnings)
 	}
 	return dbus.MakeVariant(m)
 }

@@ -78,3 +78,17 @@ func TestLastConnect(t *testing.T) {
 		}
 	}
 }
+
+// TestLastConnectWarnings: Warnings (as) only when there are some.
+func TestLastConnectWarnings(t *testing.T) {
+	tl := &dbusapi.ConnectTimeline{Kind: "connect", Network: "corp", Outcome: "connected"}
+	m := dbusapi.LastConnectVariant(tl).Value().(map[string]dbus.Variant)
+	if _, ok := m["Warnings"]; ok {
+		t.Errorf("Warnings without any: %v", m["Warnings"])
+	}
+	tl.Warnings = []string{"server not authenticated: the network file has no EAP-PEAP-CACert"}
+	m = dbusapi.LastConnectVariant(tl).Value().(map[string]dbus.Variant)
+	if w, _ := m["Warnings"].Value().([]string); len(w) != 1 || w[0] != tl.Warnings[0] || m["Warnings"].Signature().String() != "as" {
+		t.Errorf("Warnings = %v", m["Warnings"])
+	}
+}

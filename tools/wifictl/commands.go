@@ -70,6 +70,9 @@ func (s *session) status(ctx context.Context) error {
 		fmt.Fprintf(s.out, "  Scanning:  %s\n", yesNo(boolean(st, "Scanning")))
 		if lc := c.lastConnectOf(p); lc != nil {
 			fmt.Fprintf(s.out, "  Last:      %s\n", lc.summary())
+			for _, w := range lc.Warnings {
+				fmt.Fprintf(s.out, "  Warning:   %s\n", w)
+			}
 		}
 	}
 	return nil

@@ -271,6 +271,9 @@ func (s *session) stationShow(ctx context.Context, p dbus.ObjectPath) error {
 		for _, line := range lc.bar(s.termWidth() - 2) {
 			fmt.Fprintf(s.out, "  %s\n", line)
 		}
+		for _, w := range lc.Warnings {
+			fmt.Fprintf(s.out, "  Warning: %s\n", w)
+		}
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ type lastConnect struct {
 	TotalUs   uint64  `json:"totalUs"`
 	Running   bool    `json:"running"`
 	Phases    []phase `json:"phases"`
+	// Warnings: what the user should know even when it connected.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type phase struct {
@@ -53,6 +55,7 @@ func parseLastConnect(v dbus.Variant) (*lastConnect, bool) {
 	lc := &lastConnect{Kind: str(m, "Kind"), Network: str(m, "Network"), BSSID: str(m, "BSSID"),
 		Outcome: str(m, "Outcome"), StartTime: str(m, "StartTime"), TotalMs: u64(m, "TotalMs"),
 		TotalUs: usOr(m, "TotalUs", "TotalMs"), Running: boolean(m, "Running"), Phases: []phase{}}
+	lc.Warnings, _ = m["Warnings"].Value().([]string)
 	list, _ := m["Phases"].Value().([]map[string]dbus.Variant)
 	for _, p := range list {
 		lc.Phases = append(lc.Phases, phase{Name: str(p, "Name"), StartMs: u64(p, "StartMs"),
