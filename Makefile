@@ -52,11 +52,13 @@ demo: deps build
 	./bin/test-runner -run '^TestDemo$$' -v -out lab-results/demo
 
 # make bench [BENCH_RUNS=5]: wifid, iwd and wpa_supplicant in turn in one lab
-# boot; prints the table (also results/TestBench/bench.md and bench.json).
+# boot; prints the table (also results/TestBench/bench.md and bench.json),
+# then wifid and iwd on WPA2-Enterprise (PEAP; results/TestBenchEnterprise).
 bench: deps
 	$(GO) build -o bin/test-runner ./lab/test-runner
 	./bin/test-runner -tags bench -run Bench -v -timeout 40m -out lab-results/bench $(if $(BENCH_RUNS),-env BENCH_RUNS=$(BENCH_RUNS))
 	@cat lab-results/bench/results/TestBench/bench.md
+	@echo; echo "WPA2-Enterprise (PEAP/MSCHAPv2):"; cat lab-results/bench/results/TestBenchEnterprise/bench.md
 
 clean:
 	rm -rf bin lab-results

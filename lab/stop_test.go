@@ -33,8 +33,10 @@ func (s stopState) String() string {
 }
 
 // stopWhileConnected connects daemon ("iwd" or "wifid") on a fresh lab,
-// sends it SIGTERM and reads what it left.
-func stopWhileConnected(t *testing.T, daemon string, keepDefault bool) stopState {
+// sends it SIGTERM and reads what it left. A daemon that did not connect
+// is an error, not a failure of t: the caller decides (the reference may
+// be tried again).
+func stopWhileConnected(t *testing.T, daemon string, keepDefault bool) (stopState, error) {
 	t.Helper()
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, NoPcap: true,
 		APs: []labenv.AP{wpa2AP(0, "labnet", "correct horse battery")}})
@@ -53,10 +55,10 @@ func stopWhileConnected(t *testing.T, daemon string, keepDefault bool) stopState
 		d = lab.StartWifid(opts)
 	}
 	if _, err := lab.WaitIPv4(sta.Iface, 90*time.Second); err != nil {
-		t.Fatalf("%s did not connect: %v", daemon, err)
+		return stopState{}, fmt.Errorf("%s did not connect: %v", daemon, err)
 	}
 	if err := lab.Ping(lab.APs[0].IP, 1); err != nil {
-		t.Fatalf("%s: no traffic before the stop: %v", daemon, err)
+		return stopState{}, fmt.Errorf("%s: no traffic before the stop: %v", daemon, err)
 	}
 	dnsLog := filepath.Join(lab.Dir, "dnsmasq-0.log") // appended to by each lab of the test
 	before, _ := os.ReadFile(dnsLog)
@@ -86,7 +88,7 @@ func stopWhileConnected(t *testing.T, daemon string, keepDefault bool) stopState
 	if b, err := os.ReadFile(dnsLog); err == nil && len(b) >= len(before) {
 		st.released = strings.Contains(string(b[len(before):]), "DHCPRELEASE")
 	}
-	return st
+	return st, nil
 }
 
 // TestStopOnSIGTERM: SIGTERM while connected, with the interface the
@@ -103,10 +105,27 @@ func TestStopOnSIGTERM(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			// Each daemon in a lab of its own (a subtest's cleanup ends it).
+			// The reference gets three tries: iwd 2.3 now and then loses
+			// its first association here and has no address in 90 s (one
+			// CI run), which says nothing of wifid.
 			var iwd, w stopState
-			t.Run("iwd", func(t *testing.T) { iwd = stopWhileConnected(t, "iwd", keep) })
+			var err error
+			for try := 1; try <= 3; try++ {
+				t.Run("iwd", func(t *testing.T) { iwd, err = stopWhileConnected(t, "iwd", keep) })
+				if err == nil {
+					break
+				}
+				t.Logf("reference, try %d: %v", try, err)
+			}
+			if err != nil {
+				t.Fatalf("the reference never connected: %v", err)
+			}
 			t.Logf("iwd 2.3, %s interface: %v", name, iwd)
-			t.Run("wifid", func(t *testing.T) { w = stopWhileConnected(t, "wifid", keep) })
+			t.Run("wifid", func(t *testing.T) {
+				if w, err = stopWhileConnected(t, "wifid", keep); err != nil {
+					t.Fatal(err)
+				}
+			})
 			t.Logf("wifid, %s interface: %v", name, w)
 			if w.status != nil || w.took > 5*time.Second {
 				t.Errorf("wifid: %v; want exit status 0 within 5 s", w.status)

@@ -19,6 +19,10 @@ const (
 	PhaseNetconfig = "netconfig"
 )
 
+// Phases are the phase names in the order they happen, for readers that
+// draw or sum them (wifictl, the bench).
+var Phases = []string{PhaseScan, PhaseSecrets, PhaseAuth, PhaseAssoc, PhaseEAP, PhaseFourWay, PhaseGroupKey, PhaseNetconfig}
+
 // Step is one phase of a connect attempt.
 type Step struct {
 	Phase    string

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"wifid/station"
 )
 
 // Kinds of connect the bench measures.
@@ -53,6 +54,7 @@ var phaseColours = map[string]string{
 	"secrets":      "#f28e2b",
 	"authenticate": "#e15759",
 	"associate":    "#76b7b2",
+	"eap":          "#ff9da7",
 	"4-way":        "#59a14f",
 	"group-key":    "#edc948",
 	"netconfig":    "#b07aa1",
@@ -223,7 +225,7 @@ func chartSVG(title string, sections []chartSection) []byte {
 			}
 		}
 	}
-	order := []string{chartLeadIn, "scan", "secrets", "authenticate", "associate", "4-way", "group-key", "netconfig", chartNoPhase}
+	order := append(append([]string{chartLeadIn}, station.Phases...), chartNoPhase)
 	rank := func(n string) int {
 		for i, o := range order {
 			if o == n {

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"wifid/station"
 )
 
 // Figure keys of a bench run, in table order.
@@ -236,7 +238,7 @@ func num(v float64) string {
 var timelinePhase = regexp.MustCompile(`^\s*([a-z0-9-]+) (\d+(?:\.\d+)?)ms`)
 
 // phaseOrder is station's phase order, the total last.
-var phaseOrder = []string{"scan", "secrets", "authenticate", "associate", "4-way", "group-key", "netconfig", "total"}
+var phaseOrder = append(slices.Clone(station.Phases), "total")
 
 // parseTimeline splits "autoconnect labnet: scan 812ms, authenticate 3ms
 // (x), ... = 1200ms connected" into its kind and phase durations (ms),

@@ -1,9 +1,11 @@
 package netns
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -16,7 +18,8 @@ import (
 
 // Certs is a throwaway PKI for one test, written as PEM files: a CA, a
 // server certificate it signed (for hostapd's EAP server) and a client
-// certificate it signed (for EAP-TLS). Keys are ECDSA P-256, in PKCS#8.
+// certificate it signed (for EAP-TLS). Keys are ECDSA P-256 (NewCerts) or
+// RSA 2048 (NewCertsRSA), in PKCS#8.
 type Certs struct {
 	// ServerName is the server certificate's DNS name (and subject CN);
 	// ClientName the client certificate's subject CN (the EAP-TLS
@@ -31,6 +34,18 @@ type Certs struct {
 // NewCerts makes the PKI in dir (created if missing). It fails the test on
 // error.
 func NewCerts(t testing.TB, dir string) *Certs {
+	t.Helper()
+	return newCerts(t, dir, newKey)
+}
+
+// NewCertsRSA is NewCerts with RSA keys, as most RADIUS servers have them:
+// iwd 2.3 (ell's TLS) refuses an ECDSA server certificate.
+func NewCertsRSA(t testing.TB, dir string) *Certs {
+	t.Helper()
+	return newCerts(t, dir, newRSAKey)
+}
+
+func newCerts(t testing.TB, dir string, newKey func(testing.TB) crypto.Signer) *Certs {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatalf("netns: certs: %v", err)
@@ -78,7 +93,7 @@ func NewCerts(t testing.TB, dir string) *Certs {
 	return c
 }
 
-func newKey(t testing.TB) *ecdsa.PrivateKey {
+func newKey(t testing.TB) crypto.Signer {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -87,11 +102,20 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
+func newRSAKey(t testing.TB) crypto.Signer {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatalf("netns: certs: %v", err)
+	}
+	return k
+}
+
 // sign makes tmpl's certificate signed by parent's key, writes it (and its
 // key, if keyFile is set) as PEM and returns it parsed.
-func sign(t testing.TB, tmpl, parent *x509.Certificate, key, parentKey *ecdsa.PrivateKey, certFile, keyFile string) *x509.Certificate {
+func sign(t testing.TB, tmpl, parent *x509.Certificate, key, parentKey crypto.Signer, certFile, keyFile string) *x509.Certificate {
 	t.Helper()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
 	if err != nil {
 		t.Fatalf("netns: certs: %s: %v", tmpl.Subject.CommonName, err)
 	}
