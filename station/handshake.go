@@ -45,8 +45,11 @@ var pairwisePreference = []ie.CipherSuite{ie.CipherCCMP128, ie.CipherGCMP256, ie
 // mode; SAE needs management frame protection, so main.conf's
 // ManagementFrameProtection=0 leaves such a BSS PSK or nothing.
 //
-// A BSS with none of those but an 802.1X AKM (WPA2-Enterprise) gets
-// 802.1X-SHA256 over 802.1X, with the same ciphers and MFP rules.
+// A BSS with none of those but an 802.1X AKM gets, in this order,
+// 802.1X-Suite-B-192 (WPA3-Enterprise 192-bit: GCMP-256 and BIP-GMAC-256
+// only, see suiteB192Usable), 802.1X-SHA256, 802.1X (WPA2-Enterprise),
+// the last two with the same ciphers and MFP rules as PSK. MFP uses the
+// group management cipher the BSS names, if the radio has it.
 func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rsnChoice, error) {
 	if sum.RSN == nil {
 		return nil, unsupported("no RSN or WPA element")
@@ -60,7 +63,8 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 		return w == nil || len(w.CipherSuites) == 0 || w.SupportsCipher(cs)
 	}
 	mgmt := rsn.GroupMgmtCipher()
-	canMFP := mfpSetting > 0 && supports(mgmt) && mgmt == ie.CipherBIPCMAC128
+	canMFP := mfpSetting > 0 && mgmt.IsGroupManagement() && supports(mgmt)
+	suiteB := suiteB192Usable(rsn, supports, mfpSetting, sum.WPA)
 	saeOK := sae && !sum.WPA && rsn.HasAKM(ie.AKMSAE) && canMFP && rsn.Capabilities.MFPC() &&
 		(w == nil || w.Features.Has(unix.NL80211_FEATURE_SAE))
 	switch {
@@ -74,19 +78,22 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 		return nil, unsupported("WPA3-Personal (SAE) needs a passphrase and a radio that does SAE")
 	case rsn.HasAKM(ie.AKMSAE):
 		return nil, unsupported("WPA3-Personal (SAE) needs management frame protection (ManagementFrameProtection=0 here, or the BSS lacks it)")
+	case rsn.HasAKM(ie.AKM8021XSuiteB192) && suiteB == nil:
+		c.akm = ie.AKM8021XSuiteB192
 	case rsn.HasAKM(ie.AKM8021XSHA256):
 		c.akm = ie.AKM8021XSHA256
 	case rsn.HasAKM(ie.AKM8021X):
 		c.akm = ie.AKM8021X
 	case rsn.HasAKM(ie.AKM8021XSuiteB192):
-		// The 4-way handshake has its KDF-SHA384 keys (eapol), but the
-		// BIP-GMAC-256 management protection it requires is not chosen
-		// here yet.
-		return nil, unsupported("WPA3-Enterprise 192-bit (Suite-B-192) is not supported yet")
+		return nil, unsupported("WPA3-Enterprise 192-bit (802.1X-Suite-B-192): %v", suiteB)
 	default:
 		return nil, unsupported("no supported AKM in %v", rsn.AKMs)
 	}
-	for _, p := range pairwisePreference {
+	preference := pairwisePreference
+	if c.akm == ie.AKM8021XSuiteB192 {
+		preference = []ie.CipherSuite{ie.CipherGCMP256} // suiteB192Usable checked it
+	}
+	for _, p := range preference {
 		if rsn.HasPairwise(p) && supports(p) {
 			c.pairwise = p
 			break
@@ -139,7 +146,7 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 	if c.mfp {
 		c.mgmt = mgmt
 		own.Capabilities |= ie.RSNCapMFPC
-		if mfpSetting == 2 {
+		if mfpSetting == 2 || c.akm == ie.AKM8021XSuiteB192 {
 			own.Capabilities |= ie.RSNCapMFPR
 		}
 		if rsn.GroupManagementCipher != 0 {
@@ -158,6 +165,28 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 		c.apRSNXE = el.Raw
 	}
 	return c, nil
+}
+
+// suiteB192Usable tells why the AKM 802.1X-Suite-B-192 (WPA3-Enterprise
+// 192-bit mode) cannot be used with this BSS, radio and main.conf, or nil
+// when it can. The WPA3 specification's 192-bit mode fixes the rest of
+// the suite: GCMP-256 as pairwise and group cipher, management frame
+// protection required, with BIP-GMAC-256. The radio must list GCMP-256 and
+// BIP-GMAC-256 among its ciphers. (iwd 2.3 never chooses this AKM.)
+func suiteB192Usable(rsn *ie.RSN, supports func(ie.CipherSuite) bool, mfpSetting int, wpa bool) error {
+	switch {
+	case wpa || !rsn.HasAKM(ie.AKM8021XSuiteB192):
+		return errors.New("not offered")
+	case !rsn.HasPairwise(ie.CipherGCMP256) || rsn.GroupCipher != ie.CipherGCMP256:
+		return fmt.Errorf("the BSS offers pairwise %v, group %v; the AKM needs GCMP-256 for both", rsn.PairwiseCiphers, rsn.GroupCipher)
+	case rsn.GroupMgmtCipher() != ie.CipherBIPGMAC256 || !rsn.Capabilities.MFPC():
+		return fmt.Errorf("the BSS offers management frame protection %v, the AKM needs BIP-GMAC-256", rsn.GroupMgmtCipher())
+	case mfpSetting == 0:
+		return errors.New("the AKM needs management frame protection (ManagementFrameProtection=0 here)")
+	case !supports(ie.CipherGCMP256) || !supports(ie.CipherBIPGMAC256):
+		return errors.New("the radio lacks GCMP-256 or BIP-GMAC-256")
+	}
+	return nil
 }
 
 // unsupported is a reason wifid cannot connect to a BSS with this radio

@@ -3,6 +3,7 @@ package station
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"wifid/nl80211"
@@ -73,5 +74,68 @@ func TestConnectHiddenServiceSetOverlap(t *testing.T) {
 	}
 	if err := h.st.ConnectHidden(context.Background(), "nothere"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("absent hidden SSID: %v", err)
+	}
+}
+
+// TestChooseRSNSuiteB192: a WPA3-Enterprise 192-bit BSS gets
+// 802.1X-Suite-B-192 with GCMP-256 and BIP-GMAC-256 (MFP required in our
+// RSNE) when the radio lists both ciphers and MFP is allowed; otherwise a
+// BSS that also offers 802.1X-SHA256 gets that, and one that offers only
+// Suite-B-192 is NotSupported with the reason.
+func TestChooseRSNSuiteB192(t *testing.T) {
+	suiteB := func(akms ...ie.AKMSuite) *ie.RSN {
+		return &ie.RSN{Version: 1, GroupCipher: ie.CipherGCMP256, PairwiseCiphers: []ie.CipherSuite{ie.CipherGCMP256},
+			AKMs: akms, Capabilities: ie.RSNCapMFPC | ie.RSNCapMFPR, GroupManagementCipher: ie.CipherBIPGMAC256}
+	}
+	all := &nl80211.Wiphy{CipherSuites: []ie.CipherSuite{ie.CipherCCMP128, ie.CipherGCMP128, ie.CipherGCMP256,
+		ie.CipherBIPCMAC128, ie.CipherBIPGMAC256}}
+	noGMAC256 := &nl80211.Wiphy{CipherSuites: []ie.CipherSuite{ie.CipherCCMP128, ie.CipherGCMP256, ie.CipherBIPCMAC128}}
+	mixed := suiteB(ie.AKM8021XSuiteB192, ie.AKM8021XSHA256)
+	mixed.Capabilities = ie.RSNCapMFPC
+	ccmpGroup := suiteB(ie.AKM8021XSuiteB192)
+	ccmpGroup.GroupCipher = ie.CipherCCMP128
+	for _, c := range []struct {
+		name  string
+		rsn   *ie.RSN
+		w     *nl80211.Wiphy
+		mfp   int
+		akm   ie.AKMSuite // 0: NotSupported
+		cause string
+	}{
+		{"Suite-B-192", suiteB(ie.AKM8021XSuiteB192), all, 1, ie.AKM8021XSuiteB192, ""},
+		{"Suite-B-192 preferred", mixed, all, 1, ie.AKM8021XSuiteB192, ""},
+		{"radio lacks BIP-GMAC-256", suiteB(ie.AKM8021XSuiteB192), noGMAC256, 1, 0, "BIP-GMAC-256"},
+		{"radio lacks BIP-GMAC-256, 802.1X-SHA256 offered", mixed, noGMAC256, 1, ie.AKM8021XSHA256, ""},
+		{"MFP off", suiteB(ie.AKM8021XSuiteB192), all, 0, 0, "ManagementFrameProtection=0"},
+		{"CCMP group", ccmpGroup, all, 1, 0, "GCMP-256"},
+	} {
+		got, err := chooseRSN(rsnSummary(t, c.rsn), c.w, c.mfp, false)
+		if c.akm == 0 {
+			if !errors.Is(err, ErrNotSupported) || !strings.Contains(err.Error(), c.cause) {
+				t.Errorf("%s: err %v, want NotSupported saying %q", c.name, err, c.cause)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if got.akm != c.akm {
+			t.Errorf("%s: AKM %v, want %v", c.name, got.akm, c.akm)
+		}
+		if c.akm != ie.AKM8021XSuiteB192 {
+			continue
+		}
+		if got.pairwise != ie.CipherGCMP256 || got.group != ie.CipherGCMP256 || !got.mfp || got.mgmt != ie.CipherBIPGMAC256 {
+			t.Errorf("%s: pairwise %v group %v mfp %v mgmt %v", c.name, got.pairwise, got.group, got.mfp, got.mgmt)
+		}
+		own, err := ie.ParseRSN(got.ownRSNE[2:])
+		if err != nil {
+			t.Fatalf("%s: our RSNE: %v", c.name, err)
+		}
+		if !own.HasAKM(ie.AKM8021XSuiteB192) || len(own.AKMs) != 1 || !own.Capabilities.MFPR() ||
+			own.GroupManagementCipher != ie.CipherBIPGMAC256 || !own.HasPairwise(ie.CipherGCMP256) {
+			t.Errorf("%s: our RSNE %+v", c.name, own)
+		}
 	}
 }
