@@ -42,6 +42,20 @@ func apSTAField(lab *labenv.Lab, i int, key string) string {
 	return ""
 }
 
+// wantAPSTAWithMFP checks hostapd's station entry of AP i: the AKM (its
+// selector as hostapd prints it, then a note, as "00-0f-ac-8 (SAE)") and
+// management frame protection.
+func wantAPSTAWithMFP(t *testing.T, lab *labenv.Lab, i int, akm string) {
+	t.Helper()
+	want, _, _ := strings.Cut(akm, " ")
+	if got := apSTAField(lab, i, "AKMSuiteSelector"); got != want {
+		t.Errorf("AKM in hostapd's station entry %q, want %s\n%s", got, akm, apStations(lab, i))
+	}
+	if !strings.Contains(apSTAField(lab, i, "flags"), "[MFP]") {
+		t.Errorf("no [MFP] in hostapd's station flags:\n%s", apStations(lab, i))
+	}
+}
+
 // TestWifidSAE: wifid autoconnects to WPA3-Personal hostapd with both
 // password element methods (hunting-and-pecking, hash-to-element), to one
 // that takes only group 20 (P-384), and to a
@@ -66,12 +80,7 @@ func TestWifidSAE(t *testing.T) {
 			if _, err := lab.WaitIPv4(sta.Iface, 90*time.Second); err != nil {
 				t.Fatalf("%v\nwifid:\n%s", err, grepLines(readAll(d.Log), "SAE"))
 			}
-			if akm := apSTAField(lab, 0, "AKMSuiteSelector"); akm != "00-0f-ac-8" {
-				t.Errorf("AKM in hostapd's station entry %q, want 00-0f-ac-8 (SAE)\n%s", akm, apStations(lab, 0))
-			}
-			if !strings.Contains(apSTAField(lab, 0, "flags"), "[MFP]") {
-				t.Errorf("no [MFP] in hostapd's station flags:\n%s", apStations(lab, 0))
-			}
+			wantAPSTAWithMFP(t, lab, 0, "00-0f-ac-8 (SAE)")
 			if err := lab.Ping(lab.APs[0].IP, 3); err != nil {
 				t.Error(err)
 			}

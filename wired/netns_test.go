@@ -95,9 +95,17 @@ type hostPort struct {
 // lines) and a Port on the near end with password pw.
 func startHostPort(t *testing.T, m hostMethod, pw string, held time.Duration, extra ...string) *hostPort {
 	t.Helper()
+	return startHostPortConfig(t, m, pw, held, netns.WiredConfig{Extra: extra})
+}
+
+// startHostPortConfig is startHostPort with more of hostapd chosen (its
+// Users are m's).
+func startHostPortConfig(t *testing.T, m hostMethod, pw string, held time.Duration, cfg netns.WiredConfig) *hostPort {
+	t.Helper()
 	n := netns.New(t)
 	peer := n.Veth(t)
-	h := n.HostapdWired(t, peer, netns.WiredConfig{Users: m.users, Extra: extra})
+	cfg.Users = m.users
+	h := n.HostapdWired(t, peer, cfg)
 	dir := m.settings(t, h.Certs, pw)
 	ifi, err := net.InterfaceByIndex(peer.Index)
 	if err != nil {
@@ -189,6 +197,18 @@ func TestHostapdPortSuccess(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHostapdPortTLSSuiteB192: EAP-TLS against a server that allows only
+// what WPA3-Enterprise 192-bit mode's TLS allows (OpenSSL's SUITEB192: TLS
+// 1.2, ECDHE-ECDSA-AES256-GCM-SHA384, P-384 keys and ECDHE, SHA-384
+// signatures), with a P-384 PKI: the peer's crypto/tls client, unrestricted,
+// negotiates it. (The same server with a P-256 PKI fails the handshake.)
+func TestHostapdPortTLSSuiteB192(t *testing.T) {
+	hp := startHostPortConfig(t, tlsMethod, "", time.Minute,
+		netns.WiredConfig{NewCerts: netns.NewCertsP384, Extra: []string{"openssl_ciphers=SUITEB192"}})
+	hp.wait(t, Authenticated, 1, 10*time.Second)
+	hp.h.WaitSuccesses(t, hp.peer.HWAddr, 1, 2*time.Second)
 }
 
 // A wrong password fails and the port holds: after HeldPeriod it starts

@@ -18,8 +18,8 @@ import (
 
 // Certs is a throwaway PKI for one test, written as PEM files: a CA, a
 // server certificate it signed (for hostapd's EAP server) and a client
-// certificate it signed (for EAP-TLS). Keys are ECDSA P-256 (NewCerts) or
-// RSA 2048 (NewCertsRSA), in PKCS#8.
+// certificate it signed (for EAP-TLS). Keys are ECDSA P-256 (NewCerts),
+// ECDSA P-384 (NewCertsP384) or RSA 2048 (NewCertsRSA), in PKCS#8.
 type Certs struct {
 	// ServerName is the server certificate's DNS name (and subject CN);
 	// ClientName the client certificate's subject CN (the EAP-TLS
@@ -35,7 +35,14 @@ type Certs struct {
 // error.
 func NewCerts(t testing.TB, dir string) *Certs {
 	t.Helper()
-	return newCerts(t, dir, newKey)
+	return newCerts(t, dir, ecKey(elliptic.P256()))
+}
+
+// NewCertsP384 is NewCerts with P-384 keys, the certificates signed with
+// ECDSA-SHA384, as WPA3-Enterprise 192-bit mode's TLS wants them.
+func NewCertsP384(t testing.TB, dir string) *Certs {
+	t.Helper()
+	return newCerts(t, dir, ecKey(elliptic.P384()))
 }
 
 // NewCertsRSA is NewCerts with RSA keys, as most RADIUS servers have them:
@@ -93,13 +100,16 @@ func newCerts(t testing.TB, dir string, newKey func(testing.TB) crypto.Signer) *
 	return c
 }
 
-func newKey(t testing.TB) crypto.Signer {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("netns: certs: %v", err)
+// ecKey makes ECDSA keys on curve.
+func ecKey(curve elliptic.Curve) func(testing.TB) crypto.Signer {
+	return func(t testing.TB) crypto.Signer {
+		t.Helper()
+		k, err := ecdsa.GenerateKey(curve, rand.Reader)
+		if err != nil {
+			t.Fatalf("netns: certs: %v", err)
+		}
+		return k
 	}
-	return k
 }
 
 func newRSAKey(t testing.TB) crypto.Signer {

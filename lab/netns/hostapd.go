@@ -63,6 +63,8 @@ type WiredConfig struct {
 	// "fragment_size=300", "tls_flags=[ENABLE-TLSv1.3]" or
 	// "eap_reauth_period=5".
 	Extra []string
+	// NewCerts makes the PKI (NewCertsP384, say); nil means NewCerts.
+	NewCerts func(t testing.TB, dir string) *Certs
 }
 
 // Hostapd is hostapd with driver=wired and its internal EAP server on the
@@ -79,7 +81,7 @@ type Hostapd struct {
 }
 
 // HostapdWired writes a hostapd.conf, an eap_user file and a fresh PKI
-// (NewCerts under Dir) and starts hostapd on peer's far end with
+// (WiredConfig.NewCerts under Dir) and starts hostapd on peer's far end with
 // driver=wired, ieee8021x=1 and eap_server=1. It returns once hostapd has
 // enabled the interface. hostapd is stopped in t.Cleanup; its log's tail
 // is printed if the test failed.
@@ -87,7 +89,11 @@ func (n *NS) HostapdWired(t testing.TB, peer *Peer, cfg WiredConfig) *Hostapd {
 	t.Helper()
 	Require(t, "ip", "hostapd")
 	dir := filepath.Join(n.dir, "hostapd-"+peer.FarName)
-	certs := NewCerts(t, filepath.Join(dir, "certs"))
+	newCerts := cfg.NewCerts
+	if newCerts == nil {
+		newCerts = NewCerts
+	}
+	certs := newCerts(t, filepath.Join(dir, "certs"))
 	var users strings.Builder
 	for _, u := range cfg.Users {
 		users.WriteString(u.Line() + "\n")
