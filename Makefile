@@ -2,6 +2,11 @@
 # Both install the Debian packages they need (lab/deps.sh says which).
 
 PREFIX  ?= /usr
+# Where dbus-daemon reads policies (dbus 1.10 and later), and systemd units
+# and .link files: fixed places, whatever PREFIX is.
+DBUSPOLICYDIR  ?= /usr/share/dbus-1/system.d
+SYSTEMDUNITDIR ?= /lib/systemd/system
+SYSTEMDNETDIR  ?= /usr/lib/systemd/network
 GO      ?= go
 export CGO_ENABLED = 0
 export PATH := $(PATH):/usr/local/go/bin
@@ -21,12 +26,14 @@ install: build
 	install -D -m 0755 bin/wifictl $(DESTDIR)$(PREFIX)/bin/wifictl
 	install -D -m 0755 bin/passphrase $(DESTDIR)$(PREFIX)/bin/wifid-passphrase
 	install -D -m 0755 bin/wifimon $(DESTDIR)$(PREFIX)/bin/wifimon
-	install -D -m 0644 daemon/dist/wifid-dbus.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/wifid-dbus.conf
-	install -D -m 0644 daemon/dist/wifid.service $(DESTDIR)/lib/systemd/system/wifid.service
+	install -D -m 0644 daemon/dist/wifid-dbus.conf $(DESTDIR)$(DBUSPOLICYDIR)/wifid-dbus.conf
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|^ExecStart=/usr/libexec/|ExecStart=$(PREFIX)/libexec/|' daemon/dist/wifid.service > $(DESTDIR)$(SYSTEMDUNITDIR)/wifid.service
 	install -D -m 0755 bin/ead $(DESTDIR)$(PREFIX)/libexec/ead
-	install -D -m 0644 daemon/dist/ead-dbus.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/ead-dbus.conf
-	install -D -m 0644 daemon/dist/ead.service $(DESTDIR)/lib/systemd/system/ead.service
-	install -D -m 0644 daemon/dist/80-wifid.link $(DESTDIR)/usr/lib/systemd/network/80-wifid.link
+	install -D -m 0644 daemon/dist/ead-dbus.conf $(DESTDIR)$(DBUSPOLICYDIR)/ead-dbus.conf
+	sed 's|^ExecStart=/usr/libexec/|ExecStart=$(PREFIX)/libexec/|' daemon/dist/ead.service > $(DESTDIR)$(SYSTEMDUNITDIR)/ead.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/wifid.service $(DESTDIR)$(SYSTEMDUNITDIR)/ead.service
+	install -D -m 0644 daemon/dist/80-wifid.link $(DESTDIR)$(SYSTEMDNETDIR)/80-wifid.link
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -25,8 +28,9 @@ type policyCall struct {
 	Args   []any `json:"-"`
 }
 
-// policyCalls are what an unprivileged user tries: reading is allowed by
-// wifid-dbus.conf, everything else is denied by the bus.
+// policyCalls are what a user tries: wifid-dbus.conf lets root and the
+// groups netdev and wheel make them all, and denies every one, reads
+// included, to anyone else.
 func policyCalls() []policyCall {
 	cafe := network("cafe", "open")
 	known := dbusapi.KnownNetworkPath(dbusapi.NetworkID{SSID: "cafe", Type: "open"})
@@ -35,22 +39,32 @@ func policyCalls() []policyCall {
 		{"Get", hDevice, dbusapi.PropertiesInterface + ".Get", []any{dbusapi.StationInterface, "State"}},
 		{"GetAll", hDevice, dbusapi.PropertiesInterface + ".GetAll", []any{dbusapi.DeviceInterface}},
 		{"Introspect", hDevice, dbusapi.IntrospectInterface + ".Introspect", nil},
-		{"Scan", hDevice, dbusapi.StationInterface + ".Scan", nil},
+		{"GetInfo", dbusapi.BasePath, dbusapi.DaemonInterface + ".GetInfo", nil},
 		{"Disconnect", hDevice, dbusapi.StationInterface + ".Disconnect", nil},
+		{"Scan", hDevice, dbusapi.StationInterface + ".Scan", nil},
 		{"Connect", cafe, dbusapi.NetworkInterface + ".Connect", nil},
 		{"Forget", known, dbusapi.KnownNetworkInterface + ".Forget", nil},
 		{"Set", hDevice, dbusapi.PropertiesInterface + ".Set", []any{dbusapi.DeviceInterface, "Mode", dbus.MakeVariant("station")}},
 		{"RegisterAgent", dbusapi.BasePath, dbusapi.AgentManagerInterface + ".RegisterAgent", []any{dbus.ObjectPath("/agent")}},
-		{"GetInfo", dbusapi.BasePath, dbusapi.DaemonInterface + ".GetInfo", nil},
 	}
 }
 
-const policyChildEnv = "WIFID_TEST_POLICY_BUS"
+// harmlessCalls are the policyCalls a permitted child makes: they change
+// nothing the later children would see.
+var harmlessCalls = []string{"GetManagedObjects", "Get", "GetAll", "Introspect", "GetInfo", "Disconnect"}
+
+const (
+	policyChildEnv  = "WIFID_TEST_POLICY_BUS"
+	policyCallsEnv  = "WIFID_TEST_POLICY_CALLS"
+	accessDenied    = "org.freedesktop.DBus.Error.AccessDenied"
+	policyTestGroup = "users" // the drop-in's group: one nobody is not in
+)
 
 // TestDBusPolicy runs a system-style bus with the project's policy file
-// (dist/wifid-dbus.conf) and the real daemon as root on it, and calls it as
-// nobody from a child process: reads pass, the rest is AccessDenied, while
-// root may do it all.
+// (dist/wifid-dbus.conf) and an administrator's drop-in granting a group
+// of their choosing, the real daemon as root on it, and calls it from a
+// child process as nobody: with no group every call is AccessDenied, reads
+// included; in netdev, or in the drop-in's group, the calls pass.
 func TestDBusPolicy(t *testing.T) {
 	if os.Getenv(policyChildEnv) != "" {
 		t.Skip("the child's half is TestDBusPolicyChild")
@@ -62,8 +76,8 @@ func TestDBusPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A directory nobody may enter: the bus socket and a copy of this
-	// test binary (go test's own directory is root's alone).
+	// A directory nobody may enter: the bus socket, the drop-in and a
+	// copy of this test binary (go test's own directory is root's alone).
 	dir, err := os.MkdirTemp("", "wifid-policy-")
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +86,19 @@ func TestDBusPolicy(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	addr := dbustest.StartSystemBus(t, dir, policy)
+	// As README's "Installing, and who may use wifid" has an administrator write it.
+	dropIn := filepath.Join(dir, "wifid-local.conf")
+	if err := os.WriteFile(dropIn, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <policy group="`+policyTestGroup+`">
+    <allow send_destination="net.connman.iwd"/>
+  </policy>
+</busconfig>
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := dbustest.StartSystemBus(t, dir, policy, dropIn)
 	h := newAPIHarnessOn(t, addr, map[string]string{"cafe.open": ""}, airBSS("cafe", 1, 0, -4000))
 	h.scan() // root may
 
@@ -84,15 +110,53 @@ func TestDBusPolicy(t *testing.T) {
 	if err := copyFile(self, bin); err != nil {
 		t.Fatal(err)
 	}
+
+	// No group: everything is denied.
+	got := policyChild(t, bin, dir, addr, nil, nil)
+	for _, c := range policyCalls() {
+		if g, ok := got[c.Name]; !ok {
+			t.Errorf("%s: the child did not report it", c.Name)
+		} else if g != accessDenied {
+			t.Errorf("%s as nobody: error %q, want %q", c.Name, g, accessDenied)
+		}
+	}
+	// A group that may: netdev by wifid-dbus.conf, the test's by the
+	// drop-in. Any answer but AccessDenied is the daemon's own.
+	for _, group := range []string{"netdev", policyTestGroup} {
+		g, err := user.LookupGroup(group)
+		if err != nil {
+			t.Errorf("group %s: %v (the policy names it)", group, err)
+			continue
+		}
+		gid, _ := strconv.ParseUint(g.Gid, 10, 32)
+		got := policyChild(t, bin, dir, addr, []uint32{uint32(gid)}, harmlessCalls)
+		for _, name := range harmlessCalls {
+			if e, ok := got[name]; !ok {
+				t.Errorf("%s in %s: the child did not report it", name, group)
+			} else if e == accessDenied {
+				t.Errorf("%s as nobody in group %s: %s", name, group, e)
+			}
+		}
+	}
+	// And root.
+	h.ok(h.call(hDevice, dbusapi.StationInterface+".Disconnect"))
+	h.ok(h.call(dbusapi.BasePath, dbusapi.DaemonInterface+".GetInfo"))
+}
+
+// policyChild runs TestDBusPolicyChild as nobody with the supplementary
+// groups given, making the calls named (all when nil); it returns each
+// call's error name ("" for success).
+func policyChild(t *testing.T, bin, dir, addr string, groups []uint32, calls []string) map[string]string {
+	t.Helper()
 	cmd := exec.Command(bin, "-test.run=^TestDBusPolicyChild$", "-test.count=1")
 	cmd.Dir = dir
-	cmd.Env = []string{policyChildEnv + "=" + addr, "PATH=/usr/bin:/bin", "HOME=" + dir}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.Env = []string{policyChildEnv + "=" + addr, policyCallsEnv + "=" + strings.Join(calls, ","), "PATH=/usr/bin:/bin", "HOME=" + dir}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: groups}}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("child as nobody: %v\n%s%s", err, out, stderr.String())
+		t.Fatalf("child as nobody (groups %v): %v\n%s%s", groups, err, out, stderr.String())
 	}
 	got := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -102,35 +166,23 @@ func TestDBusPolicy(t *testing.T) {
 			got[r.Name] = r.Err
 		}
 	}
-	t.Logf("as nobody: %v", got)
-	const denied = "org.freedesktop.DBus.Error.AccessDenied"
-	want := map[string]string{
-		"GetManagedObjects": "", "Get": "", "GetAll": "", "Introspect": "",
-		"Scan": denied, "Disconnect": denied, "Connect": denied, "Forget": denied, "Set": denied,
-		"RegisterAgent": denied, "GetInfo": denied,
-	}
-	for name, w := range want {
-		g, ok := got[name]
-		if !ok {
-			t.Errorf("%s: the child did not report it (output %q)", name, out)
-			continue
-		}
-		if g != w {
-			t.Errorf("%s as nobody: error %q, want %q", name, g, w)
-		}
-	}
-	// The calls nobody may not make, root may.
-	h.ok(h.call(hDevice, dbusapi.StationInterface+".Disconnect"))
-	h.ok(h.call(dbusapi.BasePath, dbusapi.DaemonInterface+".GetInfo"))
+	t.Logf("as nobody, groups %v: %v", groups, got)
+	return got
 }
 
 // TestDBusPolicyChild is TestDBusPolicy's unprivileged half: it makes
-// policyCalls on the bus named in the environment and prints each
-// outcome as a JSON line.
+// the policyCalls named in the environment (all when none are) on the bus
+// named there and prints each outcome as a JSON line.
 func TestDBusPolicyChild(t *testing.T) {
 	addr := os.Getenv(policyChildEnv)
 	if addr == "" {
 		t.Skip("run by TestDBusPolicy")
+	}
+	only := map[string]bool{}
+	for _, n := range strings.Split(os.Getenv(policyCallsEnv), ",") {
+		if n != "" {
+			only[n] = true
+		}
 	}
 	conn, err := dbus.Connect(addr)
 	if err != nil {
@@ -139,6 +191,9 @@ func TestDBusPolicyChild(t *testing.T) {
 	defer conn.Close()
 	enc := json.NewEncoder(os.Stdout)
 	for _, c := range policyCalls() {
+		if len(only) > 0 && !only[c.Name] {
+			continue
+		}
 		call := conn.Object(dbusapi.Service, c.Path).Call(c.Method, 0, c.Args...)
 		enc.Encode(struct{ Name, Err string }{c.Name, dbusapi.ErrorName(call.Err)})
 	}

@@ -193,24 +193,39 @@ func TestDBusBadCalls(t *testing.T) {
 		t.Errorf("Connect to the connected network: %v: %s (iwd answers success)", err, out)
 	}
 
-	// An unprivileged user. labenv's dbus-daemon reads the system policy
-	// directory, where Debian's iwd package put its policy for
-	// net.connman.iwd: root may own and call, group netdev may call, and
-	// everyone else may send it nothing at all, not even a read.
+	// An unprivileged user. labenv's dbus-daemon reads the project's
+	// policy (daemon/dist/wifid-dbus.conf, in place of Debian's
+	// iwd-dbus.conf): root may own and call, groups netdev and wheel may
+	// call, and everyone else may send wifid nothing at all, not even a
+	// read (known networks and the current BSSID are a location history).
 	nobody := []string{"setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"}
 	wantErr("nobody: GetManagedObjects", "org.freedesktop.DBus.Error.AccessDenied", nobody, "/", "org.freedesktop.DBus.ObjectManager.GetManagedObjects")
 	wantErr("nobody: Station.Disconnect", "org.freedesktop.DBus.Error.AccessDenied", nobody, station, badStation+".Disconnect")
 	wantErr("nobody: Properties.Get State", "org.freedesktop.DBus.Error.AccessDenied", nobody, station, "org.freedesktop.DBus.Properties.Get",
 		"string:"+badStation, "string:State")
-	if out, err := exec.Command("getent", "group", "netdev").Output(); err == nil {
-		gid := strings.Split(strings.TrimSpace(string(out)), ":")[2]
-		if _, err := strconv.Atoi(gid); err == nil {
-			netdev := []string{"setpriv", "--reuid", "65534", "--regid", "65534", "--groups", gid}
-			out, err := dbusSend(netdev, station, "org.freedesktop.DBus.Properties.Get", "string:"+badStation, "string:State")
-			t.Logf("nobody in group netdev: Properties.Get State: %v %s", err, strings.TrimSpace(out))
-			if err != nil {
-				t.Errorf("a member of netdev may call wifid: %v: %s", err, out)
-			}
+	wantErr("nobody: Introspect", "org.freedesktop.DBus.Error.AccessDenied", nobody, station, "org.freedesktop.DBus.Introspectable.Introspect")
+	// The same user in group netdev may.
+	out, err := exec.Command("getent", "group", "netdev").Output()
+	if err != nil {
+		t.Fatalf("getent group netdev: %v (the policy names the group)", err)
+	}
+	gid := strings.Split(strings.TrimSpace(string(out)), ":")[2]
+	if _, err := strconv.Atoi(gid); err != nil {
+		t.Fatalf("group netdev: gid %q", gid)
+	}
+	netdev := []string{"setpriv", "--reuid", "65534", "--regid", "65534", "--groups", gid}
+	for _, c := range []struct {
+		path   dbus.ObjectPath
+		method string
+		args   []string
+	}{
+		{"/", "org.freedesktop.DBus.ObjectManager.GetManagedObjects", nil},
+		{station, "org.freedesktop.DBus.Properties.Get", []string{"string:" + badStation, "string:State"}},
+	} {
+		out, err := dbusSend(netdev, c.path, c.method, c.args...)
+		t.Logf("nobody in group netdev: %s: %v (%d bytes)", c.method, err, len(out))
+		if err != nil {
+			t.Errorf("a member of netdev may call wifid: %s: %v: %s", c.method, err, out)
 		}
 	}
 	if s := state(); s != "connected" {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,7 +172,7 @@ func phyNum(s string) int {
 func (l *Lab) dbus() {
 	os.MkdirAll("/run/dbus", 0o755)
 	os.Remove("/run/dbus/system_bus_socket")
-	conf, err := noActivationConfig()
+	conf, err := noActivationConfig(l.Bin)
 	if err != nil {
 		l.t.Fatalf("labenv: dbus-daemon configuration: %v", err)
 	}
@@ -194,9 +195,19 @@ func (l *Lab) dbus() {
 // file (Exec=/usr/libexec/iwd), so a test asking net.connman.iwd a
 // question a moment before wifid took the name started iwd, and wifid
 // then found its name taken.
-func noActivationConfig() (string, error) {
+//
+// It also puts the project's policies (daemon/dist/*-dbus.conf, which the
+// runner copies to LAB_BIN/dbus-policy) in place of the distribution's for
+// the same names, so the lab tests the policy that make install ships:
+// Debian's iwd-dbus.conf is left out, the other files in the system
+// policy directory stay.
+func noActivationConfig(bin string) (string, error) {
 	const system = "/usr/share/dbus-1/system.conf"
 	b, err := os.ReadFile(system)
+	if err != nil {
+		return "", err
+	}
+	include, err := policyIncludes(filepath.Join(bin, "dbus-policy"), "/usr/share/dbus-1/system.d")
 	if err != nil {
 		return "", err
 	}
@@ -208,7 +219,7 @@ func noActivationConfig() (string, error) {
 			strings.HasPrefix(t, "<servicehelper"):
 			continue
 		case t == "<includedir>system.d</includedir>": // relative to the file's own directory
-			line = "  <includedir>/usr/share/dbus-1/system.d</includedir>"
+			line = include
 		}
 		out = append(out, line)
 	}
@@ -218,6 +229,45 @@ func noActivationConfig() (string, error) {
 	}
 	conf := filepath.Join(dir, "system.conf")
 	return conf, os.WriteFile(conf, []byte(strings.Join(out, "\n")), 0o644)
+}
+
+// ownedName is a name a policy lets someone own.
+var ownedName = regexp.MustCompile(`<allow\s+own="([^"]+)"`)
+
+// policyIncludes returns <include> lines for the project's policies in
+// ours and for the files in system whose owned names none of ours owns.
+func policyIncludes(ours, system string) (string, error) {
+	mine, err := filepath.Glob(filepath.Join(ours, "*.conf"))
+	if err != nil || len(mine) == 0 {
+		return "", fmt.Errorf("no project D-Bus policy in %s (the runner copies daemon/dist/*-dbus.conf there)", ours)
+	}
+	owned := map[string]bool{}
+	var lines []string
+	for _, f := range mine {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		for _, m := range ownedName.FindAllSubmatch(b, -1) {
+			owned[string(m[1])] = true
+		}
+		lines = append(lines, "  <include>"+f+"</include>")
+	}
+	theirs, _ := filepath.Glob(filepath.Join(system, "*.conf"))
+	for _, f := range theirs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		replaced := false
+		for _, m := range ownedName.FindAllSubmatch(b, -1) {
+			replaced = replaced || owned[string(m[1])]
+		}
+		if !replaced {
+			lines = append(lines, "  <include>"+f+"</include>")
+		}
+	}
+	return strings.Join(lines, "\n"), nil
 }
 
 func (l *Lab) startAP(i int, ap AP) *RunningAP {

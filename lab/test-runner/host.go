@@ -112,11 +112,37 @@ func build(root, out, tags string) error {
 			fmt.Fprintf(os.Stderr, "test-runner: warning: %s does not build; lab tests that need it will fail\n", pkg)
 		}
 	}
+	// The project's D-Bus policies, which labenv's dbus-daemon reads in
+	// place of Debian's iwd and ead ones.
+	if err := copyPolicies(filepath.Join(root, "daemon", "dist"), filepath.Join(bin, "dbus-policy")); err != nil {
+		return err
+	}
 	t := "lab"
 	if tags != "" {
 		t += "," + tags
 	}
 	return run(root, env, "go", "test", "-c", "-tags", t, "-o", filepath.Join(bin, "lab.test"), "./lab")
+}
+
+// copyPolicies copies the D-Bus policy files (*-dbus.conf) of dist into dir.
+func copyPolicies(dist, dir string) error {
+	files, err := filepath.Glob(filepath.Join(dist, "*-dbus.conf"))
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("no D-Bus policy in %s: %v", dist, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // listTests asks the lab test binary which tests match pattern.
