@@ -53,6 +53,10 @@ type managed struct {
 	wantUp bool // Device.Powered as last set over D-Bus (iwd's dbus_powered)
 	// waitingUdev: new, down until udev is done with it (waitUdev).
 	waitingUdev bool
+	// shown: its Device is on D-Bus. A device brought up at once is
+	// shown with its Station, as iwd does (a client that finds a Device
+	// may call its Station straight away).
+	shown bool
 
 	// The running station: nil while the interface is down or its radio
 	// blocked.

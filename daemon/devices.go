@@ -231,21 +231,32 @@ func (d *Daemon) addDevice(ctx context.Context, ifc *nl80211.Interface, w *nl802
 	d.devices[ifc.Index] = m
 	r := d.radios[w.Index]
 	d.mu.Unlock()
-	if d.api != nil {
-		d.api.DeviceAdded(d.deviceInfo(m))
-	}
 	if r != nil && !r.powered() {
+		d.showDevice(m)
 		d.log.Info("interface stays down until its radio is unblocked", "iface", ifc.Name, "why", r.blockReason())
 		return
 	}
 	if udevRunning() && !udevDone(ifc.Index) {
 		// udev renames a new interface only while it is down (before
 		// Linux 6.2): bringing it up now would make its rename fail.
+		d.showDevice(m)
 		d.log.Info("interface waits for udev before going up (udev may rename it)", "iface", ifc.Name)
 		d.waitUdev(ctx, m)
 		return
 	}
-	d.bringUp(ctx, m)
+	d.bringUp(ctx, m) // shows the Device with its Station
+	d.showDevice(m)   // or without, if it did not come up
+}
+
+// showDevice puts m's Device on D-Bus unless it is there already.
+func (d *Daemon) showDevice(m *managed) {
+	d.mu.Lock()
+	shown := m.shown
+	m.shown = true
+	d.mu.Unlock()
+	if !shown && d.api != nil {
+		d.api.DeviceAdded(d.deviceInfo(m))
+	}
 }
 
 // bringUp brings m's interface up; the station starts with the link.
@@ -273,7 +284,10 @@ func (d *Daemon) deviceInfo(m *managed) DeviceInfo {
 }
 
 func (d *Daemon) deviceChanged(m *managed) {
-	if d.api != nil {
+	d.mu.Lock()
+	shown := m.shown
+	d.mu.Unlock()
+	if shown && d.api != nil {
 		d.api.DeviceChanged(d.deviceInfo(m))
 	}
 }
@@ -345,6 +359,7 @@ func (d *Daemon) startStation(ctx context.Context, m *managed) error {
 	d.mu.Lock()
 	m.st, m.events, m.cancel, m.done = st, events, cancel, done
 	d.mu.Unlock()
+	d.showDevice(m)
 	if d.api != nil {
 		d.api.StationAdded(StationInfo{Station: st, Iface: ifc, Wiphy: w})
 	}
