@@ -536,6 +536,14 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 // onDisconnectEvent: the AP or the kernel ended the association.
 func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 	why := fmt.Sprintf("reason %d (%s), by AP %v", e.Reason, ie.ReasonCode(e.Reason), e.ByAP)
+	if !e.ByAP && ie.ReasonCode(e.Reason) == ie.ReasonLeavingNetworkDeauth && !s.leftAt.IsZero() &&
+		time.Since(s.leftAt) < ownDisconnectWindow {
+		// The echo of our own CMD_DISCONNECT (a user's connect elsewhere
+		// tore the old link down): it ends nothing that runs now.
+		s.leftAt = time.Time{}
+		s.log.Debug("own disconnect confirmed", "why", why)
+		return
+	}
 	if a := s.attempt; a != nil && a.kind == kindRoam && a.stage == stageAssociate && !e.ByAP {
 		// The kernel leaves the old BSS as it reassociates; the
 		// reassociation's own outcome comes as a connect event.
@@ -838,6 +846,10 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 	s.publish()
 }
 
+// ownDisconnectWindow is how long after our CMD_DISCONNECT a local
+// disconnect event (reason 3) is taken for its echo.
+const ownDisconnectWindow = 2 * time.Second
+
 // disconnectTimeout bounds a CMD_DISCONNECT (and so what waits for it).
 const disconnectTimeout = 3 * time.Second
 
@@ -846,6 +858,7 @@ const disconnectTimeout = 3 * time.Second
 // after it waits until it is done (see async): a disconnect landing after
 // the next attempt's connect would end that one instead.
 func (s *Station) sendDisconnect(why string) {
+	s.leftAt = time.Now()
 	prev, done := s.leaving, make(chan struct{})
 	s.leaving = done
 	s.bg.Add(1)

@@ -75,6 +75,10 @@ type Station struct {
 	// it (see async), so a disconnect cannot land after, and end, the
 	// next connect.
 	leaving chan struct{}
+	// leftAt is when the station last sent CMD_DISCONNECT itself: the
+	// kernel's DisconnectEvent for it (not by the AP, reason 3) may land
+	// after the next attempt started and must not end that one.
+	leftAt time.Time
 	// remembered is closed when the latest network file write is done:
 	// the next one waits for it, so writes land in order.
 	remembered chan struct{}

@@ -369,3 +369,34 @@ func TestConnectTriesNextBSS(t *testing.T) {
 		h.stop()
 	}
 }
+
+// TestConnectElsewhereIgnoresOwnDisconnect: a user's connect to another
+// network while connected tears the link down; the kernel's event for that
+// disconnect (reason 3, not by the AP) lands after the new attempt started
+// and must not end it (iwd's testDisconnectOnConnect saw Failed).
+func TestConnectElsewhereIgnoresOwnDisconnect(t *testing.T) {
+	h := newHarness(t, nil, false, openBSS("cafe", 1), openBSS("bar", 2))
+	if err := h.st.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- h.st.Connect(context.Background(), NetworkPathID("cafe", knownnetworks.SecurityOpen)) }()
+	req := h.waitConnect()
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	go func() { errc <- h.st.Connect(context.Background(), NetworkPathID("bar", knownnetworks.SecurityOpen)) }()
+	req = h.waitConnect()
+	if req.BSSID.String() != "02:00:00:00:00:02" {
+		t.Fatalf("connect request %+v", req)
+	}
+	h.events <- &nl80211.DisconnectEvent{Reason: 3} // the old link's echo
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	if err := <-errc; err != nil {
+		t.Fatalf("connect elsewhere: %v", err)
+	}
+	h.waitView(func(v View) bool {
+		return v.State == Connected && v.Connected == NetworkPathID("bar", knownnetworks.SecurityOpen)
+	})
+}
