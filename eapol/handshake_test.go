@@ -626,6 +626,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"truncated RSNE":  func(c *eapol.Config) { c.APRSNE = c.APRSNE[:5] },
 		"no own RSNE":     func(c *eapol.Config) { c.OwnRSNE = nil },
 		"short PMK":       func(c *eapol.Config) { c.PMK = make([]byte, 16) },
+		"PSK PMK of 48":   func(c *eapol.Config) { c.PMK = make([]byte, 48) },
 		"MFP with a TKIP": func(c *eapol.Config) { c.MFP = true; c.GroupMgmt = ie.CipherTKIP },
 	} {
 		c := good
@@ -763,4 +764,28 @@ func FuzzSupplicantReceive(f *testing.F) {
 			t.Fatalf("fuzzed frame installed a key: %+v", p.port.installs[installs:])
 		}
 	})
+}
+
+// TestSuiteB192PMKLength: 802.1X-Suite-B-192 takes the MSK's first 384
+// bits as its PMK (eapol.PMKLen 48): SetPMK refuses 32 octets, as the
+// SHA-1 and SHA-256 802.1X AKMs' length, and takes 48.
+func TestSuiteB192PMKLength(t *testing.T) {
+	if n := eapol.PMKLen(ie.AKM8021XSuiteB192); n != 48 {
+		t.Fatalf("PMKLen(802.1X-Suite-B-192) = %d, want 48", n)
+	}
+	if n := eapol.PMKLen(ie.AKM8021XSHA256); n != 32 {
+		t.Fatalf("PMKLen(802.1X-SHA256) = %d, want 32", n)
+	}
+	p := newPair(t, authConfig{akm: ie.AKM8021XSuiteB192, pairwise: ie.CipherGCMP256, mfp: true,
+		mgmt: ie.CipherBIPGMAC256, holdPMK: true})
+	if err := p.sta.SetPMK(make([]byte, 32)); err == nil {
+		t.Fatal("a 32-octet PMK taken for 802.1X-Suite-B-192")
+	}
+	if err := p.sta.SetPMK(p.pmk); err != nil {
+		t.Fatal(err)
+	}
+	p.fourWay()
+	if ptk := p.lastInstall("ptk"); ptk == nil || len(ptk.key) != 32 {
+		t.Fatalf("PTK install %+v", ptk)
+	}
 }

@@ -63,23 +63,30 @@ type akmInfo struct {
 	kckLen int          // Table 12-11
 	kekLen int
 	micLen int // the Key MIC field of EAPOL-Key frames
+	pmkLen int
 	ver    KeyDescriptorVersion
 	pskish bool // PMK known before association (PSK or SAE)
 }
 
 // akmTable lists the AKMs this package runs the 4-way handshake for.
 var akmTable = map[ie.AKMSuite]akmInfo{
-	ie.AKM8021X:          {PRFSHA1, MICHMACSHA1, 16, 16, 16, KeyDescriptorSHA1AES, false},
-	ie.AKMPSK:            {PRFSHA1, MICHMACSHA1, 16, 16, 16, KeyDescriptorSHA1AES, true},
-	ie.AKM8021XSHA256:    {KDFSHA256, MICAESCMAC, 16, 16, 16, KeyDescriptorCMACAES, false},
-	ie.AKMPSKSHA256:      {KDFSHA256, MICAESCMAC, 16, 16, 16, KeyDescriptorCMACAES, true},
-	ie.AKMSAE:            {KDFSHA256, MICAESCMAC, 16, 16, 16, KeyDescriptorAKMDefined, true},
-	ie.AKM8021XSuiteB192: {KDFSHA384, MICHMACSHA384, 24, 32, 24, KeyDescriptorAKMDefined, false},
+	ie.AKM8021X:          {PRFSHA1, MICHMACSHA1, 16, 16, 16, 32, KeyDescriptorSHA1AES, false},
+	ie.AKMPSK:            {PRFSHA1, MICHMACSHA1, 16, 16, 16, 32, KeyDescriptorSHA1AES, true},
+	ie.AKM8021XSHA256:    {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorCMACAES, false},
+	ie.AKMPSKSHA256:      {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorCMACAES, true},
+	ie.AKMSAE:            {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorAKMDefined, true},
+	ie.AKM8021XSuiteB192: {KDFSHA384, MICHMACSHA384, 24, 32, 24, 48, KeyDescriptorAKMDefined, false},
 }
 
 // SupportsAKM reports whether this package can run the 4-way handshake
 // for the AKM.
 func SupportsAKM(a ie.AKMSuite) bool { _, ok := akmTable[a]; return ok }
+
+// PMKLen is the length in octets of the AKM's PMK (12.7.1.3): 32 for the
+// PSK, SAE and 802.1X (SHA-1, SHA-256) AKMs, whose 802.1X PMK is the first
+// 256 bits of the MSK; 48 for 802.1X-Suite-B-192, the first 384 bits. 0 for
+// an AKM this package does not support.
+func PMKLen(a ie.AKMSuite) int { return akmTable[a].pmkLen }
 
 // UsesPSK tells whether the PMK is known before association (PSK, SAE) as
 // opposed to given later by EAP (802.1X AKMs).

@@ -208,8 +208,8 @@ func checkElement(name string, e []byte, id byte) error {
 }
 
 func (s *Supplicant) setPMK(pmk []byte) error {
-	if len(pmk) != 32 && len(pmk) != 48 && len(pmk) != 64 {
-		return fmt.Errorf("eapol: PMK length %d, want 32, 48 or 64", len(pmk))
+	if want := PMKLen(s.cfg.AKM); len(pmk) != want {
+		return fmt.Errorf("eapol: PMK length %d, %v wants %d", len(pmk), s.cfg.AKM, want)
 	}
 	s.pmk = bytes.Clone(pmk)
 	return nil
@@ -222,7 +222,7 @@ func (s *Supplicant) State() State { return s.state }
 func (s *Supplicant) Complete() bool { return s.complete }
 
 // SetPMK gives the PMK for an 802.1X AKM once EAP has produced it (the
-// first 32 octets of the MSK for the SHA-1 and SHA-256 AKMs). A message 1
+// first PMKLen octets of the MSK). A message 1
 // that arrived before it is answered now; the error is as for Receive.
 func (s *Supplicant) SetPMK(pmk []byte) error {
 	if s.state == StateFailed {

@@ -11,7 +11,6 @@ import (
 	"wifid/eapol/eap"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
-	"wifid/nl80211/ie"
 	"wifid/station/eapmethod"
 )
 
@@ -174,10 +173,7 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte) (pmk, fi
 	if c, ok := a.eap.Method.(io.Closer); ok {
 		defer c.Close()
 	}
-	pmkLen := 32
-	if a.sec.akm == ie.AKM8021XSuiteB192 {
-		pmkLen = 48
-	}
+	pmkLen := eapol.PMKLen(a.sec.akm)
 	ctx, cancel := context.WithTimeout(a.ctx, s.cfg.eapTimeout)
 	defer cancel()
 	var startTimer <-chan time.Time
