@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -56,6 +57,7 @@ var harmlessCalls = []string{"GetManagedObjects", "Get", "GetAll", "Introspect",
 const (
 	policyChildEnv  = "WIFID_TEST_POLICY_BUS"
 	policyCallsEnv  = "WIFID_TEST_POLICY_CALLS"
+	policyFDsEnv    = "WIFID_TEST_POLICY_FDS" // the child's Gets with an fd attached
 	accessDenied    = "org.freedesktop.DBus.Error.AccessDenied"
 	policyTestGroup = "users" // the drop-in's group: one nobody is not in
 )
@@ -64,7 +66,8 @@ const (
 // (dist/wifid-dbus.conf) and an administrator's drop-in granting a group
 // of their choosing, the real daemon as root on it, and calls it from a
 // child process as nobody: with no group every call is AccessDenied, reads
-// included; in netdev, or in the drop-in's group, the calls pass.
+// included; in netdev, or in the drop-in's group, the calls pass, and 200
+// Gets with an fd attached leave no fd in the daemon.
 func TestDBusPolicy(t *testing.T) {
 	if os.Getenv(policyChildEnv) != "" {
 		t.Skip("the child's half is TestDBusPolicyChild")
@@ -138,19 +141,36 @@ func TestDBusPolicy(t *testing.T) {
 			}
 		}
 	}
+	// A caller who may call still cannot leave fds in the daemon: 200
+	// Gets with an fd attached from a member of netdev (before the fd-less
+	// connection, any user's Gets took the daemon from 13 to 3,213 fds).
+	if g, err := user.LookupGroup("netdev"); err == nil {
+		gid, _ := strconv.ParseUint(g.Gid, 10, 32)
+		before := dbustest.OpenFDs(t)
+		got := policyChild(t, bin, dir, addr, []uint32{uint32(gid)}, []string{"GetWithFD"}, policyFDsEnv+"=200")
+		after := dbustest.OpenFDs(t)
+		t.Logf("200 Gets with an fd from netdev: daemon's fds %d -> %d; %s", before, after, got["GetWithFD"])
+		if after > before+5 {
+			t.Errorf("200 Gets with an fd from netdev: the daemon's open fds went %d -> %d", before, after)
+		}
+		if got["GetWithFD"] != "200 of 200 refused" {
+			t.Errorf("Gets with an fd from netdev: %s, want all refused (the daemon's connection takes no fds)", got["GetWithFD"])
+		}
+		h.ok(h.call(hDevice, dbusapi.PropertiesInterface+".Get", dbusapi.DeviceInterface, "Name"))
+	}
 	// And root.
 	h.ok(h.call(hDevice, dbusapi.StationInterface+".Disconnect"))
 	h.ok(h.call(dbusapi.BasePath, dbusapi.DaemonInterface+".GetInfo"))
 }
 
 // policyChild runs TestDBusPolicyChild as nobody with the supplementary
-// groups given, making the calls named (all when nil); it returns each
-// call's error name ("" for success).
-func policyChild(t *testing.T, bin, dir, addr string, groups []uint32, calls []string) map[string]string {
+// groups given, making the calls named (all when nil), with env added; it
+// returns each call's error name ("" for success).
+func policyChild(t *testing.T, bin, dir, addr string, groups []uint32, calls []string, env ...string) map[string]string {
 	t.Helper()
 	cmd := exec.Command(bin, "-test.run=^TestDBusPolicyChild$", "-test.count=1")
 	cmd.Dir = dir
-	cmd.Env = []string{policyChildEnv + "=" + addr, policyCallsEnv + "=" + strings.Join(calls, ","), "PATH=/usr/bin:/bin", "HOME=" + dir}
+	cmd.Env = append([]string{policyChildEnv + "=" + addr, policyCallsEnv + "=" + strings.Join(calls, ","), "PATH=/usr/bin:/bin", "HOME=" + dir}, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: groups}}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -190,6 +210,22 @@ func TestDBusPolicyChild(t *testing.T) {
 	}
 	defer conn.Close()
 	enc := json.NewEncoder(os.Stdout)
+	if n, _ := strconv.Atoi(os.Getenv(policyFDsEnv)); n > 0 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		defer w.Close()
+		obj := conn.Object(dbusapi.Service, hDevice)
+		refused := 0
+		for range n {
+			if obj.Call(dbusapi.PropertiesInterface+".Get", 0, dbusapi.DeviceInterface, "Name", dbus.UnixFD(r.Fd())).Err != nil {
+				refused++
+			}
+		}
+		enc.Encode(struct{ Name, Err string }{"GetWithFD", fmt.Sprintf("%d of %d refused", refused, n)})
+	}
 	for _, c := range policyCalls() {
 		if len(only) > 0 && !only[c.Name] {
 			continue

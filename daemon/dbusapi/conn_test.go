@@ -11,15 +11,6 @@ import (
 	"wifid/daemon/dbusapi/dbustest"
 )
 
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd:", err)
-	}
-	return len(ents)
-}
-
 // TestCallsCarryNoFDs: fds sent with calls never reach the daemon. Before,
 // each Get with an fd attached left the fd open in the daemon (200 calls,
 // 200 fds; any user may call Get), until no socket or file could be opened.
@@ -36,7 +27,7 @@ func TestCallsCarryNoFDs(t *testing.T) {
 	if err := obj.Call(get, 0, dbusapi.DeviceInterface, "Name").Err; err != nil {
 		t.Fatalf("Get: %v", err)
 	}
-	before := openFDs(t)
+	before := dbustest.OpenFDs(t)
 	refused := 0
 	// From a connection of its own: the bus counts each refused call
 	// against the sender's pending replies for a while.
@@ -46,7 +37,7 @@ func TestCallsCarryNoFDs(t *testing.T) {
 			refused++
 		}
 	}
-	if after := openFDs(t); after > before+5 {
+	if after := dbustest.OpenFDs(t); after > before+5 {
 		t.Errorf("200 calls with an fd: open fds %d -> %d", before, after)
 	}
 	if refused != 200 {

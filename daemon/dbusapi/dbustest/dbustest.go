@@ -183,3 +183,15 @@ func WaitSignal(t testing.TB, sigs <-chan *dbus.Signal, what string, pred func(*
 		}
 	}
 }
+
+// OpenFDs is how many fds this process has open, to see whether calls to
+// a daemon running in it left any (the test is skipped without
+// /proc/self/fd).
+func OpenFDs(t testing.TB) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd:", err)
+	}
+	return len(ents)
+}
