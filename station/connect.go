@@ -170,7 +170,7 @@ func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
 			defer cancel()
 			res, err := s.cfg.Kernel.Scan(sctx, s.cfg.Ifindex, req)
 			return func() {
-				s.scanDone(res, err, 0)
+				s.scanDone(res, err, 0, nil)
 				if err != nil {
 					reply <- err
 					return
@@ -188,6 +188,10 @@ func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
 					reply <- ErrNotFound
 				case len(found) > 1:
 					reply <- ErrServiceSetOverlap
+				case found[0].Visible && !found[0].Hidden:
+					// Its beacons name it: not a hidden network
+					// (Network.Connect is the way), as iwd answers.
+					reply <- ErrNotHidden
 				default:
 					found[0].Hidden = true
 					s.userConnect(found[0], nil, reply)
@@ -213,13 +217,20 @@ func (s *Station) waitReply(ctx context.Context, reply chan error) error {
 }
 
 func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
-	if s.attempt != nil {
-		if s.attempt.network == n && b == nil {
-			s.attempt.replies = append(s.attempt.replies, reply)
+	if a := s.attempt; a != nil {
+		if a.network == n && b == nil {
+			a.replies = append(a.replies, reply)
 			return
 		}
-		reply <- ErrBusy
-		return
+		if a.kind == kindRoam {
+			reply <- ErrBusy
+			return
+		}
+		// As iwd: the user's latest choice wins; the attempt under way
+		// (autoconnect, a connect elsewhere, a hidden network's) ends
+		// with Aborted.
+		s.log.Info("connect replaces the attempt under way", "network", n.SSID, "aborted", a.network.SSID)
+		s.failAttempt(ErrAborted, false)
 	}
 	if s.conn != nil {
 		if s.conn.network.ID() == n.ID() && (b == nil || string(b.Addr) == string(s.conn.bss.Addr)) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"wifid/knownnetworks"
 	"wifid/nl80211"
 	"wifid/nl80211/ie"
 )
@@ -137,5 +138,47 @@ func TestChooseRSNSuiteB192(t *testing.T) {
 			own.GroupManagementCipher != ie.CipherBIPGMAC256 || !own.HasPairwise(ie.CipherGCMP256) {
 			t.Errorf("%s: our RSNE %+v", c.name, own)
 		}
+	}
+}
+
+// TestConnectHiddenNotHidden: a network the station had not seen (a quick
+// scan looked elsewhere) whose beacons carry its SSID is not hidden: the
+// directed scan finds it and the answer is NotHidden, not a connect (iwd's
+// testHiddenNetworks exceptions_test). One heard only by its probe response
+// may be hidden and is connected to.
+func TestConnectHiddenNotHidden(t *testing.T) {
+	visible := openBSS("cafe", 1)
+	visible.BeaconIEs = visible.IEs
+	h := newHarness(t, nil, false, visible)
+	if err := h.st.ConnectHidden(context.Background(), "cafe"); !errors.Is(err, ErrNotHidden) {
+		t.Errorf("visible SSID: %v, want ErrNotHidden", err)
+	}
+
+	probed := openBSS("hid", 2)
+	probed.BeaconIEs = append([]byte{0, 0}, probed.IEs[2+len("hid"):]...) // beacons with an empty SSID
+	h2 := newHarness(t, nil, false, probed)
+	go h2.st.ConnectHidden(context.Background(), "hid")
+	if req := h2.waitConnect(); string(req.SSID) != "hid" {
+		t.Errorf("connect request %+v", req)
+	}
+}
+
+// TestQuickScanKeepsOtherChannels: a scan of some frequencies replaces only
+// what was seen there.
+func TestQuickScanKeepsOtherChannels(t *testing.T) {
+	a, b := openBSS("a", 1), openBSS("b", 2)
+	b.Freq = 5180
+	old, _ := groupNetworks([]*nl80211.BSS{a, b}, RankConfig{})
+	a2 := openBSS("a", 3)
+	nets, _ := groupNetworks([]*nl80211.BSS{a2}, RankConfig{})
+	keepUnscanned(nets, old, []uint32{2412})
+	if len(nets) != 2 {
+		t.Fatalf("networks after a 2412 MHz scan: %v", nets)
+	}
+	if n := nets[NetworkPathID("a", knownnetworks.SecurityOpen)]; len(n.BSSes) != 1 || n.BSSes[0].Addr[5] != 3 {
+		t.Errorf("network a: the scanned frequency's old BSS kept: %+v", n.BSSes)
+	}
+	if n := nets[NetworkPathID("b", knownnetworks.SecurityOpen)]; n == nil || len(n.BSSes) != 1 {
+		t.Errorf("network b on 5180 MHz dropped by a 2412 MHz scan")
 	}
 }

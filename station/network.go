@@ -3,7 +3,6 @@ package station
 import (
 	"encoding/hex"
 	"net"
-	"sort"
 
 	"wifid/knownnetworks"
 	"wifid/nl80211"
@@ -30,6 +29,9 @@ type Network struct {
 	Known    *knownnetworks.KnownNetwork // nil if there is no network file
 	Rank     float64
 	Hidden   bool // found only through a directed probe
+	// Visible: a beacon named the SSID (a network can be neither Hidden
+	// nor Visible when only probe responses were heard).
+	Visible bool
 }
 
 // NetworkPathID is how iwd names a network in object paths: the SSID in
@@ -107,19 +109,15 @@ func groupNetworks(results []*nl80211.BSS, rc RankConfig) (map[string]*Network, 
 		}
 		// Seen by name only in a probe response: its beacons hide it.
 		if len(r.BeaconIEs) > 0 {
-			if bsum, _ := ie.Summarize(r.BeaconIEs, r.Capability); bsum != nil && bsum.Hidden {
-				n.Hidden = true
+			if bsum, _ := ie.Summarize(r.BeaconIEs, r.Capability); bsum != nil {
+				n.Hidden = n.Hidden || bsum.Hidden
+				n.Visible = n.Visible || !bsum.Hidden
 			}
 		}
 		n.BSSes = append(n.BSSes, b)
 	}
 	for _, n := range nets {
-		sort.SliceStable(n.BSSes, func(i, j int) bool {
-			if n.BSSes[i].Rank != n.BSSes[j].Rank {
-				return n.BSSes[i].Rank > n.BSSes[j].Rank
-			}
-			return n.BSSes[i].Signal > n.BSSes[j].Signal
-		})
+		sortBSSes(n.BSSes)
 	}
 	return nets, skipped
 }

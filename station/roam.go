@@ -413,6 +413,7 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 	return out, seen
 }
 
+// sortBSSes puts the best BSS first: rank, then signal.
 func sortBSSes(bs []*BSS) {
 	sort.SliceStable(bs, func(i, j int) bool {
 		if bs[i].Rank != bs[j].Rank {

@@ -1,7 +1,9 @@
 package station
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -80,11 +82,15 @@ func (s *Station) startScan(freqs []uint32, why string) {
 		ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
 		defer cancel()
 		res, err := s.cfg.Kernel.Scan(ctx, s.cfg.Ifindex, req)
-		return func() { s.scanDone(res, err, s.now().Sub(start)) }
+		return func() { s.scanDone(res, err, s.now().Sub(start), freqs) }
 	})
 }
 
-func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
+// scanDone takes a scan's results. A scan of some frequencies (freqs) only
+// replaces what was seen on those: BSSes heard on others stay, as in iwd (a
+// quick scan of known networks' channels must not make the rest vanish
+// from GetOrderedNetworks).
+func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, freqs []uint32) {
 	s.scanning = false
 	s.userScan = false
 	defer s.runQueuedScan()
@@ -102,6 +108,9 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
 	nets, skipped := groupNetworks(res, s.cfg.Rank)
 	for _, why := range skipped {
 		s.log.Debug("BSS skipped", "why", why)
+	}
+	if len(freqs) > 0 {
+		keepUnscanned(nets, s.networks, freqs)
 	}
 	s.attachKnown(nets)
 	// The connected network stays even if this scan missed it, and
@@ -121,6 +130,29 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration) {
 	s.event("scan-done", len(nets))
 	s.publish()
 	s.afterScan(true)
+}
+
+// keepUnscanned adds to nets the BSSes of old that are on no frequency of
+// freqs (the scan that made nets did not look there).
+func keepUnscanned(nets, old map[string]*Network, freqs []uint32) {
+	for id, o := range old {
+		n := nets[id]
+		for _, b := range o.BSSes {
+			if slices.Contains(freqs, b.Freq) {
+				continue
+			}
+			if n == nil {
+				n = &Network{SSID: o.SSID, Security: o.Security, Hidden: o.Hidden, Visible: o.Visible}
+				nets[id] = n
+			}
+			if !slices.ContainsFunc(n.BSSes, func(x *BSS) bool { return bytes.Equal(x.Addr, b.Addr) }) {
+				n.BSSes = append(n.BSSes, b)
+			}
+		}
+		if n != nil {
+			sortBSSes(n.BSSes)
+		}
+	}
 }
 
 // runQueuedScan starts the user scan that waited for the one just done.

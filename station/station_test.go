@@ -277,16 +277,30 @@ func TestConnectFailureBlacklistsAndUserConnect(t *testing.T) {
 	}
 }
 
-func TestConnectWhileConnectingIsBusy(t *testing.T) {
+// TestConnectWhileConnectingReplaces: a user's connect to another network
+// while an attempt runs aborts that one (its caller gets ErrAborted) and
+// connects to the new one, as iwd does (testHiddenNetworks'
+// connect_after_hidden_connect_test got InProgress).
+func TestConnectWhileConnectingReplaces(t *testing.T) {
 	h := newHarness(t, nil, false, openBSS("cafe", 1), openBSS("bar", 2))
 	if err := h.st.Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	go h.st.Connect(context.Background(), NetworkPathID("cafe", knownnetworks.SecurityOpen))
+	first := make(chan error, 1)
+	go func() { first <- h.st.Connect(context.Background(), NetworkPathID("cafe", knownnetworks.SecurityOpen)) }()
 	h.waitConnect()
-	err := h.st.Connect(context.Background(), NetworkPathID("bar", knownnetworks.SecurityOpen))
-	if err != ErrBusy {
-		t.Errorf("second connect: %v, want ErrBusy", err)
+	second := make(chan error, 1)
+	go func() { second <- h.st.Connect(context.Background(), NetworkPathID("bar", knownnetworks.SecurityOpen)) }()
+	if err := <-first; !errors.Is(err, ErrAborted) {
+		t.Errorf("first connect: %v, want ErrAborted", err)
+	}
+	req := h.waitConnect()
+	if req.BSSID.String() != "02:00:00:00:00:02" {
+		t.Fatalf("second connect request %+v", req)
+	}
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	if err := <-second; err != nil {
+		t.Errorf("second connect: %v", err)
 	}
 }
 
