@@ -335,6 +335,7 @@ func (d *Daemon) startStation(ctx context.Context, m *managed) error {
 		Blacklist:   d.conf.Blacklist,
 		Roam:        d.conf.Roam,
 		MFP:         d.conf.ManagementFrameProtection,
+		PMKSA:       d.conf.PMKSA,
 		Logger:      d.log,
 		OnChange: func(v station.View) {
 			if d.api != nil {

@@ -27,7 +27,8 @@ type MainConf struct {
 	Rank                       station.RankConfig
 	Blacklist                  station.BlacklistConfig
 	Roam                       station.RoamConfig
-	DefaultInterfaceDrivers    []string // [DriverQuirks] DefaultInterface
+	PMKSA                      station.PMKSAConfig // [General] DisablePMKSA, [PMKSA] Capacity
+	DefaultInterfaceDrivers    []string            // [DriverQuirks] DefaultInterface
 }
 
 // DefaultMainConf is what iwd uses with no main.conf.
@@ -42,6 +43,7 @@ func DefaultMainConf() MainConf {
 		Rank:                      station.DefaultRankConfig(),
 		Blacklist:                 station.DefaultBlacklistConfig(),
 		Roam:                      station.DefaultRoamConfig(),
+		PMKSA:                     station.DefaultPMKSAConfig(),
 	}
 }
 
@@ -116,6 +118,8 @@ func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
 	integer("General", "RoamThreshold5G", -100, 1, func(v int64) { c.Roam.Threshold5G = int(v) })
 	seconds("General", "RoamRetryInterval", &c.Roam.RetryInterval)
 	boolean("Scan", "DisableRoamingScan", &c.Roam.DisableScan)
+	boolean("General", "DisablePMKSA", &c.PMKSA.Disabled)
+	integer("PMKSA", "Capacity", 1, 1<<16, func(v int64) { c.PMKSA.Capacity = int(v) })
 	boolean("Network", "EnableIPv6", &c.EnableIPv6)
 	if s, ok := f.Value("Network", "NameResolvingService"); ok {
 		switch s = strings.TrimSpace(s); s {

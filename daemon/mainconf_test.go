@@ -15,7 +15,8 @@ func TestLoadMainConfMissingIsDefault(t *testing.T) {
 	}
 	if c.RoutePriorityOffset != 300 || c.NameResolvingService != "systemd" || c.EnableNetworkConfiguration ||
 		c.ManagementFrameProtection != 1 || c.Scan.InitialInterval != 10*time.Second ||
-		c.Scan.AfterLossInterval != 3*time.Second || c.Scan.AfterLossWindow != 3*time.Minute {
+		c.Scan.AfterLossInterval != 3*time.Second || c.Scan.AfterLossWindow != 3*time.Minute ||
+		c.PMKSA.Disabled || c.PMKSA.Capacity != 255 || c.PMKSA.Lifetime != 43200*time.Second {
 		t.Errorf("defaults %+v", c)
 	}
 }
@@ -28,6 +29,10 @@ EnableNetworkConfiguration=true
 ManagementFrameProtection=2
 RoamThreshold=-65
 RoamRetryInterval=5
+DisablePMKSA=true
+
+[PMKSA]
+Capacity=8
 
 [Network]
 NameResolvingService=resolvconf
@@ -56,7 +61,8 @@ InitialTimeout=0
 		c.RoutePriorityOffset != 200 || c.Scan.InitialInterval != 5*time.Second || c.Scan.MaximumInterval != time.Minute ||
 		c.Scan.AfterLossInterval != 2*time.Second || c.Scan.AfterLossWindow != 0 ||
 		c.Rank.BandModifier5GHz != 1.5 || c.Blacklist.InitialTimeout != 0 ||
-		c.Roam.Threshold != -65 || c.Roam.Threshold5G != -76 || c.Roam.RetryInterval != 5*time.Second || !c.Roam.DisableScan {
+		c.Roam.Threshold != -65 || c.Roam.Threshold5G != -76 || c.Roam.RetryInterval != 5*time.Second || !c.Roam.DisableScan ||
+		!c.PMKSA.Disabled || c.PMKSA.Capacity != 8 {
 		t.Errorf("parsed %+v", c)
 	}
 }

@@ -51,7 +51,15 @@ type airAP struct {
 	eapSilent bool
 	eap       *eaptest.Server // the running conversation
 	eapStarts int             // EAPOL-Starts received
-	mbm       int32           // signal in mBm; zero: -40 dBm
+	// pmksa, when not nil, is the AP's PMKSA cache (PMKID to PMK) of
+	// 802.1X: an association naming a PMKID it holds skips EAP, its
+	// message 1 names the PMKID; offered are the PMKIDs the station sent.
+	pmksa   map[ie.PMKID][]byte
+	offered []ie.PMKID
+	// staRSNE is the RSN element of the association request: message 2
+	// must carry the same octets (hostapd compares them whole).
+	staRSNE []byte
+	mbm     int32 // signal in mBm; zero: -40 dBm
 
 	auth    *eapoltest.Authenticator // the running 4-way handshake
 	sae     *sae.SAE                 // the running SAE exchange
@@ -127,8 +135,42 @@ func (k *air) Connect(ctx context.Context, ifindex int, req nl80211.ConnectReque
 			k.t.Errorf("AP passphrase: %v", err)
 		}
 	}
+	if id, ok := k.cachedPMKSA(ap, req.IEs); ok {
+		k.mu.Lock()
+		k.connects = append(k.connects, ap.bssid.String())
+		k.cur, ap.eap = ap, nil
+		ap.startAuth(k.t, k.sta, ap.pmksa[id])
+		port := k.port
+		k.mu.Unlock()
+		k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid}
+		port.deliver(ap.bssid, ap.auth.Msg1PMKID(id[:]))
+		return nil
+	}
 	k.associated(ap, pmk)
 	return nil
+}
+
+// cachedPMKSA notes the PMKIDs of the station's RSN element and says which
+// one the AP holds.
+func (k *air) cachedPMKSA(ap *airAP, ies []byte) (ie.PMKID, bool) {
+	if len(ies) < 2 || ies[0] != byte(ie.IDRSN) {
+		return ie.PMKID{}, false
+	}
+	r, err := ie.ParseRSN(ies[2 : 2+int(ies[1])])
+	if err != nil {
+		k.t.Errorf("the station's RSNE: %v", err)
+		return ie.PMKID{}, false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	ap.offered = append(ap.offered, r.PMKIDs...)
+	ap.staRSNE = ies[:2+int(ies[1])]
+	for _, id := range r.PMKIDs {
+		if _, ok := ap.pmksa[id]; ok {
+			return id, true
+		}
+	}
+	return ie.PMKID{}, false
 }
 
 // Authenticate plays the AP's side of SAE: the station's commit gets the
@@ -219,6 +261,9 @@ func (ap *airAP) startAuth(t *testing.T, sta net.HardwareAddr, pmk []byte) {
 	copy(c.AA[:], ap.bssid)
 	copy(c.SPA[:], sta)
 	ap.auth = eapoltest.New(t, c, pmk)
+	if ap.staRSNE != nil {
+		ap.auth.StaRSNE = ap.staRSNE
+	}
 }
 
 // eapFirst sends the EAP server's first Request.
@@ -273,8 +318,20 @@ func (k *air) fromStationEAP(ap *airAP, port *memPort, frame []byte) {
 		}
 		ap.startAuth(k.t, k.sta, msk[:32])
 		ap.auth.Replay = replay
+		msg1 := ap.auth.Msg1()
+		if ap.pmksa != nil {
+			var aa, spa [6]byte
+			copy(aa[:], ap.bssid)
+			copy(spa[:], k.sta)
+			id, err := eapol.PMKID(ap.sec.AKM, msk[:32], aa, spa)
+			if err != nil {
+				k.t.Errorf("AP PMKID: %v", err)
+			}
+			ap.pmksa[id] = msk[:32]
+			msg1 = ap.auth.Msg1PMKID(id[:])
+		}
 		k.mu.Unlock()
-		port.deliver(ap.bssid, ap.auth.Msg1())
+		port.deliver(ap.bssid, msg1)
 	case eaptest.Reject:
 		k.events <- &nl80211.DisconnectEvent{Reason: 23, ByAP: true}
 	}

@@ -129,6 +129,7 @@ type Config struct {
 	Blacklist   BlacklistConfig
 	Roam        RoamConfig
 	MFP         int // main.conf ManagementFrameProtection: 0 off, 1 if both can, 2 required
+	PMKSA       PMKSAConfig
 
 	// The listeners: each is called on one goroutine of the station's
 	// (not its loop), in the order things happened, one call at a time;

@@ -48,6 +48,15 @@ type attempt struct {
 	eap        *eap.Config
 	newEAP     func() (eap.Config, error) // a re-authentication's settings
 	associated chan struct{}
+	// PMKSA caching (pmksa.go): pmksaKey is the entry this attempt offers
+	// the AP (nil: none), cachedPMK and cachedPMKID its copies for the
+	// handshake goroutine (set before it starts, never changed); eapPMK
+	// is the PMK of this attempt's EAP conversation, cached once the
+	// 4-way handshake completes.
+	pmksaKey    *pmksaKey
+	cachedPMK   []byte
+	cachedPMKID ie.PMKID
+	eapPMK      []byte
 }
 
 // connection is an established connection.
@@ -331,6 +340,7 @@ func (s *Station) beginAttempt(a *attempt) {
 			return
 		}
 		a.sec = sec
+		s.offerPMKSA(a)
 		s.eapSettings(a)
 	}
 }
@@ -523,6 +533,13 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 			s.failBSS(errors.New(why), s.blameTimeout(a))
 			return
 		}
+		if a.pmksaKey != nil && ie.StatusCode(e.Status) == ie.StatusInvalidPMKID {
+			// 12.6.10.3: the AP has no PMKSA for our PMKID. The
+			// entry goes and the same BSS is tried again with EAP,
+			// not blacklisted (iwd's station_pmksa_fallback).
+			s.pmksaRefused(a, errors.New(why))
+			return
+		}
 		s.failBSS(errors.New(why), !temporaryStatus(e.Status))
 		return
 	}
@@ -643,16 +660,22 @@ func (s *Station) failBSS(err error, timed bool) {
 			s.log.Info("trying the next BSS", "network", a.network.SSID, "failed", a.bss.Addr.String(),
 				"next", b.Addr.String(), "err", err)
 			s.retireAttempt(a, err)
-			ctx, cancel := context.WithCancel(s.ctx)
-			next := &attempt{network: a.network, bss: b, kind: a.kind, ctx: ctx, cancel: cancel,
-				tl: s.newTimeline(a.kind.String(), a.network.SSID), replies: a.replies,
-				pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password, answers: a.answers}
-			s.last = next.tl
-			s.beginAttempt(next)
+			s.nextAttempt(a, b)
 			return
 		}
 	}
 	s.failAttempt(err, false)
+}
+
+// nextAttempt carries failed attempt a's callers and secrets on to BSS b
+// of the same network.
+func (s *Station) nextAttempt(a *attempt, b *BSS) {
+	ctx, cancel := context.WithCancel(s.ctx)
+	next := &attempt{network: a.network, bss: b, kind: a.kind, ctx: ctx, cancel: cancel,
+		tl: s.newTimeline(a.kind.String(), a.network.SSID), replies: a.replies,
+		pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password, answers: a.answers}
+	s.last = next.tl
+	s.beginAttempt(next)
 }
 
 // retireAttempt ends a failed attempt's resources and record without
@@ -660,6 +683,10 @@ func (s *Station) failBSS(err error, timed bool) {
 func (s *Station) retireAttempt(a *attempt, err error) {
 	s.attempt = nil
 	a.cancel()
+	if a.pmksaKey != nil && s.pmksa.drop(*a.pmksaKey) {
+		// As iwd's, an entry comes back only with a connection it made.
+		s.log.Info("PMKSA dropped after a failed attempt", "network", a.network.SSID, "bssid", a.bss.Addr.String())
+	}
 	if a.port != nil {
 		a.port.Close()
 	}

@@ -165,7 +165,9 @@ func warnUnchecked(s *Station, ssid string, c *eapconf.Config) string {
 // AP; an AP silent after the association gets one EAPOL-Start. It returns
 // the PMK on EAP-Success, with the EAPOL-Key frame that stood for a lost
 // EAP-Success (nil if none) for the 4-way handshake to take first.
-func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte) (pmk, first []byte, err error) {
+// pending, if not nil, is an EAPOL frame received already (the AP's EAP
+// Request after a PMKSA it did not take), handled first.
+func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending []byte) (pmk, first []byte, err error) {
 	peer, err := eap.NewPeer(*a.eap)
 	if err != nil {
 		return nil, nil, err
@@ -188,6 +190,49 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte) (pmk, fi
 		}
 		pmk, err := res.PMK(pmkLen)
 		return pmk, first, err
+	}
+	// frame handles one EAPOL frame; end says the conversation is over
+	// (done's results, or err).
+	frame := func(f []byte) (end bool, err error) {
+		h, body, err := eapol.ParseEAPFrame(f)
+		if err != nil && h.Type == eapol.PacketKey && peer.State() != eap.Success {
+			// Message 1 before EAP-Success: the Success was lost
+			// (RFC 4137 altAccept), if the method is done.
+			if err := peer.AltAccept(); err != nil {
+				s.log.Debug("EAPOL-Key before EAP-Success dropped", "err", err)
+				return false, nil
+			}
+			first = f
+			return true, nil
+		}
+		if err != nil {
+			s.log.Debug("EAPOL frame dropped during EAP", "err", err)
+			return false, nil
+		}
+		startTimer = nil
+		resp, err := peer.Receive(ctx, body)
+		if errors.Is(err, eap.ErrDropped) {
+			s.log.Debug("EAP packet dropped", "err", err)
+			return false, nil
+		}
+		if resp != nil {
+			fr, ferr := eapol.EAPFrame(h.Version, resp)
+			if ferr == nil {
+				ferr = kp.SendEAPOL(fr)
+			}
+			if ferr != nil {
+				return true, fmt.Errorf("EAP response not sent: %w", ferr)
+			}
+		}
+		st := peer.State()
+		return st == eap.Success || st == eap.Failure, nil
+	}
+	if pending != nil {
+		if end, err := frame(pending); err != nil {
+			return nil, nil, err
+		} else if end {
+			return done()
+		}
 	}
 	for {
 		select {
@@ -213,49 +258,22 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte) (pmk, fi
 			if !ok {
 				return nil, nil, fmt.Errorf("%w: EAPOL port closed", ErrEAP)
 			}
-			h, body, err := eapol.ParseEAPFrame(f)
-			if err != nil && h.Type == eapol.PacketKey && peer.State() != eap.Success {
-				// Message 1 before EAP-Success: the Success was lost
-				// (RFC 4137 altAccept), if the method is done.
-				if err := peer.AltAccept(); err != nil {
-					s.log.Debug("EAPOL-Key before EAP-Success dropped", "err", err)
-					continue
-				}
-				first = f
-				return done()
-			}
-			if err != nil {
-				s.log.Debug("EAPOL frame dropped during EAP", "err", err)
-				continue
-			}
-			startTimer = nil
-			resp, err := peer.Receive(ctx, body)
-			if errors.Is(err, eap.ErrDropped) {
-				s.log.Debug("EAP packet dropped", "err", err)
-				continue
-			}
-			if resp != nil {
-				fr, ferr := eapol.EAPFrame(h.Version, resp)
-				if ferr == nil {
-					ferr = kp.SendEAPOL(fr)
-				}
-				if ferr != nil {
-					return nil, nil, fmt.Errorf("EAP response not sent: %w", ferr)
-				}
-			}
-			switch peer.State() {
-			case eap.Success, eap.Failure:
+			if end, err := frame(f); err != nil {
+				return nil, nil, err
+			} else if end {
 				return done()
 			}
 		}
 	}
 }
 
-// onEAPSuccess: the PMK is in the supplicant; the 4-way handshake runs.
-func (s *Station) onEAPSuccess(a *attempt) {
+// onEAPSuccess: the PMK is in the supplicant; the 4-way handshake runs
+// (and pmk is cached when it completes).
+func (s *Station) onEAPSuccess(a *attempt, pmk []byte) {
 	if s.attempt != a {
 		return
 	}
+	a.eapPMK = pmk
 	a.tl.Done(a.eap.Method.Type().String())
 	s.log.Info("EAP success", "network", a.network.SSID, "method", a.eap.Method.Type().String())
 	s.setStage(a, stageHandshake, "EAP success")
@@ -307,7 +325,16 @@ func (s *Station) eapRejected(a *attempt) {
 // It returns the handshake's failure; EAP's it posts itself.
 func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 	newSupplicant func([]byte) (*eapol.Supplicant, error), post func(func())) error {
-	pmk, first, err := s.runEAP(a, kp, frames)
+	var pmk, first []byte
+	var err error
+	cached := false
+	if a.cachedPMK != nil {
+		pmk, first, err = s.pmksaHandshake(a, kp, frames, post)
+		cached = pmk != nil
+	}
+	if err == nil && pmk == nil {
+		pmk, first, err = s.runEAP(a, kp, frames, first)
+	}
 	var sup *eapol.Supplicant
 	if err == nil {
 		sup, err = newSupplicant(pmk)
@@ -319,7 +346,11 @@ func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 		post(func() { s.onEAPFailed(a, err) })
 		return nil
 	}
-	post(func() { s.onEAPSuccess(a) })
+	if cached {
+		post(func() { s.onPMKSAHit(a) })
+	} else {
+		post(func() { s.onEAPSuccess(a, pmk) })
+	}
 	receive := func(f []byte) error {
 		var herr *eapol.HandshakeError
 		err := sup.Receive(f)
@@ -371,6 +402,10 @@ func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 				newPMK, err := res.PMK(len(pmk))
 				if err == nil {
 					err = sup.SetPMK(newPMK)
+				}
+				if err == nil {
+					// The AP's PMKSA is the new one now.
+					post(func() { s.cachePMKSA(a, newPMK) })
 				}
 				closeMethod(reauth)
 				reauth = nil

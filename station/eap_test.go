@@ -279,3 +279,103 @@ func TestEAPWarnsUncheckedServer(t *testing.T) {
 		t.Errorf("Warn twice with one text: %v", tl.Warnings)
 	}
 }
+
+// TestEAPPMKSACaching: the first connect runs EAP and caches the PMKSA; a
+// reconnect offers its PMKID, the AP takes it (message 1 names it) and no
+// EAP runs (the timeline's eap phase says PMKSA). An AP that lost its
+// cache starts EAP instead: the entry goes and EAP runs in the same
+// association. An edited network file drops the entry; DisablePMKSA
+// offers nothing.
+func TestEAPPMKSACaching(t *testing.T) {
+	ctx := context.Background()
+	id := NetworkPathID("corp", knownnetworks.Security8021X)
+	reconnect := func(t *testing.T, h *harness) View {
+		t.Helper()
+		if err := h.st.Disconnect(ctx); err != nil {
+			t.Fatal(err)
+		}
+		h.waitState(Disconnected)
+		if err := h.st.Connect(ctx, id); err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		return h.waitState(Connected)
+	}
+	eapDetail := func(v View) string {
+		st, _ := v.Last.Phase(PhaseEAP)
+		return st.Detail
+	}
+	offered := func(k *air, ap *airAP) int {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return len(ap.offered)
+	}
+	t.Run("hit, then fallback", func(t *testing.T) {
+		var k *air
+		ap := eapAP("corp", 1, "alice", "secret123")
+		ap.pmksa = map[ie.PMKID][]byte{}
+		h := eapHarness(t, &k, mschapFile, true, nil, ap)
+		v := h.waitState(Connected)
+		if eapDetail(v) != "MSCHAPv2" || offered(k, ap) != 0 || h.st.pmksaLen() != 1 {
+			t.Fatalf("first connect: eap %q, %d PMKIDs offered, %d cached", eapDetail(v), offered(k, ap), h.st.pmksaLen())
+		}
+		v = reconnect(t, h)
+		if got := phases(v.Last); got != "secrets,associate,eap,4-way,group-key" || eapDetail(v) != "PMKSA" {
+			t.Errorf("reconnect: phases %s, eap %q; want the eap phase marked PMKSA", got, eapDetail(v))
+		}
+		if offered(k, ap) != 1 {
+			t.Errorf("%d PMKIDs offered", offered(k, ap))
+		}
+		k.mu.Lock()
+		ap.pmksa = map[ie.PMKID][]byte{} // the AP restarted
+		k.mu.Unlock()
+		v = reconnect(t, h)
+		if eapDetail(v) != "MSCHAPv2" || offered(k, ap) != 2 {
+			t.Errorf("fallback: eap %q, %d PMKIDs offered", eapDetail(v), offered(k, ap))
+		}
+		if connects, _, _, _ := k.snapshot(); len(connects) != 3 {
+			t.Errorf("associations %v: want one per connect (EAP in the same association)", connects)
+		}
+		// The new PMKSA is cached: a fourth connect skips EAP again.
+		if v = reconnect(t, h); eapDetail(v) != "PMKSA" || h.st.pmksaLen() != 1 {
+			t.Errorf("after the fallback: eap %q, %d cached", eapDetail(v), h.st.pmksaLen())
+		}
+	})
+	t.Run("file edited", func(t *testing.T) {
+		var k *air
+		ap := eapAP("corp", 1, "alice", "secret123")
+		ap.pmksa = map[ie.PMKID][]byte{}
+		h := eapHarness(t, &k, mschapFile, true, nil, ap)
+		h.waitState(Connected)
+		kn, _ := h.st.cfg.Known.Get("corp", knownnetworks.Security8021X)
+		if err := os.WriteFile(kn.Path, []byte(mschapFile+"# edited\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.st.cfg.Known.Load(); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.st.KnownNetworksChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := h.st.pmksaLen(); n != 0 {
+			t.Errorf("%d entries after the file changed", n)
+		}
+		if v := reconnect(t, h); eapDetail(v) != "MSCHAPv2" || offered(k, ap) != 0 {
+			t.Errorf("after the edit: eap %q, %d PMKIDs offered", eapDetail(v), offered(k, ap))
+		}
+	})
+	t.Run("DisablePMKSA", func(t *testing.T) {
+		var k *air
+		ap := eapAP("corp", 1, "alice", "secret123")
+		ap.pmksa = map[ie.PMKID][]byte{}
+		h := newHarnessConfig(t, map[string]string{"corp.8021x": mschapFile}, true, func(c *Config) {
+			k = newAir(t, c.MAC, ap)
+			c.Kernel, c.Events = k, k.events
+			c.eapolStartDelay = 50 * time.Millisecond
+			c.PMKSA.Disabled = true
+		})
+		h.waitState(Connected)
+		if v := reconnect(t, h); eapDetail(v) != "MSCHAPv2" || offered(k, ap) != 0 {
+			t.Errorf("DisablePMKSA: eap %q, %d PMKIDs offered", eapDetail(v), offered(k, ap))
+		}
+	})
+}

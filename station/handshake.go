@@ -331,6 +331,7 @@ func (s *Station) onHandshakeEvent(a *attempt, ev eapol.Event) {
 		}
 		a.tl.Done("")
 		s.log.Info("4-way handshake complete", "akm", a.sec.akm, "pairwise", a.sec.pairwise, "mfp", a.sec.mfp)
+		s.cachePMKSA(a, a.eapPMK)
 		s.setStage(a, stageAuthorize, "4-way handshake complete")
 		a.tl.Begin(PhaseGroupKey)
 		s.async(func() func() {

@@ -194,6 +194,7 @@ func (s *Station) KnownNetworksChanged(ctx context.Context) error {
 	return s.call(ctx, func() {
 		// An edited file may hold a corrected passphrase.
 		s.badSecrets = map[string]bool{}
+		s.flushStalePMKSAs()
 		s.rerank()
 		switch {
 		case !s.autoconnect:

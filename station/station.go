@@ -68,6 +68,7 @@ type Station struct {
 	level       int       // the current level, -1 unknown
 	saq         *saQuery  // a running SA Query
 	requestAt   time.Time // when the user's connect being started was asked for
+	pmksa       *pmksaCache
 	bg          sync.WaitGroup
 	out         *outbox // news for the listeners, delivered off the loop
 	// leaving is closed when the latest CMD_DISCONNECT is done (nil if
@@ -144,6 +145,7 @@ func New(cfg Config) *Station {
 		tried:       map[string]bool{},
 		level:       -1,
 		out:         newOutbox(),
+		pmksa:       newPMKSACache(cfg.PMKSA),
 	}
 	s.sched = scanSchedule{cfg: cfg.Scan}
 	s.view = View{Ifname: cfg.Ifname, State: Disconnected, AutoConnect: cfg.AutoConnect}

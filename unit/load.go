@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-//go:embed eapol-captures ieee80211-annexj rfc2433 rfc2759 rfc3079 rfc3394 rfc4493 sae
+//go:embed eapol-captures ieee80211-annexj pmkid rfc2433 rfc2759 rfc3079 rfc3394 rfc4493 sae
 var files embed.FS
 
 // Record is one record of a vector file: its values by name.

@@ -278,3 +278,22 @@ func MSCHAPVector(t testing.TB) MSCHAP {
 			PasswordHash: f.bytes("password_hash"), NTResponse: f.bytes("nt_response")}
 	})
 }
+
+// PMKIDVector is a PMKID of the SHA-1 AKMs from a passphrase: PMK =
+// PBKDF2(passphrase, SSID), PMKID = Truncate-128(HMAC-SHA1(PMK, "PMK Name"
+// || AA || SPA)).
+type PMKIDVector struct {
+	Passphrase string
+	SSID       []byte
+	AA, SPA    [6]byte
+	PMKID      []byte
+}
+
+// PMKIDVectors are hashcat's published mode-16800 example (see the file).
+func PMKIDVectors(t testing.TB) []PMKIDVector {
+	t.Helper()
+	return all(t, "pmkid/hashcat.txt", func(f fields) PMKIDVector {
+		return PMKIDVector{Passphrase: f.str("passphrase"), SSID: f.bytes("ssid"), AA: f.mac("aa"), SPA: f.mac("spa"),
+			PMKID: f.bytes("pmkid")}
+	})
+}

@@ -309,6 +309,16 @@ func (a *Authenticator) Msg1() []byte {
 	return a.Build(KeyMsg{Info: KeyInfoPairwise | KeyInfoAck, KeyLen: uint16(a.tkLen()), Replay: a.Replay, Nonce: a.ANonce})
 }
 
+// Msg1PMKID is Msg1 with a PMKID KDE naming pmkid in its key data, as an
+// AP sends it for the 802.1X AKMs (12.7.6.2).
+func (a *Authenticator) Msg1PMKID(pmkid []byte) []byte {
+	a.Replay++
+	a.m1replay = a.Replay
+	kde := append([]byte{0xdd, byte(4 + len(pmkid)), 0x00, 0x0f, 0xac, 4}, pmkid...)
+	return a.Build(KeyMsg{Info: KeyInfoPairwise | KeyInfoAck, KeyLen: uint16(a.tkLen()), Replay: a.Replay, Nonce: a.ANonce,
+		Plain: kde})
+}
+
 // readKey splits a frame from the supplicant; it fails the test on
 // anything malformed.
 func (a *Authenticator) readKey(frame []byte) (info uint16, keyLen uint16, replay uint64, nonce, mic, keyData []byte) {

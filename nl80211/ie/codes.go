@@ -78,6 +78,7 @@ const (
 	StatusDeniedNoMoreSTAs                   StatusCode = 17  // DENIED_NO_MORE_STAS
 	StatusDeniedInsufficientBandwidth        StatusCode = 33  // DENIED_INSUFFICIENT_BANDWIDTH
 	StatusDeniedPoorChannelConditions        StatusCode = 34  // DENIED_POOR_CHANNEL_CONDITIONS
+	StatusInvalidPMKID                       StatusCode = 53  // STATUS_INVALID_PMKID
 	StatusRejectedWithSuggestedBSSTransition StatusCode = 82  // REJECTED_WITH_SUGGESTED_BSS_TRANSITION
 	StatusAntiCloggingTokenRequired          StatusCode = 76  // ANTI_CLOGGING_TOKEN_REQUIRED
 	StatusUnsupportedFiniteCyclicGroup       StatusCode = 77  // UNSUPPORTED_FINITE_CYCLIC_GROUP
