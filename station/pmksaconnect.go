@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"wifid/eapol"
 	"wifid/knownnetworks"
 )
@@ -64,8 +66,9 @@ func (s *Station) offerPMKSA(a *attempt) {
 // cachePMKSA keeps pmk, from an EAP conversation of attempt a, for the
 // next association with a's BSS.
 func (s *Station) cachePMKSA(a *attempt, pmk []byte) {
-	if s.pmksa.cfg.Disabled || a.network.Known == nil || pmk == nil {
-		return
+	if s.pmksa.cfg.Disabled || a.network.Known == nil || pmk == nil ||
+		a.sec == nil || a.sec.wpaVersion != unix.NL80211_WPA_VERSION_2 {
+		return // WPA (the pre-RSN element) has no PMKID list
 	}
 	k := s.pmksaKeyOf(a)
 	id, err := eapol.PMKID(k.akm, pmk, k.aa, k.spa)
