@@ -1,6 +1,7 @@
 package station
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"net"
@@ -56,6 +57,13 @@ type airAP struct {
 	// message 1 names the PMKID; offered are the PMKIDs the station sent.
 	pmksa   map[ie.PMKID][]byte
 	offered []ie.PMKID
+	// refusePMKID refuses an association naming PMKIDs the AP does not
+	// hold with status 53 (as 12.6.10.3 asks for SAE's PMKSAs).
+	refusePMKID bool
+	// otherPMKID answers an association naming PMKIDs the AP does not
+	// hold with a message 1 naming another one, then runs EAP on the
+	// station's EAPOL-Start.
+	otherPMKID bool
 	// staRSNE is the RSN element of the association request: message 2
 	// must carry the same octets (hostapd compares them whole).
 	staRSNE []byte
@@ -135,7 +143,26 @@ func (k *air) Connect(ctx context.Context, ifindex int, req nl80211.ConnectReque
 			k.t.Errorf("AP passphrase: %v", err)
 		}
 	}
-	if id, ok := k.cachedPMKSA(ap, req.IEs); ok {
+	id, named, ok := k.cachedPMKSA(ap, req.IEs)
+	if named && !ok && ap.refusePMKID {
+		k.mu.Lock()
+		k.connects = append(k.connects, ap.bssid.String())
+		k.mu.Unlock()
+		k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid, Status: uint16(ie.StatusInvalidPMKID)}
+		return nil
+	}
+	if named && !ok && ap.otherPMKID {
+		k.mu.Lock()
+		k.connects = append(k.connects, ap.bssid.String())
+		k.cur, ap.eap = ap, ap.newEAP()
+		ap.startAuth(k.t, k.sta, bytes.Repeat([]byte{9}, 32))
+		port := k.port
+		k.mu.Unlock()
+		k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid}
+		port.deliver(ap.bssid, ap.auth.Msg1PMKID(bytes.Repeat([]byte{0xee}, 16)))
+		return nil
+	}
+	if ok {
 		k.mu.Lock()
 		k.connects = append(k.connects, ap.bssid.String())
 		k.cur, ap.eap = ap, nil
@@ -150,16 +177,16 @@ func (k *air) Connect(ctx context.Context, ifindex int, req nl80211.ConnectReque
 	return nil
 }
 
-// cachedPMKSA notes the PMKIDs of the station's RSN element and says which
-// one the AP holds.
-func (k *air) cachedPMKSA(ap *airAP, ies []byte) (ie.PMKID, bool) {
+// cachedPMKSA notes the PMKIDs of the station's RSN element (named: it has
+// some) and says which one the AP holds.
+func (k *air) cachedPMKSA(ap *airAP, ies []byte) (id ie.PMKID, named, ok bool) {
 	if len(ies) < 2 || ies[0] != byte(ie.IDRSN) {
-		return ie.PMKID{}, false
+		return ie.PMKID{}, false, false
 	}
 	r, err := ie.ParseRSN(ies[2 : 2+int(ies[1])])
 	if err != nil {
 		k.t.Errorf("the station's RSNE: %v", err)
-		return ie.PMKID{}, false
+		return ie.PMKID{}, false, false
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -167,10 +194,10 @@ func (k *air) cachedPMKSA(ap *airAP, ies []byte) (ie.PMKID, bool) {
 	ap.staRSNE = ies[:2+int(ies[1])]
 	for _, id := range r.PMKIDs {
 		if _, ok := ap.pmksa[id]; ok {
-			return id, true
+			return id, true, true
 		}
 	}
-	return ie.PMKID{}, false
+	return ie.PMKID{}, len(r.PMKIDs) > 0, false
 }
 
 // Authenticate plays the AP's side of SAE: the station's commit gets the

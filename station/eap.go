@@ -325,6 +325,15 @@ func (s *Station) eapRejected(a *attempt) {
 // It returns the handshake's failure; EAP's it posts itself.
 func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 	newSupplicant func([]byte) (*eapol.Supplicant, error), post func(func())) error {
+	// The loop hears of the association first: the AP's frames may come
+	// before the connect event (the fake air sends them at once), and
+	// what this goroutine posts must follow it (onConnectEvent begins
+	// phase eap; onEAPSuccess and onPMKSAHit end it).
+	select {
+	case <-a.ctx.Done():
+		return nil
+	case <-a.associated:
+	}
 	var pmk, first []byte
 	var err error
 	cached := false

@@ -309,6 +309,20 @@ func TestEAPPMKSACaching(t *testing.T) {
 		defer k.mu.Unlock()
 		return len(ap.offered)
 	}
+	// lost: connected once (PMKSA cached), then the AP loses its cache
+	// and lose sets how it treats the PMKID it no longer knows.
+	lost := func(t *testing.T, lose func(*airAP)) (*air, *airAP, *harness) {
+		var k *air
+		ap := eapAP("corp", 1, "alice", "secret123")
+		ap.pmksa = map[ie.PMKID][]byte{}
+		h := eapHarness(t, &k, mschapFile, true, nil, ap)
+		h.waitState(Connected)
+		k.mu.Lock()
+		ap.pmksa = map[ie.PMKID][]byte{}
+		lose(ap)
+		k.mu.Unlock()
+		return k, ap, h
+	}
 	t.Run("hit, then fallback", func(t *testing.T) {
 		var k *air
 		ap := eapAP("corp", 1, "alice", "secret123")
@@ -340,6 +354,30 @@ func TestEAPPMKSACaching(t *testing.T) {
 			t.Errorf("after the fallback: eap %q, %d cached", eapDetail(v), h.st.pmksaLen())
 		}
 	})
+	t.Run("association refused for the PMKID", func(t *testing.T) {
+		k, ap, h := lost(t, func(ap *airAP) { ap.refusePMKID = true })
+		v := reconnect(t, h)
+		if eapDetail(v) != "MSCHAPv2" || offered(k, ap) != 1 {
+			t.Errorf("after status 53: eap %q, %d PMKIDs offered", eapDetail(v), offered(k, ap))
+		}
+		connects, _, _, _ := k.snapshot()
+		if len(connects) != 3 || h.st.blacklistContains("02:00:00:00:00:01") {
+			t.Errorf("associations %v, blacklisted %v: want the same BSS again, not blacklisted",
+				connects, h.st.blacklistContains("02:00:00:00:00:01"))
+		}
+	})
+	t.Run("message 1 names another PMKID", func(t *testing.T) {
+		k, ap, h := lost(t, func(ap *airAP) { ap.otherPMKID = true })
+		v := reconnect(t, h)
+		k.mu.Lock()
+		starts := ap.eapStarts
+		k.mu.Unlock()
+		connects, _, _, _ := k.snapshot()
+		if eapDetail(v) != "MSCHAPv2" || starts < 1 || len(connects) != 2 {
+			t.Errorf("eap %q, %d EAPOL-Starts, associations %v: want EAP after an EAPOL-Start, same association",
+				eapDetail(v), starts, connects)
+		}
+	})
 	t.Run("file edited", func(t *testing.T) {
 		var k *air
 		ap := eapAP("corp", 1, "alice", "secret123")
@@ -360,7 +398,7 @@ func TestEAPPMKSACaching(t *testing.T) {
 			t.Errorf("%d entries after the file changed", n)
 		}
 		if v := reconnect(t, h); eapDetail(v) != "MSCHAPv2" || offered(k, ap) != 0 {
-			t.Errorf("after the edit: eap %q, %d PMKIDs offered", eapDetail(v), offered(k, ap))
+			t.Errorf("after the edit: eap %q, %d PMKIDs offered; timeline %v", eapDetail(v), offered(k, ap), v.Last)
 		}
 	})
 	t.Run("DisablePMKSA", func(t *testing.T) {

@@ -96,19 +96,13 @@ func (s *Station) flushStalePMKSAs() {
 }
 
 // pmksaHandshake waits for the AP's first EAPOL frame after an
-// association that offered a PMKSA. It returns the cached PMK and that
+// association that offered a PMKSA (run8021X calls it once the loop has
+// the association). It returns the cached PMK and that
 // message 1 when the AP names our PMKID; else no PMK, and the EAP packet
 // the AP sent (nil when it sent none) for runEAP to start with. A silent
 // AP gets the EAPOL-Start of runEAP.
 func (s *Station) pmksaHandshake(a *attempt, kp *keyPort, frames <-chan []byte, post func(func())) (pmk, first []byte, err error) {
 	miss := func(why string) { post(func() { s.onPMKSAMiss(a, why) }) }
-	// The loop hears of the association first (the AP's frames may come
-	// before the connect event): what this posts comes after it.
-	select {
-	case <-a.ctx.Done():
-		return nil, nil, a.ctx.Err()
-	case <-a.associated:
-	}
 	silence := time.NewTimer(s.cfg.eapolStartDelay)
 	defer silence.Stop()
 	for {
