@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"wifid/knownnetworks"
 	"wifid/netconfig"
 	"wifid/station"
 )
@@ -155,13 +156,9 @@ func (c *ipConfig) saveLease(id string, l *netconfig.Lease) {
 	}
 	b, err := l.MarshalText()
 	if err == nil {
-		err = os.MkdirAll(c.leaseDir, 0o700)
-	}
-	if err == nil {
-		tmp := c.leasePath(id) + ".tmp"
-		if err = os.WriteFile(tmp, b, 0o600); err == nil {
-			err = os.Rename(tmp, c.leasePath(id))
-		}
+		// 0600, fsynced, renamed into place: a crash or a full disk
+		// leaves the old lease or the new one, never a truncated one.
+		err = knownnetworks.WriteFile(c.leasePath(id), b)
 	}
 	if err != nil {
 		c.log.Warn("lease not stored", "network", id, "err", err)

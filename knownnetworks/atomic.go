@@ -78,3 +78,10 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// WriteFile replaces path with data as the network files are written:
+// mode 0600, atomically (a crash leaves the old file or the new one,
+// fsynced with its directory). The daemon stores DHCP leases with it.
+func WriteFile(path string, data []byte) error {
+	return writeFileAtomic(path, data, time.Time{}, nil)
+}
