@@ -129,8 +129,9 @@ func TestDBusStationStateSignals(t *testing.T) {
 	h.ok(h.call(hDevice, dbusapi.StationInterface+".Disconnect"))
 }
 
-// TestDBusBusy: one scan at a time, one connect at a time, and no scan
-// while connecting, each refused with InProgress.
+// TestDBusBusy: one scan at a time and no scan while connecting, each
+// refused with InProgress; a connect while connecting replaces the one
+// under way, which ends with Aborted (iwd's station_connect_network).
 func TestDBusBusy(t *testing.T) {
 	h := newAPIHarness(t, nil, airBSS("cafe", 1, 0, -4000), airBSS("bar", 2, 0, -5000))
 	h.scan()
@@ -141,11 +142,16 @@ func TestDBusBusy(t *testing.T) {
 	h.waitSignal("Scanning false", stationProp("Scanning", false))
 
 	done := h.goCall(network("cafe", "open"), dbusapi.NetworkInterface+".Connect")
+	<-h.k.connects
+	bar := h.goCall(network("bar", "open"), dbusapi.NetworkInterface+".Connect")
+	h.wantErr("Connect replaced by another", h.answer("Connect cafe", done), "net.connman.iwd.Aborted")
 	req := <-h.k.connects
-	h.wantErr("Connect while connecting", h.call(network("bar", "open"), dbusapi.NetworkInterface+".Connect"), "net.connman.iwd.InProgress")
+	if string(req.SSID) != "bar" {
+		t.Fatalf("second connect went to %q", req.SSID)
+	}
 	h.wantErr("Scan while connecting", h.call(hDevice, dbusapi.StationInterface+".Scan"), "net.connman.iwd.InProgress")
 	h.d.route(h.ctx, &nl80211.ConnectEvent{EventInfo: nl80211.EventInfo{Ifindex: hIfindex}, BSSID: req.BSSID})
-	h.ok(h.answer("Connect", done))
+	h.ok(h.answer("Connect bar", bar))
 }
 
 // TestDBusErrors: the station's refusals reach clients with iwd's names.
