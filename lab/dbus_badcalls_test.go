@@ -34,8 +34,15 @@ func (a *heldAgent) RequestPassphrase(network dbus.ObjectPath) (string, *dbus.Er
 	return <-a.release, nil
 }
 
-func (a *heldAgent) Cancel(reason string) *dbus.Error { return nil }
-func (a *heldAgent) Release() *dbus.Error             { return nil }
+// Cancel ends a request still held (its answer goes nowhere).
+func (a *heldAgent) Cancel(reason string) *dbus.Error {
+	select {
+	case a.release <- "":
+	default:
+	}
+	return nil
+}
+func (a *heldAgent) Release() *dbus.Error { return nil }
 
 // dbusSend runs dbus-send on the system bus against wifid, as argv's user
 // when prefix (e.g. setpriv ...) is given; it prints the error name.
@@ -154,8 +161,10 @@ func TestDBusBadCalls(t *testing.T) {
 	wantErr("Forget of a network not known", "org.freedesktop.DBus.Error.UnknownObject", nil, "/net/connman/iwd/6c61626e6574_psk", iwdSvc+".KnownNetwork.Forget")
 	wantErr("Forget on a Network object", "org.freedesktop.DBus.Error.UnknownInterface", nil, labnet, iwdSvc+".KnownNetwork.Forget")
 
-	// Connect while connecting: our agent holds the passphrase, so the
-	// first connect stays in progress while the others arrive.
+	// Connect while connecting: our agent holds labnet's passphrase, so
+	// that connect stays in progress. A scan meanwhile is refused; a
+	// connect to cafe replaces it (its caller gets Aborted, the agent a
+	// Cancel): the latest choice wins, as in iwd.
 	a := &heldAgent{asked: make(chan dbus.ObjectPath, 1), release: make(chan string, 1)}
 	if err := conn.Export(a, "/lab/agent", iwdSvc+".Agent"); err != nil {
 		t.Fatal(err)
@@ -163,32 +172,55 @@ func TestDBusBadCalls(t *testing.T) {
 	if err := conn.Object(iwdSvc, "/net/connman/iwd").CallWithContext(ctx, iwdSvc+".AgentManager.RegisterAgent", 0, dbus.ObjectPath("/lab/agent")).Err; err != nil {
 		t.Fatal(err)
 	}
-	first := conn.Object(iwdSvc, labnet).Go(badNetwork+".Connect", 0, make(chan *dbus.Call, 1))
-	select {
-	case p := <-a.asked:
-		t.Logf("wifid asks our agent for %s; State %s", p, state())
-	case c := <-first.Done:
-		t.Fatalf("connect ended before asking the agent: %v", c.Err)
-	case <-time.After(90 * time.Second):
-		t.Fatal("wifid did not ask the agent within 90 s")
+	heldConnect := func() *dbus.Call {
+		c := conn.Object(iwdSvc, labnet).Go(badNetwork+".Connect", 0, make(chan *dbus.Call, 1))
+		select {
+		case p := <-a.asked:
+			t.Logf("wifid asks our agent for %s; State %s", p, state())
+		case c := <-c.Done:
+			t.Fatalf("connect ended before asking the agent: %v", c.Err)
+		case <-time.After(90 * time.Second):
+			t.Fatal("wifid did not ask the agent within 90 s")
+		}
+		return c
 	}
-	wantErr("Connect to cafe while connecting to labnet", iwdSvc+".InProgress", nil, cafe, badNetwork+".Connect")
+	waitConnected := func() {
+		// wifid publishes the state a moment after it replies (iwd: before).
+		for deadline := time.Now().Add(30 * time.Second); state() != "connected"; time.Sleep(time.Second) {
+			if time.Now().After(deadline) {
+				t.Fatalf("State %q 30 s after the connect, want connected", state())
+			}
+		}
+	}
+	first := heldConnect()
 	wantErr("Scan while connecting", iwdSvc+".InProgress", nil, station, badStation+".Scan")
+	if out, err := dbusSend(nil, cafe, badNetwork+".Connect"); err != nil {
+		t.Fatalf("Connect to cafe while connecting to labnet: %v: %s", err, out)
+	}
+	select {
+	case c := <-first.Done:
+		var name string
+		if e, ok := c.Err.(dbus.Error); ok {
+			name = e.Name
+		}
+		if name != iwdSvc+".Aborted" {
+			t.Errorf("the replaced connect ended with %q (%v), want %s.Aborted", name, c.Err, iwdSvc)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the replaced connect did not end within 30 s")
+	}
+	waitConnected()
+	second := heldConnect()
 	a.release <- pass
 	select {
-	case c := <-first.Done:
+	case c := <-second.Done:
 		if c.Err != nil {
 			t.Fatalf("the held connect: %v", c.Err)
 		}
 	case <-time.After(90 * time.Second):
 		t.Fatal("the held connect did not end within 90 s")
 	}
-	// wifid publishes the state a moment after it replies (iwd: before).
-	for deadline := time.Now().Add(30 * time.Second); state() != "connected"; time.Sleep(time.Second) {
-		if time.Now().After(deadline) {
-			t.Fatalf("State %q 30 s after the connect, want connected", state())
-		}
-	}
+	waitConnected()
 	if out, err := dbusSend(nil, labnet, badNetwork+".Connect"); err != nil {
 		t.Errorf("Connect to the connected network: %v: %s (iwd answers success)", err, out)
 	}
@@ -232,7 +264,7 @@ func TestDBusBadCalls(t *testing.T) {
 		t.Errorf("State %q after the unprivileged calls, want connected", s)
 	}
 
-	// Nothing changed on disk but the one network connected to.
+	// Nothing changed on disk but the two networks connected to.
 	ents, _ := os.ReadDir(d.StateDir)
 	var files []string
 	for _, e := range ents {
@@ -240,8 +272,8 @@ func TestDBusBadCalls(t *testing.T) {
 			files = append(files, e.Name())
 		}
 	}
-	if strings.Join(files, " ") != "labnet.psk" {
-		t.Errorf("state directory holds %v, want only labnet.psk", files)
+	if strings.Join(files, " ") != "cafe.open labnet.psk" {
+		t.Errorf("state directory holds %v, want only cafe.open and labnet.psk", files)
 	}
 	alive("at the end")
 	t.Logf("wifid lived through every bad call")
