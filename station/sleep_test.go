@@ -104,9 +104,10 @@ func TestResumedScansAtOnce(t *testing.T) {
 	if err := h.st.Suspending(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	sk.mu.Lock()
+	// fakeKernel's lock guards scans (sleepKernel's own mu only gone).
+	sk.fakeKernel.mu.Lock()
 	before := len(sk.scans)
-	sk.mu.Unlock()
+	sk.fakeKernel.mu.Unlock()
 	sk.setResults(openBSS("cafe", 1))
 	start := time.Now()
 	if err := h.st.Resumed(context.Background()); err != nil {
@@ -116,11 +117,11 @@ func TestResumedScansAtOnce(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("connect %v after the resume, want at once", d)
 	}
-	sk.mu.Lock()
+	sk.fakeKernel.mu.Lock()
 	if len(sk.scans) != before+1 {
 		t.Errorf("%d scans after the resume, want 1", len(sk.scans)-before)
 	}
-	sk.mu.Unlock()
+	sk.fakeKernel.mu.Unlock()
 }
 
 // TestResumedKeepsALiveLink: still associated after the resume, the
