@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -65,6 +66,27 @@ func writeFileAtomic(path string, data []byte, mtime time.Time, beforeRename fun
 		return fmt.Errorf("knownnetworks: %s: %w", base, err)
 	}
 	return syncDir(dir)
+}
+
+// isTempName reports whether name is a temporary file of writeFileAtomic
+// ("<name>.<digits>.tmp") or of iwd's write_file ("<name>.XXXXXX.tmp"),
+// left behind by a crash or seen mid-write; no loader takes it for a
+// network file or hotspot profile.
+func isTempName(name string) bool {
+	rest, ok := strings.CutSuffix(name, ".tmp")
+	if !ok {
+		return false
+	}
+	dot := strings.LastIndexByte(rest, '.')
+	if dot <= 0 || dot == len(rest)-1 {
+		return false
+	}
+	for _, c := range []byte(rest[dot+1:]) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 func syncDir(dir string) error {

@@ -18,13 +18,19 @@ import (
 // last seen on, in the storage directory. Its format (iwd's knownnetworks.c):
 // one group per network, named by a UUID (v5, namespace
 // fd886f1e-df02-d78b-c490-3059738a860d, name "<file path>_<mtime in µs>"
-// when first written); key "name" is the network file's path (matched by
-// its base name), key "list" the frequencies in MHz, most recent first,
-// space separated:
+// when first written); key "name" is the network file's path, key "list"
+// the frequencies in MHz, most recent first, space separated:
 //
 //	[c95e8a95-cd8e-5024-acdf-c6e43b85c5df]
 //	name=/var/lib/iwd/ssid_open_1.open
 //	list= 5180 2412
+//
+// A network file's entry is matched by the base name of "name" (so entries
+// survive a moved storage directory, as in iwd); a hotspot profile's by its
+// full path (iwd's match_hotspot_path), written as iwd writes it,
+// "<dir>/hotspot//<name>" (sic). A path in any directory named hotspot
+// (other than the storage directory itself) is never taken for an ordinary
+// network of the same base name, as iwd would.
 const FrequencyFileName = ".known_network.freq"
 
 const (
@@ -144,12 +150,15 @@ func (s *Store) freqEntryProblemLocked(group string) string {
 	if !ok || err != nil {
 		return "no name"
 	}
-	ssid, sec, err := ParseFileName(filepath.Base(path))
-	if err != nil {
+	key, ok := s.freqKeyOf(path)
+	if !ok {
 		return "name is not a network file"
 	}
-	if _, ok := s.networks[netKey{ssid, sec}]; !ok {
+	if _, ok := s.networks[key]; !ok {
 		return "not a known network"
+	}
+	if g, _ := s.freqGroupLocked(key); g != group {
+		return "a second entry for the network"
 	}
 	list, _, err := s.freq.String(group, freqKeyList)
 	if err != nil {
@@ -161,24 +170,64 @@ func (s *Store) freqEntryProblemLocked(group string) string {
 	return ""
 }
 
-// freqGroupLocked returns the group holding the frequencies of the network
-// file called name.
-func (s *Store) freqGroupLocked(name string) (string, bool) {
+// freqKeyOf is the network a frequency entry's name (a file path) is for:
+// a hotspot profile if the path is in this store's HotspotDir, none if in
+// another hotspot directory, else the network whose file name is the
+// path's base name.
+func (s *Store) freqKeyOf(path string) (netKey, bool) {
+	dir, base := filepath.Split(filepath.Clean(path))
+	dir = filepath.Clean(dir)
+	if hs := filepath.Join(s.dir, HotspotDir); dir == hs || dir == absPath(hs) {
+		if checkHotspotName(base) != nil {
+			return netKey{}, false
+		}
+		return netKey{base, SecurityHotspot}, true
+	}
+	if filepath.Base(dir) == HotspotDir && dir != filepath.Clean(s.dir) && dir != absPath(s.dir) {
+		return netKey{}, false
+	}
+	ssid, sec, err := ParseFileName(base)
+	if err != nil {
+		return netKey{}, false
+	}
+	return netKey{ssid, sec}, true
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// freqName is the "name" of a network's entry: its file's path, for a
+// hotspot profile in iwd's spelling (iwd compares it as a string).
+func (s *Store) freqName(e *entry) string {
+	if e.net.Security == SecurityHotspot {
+		return filepath.Clean(s.dir) + "/" + HotspotDir + "//" + e.net.SSID
+	}
+	return e.net.Path
+}
+
+// freqGroupLocked returns the first group holding the frequencies of key.
+func (s *Store) freqGroupLocked(key netKey) (string, bool) {
 	if s.freq == nil {
 		return "", false
 	}
 	for _, g := range s.freq.Groups() {
-		if p, ok, err := s.freq.String(g, freqKeyName); ok && err == nil && filepath.Base(p) == name {
-			return g, true
+		if p, ok, err := s.freq.String(g, freqKeyName); ok && err == nil {
+			if k, ok := s.freqKeyOf(p); ok && k == key {
+				return g, true
+			}
 		}
 	}
 	return "", false
 }
 
-func (s *Store) removeFreqLocked(name string) bool {
+func (s *Store) removeFreqLocked(key netKey) bool {
 	removed := false
 	for {
-		g, ok := s.freqGroupLocked(name)
+		g, ok := s.freqGroupLocked(key)
 		if !ok {
 			return removed
 		}
@@ -194,17 +243,16 @@ func (s *Store) syncFreqLocked() error {
 // KnownFrequencies returns the frequencies (MHz) a known network was last
 // seen on, most recent first; nil if none are recorded.
 func (s *Store) KnownFrequencies(ssid string, sec Security) []uint32 {
-	name, err := FileName(ssid, sec)
-	if err != nil {
+	if _, err := relPath(ssid, sec); err != nil {
 		return nil
 	}
 	s.networksMu.Lock()
 	defer s.networksMu.Unlock()
-	return s.freqsLocked(name)
+	return s.freqsLocked(netKey{ssid, sec})
 }
 
-func (s *Store) freqsLocked(name string) []uint32 {
-	g, ok := s.freqGroupLocked(name)
+func (s *Store) freqsLocked(key netKey) []uint32 {
+	g, ok := s.freqGroupLocked(key)
 	if !ok {
 		return nil
 	}
@@ -223,7 +271,7 @@ func (s *Store) freqsLocked(name string) []uint32 {
 // to the front of the network's list, and the frequency file is rewritten
 // (0600, atomically).
 func (s *Store) AddKnownFrequency(ssid string, sec Security, mhz uint32) error {
-	name, err := FileName(ssid, sec)
+	name, err := relPath(ssid, sec)
 	if err != nil {
 		return err
 	}
@@ -232,25 +280,26 @@ func (s *Store) AddKnownFrequency(ssid string, sec Security, mhz uint32) error {
 	}
 	s.networksMu.Lock()
 	defer s.networksMu.Unlock()
-	e, ok := s.networks[netKey{ssid, sec}]
+	key := netKey{ssid, sec}
+	e, ok := s.networks[key]
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrUnknownNetwork, name)
 	}
 	if s.freq == nil {
 		s.freq = NewFile(FrequencyFileName)
 	}
-	freqs := s.freqsLocked(name)
+	freqs := s.freqsLocked(key)
 	if len(freqs) > 0 && freqs[0] == mhz {
 		return nil
 	}
 	freqs = slices.DeleteFunc(freqs, func(f uint32) bool { return f == mhz })
 	freqs = append([]uint32{mhz}, freqs...)
 
-	g, ok := s.freqGroupLocked(name)
+	g, ok := s.freqGroupLocked(key)
 	if !ok {
-		g = uuidV5(freqUUIDNamespace, fmt.Sprintf("%s_%d", e.net.Path, e.mtime.UnixMicro()))
+		g = uuidV5(freqUUIDNamespace, fmt.Sprintf("%s_%d", s.freqName(e), e.mtime.UnixMicro()))
 	}
-	if err := s.freq.SetString(g, freqKeyName, e.net.Path); err != nil {
+	if err := s.freq.SetString(g, freqKeyName, s.freqName(e)); err != nil {
 		return err
 	}
 	if err := s.freq.SetValue(g, freqKeyList, formatFreqList(freqs)); err != nil {
@@ -265,18 +314,17 @@ func (s *Store) AddKnownFrequency(ssid string, sec Security, mhz uint32) error {
 func (s *Store) RecentFrequencies(maxNetworks, perNetwork int) []uint32 {
 	s.networksMu.Lock()
 	defer s.networksMu.Unlock()
-	ents := make([]*entry, 0, len(s.networks))
-	for _, e := range s.networks {
-		ents = append(ents, e)
+	keys := make([]netKey, 0, len(s.networks))
+	for k := range s.networks {
+		keys = append(keys, k)
 	}
-	sort.Slice(ents, func(i, j int) bool { return ents[i].mtime.After(ents[j].mtime) })
+	sort.Slice(keys, func(i, j int) bool { return s.networks[keys[i]].mtime.After(s.networks[keys[j]].mtime) })
 	var out []uint32
-	for i, e := range ents {
+	for i, k := range keys {
 		if i >= maxNetworks {
 			break
 		}
-		name := filepath.Base(e.net.Path)
-		for j, f := range s.freqsLocked(name) {
+		for j, f := range s.freqsLocked(k) {
 			if j >= perNetwork {
 				break
 			}

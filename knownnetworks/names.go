@@ -17,9 +17,14 @@ const (
 	SecurityOpen  Security = iota + 1 // <name>.open
 	SecurityPSK                       // <name>.psk (WPA/WPA2/WPA3-Personal)
 	Security8021X                     // <name>.8021x (WPA-Enterprise)
+	// SecurityHotspot is a Hotspot 2.0 profile, a file of any name in
+	// HotspotDir; it is no file name extension (iwd's network type
+	// "hotspot").
+	SecurityHotspot
 )
 
-// String returns the file extension: "open", "psk" or "8021x".
+// String returns the file extension: "open", "psk" or "8021x"; "hotspot" for
+// SecurityHotspot, iwd's type name for a profile.
 func (s Security) String() string {
 	switch s {
 	case SecurityOpen:
@@ -28,6 +33,8 @@ func (s Security) String() string {
 		return "psk"
 	case Security8021X:
 		return "8021x"
+	case SecurityHotspot:
+		return "hotspot"
 	}
 	return fmt.Sprintf("Security(%d)", uint8(s))
 }
@@ -41,8 +48,43 @@ func ParseSecurity(s string) (Security, bool) {
 		return SecurityPSK, true
 	case "8021x":
 		return Security8021X, true
+	case "hotspot":
+		return SecurityHotspot, true
 	}
 	return 0, false
+}
+
+// hasFileName reports whether sec is a network file's extension: a
+// top-level "x.hotspot" is no network file.
+func (s Security) hasFileName() bool {
+	return s == SecurityOpen || s == SecurityPSK || s == Security8021X
+}
+
+// relPath returns the path, relative to the storage directory, of the file
+// that holds (ssid, sec): FileName for a network; for a hotspot profile,
+// whose "SSID" is its file name, that name inside HotspotDir.
+func relPath(ssid string, sec Security) (string, error) {
+	if sec == SecurityHotspot {
+		if err := checkHotspotName(ssid); err != nil {
+			if errors.Is(err, ErrNotNetworkFile) {
+				return "", fmt.Errorf("knownnetworks: %q is a temporary file's name, not a hotspot profile", ssid)
+			}
+			return "", err
+		}
+		return HotspotDir + "/" + ssid, nil
+	}
+	return FileName(ssid, sec)
+}
+
+// parseRelPath is the inverse of relPath: errors as ParseFileName's.
+func parseRelPath(rel string) (ssid string, sec Security, err error) {
+	if name, ok := strings.CutPrefix(rel, HotspotDir+"/"); ok {
+		if err := checkHotspotName(name); err != nil {
+			return "", 0, err
+		}
+		return name, SecurityHotspot, nil
+	}
+	return ParseFileName(rel)
 }
 
 // MaxSSIDLen is the longest SSID, in bytes (IEEE 802.11 SSID element).
@@ -84,8 +126,11 @@ func checkSSID(ssid string) error {
 // if plain (see iwd.network(5)), else '=' and the SSID in lower-case hex,
 // then '.' and the security type. iwd only handles UTF-8 SSIDs without NUL,
 // of 1 to 32 bytes; others are an error.
+//
+// A hotspot profile has no such name (see relPath): SecurityHotspot is an
+// error here.
 func FileName(ssid string, sec Security) (string, error) {
-	if _, ok := ParseSecurity(sec.String()); !ok {
+	if !sec.hasFileName() {
 		return "", fmt.Errorf("knownnetworks: unknown security type %d", uint8(sec))
 	}
 	if err := checkSSID(ssid); err != nil {
@@ -109,7 +154,7 @@ func ParseFileName(name string) (ssid string, sec Security, err error) {
 		return "", 0, ErrNotNetworkFile
 	}
 	sec, ok := ParseSecurity(name[dot+1:])
-	if !ok || dot == 0 {
+	if !ok || !sec.hasFileName() || dot == 0 {
 		return "", 0, ErrNotNetworkFile
 	}
 	enc := name[:dot]

@@ -32,21 +32,40 @@ func StateDir(env string) string {
 // ErrUnknownNetwork is returned for an SSID and type the store does not know.
 var ErrUnknownNetwork = errors.New("knownnetworks: unknown network")
 
-// KnownNetwork is one network file as loaded.
+// KnownNetwork is one network file, or one Hotspot 2.0 profile, as loaded.
 type KnownNetwork struct {
+	// SSID is the network's SSID. For a hotspot profile (Security ==
+	// SecurityHotspot) it is instead the profile's file name inside
+	// HotspotDir (e.g. "example.conf"): the key every Store method takes
+	// for the profile (Get, Forget, Touch, Update, SetAutoConnect,
+	// AddKnownFrequency, KnownFrequencies). Show DisplayName to users.
 	SSID     string
 	Security Security
-	// Path is the file's path in the storage directory.
+	// Path is the file's path: in the storage directory, or in its
+	// HotspotDir for a hotspot profile.
 	Path string
 	// LastConnected is the file's mtime: iwd touches the file on every
 	// successful connection and keeps the mtime across rewrites.
 	LastConnected time.Time
 	Settings      Settings
-	file          *File
+	// Hotspot is the profile's [Hotspot] group; nil for an ordinary
+	// network.
+	Hotspot *Hotspot
+	file    *File
 }
 
-// Hidden reports [Settings] Hidden.
-func (n KnownNetwork) Hidden() bool { return n.Settings.Hidden }
+// DisplayName is the name to show for the network: the hotspot profile's
+// Name, else the SSID.
+func (n KnownNetwork) DisplayName() string {
+	if n.Hotspot != nil {
+		return n.Hotspot.Name
+	}
+	return n.SSID
+}
+
+// Hidden reports [Settings] Hidden; always false for a hotspot profile,
+// which has no SSID to probe for.
+func (n KnownNetwork) Hidden() bool { return n.Settings.Hidden && n.Hotspot == nil }
 
 // AutoConnect reports [Settings] AutoConnect.
 func (n KnownNetwork) AutoConnect() bool { return n.Settings.AutoConnect }
@@ -66,6 +85,7 @@ type netKey struct {
 }
 
 type entry struct {
+	rel   string // path relative to the storage directory (relPath)
 	net   KnownNetwork
 	data  []byte    // file contents as last read or written
 	mtime time.Time // file mtime as last seen
@@ -81,12 +101,13 @@ type Store struct {
 	// beforeRename is a test hook run before each atomic rename.
 	beforeRename func(tmp string) error
 
-	// networksMu guards networks, corrupt, freq and watching, and
+	// networksMu guards networks, corrupt, unreadable, freq and watching, and
 	// serializes the store's own reads and writes of the directory so that
 	// the watcher compares disk contents with what was last written.
 	networksMu sync.Mutex
 	networks   map[netKey]*entry
-	corrupt    map[string][]byte // file name -> contents that did not parse
+	corrupt    map[string][]byte // relPath -> contents that did not parse
+	unreadable map[string]string // relPath -> why it could not be read, as last logged
 	freq       *File             // .known_network.freq
 	watching   bool
 	gen        uint64 // Generation
@@ -108,10 +129,11 @@ func NewStore(dir string, log *slog.Logger) *Store {
 		log = slog.Default()
 	}
 	return &Store{
-		dir:      dir,
-		log:      log,
-		networks: make(map[netKey]*entry),
-		corrupt:  make(map[string][]byte),
+		dir:        dir,
+		log:        log,
+		networks:   make(map[netKey]*entry),
+		corrupt:    make(map[string][]byte),
+		unreadable: make(map[string]string),
 	}
 }
 
@@ -119,8 +141,9 @@ func NewStore(dir string, log *slog.Logger) *Store {
 func (s *Store) Dir() string { return s.dir }
 
 // Load reads every network file in the directory (a missing directory is an
-// empty one) and the known-frequencies file. Corrupt and misnamed files are
-// logged and skipped; only an unreadable directory is an error.
+// empty one), every hotspot profile in its HotspotDir (none if missing) and
+// the known-frequencies file. Corrupt and misnamed files are logged and
+// skipped; only an unreadable storage directory is an error.
 func (s *Store) Load() error {
 	s.networksMu.Lock()
 	defer s.networksMu.Unlock()
@@ -131,39 +154,87 @@ func (s *Store) Load() error {
 	return nil
 }
 
-// rescanLocked re-reads the whole directory and returns what changed.
+// rescanLocked re-reads the whole directory and its HotspotDir and returns
+// what changed.
 func (s *Store) rescanLocked() ([]Event, error) {
-	ents, err := os.ReadDir(s.dir)
+	evs, err := s.rescanDirLocked(false)
+	if err != nil {
+		return nil, err
+	}
+	hevs, _ := s.rescanDirLocked(true)
+	return append(evs, hevs...), nil
+}
+
+// rescanDirLocked re-reads the storage directory, or its HotspotDir, and
+// returns what changed. A missing directory is an empty one; an unreadable
+// HotspotDir is logged and taken as empty.
+func (s *Store) rescanDirLocked(hotspot bool) ([]Event, error) {
+	dir, prefix := s.dir, ""
+	if hotspot {
+		dir, prefix = filepath.Join(s.dir, HotspotDir), HotspotDir+"/"
+	}
+	ents, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("knownnetworks: %w", err)
+		err = fmt.Errorf("knownnetworks: %w", err)
+		if !hotspot {
+			return nil, err
+		}
+		if s.unreadable[HotspotDir] != err.Error() {
+			s.unreadable[HotspotDir] = err.Error()
+			s.log.Warn("knownnetworks: cannot read hotspot directory", "err", err)
+		}
+	} else if hotspot {
+		delete(s.unreadable, HotspotDir)
 	}
 	seen := make(map[string]bool)
 	var evs []Event
 	for _, de := range ents {
-		seen[de.Name()] = true
-		if ev, ok := s.refreshLocked(de.Name()); ok {
+		rel := prefix + de.Name()
+		seen[rel] = true
+		if hotspot && de.IsDir() {
+			continue // as iwd: only files and symlinks are profiles
+		}
+		if ev, ok := s.refreshLocked(rel); ok {
 			evs = append(evs, ev)
 		}
 	}
+	// inDir: rel is a file of the directory rescanned (HotspotDir's own
+	// entry in unreadable is kept up to date above).
+	inDir := func(rel string) bool {
+		return rel != HotspotDir && strings.HasPrefix(rel, HotspotDir+"/") == hotspot
+	}
 	for _, e := range s.networks {
-		if name := filepath.Base(e.net.Path); !seen[name] {
-			if ev, ok := s.refreshLocked(name); ok {
+		if inDir(e.rel) && !seen[e.rel] {
+			if ev, ok := s.refreshLocked(e.rel); ok {
 				evs = append(evs, ev)
 			}
 		}
 	}
-	for name := range s.corrupt {
-		if !seen[name] {
-			delete(s.corrupt, name)
+	for rel := range s.corrupt {
+		if inDir(rel) && !seen[rel] {
+			delete(s.corrupt, rel)
+		}
+	}
+	for rel := range s.unreadable {
+		if inDir(rel) && !seen[rel] {
+			delete(s.unreadable, rel)
 		}
 	}
 	return evs, nil
 }
 
-// refreshLocked brings the in-memory state of one file name in line with the
-// disk and returns the resulting event, if any.
+// logUnreadableLocked warns that rel cannot be read, once for each reason.
+func (s *Store) logUnreadableLocked(rel string, err error) {
+	if s.unreadable[rel] != err.Error() {
+		s.unreadable[rel] = err.Error()
+		s.log.Warn("knownnetworks: cannot read network file", "file", rel, "err", err)
+	}
+}
+
+// refreshLocked brings the in-memory state of one file (its relPath) in line
+// with the disk and returns the resulting event, if any.
 func (s *Store) refreshLocked(name string) (Event, bool) {
-	ssid, sec, err := ParseFileName(name)
+	ssid, sec, err := parseRelPath(name)
 	if errors.Is(err, ErrNotNetworkFile) {
 		return Event{}, false
 	}
@@ -177,8 +248,10 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 
 	data, mtime, rerr := readRegular(path)
 	if rerr != nil {
-		if !errors.Is(rerr, os.ErrNotExist) {
-			s.log.Warn("knownnetworks: cannot read network file", "file", name, "err", rerr)
+		if errors.Is(rerr, os.ErrNotExist) {
+			delete(s.unreadable, name)
+		} else {
+			s.logUnreadableLocked(name, rerr)
 		}
 		delete(s.corrupt, name)
 		if old == nil {
@@ -189,6 +262,7 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 		return Event{Kind: EventRemoved, SSID: ssid, Security: sec}, true
 	}
 
+	delete(s.unreadable, name)
 	if old != nil && bytes.Equal(old.data, data) {
 		if old.mtime.Equal(mtime) {
 			return Event{}, false // our own write, or nothing new
@@ -199,7 +273,11 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 		return Event{Kind: EventChanged, SSID: ssid, Security: sec, Network: old.net}, true
 	}
 
+	var n KnownNetwork
 	f, perr := ParseFile(name, data)
+	if perr == nil {
+		n, perr = s.makeNetwork(ssid, sec, path, mtime, f)
+	}
 	if perr != nil {
 		if prev, ok := s.corrupt[name]; !ok || !bytes.Equal(prev, data) {
 			s.log.Error("knownnetworks: corrupt network file skipped", "file", name, "err", perr)
@@ -214,8 +292,7 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 	}
 	delete(s.corrupt, name)
 
-	n := s.makeNetwork(ssid, sec, path, mtime, f)
-	s.networks[key] = &entry{net: n, data: data, mtime: mtime}
+	s.networks[key] = &entry{rel: name, net: n, data: data, mtime: mtime}
 	s.gen++
 	kind := EventAdded
 	if old != nil {
@@ -224,15 +301,29 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 	return Event{Kind: kind, SSID: ssid, Security: sec, Network: n}, true
 }
 
-func (s *Store) makeNetwork(ssid string, sec Security, path string, mtime time.Time, f *File) KnownNetwork {
+// makeNetwork is the network f describes; an error if f is a hotspot
+// profile iwd would skip (see ParseHotspot). Bad settings are logged.
+func (s *Store) makeNetwork(ssid string, sec Security, path string, mtime time.Time, f *File) (KnownNetwork, error) {
+	var hs *Hotspot
+	if sec == SecurityHotspot {
+		var warns []error
+		var err error
+		hs, warns, err = ParseHotspot(f)
+		if err != nil {
+			return KnownNetwork{}, err
+		}
+		for _, w := range warns {
+			s.log.Warn("knownnetworks: bad setting", "file", f.Name(), "err", w)
+		}
+	}
 	settings, warns := ParseSettings(f)
 	for _, w := range warns {
 		s.log.Warn("knownnetworks: bad setting", "file", f.Name(), "err", w)
 	}
 	return KnownNetwork{
 		SSID: ssid, Security: sec, Path: path,
-		LastConnected: mtime, Settings: settings, file: f,
-	}
+		LastConnected: mtime, Settings: settings, Hotspot: hs, file: f,
+	}, nil
 }
 
 // readRegular reads a regular file and its mtime.
@@ -268,13 +359,25 @@ func readRegular(path string) ([]byte, time.Time, error) {
 // embedded certificates some kilobytes.
 const maxFileSize = 1 << 20
 
-// List returns the known networks: highest Priority first, then most
-// recently connected first (iwd's order), then by SSID.
+// List returns the known networks, hotspot profiles included (iwd lists them
+// as known networks): highest Priority first, then most recently connected
+// first (iwd's order), then by SSID.
 func (s *Store) List() []KnownNetwork {
+	return s.list(func(*entry) bool { return true })
+}
+
+// Hotspots returns the hotspot profiles only, in List's order.
+func (s *Store) Hotspots() []KnownNetwork {
+	return s.list(func(e *entry) bool { return e.net.Security == SecurityHotspot })
+}
+
+func (s *Store) list(keep func(*entry) bool) []KnownNetwork {
 	s.networksMu.Lock()
 	out := make([]KnownNetwork, 0, len(s.networks))
 	for _, e := range s.networks {
-		out = append(out, e.net)
+		if keep(e) {
+			out = append(out, e.net)
+		}
 	}
 	s.networksMu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
@@ -323,14 +426,20 @@ func (s *Store) diskStateLocked(name string) (f *File, mtime time.Time, exists b
 	return f, mtime, true, nil
 }
 
-// writeLocked writes f as name, keeping mtime if non-zero, and updates the
-// in-memory state so that the watcher does not report the write back.
+// writeLocked writes f as name (a relPath), keeping mtime if non-zero, and
+// updates the in-memory state so that the watcher does not report the write
+// back.
 func (s *Store) writeLocked(ssid string, sec Security, name string, f *File, mtime time.Time) error {
 	data := f.Bytes()
 	// Never write what cannot be read back.
 	parsed, err := ParseFile(name, data)
 	if err != nil {
 		return fmt.Errorf("%w; not writing it", err)
+	}
+	if sec == SecurityHotspot {
+		if _, _, err := ParseHotspot(parsed); err != nil {
+			return fmt.Errorf("%w (%s); not writing it", err, name)
+		}
 	}
 	path := filepath.Join(s.dir, name)
 	if err := writeFileAtomic(path, data, mtime, s.beforeRename); err != nil {
@@ -341,8 +450,12 @@ func (s *Store) writeLocked(ssid string, sec Security, name string, f *File, mti
 		return fmt.Errorf("knownnetworks: %w", err)
 	}
 	delete(s.corrupt, name)
-	n := s.makeNetwork(ssid, sec, path, fi.ModTime(), parsed)
-	s.networks[netKey{ssid, sec}] = &entry{net: n, data: data, mtime: fi.ModTime()}
+	delete(s.unreadable, name)
+	n, err := s.makeNetwork(ssid, sec, path, fi.ModTime(), parsed)
+	if err != nil {
+		return err // checked above
+	}
+	s.networks[netKey{ssid, sec}] = &entry{rel: name, net: n, data: data, mtime: fi.ModTime()}
 	s.gen++
 	return nil
 }
@@ -350,9 +463,11 @@ func (s *Store) writeLocked(ssid string, sec Security, name string, f *File, mti
 // Save writes f as the network's file (creating the directory 0700 if
 // needed): 0600, atomically. An existing file keeps its mtime (the last
 // connection time), as iwd's rewrites do; a new file's mtime is now. A
-// corrupt existing file is never overwritten.
+// corrupt existing file is never overwritten. For SecurityHotspot, ssid
+// names the profile's file in HotspotDir, and f must be a profile iwd would
+// load (see ParseHotspot); so must the result of an Update.
 func (s *Store) Save(ssid string, sec Security, f *File) error {
-	name, err := FileName(ssid, sec)
+	name, err := relPath(ssid, sec)
 	if err != nil {
 		return err
 	}
@@ -372,7 +487,7 @@ func (s *Store) Save(ssid string, sec Security, f *File) error {
 // comments and their order kept; mtime kept). Nothing is written if fn
 // returns an error or changes nothing.
 func (s *Store) Update(ssid string, sec Security, fn func(*File) error) error {
-	name, err := FileName(ssid, sec)
+	name, err := relPath(ssid, sec)
 	if err != nil {
 		return err
 	}
@@ -402,9 +517,10 @@ func (s *Store) SetAutoConnect(ssid string, sec Security, on bool) error {
 	})
 }
 
-// Forget removes a known network's file and its known frequencies.
+// Forget removes a known network's file (a hotspot profile's too, as iwd
+// unlinks it) and its known frequencies.
 func (s *Store) Forget(ssid string, sec Security) error {
-	name, err := FileName(ssid, sec)
+	name, err := relPath(ssid, sec)
 	if err != nil {
 		return err
 	}
@@ -420,7 +536,7 @@ func (s *Store) Forget(ssid string, sec Security) error {
 	}
 	delete(s.networks, key)
 	s.gen++
-	if s.removeFreqLocked(name) {
+	if s.removeFreqLocked(key) {
 		if err := s.syncFreqLocked(); err != nil {
 			s.log.Warn("knownnetworks: cannot write known frequencies", "err", err)
 		}
@@ -435,7 +551,7 @@ func (s *Store) Touch(ssid string, sec Security) error {
 	defer s.networksMu.Unlock()
 	e, ok := s.networks[netKey{ssid, sec}]
 	if !ok {
-		name, _ := FileName(ssid, sec)
+		name, _ := relPath(ssid, sec)
 		return fmt.Errorf("%w: %s", ErrUnknownNetwork, name)
 	}
 	now := time.Now()

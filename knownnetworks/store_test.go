@@ -303,6 +303,21 @@ func TestStoreGeneration(t *testing.T) {
 	step("forget", true, func() error { return s.Forget("home", SecurityPSK) })
 }
 
+// loadWithin5s loads s, failing the test if Load blocks (on a FIFO).
+func loadWithin5s(t *testing.T, s *Store) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- s.Load() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Load blocked on a FIFO")
+	}
+}
+
 // TestStoreSkipsFIFOAndHugeFiles: a FIFO (or a symlink to one) in the
 // directory does not block the store, and a file over 1 MiB is skipped;
 // the other networks load.
@@ -321,16 +336,7 @@ func TestStoreSkipsFIFOAndHugeFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "home.open"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Load() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Load blocked on a FIFO")
-	}
+	loadWithin5s(t, s)
 	if l := s.List(); len(l) != 1 || l[0].SSID != "home" {
 		t.Errorf("networks %v, want only home", l)
 	}
