@@ -1,9 +1,11 @@
 // Package ie parses IEEE 802.11 information elements (SSID, rates, RSN,
 // RSNX, WPA, BSS Load, HT/VHT/HE, Mobility Domain, FTE, Country, vendor
-// elements, ...) from beacons, probe responses, association frames and
-// EAPOL-Key data, and builds the few the station sends (RSNE, RSNXE, WPA,
-// MDE, FTE). Summarize turns a scan result's raw IEs into what the station
-// ranks and chooses by, and EstimateDataRate follows iwd's estimate.
+// elements, Hotspot 2.0's Interworking, Roaming Consortium and Indication,
+// ...) from beacons, probe responses, association frames and EAPOL-Key
+// data, and builds the few the station sends (RSNE, RSNXE, WPA, MDE, FTE,
+// the Hotspot 2.0 Indication and Roaming Consortium Selection). Summarize
+// turns a scan result's raw IEs into what the station ranks and chooses
+// by, and EstimateDataRate follows iwd's estimate.
 //
 // It is not a frame decoder (no 802.11 headers, no EAPOL-Key framing) and
 // talks to no socket. Standard library only: the formats are small and

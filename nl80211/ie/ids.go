@@ -28,6 +28,9 @@ const (
 	IDHTOperation            ID = 61
 	IDRMEnabledCapabilities  ID = 70
 	IDMultipleBSSID          ID = 71
+	IDInterworking           ID = 107
+	IDAdvertisementProtocol  ID = 108
+	IDRoamingConsortium      ID = 111
 	IDExtendedCapabilities   ID = 127
 	IDVHTCapabilities        ID = 191
 	IDVHTOperation           ID = 192
@@ -76,6 +79,9 @@ var idNames = map[ID]string{
 	IDHTOperation:            "HT Operation",
 	IDRMEnabledCapabilities:  "RM Enabled Capabilities",
 	IDMultipleBSSID:          "Multiple BSSID",
+	IDInterworking:           "Interworking",
+	IDAdvertisementProtocol:  "Advertisement Protocol",
+	IDRoamingConsortium:      "Roaming Consortium",
 	IDExtendedCapabilities:   "Extended Capabilities",
 	IDVHTCapabilities:        "VHT Capabilities",
 	IDVHTOperation:           "VHT Operation",

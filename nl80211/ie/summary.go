@@ -38,6 +38,12 @@ type Summary struct {
 	// OWETransition is the Wi-Fi Alliance OWE Transition Mode element.
 	OWETransition *OWETransition
 
+	// Hotspot 2.0: the Interworking and Roaming Consortium elements and
+	// the Wi-Fi Alliance Hotspot 2.0 Indication.
+	Interworking      *Interworking
+	RoamingConsortium *RoamingConsortium
+	HS20              *HS20Indication
+
 	// Elements is every element in frame order.
 	Elements Elements
 
@@ -224,6 +230,28 @@ func Summarize(ies []byte, capability uint16) (*Summary, error) {
 			fail(e, err)
 		} else {
 			s.OWETransition = v
+		}
+	}
+	if e, ok := es.Find(IDInterworking); ok {
+		if v, err := ParseInterworking(e.Data); err != nil {
+			fail(e, err)
+		} else {
+			s.Interworking = v
+		}
+	}
+	if e, ok := es.Find(IDRoamingConsortium); ok {
+		if v, err := ParseRoamingConsortium(e.Data); err != nil {
+			fail(e, err)
+		} else {
+			s.RoamingConsortium = v
+		}
+	}
+	if e, ok := es.FindVendor(OUIWFA, VendorTypeHS20); ok {
+		// the body after the OUI and type octet: its offsets move by 4
+		if v, err := ParseHS20Indication(e.Data[4:]); err != nil {
+			fail(e, rebase(err, 4))
+		} else {
+			s.HS20 = v
 		}
 	}
 	return s, errors.Join(errs...)

@@ -160,6 +160,7 @@ func FuzzSummarize(f *testing.F) {
 	f.Add(beacon5GHz(f), uint16(0x11))
 	f.Add(hx(f, ssidHome+rsnVectors[2].hex), uint16(0x11))
 	f.Add(hx(f, "00 00 dd 06 0050f2 01 0200"), uint16(0))
+	f.Add(ies(f, "00 00", hotspotInterworking, hotspotRC, hotspotHS20), uint16(0x11))
 	f.Fuzz(func(t *testing.T, b []byte, capa uint16) {
 		s, err := Summarize(b, capa)
 		if s == nil {
@@ -172,5 +173,8 @@ func FuzzSummarize(f *testing.F) {
 		_ = s.Security.String()
 		_, _ = s.EstimateDataRate(nil, -50)
 		s.FT()
+		if s.RoamingConsortium != nil && !s.RoamingConsortium.Contains(s.RoamingConsortium.OIs[0]) {
+			t.Fatal("Roaming Consortium lacks its OI #1")
+		}
 	})
 }

@@ -33,6 +33,8 @@ const (
 	VendorTypeWPS           = 4    // 00-50-F2
 	VendorTypeP2P           = 9    // 50-6F-9A
 	VendorTypeHS20          = 0x10 // 50-6F-9A Hotspot 2.0 indication
+	VendorTypeHS20ANQP      = 0x11 // 50-6F-9A Hotspot 2.0 ANQP element (in ANQP, not in frames)
 	VendorTypeOSEN          = 0x12 // 50-6F-9A
+	VendorTypeHS20RCSelect  = 0x1d // 50-6F-9A Hotspot 2.0 Roaming Consortium Selection
 	VendorTypeOWETransition = 0x1c // 50-6F-9A
 )
