@@ -41,6 +41,7 @@ var libraryImports = map[string][]string{
 	"knownnetworks/eapconf":   {"knownnetworks"},
 	"netconfig":               {},
 	"station/eapmethod":       {"knownnetworks", "knownnetworks/eapconf", "eapol/eap/..."},
+	"station/anqp":            {"nl80211/ie"},
 	"station":                 {"nl80211", "nl80211/ie", "eapol/...", "knownnetworks/..."},
 	"wired":                   {"nl80211", "eapol/...", "knownnetworks/...", "station/eapmethod"},
 	"internal/objtree":        {},
