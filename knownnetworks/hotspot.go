@@ -8,6 +8,8 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // HotspotDir is the subdirectory of the storage directory that holds Hotspot
@@ -153,13 +155,19 @@ func parseHESSID(s string) (net.HardwareAddr, bool) {
 }
 
 // checkHotspotName accepts the name of a profile file inside HotspotDir:
-// one path element, not one of wifid's temporary files.
+// one path element of UTF-8 without control characters (it is the
+// profile's key, which callers may show or send over D-Bus; iwd takes any
+// name), not a temporary file of a writer (ErrNotNetworkFile).
 func checkHotspotName(name string) error {
 	switch {
 	case name == "", name == ".", name == "..":
 		return fmt.Errorf("knownnetworks: %q is not a hotspot profile name", name)
-	case strings.ContainsAny(name, "/\x00"):
-		return fmt.Errorf("knownnetworks: hotspot profile name %q has '/' or NUL", name)
+	case strings.IndexByte(name, '/') >= 0:
+		return fmt.Errorf("knownnetworks: hotspot profile name %q has a '/'", name)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("knownnetworks: hotspot profile name %q is not UTF-8", name)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return fmt.Errorf("knownnetworks: hotspot profile name %q has control characters", name)
 	case isTempName(name):
 		return ErrNotNetworkFile
 	}

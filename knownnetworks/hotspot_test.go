@@ -497,3 +497,42 @@ func FuzzParseHotspot(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRelPath: a name in the storage directory or hotspot/ maps to at
+// most one network, and back to the same name.
+func FuzzParseRelPath(f *testing.F) {
+	for _, s := range []string{"Home.psk", "hotspot/example.conf", "hotspot/a.conf.1.tmp", "hotspot/x/y",
+		"hotspot/", "hotspot/\xff", "hotspot/a\nb", "x.hotspot", "hotspot"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rel string) {
+		ssid, sec, err := parseRelPath(rel)
+		if err != nil {
+			return
+		}
+		back, err := relPath(ssid, sec)
+		if err != nil || back != rel {
+			t.Fatalf("parseRelPath(%q) = %q, %v; relPath gives %q, %v", rel, ssid, sec, back, err)
+		}
+		if sec == SecurityHotspot && (!strings.HasPrefix(rel, HotspotDir+"/") || strings.Contains(ssid, "/")) {
+			t.Fatalf("parseRelPath(%q) = %q hotspot", rel, ssid)
+		}
+	})
+}
+
+func TestHotspotNameMustBeShowable(t *testing.T) {
+	s, dir, logs := newTestStore(t)
+	hs := mkHotspotDir(t, dir)
+	writeTestFile(t, hs, "bad\xffname", exampleProfile, time.Time{})
+	writeTestFile(t, hs, "bad\tname", exampleProfile, time.Time{})
+	writeTestFile(t, hs, "ok名前", exampleProfile, time.Time{})
+	if err := s.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if l := s.Hotspots(); len(l) != 1 || l[0].SSID != "ok名前" {
+		t.Errorf("Hotspots = %v", l)
+	}
+	if !strings.Contains(logs.String(), `not UTF-8`) || !strings.Contains(logs.String(), `control characters`) {
+		t.Errorf("bad names not logged:\n%s", logs)
+	}
+}

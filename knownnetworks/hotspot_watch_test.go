@@ -2,12 +2,16 @@ package knownnetworks
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // expectEvents takes the next len(want) events, in any order; each is
@@ -200,4 +204,130 @@ func TestWatchHotspotDirComesAndGoes(t *testing.T) {
 	expectEvents(t, ch, SecurityHotspot, "removed c.conf", "removed d.conf", "removed e.conf", "removed f.conf", "removed g.conf")
 	writeTestFile(t, old, "h.conf", exampleProfile, time.Time{})
 	expectNoEvent(t, ch, 200*time.Millisecond)
+}
+
+func TestParseInotify(t *testing.T) {
+	var b []byte
+	add := func(wd int32, mask uint32, name string) {
+		hdr := make([]byte, unix.SizeofInotifyEvent)
+		binary.NativeEndian.PutUint32(hdr[0:4], uint32(wd))
+		binary.NativeEndian.PutUint32(hdr[4:8], mask)
+		n := 0
+		if name != "" {
+			n = (len(name) + 16) &^ 15 // NUL-padded, as the kernel does
+		}
+		binary.NativeEndian.PutUint32(hdr[12:16], uint32(n))
+		b = append(b, hdr...)
+		b = append(b, name...)
+		b = append(b, make([]byte, n-len(name))...)
+	}
+	add(1, unix.IN_CREATE, "a.psk")
+	add(2, unix.IN_CLOSE_WRITE, "a.psk")
+	add(1, unix.IN_CLOSE_WRITE, "a.psk")
+	add(2, unix.IN_DELETE_SELF, "")
+	add(2, unix.IN_IGNORED, "")
+	add(-1, unix.IN_Q_OVERFLOW, "")
+	evs, overflow := parseInotify(append(b, 1, 2, 3)) // a torn tail is dropped
+	want := []inotifyEvent{
+		{1, unix.IN_CREATE | unix.IN_CLOSE_WRITE, "a.psk"},
+		{2, unix.IN_CLOSE_WRITE, "a.psk"},
+		{2, unix.IN_DELETE_SELF | unix.IN_IGNORED, ""},
+	}
+	if !overflow || !slices.Equal(evs, want) {
+		t.Errorf("parseInotify = %+v, %v; want %+v, true", evs, overflow, want)
+	}
+	if !evs[2].self() || evs[0].self() {
+		t.Error("self()")
+	}
+}
+
+// A symlink made into the storage directory (ln -s: a create, no close) is
+// seen at once.
+func TestWatchSymlinkedNetworkFile(t *testing.T) {
+	s, dir, _ := newTestStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch, err := s.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := t.TempDir()
+	writeTestFile(t, other, "Home.psk", "[Security]\nPassphrase=topsecret1\n", time.Time{})
+	if err := os.Symlink(filepath.Join(other, "Home.psk"), filepath.Join(dir, "Home.psk")); err != nil {
+		t.Fatal(err)
+	}
+	expectEvent(t, ch, EventAdded, "Home", SecurityPSK)
+	// An empty file just created is not read before its close.
+	fh, err := os.Create(filepath.Join(dir, "Slow.psk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectNoEvent(t, ch, 200*time.Millisecond)
+	fh.WriteString("[Security]\nPassphrase=slowsecret\n")
+	fh.Close()
+	ev := expectEvent(t, ch, EventAdded, "Slow", SecurityPSK)
+	if string(ev.Network.Settings.Security.Passphrase) != "slowsecret" {
+		t.Error("read before its close")
+	}
+}
+
+// After an inotify queue overflow everything is rescanned, and hotspot/
+// made meanwhile is watched from then on.
+func TestWatchOverflowRewatchesHotspotDir(t *testing.T) {
+	s, dir, _ := newTestStore(t)
+	writeTestFile(t, dir, "Home.open", "", time.Time{})
+	if err := s.Load(); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	top, err := unix.InotifyAddWatch(fd, dir, watchMask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &hotspotWatch{fd: fd, dir: filepath.Join(dir, HotspotDir), wd: -1}
+	apply := func(ievs []inotifyEvent, overflow bool) []string {
+		s.networksMu.Lock()
+		evs, gone := s.applyInotifyLocked(top, hs, ievs, overflow)
+		s.networksMu.Unlock()
+		if gone {
+			t.Fatal("gone")
+		}
+		var out []string
+		for _, ev := range evs {
+			out = append(out, ev.Kind.String()+" "+ev.SSID)
+		}
+		sort.Strings(out)
+		return out
+	}
+	read := func() []inotifyEvent {
+		buf := make([]byte, 64*1024)
+		n, err := unix.Read(fd, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, _ := parseInotify(buf[:n])
+		return evs
+	}
+
+	// Events lost: hotspot/ made with a profile, Home.open removed.
+	mkHotspotDir(t, dir)
+	writeTestFile(t, filepath.Join(dir, HotspotDir), "a.conf", exampleProfile, time.Time{})
+	if err := os.Remove(filepath.Join(dir, "Home.open")); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(apply(nil, true), ","); got != "added a.conf,removed Home" {
+		t.Fatalf("after overflow: %s", got)
+	}
+	if hs.wd < 0 {
+		t.Fatal("hotspot/ not watched after the overflow")
+	}
+	read() // what happened before, already rescanned
+	writeTestFile(t, filepath.Join(dir, HotspotDir), "b.conf", exampleProfile, time.Time{})
+	if got := strings.Join(apply(read(), false), ","); got != "added b.conf" {
+		t.Fatalf("after the overflow: %s", got)
+	}
 }

@@ -141,58 +141,7 @@ func (s *Store) Watch(ctx context.Context) (<-chan Event, error) {
 			ievs, overflow := parseInotify(buf[:n])
 
 			s.networksMu.Lock()
-			var evs []Event
-			gone := false
-			if overflow {
-				hs.rewatch(s.log)
-				evs, err = s.rescanLocked()
-				if err != nil {
-					s.log.Warn("knownnetworks: rescan", "err", err)
-				}
-			}
-			for _, iev := range ievs {
-				var rel string
-				switch {
-				case overflow:
-					// Rescanned above; only the directory's own fate matters.
-					gone = gone || iev.wd == topWD && iev.self()
-					continue
-				case iev.wd == topWD && iev.self():
-					gone = true
-					continue
-				case iev.wd == topWD && iev.name == HotspotDir:
-					// HotspotDir made, removed, moved or replaced.
-					hs.rewatch(s.log)
-					hevs, _ := s.rescanDirLocked(true)
-					evs = append(evs, hevs...)
-					continue
-				case iev.wd == topWD:
-					rel = iev.name
-				case iev.wd == hs.wd && iev.self():
-					// HotspotDir itself deleted or moved away.
-					hs.rewatch(s.log)
-					hevs, _ := s.rescanDirLocked(true)
-					evs = append(evs, hevs...)
-					continue
-				case iev.wd == hs.wd && iev.name != "":
-					rel = HotspotDir + "/" + iev.name
-				default:
-					continue // a former HotspotDir's watch, or its IN_IGNORED
-				}
-				if iev.mask&unix.IN_ISDIR != 0 && iev.wd == hs.wd {
-					continue // as iwd: a directory in HotspotDir is no profile
-				}
-				if iev.mask&unix.IN_CREATE != 0 && iev.mask&(unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO|unix.IN_ATTRIB) == 0 {
-					// A file just created is empty: wait for its close. A
-					// symlink is complete when created, and gets no close.
-					if fi, err := os.Lstat(filepath.Join(s.dir, rel)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-						continue
-					}
-				}
-				if ev, ok := s.refreshLocked(rel); ok {
-					evs = append(evs, ev)
-				}
-			}
+			evs, gone := s.applyInotifyLocked(topWD, hs, ievs, overflow)
 			s.networksMu.Unlock()
 
 			if !send(evs) {
@@ -205,6 +154,56 @@ func (s *Store) Watch(ctx context.Context) (<-chan Event, error) {
 		}
 	}()
 	return ch, nil
+}
+
+// applyInotifyLocked brings the store in line with one read of inotify
+// events (ievs, or a queue overflow: then everything is rescanned) on the
+// storage directory (watch topWD) and HotspotDir (hs). It returns the
+// changes to report, and whether the storage directory went away.
+func (s *Store) applyInotifyLocked(topWD int, hs *hotspotWatch, ievs []inotifyEvent, overflow bool) (evs []Event, gone bool) {
+	if overflow {
+		hs.rewatch(s.log)
+		var err error
+		if evs, err = s.rescanLocked(); err != nil {
+			s.log.Warn("knownnetworks: rescan", "err", err)
+		}
+	}
+	for _, iev := range ievs {
+		var rel string
+		switch {
+		case iev.wd == topWD && iev.self():
+			gone = true
+			continue
+		case overflow:
+			continue // rescanned above
+		case iev.wd == topWD && iev.name == HotspotDir,
+			iev.wd == hs.wd && iev.self():
+			// HotspotDir made, removed, moved or replaced.
+			hs.rewatch(s.log)
+			hevs, _ := s.rescanDirLocked(true)
+			evs = append(evs, hevs...)
+			continue
+		case iev.wd == topWD:
+			rel = iev.name
+		case iev.wd == hs.wd && iev.name != "" && iev.mask&unix.IN_ISDIR == 0:
+			rel = HotspotDir + "/" + iev.name
+		default:
+			// A former HotspotDir's watch, HotspotDir's own attributes,
+			// or a directory in it (as iwd: no profile).
+			continue
+		}
+		if iev.mask&unix.IN_CREATE != 0 && iev.mask&(unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO|unix.IN_ATTRIB) == 0 {
+			// A file just created is empty: wait for its close. A symlink
+			// is complete when created, and gets no close.
+			if fi, err := os.Lstat(filepath.Join(s.dir, rel)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				continue
+			}
+		}
+		if ev, ok := s.refreshLocked(rel); ok {
+			evs = append(evs, ev)
+		}
+	}
+	return evs, gone
 }
 
 // hotspotWatch is the inotify watch on HotspotDir, which may come and go
