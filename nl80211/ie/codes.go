@@ -80,6 +80,7 @@ const (
 	StatusDeniedPoorChannelConditions        StatusCode = 34  // DENIED_POOR_CHANNEL_CONDITIONS
 	StatusInvalidPMKID                       StatusCode = 53  // STATUS_INVALID_PMKID
 	StatusRejectedWithSuggestedBSSTransition StatusCode = 82  // REJECTED_WITH_SUGGESTED_BSS_TRANSITION
+	StatusQueryResponseOutstanding           StatusCode = 95  // QUERY_RESPONSE_OUTSTANDING (GAS comeback: not ready yet)
 	StatusAntiCloggingTokenRequired          StatusCode = 76  // ANTI_CLOGGING_TOKEN_REQUIRED
 	StatusUnsupportedFiniteCyclicGroup       StatusCode = 77  // UNSUPPORTED_FINITE_CYCLIC_GROUP
 	StatusUnknownPasswordIdentifier          StatusCode = 123 // UNKNOWN_PASSWORD_IDENTIFIER

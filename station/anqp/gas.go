@@ -22,8 +22,6 @@ const (
 	headerLen           = 24
 	advProtoANQP        = 0 // Advertisement Protocol ID of ANQP
 	queryResponseInfo   = 0x7f
-	statusSuccess       = 0
-	statusRespOutstand  = 95 // comeback: the server's response is not ready yet
 	moreFragments       = 0x80
 	timeUnit            = 1024 * time.Microsecond
 	initialRespFixedLen = 3 + 2 + 2 // token, status, comeback delay
@@ -221,11 +219,11 @@ func parseRest(what string, b []byte) (gasFields, error) {
 	return g, nil
 }
 
-func statusOf(what string, b []byte) (uint16, error) {
+func statusOf(what string, b []byte) (ie.StatusCode, error) {
 	if len(b) < 2 {
 		return 0, malformedf("%s: status code truncated", what)
 	}
-	return binary.LittleEndian.Uint16(b), nil
+	return ie.StatusCode(binary.LittleEndian.Uint16(b)), nil
 }
 
 // initialResponse handles a GAS Initial Response after the dialog token.
@@ -235,8 +233,8 @@ func (r *Request) initialResponse(b []byte) ([]byte, time.Duration, bool, error)
 	if err != nil {
 		return nil, 0, false, err
 	}
-	if status != statusSuccess {
-		return nil, 0, false, fmt.Errorf("anqp: %s from %s: status %d", what, r.bssid, status)
+	if status != ie.StatusSuccess {
+		return nil, 0, false, fmt.Errorf("anqp: %s from %s: status %d (%v)", what, r.bssid, uint16(status), status)
 	}
 	g, err := parseRest(what, b[2:])
 	if err != nil {
@@ -259,8 +257,8 @@ func (r *Request) comebackResponse(b []byte) ([]byte, time.Duration, bool, error
 	if err != nil {
 		return nil, 0, false, err
 	}
-	if status != statusSuccess && status != statusRespOutstand {
-		return nil, 0, false, fmt.Errorf("anqp: %s from %s: status %d", what, r.bssid, status)
+	if status != ie.StatusSuccess && status != ie.StatusQueryResponseOutstanding {
+		return nil, 0, false, fmt.Errorf("anqp: %s from %s: status %d (%v)", what, r.bssid, uint16(status), status)
 	}
 	b = b[2:]
 	if len(b) < 1 {
@@ -284,8 +282,8 @@ func (r *Request) comebackResponse(b []byte) ([]byte, time.Duration, bool, error
 		}
 		return r.comebackFrame(), time.Duration(g.delay) * timeUnit, false, nil
 	}
-	if status != statusSuccess {
-		return nil, 0, false, fmt.Errorf("anqp: %s from %s: status %d without a comeback delay", what, r.bssid, status)
+	if status != ie.StatusSuccess {
+		return nil, 0, false, fmt.Errorf("anqp: %s from %s: status %d (%v) without a comeback delay", what, r.bssid, uint16(status), status)
 	}
 	if fragID != r.nextFrag {
 		if fragID+1 == r.nextFrag {

@@ -185,7 +185,7 @@ func TestHandleFails(t *testing.T) {
 		name, want string
 		frame      []byte
 	}{
-		{"status", "anqp: GAS Initial Response from 02:00:00:00:04:00: status 59", initial("3b00 0000 6c027f00 0000")},
+		{"status", "anqp: GAS Initial Response from 02:00:00:00:04:00: status 59 (GAS_ADVERTISEMENT_PROTOCOL_NOT_SUPPORTED)", initial("3b00 0000 6c027f00 0000")},
 		{"status truncated", "anqp: GAS Initial Response: status code truncated", initial("00")},
 		{"delay truncated", "anqp: GAS Initial Response: comeback delay truncated", initial("0000 00")},
 		{"no adv proto", "anqp: GAS Initial Response: Advertisement Protocol element truncated", initial("0000 0000 6c")},
@@ -220,8 +220,8 @@ func TestHandleFails(t *testing.T) {
 		name, want string
 		frames     [][]byte
 	}{
-		{"status", "anqp: GAS Comeback Response from 02:00:00:00:04:00: status 61", [][]byte{comeback("3d00 00 0000 6c027f00 0000")}},
-		{"outstanding without delay", "anqp: GAS Comeback Response from 02:00:00:00:04:00: status 95 without a comeback delay", [][]byte{comeback("5f00 00 0000 6c027f00 0000")}},
+		{"status", "anqp: GAS Comeback Response from 02:00:00:00:04:00: status 61 (GAS_RESPONSE_NOT_RECEIVED_FROM_SERVER)", [][]byte{comeback("3d00 00 0000 6c027f00 0000")}},
+		{"outstanding without delay", "anqp: GAS Comeback Response from 02:00:00:00:04:00: status 95 (QUERY_RESPONSE_OUTSTANDING) without a comeback delay", [][]byte{comeback("5f00 00 0000 6c027f00 0000")}},
 		{"fragment truncated", "anqp: GAS Comeback Response: fragment ID truncated", [][]byte{comeback("0000")}},
 		{"adv proto changed", "anqp: GAS Comeback Response: Advertisement Protocol element 6c 02 00 00, the Initial Response's was 6c 02 7f 00", [][]byte{comeback("0000 00 0000 6c020000 0000")}},
 		{"first fragment 1", "anqp: GAS Comeback Response: fragment ID 1, want 0", [][]byte{comeback("0000 01 0000 6c027f00 0000")}},
@@ -354,28 +354,39 @@ func FuzzHandle(f *testing.F) {
 		}
 		ended := false
 		for _, fr := range frames {
-			ok, next, delay, done, err := r.Handle(fr)
-			if ended && ok {
-				t.Fatal("a frame taken after the end")
-			}
-			if !ok && (next != nil || delay != 0 || done || err != nil) {
-				t.Fatal("an ignored frame with results")
-			}
-			if err != nil && (next != nil || done) {
-				t.Fatal("an error with a next frame or done")
-			}
-			if next != nil && (len(next) != 27 || next[25] != 12) {
-				t.Fatalf("next % x", next)
-			}
-			if delay < 0 || delay > 65535*1024*time.Microsecond {
-				t.Fatalf("delay %v", delay)
-			}
-			if done && (r.Result() == nil || len(r.Result()) > MaxResponse) {
-				t.Fatalf("result of %d bytes", len(r.Result()))
-			}
-			ended = ended || done || err != nil
+			ended = handleChecked(t, r, fr, ended)
 		}
 	})
+}
+
+// handleChecked hands r the frame and checks what Handle promises;
+// ended says whether the exchange had ended before, and it returns
+// whether it has now.
+func handleChecked(t *testing.T, r *Request, frame []byte, ended bool) bool {
+	t.Helper()
+	ok, next, delay, done, err := r.Handle(frame)
+	if ended && ok {
+		t.Fatal("a frame taken after the end")
+	}
+	if !ok && (next != nil || delay != 0 || done || err != nil) {
+		t.Fatal("an ignored frame with results")
+	}
+	if err != nil && (next != nil || done) {
+		t.Fatal("an error with a next frame or done")
+	}
+	if next != nil && (len(next) != 27 || next[25] != 12) {
+		t.Fatalf("next % x", next)
+	}
+	if delay < 0 || delay > 65535*1024*time.Microsecond {
+		t.Fatalf("delay %v", delay)
+	}
+	if done && (r.Result() == nil || len(r.Result()) > MaxResponse) {
+		t.Fatalf("result of %d bytes", len(r.Result()))
+	}
+	if !ended && !done && r.Result() != nil {
+		t.Fatal("a result before the end")
+	}
+	return ended || done || err != nil
 }
 
 func FuzzElements(f *testing.F) {
@@ -395,6 +406,87 @@ func FuzzElements(f *testing.F) {
 		}
 		if n != len(b) {
 			t.Fatalf("elements cover %d of %d bytes", n, len(b))
+		}
+	})
+}
+
+// FuzzExchange runs whole exchanges against the hostapd-like responder
+// with a fuzzed answer, fragment limit, comeback delay and "not ready"
+// rounds: the reassembled response must be what the responder sent, or
+// the exchange must fail for the one reason it may (more than 128
+// fragments).
+func FuzzExchange(f *testing.F) {
+	f.Add(hx(f, naiRealmHostapd), uint16(0), uint16(0), uint8(0))
+	f.Add(hx(f, naiRealmHostapd), uint16(7), uint16(0), uint8(2))
+	f.Add([]byte{}, uint16(0), uint16(300), uint8(1))
+	f.Add(make([]byte, 600), uint16(3), uint16(0), uint8(0))
+	f.Fuzz(func(t *testing.T, answer []byte, fragLimit, delay uint16, notReady uint8) {
+		if len(answer) > 0xffff {
+			return
+		}
+		p := hotspot(t)
+		p.elements = map[uint16][]byte{InfoNAIRealm: answer}
+		p.fragLimit, p.comebackDelay, p.notReady = int(fragLimit), delay, int(notReady%8)
+		want := binary.LittleEndian.AppendUint16(binary.LittleEndian.AppendUint16(nil, InfoNAIRealm), uint16(len(answer)))
+		want = append(want, answer...)
+		limit := p.fragLimit
+		if limit == 0 {
+			limit = 1400
+		}
+		comeback := len(want) > limit || delay != 0
+		frags := 0
+		if comeback {
+			p.fragLimit = limit
+			frags = max(1, (len(want)+limit-1)/limit)
+		}
+		r := NewRequest(ownAddr, apAddr, 77)
+		delays, err := exchange(t, r, p)
+		if frags > 128 {
+			if err == nil || err.Error() != "anqp: GAS Comeback Response: fragment ID 0, want 128" {
+				t.Fatalf("%d fragments: %v", frags, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("%d bytes, limit %d, delay %d, %d not ready: %v", len(want), limit, delay, p.notReady, err)
+		}
+		if !bytes.Equal(r.Result(), want) {
+			t.Fatalf("reassembled %d bytes, sent %d", len(r.Result()), len(want))
+		}
+		if comeback && len(delays) != frags+int(notReady%8) {
+			t.Fatalf("%d comeback requests for %d fragments and %d waits", len(delays), frags, notReady%8)
+		}
+	})
+}
+
+// FuzzHandleSequence feeds a request a sequence of frames cut from one
+// input: each a length octet, a kind octet (GAS Initial Response, GAS
+// Comeback Response with our token, or a raw frame) and the body.
+func FuzzHandleSequence(f *testing.F) {
+	f.Add(hx(f, "0b 00 0000 0100 6c027f00 0000  0c 01 0000 80 0000 6c027f00 0100 aa  0c 01 0000 01 0000 6c027f00 0100 bb"))
+	f.Add(hx(f, "0b 00 0000 0100 6c027f00 0000  0c 01 5f00 00 0100 6c027f00 0000  0c 01 0000 00 0000 6c027f00 0100 bb"))
+	f.Add(hx(f, "0b 00 0000 0100 6c027f00 0000  0c 01 0000 80 0000 6c027f00 0100 aa  0c 01 0000 80 0000 6c027f00 0100 aa"))
+	f.Add(hx(f, "0a 00 0000 0000 6c027f00 0000  0a 00 0000 0000 6c027f00 0000"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := NewRequest(ownAddr, apAddr, 9)
+		hdr := (&responder{bssid: apAddr}).header(ownAddr)
+		ended := false
+		for len(data) >= 2 {
+			n, kind := int(data[0]), data[1]
+			data = data[2:]
+			n = min(n, len(data))
+			body := data[:n]
+			data = data[n:]
+			var fr []byte
+			switch kind % 3 {
+			case 0:
+				fr = append(append(bytes.Clone(hdr), 4, 11, 9), body...)
+			case 1:
+				fr = append(append(bytes.Clone(hdr), 4, 13, 9), body...)
+			default:
+				fr = bytes.Clone(body)
+			}
+			ended = handleChecked(t, r, fr, ended)
 		}
 	})
 }
