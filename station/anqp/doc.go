@@ -5,7 +5,8 @@
 // public action frames (9.6.7.12-15): a Request builds the GAS Initial
 // Request the station sends, takes the action frames it receives, asks
 // for GAS Comeback Requests when the answer is delayed or fragmented, and
-// reassembles the query response; Elements and ParseNAIRealms read it.
+// reassembles the query response; Elements splits it, ParseNAIRealms,
+// ParseRoamingConsortiumList and ParseDomainNames read the elements.
 //
 // It is pure: frames in, frames out, no sockets, no goroutines, no
 // timers. The station sends the frames (after the delay Handle returns),
