@@ -150,6 +150,9 @@ func newAPIHarnessOn(t *testing.T, addr string, files map[string]string, air ...
 	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
 	dir, confDir := t.TempDir(), t.TempDir()
 	for name, body := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -137,6 +137,10 @@ func (b *bridge) StationChanged(ifindex int, v station.View) {
 	nets := make([]dbusapi.Network, 0, len(v.Networks))
 	for _, n := range v.Networks {
 		dn := dbusapi.Network{NetworkID: networkID(n.SSID, n.Security), Signal: int16(n.Signal * 100)}
+		if n.Hotspot != "" {
+			id := networkID(n.Hotspot, knownnetworks.SecurityHotspot)
+			dn.Hotspot = &id
+		}
 		for _, bs := range n.BSSes {
 			dn.BSS = append(dn.BSS, dbusapi.BSS{Address: bs.Addr, Frequency: bs.Freq, RSSI: int32(bs.Signal), Rank: bs.Rank})
 		}
@@ -192,7 +196,8 @@ func (b *bridge) syncKnown() {
 	seen := map[dbusapi.NetworkID]bool{}
 	for _, k := range b.d.known.List() {
 		id := networkID(k.SSID, k.Security)
-		kn := dbusapi.KnownNetwork{NetworkID: id, Hidden: k.Hidden(), AutoConnect: k.AutoConnect(), LastConnected: k.LastConnected}
+		kn := dbusapi.KnownNetwork{NetworkID: id, Name: k.DisplayName(), Hidden: k.Hidden(), AutoConnect: k.AutoConnect(),
+			LastConnected: k.LastConnected}
 		seen[id] = true
 		if b.known[id] {
 			b.srv.UpdateKnownNetwork(kn)
@@ -334,11 +339,19 @@ func (s *stationBackend) Connect(ctx context.Context, id dbusapi.NetworkID) erro
 		return dbusapi.ErrNotSupported
 	}
 	// As iwd's network_connect: an 802.1X network needs its provisioning
-	// file before anything else is tried.
+	// file (or a Hotspot 2.0 profile it matched) before anything else is
+	// tried.
+	nid := station.NetworkPathID(id.SSID, sec)
 	if _, known := s.known.Get(id.SSID, sec); sec == knownnetworks.Security8021X && !known {
-		return dbusapi.ErrNotConfigured
+		n, ok := s.st.View().Network(nid)
+		if !ok || n.Hotspot == "" {
+			return dbusapi.ErrNotConfigured
+		}
+		if _, ok := s.known.Get(n.Hotspot, knownnetworks.SecurityHotspot); !ok {
+			return dbusapi.ErrNotConfigured // forgotten; the station hears of it soon
+		}
 	}
-	return iwdError(s.st.Connect(ctx, station.NetworkPathID(id.SSID, sec)))
+	return iwdError(s.st.Connect(ctx, nid))
 }
 
 func (s *stationBackend) ConnectHidden(ctx context.Context, ssid string) error {
@@ -395,7 +408,15 @@ func (k knownBackend) Forget(ctx context.Context, id dbusapi.NetworkID) error {
 	}
 	// Forgetting the connected network disconnects, as in iwd.
 	for _, info := range k.b.d.Stations() {
-		if info.Station.View().Connected == station.NetworkPathID(id.SSID, sec) {
+		v := info.Station.View()
+		if v.Connected == "" {
+			continue
+		}
+		hotspot := ""
+		if n, ok := v.Network(v.Connected); ok {
+			hotspot = n.Hotspot
+		}
+		if v.Connected == station.NetworkPathID(id.SSID, sec) || (sec == knownnetworks.SecurityHotspot && hotspot == id.SSID) {
 			info.Station.Disconnect(ctx)
 		}
 	}

@@ -236,6 +236,47 @@ func TestDBusForget(t *testing.T) {
 	}
 }
 
+// TestDBusHotspot: a Hotspot 2.0 profile is a known network of type
+// "hotspot" shown by its Name; the 802.1X network whose beacon's HESSID it
+// names points to it (Network.KnownNetwork) and Connect does not answer
+// NotConfigured; Forget removes the profile and the link.
+func TestDBusHotspot(t *testing.T) {
+	bss := airBSS("Hotspot", 1, 1, -4000)
+	bss.IEs = append(bss.IEs, 107, 7, 0x1e, 2, 0, 0, 0, 4, 0, 0xdd, 5, 0x50, 0x6f, 0x9a, 0x10, 0x20)
+	h := newAPIHarness(t, map[string]string{"hotspot/h.conf": "[Security]\nEAP-Method=TTLS\nEAP-Identity=a@b\n" +
+		"EAP-TTLS-Phase2-Method=Tunneled-PAP\n[Hotspot]\nName=My Hotspot\nHESSID=02:00:00:00:04:00\n"}, bss)
+	h.scan()
+	objs := h.managed()
+	knownPath := dbusapi.KnownNetworkPath(dbusapi.NetworkID{SSID: "h.conf", Type: "hotspot"})
+	if !strings.HasSuffix(string(knownPath), "_hotspot") {
+		t.Errorf("hotspot path %s", knownPath)
+	}
+	if k := objs[knownPath][dbusapi.KnownNetworkInterface]; k["Name"].Value() != "My Hotspot" || k["Type"].Value() != "hotspot" {
+		t.Errorf("known network = %v", k)
+	}
+	if n := objs[network("Hotspot", "8021x")][dbusapi.NetworkInterface]; n["KnownNetwork"].Value() != knownPath {
+		t.Errorf("network = %v", n)
+	}
+	h.ok(h.call(knownPath, dbusapi.KnownNetworkInterface+".Forget"))
+	h.waitSignal("KnownNetwork removed", func(s *dbus.Signal) bool {
+		return s.Name == dbusapi.ObjectManagerInterface+".InterfacesRemoved" && s.Body[0] == knownPath
+	})
+	if _, err := os.Stat(filepath.Join(h.dir, "hotspot", "h.conf")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("profile after Forget: %v", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		n := h.managed()[network("Hotspot", "8021x")][dbusapi.NetworkInterface]
+		if _, linked := n["KnownNetwork"]; !linked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("network still linked after Forget: %v", n)
+		}
+	}
+	h.wantErr("Connect without the profile", h.call(network("Hotspot", "8021x"), dbusapi.NetworkInterface+".Connect"),
+		"net.connman.iwd.NotConfigured")
+}
+
 // TestDBusAgent: a new PSK network asks the registered agent for its
 // passphrase; no agent is NoAgent, a refusing agent Aborted.
 func TestDBusAgent(t *testing.T) {

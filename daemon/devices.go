@@ -336,6 +336,7 @@ func (d *Daemon) startStation(ctx context.Context, m *managed) error {
 		Roam:        d.conf.Roam,
 		MFP:         d.conf.ManagementFrameProtection,
 		PMKSA:       d.conf.PMKSA,
+		DisableANQP: d.conf.DisableANQP,
 		Logger:      d.log,
 		OnChange: func(v station.View) {
 			if d.api != nil {

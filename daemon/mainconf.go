@@ -28,6 +28,7 @@ type MainConf struct {
 	Blacklist                  station.BlacklistConfig
 	Roam                       station.RoamConfig
 	PMKSA                      station.PMKSAConfig // [General] DisablePMKSA, [PMKSA] Capacity
+	DisableANQP                bool                // [General] DisableANQP: iwd's default is true
 	DefaultInterfaceDrivers    []string            // [DriverQuirks] DefaultInterface
 }
 
@@ -44,6 +45,7 @@ func DefaultMainConf() MainConf {
 		Blacklist:                 station.DefaultBlacklistConfig(),
 		Roam:                      station.DefaultRoamConfig(),
 		PMKSA:                     station.DefaultPMKSAConfig(),
+		DisableANQP:               true,
 	}
 }
 
@@ -119,6 +121,7 @@ func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
 	seconds("General", "RoamRetryInterval", &c.Roam.RetryInterval)
 	boolean("Scan", "DisableRoamingScan", &c.Roam.DisableScan)
 	boolean("General", "DisablePMKSA", &c.PMKSA.Disabled)
+	boolean("General", "DisableANQP", &c.DisableANQP)
 	integer("PMKSA", "Capacity", 1, 1<<16, func(v int64) { c.PMKSA.Capacity = int(v) })
 	boolean("Network", "EnableIPv6", &c.EnableIPv6)
 	if s, ok := f.Value("Network", "NameResolvingService"); ok {

@@ -121,6 +121,9 @@ func parseBTMRequest(frame []byte) (*btmRequest, error) {
 
 // onFrame handles the management frames wifid registered for.
 func (s *Station) onFrame(e *nl80211.FrameEvent) {
+	if s.onGASFrame(e.Frame) {
+		return
+	}
 	if from, tid, ok := parseSAQueryResponse(e.Frame); ok {
 		s.onSAQueryResponse(from, tid)
 		return
@@ -167,13 +170,16 @@ func (s *Station) onBTMRequest(r *btmRequest) {
 }
 
 // registerFrames asks the kernel for the management frames the station
-// handles: BSS Transition Management Requests and SA Query Responses.
+// handles: BSS Transition Management Requests, SA Query Responses and the
+// GAS responses that carry ANQP.
 func (s *Station) registerFrames() {
 	s.async(func() func() {
 		ctx, cancel := context.WithTimeout(s.ctx, 3*time.Second)
 		defer cancel()
 		err := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{wnmCategory, wnmBTMRequest})
 		err2 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{saQueryCategory, saQueryResponse})
+		err3 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{publicActionCategory, gasInitialResponse})
+		err4 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{publicActionCategory, gasComebackResponse})
 		// EALREADY: the daemon's socket registered the match for an
 		// earlier station on this interface (before a down and up, an
 		// rfkill cycle); the registration lasts as long as the socket and
@@ -184,6 +190,9 @@ func (s *Station) registerFrames() {
 			}
 			if err2 != nil && !errors.Is(err2, unix.EALREADY) {
 				s.log.Info("no SA Query responses: frame registration refused", "err", err2)
+			}
+			if err := errors.Join(err3, err4); err != nil && !errors.Is(err3, unix.EALREADY) {
+				s.log.Info("no ANQP answers: frame registration refused", "err", err)
 			}
 		}
 	})

@@ -130,6 +130,9 @@ type Config struct {
 	Roam        RoamConfig
 	MFP         int // main.conf ManagementFrameProtection: 0 off, 1 if both can, 2 required
 	PMKSA       PMKSAConfig
+	// DisableANQP: main.conf [General] DisableANQP; without ANQP, Hotspot
+	// 2.0 profiles match by HESSID and roaming consortium only.
+	DisableANQP bool
 
 	// The listeners: each is called on one goroutine of the station's
 	// (not its loop), in the order things happened, one call at a time;

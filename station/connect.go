@@ -495,6 +495,7 @@ func (s *Station) sendConnect(a *attempt) {
 			return
 		}
 	}
+	req.IEs = append(req.IEs, hotspotIEs(a.network, b)...)
 	s.async(func() func() {
 		ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
 		defer cancel()
@@ -785,6 +786,11 @@ func (s *Station) rememberNetwork(a *attempt) {
 	}
 	n := a.network
 	ssid, sec, hidden, newPass, freq := n.SSID, n.Security, n.Hidden, a.newPass, a.bss.Freq
+	if n.Known != nil {
+		// The store's name for the record: a hotspot profile's is its
+		// file name, not the SSID.
+		ssid, sec = n.Known.SSID, n.Known.Security
+	}
 	// Only a network without a file when it connected gets one: a file
 	// the user forgets meanwhile stays forgotten.
 	create := n.Known == nil

@@ -70,6 +70,9 @@ func (s *Station) cachePMKSA(a *attempt, pmk []byte) {
 		a.sec == nil || a.sec.wpaVersion != unix.NL80211_WPA_VERSION_2 {
 		return // WPA (the pre-RSN element) has no PMKID list
 	}
+	if a.network.Known.Hotspot != nil {
+		return // the cache is keyed by the network's own file
+	}
 	k := s.pmksaKeyOf(a)
 	id, err := eapol.PMKID(k.akm, pmk, k.aa, k.spa)
 	if err != nil {

@@ -67,7 +67,7 @@ func (s *Station) startScan(freqs []uint32, why string) {
 	req := nl80211.ScanRequest{Freqs: freqs, Flags: unix.NL80211_SCAN_FLAG_FLUSH}
 	// Directed probes for hidden known networks.
 	for _, k := range s.knownList() {
-		if k.Hidden() {
+		if k.Hidden() && k.Hotspot == nil {
 			if len(req.SSIDs) == 0 {
 				req.SSIDs = [][]byte{{}}
 			}
@@ -112,6 +112,22 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, fr
 	if len(freqs) > 0 {
 		keepUnscanned(nets, s.networks, freqs)
 	}
+	s.forgetUnseenANQP(nets)
+	s.attachKnown(nets)
+	if bsses := s.anqpCandidates(nets); len(bsses) > 0 {
+		// Scanning shows until the APs said which realms they serve.
+		s.scanning = true
+		s.startANQP(bsses, &heldScan{nets: nets, results: len(res), took: took})
+		return
+	}
+	s.finishScan(nets, len(res), took)
+}
+
+// finishScan makes a scan's networks (their files attached) the
+// station's, and acts on them.
+func (s *Station) finishScan(nets map[string]*Network, results int, took time.Duration) {
+	s.scanning = false
+	defer s.runQueuedScan()
 	s.attachKnown(nets)
 	// The connected network stays even if this scan missed it, and
 	// stays the same object (the connection holds it) with the new BSSes.
@@ -126,7 +142,7 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, fr
 	s.lastScan = s.now()
 	s.tried = map[string]bool{}
 	s.ordered = rankNetworks(nets)
-	s.log.Info("scan done", "bss", len(res), "networks", len(nets), "ms", took.Milliseconds())
+	s.log.Info("scan done", "bss", results, "networks", len(nets), "ms", took.Milliseconds())
 	s.event("scan-done", len(nets))
 	s.publish()
 	s.afterScan(true)
@@ -171,12 +187,13 @@ func (s *Station) attachKnown(nets map[string]*Network) {
 	if s.cfg.Known == nil {
 		return
 	}
+	profiles := s.hotspotProfiles()
 	for _, n := range nets {
 		if k, ok := s.cfg.Known.Get(n.SSID, n.Security); ok {
 			kc := k
 			n.Known = &kc
 		} else {
-			n.Known = nil
+			n.Known = s.matchHotspot(n, profiles)
 		}
 	}
 }
@@ -195,7 +212,17 @@ func (s *Station) KnownNetworksChanged(ctx context.Context) error {
 		// An edited file may hold a corrected passphrase.
 		s.badSecrets = map[string]bool{}
 		s.flushStalePMKSAs()
+		c := s.conn
+		wasKnown := c != nil && c.network.Known != nil
 		s.rerank()
+		if wasKnown && s.conn == c && s.attempt == nil && c.network.Known == nil {
+			// Its file (or hotspot profile) was removed: leave, as iwd does.
+			why := "network file removed"
+			s.log.Info("disconnected", "network", c.network.SSID, "why", why)
+			s.event("disconnected", why)
+			s.teardownConnection(why, true)
+			s.setState(Disconnected, why)
+		}
 		switch {
 		case !s.autoconnect:
 		case s.state == Disconnected:

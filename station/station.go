@@ -64,9 +64,15 @@ type Station struct {
 	conn        *connection
 	last        *Timeline
 	roam        roamState
-	levels      []int8    // a signal level agent's thresholds (dBm, descending)
-	level       int       // the current level, -1 unknown
-	saq         *saQuery  // a running SA Query
+	levels      []int8   // a signal level agent's thresholds (dBm, descending)
+	level       int      // the current level, -1 unknown
+	saq         *saQuery // a running SA Query
+
+	// Hotspot 2.0: ANQP answers by BSSID (while the AP stays in the
+	// scan results), the queries running, and the scan they hold.
+	anqpSeen    map[string]anqpResult
+	anqpPending map[string]*anqpQuery
+	anqpHeld    *heldScan
 	requestAt   time.Time // when the user's connect being started was asked for
 	pmksa       *pmksaCache
 	bg          sync.WaitGroup
@@ -142,6 +148,8 @@ func New(cfg Config) *Station {
 		networks:    map[string]*Network{},
 		blacklist:   newBlacklist(cfg.Blacklist),
 		badSecrets:  map[string]bool{},
+		anqpSeen:    map[string]anqpResult{},
+		anqpPending: map[string]*anqpQuery{},
 		tried:       map[string]bool{},
 		level:       -1,
 		out:         newOutbox(),
@@ -296,6 +304,9 @@ func (s *Station) publish() {
 	for _, n := range s.ordered {
 		nv := NetworkView{ID: n.ID(), SSID: n.SSID, Security: n.Security, Known: n.Known != nil,
 			Signal: n.Signal(), Rank: n.Rank, Connected: v.Connected == n.ID()}
+		if n.Known != nil && n.Known.Hotspot != nil {
+			nv.Hotspot = n.Known.SSID
+		}
 		for _, b := range n.BSSes {
 			nv.BSSes = append(nv.BSSes, BSSView{Addr: b.Addr, Freq: b.Freq, Signal: b.Signal, Rank: b.Rank, DataRate: b.DataRate})
 		}

@@ -24,10 +24,13 @@ type View struct {
 
 // NetworkView is one network in a View.
 type NetworkView struct {
-	ID        string
-	SSID      string
-	Security  knownnetworks.Security
-	Known     bool
+	ID       string
+	SSID     string
+	Security knownnetworks.Security
+	Known    bool
+	// Hotspot is the store's name of the Hotspot 2.0 profile the network
+	// matched ("" if none): its known network.
+	Hotspot   string
 	Signal    int // dBm of the best BSS
 	Rank      float64
 	Connected bool

@@ -20,6 +20,11 @@ type NetworkID struct {
 	Type string // "open", "wep", "psk", "8021x" (known networks also "hotspot")
 }
 
+// TypeHotspot is the Type of a known network that is a Hotspot 2.0
+// profile; its NetworkID's SSID is the daemon's name for the profile (not
+// published: Name is shown).
+const TypeHotspot = "hotspot"
+
 // AdapterBackend is one wiphy.
 type AdapterBackend interface {
 	// SetPowered turns the radio on or off (rfkill). A hard-blocked radio
@@ -128,8 +133,11 @@ type StationState struct {
 // networks in iwd's order (connected first, then known ones, then by signal).
 type Network struct {
 	NetworkID
-	Signal int16 // best BSS, in 100 * dBm
-	BSS    []BSS // for StationDebug.GetNetworks
+	// Hotspot is the known network of type "hotspot" (a Hotspot 2.0
+	// profile) the network matched, if any; its KnownNetwork is that one.
+	Hotspot *NetworkID
+	Signal  int16 // best BSS, in 100 * dBm
+	BSS     []BSS // for StationDebug.GetNetworks
 }
 
 // BSS is one access point of a network, as StationDebug.GetNetworks shows it.

@@ -2,6 +2,7 @@ package dbusapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"time"
 	"unicode/utf8"
@@ -15,8 +16,14 @@ type knownNetwork struct {
 }
 
 // KnownNetworkPath is a known network's object path, as iwd's: the SSID in
-// lower-case hex and the type, below BasePath.
+// lower-case hex and the type, below BasePath. A Hotspot 2.0 profile has no
+// SSID: its path is the start of a SHA-256 of the daemon's name for it
+// and "_hotspot", the shape of iwd's.
 func KnownNetworkPath(id NetworkID) dbus.ObjectPath {
+	if id.Type == TypeHotspot {
+		sum := sha256.Sum256([]byte(id.SSID))
+		return BasePath + "/" + dbus.ObjectPath(hex.EncodeToString(sum[:8])+"_"+id.Type)
+	}
 	return BasePath + "/" + dbus.ObjectPath(hex.EncodeToString([]byte(id.SSID))+"_"+id.Type)
 }
 
@@ -49,7 +56,12 @@ func (s *Server) SetKnownNetworksBackend(b KnownNetworksBackend) {
 // AddKnownNetwork publishes a known network (or updates one that is there)
 // and sets KnownNetwork on the matching networks of every station.
 func (s *Server) AddKnownNetwork(k KnownNetwork) (dbus.ObjectPath, error) {
-	if k.SSID == "" || len(k.SSID) > 32 || !utf8.ValidString(k.SSID) {
+	switch {
+	case k.Type == TypeHotspot:
+		if k.SSID == "" || k.Name == "" || !utf8.ValidString(k.Name) {
+			return "", errorf("AddKnownNetwork: hotspot %x has no publishable name", k.SSID)
+		}
+	case k.SSID == "" || len(k.SSID) > 32 || !utf8.ValidString(k.SSID):
 		return "", errorf("AddKnownNetwork: SSID %x is not a publishable SSID", k.SSID)
 	}
 	s.mu.Lock()
@@ -107,6 +119,14 @@ func (s *Server) refreshNetworks(id NetworkID) {
 		if st := dev.station; st != nil {
 			if n, ok := st.byID[id]; ok {
 				s.tree.Set(n.path, NetworkInterface, s.networkProps(st, n))
+			}
+			if id.Type != TypeHotspot {
+				continue
+			}
+			for _, n := range st.byID {
+				if n.info.Hotspot != nil && *n.info.Hotspot == id {
+					s.tree.Set(n.path, NetworkInterface, s.networkProps(st, n))
+				}
 			}
 		}
 	}

@@ -58,8 +58,12 @@ func (s *Server) networkProps(st *station, n *network) map[string]dbus.Variant {
 		"Device":    dbus.MakeVariant(st.dev.path),
 		"Type":      dbus.MakeVariant(n.info.Type),
 	}
-	if _, ok := s.known[n.info.NetworkID]; ok {
-		p["KnownNetwork"] = dbus.MakeVariant(KnownNetworkPath(n.info.NetworkID))
+	kid := n.info.NetworkID
+	if n.info.Hotspot != nil {
+		kid = *n.info.Hotspot
+	}
+	if _, ok := s.known[kid]; ok {
+		p["KnownNetwork"] = dbus.MakeVariant(KnownNetworkPath(kid))
 	}
 	return p
 }

@@ -19,7 +19,7 @@ type Daemon struct {
 type DaemonOptions struct {
 	Phys     []string          // -p: the radios it may use
 	MainConf string            // main.conf contents
-	Networks map[string]string // network file name -> contents, e.g. "labnet.psk"
+	Networks map[string]string // network file name -> contents, e.g. "labnet.psk", "hotspot/x.conf"
 	Args     []string          // extra flags, e.g. -d, -E
 	// Mtimes sets network files' modification times, which are iwd's
 	// "last connected" times.
@@ -53,6 +53,10 @@ func (l *Lab) startDaemon(name, bin string, o DaemonOptions) *Daemon {
 		}
 	}
 	for file, body := range o.Networks {
+		// "hotspot/x.conf": Hotspot 2.0 profiles live in a subdirectory.
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(d.StateDir, file)), 0o700); err != nil {
+			l.t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(d.StateDir, file), []byte(body), 0o600); err != nil {
 			l.t.Fatal(err)
 		}

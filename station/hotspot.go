@@ -1,0 +1,292 @@
+package station
+
+import (
+	"context"
+	"crypto/rand"
+	"net"
+	"slices"
+	"time"
+
+	"wifid/knownnetworks"
+	"wifid/nl80211"
+	"wifid/nl80211/ie"
+	"wifid/station/anqp"
+)
+
+// Hotspot 2.0 (Passpoint), as iwd does it. An 802.1X network with no file
+// of its own whose APs carry the Hotspot 2.0 Indication may match a
+// profile of the store's hotspot/ directory: by HESSID (Interworking
+// element) or roaming consortium OI (Roaming Consortium element), both in
+// its beacons, or by NAI realm, which only ANQP tells. The matching
+// profile is then the network's Known record: its EAP settings, its
+// AutoConnect and last-connected time.
+//
+// ANQP (main.conf [General] DisableANQP=false; iwd's default is off) runs
+// between a scan's results and their use, while Scanning still shows: a
+// GAS query for the NAI realms to the best AP of each candidate network,
+// all at once, each bounded by anqpTimeout. Only when there is a profile
+// that names realms, only while not connected, and each AP is asked once
+// while it stays in the scan results.
+
+// anqpTimeout bounds one AP's ANQP exchange, comebacks included.
+const anqpTimeout = 2 * time.Second
+
+// ANQP frames: Public Action (category 4) GAS Initial and Comeback
+// Responses, which the station registers for.
+const (
+	publicActionCategory = 4
+	gasInitialResponse   = 11
+	gasComebackResponse  = 13
+)
+
+// anqpQuery is one AP's ANQP exchange.
+type anqpQuery struct {
+	bss *BSS
+	req *anqp.Request
+}
+
+// anqpResult is what an AP's ANQP answer said.
+type anqpResult struct {
+	realms []string // nil: no answer or no NAI realm list
+}
+
+// heldScan is a scan's outcome waiting for ANQP.
+type heldScan struct {
+	nets    map[string]*Network
+	results int
+	took    time.Duration
+}
+
+// hotspotProfiles are the store's hotspot profiles.
+func (s *Station) hotspotProfiles() []knownnetworks.KnownNetwork {
+	if s.cfg.Known == nil {
+		return nil
+	}
+	return s.cfg.Known.Hotspots()
+}
+
+// hotspotCapable: the BSS says it is a Hotspot 2.0 AP.
+func hotspotCapable(b *BSS) bool { return b.Summary != nil && b.Summary.HS20 != nil }
+
+// matchHotspot finds the profile for an 802.1X network without a file of
+// its own: the first, in the store's order, that one of its Hotspot 2.0
+// APs matches.
+func (s *Station) matchHotspot(n *Network, profiles []knownnetworks.KnownNetwork) *knownnetworks.KnownNetwork {
+	if n.Security != knownnetworks.Security8021X {
+		return nil
+	}
+	for i := range profiles {
+		h := profiles[i].Hotspot
+		if h == nil {
+			continue
+		}
+		for _, b := range n.BSSes {
+			if !hotspotCapable(b) {
+				continue
+			}
+			if iw := b.Summary.Interworking; iw != nil && h.MatchesHESSID(iw.HESSID) {
+				return &profiles[i]
+			}
+			if rc := b.Summary.RoamingConsortium; rc != nil && h.MatchesConsortium(rc.OIs) {
+				return &profiles[i]
+			}
+			if r, ok := s.anqpSeen[b.Addr.String()]; ok && h.MatchesRealm(r.realms) {
+				return &profiles[i]
+			}
+		}
+	}
+	return nil
+}
+
+// hotspotIEs are the elements a hotspot connection adds to its
+// association request: the Hotspot 2.0 Indication (the AP's release, at
+// most ours) and, when a roaming consortium OI of the beacon matched the
+// profile, the Roaming Consortium Selection naming it.
+func hotspotIEs(n *Network, b *BSS) []byte {
+	if n.Known == nil || n.Known.Hotspot == nil || !hotspotCapable(b) {
+		return nil
+	}
+	out := ie.MarshalHS20Indication(b.Summary.HS20.Version)
+	if rc := b.Summary.RoamingConsortium; rc != nil {
+		for _, oi := range rc.OIs {
+			if n.Known.Hotspot.MatchesConsortium([][]byte{oi}) {
+				out = append(out, ie.MarshalRoamingConsortiumSelection(oi)...)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// anqpCandidates are the APs to ask for NAI realms: the best Hotspot 2.0
+// AP of each 802.1X network that matched no profile yet, not asked
+// before, when some profile names realms.
+func (s *Station) anqpCandidates(nets map[string]*Network) []*BSS {
+	if s.cfg.DisableANQP || s.conn != nil || s.attempt != nil {
+		return nil
+	}
+	wanted := false
+	for _, p := range s.hotspotProfiles() {
+		if p.Hotspot != nil && len(p.Hotspot.NAIRealms) > 0 {
+			wanted = true
+		}
+	}
+	if !wanted {
+		return nil
+	}
+	var out []*BSS
+	for _, n := range nets {
+		if n.Security != knownnetworks.Security8021X || n.Known != nil {
+			continue
+		}
+		i := slices.IndexFunc(n.BSSes, hotspotCapable)
+		if i < 0 {
+			continue
+		}
+		b := n.BSSes[i]
+		if _, asked := s.anqpSeen[b.Addr.String()]; asked {
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// forgetUnseenANQP drops the answers of APs the latest scan did not see.
+func (s *Station) forgetUnseenANQP(nets map[string]*Network) {
+	if len(s.anqpSeen) == 0 {
+		return
+	}
+	seen := map[string]bool{}
+	for _, n := range nets {
+		for _, b := range n.BSSes {
+			seen[b.Addr.String()] = true
+		}
+	}
+	for a := range s.anqpSeen {
+		if !seen[a] {
+			delete(s.anqpSeen, a)
+		}
+	}
+}
+
+// startANQP asks each AP for its NAI realms; the held scan finishes when
+// every query has ended.
+func (s *Station) startANQP(bsses []*BSS, held *heldScan) {
+	s.anqpHeld = held
+	for _, b := range bsses {
+		var tok [1]byte
+		_, _ = rand.Read(tok[:])
+		q := &anqpQuery{bss: b, req: anqp.NewRequest(s.cfg.MAC, b.Addr, tok[0], anqp.InfoNAIRealm)}
+		s.anqpPending[b.Addr.String()] = q
+		s.log.Info("ANQP query", "bssid", b.Addr.String(), "freq", b.Freq)
+		s.event("anqp-started", b.Addr.String())
+		s.sendANQP(q, q.req.Frame(), 0, true)
+	}
+}
+
+// sendANQP sends one frame of q's exchange after delay; with first, it
+// also bounds the whole exchange by anqpTimeout.
+func (s *Station) sendANQP(q *anqpQuery, frame []byte, delay time.Duration, first bool) {
+	s.async(func() func() {
+		if delay > 0 {
+			select {
+			case <-time.After(delay):
+			case <-s.ctx.Done():
+				return func() {}
+			}
+		}
+		ctx, cancel := context.WithTimeout(s.ctx, time.Second)
+		_, err := s.cfg.Kernel.SendFrame(ctx, s.cfg.Ifindex, nl80211.FrameRequest{Frame: frame, Freq: q.bss.Freq,
+			Wait: 300 * time.Millisecond, OffchannelOK: true})
+		cancel()
+		if err != nil {
+			return func() { s.anqpEnded(q, nil, "not sent: "+err.Error()) }
+		}
+		if !first {
+			return func() {}
+		}
+		select {
+		case <-time.After(anqpTimeout):
+		case <-s.ctx.Done():
+			return func() {}
+		}
+		return func() { s.anqpEnded(q, nil, "no answer") }
+	})
+}
+
+// onGASFrame takes a GAS response; false if the frame is not one.
+func (s *Station) onGASFrame(frame []byte) bool {
+	if len(frame) < 26 || frame[24] != publicActionCategory ||
+		(frame[25] != gasInitialResponse && frame[25] != gasComebackResponse) {
+		return false
+	}
+	from := net.HardwareAddr(frame[10:16]).String()
+	q := s.anqpPending[from]
+	if q == nil {
+		s.log.Debug("GAS frame dropped: no query to that AP", "from", from)
+		return true
+	}
+	ok, next, delay, done, err := q.req.Handle(frame)
+	switch {
+	case !ok:
+		s.log.Debug("GAS frame dropped: not for our query", "from", from)
+	case err != nil:
+		s.anqpEnded(q, nil, err.Error())
+	case next != nil:
+		s.sendANQP(q, next, delay, false)
+	case done:
+		s.anqpEnded(q, q.req.Result(), "")
+	}
+	return true
+}
+
+// anqpEnded records q's outcome (resp nil: none) and, with the last query
+// done, finishes the held scan.
+func (s *Station) anqpEnded(q *anqpQuery, resp []byte, failure string) {
+	addr := q.bss.Addr.String()
+	if s.anqpPending[addr] != q {
+		return // already ended
+	}
+	delete(s.anqpPending, addr)
+	var r anqpResult
+	if failure == "" {
+		r.realms, failure = naiRealms(resp)
+	}
+	s.anqpSeen[addr] = r
+	if failure != "" {
+		s.log.Info("ANQP query failed", "bssid", addr, "why", failure)
+	} else {
+		s.log.Info("ANQP answer", "bssid", addr, "realms", len(r.realms))
+	}
+	s.event("anqp-finished", addr)
+	if len(s.anqpPending) > 0 || s.anqpHeld == nil {
+		return
+	}
+	held := s.anqpHeld
+	s.anqpHeld = nil
+	s.finishScan(held.nets, held.results, held.took)
+}
+
+// naiRealms reads the NAI realm names from an ANQP response.
+func naiRealms(resp []byte) ([]string, string) {
+	els, err := anqp.Elements(resp)
+	if err != nil {
+		return nil, err.Error()
+	}
+	for _, e := range els {
+		if e.ID != anqp.InfoNAIRealm {
+			continue
+		}
+		rs, err := anqp.ParseNAIRealms(e.Body)
+		if err != nil {
+			return nil, err.Error()
+		}
+		var names []string
+		for _, r := range rs {
+			names = append(names, r.Names...)
+		}
+		return names, ""
+	}
+	return nil, "no NAI realm list in the answer"
+}
