@@ -271,12 +271,23 @@ func (s *Store) freqsLocked(key netKey) []uint32 {
 // to the front of the network's list, and the frequency file is rewritten
 // (0600, atomically).
 func (s *Store) AddKnownFrequency(ssid string, sec Security, mhz uint32) error {
+	return s.AddKnownFrequencies(ssid, sec, mhz)
+}
+
+// AddKnownFrequencies records that a known network was seen on each of
+// mhzs (the first the most recent, or best): they move to the front of
+// its list in that order, and the frequency file is rewritten once, only
+// if the list changed (a scan that saw the network where it was last seen
+// writes nothing).
+func (s *Store) AddKnownFrequencies(ssid string, sec Security, mhzs ...uint32) error {
 	name, err := relPath(ssid, sec)
 	if err != nil {
 		return err
 	}
-	if !ValidFrequency(mhz) {
-		return fmt.Errorf("knownnetworks: %d MHz is not a Wi-Fi channel", mhz)
+	for _, mhz := range mhzs {
+		if !ValidFrequency(mhz) {
+			return fmt.Errorf("knownnetworks: %d MHz is not a Wi-Fi channel", mhz)
+		}
 	}
 	s.networksMu.Lock()
 	defer s.networksMu.Unlock()
@@ -288,12 +299,16 @@ func (s *Store) AddKnownFrequency(ssid string, sec Security, mhz uint32) error {
 	if s.freq == nil {
 		s.freq = NewFile(FrequencyFileName)
 	}
-	freqs := s.freqsLocked(key)
-	if len(freqs) > 0 && freqs[0] == mhz {
+	old := s.freqsLocked(key)
+	freqs := slices.Clone(old)
+	for i := len(mhzs) - 1; i >= 0; i-- {
+		mhz := mhzs[i]
+		freqs = slices.DeleteFunc(freqs, func(f uint32) bool { return f == mhz })
+		freqs = append([]uint32{mhz}, freqs...)
+	}
+	if slices.Equal(freqs, old) {
 		return nil
 	}
-	freqs = slices.DeleteFunc(freqs, func(f uint32) bool { return f == mhz })
-	freqs = append([]uint32{mhz}, freqs...)
 
 	g, ok := s.freqGroupLocked(key)
 	if !ok {

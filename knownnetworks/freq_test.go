@@ -1,6 +1,7 @@
 package knownnetworks
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -134,5 +135,45 @@ list=5955
 	data, _ = os.ReadFile(path)
 	if strings.Contains(string(data), "Home.psk") {
 		t.Errorf("entry kept after Forget:\n%s", data)
+	}
+}
+
+// AddKnownFrequencies puts the new channels first, in the order given,
+// and rewrites the file only when the list changed.
+func TestAddKnownFrequencies(t *testing.T) {
+	s, dir, _ := newTestStore(t)
+	writeTestFile(t, dir, "Home.psk", "[Security]\nPassphrase=topsecret1\n", time.Unix(1700000000, 0))
+	if err := s.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddKnownFrequencies("Home", SecurityPSK, 2412); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddKnownFrequencies("Home", SecurityPSK, 5180, 2437, 2412); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.KnownFrequencies("Home", SecurityPSK); !slices.Equal(got, []uint32{5180, 2437, 2412}) {
+		t.Errorf("list %v", got)
+	}
+	path := filepath.Join(dir, FrequencyFileName)
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddKnownFrequencies("Home", SecurityPSK, 5180, 2437); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) {
+		t.Error("the file was rewritten though its list did not change")
+	}
+	if err := s.AddKnownFrequencies("Home", SecurityPSK, 1234); err == nil {
+		t.Error("1234 MHz accepted")
+	}
+	if err := s.AddKnownFrequencies("Gone", SecurityPSK, 2412); !errors.Is(err, ErrUnknownNetwork) {
+		t.Errorf("unknown network: %v", err)
 	}
 }

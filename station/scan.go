@@ -129,6 +129,7 @@ func (s *Station) finishScan(nets map[string]*Network, results int, took time.Du
 	s.scanning = false
 	defer s.runQueuedScan()
 	s.attachKnown(nets)
+	s.recordFrequencies(nets)
 	// The connected network stays even if this scan missed it, and
 	// stays the same object (the connection holds it) with the new BSSes.
 	if c := s.conn; c != nil {
@@ -196,6 +197,49 @@ func (s *Station) attachKnown(nets map[string]*Network) {
 			n.Known = s.matchHotspot(n, profiles)
 		}
 	}
+}
+
+// recordFrequencies adds to the known-frequencies file the channels a scan
+// saw known networks on that it does not list yet (as iwd records every
+// BSS of a known network; quick scans look there first). The write runs
+// in the background, and only when something is new.
+func (s *Station) recordFrequencies(nets map[string]*Network) {
+	st := s.cfg.Known
+	if st == nil {
+		return
+	}
+	type add struct {
+		ssid  string
+		sec   knownnetworks.Security
+		freqs []uint32
+	}
+	var adds []add
+	for _, n := range nets {
+		if n.Known == nil {
+			continue
+		}
+		have := st.KnownFrequencies(n.Known.SSID, n.Known.Security)
+		var fresh []uint32
+		for _, b := range n.BSSes {
+			if !slices.Contains(have, b.Freq) && !slices.Contains(fresh, b.Freq) {
+				fresh = append(fresh, b.Freq)
+			}
+		}
+		if len(fresh) > 0 {
+			adds = append(adds, add{n.Known.SSID, n.Known.Security, fresh})
+		}
+	}
+	if len(adds) == 0 {
+		return
+	}
+	s.async(func() func() {
+		for _, a := range adds {
+			if err := st.AddKnownFrequencies(a.ssid, a.sec, a.freqs...); err != nil {
+				s.log.Debug("known frequencies not recorded", "network", a.ssid, "err", err)
+			}
+		}
+		return func() {}
+	})
 }
 
 // rerank re-reads the known networks (a file changed) and reorders.
