@@ -45,9 +45,11 @@ type anqpQuery struct {
 	req *anqp.Request
 }
 
-// anqpResult is what an AP's ANQP answer said.
+// anqpResult is what an AP's ANQP answer said (nil lists: no answer, or
+// none in it).
 type anqpResult struct {
-	realms []string // nil: no answer or no NAI realm list
+	realms []string // the NAI Realm list's names
+	ois    [][]byte // the Roaming Consortium list: every OI, not only the beacon's three
 }
 
 // heldScan is a scan's outcome waiting for ANQP.
@@ -90,7 +92,7 @@ func (s *Station) matchHotspot(n *Network, profiles []knownnetworks.KnownNetwork
 			if rc := b.Summary.RoamingConsortium; rc != nil && h.MatchesConsortium(rc.OIs) {
 				return &profiles[i]
 			}
-			if r, ok := s.anqpSeen[b.Addr.String()]; ok && h.MatchesRealm(r.realms) {
+			if r, ok := s.anqpSeen[b.Addr.String()]; ok && (h.MatchesRealm(r.realms) || h.MatchesConsortium(r.ois)) {
 				return &profiles[i]
 			}
 		}
@@ -118,20 +120,22 @@ func hotspotIEs(n *Network, b *BSS) []byte {
 	return out
 }
 
-// anqpCandidates are the APs to ask for NAI realms: the best Hotspot 2.0
-// AP of each 802.1X network that matched no profile yet, not asked
-// before, when some profile names realms.
+// anqpCandidates are the APs to ask: the best Hotspot 2.0 AP of each
+// 802.1X network that matched no profile yet, not asked before, when some
+// profile names realms, or names a roaming consortium and the AP has more
+// OIs than its beacon shows.
 func (s *Station) anqpCandidates(nets map[string]*Network) []*BSS {
 	if s.cfg.DisableANQP || s.conn != nil || s.attempt != nil {
 		return nil
 	}
-	wanted := false
+	realms, ois := false, false
 	for _, p := range s.hotspotProfiles() {
-		if p.Hotspot != nil && len(p.Hotspot.NAIRealms) > 0 {
-			wanted = true
+		if p.Hotspot != nil {
+			realms = realms || len(p.Hotspot.NAIRealms) > 0
+			ois = ois || p.Hotspot.RoamingConsortium != nil
 		}
 	}
-	if !wanted {
+	if !realms && !ois {
 		return nil
 	}
 	var out []*BSS
@@ -146,6 +150,9 @@ func (s *Station) anqpCandidates(nets map[string]*Network) []*BSS {
 		b := n.BSSes[i]
 		if _, asked := s.anqpSeen[b.Addr.String()]; asked {
 			continue
+		}
+		if rc := b.Summary.RoamingConsortium; !realms && (rc == nil || rc.NumANQPOIs == 0) {
+			continue // the beacon's OIs are all there are
 		}
 		out = append(out, b)
 	}
@@ -177,7 +184,7 @@ func (s *Station) startANQP(bsses []*BSS, held *heldScan) {
 	for _, b := range bsses {
 		var tok [1]byte
 		_, _ = rand.Read(tok[:])
-		q := &anqpQuery{bss: b, req: anqp.NewRequest(s.cfg.MAC, b.Addr, tok[0], anqp.InfoNAIRealm)}
+		q := &anqpQuery{bss: b, req: anqp.NewRequest(s.cfg.MAC, b.Addr, tok[0], anqp.InfoNAIRealm, anqp.InfoRoamingConsortium)}
 		s.anqpPending[b.Addr.String()] = q
 		s.log.Info("ANQP query", "bssid", b.Addr.String(), "freq", b.Freq)
 		s.event("anqp-started", b.Addr.String())
@@ -251,13 +258,13 @@ func (s *Station) anqpEnded(q *anqpQuery, resp []byte, failure string) {
 	delete(s.anqpPending, addr)
 	var r anqpResult
 	if failure == "" {
-		r.realms, failure = naiRealms(resp)
+		r, failure = parseANQP(resp)
 	}
 	s.anqpSeen[addr] = r
 	if failure != "" {
 		s.log.Info("ANQP query failed", "bssid", addr, "why", failure)
 	} else {
-		s.log.Info("ANQP answer", "bssid", addr, "realms", len(r.realms))
+		s.log.Info("ANQP answer", "bssid", addr, "realms", len(r.realms), "consortium_ois", len(r.ois))
 	}
 	s.event("anqp-finished", addr)
 	if len(s.anqpPending) > 0 || s.anqpHeld == nil {
@@ -268,25 +275,31 @@ func (s *Station) anqpEnded(q *anqpQuery, resp []byte, failure string) {
 	s.finishScan(held.nets, held.results, held.took)
 }
 
-// naiRealms reads the NAI realm names from an ANQP response.
-func naiRealms(resp []byte) ([]string, string) {
+// parseANQP reads the NAI Realm and Roaming Consortium lists of an ANQP
+// response; a malformed one fails the whole answer.
+func parseANQP(resp []byte) (anqpResult, string) {
+	var r anqpResult
 	els, err := anqp.Elements(resp)
 	if err != nil {
-		return nil, err.Error()
+		return r, err.Error()
 	}
 	for _, e := range els {
-		if e.ID != anqp.InfoNAIRealm {
-			continue
+		switch e.ID {
+		case anqp.InfoNAIRealm:
+			rs, err := anqp.ParseNAIRealms(e.Body)
+			if err != nil {
+				return anqpResult{}, err.Error()
+			}
+			for _, x := range rs {
+				r.realms = append(r.realms, x.Names...)
+			}
+		case anqp.InfoRoamingConsortium:
+			ois, err := anqp.ParseRoamingConsortiumList(e.Body)
+			if err != nil {
+				return anqpResult{}, err.Error()
+			}
+			r.ois = ois
 		}
-		rs, err := anqp.ParseNAIRealms(e.Body)
-		if err != nil {
-			return nil, err.Error()
-		}
-		var names []string
-		for _, r := range rs {
-			names = append(names, r.Names...)
-		}
-		return names, ""
 	}
-	return nil, "no NAI realm list in the answer"
+	return r, ""
 }

@@ -100,27 +100,54 @@ func TestHotspotNoMatch(t *testing.T) {
 	}
 }
 
-// gasResponse is a GAS Initial Response from bssid carrying an ANQP NAI
-// Realm list with one realm entry naming realms (';'-separated), EAP-TTLS.
-func gasResponse(bssid, to net.HardwareAddr, token byte, realms string) []byte {
+// anqpElement is an ANQP element: Info ID, length, body.
+func anqpElement(id uint16, body []byte) []byte {
+	el := binary.LittleEndian.AppendUint16(nil, id)
+	el = binary.LittleEndian.AppendUint16(el, uint16(len(body)))
+	return append(el, body...)
+}
+
+// naiRealmElement is an NAI Realm list with one realm entry naming realms
+// (';'-separated), EAP-TTLS.
+func naiRealmElement(realms string) []byte {
 	realm := []byte{0, byte(len(realms))} // encoding RFC 4282, realm length
 	realm = append(realm, realms...)
 	realm = append(realm, 1, 2, 21, 0) // one EAP method (2 octets): TTLS, no auth params
-	entry := binary.LittleEndian.AppendUint16(nil, uint16(len(realm)))
-	entry = append(entry, realm...)
 	body := binary.LittleEndian.AppendUint16(nil, 1)
-	body = append(body, entry...)
-	el := binary.LittleEndian.AppendUint16(nil, 263)
-	el = binary.LittleEndian.AppendUint16(el, uint16(len(body)))
-	el = append(el, body...)
+	body = binary.LittleEndian.AppendUint16(body, uint16(len(realm)))
+	return anqpElement(263, append(body, realm...))
+}
+
+// gasResponse is a GAS Initial Response from bssid carrying the ANQP
+// elements.
+func gasResponse(bssid, to net.HardwareAddr, token byte, elements ...[]byte) []byte {
+	resp := bytes.Join(elements, nil)
 	f := []byte{0xd0, 0, 0, 0}
 	f = append(f, to...)
 	f = append(f, bssid...)
 	f = append(f, bssid...)
 	f = append(f, 0, 0)
 	f = append(f, 4, 11, token, 0, 0, 0, 0, 108, 2, 0x7f, 0)
-	f = binary.LittleEndian.AppendUint16(f, uint16(len(el)))
-	return append(f, el...)
+	f = binary.LittleEndian.AppendUint16(f, uint16(len(resp)))
+	return append(f, resp...)
+}
+
+// firstFrame waits for the first frame the station sends.
+func (h *harness) firstFrame() []byte {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		h.k.mu.Lock()
+		if len(h.k.frames) > 0 {
+			f := h.k.frames[0]
+			h.k.mu.Unlock()
+			return f
+		}
+		h.k.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.t.Fatal("no frame sent")
+	return nil
 }
 
 func TestHotspotMatchesRealmByANQP(t *testing.T) {
@@ -129,17 +156,8 @@ func TestHotspotMatchesRealmByANQP(t *testing.T) {
 	if err := h.st.Scan(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	// The GAS request goes to the BSS, offchannel allowed.
-	var req []byte
-	deadline := time.Now().Add(5 * time.Second)
-	for req == nil && time.Now().Before(deadline) {
-		h.k.mu.Lock()
-		if len(h.k.frames) > 0 {
-			req = h.k.frames[0]
-		}
-		h.k.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
-	}
+	// The GAS request goes to the BSS.
+	req := h.firstFrame()
 	if len(req) < 27 || req[24] != 4 || req[25] != 10 {
 		t.Fatalf("no GAS Initial Request sent: % x", req)
 	}
@@ -150,13 +168,29 @@ func TestHotspotMatchesRealmByANQP(t *testing.T) {
 		t.Error("Scanning went false before ANQP answered")
 	}
 	h.events <- &nl80211.FrameEvent{Frame: gasResponse(net.HardwareAddr{2, 0, 0, 0, 0, 1},
-		net.HardwareAddr{2, 1, 1, 1, 1, 1}, req[26], "other.test;example.com")}
+		net.HardwareAddr{2, 1, 1, 1, 1, 1}, req[26], naiRealmElement("other.test;example.com"))}
 	n := h.waitNetwork("Hotspot", func(n NetworkView) bool { return n.Known })
 	if n.Hotspot != "realm.conf" {
 		t.Errorf("matched %q", n.Hotspot)
 	}
 	if h.st.View().Scanning {
 		t.Error("still scanning after the answer")
+	}
+}
+
+// A consortium OI the beacon does not show (it says one more is in ANQP)
+// matches from the AP's Roaming Consortium list.
+func TestHotspotMatchesConsortiumByANQP(t *testing.T) {
+	h := newHotspotHarness(t, map[string]string{"rc.conf": "Name=RC\nRoamingConsortium=fedcba\n"}, false, hs20BSS(1))
+	if err := h.st.Scan(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	req := h.firstFrame()
+	ois := anqpElement(261, []byte{3, 0x11, 0x22, 0x33, 3, 0xfe, 0xdc, 0xba})
+	h.events <- &nl80211.FrameEvent{Frame: gasResponse(net.HardwareAddr{2, 0, 0, 0, 0, 1},
+		net.HardwareAddr{2, 1, 1, 1, 1, 1}, req[26], ois)}
+	if n := h.waitNetwork("Hotspot", func(n NetworkView) bool { return n.Known }); n.Hotspot != "rc.conf" {
+		t.Errorf("matched %q", n.Hotspot)
 	}
 }
 
@@ -180,5 +214,31 @@ func TestHotspotIEs(t *testing.T) {
 		0xdd, 9, 0x50, 0x6f, 0x9a, 0x1d, 0x10, 0x20, 0x30, 0x40, 0x50} // RC selection
 	if !bytes.Equal(got, want) {
 		t.Errorf("IEs\n got % x\nwant % x", got, want)
+	}
+}
+
+// An AP that never answers holds the scan for anqpTimeout at most; a
+// malformed answer ends the query at once. Neither matches.
+func TestHotspotANQPSilenceAndGarbage(t *testing.T) {
+	for _, garbage := range []bool{false, true} {
+		h := newHotspotHarness(t, map[string]string{"realm.conf": "Name=Realm\nNAIRealmNames=example.com\n"}, false, hs20BSS(1))
+		start := time.Now()
+		if err := h.st.Scan(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		req := h.firstFrame()
+		if garbage {
+			f := gasResponse(net.HardwareAddr{2, 0, 0, 0, 0, 1}, net.HardwareAddr{2, 1, 1, 1, 1, 1}, req[26],
+				anqpElement(263, []byte{0xff, 0xff, 1}))
+			h.events <- &nl80211.FrameEvent{Frame: f}
+		}
+		n := h.waitNetwork("Hotspot", func(NetworkView) bool { return !h.st.View().Scanning })
+		if n.Known {
+			t.Errorf("garbage=%v: matched %+v", garbage, n)
+		}
+		if took := time.Since(start); garbage && took > anqpTimeout {
+			t.Errorf("a malformed answer held the scan %v", took)
+		}
+		h.stop()
 	}
 }
