@@ -79,7 +79,8 @@ type Request struct {
 // as iwd's does, in a Query List for infoIDs (the NAI Realm list when
 // none are given) and in a Hotspot 2.0 Query List for the OSU Providers
 // NAI List. The dialog token is the caller's (the WPA3 specification asks
-// for a random one per exchange).
+// for a random one per exchange). infoIDs are a few: the frame must fit
+// one management frame (2304 octets), which Frame does not check.
 func NewRequest(own, bssid net.HardwareAddr, dialogToken uint8, infoIDs ...uint16) *Request {
 	if len(infoIDs) == 0 {
 		infoIDs = []uint16{InfoNAIRealm}
