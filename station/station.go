@@ -353,7 +353,18 @@ func (s *Station) shutdown() {
 	if s.conn != nil {
 		s.teardownConnection("daemon stopping", true)
 	}
-	s.bg.Wait()
+	// The background work ends with ctx; results it still posts are
+	// dropped here, or a worker waiting on a full done would keep Wait
+	// from returning (stop closes only after this).
+	waited := make(chan struct{})
+	go func() { s.bg.Wait(); close(waited) }()
+	for {
+		select {
+		case <-waited:
+			return
+		case <-s.done:
+		}
+	}
 }
 
 // Networks returns the networks of the latest scan, best first.
