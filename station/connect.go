@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -785,7 +786,15 @@ func (s *Station) rememberNetwork(a *attempt) {
 		return
 	}
 	n := a.network
-	ssid, sec, hidden, newPass, freq := n.SSID, n.Security, n.Hidden, a.newPass, a.bss.Freq
+	ssid, sec, hidden, newPass := n.SSID, n.Security, n.Hidden, a.newPass
+	// Every channel the network was seen on, the connected BSS's first,
+	// as iwd records them when a network becomes known.
+	freqs := []uint32{a.bss.Freq}
+	for _, b := range n.BSSes {
+		if !slices.Contains(freqs, b.Freq) {
+			freqs = append(freqs, b.Freq)
+		}
+	}
 	if n.Known != nil {
 		// The store's name for the record: a hotspot profile's is its
 		// file name, not the SSID.
@@ -806,7 +815,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 		if prev != nil {
 			<-prev
 		}
-		k, err := writeNetwork(st, ssid, sec, create, hidden, newPass, psk, freq)
+		k, err := writeNetwork(st, ssid, sec, create, hidden, newPass, psk, freqs)
 		if err != nil {
 			s.log.Warn("network file not written", "network", ssid, "err", err)
 		}
@@ -825,7 +834,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 // if none is there yet (an earlier write of the same connection may have
 // made it).
 func writeNetwork(st *knownnetworks.Store, ssid string, sec knownnetworks.Security, create, hidden bool,
-	newPass string, psk []byte, freq uint32) (*knownnetworks.KnownNetwork, error) {
+	newPass string, psk []byte, freqs []uint32) (*knownnetworks.KnownNetwork, error) {
 	var err error
 	old, known := st.Get(ssid, sec)
 	switch {
@@ -853,7 +862,7 @@ func writeNetwork(st *knownnetworks.Store, ssid string, sec knownnetworks.Securi
 	if terr := st.Touch(ssid, sec); terr != nil && err == nil {
 		err = fmt.Errorf("touch: %w", terr)
 	}
-	if ferr := st.AddKnownFrequency(ssid, sec, freq); ferr != nil && err == nil {
+	if ferr := st.AddKnownFrequencies(ssid, sec, freqs...); ferr != nil && err == nil {
 		err = fmt.Errorf("known frequency: %w", ferr)
 	}
 	if k, ok := st.Get(ssid, sec); ok {

@@ -245,6 +245,7 @@ func (s *Station) recordFrequencies(nets map[string]*Network) {
 // rerank re-reads the known networks (a file changed) and reorders.
 func (s *Station) rerank() {
 	s.attachKnown(s.networks)
+	s.recordFrequencies(s.networks)
 	s.ordered = rankNetworks(s.networks)
 	s.publish()
 }
