@@ -25,11 +25,20 @@ import (
 // between a scan's results and their use, while Scanning still shows: a
 // GAS query for the NAI realms to the best AP of each candidate network,
 // all at once, each bounded by anqpTimeout. Only when there is a profile
-// that names realms, only while not connected, and each AP is asked once
-// while it stays in the scan results.
+// to match, only while not connected; an AP's answer is kept while it
+// stays in the scan results, one that did not answer is asked again after
+// anqpRetryAfter.
 
-// anqpTimeout bounds one AP's ANQP exchange, comebacks included.
-const anqpTimeout = 2 * time.Second
+// anqpTimeout bounds one AP's ANQP exchange, comebacks included; the
+// request goes out again every anqpRetry (the radio waits that long on the
+// AP's channel for the answer), anqpTries times at most. An AP that did
+// not answer is asked again after anqpRetryAfter, at a later scan.
+const (
+	anqpTimeout    = 2 * time.Second
+	anqpRetry      = 500 * time.Millisecond
+	anqpTries      = 3
+	anqpRetryAfter = 10 * time.Second
+)
 
 // ANQP frames: Public Action (category 4) GAS Initial and Comeback
 // Responses, which the station registers for.
@@ -43,6 +52,18 @@ const (
 type anqpQuery struct {
 	bss *BSS
 	req *anqp.Request
+	// heard is closed by the loop when the AP first answered or the
+	// exchange ended: the request is not sent again.
+	heard  chan struct{}
+	closed bool
+}
+
+// hear closes q.heard once (the loop's).
+func (q *anqpQuery) hear() {
+	if !q.closed {
+		q.closed = true
+		close(q.heard)
+	}
 }
 
 // anqpResult is what an AP's ANQP answer said (nil lists: no answer, or
@@ -151,6 +172,9 @@ func (s *Station) anqpCandidates(nets map[string]*Network) []*BSS {
 		if _, asked := s.anqpSeen[b.Addr.String()]; asked {
 			continue
 		}
+		if at, failed := s.anqpFailed[b.Addr.String()]; failed && s.now().Sub(at) < anqpRetryAfter {
+			continue
+		}
 		if rc := b.Summary.RoamingConsortium; !realms && (rc == nil || rc.NumANQPOIs == 0) {
 			continue // the beacon's OIs are all there are
 		}
@@ -161,9 +185,6 @@ func (s *Station) anqpCandidates(nets map[string]*Network) []*BSS {
 
 // forgetUnseenANQP drops the answers of APs the latest scan did not see.
 func (s *Station) forgetUnseenANQP(nets map[string]*Network) {
-	if len(s.anqpSeen) == 0 {
-		return
-	}
 	seen := map[string]bool{}
 	for _, n := range nets {
 		for _, b := range n.BSSes {
@@ -175,6 +196,11 @@ func (s *Station) forgetUnseenANQP(nets map[string]*Network) {
 			delete(s.anqpSeen, a)
 		}
 	}
+	for a := range s.anqpFailed {
+		if !seen[a] {
+			delete(s.anqpFailed, a)
+		}
+	}
 }
 
 // startANQP asks each AP for its NAI realms; the held scan finishes when
@@ -184,7 +210,7 @@ func (s *Station) startANQP(bsses []*BSS, held *heldScan) {
 	for _, b := range bsses {
 		var tok [1]byte
 		_, _ = rand.Read(tok[:])
-		q := &anqpQuery{bss: b, req: anqp.NewRequest(s.cfg.MAC, b.Addr, tok[0], anqp.InfoNAIRealm, anqp.InfoRoamingConsortium)}
+		q := &anqpQuery{bss: b, heard: make(chan struct{}), req: anqp.NewRequest(s.cfg.MAC, b.Addr, tok[0], anqp.InfoNAIRealm, anqp.InfoRoamingConsortium)}
 		s.anqpPending[b.Addr.String()] = q
 		s.log.Info("ANQP query", "bssid", b.Addr.String(), "freq", b.Freq)
 		s.event("anqp-started", b.Addr.String())
@@ -192,8 +218,11 @@ func (s *Station) startANQP(bsses []*BSS, held *heldScan) {
 	}
 }
 
-// sendANQP sends one frame of q's exchange after delay; with first, it
-// also bounds the whole exchange by anqpTimeout.
+// sendANQP sends one frame of q's exchange after delay. The first (the
+// GAS Initial Request) goes out again every anqpRetry until the AP answers
+// (a frame lost on the air, or an answer after the radio left the
+// channel), anqpTries times at most; it also bounds the whole exchange
+// by anqpTimeout.
 func (s *Station) sendANQP(q *anqpQuery, frame []byte, delay time.Duration, first bool) {
 	s.async(func() func() {
 		if delay > 0 {
@@ -203,22 +232,38 @@ func (s *Station) sendANQP(q *anqpQuery, frame []byte, delay time.Duration, firs
 				return func() {}
 			}
 		}
-		ctx, cancel := context.WithTimeout(s.ctx, time.Second)
-		_, err := s.cfg.Kernel.SendFrame(ctx, s.cfg.Ifindex, nl80211.FrameRequest{Frame: frame, Freq: q.bss.Freq,
-			Wait: 300 * time.Millisecond, OffchannelOK: true})
-		cancel()
-		if err != nil {
-			return func() { s.anqpEnded(q, nil, "not sent: "+err.Error()) }
+		deadline := time.After(anqpTimeout)
+		for try := 1; ; try++ {
+			ctx, cancel := context.WithTimeout(s.ctx, time.Second)
+			_, err := s.cfg.Kernel.SendFrame(ctx, s.cfg.Ifindex, nl80211.FrameRequest{Frame: frame, Freq: q.bss.Freq,
+				Wait: anqpRetry, OffchannelOK: true})
+			cancel()
+			if err != nil {
+				return func() { s.anqpEnded(q, nil, "not sent: "+err.Error()) }
+			}
+			if !first {
+				return func() {}
+			}
+			var retry <-chan time.Time
+			if try < anqpTries {
+				retry = time.After(anqpRetry)
+			}
+			select {
+			case <-retry:
+				continue
+			case <-q.heard:
+			case <-deadline:
+				return func() { s.anqpEnded(q, nil, "no answer") }
+			case <-s.ctx.Done():
+				return func() {}
+			}
+			select {
+			case <-deadline:
+				return func() { s.anqpEnded(q, nil, "no answer in time") }
+			case <-s.ctx.Done():
+				return func() {}
+			}
 		}
-		if !first {
-			return func() {}
-		}
-		select {
-		case <-time.After(anqpTimeout):
-		case <-s.ctx.Done():
-			return func() {}
-		}
-		return func() { s.anqpEnded(q, nil, "no answer") }
 	})
 }
 
@@ -235,6 +280,9 @@ func (s *Station) onGASFrame(frame []byte) bool {
 		return true
 	}
 	ok, next, delay, done, err := q.req.Handle(frame)
+	if ok {
+		q.hear()
+	}
 	switch {
 	case !ok:
 		s.log.Debug("GAS frame dropped: not for our query", "from", from)
@@ -256,14 +304,17 @@ func (s *Station) anqpEnded(q *anqpQuery, resp []byte, failure string) {
 		return // already ended
 	}
 	delete(s.anqpPending, addr)
+	q.hear()
 	var r anqpResult
 	if failure == "" {
 		r, failure = parseANQP(resp)
 	}
-	s.anqpSeen[addr] = r
 	if failure != "" {
+		s.anqpFailed[addr] = s.now()
 		s.log.Info("ANQP query failed", "bssid", addr, "why", failure)
 	} else {
+		s.anqpSeen[addr] = r
+		delete(s.anqpFailed, addr)
 		s.log.Info("ANQP answer", "bssid", addr, "realms", len(r.realms), "consortium_ois", len(r.ois))
 	}
 	s.event("anqp-finished", addr)

@@ -239,6 +239,14 @@ func TestHotspotANQPSilenceAndGarbage(t *testing.T) {
 		if took := time.Since(start); garbage && took > anqpTimeout {
 			t.Errorf("a malformed answer held the scan %v", took)
 		}
+		// Silence: the request went out anqpTries times; an answer (even
+		// a bad one) stops the repeats.
+		h.k.mu.Lock()
+		sent := len(h.k.frames)
+		h.k.mu.Unlock()
+		if want := map[bool]int{false: anqpTries, true: 1}[garbage]; sent != want {
+			t.Errorf("garbage=%v: %d requests sent, want %d", garbage, sent, want)
+		}
 		h.stop()
 	}
 }

@@ -71,6 +71,7 @@ type Station struct {
 	// Hotspot 2.0: ANQP answers by BSSID (while the AP stays in the
 	// scan results), the queries running, and the scan they hold.
 	anqpSeen    map[string]anqpResult
+	anqpFailed  map[string]time.Time // when an AP last failed to answer
 	anqpPending map[string]*anqpQuery
 	anqpHeld    *heldScan
 	requestAt   time.Time // when the user's connect being started was asked for
@@ -149,6 +150,7 @@ func New(cfg Config) *Station {
 		blacklist:   newBlacklist(cfg.Blacklist),
 		badSecrets:  map[string]bool{},
 		anqpSeen:    map[string]anqpResult{},
+		anqpFailed:  map[string]time.Time{},
 		anqpPending: map[string]*anqpQuery{},
 		tried:       map[string]bool{},
 		level:       -1,
