@@ -267,18 +267,19 @@ func (s *Station) KnownNetworksChanged(ctx context.Context) error {
 			s.event("disconnected", why)
 			s.teardownConnection(why, true)
 			s.setState(Disconnected, why)
+			s.lastScan = time.Time{} // autoconnect looks again before choosing
 		}
 		switch {
 		case !s.autoconnect:
 		case s.state == Disconnected:
 			s.startAutoconnect("known networks changed")
 		case s.state.Autoconnecting() && !s.scanning:
-			// Don't wait for the next periodic scan (up to 300 s).
-			if !s.tryAutoconnect() {
-				s.stopPeriodicScan()
-				s.sched.restart()
-				s.startScan(nil, "known networks changed")
-			}
+			// A scan now, not at the next periodic one (up to 300 s):
+			// what is in range is looked at again with the new files, as
+			// iwd's next scan would (its clients wait for one).
+			s.stopPeriodicScan()
+			s.sched.restart()
+			s.startScan(nil, "known networks changed")
 		}
 	})
 }
