@@ -365,6 +365,15 @@ func (d *Daemon) knownChanged(ctx context.Context) {
 	}
 }
 
+// knownChangedWait is knownChanged for a client's call (Forget,
+// AutoConnect): it returns once every station has taken the change, so the
+// client's next call finds it done.
+func (d *Daemon) knownChangedWait(ctx context.Context) {
+	for _, info := range d.Stations() {
+		_ = info.Station.KnownNetworksChanged(ctx)
+	}
+}
+
 func (d *Daemon) route(ctx context.Context, ev nl80211.Event) {
 	info := ev.Info()
 	switch e := ev.(type) {

@@ -424,7 +424,7 @@ func (k knownBackend) Forget(ctx context.Context, id dbusapi.NetworkID) error {
 		return dbusapi.ErrFailed
 	}
 	k.b.syncKnown()
-	k.b.d.knownChanged(ctx)
+	k.b.d.knownChangedWait(ctx)
 	return nil
 }
 
@@ -437,7 +437,7 @@ func (k knownBackend) SetAutoConnect(ctx context.Context, id dbusapi.NetworkID, 
 		return dbusapi.ErrFailed
 	}
 	k.b.syncKnown()
-	k.b.d.knownChanged(ctx)
+	k.b.d.knownChangedWait(ctx)
 	return nil
 }
 

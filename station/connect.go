@@ -284,6 +284,11 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind attemptKind, reply chan 
 		}
 	}
 	s.requestAt = time.Time{}
+	if kind != kindRoam {
+		// The store is the truth: a file forgotten or written a moment
+		// ago (its watch event still on the way) counts now.
+		s.attachKnown(map[string]*Network{n.ID(): n})
+	}
 	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
 	if kind == kindRoam && s.conn != nil {
 		a.pmk, a.password, a.answers = s.conn.pmk, s.conn.password, s.conn.answers
