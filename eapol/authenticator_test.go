@@ -19,8 +19,9 @@ type authConfig struct {
 	akm                   ie.AKMSuite
 	pairwise, group, mgmt ie.CipherSuite
 	mfp                   bool
-	holdPMK               bool // 802.1X: do not call SetPMK yet
-	wpa                   bool // WPA (pre-RSN) instead of RSN
+	holdPMK               bool   // 802.1X: do not call SetPMK yet
+	wpa                   bool   // WPA (pre-RSN) instead of RSN
+	apRSNXE               []byte // the RSNX element of the AP's Beacon, nil for none
 }
 
 // config is the authenticator's part of c.
@@ -54,7 +55,7 @@ func newPair(t testing.TB, c authConfig) *pair {
 	ap := eapoltest.New(t, c.config(), pmk)
 	port := &fakePort{}
 	cfg := eapol.Config{
-		SPA: ap.SPA, AA: ap.AA, PMK: pmk, OwnRSNE: ap.StaRSNE, APRSNE: ap.RSNE,
+		SPA: ap.SPA, AA: ap.AA, PMK: pmk, OwnRSNE: ap.StaRSNE, APRSNE: ap.RSNE, APRSNXE: c.apRSNXE,
 		AKM: c.akm, Pairwise: c.pairwise, Group: c.group, MFP: c.mfp, GroupMgmt: c.mgmt,
 		Logger:  quiet,
 		OnEvent: func(e eapol.Event) { port.events = append(port.events, e) },

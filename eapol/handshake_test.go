@@ -620,14 +620,16 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, mod := range map[string]func(*eapol.Config){
-		"FT AKM":          func(c *eapol.Config) { c.AKM = ie.AKMFTPSK },
-		"WEP pairwise":    func(c *eapol.Config) { c.Pairwise = ie.CipherWEP104 },
-		"BIP as group":    func(c *eapol.Config) { c.Group = ie.CipherBIPCMAC128 },
-		"truncated RSNE":  func(c *eapol.Config) { c.APRSNE = c.APRSNE[:5] },
-		"no own RSNE":     func(c *eapol.Config) { c.OwnRSNE = nil },
-		"short PMK":       func(c *eapol.Config) { c.PMK = make([]byte, 16) },
-		"PSK PMK of 48":   func(c *eapol.Config) { c.PMK = make([]byte, 48) },
-		"MFP with a TKIP": func(c *eapol.Config) { c.MFP = true; c.GroupMgmt = ie.CipherTKIP },
+		"FT AKM":           func(c *eapol.Config) { c.AKM = ie.AKMFTPSK },
+		"WEP pairwise":     func(c *eapol.Config) { c.Pairwise = ie.CipherWEP104 },
+		"BIP as group":     func(c *eapol.Config) { c.Group = ie.CipherBIPCMAC128 },
+		"truncated RSNE":   func(c *eapol.Config) { c.APRSNE = c.APRSNE[:5] },
+		"no own RSNE":      func(c *eapol.Config) { c.OwnRSNE = nil },
+		"short PMK":        func(c *eapol.Config) { c.PMK = make([]byte, 16) },
+		"PSK PMK of 48":    func(c *eapol.Config) { c.PMK = make([]byte, 48) },
+		"MFP with a TKIP":  func(c *eapol.Config) { c.MFP = true; c.GroupMgmt = ie.CipherTKIP },
+		"empty AP RSNXE":   func(c *eapol.Config) { c.APRSNXE = []byte{} },
+		"AP RSNXE an RSNE": func(c *eapol.Config) { c.APRSNXE = c.APRSNE },
 	} {
 		c := good
 		mod(&c)
@@ -685,6 +687,53 @@ func TestSecondRSNE(t *testing.T) {
 				t.Fatal(err)
 			case !c.ok && (!errors.As(err, &herr) || herr.Reason != ie.ReasonHandshakeElementMismatch):
 				t.Fatalf("error %v, want reason 17", err)
+			}
+		})
+	}
+}
+
+// TestMessage3RSNXEMismatch: message 3's RSNXE must be the Beacon's, and
+// a Beacon without one means message 3 must carry none (12.7.6.4, as iwd
+// has it): a forged Beacon that left the RSNXE out, to make SAE fall back
+// from hash-to-element to hunting-and-pecking, is found out here with
+// reason 17 and no key installed.
+func TestMessage3RSNXEMismatch(t *testing.T) {
+	h2e := ie.MarshalRSNX(ie.RSNXSAEH2E)
+	other := ie.MarshalRSNX(ie.RSNXSAEH2E, ie.RSNXSAEPK)
+	for _, c := range []struct {
+		name         string
+		beacon, msg3 []byte
+		ok           bool
+	}{
+		{"neither", nil, nil, true},
+		{"same", h2e, h2e, true},
+		{"beacon had none", nil, h2e, false},
+		{"message 3 has none", h2e, nil, false},
+		{"different", h2e, other, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ac := pskCCMP
+			ac.apRSNXE = c.beacon
+			p := newPair(t, ac)
+			m2, _ := p.deliver(p.ap.Msg1())
+			if err := p.ap.HandleMsg2(m2); err != nil {
+				t.Fatal(err)
+			}
+			out, err := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) {
+				m.Plain = bytes.Join([][]byte{p.ap.RSNE, c.msg3, p.ap.GroupKDEs()}, nil)
+			}))
+			if c.ok {
+				if err != nil || out == nil {
+					t.Fatalf("message 3: %v", err)
+				}
+				return
+			}
+			var herr *eapol.HandshakeError
+			if !errors.As(err, &herr) || herr.Reason != ie.ReasonHandshakeElementMismatch {
+				t.Fatalf("error %v, want a failure with reason 17", err)
+			}
+			if out != nil || len(p.port.installs) != 0 || p.sta.State() != eapol.StateFailed {
+				t.Fatal("mismatched RSNXE was acted on")
 			}
 		})
 	}

@@ -38,9 +38,11 @@ type Config struct {
 	// APRSNE is the AP's RSN element, whole, exactly as in its Beacon or
 	// Probe Response. Message 3 must carry the same octets (12.7.6.4).
 	APRSNE []byte
-	// APRSNXE, when not nil, is the AP's RSNX element from the Beacon or
-	// Probe Response; message 3 must then carry the same octets. When nil
-	// the RSNXE of message 3 is not checked.
+	// APRSNXE is the AP's RSNX element, whole, from the Beacon or Probe
+	// Response, nil when it advertised none. Message 3 must carry the same
+	// octets, or no RSNXE when nil (12.7.6.4): a forged Beacon without the
+	// RSNXE (SAE hash-to-element pushed down to hunting-and-pecking) is
+	// found out by the AP's message 3.
 	APRSNXE []byte
 
 	AKM       ie.AKMSuite
@@ -164,6 +166,11 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 	}
 	if cfg.OwnRSNXE != nil {
 		if err := checkElement("OwnRSNXE", cfg.OwnRSNXE, ElementRSNX); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.APRSNXE != nil {
+		if err := checkElement("APRSNXE", cfg.APRSNXE, ElementRSNX); err != nil {
 			return nil, err
 		}
 	}
@@ -413,7 +420,10 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 			return s.fail(ie.ReasonHandshakeElementMismatch, fmt.Errorf("second RSNE in message 3 does not name our pairwise cipher %v", s.cfg.Pairwise))
 		}
 	}
-	if s.cfg.APRSNXE != nil && !bytes.Equal(kd.RSNXE, s.cfg.APRSNXE) {
+	switch {
+	case s.cfg.APRSNXE == nil && kd.RSNXE != nil:
+		return s.fail(ie.ReasonHandshakeElementMismatch, errors.New("RSNXE in message 3, none in the Beacon/Probe Response"))
+	case !bytes.Equal(kd.RSNXE, s.cfg.APRSNXE):
 		return s.fail(ie.ReasonHandshakeElementMismatch, errors.New("RSNXE in message 3 differs from the Beacon/Probe Response RSNXE"))
 	}
 	if err := s.checkGroupKeys(kd, true); err != nil {
