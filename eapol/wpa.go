@@ -73,8 +73,8 @@ func checkWPAGroupMessage1Info(k KeyInfo) error {
 // wpaMessage3 handles a WPA message 3 whose Key Information, replay
 // counter, MIC, ANonce and key length have been checked. Its key data is
 // in clear and must hold the AP's WPA element exactly as in the Beacon or
-// Probe Response; anything else in it is ignored (no key is taken from
-// clear text).
+// Probe Response and no RSNE; anything else in it is ignored (no key is
+// taken from clear text).
 func (s *Supplicant) wpaMessage3(f *KeyFrame, kck []byte, retransmit bool) error {
 	const msg = "message 3"
 	if len(f.KeyData) == 0 {
@@ -86,6 +86,12 @@ func (s *Supplicant) wpaMessage3(f *KeyFrame, kck []byte, retransmit bool) error
 	}
 	if kd.WPAIE == nil || !bytes.Equal(kd.WPAIE, s.cfg.APRSNE) {
 		return s.fail(ie.ReasonHandshakeElementMismatch, errors.New("WPA element in message 3 differs from the Beacon/Probe Response WPA element"))
+	}
+	if kd.RSNE != nil {
+		// WPA is chosen only for a BSS that advertised no RSNE: an AP
+		// that does RSN behind a forged WPA-only Beacon is a downgrade
+		// (wpa_supplicant's "possible downgrade attack" check).
+		return s.fail(ie.ReasonHandshakeElementMismatch, errors.New("RSNE in a WPA message 3: the Beacon/Probe Response had none (downgrade from RSN)"))
 	}
 	if err := s.sendMessage4(f, kck); err != nil {
 		return err

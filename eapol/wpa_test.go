@@ -141,8 +141,9 @@ func TestWPAHandshakeMatrix(t *testing.T) {
 // TestWPAMessage3IEMismatchDowngrade: the WPA element in message 3 must be
 // the Beacon/Probe Response WPA element octet for octet (a forged beacon
 // that advertised another cipher is found out here); a different one, an
-// RSNE in its place or none fails the handshake with reason 17 and
-// installs nothing.
+// RSNE in its place or beside it (a downgrade from RSN by a forged
+// Beacon) or none fails the handshake with reason 17 and installs
+// nothing.
 func TestWPAMessage3IEMismatchDowngrade(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -158,6 +159,14 @@ func TestWPAMessage3IEMismatchDowngrade(t *testing.T) {
 			return rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherTKIP, group: ie.CipherTKIP}, 0)
 		}},
 		{"no WPA element", func(a *eapoltest.Authenticator) []byte { return []byte{0xdd, 4, 0x00, 0x50, 0xf2, 2} }},
+		// The AP does RSN too, but a forged Beacon showed only the WPA
+		// element: message 3's RSNE gives the downgrade away.
+		{"WPA element and an RSNE", func(a *eapoltest.Authenticator) []byte {
+			return append(bytes.Clone(a.RSNE), rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP}, 0)...)
+		}},
+		{"RSNE and the WPA element", func(a *eapoltest.Authenticator) []byte {
+			return append(rsneFor(authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP}, 0), a.RSNE...)
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newPair(t, wpaTKIP)
