@@ -53,3 +53,28 @@ func ParseEAPFrame(b []byte) (Header, []byte, error) {
 	}
 	return h, body, nil
 }
+
+// ProtectedOnceKeyed reports whether an EAPOL frame from the AP must
+// arrive protected once a PTK is installed, so that an unprotected one is
+// dropped (iwd's eapol.c does the same): an EAP packet, or message 1 of a
+// 4-way handshake (a PTK rekey). Message 3 and group message 1 need not
+// be: the AP retransmits message 3 unprotected when our message 4 was
+// lost (it installs the PTK on message 4), and both carry a MIC under
+// the PTK's KCK.
+func ProtectedOnceKeyed(frame []byte) bool {
+	h, body, err := ParseHeader(frame)
+	if err != nil {
+		return false
+	}
+	switch h.Type {
+	case PacketEAP:
+		return true
+	case PacketKey:
+		if len(body) < 3 { // Descriptor Type, Key Information
+			return false
+		}
+		info := KeyInfo(binary.BigEndian.Uint16(body[1:3]))
+		return info.Pairwise() && !info.Has(KeyInfoMIC)
+	}
+	return false
+}

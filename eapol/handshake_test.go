@@ -808,6 +808,7 @@ func FuzzSupplicantReceive(f *testing.F) {
 			}
 		}
 		installs := len(p.port.installs)
+		eapol.ProtectedOnceKeyed(frame) // the station's admission check sees every frame first
 		p.sta.Receive(frame)
 		if len(p.port.installs) != installs {
 			t.Fatalf("fuzzed frame installed a key: %+v", p.port.installs[installs:])
@@ -836,5 +837,34 @@ func TestSuiteB192PMKLength(t *testing.T) {
 	p.fourWay()
 	if ptk := p.lastInstall("ptk"); ptk == nil || len(ptk.key) != 32 {
 		t.Fatalf("PTK install %+v", ptk)
+	}
+}
+
+// TestProtectedOnceKeyed: once a PTK is installed, EAP packets and the
+// message 1 of a PTK rekey must come protected; a retransmitted message 3
+// (the AP has no PTK before our message 4) and group message 1 need not.
+func TestProtectedOnceKeyed(t *testing.T) {
+	p := newPair(t, pskCCMP)
+	m1 := p.ap.Msg1()
+	m2, _ := p.deliver(m1)
+	if err := p.ap.HandleMsg2(m2); err != nil {
+		t.Fatal(err)
+	}
+	eap, _ := eapol.EAPFrame(2, []byte{1, 1, 0, 5, 1})
+	for name, c := range map[string]struct {
+		frame []byte
+		want  bool
+	}{
+		"message 1":       {m1, true},
+		"EAP-Request":     {eap, true},
+		"message 3":       {p.ap.Msg3(nil), false},
+		"group message 1": {p.ap.GroupMsg1(nil), false},
+		"EAPOL-Start":     {eapol.StartFrame(2), false},
+		"truncated key":   {[]byte{2, 3, 0, 1, 2}, false},
+		"garbage":         {[]byte{2}, false},
+	} {
+		if got := eapol.ProtectedOnceKeyed(c.frame); got != c.want {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
 	}
 }

@@ -36,6 +36,7 @@ type air struct {
 	discs      int
 	keys       []nl80211.Key
 	authorized bool
+	eapolSent  int // EAPOL frames the station sent
 }
 
 // airAP is one scripted AP.
@@ -451,6 +452,9 @@ func (p *memPort) Send(ctx context.Context, dst net.HardwareAddr, frame []byte, 
 		return nl80211.ErrPortClosed
 	default:
 	}
+	p.k.mu.Lock()
+	p.k.eapolSent++
+	p.k.mu.Unlock()
 	p.k.fromStation(append([]byte(nil), frame...))
 	return nil
 }
@@ -471,13 +475,31 @@ func (p *memPort) Close() error {
 	return nil
 }
 
-// deliver hands the station a frame from the AP.
+// deliver hands the station a frame from the AP, protected once the
+// station has installed a pairwise key (as the kernel reports it).
 func (p *memPort) deliver(src net.HardwareAddr, frame []byte) {
+	p.deliverAs(src, frame, !p.k.hasPTK())
+}
+
+// deliverAs hands the station a frame from src, unencrypted or not.
+func (p *memPort) deliverAs(src net.HardwareAddr, frame []byte, unencrypted bool) {
 	if p == nil {
 		return
 	}
 	select {
-	case p.rx <- &nl80211.EAPOLFrame{Src: src, Frame: frame, Unencrypted: true}:
+	case p.rx <- &nl80211.EAPOLFrame{Src: src, Frame: frame, Unencrypted: unencrypted}:
 	case <-p.closed:
 	}
+}
+
+// hasPTK: the station has installed a pairwise key.
+func (k *air) hasPTK() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, key := range k.keys {
+		if key.Type == nl80211.KeyTypePairwise {
+			return true
+		}
+	}
+	return false
 }

@@ -1,10 +1,12 @@
 package station
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -198,18 +200,35 @@ func unsupported(format string, args ...any) error {
 // keyPort is eapol's Port over nl80211: frames through the EAPOL port,
 // keys with NEW_KEY. Its methods run on the handshake goroutine.
 type keyPort struct {
-	s        *Station
-	ctx      context.Context
-	port     nl80211.EAPOLPort
-	ap       net.HardwareAddr
-	keyed    bool // a PTK is installed: later frames go encrypted
+	s    *Station
+	ctx  context.Context
+	port nl80211.EAPOLPort
+	ap   net.HardwareAddr
+	// keyed: a PTK is installed, later frames go encrypted. Set on the
+	// handshake goroutine, read by the reader too (admit).
+	keyed    atomic.Bool
 	firstPTK bool
 }
 
 func (k *keyPort) SendEAPOL(frame []byte) error {
 	ctx, cancel := context.WithTimeout(k.ctx, 3*time.Second)
 	defer cancel()
-	return k.port.Send(ctx, k.ap, frame, !k.keyed)
+	return k.port.Send(ctx, k.ap, frame, !k.keyed.Load())
+}
+
+// admit tells why a received EAPOL frame is dropped before the handshake
+// sees it, or "" to pass it on, as iwd does: a frame from another source
+// than the AP, and once a PTK is installed an unprotected EAP packet or
+// message 1 (eapol.ProtectedOnceKeyed), which anyone in range could have
+// sent in the AP's name.
+func (k *keyPort) admit(f *nl80211.EAPOLFrame) string {
+	switch {
+	case !bytes.Equal(f.Src, k.ap):
+		return "not from the AP"
+	case f.Unencrypted && k.keyed.Load() && eapol.ProtectedOnceKeyed(f.Frame):
+		return "unencrypted after the 4-way handshake"
+	}
+	return ""
 }
 
 func (k *keyPort) InstallPTK(tk []byte, cipher ie.CipherSuite) error {
@@ -219,7 +238,7 @@ func (k *keyPort) InstallPTK(tk []byte, cipher ie.CipherSuite) error {
 	err := k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
 		Type: nl80211.KeyTypePairwise, Index: 0, Cipher: cipher, Data: tk, MAC: k.ap})
 	if err == nil {
-		k.keyed = true
+		k.keyed.Store(true)
 	}
 	return err
 }
@@ -297,6 +316,10 @@ func (s *Station) startHandshake(a *attempt) error {
 			f, err := a.port.Receive(a.ctx)
 			if err != nil {
 				return
+			}
+			if why := kp.admit(f); why != "" {
+				s.log.Debug("EAPOL frame dropped", "why", why, "src", f.Src.String(), "bssid", a.bss.Addr.String())
+				continue
 			}
 			select {
 			case frames <- f.Frame:

@@ -3,8 +3,10 @@ package station
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"wifid/knownnetworks"
 	"wifid/nl80211"
@@ -180,5 +182,49 @@ func TestQuickScanKeepsOtherChannels(t *testing.T) {
 	}
 	if n := nets[NetworkPathID("b", knownnetworks.SecurityOpen)]; n == nil || len(n.BSSes) != 1 {
 		t.Errorf("network b on 5180 MHz dropped by a 2412 MHz scan")
+	}
+}
+
+// TestEAPOLAdmission: once connected, an EAPOL frame from another source
+// than the AP, and an unencrypted message 1 from the AP's address (anyone
+// in range could send it), are dropped before the supplicant sees them,
+// as iwd drops them; the AP's protected message 1 still rekeys the PTK.
+func TestEAPOLAdmission(t *testing.T) {
+	var k *air
+	ap := pskAP("home", 1, "secret123")
+	h := airHarness(t, &k, map[string]string{"home.psk": "[Security]\nPassphrase=secret123\n"}, false, ap)
+	if err := h.connect("home"); err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	h.waitState(Connected)
+	k.mu.Lock()
+	port, sent, keys := k.port, k.eapolSent, len(k.keys)
+	rogue := net.HardwareAddr{2, 0, 0, 0, 0, 0x99}
+	stranger, unprotected := ap.auth.Msg1(), ap.auth.Msg1()
+	ap.auth.KCK = nil // the next message 2 is a rekey's
+	genuine := ap.auth.Msg1()
+	k.mu.Unlock()
+	port.deliverAs(rogue, stranger, false)
+	port.deliverAs(ap.bssid, unprotected, true)
+	port.deliverAs(ap.bssid, genuine, false)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		_, _, now, _ := k.snapshot()
+		if len(now) > keys {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the AP's protected message 1 did not rekey the PTK")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	k.mu.Lock()
+	sent = k.eapolSent - sent
+	k.mu.Unlock()
+	if sent != 2 {
+		t.Errorf("%d EAPOL frames sent after connecting, want 2 (the rekey's messages 2 and 4)", sent)
+	}
+	if st := h.st.View().State; st != Connected {
+		t.Errorf("state %v", st)
 	}
 }
