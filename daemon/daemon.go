@@ -62,8 +62,10 @@ type managed struct {
 	// blocked.
 	st     *station.Station
 	events chan nl80211.Event // the station's nl80211 events
-	cancel context.CancelFunc
-	done   chan struct{} // closed when the station's Run has returned
+	// resyncing: the station is being told its events were lost.
+	resyncing bool
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when the station's Run has returned
 }
 
 // name is the interface's current kernel name. Callers hold d.mu or run
@@ -384,25 +386,52 @@ func (d *Daemon) route(ctx context.Context, ev nl80211.Event) {
 		d.onWiphyEvent(ctx, e)
 		return
 	case *nl80211.OverrunEvent:
-		d.log.Warn("nl80211 events were lost")
+		// The kernel dropped events on our socket: every station checks
+		// its link (the nl80211 package leaves resynchronising to us).
+		d.log.Warn("nl80211 events were lost: the stations check their links")
+		d.mu.Lock()
+		for _, m := range d.devices {
+			d.eventsLostLocked(ctx, m)
+		}
+		d.mu.Unlock()
 		return
 	}
 	if info.Ifindex == 0 {
 		return
 	}
 	d.mu.Lock()
-	var events chan nl80211.Event
-	if m := d.devices[info.Ifindex]; m != nil && m.st != nil {
-		events = m.events
-	}
-	d.mu.Unlock()
-	if events == nil {
+	defer d.mu.Unlock()
+	m := d.devices[info.Ifindex]
+	if m == nil || m.st == nil {
 		return
 	}
 	select {
-	case events <- ev:
-	case <-ctx.Done():
+	case m.events <- ev:
+	default:
+		// The station is a whole queue behind: waiting for it would
+		// hold every other station's events too. The event is dropped
+		// and the station checks its link once it catches up.
+		d.log.Error("station's event queue full: event dropped", "iface", m.name(), "event", fmt.Sprintf("%T", ev))
+		d.eventsLostLocked(ctx, m)
 	}
+}
+
+// eventsLostLocked tells m's station that events were lost, once at a
+// time (d.mu held).
+func (d *Daemon) eventsLostLocked(ctx context.Context, m *managed) {
+	if m.st == nil || m.resyncing {
+		return
+	}
+	m.resyncing = true
+	st := m.st
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		_ = st.EventsLost(ctx)
+		d.mu.Lock()
+		m.resyncing = false
+		d.mu.Unlock()
+	}()
 }
 
 // Stations lists the running stations by ifindex.

@@ -99,6 +99,13 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, fr
 	for _, r := range replies {
 		r <- err
 	}
+	if s.staleScan && !s.asleep {
+		// It ran across a sleep: what it saw is from before. Look again.
+		s.staleScan = false
+		s.log.Info("scan results dropped: the scan ran across a sleep")
+		s.startScan(nil, "scan again after the resume")
+		return
+	}
 	if err != nil {
 		s.log.Warn("scan failed", "err", err, "ms", took.Milliseconds())
 		s.publish()

@@ -108,43 +108,17 @@ func (s *Station) Resumed(ctx context.Context) error {
 		switch c := s.conn; {
 		case c != nil:
 			s.log.Info("resumed", "state", s.state.String(), "checking", c.bss.Addr.String())
-			s.async(func() func() {
-				ctx, cancel := context.WithTimeout(s.ctx, linkCheckTimeout)
-				defer cancel()
-				_, err := s.cfg.Kernel.Station(ctx, s.cfg.Ifindex, c.bss.Addr)
-				return func() { s.linkChecked(c, err) }
-			})
+			s.checkLink(c, afterSleep)
 		case s.attempt != nil || !s.autoconnect:
 			s.log.Info("resumed", "state", s.state.String())
 		default:
 			s.log.Info("resumed", "state", s.state.String(), "then", "scan")
-			// Results from before the sleep say nothing of where we are.
+			// Results from before the sleep say nothing of where we are,
+			// nor does a scan that ran across it.
 			s.lastScan = time.Time{}
+			s.staleScan = s.scanning
 			s.stopPeriodicScan()
 			s.startAutoconnect("resumed")
 		}
 	})
-}
-
-// linkChecked: the kernel's answer whether connection c's BSS is still
-// our AP after the resume.
-func (s *Station) linkChecked(c *connection, err error) {
-	if s.conn != c {
-		return // gone meanwhile (a disconnect event came)
-	}
-	if err != nil {
-		s.log.Info("resumed: link lost during sleep", "network", c.network.SSID, "bssid", c.bss.Addr.String(), "err", err)
-		s.event("disconnected", "link lost during sleep")
-		s.teardownConnection("link lost during sleep", true)
-		s.lastScan = time.Time{}
-		s.setState(Disconnected, "link lost during sleep")
-		s.startAutoconnect("resumed")
-		return
-	}
-	lc, ok := s.cfg.IP.(LeaseConfirmer)
-	s.log.Info("resumed: still associated", "network", c.network.SSID, "bssid", c.bss.Addr.String(),
-		"confirming_lease", ok && c.ipStop != nil)
-	if ok && c.ipStop != nil {
-		lc.ConfirmLease(s.cfg.Ifindex)
-	}
 }

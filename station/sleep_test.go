@@ -118,8 +118,12 @@ func TestResumedScansAtOnce(t *testing.T) {
 		t.Errorf("connect %v after the resume, want at once", d)
 	}
 	sk.fakeKernel.mu.Lock()
-	if len(sk.scans) != before+1 {
-		t.Errorf("%d scans after the resume, want 1", len(sk.scans)-before)
+	// One, or two when the autoconnect scan that began before the sleep
+	// was still running at the resume: its results are dropped and it
+	// runs again (they came back empty here before that fix, and the
+	// station waited 10 s for its next periodic scan).
+	if n := len(sk.scans) - before; n < 1 || n > 2 {
+		t.Errorf("%d scans after the resume, want 1 (2 if one ran across the sleep)", n)
 	}
 	sk.fakeKernel.mu.Unlock()
 }

@@ -94,7 +94,10 @@ type Station struct {
 	// Resumed): nothing new starts. quiet is closed once nothing is half
 	// done, for Suspending to return (nil when no one waits).
 	asleep bool
-	quiet  chan struct{}
+	// staleScan: the scan running ran across a sleep; its results are
+	// dropped and it runs again.
+	staleScan bool
+	quiet     chan struct{}
 
 	viewMu sync.Mutex // guards view
 	view   View
