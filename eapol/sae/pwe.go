@@ -3,6 +3,7 @@ package sae
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"math/big"
@@ -75,8 +76,18 @@ func derivePT(g *group, ssid, password, identifier []byte) ([]byte, error) {
 	n := g.Len + (g.Len+1)/2
 	u1 := new(big.Int).SetBytes(expand(g.Hash, seed, "SAE Hash to Element u1 P1", n))
 	u2 := new(big.Int).SetBytes(expand(g.Hash, seed, "SAE Hash to Element u2 P2", n))
-	p1 := sswu(g, u1.Mod(u1, g.P))
-	p2 := sswu(g, u2.Mod(u2, g.P))
+	rt, err := g.NewResidueTest(nil)
+	if err != nil {
+		return nil, fmt.Errorf("sae: group %d: %v", g.ID, err)
+	}
+	p1, err := sswu(g, u1.Mod(u1, g.P), rt)
+	if err != nil {
+		return nil, fmt.Errorf("sae: group %d: %v", g.ID, err)
+	}
+	p2, err := sswu(g, u2.Mod(u2, g.P), rt)
+	if err != nil {
+		return nil, fmt.Errorf("sae: group %d: %v", g.ID, err)
+	}
 	pt, err := g.Add(p1, p2)
 	if err != nil {
 		return nil, fmt.Errorf("sae: group %d: PT: %v", g.ID, err)
@@ -99,8 +110,11 @@ func derivePT(g *group, ssid, password, identifier []byte) ([]byte, error) {
 //	y  = sqrt(x^3 + a·x + b), negated unless LSB(y) = LSB(u)
 //
 // It returns the uncompressed encoding; the map never yields the
-// identity on these curves.
-func sswu(g *group, u *big.Int) []byte {
+// identity on these curves. u comes from the password: the square test
+// is rt's blinded one and the choices are made in constant time (x^3 +
+// ax + b has no root on these prime-order curves, so the blinded test's
+// "0 is no residue" never differs from is_square's).
+func sswu(g *group, u *big.Int, rt *ecgroup.ResidueTest) ([]byte, error) {
 	p := g.P
 	mod := func(v *big.Int) *big.Int { return v.Mod(v, p) }
 	inv := func(v *big.Int) *big.Int { // v^(p-2): 0 for 0
@@ -123,15 +137,17 @@ func sswu(g *group, u *big.Int) []byte {
 	x2 := mod(new(big.Int).Mul(zu2, x1))
 	gx2 := g.YSquared(x2)
 
-	x, v := x2, gx2
-	if g.IsSquare(gx1) {
-		x, v = x1, gx1
+	square, err := rt.Is(gx1)
+	if err != nil {
+		return nil, err
 	}
-	y := g.Sqrt(v)
-	if y.Bit(0) != u.Bit(0) {
-		y = mod(new(big.Int).Sub(p, y))
-	}
-	return g.Point(x, y)
+	x, v := g.Fixed(x2), g.Fixed(gx2)
+	subtle.ConstantTimeCopy(square, x, g.Fixed(x1))
+	subtle.ConstantTimeCopy(square, v, g.Fixed(gx1))
+	y := g.Sqrt(new(big.Int).SetBytes(v))
+	yBin, negYBin := g.Fixed(y), g.Fixed(mod(new(big.Int).Sub(p, y)))
+	subtle.ConstantTimeCopy(int(yBin[g.Len-1]&1^byte(u.Bit(0))), yBin, negYBin)
+	return g.Point(new(big.Int).SetBytes(x), new(big.Int).SetBytes(yBin)), nil
 }
 
 // pweFromPT is PWE = scalar-op(val, PT) with

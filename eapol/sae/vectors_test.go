@@ -77,7 +77,10 @@ func TestH2EVector(t *testing.T) {
 		if !bytes.Equal(g.Fixed(u), v.U[i]) {
 			t.Errorf("u%d %x", n, g.Fixed(u))
 		}
-		p := sswu(g, u)
+		p, err := sswu(g, u, residueTest(t, g))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if want := v.P[i].Uncompressed(); !bytes.Equal(p, want) {
 			t.Errorf("P%d = SSWU(u%d)\n got %x\nwant %x", n, n, p, want)
 		}
@@ -113,9 +116,60 @@ func TestH2EVector(t *testing.T) {
 func TestSSWUVectors(t *testing.T) {
 	for i, v := range unit.SSWUVectors(t) {
 		g := ecgroup.ByID(v.Group)
-		got := sswu(g, new(big.Int).SetBytes(v.U))
+		got, err := sswu(g, new(big.Int).SetBytes(v.U), residueTest(t, g))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if want := v.Q.Uncompressed(); !bytes.Equal(got, want) {
 			t.Errorf("vector %d (group %d)\n got %x\nwant %x", i, v.Group, got, want)
 		}
+	}
+}
+
+func residueTest(t *testing.T, g *ecgroup.Group) *ecgroup.ResidueTest {
+	t.Helper()
+	rt, err := g.NewResidueTest(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt
+}
+
+// TestSSWUBlindsSquareTest: the map's square test on the password-derived
+// x1^3 + a·x1 + b goes through the blinded test (one Legendre symbol per
+// map), so the value whose Legendre symbol is computed differs every
+// time the same u is mapped; the point does not.
+func TestSSWUBlindsSquareTest(t *testing.T) {
+	v := unit.SSWUVectors(t)[0]
+	g := ecgroup.ByID(v.Group)
+	var seen []string
+	watch := func(x *big.Int) *big.Int {
+		seen = append(seen, x.String())
+		return g.Legendre(x)
+	}
+	rt, err := g.NewResidueTest(watch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen = nil // the random residue and non-residue are no secret
+	u := new(big.Int).SetBytes(v.U)
+	for i := 0; i < 8; i++ {
+		got, err := sswu(g, u, rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := v.Q.Uncompressed(); !bytes.Equal(got, want) {
+			t.Fatalf("map %d: got %x, want %x", i, got, want)
+		}
+		if len(seen) != i+1 {
+			t.Fatalf("map %d: %d Legendre symbols through the blinded test, want %d", i, len(seen), i+1)
+		}
+	}
+	distinct := map[string]bool{}
+	for _, s := range seen {
+		distinct[s] = true
+	}
+	if len(distinct) != len(seen) {
+		t.Errorf("the same u gave the same Legendre input twice: not blinded (%d of %d distinct)", len(distinct), len(seen))
 	}
 }
