@@ -11,7 +11,7 @@ GO      ?= go
 export CGO_ENABLED = 0
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build install deps test unit lab demo bench fmt vet clean
+.PHONY: all build install deps test unit lab demo bench fmt vet clean fuzz
 
 all: build
 
@@ -53,6 +53,11 @@ lab: deps
 
 test: deps
 	@./lab/test-all.sh
+
+# Every fuzz target for FUZZTIME each (default 60s), then a table;
+# FUZZ=<regexp> picks targets by name.
+fuzz:
+	@./lab/fuzz.sh
 
 demo: deps build
 	$(GO) build -o bin/test-runner ./lab/test-runner

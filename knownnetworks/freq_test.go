@@ -3,6 +3,8 @@ package knownnetworks
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -176,4 +178,36 @@ func TestAddKnownFrequencies(t *testing.T) {
 	if err := s.AddKnownFrequencies("Gone", SecurityPSK, 2412); !errors.Is(err, ErrUnknownNetwork) {
 		t.Errorf("unknown network: %v", err)
 	}
+}
+
+// FuzzFrequencyFile: .known_network.freq is read at start and may hold
+// anything: parsing a list never panics, and what it accepts formats back
+// to the same list; a whole file loads without a panic.
+func FuzzFrequencyFile(f *testing.F) {
+	f.Add(" 5180 2412", "[11111111-2222-5333-8444-555555555555]\nname=/var/lib/iwd/Home.psk\nlist= 5180 2412\n")
+	f.Add("2412 2412 99999", "[x]\nname=\nlist=\n")
+	f.Fuzz(func(t *testing.T, list, file string) {
+		if freqs, err := parseFreqList(list); err == nil {
+			again, err := parseFreqList(formatFreqList(freqs))
+			if err != nil || !slices.Equal(again, freqs) {
+				t.Fatalf("%v formats to a list read as %v, %v", freqs, again, err)
+			}
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "Home.psk"), []byte("[Security]\nPassphrase=topsecret1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, FrequencyFileName), []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := NewStore(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err := s.Load(); err != nil {
+			t.Fatal(err)
+		}
+		for _, mhz := range s.KnownFrequencies("Home", SecurityPSK) {
+			if !ValidFrequency(mhz) {
+				t.Fatalf("loaded %d MHz", mhz)
+			}
+		}
+	})
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test: gofmt, go mod tidy, go vet, the unit tests under the race
-# detector (with the host namespace tests: root, netns, veth, dnsmasq), then
-# the lab suite in qemu.
+# detector (with the host namespace tests: root, netns, veth, dnsmasq), every
+# fuzz target for a second, then the lab suite in qemu.
 # Ends with one line "N passed, N failed" over unit and lab tests together;
 # exits non-zero on any failure.
 set -uo pipefail
@@ -39,6 +39,15 @@ if [ $unit_rc -ne 0 ] && [ "$ufail" -eq 0 ]; then ufail=1; echo "unit: go test f
 [ $unit_rc -ne 0 ] && fail=1
 echo "unit: $upass passed, $ufail failed, $uskip skipped"
 
+echo "== fuzz targets, 1 s each (make fuzz: 60 s)"
+FUZZTIME=1s ./lab/fuzz.sh > "$out/fuzz.log" 2>&1
+fuzz_rc=$?
+grep -E '^(--- FAIL|fuzz:)' "$out/fuzz.log"
+fpass=$(grep -oE '^fuzz: [0-9]+ passed' "$out/fuzz.log" | awk '{print $2}')
+ffail=$(grep -oE ', [0-9]+ failed' "$out/fuzz.log" | tail -1 | grep -oE '[0-9]+')
+fpass=${fpass:-0} ffail=${ffail:-0}
+if [ $fuzz_rc -ne 0 ]; then fail=1; [ "$ffail" -eq 0 ] && ffail=1; fi
+
 echo "== lab suite (qemu, mac80211_hwsim)"
 go build -o bin/test-runner ./lab/test-runner || fail=1
 ./bin/test-runner -out "$out" ${LAB_RUN:+-run "$LAB_RUN"} > "$out/lab.log" 2>&1
@@ -50,6 +59,6 @@ lfail=$(echo "${line:-0 passed, 1 failed}" | awk '{print $3}')
 [ $lab_rc -ne 0 ] && fail=1
 [ $lab_rc -ne 0 ] && [ "$lfail" -eq 0 ] && lfail=1
 
-echo "== summary: unit $upass passed, $ufail failed; lab $lpass passed, $lfail failed"
-echo "$((upass + lpass)) passed, $((ufail + lfail)) failed"
+echo "== summary: unit $upass passed, $ufail failed; fuzz $fpass passed, $ffail failed; lab $lpass passed, $lfail failed"
+echo "$((upass + fpass + lpass)) passed, $((ufail + ffail + lfail)) failed"
 exit $fail
