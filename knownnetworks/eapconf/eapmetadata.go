@@ -42,8 +42,8 @@ type Provider struct {
 	ValidUntil  string
 	// Methods in the provider's order of preference.
 	Methods []AuthMethod
-	// SSIDs are the networks the credentials are for; ConsortiumOIDs
-	// (Hotspot 2.0) are listed but not imported.
+	// SSIDs are the networks the credentials are for; ConsortiumOIDs the
+	// Hotspot 2.0 roaming consortium OIs (wifictl writes a profile each).
 	SSIDs          []string
 	ConsortiumOIDs []string
 }

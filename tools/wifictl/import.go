@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,11 +16,12 @@ import (
 
 const importUsage = `usage: wifictl import eap-config FILE [options]
 Reads an eduroam CAT / geteduroam profile (*.eap-config) and writes a .8021x
-network file (0600, atomically) for each SSID it names, with the CA
-certificates and any client certificate embedded. Asks on the terminal for a
+network file (0600, atomically) for each SSID it names and a Hotspot 2.0
+profile (hotspot/<realm>-<OI>.conf) for each roaming consortium OI, with the
+CA certificates and any client certificate embedded. Asks on the terminal for a
 user name, password or certificate passphrase the profile lacks; a password
 left out is asked by the agent at each connect, not stored.
-  --ssid S          only this SSID
+  --ssid S          only this SSID (and no Hotspot 2.0 profile)
   --username U      the user name (PEAP/TTLS), e.g. alice@example.org
   --password P      store the password (an argument shows in ps: prefer the prompt)
   --passphrase P    opens the client certificate (not stored)
@@ -37,6 +39,9 @@ type importResult struct {
 	Paths        []string  `json:"paths"`
 	AskAtConnect []askJSON `json:"askAtConnect"`
 	Warnings     []string  `json:"warnings"`
+	// Consortiums are the roaming consortium OIs written as Hotspot 2.0
+	// profiles (one each, in hotspot/).
+	Consortiums []string `json:"consortiums,omitempty"`
 }
 
 // importEAPConfig is "import eap-config FILE [options]"; like
@@ -87,7 +92,13 @@ func importEAPConfig(global options, args []string, ask asker, stdout, stderr io
 				ssids = append(ssids, s)
 			}
 		}
-		if len(ssids) == 0 {
+		// Passpoint: the consortium OIs become Hotspot 2.0 profiles,
+		// unless one SSID was asked for.
+		var ois []string
+		if ssid == "" {
+			ois = p.ConsortiumOIDs
+		}
+		if len(ssids) == 0 && len(ois) == 0 {
 			continue
 		}
 		opts := eapconf.ImportOptions{UserName: user}
@@ -97,7 +108,7 @@ func importEAPConfig(global options, args []string, ask asker, stdout, stderr io
 		if passphrase != nil {
 			opts.Passphrase = knownnetworks.Secret(*passphrase)
 		}
-		res, err := importProvider(p, ssids, opts, ask, dir, force)
+		res, err := importProvider(p, ssids, ois, opts, ask, dir, force)
 		if err != nil {
 			return fmt.Errorf("import eap-config: %w", err)
 		}
@@ -107,7 +118,7 @@ func importEAPConfig(global options, args []string, ask asker, stdout, stderr io
 		if ssid != "" {
 			return fmt.Errorf("import eap-config: %s names no SSID %q", path, ssid)
 		}
-		return fmt.Errorf("import eap-config: %s names no SSID (Hotspot 2.0 consortiums are not imported)", path)
+		return fmt.Errorf("import eap-config: %s names no SSID and no consortium OI", path)
 	}
 	if asJSON {
 		s := &session{out: stdout}
@@ -136,15 +147,27 @@ func importEAPConfig(global options, args []string, ask asker, stdout, stderr io
 
 // importProvider builds one provider's network file, asking for what it
 // lacks, and writes it for each SSID.
-func importProvider(p eapconf.Provider, ssids []string, opts eapconf.ImportOptions, ask asker, dir string, force bool) (importResult, error) {
+func importProvider(p eapconf.Provider, ssids, ois []string, opts eapconf.ImportOptions, ask asker, dir string, force bool) (importResult, error) {
 	res := importResult{Provider: p.ID, Networks: ssids, AskAtConnect: []askJSON{}, Warnings: []string{}, Paths: []string{}}
+	var paths []string
 	for _, s := range ssids {
 		name, err := knownnetworks.FileName(s, knownnetworks.Security8021X)
 		if err != nil {
 			return res, err
 		}
-		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil && !force {
-			return res, fmt.Errorf("%s exists (--force replaces it)", filepath.Join(dir, name))
+		paths = append(paths, filepath.Join(dir, name))
+	}
+	profiles, warns := hotspotProfiles(p.ID, ois)
+	res.Warnings = append(res.Warnings, warns...)
+	for _, h := range profiles {
+		paths = append(paths, filepath.Join(dir, knownnetworks.HotspotDir, h.file))
+	}
+	if len(ssids) == 0 && len(profiles) == 0 {
+		return res, fmt.Errorf("%s: no SSID and no usable consortium OI", p.ID)
+	}
+	for _, path := range paths {
+		if _, err := os.Lstat(path); err == nil && !force {
+			return res, fmt.Errorf("%s exists (--force replaces it)", path)
 		}
 	}
 	label := p.DisplayName
@@ -152,7 +175,11 @@ func importProvider(p eapconf.Provider, ssids []string, opts eapconf.ImportOptio
 		label = p.ID
 	}
 	for tries := 0; ; tries++ {
-		f, m, err := p.NetworkFile(ssids[0]+".8021x", opts)
+		fileName := p.ID + ".conf" // for messages only
+		if len(ssids) > 0 {
+			fileName = ssids[0] + ".8021x"
+		}
+		f, m, err := p.NetworkFile(fileName, opts)
 		switch {
 		case errors.Is(err, eapconf.ErrNeedPassphrase) && ask != nil && tries < 3:
 			v, aerr := ask("Passphrase of the client certificate from "+label, true)
@@ -207,6 +234,50 @@ func importProvider(p eapconf.Provider, ssids []string, opts eapconf.ImportOptio
 			name, _ := knownnetworks.FileName(s, knownnetworks.Security8021X)
 			res.Paths = append(res.Paths, filepath.Join(dir, name))
 		}
+		for _, h := range profiles {
+			hf := f.Clone()
+			if err := hf.SetString(knownnetworks.GroupHotspot, knownnetworks.KeyHotspotName, label); err != nil {
+				return res, err
+			}
+			if err := hf.SetString(knownnetworks.GroupHotspot, knownnetworks.KeyRoamingConsortium, h.oi); err != nil {
+				return res, err
+			}
+			if err := os.MkdirAll(filepath.Join(dir, knownnetworks.HotspotDir), 0o700); err != nil {
+				return res, err
+			}
+			if err := store.Save(h.file, knownnetworks.SecurityHotspot, hf); err != nil {
+				return res, err
+			}
+			res.Paths = append(res.Paths, filepath.Join(dir, knownnetworks.HotspotDir, h.file))
+			res.Consortiums = append(res.Consortiums, h.oi)
+		}
 		return res, nil
 	}
+}
+
+// hotspotProfile is a Hotspot 2.0 profile to write for one consortium OI.
+type hotspotProfile struct{ file, oi string }
+
+// hotspotProfiles names one profile per usable consortium OI of provider
+// id: "<id>-<oi>.conf" in hotspot/ (a profile names one OI, as iwd reads
+// them; iwd takes only 3- and 5-octet OIs, the others are warned of).
+func hotspotProfiles(id string, ois []string) ([]hotspotProfile, []string) {
+	var out []hotspotProfile
+	var warns []string
+	base := strings.Map(func(r rune) rune {
+		if r < 0x80 && (r == '-' || r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return '_'
+	}, id)
+	for _, oi := range ois {
+		oi = strings.ToLower(strings.TrimSpace(oi))
+		b, err := hex.DecodeString(oi)
+		if err != nil || (len(b) != 3 && len(b) != 5) {
+			warns = append(warns, fmt.Sprintf("consortium OI %q skipped: Hotspot 2.0 profiles take 3 or 5 octets in hex", oi))
+			continue
+		}
+		out = append(out, hotspotProfile{file: base + "-" + oi + ".conf", oi: oi})
+	}
+	return out, warns
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"wifid/daemon/dbusapi"
+	"wifid/knownnetworks"
 )
 
 // writeEAPConfig writes a PEAP-MSCHAPv2 profile for two SSIDs, as eduroam
@@ -64,9 +66,23 @@ func TestImportEAPConfig(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if res.Provider != "example.org" || res.Method != "PEAP" || res.Phase2 != "MSCHAPV2" || len(res.Paths) != 2 ||
-		len(res.AskAtConnect) != 1 || res.AskAtConnect[0].AgentMethod != "RequestUserPassword" {
+	if res.Provider != "example.org" || res.Method != "PEAP" || res.Phase2 != "MSCHAPV2" || len(res.Paths) != 3 ||
+		len(res.AskAtConnect) != 1 || res.AskAtConnect[0].AgentMethod != "RequestUserPassword" ||
+		len(res.Consortiums) != 1 || res.Consortiums[0] != "001bc50460" {
 		t.Errorf("result = %+v", res)
+	}
+	// The consortium OI is a Hotspot 2.0 profile with the same EAP keys.
+	store := knownnetworks.NewStore(dir, nil)
+	if err := store.Load(); err != nil {
+		t.Fatal(err)
+	}
+	hs := store.Hotspots()
+	if len(hs) != 1 || hs[0].Hotspot.Name != "Example University" || hex.EncodeToString(hs[0].Hotspot.RoamingConsortium) != "001bc50460" ||
+		hs[0].SSID != "example.org-001bc50460.conf" {
+		t.Fatalf("hotspot profiles: %+v", hs)
+	}
+	if c := readNetwork(t, hs[0].Path); c.Identity != "anonymous@example.org" || c.Phase2.Identity != "alice@example.org" {
+		t.Errorf("hotspot profile: %+v %+v", c, c.Phase2)
 	}
 	for _, ssid := range []string{"eduroam", "example secure"} {
 		c := readNetwork(t, filepath.Join(dir, ssid+".8021x"))
@@ -98,6 +114,46 @@ func TestImportEAPConfig(t *testing.T) {
 	}
 	if _, errOut, code := add(t, d2, "import", "eap-config", "/nonexistent"); code == 0 || !strings.Contains(errOut, "no such file") {
 		t.Errorf("missing file: %d %s", code, errOut)
+	}
+}
+
+// A Passpoint-only provider (consortium OIs, no SSID) becomes Hotspot 2.0
+// profiles; an OI iwd would not take is skipped with a warning.
+func TestImportPasspointOnly(t *testing.T) {
+	b, err := os.ReadFile(writeEAPConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xml := strings.NewReplacer(
+		"<IEEE80211><SSID>eduroam</SSID><MinRSNProto>CCMP</MinRSNProto></IEEE80211>", "",
+		"<IEEE80211><SSID>example secure</SSID><MinRSNProto>CCMP</MinRSNProto></IEEE80211>",
+		"<IEEE80211><ConsortiumOID>5A03BA0000</ConsortiumOID></IEEE80211><IEEE80211><ConsortiumOID>0102</ConsortiumOID></IEEE80211>",
+	).Replace(string(b))
+	cfg := filepath.Join(t.TempDir(), "passpoint.eap-config")
+	if err := os.WriteFile(cfg, []byte(xml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out, errOut, code := add(t, dir, "import", "eap-config", cfg, "--username", "alice@example.org", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res importResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(res.Networks) != 0 || strings.Join(res.Consortiums, ",") != "5a03ba0000,001bc50460" || len(res.Warnings) != 1 {
+		t.Errorf("result = %+v", res)
+	}
+	store := knownnetworks.NewStore(dir, nil)
+	if err := store.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(store.Hotspots()); n != 2 {
+		t.Errorf("%d hotspot profiles, want 2", n)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d entries in the state directory, want hotspot/ only", len(ents))
 	}
 }
 
