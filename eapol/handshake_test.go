@@ -868,3 +868,44 @@ func TestProtectedOnceKeyed(t *testing.T) {
 		}
 	}
 }
+
+// TestMessage3TransitionDisable: message 3's Transition Disable KDE (WFA
+// OUI, type 0x20) reaches the station with the handshake's completion; a
+// message 3 without it reports none, and two are refused.
+func TestMessage3TransitionDisable(t *testing.T) {
+	td := []byte{0xdd, 5, 0x50, 0x6f, 0x9a, 0x20, 0x01}
+	for _, c := range []struct {
+		name string
+		kde  []byte
+		want []byte
+		ok   bool
+	}{
+		{"none", nil, nil, true},
+		{"WPA3-Personal", td, []byte{0x01}, true},
+		{"twice", append(append([]byte(nil), td...), td...), nil, false},
+		{"no bitmap", []byte{0xdd, 4, 0x50, 0x6f, 0x9a, 0x20}, nil, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPair(t, pskCCMP)
+			m2, _ := p.deliver(p.ap.Msg1())
+			if err := p.ap.HandleMsg2(m2); err != nil {
+				t.Fatal(err)
+			}
+			out, _ := p.deliver(p.ap.Msg3(func(m *eapoltest.KeyMsg) {
+				m.Plain = bytes.Join([][]byte{p.ap.RSNE, p.ap.GroupKDEs(), c.kde}, nil)
+			}))
+			if !c.ok {
+				if out != nil || len(p.port.installs) != 0 {
+					t.Fatal("message 3 with a malformed Transition Disable KDE was acted on")
+				}
+				return
+			}
+			if out == nil || len(p.port.events) != 1 || p.port.events[0].Type != eapol.EventHandshakeComplete {
+				t.Fatalf("events %+v", p.port.events)
+			}
+			if got := p.port.events[0].TransitionDisable; !bytes.Equal(got, c.want) {
+				t.Errorf("TransitionDisable %x, want %x", got, c.want)
+			}
+		})
+	}
+}

@@ -33,6 +33,11 @@ const (
 	KDEBIGTK          KDEType = 14
 )
 
+// KDETransitionDisable is the Wi-Fi Alliance's Transition Disable KDE
+// (OUI 50-6F-9A, data type 0x20; WPA3 specification v3, 13.2): one octet
+// of bits, 0 WPA3-Personal, 1 SAE-PK, 2 WPA3-Enterprise, 3 Enhanced Open.
+const KDETransitionDisable KDEType = 0x20
+
 // Element is one information element found in key data.
 type Element struct {
 	ID   uint8
@@ -66,6 +71,9 @@ type KeyData struct {
 	RSNE       []byte // the first RSN element, whole (ID and length included)
 	SecondRSNE []byte // a second RSN element (12.7.6.4), whole, if present
 	RSNXE      []byte // the RSNX element, whole, if present
+	// TransitionDisable is the Transition Disable KDE's bitmap (its
+	// body, at least one octet), nil if absent.
+	TransitionDisable []byte
 	WPAIE      []byte // the first WPA vendor element (00-50-F2:1), whole, if present
 	GTK        *GTKKDE
 	IGTK       *IGTKKDE
@@ -101,6 +109,16 @@ func ParseKeyData(b []byte) (*KeyData, error) {
 			if err := kd.addKDE(k); err != nil {
 				return nil, err
 			}
+			continue
+		}
+		if id == ElementVendor && n >= 4 && bytes.Equal(body[:3], ie.OUIWFA[:]) && KDEType(body[3]) == KDETransitionDisable {
+			if kd.TransitionDisable != nil {
+				return nil, perr("Transition Disable KDE", "more than one")
+			}
+			if n < 5 {
+				return nil, perr("Transition Disable KDE", "no bitmap")
+			}
+			kd.TransitionDisable = body[4:]
 			continue
 		}
 		if id == ElementVendor && n < 3 {

@@ -120,6 +120,11 @@ type Event struct {
 	Type   EventType
 	Reason ie.ReasonCode // for EventFailed
 	Err    error         // for EventFailed
+	// TransitionDisable, for EventHandshakeComplete: the bitmap of
+	// message 3's Transition Disable KDE (KDETransitionDisable), nil if
+	// it had none. The AP says which older modes of its network to
+	// refuse from now on.
+	TransitionDisable []byte
 }
 
 // SwapTKIPMICKeys returns a 32-octet TKIP key (PTK TK or GTK, as handed to

@@ -31,10 +31,13 @@ type attempt struct {
 	replies []chan error
 	pmk     []byte // PSK networks
 	newPass string // a passphrase the agent gave, saved once it works
-	sec     *rsnChoice
-	port    nl80211.EAPOLPort
-	sup     *eapol.Supplicant
-	stage   stage
+	// transitionDisable: what message 3 said to refuse from now on (0:
+	// nothing), saved in the network file once connected.
+	transitionDisable transitionDisable
+	sec               *rsnChoice
+	port              nl80211.EAPOLPort
+	sup               *eapol.Supplicant
+	stage             stage
 	// tried are the BSSes of the network this connect has tried (a
 	// failed one makes way for the next, as in iwd).
 	tried map[string]bool
@@ -322,7 +325,7 @@ func (s *Station) beginAttempt(a *attempt) {
 	case knownnetworks.SecurityOpen:
 		s.sendConnect(a)
 	case knownnetworks.SecurityPSK:
-		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, a.password != "" || saePossible(n))
+		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, a.password != "" || saePossible(n), fileTransitionDisable(n.Known))
 		if err != nil {
 			s.noRSN(err)
 			return
@@ -337,7 +340,7 @@ func (s *Station) beginAttempt(a *attempt) {
 			s.psk(a)
 		}
 	case knownnetworks.Security8021X:
-		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, false)
+		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, false, fileTransitionDisable(n.Known))
 		if err == nil && eapol.UsesPSK(sec.akm) {
 			err = unsupported("no 802.1X AKM in %v", b.Summary.RSN.AKMs)
 		}
@@ -791,7 +794,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 		return
 	}
 	n := a.network
-	ssid, sec, hidden, newPass := n.SSID, n.Security, n.Hidden, a.newPass
+	ssid, sec, hidden, newPass, td := n.SSID, n.Security, n.Hidden, a.newPass, a.transitionDisable
 	// Every channel the network was seen on, the connected BSS's first,
 	// as iwd records them when a network becomes known.
 	freqs := []uint32{a.bss.Freq}
@@ -820,7 +823,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 		if prev != nil {
 			<-prev
 		}
-		k, err := writeNetwork(st, ssid, sec, create, hidden, newPass, psk, freqs)
+		k, err := writeNetwork(st, ssid, sec, create, hidden, newPass, psk, freqs, td)
 		if err != nil {
 			s.log.Warn("network file not written", "network", ssid, "err", err)
 		}
@@ -839,7 +842,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 // if none is there yet (an earlier write of the same connection may have
 // made it).
 func writeNetwork(st *knownnetworks.Store, ssid string, sec knownnetworks.Security, create, hidden bool,
-	newPass string, psk []byte, freqs []uint32) (*knownnetworks.KnownNetwork, error) {
+	newPass string, psk []byte, freqs []uint32, td transitionDisable) (*knownnetworks.KnownNetwork, error) {
 	var err error
 	old, known := st.Get(ssid, sec)
 	switch {
@@ -863,6 +866,15 @@ func writeNetwork(st *knownnetworks.Store, ssid string, sec knownnetworks.Securi
 		err = st.Update(ssid, sec, func(f *knownnetworks.File) error {
 			return f.SetString("Security", "PreSharedKey", hex.EncodeToString(psk))
 		})
+	}
+	if td != 0 && err == nil {
+		// The AP's Transition Disable, kept as iwd keeps it (only when
+		// it says more than the file).
+		if cur, ok := st.Get(ssid, sec); ok && fileTransitionDisable(&cur)&td != td {
+			err = st.Update(ssid, sec, func(f *knownnetworks.File) error {
+				return setTransitionDisable(f, fileTransitionDisable(&cur)|td)
+			})
+		}
 	}
 	if terr := st.Touch(ssid, sec); terr != nil && err == nil {
 		err = fmt.Errorf("touch: %w", terr)

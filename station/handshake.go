@@ -52,9 +52,20 @@ var pairwisePreference = []ie.CipherSuite{ie.CipherCCMP128, ie.CipherGCMP256, ie
 // only, see suiteB192Usable), 802.1X-SHA256, 802.1X (WPA2-Enterprise),
 // the last two with the same ciphers and MFP rules as PSK. MFP uses the
 // group management cipher the BSS names, if the radio has it.
-func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rsnChoice, error) {
+func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool, td transitionDisable) (*rsnChoice, error) {
 	if sum.RSN == nil {
 		return nil, unsupported("no RSN or WPA element")
+	}
+	if td != 0 {
+		// WPA3 specification v3, 8: once an AP disabled a transition
+		// mode, no TKIP, no WEP and no association without PMF.
+		if sum.WPA {
+			return nil, unsupported("transition disabled (%v): not WPA", td)
+		}
+		if mfpSetting == 0 {
+			return nil, unsupported("transition disabled (%v): management frame protection needed, ManagementFrameProtection=0", td)
+		}
+		mfpSetting = 2
 	}
 	rsn := sum.RSN
 	c := &rsnChoice{wpaVersion: unix.NL80211_WPA_VERSION_2}
@@ -69,13 +80,17 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 	suiteB := suiteB192Usable(rsn, supports, mfpSetting, sum.WPA)
 	saeOK := sae && !sum.WPA && rsn.HasAKM(ie.AKMSAE) && canMFP && rsn.Capabilities.MFPC() &&
 		(w == nil || w.Features.Has(unix.NL80211_FEATURE_SAE))
+	psk := td&tdPersonal == 0    // WPA2-Personal still allowed
+	eap1 := td&tdEnterprise == 0 // 802.1X with SHA-1 still allowed
 	switch {
 	case saeOK:
 		c.akm = ie.AKMSAE
-	case rsn.HasAKM(ie.AKMPSKSHA256):
+	case psk && rsn.HasAKM(ie.AKMPSKSHA256):
 		c.akm = ie.AKMPSKSHA256
-	case rsn.HasAKM(ie.AKMPSK):
+	case psk && rsn.HasAKM(ie.AKMPSK):
 		c.akm = ie.AKMPSK
+	case !psk && (rsn.HasAKM(ie.AKMPSK) || rsn.HasAKM(ie.AKMPSKSHA256)):
+		return nil, unsupported("transition disabled: the network is WPA3-Personal only (SAE), which is not usable here")
 	case rsn.HasAKM(ie.AKMSAE) && !sae:
 		return nil, unsupported("WPA3-Personal (SAE) needs a passphrase and a radio that does SAE")
 	case rsn.HasAKM(ie.AKMSAE):
@@ -84,18 +99,26 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool) (*rs
 		c.akm = ie.AKM8021XSuiteB192
 	case rsn.HasAKM(ie.AKM8021XSHA256):
 		c.akm = ie.AKM8021XSHA256
-	case rsn.HasAKM(ie.AKM8021X):
+	case eap1 && rsn.HasAKM(ie.AKM8021X):
 		c.akm = ie.AKM8021X
+	case rsn.HasAKM(ie.AKM8021X):
+		return nil, unsupported("transition disabled: the network is WPA3-Enterprise only (802.1X-SHA256 or Suite-B)")
 	case rsn.HasAKM(ie.AKM8021XSuiteB192):
 		return nil, unsupported("WPA3-Enterprise 192-bit (802.1X-Suite-B-192): %v", suiteB)
 	default:
 		return nil, unsupported("no supported AKM in %v", rsn.AKMs)
+	}
+	if td != 0 && (rsn.GroupCipher == ie.CipherTKIP) {
+		return nil, unsupported("transition disabled (%v): TKIP group cipher", td)
 	}
 	preference := pairwisePreference
 	if c.akm == ie.AKM8021XSuiteB192 {
 		preference = []ie.CipherSuite{ie.CipherGCMP256} // suiteB192Usable checked it
 	}
 	for _, p := range preference {
+		if td != 0 && p == ie.CipherTKIP {
+			continue
+		}
 		if rsn.HasPairwise(p) && supports(p) {
 			c.pairwise = p
 			break
@@ -351,6 +374,10 @@ func (s *Station) onHandshakeEvent(a *attempt, ev eapol.Event) {
 	case eapol.EventHandshakeComplete:
 		if s.attempt != a {
 			return
+		}
+		if ev.TransitionDisable != nil {
+			a.transitionDisable = transitionDisable(ev.TransitionDisable[0]) & tdKnown
+			s.log.Info("the AP disables transition modes", "modes", a.transitionDisable.String())
 		}
 		a.tl.Done("")
 		s.log.Info("4-way handshake complete", "akm", a.sec.akm, "pairwise", a.sec.pairwise, "mfp", a.sec.mfp)

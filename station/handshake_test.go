@@ -46,7 +46,7 @@ func TestChooseRSNNotSupported(t *testing.T) {
 		{"MFP required, AP lacks it", noMFP, 2, false},
 		{"MFP off, AP lacks it", noMFP, 0, true},
 	} {
-		_, err := chooseRSN(rsnSummary(t, c.rsn), nil, c.mfp, false)
+		_, err := chooseRSN(rsnSummary(t, c.rsn), nil, c.mfp, false, 0)
 		if c.ok != (err == nil) {
 			t.Errorf("%s: err %v", c.name, err)
 		}
@@ -112,7 +112,7 @@ func TestChooseRSNSuiteB192(t *testing.T) {
 		{"MFP off", suiteB(ie.AKM8021XSuiteB192), all, 0, 0, "ManagementFrameProtection=0"},
 		{"CCMP group", ccmpGroup, all, 1, 0, "GCMP-256"},
 	} {
-		got, err := chooseRSN(rsnSummary(t, c.rsn), c.w, c.mfp, false)
+		got, err := chooseRSN(rsnSummary(t, c.rsn), c.w, c.mfp, false, 0)
 		if c.akm == 0 {
 			if !errors.Is(err, ErrNotSupported) || !strings.Contains(err.Error(), c.cause) {
 				t.Errorf("%s: err %v, want NotSupported saying %q", c.name, err, c.cause)

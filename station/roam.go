@@ -401,7 +401,8 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 		case b.Rank <= current:
 		default:
 			if c.sec != nil {
-				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, c.password != "" || saePossible(c.network)); err != nil {
+				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, c.password != "" || saePossible(c.network),
+					fileTransitionDisable(c.network.Known)); err != nil {
 					s.log.Debug("roam candidate unusable", "bssid", b.Addr.String(), "err", err)
 					continue
 				}

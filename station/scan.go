@@ -470,8 +470,11 @@ func (s *Station) tryAutoconnect() bool {
 				continue
 			}
 			if n.Security == knownnetworks.SecurityPSK {
-				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, saePossible(n)); err != nil {
-					continue // this radio or main.conf cannot use it
+				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, saePossible(n), fileTransitionDisable(n.Known)); err != nil {
+					// This radio, main.conf or the network's
+					// Transition Disable rules it out.
+					s.log.Debug("BSS not usable", "network", n.SSID, "bssid", b.Addr.String(), "why", err)
+					continue
 				}
 			}
 			s.stopPeriodicScan()
