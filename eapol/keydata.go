@@ -74,13 +74,13 @@ type KeyData struct {
 	// TransitionDisable is the Transition Disable KDE's bitmap (its
 	// body, at least one octet), nil if absent.
 	TransitionDisable []byte
-	WPAIE      []byte // the first WPA vendor element (00-50-F2:1), whole, if present
-	GTK        *GTKKDE
-	IGTK       *IGTKKDE
-	PMKID      []byte
-	MAC        []byte
-	Elements   []Element // every element that is not a KDE, in order
-	KDEs       []KDE     // every KDE, in order
+	WPAIE             []byte // the first WPA vendor element (00-50-F2:1), whole, if present
+	GTK               *GTKKDE
+	IGTK              *IGTKKDE
+	PMKID             []byte
+	MAC               []byte
+	Elements          []Element // every element that is not a KDE, in order
+	KDEs              []KDE     // every KDE, in order
 }
 
 // ParseKeyData parses the (decrypted) Key Data field: a sequence of
