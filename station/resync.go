@@ -58,9 +58,6 @@ func (s *Station) linkChecked(c *connection, err error, after checkAfter) {
 	}
 	if err != nil {
 		why := "link lost during " + after.String()
-		if after == afterSleep {
-			why = "link lost during sleep"
-		}
 		s.log.Info(why, "network", c.network.SSID, "bssid", c.bss.Addr.String(), "err", err)
 		s.event("disconnected", why)
 		s.connectionLost(c)
