@@ -47,6 +47,12 @@ type airAP struct {
 	password string           // the AP's passphrase (PSK and SAE)
 	// Misbehaviour: never send message 1, or never answer message 2.
 	noMsg1, noMsg3 bool
+	// forged counts down the message 2s answered with a deauthentication
+	// (reason 15) whatever their MIC: a rogue's forged frame, or an AP
+	// that lost one.
+	forged int
+	// deauthFirst deauthenticates (reason 2) instead of sending message 1.
+	deauthFirst bool
 	// 802.1X: a fresh EAP server per association (eaptest's), its MSK
 	// the 4-way handshake's PMK; eapSilent waits for an EAPOL-Start.
 	newEAP    func() *eaptest.Server
@@ -278,6 +284,10 @@ func (k *air) associated(ap *airAP, pmk []byte) {
 	}
 	k.mu.Unlock()
 	k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid}
+	if ap.sec.AKM != 0 && ap.deauthFirst {
+		k.events <- &nl80211.DisconnectEvent{Reason: 2, ByAP: true}
+		return
+	}
 	if ap.sec.AKM != 0 && !ap.noMsg1 {
 		port.deliver(ap.bssid, ap.auth.Msg1())
 	}
@@ -383,6 +393,16 @@ func (k *air) fromStation(frame []byte) {
 		return
 	}
 	if ap.auth.KCK == nil {
+		k.mu.Lock()
+		forged := ap.forged > 0
+		if forged {
+			ap.forged--
+		}
+		k.mu.Unlock()
+		if forged {
+			k.events <- &nl80211.DisconnectEvent{Reason: 15, ByAP: true}
+			return
+		}
 		if err := ap.auth.HandleMsg2(frame); err != nil {
 			k.events <- &nl80211.DisconnectEvent{Reason: 15, ByAP: true}
 			return

@@ -38,6 +38,8 @@ type attempt struct {
 	port              nl80211.EAPOLPort
 	sup               *eapol.Supplicant
 	stage             stage
+	kp                *keyPort // the handshake's port (set once it starts)
+	rejected          bool     // this attempt counted as a refusal of the secret
 	// tried are the BSSes of the network this connect has tried (a
 	// failed one makes way for the next, as in iwd).
 	tried map[string]bool
@@ -255,7 +257,7 @@ func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
 	if b == nil {
 		b = s.bestAllowedBSS(n)
 	}
-	delete(s.badSecrets, n.ID())
+	delete(s.rejected, n.ID())
 	// A user's connect turns autoconnect on, as in iwd (in developer mode
 	// too): a connection lost later is found again.
 	s.autoconnect = true
@@ -597,8 +599,7 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 			err := fmt.Errorf("%w: deauthenticated during EAP: %s", ErrEAP, why)
 			if ie.ReasonCode(e.Reason) == ie.Reason8021XAuthFailed {
 				a.tl.Done("failed")
-				s.eapRejected(a)
-				s.failAttempt(err, false)
+				s.credentialsRejected(a, err)
 			} else {
 				s.failBSS(err, true)
 			}
@@ -606,19 +607,17 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 		}
 		if a.stage == stageHandshake {
 			why = "handshake failed: " + why
-			if r := ie.ReasonCode(e.Reason); r == ie.Reason4WayHandshakeTimeout || r == ie.ReasonInvalidAuthentication {
-				// The AP rejected our message 2: almost always a wrong
-				// passphrase. Autoconnect leaves the network alone until
-				// its file changes or the user connects, so a wrong
-				// passphrase does not loop.
-				why += " (wrong passphrase?)"
-				s.badSecrets[a.network.ID()] = true
-				s.log.Warn("credentials rejected; autoconnect skips the network until its file changes",
-					"network", a.network.SSID)
-				s.event("connect-failed-credentials", a.network.ID())
+			if r := ie.ReasonCode(e.Reason); (r == ie.Reason4WayHandshakeTimeout || r == ie.ReasonInvalidAuthentication) &&
+				a.kp != nil && a.kp.sentKey.Load() {
+				// The AP dropped our message 2 and gave up: almost always
+				// a wrong passphrase (evidence counted, credentials.go).
+				// Before our message 2 the AP had nothing of our key to
+				// refuse: that is the BSS's failure.
+				s.credentialsRejected(a, wrongSecret(why))
+				return
 			}
 		}
-		if s.badSecrets[a.network.ID()] {
+		if s.rejected.bad(a.network.ID()) {
 			s.failAttempt(errors.New(why), false)
 		} else {
 			s.failBSS(errors.New(why), true)
@@ -752,6 +751,7 @@ func (s *Station) connected(a *attempt) {
 	}
 	s.conn = c
 	s.blacklist.remove(hwString(a.bss.Addr))
+	delete(s.rejected, a.network.ID()) // the count is of refusals in a row
 	// A new round for autoconnect later: BSSes tried on the way here
 	// (one that failed before this one) are fair game again.
 	s.tried = map[string]bool{}

@@ -61,7 +61,7 @@ func (s *Station) eapSettings(a *attempt) {
 				if errors.Is(err, ErrNotConfigured) || errors.Is(err, ErrNotSupported) {
 					// Not again until the file changes or the user
 					// connects, so autoconnect does not spin on it.
-					s.badSecrets[n.ID()] = true
+					s.rejected.giveUp(n.ID())
 				}
 				s.failAttempt(err, false)
 				return
@@ -289,7 +289,11 @@ func (s *Station) onEAPFailed(a *attempt, err error) {
 	}
 	a.tl.Done("failed")
 	if errors.Is(err, ErrEAP) {
-		s.eapRejected(a)
+		// The server refused us, or failed our checks of it: evidence
+		// counted (credentials.go), as one forged EAP-Failure or a rogue
+		// twin must not keep the network off for good.
+		s.credentialsRejected(a, err)
+		return
 	}
 	s.failAttempt(err, false)
 }
@@ -302,19 +306,6 @@ func settingsError(err error) error {
 		return fmt.Errorf("%w: %v", ErrNotSupported, err)
 	}
 	return fmt.Errorf("%w: %v", ErrNotConfigured, err)
-}
-
-// eapRejected: autoconnect leaves the network alone until its file
-// changes or the user connects, so a wrong password or an untrusted server
-// does not loop (iwd 2.3 does not retry a reason-23 failure either).
-func (s *Station) eapRejected(a *attempt) {
-	if s.badSecrets[a.network.ID()] {
-		return
-	}
-	s.badSecrets[a.network.ID()] = true
-	s.log.Warn("802.1X authentication failed; autoconnect skips the network until its file changes",
-		"network", a.network.SSID)
-	s.event("connect-failed-credentials", a.network.ID())
 }
 
 // run8021X is the handshake goroutine of an 802.1X connection: the first

@@ -130,7 +130,9 @@ func TestEAPConnect(t *testing.T) {
 }
 
 // TestEAPWrongPassword: the server's EAP-Failure ends the connect with an
-// EAP error, the BSS is not blacklisted and autoconnect does not try again.
+// EAP error after the network's other BSS said the same, no BSS is
+// blacklisted, and autoconnect tries once more (the third refusal) and
+// then leaves the network alone.
 func TestEAPWrongPassword(t *testing.T) {
 	var k *air
 	h := eapHarness(t, &k, strings.Replace(mschapFile, "secret123", "wrongpass", 1), false, nil,
@@ -139,9 +141,10 @@ func TestEAPWrongPassword(t *testing.T) {
 	if !errors.Is(err, ErrEAP) {
 		t.Fatalf("Connect: %v, want ErrEAP", err)
 	}
+	h.waitGivenUp(NetworkPathID("corp", knownnetworks.Security8021X))
 	time.Sleep(300 * time.Millisecond) // autoconnect's chance to loop
-	if connects, _, _, _ := k.snapshot(); len(connects) != 1 {
-		t.Errorf("joined %v: want one attempt, no next BSS, no autoconnect loop", connects)
+	if connects, _, _, _ := k.snapshot(); len(connects) != rejectionsToGiveUp {
+		t.Errorf("joined %v: want %d attempts (both BSSes, then one more), no loop", connects, rejectionsToGiveUp)
 	}
 	if h.st.blacklistContains("02:00:00:00:00:01") {
 		t.Error("the BSS is blacklisted for our wrong password")

@@ -231,12 +231,20 @@ type keyPort struct {
 	// handshake goroutine, read by the reader too (admit).
 	keyed    atomic.Bool
 	firstPTK bool
+	// sentKey: an EAPOL-Key frame (message 2) went out, so the AP could
+	// check our key; only then is its refusal evidence against the
+	// passphrase. Set on the handshake goroutine, read on the loop.
+	sentKey atomic.Bool
 }
 
 func (k *keyPort) SendEAPOL(frame []byte) error {
 	ctx, cancel := context.WithTimeout(k.ctx, 3*time.Second)
 	defer cancel()
-	return k.port.Send(ctx, k.ap, frame, !k.keyed.Load())
+	err := k.port.Send(ctx, k.ap, frame, !k.keyed.Load())
+	if h, _, perr := eapol.ParseHeader(frame); err == nil && perr == nil && h.Type == eapol.PacketKey {
+		k.sentKey.Store(true)
+	}
+	return err
 }
 
 // admit tells why a received EAPOL frame is dropped before the handshake
@@ -296,6 +304,7 @@ func (s *Station) startHandshake(a *attempt) error {
 	copy(spa[:], s.cfg.MAC)
 	copy(aa[:], a.bss.Addr)
 	kp := &keyPort{s: s, ctx: a.ctx, port: a.port, ap: a.bss.Addr}
+	a.kp = kp
 	newSupplicant := func(pmk []byte) (*eapol.Supplicant, error) {
 		sup, err := eapol.New(eapol.Config{
 			SPA: spa, AA: aa, PMK: pmk,

@@ -136,14 +136,9 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 }
 
 // saeRejected: the AP could not verify our confirm, so the passphrase is
-// wrong. As with WPA2's wrong passphrase: no blacklist, and autoconnect
-// leaves the network alone until its file changes.
+// probably wrong (evidence counted, credentials.go).
 func (s *Station) saeRejected(a *attempt, why string) {
-	s.badSecrets[a.network.ID()] = true
-	s.log.Warn("SAE: wrong passphrase? autoconnect skips the network until its file changes",
-		"network", a.network.SSID, "why", why)
-	s.event("connect-failed-credentials", a.network.ID())
-	s.failAttempt(fmt.Errorf("SAE: %s (wrong passphrase?)", why), false)
+	s.credentialsRejected(a, wrongSecret("SAE: "+why))
 }
 
 // parseAuthFrame splits an Authentication frame: transaction sequence,

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"wifid/eapol/sae"
+	"wifid/knownnetworks"
 	"wifid/nl80211"
 	"wifid/nl80211/ie"
 )
@@ -106,7 +107,8 @@ func TestSAEExchange(t *testing.T) {
 
 // TestSAERefusedConfirm: an AP that cannot verify our confirm (a wrong
 // passphrase) answers it with a failure status: the attempt ends without a
-// blacklist and autoconnect does not try the network again.
+// blacklist, autoconnect tries again (one refusal may be forged), and after
+// rejectionsToGiveUp refusals it leaves the network alone.
 func TestSAERefusedConfirm(t *testing.T) {
 	auths := make(chan nl80211.AuthenticateRequest, 8)
 	h := newHarnessConfig(t, map[string]string{"wpa3.psk": "[Security]\nPassphrase=wrong one\n"}, true,
@@ -115,26 +117,34 @@ func TestSAERefusedConfirm(t *testing.T) {
 	var own, peer [6]byte
 	copy(own[:], apMAC)
 	copy(peer[:], h.st.cfg.MAC)
-	ap, err := sae.New(sae.Config{Password: []byte("secret123"), SSID: []byte("wpa3"), Own: own, Peer: peer})
-	if err != nil {
-		t.Fatal(err)
+	for i := 0; i < rejectionsToGiveUp; i++ {
+		ap, err := sae.New(sae.Config{Password: []byte("secret123"), SSID: []byte("wpa3"), Own: own, Peer: peer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r nl80211.AuthenticateRequest
+		select {
+		case r = <-auths:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("attempt %d: no SAE commit (autoconnect gave up after one refusal?)", i+1)
+		}
+		apStatus, apBody, _ := ap.Commit()
+		ap.Receive(binary.LittleEndian.Uint16(r.AuthData), binary.LittleEndian.Uint16(r.AuthData[2:]), r.AuthData[4:])
+		h.events <- authEvent(authFrame(apMAC, h.st.cfg.MAC, sae.Message{Seq: sae.SeqCommit, Status: apStatus, Body: apBody}))
+		<-auths // our confirm, which the AP cannot verify
+		h.events <- authEvent(authFrame(apMAC, h.st.cfg.MAC, sae.Message{Seq: sae.SeqConfirm, Status: 1}))
+		v := h.waitView(func(v View) bool { return v.Last != nil && v.Last.Outcome != "" })
+		if !strings.Contains(v.Last.Outcome, "wrong passphrase") {
+			t.Errorf("outcome %q", v.Last.Outcome)
+		}
+		if h.st.blacklistContains("02:00:00:00:00:01") {
+			t.Error("a wrong passphrase blacklisted the BSS")
+		}
 	}
-	r := <-auths
-	apStatus, apBody, _ := ap.Commit()
-	ap.Receive(binary.LittleEndian.Uint16(r.AuthData), binary.LittleEndian.Uint16(r.AuthData[2:]), r.AuthData[4:])
-	h.events <- authEvent(authFrame(apMAC, h.st.cfg.MAC, sae.Message{Seq: sae.SeqCommit, Status: apStatus, Body: apBody}))
-	<-auths // our confirm, which the AP cannot verify
-	h.events <- authEvent(authFrame(apMAC, h.st.cfg.MAC, sae.Message{Seq: sae.SeqConfirm, Status: 1}))
-	v := h.waitView(func(v View) bool { return v.Last != nil && v.Last.Outcome != "" })
-	if !strings.Contains(v.Last.Outcome, "wrong passphrase") {
-		t.Errorf("outcome %q", v.Last.Outcome)
-	}
-	if h.st.blacklistContains("02:00:00:00:00:01") {
-		t.Error("a wrong passphrase blacklisted the BSS")
-	}
+	h.waitGivenUp(NetworkPathID("wpa3", knownnetworks.SecurityPSK))
 	select {
 	case r := <-auths:
-		t.Fatalf("autoconnect tried again with the wrong passphrase: %+v", r)
+		t.Fatalf("autoconnect tried again after %d refusals: %+v", rejectionsToGiveUp, r)
 	case <-time.After(300 * time.Millisecond):
 	}
 }

@@ -262,7 +262,7 @@ func (s *Station) rerank() {
 func (s *Station) KnownNetworksChanged(ctx context.Context) error {
 	return s.call(ctx, func() {
 		// An edited file may hold a corrected passphrase.
-		s.badSecrets = map[string]bool{}
+		s.rejected = rejections{}
 		s.flushStalePMKSAs()
 		c := s.conn
 		wasKnown := c != nil && c.network.Known != nil
@@ -462,7 +462,7 @@ func (s *Station) tryAutoconnect() bool {
 		if n.Known == nil || !n.Known.AutoConnect() {
 			continue
 		}
-		if s.badSecrets[n.ID()] || supported(n) != nil {
+		if s.rejected.bad(n.ID()) || supported(n) != nil {
 			continue
 		}
 		for _, b := range n.BSSes {

@@ -58,7 +58,7 @@ type Station struct {
 	timerFreqs  []uint32 // what the scan timer's scan covers (nil: every channel)
 	blacklist   *blacklist
 	lastScan    time.Time       // when s.networks was filled
-	badSecrets  map[string]bool // network IDs whose handshake failed: no autoconnect until the file changes
+	rejected    rejections      // refusals of networks' secrets (credentials.go)
 	tried       map[string]bool // BSSes autoconnect tried since the last scan
 	attempt     *attempt
 	conn        *connection
@@ -151,7 +151,7 @@ func New(cfg Config) *Station {
 		autoconnect: cfg.AutoConnect,
 		networks:    map[string]*Network{},
 		blacklist:   newBlacklist(cfg.Blacklist),
-		badSecrets:  map[string]bool{},
+		rejected:    rejections{},
 		anqpSeen:    map[string]anqpResult{},
 		anqpFailed:  map[string]time.Time{},
 		anqpPending: map[string]*anqpQuery{},
