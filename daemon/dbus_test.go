@@ -319,6 +319,44 @@ func TestDBusAgent(t *testing.T) {
 	}
 }
 
+// TestDBusAgentOfTheCaller: with two clients' agents registered (say
+// NetworkManager's first, then iwctl's), a passphrase request goes to the
+// agent of the client that called Connect, as iwd's get_agent does; a
+// client without an agent of its own gets the first one registered.
+func TestDBusAgentOfTheCaller(t *testing.T) {
+	h := newAPIHarness(t, nil, airBSS("home", 2, 2, -5000))
+	h.scan()
+	home := network("home", "psk")
+	connect := dbusapi.NetworkInterface + ".Connect"
+	first, second := dbustest.NewAgent(""), dbustest.NewAgent("")
+	first.Refuse()
+	second.Refuse()
+	firstConn := dbustest.RegisterAgent(t, h.addr, first)
+	secondConn := dbustest.RegisterAgent(t, h.addr, second)
+	asked := func(who string, want, not *dbustest.Agent) {
+		t.Helper()
+		select {
+		case got := <-want.Asked:
+			if got != home {
+				t.Errorf("%s: asked for %s, want %s", who, got, home)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: its agent was not asked", who)
+		}
+		select {
+		case <-not.Asked:
+			t.Errorf("%s: the other client's agent was asked", who)
+		default:
+		}
+	}
+	h.wantErr("second client's Connect", dbustest.Call(secondConn, home, connect), "net.connman.iwd.Aborted")
+	asked("second client", second, first)
+	h.wantErr("first client's Connect", dbustest.Call(firstConn, home, connect), "net.connman.iwd.Aborted")
+	asked("first client", first, second)
+	h.wantErr("Connect of a client without an agent", h.call(home, connect), "net.connman.iwd.Aborted")
+	asked("a client without an agent", first, second)
+}
+
 // TestDBusAgentCancelled: a Disconnect while the agent is asked ends the
 // Connect with Aborted and tells the agent Cancel.
 func TestDBusAgentCancelled(t *testing.T) {

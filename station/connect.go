@@ -27,7 +27,8 @@ type attempt struct {
 	kind    attemptKind
 	tl      *Timeline
 	cancel  context.CancelFunc
-	ctx     context.Context
+	ctx     context.Context // the station's, with req's values (attemptContext)
+	req     context.Context // a user's request (nil for autoconnect and roams)
 	replies []chan error
 	pmk     []byte // PSK networks
 	newPass string // a passphrase the agent gave, saved once it works
@@ -121,7 +122,7 @@ func (s *Station) Connect(ctx context.Context, networkID string) error {
 			return
 		}
 		s.requestAt = at
-		s.userConnect(n, nil, reply)
+		s.userConnect(ctx, n, nil, reply)
 	}); err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func (s *Station) ConnectBSSID(ctx context.Context, bssid []byte) error {
 		for _, n := range s.ordered {
 			for _, b := range n.BSSes {
 				if string(b.Addr) == string(bssid) {
-					s.userConnect(n, b, reply)
+					s.userConnect(ctx, n, b, reply)
 					return
 				}
 			}
@@ -169,7 +170,7 @@ func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
 					reply <- ErrNotHidden
 					return
 				}
-				s.userConnect(n, nil, reply)
+				s.userConnect(ctx, n, nil, reply)
 				return
 			}
 		}
@@ -209,7 +210,7 @@ func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
 					reply <- ErrNotHidden
 				default:
 					found[0].Hidden = true
-					s.userConnect(found[0], nil, reply)
+					s.userConnect(ctx, found[0], nil, reply)
 				}
 			}
 		})
@@ -231,7 +232,10 @@ func (s *Station) waitReply(ctx context.Context, reply chan error) error {
 	}
 }
 
-func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
+// userConnect starts (or joins) a user's connect; req is the request's
+// context, whose values (the D-Bus caller, for the agent to ask) the
+// attempt carries.
+func (s *Station) userConnect(req context.Context, n *Network, b *BSS, reply chan error) {
 	if a := s.attempt; a != nil {
 		if a.network == n && b == nil {
 			a.replies = append(a.replies, reply)
@@ -262,7 +266,7 @@ func (s *Station) userConnect(n *Network, b *BSS, reply chan error) {
 	// too): a connection lost later is found again.
 	s.autoconnect = true
 	s.stopPeriodicScan()
-	s.startAttempt(n, b, kindConnect, reply, nil)
+	s.startAttempt(req, n, b, kindConnect, reply, nil)
 }
 
 func (s *Station) bestAllowedBSS(n *Network) *BSS {
@@ -278,8 +282,8 @@ func (s *Station) bestAllowedBSS(n *Network) *BSS {
 // startAttempt begins connecting to b of n: secrets, then CMD_CONNECT. A
 // roam brings its timeline (the roam scan is its first phase) and reuses
 // the connection's PMK.
-func (s *Station) startAttempt(n *Network, b *BSS, kind attemptKind, reply chan error, tl *Timeline) {
-	ctx, cancel := context.WithCancel(s.ctx)
+func (s *Station) startAttempt(req context.Context, n *Network, b *BSS, kind attemptKind, reply chan error, tl *Timeline) {
+	ctx, cancel := s.attemptContext(req)
 	if tl == nil {
 		tl = s.newTimeline(kind.String(), n.SSID)
 		// A user's connect is timed from its request (it waited for
@@ -294,7 +298,7 @@ func (s *Station) startAttempt(n *Network, b *BSS, kind attemptKind, reply chan 
 		// ago (its watch event still on the way) counts now.
 		s.attachKnown(map[string]*Network{n.ID(): n})
 	}
-	a := &attempt{network: n, bss: b, kind: kind, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
+	a := &attempt{network: n, bss: b, kind: kind, req: req, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
 	if kind == kindRoam && s.conn != nil {
 		a.pmk, a.password, a.answers = s.conn.pmk, s.conn.password, s.conn.answers
 	}
@@ -527,6 +531,30 @@ func (s *Station) sendConnect(a *attempt) {
 	})
 }
 
+// attemptContext is an attempt's context: cancelled with the station's,
+// carrying the values of req, the user's request that started it, if any
+// (the D-Bus caller: its agent is asked for secrets, as iwd asks the
+// caller's own agent rather than the first registered).
+func (s *Station) attemptContext(req context.Context) (context.Context, context.CancelFunc) {
+	if req == nil {
+		return context.WithCancel(s.ctx)
+	}
+	return context.WithCancel(requestValues{Context: s.ctx, req: req})
+}
+
+// requestValues is the station's context with a request's values.
+type requestValues struct {
+	context.Context
+	req context.Context
+}
+
+func (r requestValues) Value(key any) any {
+	if v := r.req.Value(key); v != nil {
+		return v
+	}
+	return r.Context.Value(key)
+}
+
 // onConnectEvent is CMD_CONNECT's result.
 func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 	a := s.attempt
@@ -679,8 +707,8 @@ func (s *Station) failBSS(err error, timed bool) {
 // nextAttempt carries failed attempt a's callers and secrets on to BSS b
 // of the same network.
 func (s *Station) nextAttempt(a *attempt, b *BSS) {
-	ctx, cancel := context.WithCancel(s.ctx)
-	next := &attempt{network: a.network, bss: b, kind: a.kind, ctx: ctx, cancel: cancel,
+	ctx, cancel := s.attemptContext(a.req)
+	next := &attempt{network: a.network, bss: b, kind: a.kind, req: a.req, ctx: ctx, cancel: cancel,
 		tl: s.newTimeline(a.kind.String(), a.network.SSID), replies: a.replies,
 		pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password, answers: a.answers}
 	s.last = next.tl

@@ -449,7 +449,7 @@ func (s *Station) startRoam(b *BSS, tl *Timeline) {
 	s.log.Info("roaming", "network", c.network.SSID, "from", c.bss.Addr.String(), "from_dbm", c.bss.Signal,
 		"to", b.Addr.String(), "to_dbm", b.Signal, "freq", b.Freq)
 	s.roam.stopTimer()
-	s.startAttempt(c.network, b, kindRoam, nil, tl)
+	s.startAttempt(nil, c.network, b, kindRoam, nil, tl)
 }
 
 // roamed: the reassociation is done and keyed. The connection moves to the

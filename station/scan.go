@@ -478,7 +478,7 @@ func (s *Station) tryAutoconnect() bool {
 				}
 			}
 			s.stopPeriodicScan()
-			s.startAttempt(n, b, kindAutoconnect, nil, nil)
+			s.startAttempt(nil, n, b, kindAutoconnect, nil, nil)
 			return true
 		}
 	}
