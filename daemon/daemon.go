@@ -386,9 +386,11 @@ func (d *Daemon) route(ctx context.Context, ev nl80211.Event) {
 		d.onWiphyEvent(ctx, e)
 		return
 	case *nl80211.OverrunEvent:
-		// The kernel dropped events on our socket: every station checks
-		// its link (the nl80211 package leaves resynchronising to us).
-		d.log.Warn("nl80211 events were lost: the stations check their links")
+		// The kernel dropped events on our socket (the nl80211 package
+		// leaves resynchronising to us): radios and interfaces are
+		// listed again (resync.go), and every station checks its link.
+		d.log.Warn("nl80211 events were lost: listing radios and interfaces again; the stations check their links")
+		d.resyncDevices(ctx)
 		d.mu.Lock()
 		for _, m := range d.devices {
 			d.eventsLostLocked(ctx, m)

@@ -131,14 +131,19 @@ func (d *Daemon) onWiphyEvent(ctx context.Context, e *nl80211.WiphyEvent) {
 		d.log.Info("wiphy added", "wiphy", w.Name, "index", w.Index)
 		d.adoptWiphy(ctx, w, ifaces)
 	case unix.NL80211_CMD_DEL_WIPHY:
-		d.mu.Lock()
-		w, known := d.wiphys[info.Wiphy]
-		delete(d.wiphys, info.Wiphy)
-		delete(d.radios, info.Wiphy)
-		d.mu.Unlock()
-		if known {
-			d.log.Info("wiphy removed", "wiphy", w.Name, "index", w.Index)
-		}
+		d.wiphyRemoved(info.Wiphy)
+	}
+}
+
+// wiphyRemoved forgets a radio that is gone.
+func (d *Daemon) wiphyRemoved(index int) {
+	d.mu.Lock()
+	w, known := d.wiphys[index]
+	delete(d.wiphys, index)
+	delete(d.radios, index)
+	d.mu.Unlock()
+	if known {
+		d.log.Info("wiphy removed", "wiphy", w.Name, "index", w.Index)
 	}
 }
 
@@ -184,42 +189,54 @@ func (d *Daemon) onInterfaceEvent(ctx context.Context, e *nl80211.InterfaceEvent
 	info := e.Info()
 	switch info.Cmd {
 	case unix.NL80211_CMD_DEL_INTERFACE:
-		d.mu.Lock()
-		m := d.devices[info.Ifindex]
-		delete(d.devices, info.Ifindex)
-		d.mu.Unlock()
-		if m != nil {
-			d.log.Info("interface removed", "iface", m.name(),
-				"wifid", "stops its station; makes a new interface on the radio unless the radio is going too")
-			d.stopStation(m, "interface removed")
-			if d.api != nil {
-				d.api.DeviceRemoved(info.Ifindex)
-			}
-			d.recreateLater(ctx, m.wiphy.Index, 0)
-		}
+		d.interfaceRemoved(ctx, info.Ifindex)
 	case unix.NL80211_CMD_NEW_INTERFACE:
-		ifc := e.Interface
-		if ifc == nil || ifc.Index == 0 || ifc.Type != nl80211.IftypeStation {
-			return
-		}
-		d.mu.Lock()
-		_, known := d.devices[ifc.Index]
-		w := d.wiphys[ifc.Wiphy]
-		busy := false
-		for _, m := range d.devices {
-			busy = busy || m.wiphy.Index == ifc.Wiphy
-		}
-		d.mu.Unlock()
-		switch {
-		case known:
-		case w == nil:
-			// A wiphy not adopted (filtered, or its NEW_WIPHY still to
-			// come: adoptWiphy will see this interface then).
-		case busy:
-			d.log.Info("interface left alone: its radio has a station already", "iface", ifc.Name)
-		default:
-			d.adoptInterface(ctx, ifc, w)
-		}
+		d.interfaceAppeared(ctx, e.Interface)
+	}
+}
+
+// interfaceRemoved stops the station of a managed interface that is gone
+// and makes a new one on its radio later (unless the radio goes too).
+func (d *Daemon) interfaceRemoved(ctx context.Context, ifindex int) {
+	d.mu.Lock()
+	m := d.devices[ifindex]
+	delete(d.devices, ifindex)
+	d.mu.Unlock()
+	if m == nil {
+		return
+	}
+	d.log.Info("interface removed", "iface", m.name(),
+		"wifid", "stops its station; makes a new interface on the radio unless the radio is going too")
+	d.stopStation(m, "interface removed")
+	if d.api != nil {
+		d.api.DeviceRemoved(ifindex)
+	}
+	d.recreateLater(ctx, m.wiphy.Index, 0)
+}
+
+// interfaceAppeared adopts a new station interface on an adopted radio
+// that has none.
+func (d *Daemon) interfaceAppeared(ctx context.Context, ifc *nl80211.Interface) {
+	if ifc == nil || ifc.Index == 0 || ifc.Type != nl80211.IftypeStation {
+		return
+	}
+	d.mu.Lock()
+	_, known := d.devices[ifc.Index]
+	w := d.wiphys[ifc.Wiphy]
+	busy := false
+	for _, m := range d.devices {
+		busy = busy || m.wiphy.Index == ifc.Wiphy
+	}
+	d.mu.Unlock()
+	switch {
+	case known:
+	case w == nil:
+		// A wiphy not adopted (filtered, or its NEW_WIPHY still to
+		// come: adoptWiphy will see this interface then).
+	case busy:
+		d.log.Info("interface left alone: its radio has a station already", "iface", ifc.Name)
+	default:
+		d.adoptInterface(ctx, ifc, w)
 	}
 }
 

@@ -26,7 +26,6 @@ func TestRouteDoesNotWaitForAFullStation(t *testing.T) {
 	go func() {
 		d.route(ctx, ev) // fills the queue
 		d.route(ctx, ev) // dropped
-		d.route(ctx, &nl80211.OverrunEvent{})
 		close(routed)
 	}()
 	select {
@@ -42,4 +41,30 @@ func TestRouteDoesNotWaitForAFullStation(t *testing.T) {
 	}
 	cancel()
 	d.wg.Wait() // the EventsLost call ends with ctx
+}
+
+// TestDiffDevices: after lost events, the kernel's dump against what wifid
+// manages: an interface and a radio gone, a radio and an interface new.
+func TestDiffDevices(t *testing.T) {
+	wiphys := []*nl80211.Wiphy{{Index: 0, Name: "phy0"}, {Index: 2, Name: "phy2"}}
+	ifaces := []*nl80211.Interface{
+		{Index: 10, Wiphy: 0, Name: "wlan0"}, // managed, still there
+		{Index: 12, Wiphy: 0, Name: "wlan9"}, // new on an adopted radio
+		{Index: 13, Wiphy: 2, Name: "wlan2"}, // on the new radio: adoptWiphy's
+	}
+	managed := map[int]bool{10: true, 11: true}
+	adopted := map[int]bool{0: true, 1: true}
+	d := diffDevices(wiphys, ifaces, managed, adopted)
+	if len(d.goneIfaces) != 1 || d.goneIfaces[0] != 11 {
+		t.Errorf("interfaces gone %v, want [11]", d.goneIfaces)
+	}
+	if len(d.goneWiphys) != 1 || d.goneWiphys[0] != 1 {
+		t.Errorf("wiphys gone %v, want [1]", d.goneWiphys)
+	}
+	if len(d.newWiphys) != 1 || d.newWiphys[0].Index != 2 {
+		t.Errorf("new wiphys %v, want phy2", d.newWiphys)
+	}
+	if len(d.newIfaces) != 1 || d.newIfaces[0].Index != 12 {
+		t.Errorf("new interfaces %v, want wlan9", d.newIfaces)
+	}
 }
