@@ -288,7 +288,7 @@ func (d *Daemon) serveDBus(ctx context.Context) {
 func (d *Daemon) resolver() netconfig.Resolver {
 	switch d.conf.NameResolvingService {
 	case "resolvconf":
-		return netconfig.ResolvConf{}
+		return &netconfig.ResolvConf{}
 	case "none":
 		return netconfig.NoDNS{}
 	}

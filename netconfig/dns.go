@@ -3,10 +3,12 @@ package netconfig
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os/exec"
 	"strings"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -20,44 +22,78 @@ type Resolver interface {
 	RevertDNS(ctx context.Context, ifname string, ifindex int) error
 }
 
-// ResolvConf talks to resolvconf(8) as iwd does: `resolvconf -a
-// <ifname>.dns` with nameserver and search lines on stdin, `resolvconf -d
-// <ifname>.dns` on teardown.
+// ResolvConf talks to resolvconf(8) as iwd does: the servers as
+// `resolvconf -a <ifname>.dns` (nameserver lines on stdin), the search
+// domains as `resolvconf -a <ifname>.domain` (one search line each), each
+// entry removed with -d when it empties and on teardown. Use a pointer: it
+// remembers which entries it made.
 type ResolvConf struct {
 	// Command is the resolvconf executable; default "resolvconf".
 	Command string
+
+	mu   sync.Mutex
+	made map[string]bool // "<ifname>.dns", "<ifname>.domain" entries in place
 }
 
-func (r ResolvConf) cmd() string {
+func (r *ResolvConf) cmd() string {
 	if r.Command == "" {
 		return "resolvconf"
 	}
 	return r.Command
 }
 
-// SetDNS implements Resolver.
-func (r ResolvConf) SetDNS(ctx context.Context, ifname string, _ int, servers []netip.Addr, domains []string) error {
-	var in bytes.Buffer
-	for _, s := range servers {
-		fmt.Fprintf(&in, "nameserver %s\n", s)
+// run adds (content != "") or deletes the entry; r.mu held.
+func (r *ResolvConf) run(ctx context.Context, entry, content string) error {
+	if r.made == nil {
+		r.made = map[string]bool{}
 	}
-	if len(domains) > 0 {
-		fmt.Fprintf(&in, "search %s\n", strings.Join(domains, " "))
+	if content == "" && !r.made[entry] {
+		return nil
 	}
-	cmd := exec.CommandContext(ctx, r.cmd(), "-a", ifname+".dns")
-	cmd.Stdin = &in
+	flag := "-a"
+	if content == "" {
+		flag = "-d"
+	}
+	cmd := exec.CommandContext(ctx, r.cmd(), flag, entry)
+	if content != "" {
+		cmd.Stdin = strings.NewReader(content)
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("dns: resolvconf -a %s.dns: %w: %s", ifname, err, bytes.TrimSpace(out))
+		return fmt.Errorf("dns: resolvconf %s %s: %w: %s", flag, entry, err, bytes.TrimSpace(out))
 	}
+	r.made[entry] = content != ""
 	return nil
 }
 
-// RevertDNS implements Resolver.
-func (r ResolvConf) RevertDNS(ctx context.Context, ifname string, _ int) error {
-	if out, err := exec.CommandContext(ctx, r.cmd(), "-d", ifname+".dns").CombinedOutput(); err != nil {
-		return fmt.Errorf("dns: resolvconf -d %s.dns: %w: %s", ifname, err, bytes.TrimSpace(out))
+// SetDNS implements Resolver. Removals go first, so the last entry
+// resolvconf hears of is the newest.
+func (r *ResolvConf) SetDNS(ctx context.Context, ifname string, _ int, servers []netip.Addr, domains []string) error {
+	var ns, search strings.Builder
+	for _, s := range servers {
+		fmt.Fprintf(&ns, "nameserver %s\n", s)
 	}
-	return nil
+	for _, d := range domains {
+		fmt.Fprintf(&search, "search %s\n", d)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	entries, contents := [2]string{ifname + ".dns", ifname + ".domain"}, [2]string{ns.String(), search.String()}
+	var errs []error
+	for _, add := range []bool{false, true} {
+		for i, e := range entries {
+			if (contents[i] != "") == add {
+				errs = append(errs, r.run(ctx, e, contents[i]))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RevertDNS implements Resolver.
+func (r *ResolvConf) RevertDNS(ctx context.Context, ifname string, _ int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return errors.Join(r.run(ctx, ifname+".dns", ""), r.run(ctx, ifname+".domain", ""))
 }
 
 // SystemdResolved sets per-link DNS in systemd-resolved over D-Bus

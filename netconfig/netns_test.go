@@ -26,7 +26,7 @@ type hostLab struct {
 	n       *netns.NS
 	peer    *netns.Peer
 	dnsFile string
-	rc      ResolvConf
+	rc      *ResolvConf
 }
 
 func newHostLab(t *testing.T) *hostLab {
@@ -41,7 +41,7 @@ func newHostLab(t *testing.T) *hostLab {
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &hostLab{n: n, peer: peer, dnsFile: dnsFile, rc: ResolvConf{Command: script}}
+	return &hostLab{n: n, peer: peer, dnsFile: dnsFile, rc: &ResolvConf{Command: script}}
 }
 
 func (h *hostLab) dnsmasq(t *testing.T, extra ...string) *netns.Proc {
@@ -183,7 +183,7 @@ func TestHostDHCPLease(t *testing.T) {
 		t.Errorf("routes %+v: default via %v metric 300 %v, subnet metric 300 %v", linkRoutes(t, h.peer.Index), h.n.Addr(1), haveDefault, haveSubnet)
 	}
 	b, _ := os.ReadFile(h.dnsFile)
-	want := "ARGS -a " + h.peer.Name + ".dns\nnameserver " + h.n.Addr(53).String() + "\nsearch wifid.test\n"
+	want := "ARGS -a " + h.peer.Name + ".dns\nnameserver " + h.n.Addr(53).String() + "\nARGS -a " + h.peer.Name + ".domain\nsearch wifid.test\n"
 	if string(b) != want {
 		t.Errorf("resolvconf got:\n%s\nwant:\n%s", b, want)
 	}
@@ -199,7 +199,7 @@ func TestHostDHCPLease(t *testing.T) {
 		t.Errorf("routes left after Stop: %+v", r)
 	}
 	b, _ = os.ReadFile(h.dnsFile)
-	if !strings.HasSuffix(string(b), "ARGS -d "+h.peer.Name+".dns\n") {
+	if !strings.HasSuffix(string(b), "ARGS -d "+h.peer.Name+".dns\nARGS -d "+h.peer.Name+".domain\n") {
 		t.Errorf("resolvconf -d not called:\n%s", b)
 	}
 }
@@ -591,7 +591,7 @@ func TestHostRDNSS(t *testing.T) {
 	})
 	nc.Stop()
 	b, _ := os.ReadFile(h.dnsFile)
-	if !strings.HasSuffix(string(b), "ARGS -d "+h.peer.Name+".dns\n") {
+	if !strings.HasSuffix(string(b), "ARGS -d "+h.peer.Name+".dns\nARGS -d "+h.peer.Name+".domain\n") {
 		t.Errorf("resolvconf -d not called:\n%s", b)
 	}
 }
