@@ -23,16 +23,17 @@ type Config struct {
 	// StaticIPv6, when set, adds a static IPv6 address and gateway
 	// (iwd's [IPv6] keys).
 	StaticIPv6 *IPv6Static
-	// IPv6 enables the kernel's SLAAC on the interface (accept_ra and
-	// autoconf sysctls) and DNS from router advertisements (RDNSS, DNSSL);
-	// false turns SLAAC off (accept_ra and autoconf 0). The previous
+	// IPv6 enables router advertisements on the interface: the kernel's
+	// routes from them (accept_ra), netconfig's own SLAAC (one /128
+	// address, as iwd; the kernel's autoconf stays 0) and DNS (RDNSS,
+	// DNSSL); false turns RAs off (accept_ra and autoconf 0). The previous
 	// sysctl values are restored on Stop. It also runs the
 	// DHCPv6 client when the RAs ask for it: stateful (IA_NA addresses and
 	// DNS) on the M flag, stateless (INFORMATION-REQUEST for DNS) on the O
 	// flag.
 	IPv6 bool
 	// IPv6Events delivers IPv6Configured, IPv6Renewed and IPv6Lost events
-	// for DHCPv6. Off by default: callers written before these kinds
+	// for DHCPv6 and SLAAC. Off by default: callers written before these kinds
 	// existed may take an unknown kind for a failure.
 	IPv6Events bool
 
@@ -188,7 +189,8 @@ const (
 	// address in use, netlink error).
 	Failed
 	// IPv6Configured: DHCPv6 gave an address (Address is a /128, Lease6
-	// is set), or, for stateless DHCPv6, DNS only (Address is invalid).
+	// is set), SLAAC made one (a /128, no Lease6), or, for stateless
+	// DHCPv6, DNS only (Address is invalid).
 	// Only with Config.IPv6Events.
 	IPv6Configured
 	// IPv6Renewed: the DHCPv6 binding was extended (RENEW or REBIND).

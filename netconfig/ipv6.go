@@ -17,12 +17,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// setSLAAC turns the kernel's router advertisement processing and address
-// autoconfiguration (SLAAC) for the interface on (Config.IPv6) or off,
-// and returns a function that restores the previous values. On also
-// clears disable_ipv6, and uses accept_ra=2 where the interface forwards
-// (accept_ra=1 is ignored then). Off leaves IPv6 itself (the link-local
-// address) alone.
+// setSLAAC turns the kernel's router advertisement processing for the
+// interface on (Config.IPv6) or off, and returns a function that restores
+// the previous values. The kernel's address autoconfiguration stays off
+// either way: netconfig does SLAAC itself (slaac.go), as iwd does; the
+// kernel keeps the routes an RA gives (default router, on-link prefixes,
+// RFC 4191 routes). On also clears disable_ipv6, and uses accept_ra=2
+// where the interface forwards (accept_ra=1 is ignored then). Off leaves
+// IPv6 itself (the link-local address) alone.
 func (n *Netconfig) setSLAAC(on bool) (restore func()) {
 	dir := n.sysctlDir("ipv6")
 	read := func(k string) (string, error) {
@@ -37,7 +39,7 @@ func (n *Netconfig) setSLAAC(on bool) (restore func()) {
 		}
 		// Route Information options (RFC 4191) too: routes to off-link
 		// prefixes through the router, as iwd installs them.
-		want = []kv{{"disable_ipv6", "0"}, {"accept_ra", ra}, {"autoconf", "1"}, {"accept_ra_rt_info_max_plen", "128"}}
+		want = []kv{{"disable_ipv6", "0"}, {"accept_ra", ra}, {"autoconf", "0"}, {"accept_ra_rt_info_max_plen", "128"}}
 	}
 	logf := n.log.Warn
 	if !on {
@@ -101,9 +103,10 @@ func (n *Netconfig) keepNeighbours() (restore func()) {
 }
 
 // runIPv6 owns the IPv6 side while cfg.IPv6 is set: it solicits and reads
-// router advertisements, hands their RDNSS/DNSSL to the resolver, and runs
-// the DHCPv6 client in the mode their M and O flags ask for. The kernel
-// does SLAAC, on-link prefixes and default routes from the same RAs.
+// router advertisements, makes an address from their prefixes (SLAAC,
+// slaac.go), hands their RDNSS/DNSSL to the resolver, and runs the DHCPv6
+// client in the mode their M and O flags ask for. The kernel does on-link
+// prefixes and routes from the same RAs.
 func (n *Netconfig) runIPv6(ctx context.Context) {
 	modes := make(chan dhcp6Mode, 1)
 	dial := func(ctx context.Context) (dhcp6Transport, error) { return listenDHCP6(ctx, n.cfg.IfIndex) }
@@ -124,6 +127,7 @@ func (n *Netconfig) runIPv6(ctx context.Context) {
 	}()
 	defer func() { <-raDone }()
 	mode := dhcp6Off
+	var slaac *slaacAddr
 	// RA DNS lasts for the shortest RDNSS/DNSSL lifetime unless an RA
 	// refreshes it (RFC 8106 5.1), or until an RA withdraws it.
 	dnsExpiry := time.NewTimer(time.Hour)
@@ -143,7 +147,7 @@ func (n *Netconfig) runIPv6(ctx context.Context) {
 			setRADNS(nil, nil, "RDNSS/DNSSL lifetime over")
 		case ra := <-ras:
 			n.log.Debug("netconfig: RA", "iface", n.ifname(), "router", ra.Router, "M", ra.Managed, "O", ra.Other,
-				"dns", ra.DNS, "domains", ra.Domains)
+				"dns", ra.DNS, "domains", ra.Domains, "prefixes", len(ra.Prefixes))
 			switch life := raDNSLifetime(ra); {
 			case life > 0:
 				setRADNS(ra.DNS, ra.Domains, "RA")
@@ -167,6 +171,8 @@ func (n *Netconfig) runIPv6(ctx context.Context) {
 				}
 				modes <- mode
 			}
+			// Last: a new address waits for its DAD.
+			slaac = n.slaacRA(slaac, ra)
 		}
 	}
 }

@@ -215,11 +215,19 @@ func (n *Netconfig) addAddrLifetimes(p netip.Prefix, brd netip.Addr, valid, pref
 	return nil
 }
 
-// delAddr removes one address netconfig added.
-func (n *Netconfig) delAddr(p netip.Prefix) error {
+// forgetAddr drops an address the kernel removed itself (its lifetime
+// ended) from what teardown removes.
+func (n *Netconfig) forgetAddr(p netip.Prefix) {
 	n.kmu.Lock()
 	defer n.kmu.Unlock()
 	n.addrs = slices.DeleteFunc(n.addrs, func(x netip.Prefix) bool { return x == p })
+}
+
+// delAddr removes one address netconfig added.
+func (n *Netconfig) delAddr(p netip.Prefix) error {
+	n.forgetAddr(p)
+	n.kmu.Lock()
+	defer n.kmu.Unlock()
 	return n.ops.DelAddr(p)
 }
 

@@ -433,9 +433,11 @@ func TestHostIgnoreCarrierKeepsAddress(t *testing.T) {
 	}
 }
 
-func TestHostIPv6SLAACRestoresSysctls(t *testing.T) {
+// TestHostIPv6RestoresSysctls: router advertisements on while running
+// (accept_ra), the value before back on Stop.
+func TestHostIPv6RestoresSysctls(t *testing.T) {
 	h := newHostLab(t)
-	path := "/proc/sys/net/ipv6/conf/" + h.peer.Name + "/autoconf"
+	path := "/proc/sys/net/ipv6/conf/" + h.peer.Name + "/accept_ra"
 	if err := os.WriteFile(path, []byte("0"), 0o644); err != nil {
 		t.Skipf("no IPv6 sysctls: %v", err)
 	}
@@ -448,11 +450,11 @@ func TestHostIPv6SLAACRestoresSysctls(t *testing.T) {
 	}
 	waitEvent(t, nc, 10*time.Second, Configured)
 	if b, _ := os.ReadFile(path); strings.TrimSpace(string(b)) != "1" {
-		t.Errorf("autoconf %q while running, want 1", b)
+		t.Errorf("accept_ra %q while running, want 1", b)
 	}
 	nc.Stop()
 	if b, _ := os.ReadFile(path); strings.TrimSpace(string(b)) != "0" {
-		t.Errorf("autoconf %q after Stop, want 0 restored", b)
+		t.Errorf("accept_ra %q after Stop, want 0 restored", b)
 	}
 }
 
@@ -557,21 +559,64 @@ func TestHostDHCPv6Stateless(t *testing.T) {
 	}
 	defer nc.Stop()
 	ev := waitEvent(t, nc, 30*time.Second, IPv6Configured)
-	if ev.Address.IsValid() || len(ev.DNS) != 1 || ev.DNS[0] != h.n.Addr6(53) {
-		t.Errorf("stateless event: address %v DNS %v", ev.Address, ev.DNS)
+	for ev.Address.IsValid() { // SLAAC's
+		ev = waitEvent(t, nc, 30*time.Second, IPv6Configured)
+	}
+	if len(ev.DNS) != 1 || ev.DNS[0] != h.n.Addr6(53) {
+		t.Errorf("stateless event: DNS %v", ev.DNS)
 	}
 	if !d.LogContains("DHCPINFORMATION-REQUEST") {
 		t.Errorf("dnsmasq saw no INFORMATION-REQUEST")
 	}
-	// SLAAC is the kernel's, from the same RA.
-	netns.WaitFor(t, 10*time.Second, "a SLAAC address in "+h.n.Prefix6.String(), func() bool {
-		for _, p := range linkAddrs6(t, h.peer.Index) {
-			if p.Bits() == 64 && h.n.Prefix6.Contains(p.Addr()) {
-				return true
-			}
+	// SLAAC is netconfig's, from the same RA: one /128, none from the
+	// kernel.
+	wantSLAAC(t, h, nc)
+}
+
+// wantSLAAC waits for netconfig's SLAAC address in the lab's prefix: a
+// /128 with the EUI-64 of the interface's MAC, announced by an
+// IPv6Configured event, and no /64 of the kernel's own SLAAC.
+func wantSLAAC(t *testing.T, h *hostLab, nc *Netconfig) netip.Prefix {
+	t.Helper()
+	want, err := eui64Address(netip.PrefixFrom(h.n.Prefix6.Addr(), 64), h.peer.HWAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := netip.PrefixFrom(want, 128)
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		ev := waitEvent(t, nc, time.Until(deadline), IPv6Configured)
+		if ev.Address == a {
+			break
 		}
-		return false
-	})
+	}
+	for _, p := range linkAddrs6(t, h.peer.Index) {
+		if h.n.Prefix6.Contains(p.Addr()) && p != a && p.Bits() != 128 {
+			t.Errorf("address %v in the prefix besides SLAAC's %v (the kernel's SLAAC?)", p, a)
+		}
+	}
+	if !slices.Contains(linkAddrs6(t, h.peer.Index), a) {
+		t.Errorf("SLAAC address %v not on the link: %v", a, linkAddrs6(t, h.peer.Index))
+	}
+	return a
+}
+
+// TestHostSLAAC: router advertisements alone (dnsmasq ra-only): one
+// address by SLAAC, a /128 as iwd makes it, removed by Stop.
+func TestHostSLAAC(t *testing.T) {
+	h := newHostLab6(t)
+	h.dnsmasq6(t, "::,constructor:"+h.peer.FarName+",ra-only,64,2m")
+	cfg := h.config6(t)
+	cfg.Static = &IPv4Static{Address: h.n.Addr(23)}
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	a := wantSLAAC(t, h, nc)
+	nc.Stop()
+	if slices.Contains(linkAddrs6(t, h.peer.Index), a) {
+		t.Errorf("SLAAC address %v left after Stop", a)
+	}
 }
 
 func TestHostRDNSS(t *testing.T) {

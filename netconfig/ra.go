@@ -12,9 +12,9 @@ import (
 )
 
 // raInfo is what netconfig takes from one router advertisement. The kernel
-// does addresses (SLAAC), on-link prefixes and routes itself; netconfig
-// wants the M/O flags (RFC 4861 4.2) that ask for DHCPv6, and DNS (RFC
-// 8106 RDNSS and DNSSL).
+// does on-link prefixes and routes itself; netconfig wants the M/O flags
+// (RFC 4861 4.2) that ask for DHCPv6, DNS (RFC 8106 RDNSS and DNSSL) and
+// the prefixes for its own SLAAC (slaac.go).
 type raInfo struct {
 	Router    netip.Addr // link-local source
 	Managed   bool       // M: addresses from DHCPv6
@@ -25,7 +25,7 @@ type raInfo struct {
 	Withdrawn bool          // an RDNSS or DNSSL option had lifetime 0
 	Domains   []string
 	DomLife   time.Duration
-	Prefixes  []netip.Prefix // prefix information options with A set
+	Prefixes  []raPrefix // prefix information options with A set
 	MTU       int
 	HasSource bool // a source link-layer address option is present
 }
@@ -94,8 +94,9 @@ func parseRA(b []byte, src netip.Addr, hopLimit int) (*raInfo, error) {
 				info.DomLife = o.Lifetime
 			}
 		case *ndp.PrefixInformation:
-			if o.AutonomousAddressConfiguration && o.ValidLifetime > 0 {
-				info.Prefixes = append(info.Prefixes, netip.PrefixFrom(o.Prefix, int(o.PrefixLength)))
+			if o.AutonomousAddressConfiguration && o.Prefix.Is6() && !o.Prefix.IsLinkLocalUnicast() {
+				info.Prefixes = append(info.Prefixes, raPrefix{Prefix: netip.PrefixFrom(o.Prefix, int(o.PrefixLength)).Masked(),
+					Valid: o.ValidLifetime, Preferred: o.PreferredLifetime})
 			}
 		case *ndp.MTU:
 			info.MTU = int(o.MTU)

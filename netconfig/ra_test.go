@@ -48,7 +48,7 @@ func TestParseRA(t *testing.T) {
 	if strings.Join(ra.Domains, " ") != "wifid.test example.org" {
 		t.Errorf("DNSSL %v", ra.Domains)
 	}
-	if len(ra.Prefixes) != 1 || ra.Prefixes[0] != netip.MustParsePrefix("2001:db8:1::/64") {
+	if len(ra.Prefixes) != 1 || ra.Prefixes[0].Prefix != netip.MustParsePrefix("2001:db8:1::/64") {
 		t.Errorf("prefixes %v", ra.Prefixes)
 	}
 	if !ra.Withdrawn {

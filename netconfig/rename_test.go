@@ -17,11 +17,11 @@ import (
 func TestHostRenameFollowed(t *testing.T) {
 	h := newHostLab(t)
 	old := h.peer.Name
-	autoconf := func(name string) string {
-		b, _ := os.ReadFile("/proc/sys/net/ipv6/conf/" + name + "/autoconf")
+	acceptRA := func(name string) string {
+		b, _ := os.ReadFile("/proc/sys/net/ipv6/conf/" + name + "/accept_ra")
 		return strings.TrimSpace(string(b))
 	}
-	if err := os.WriteFile("/proc/sys/net/ipv6/conf/"+old+"/autoconf", []byte("0"), 0o644); err != nil {
+	if err := os.WriteFile("/proc/sys/net/ipv6/conf/"+old+"/accept_ra", []byte("0"), 0o644); err != nil {
 		t.Skipf("no IPv6 sysctls: %v", err)
 	}
 	cfg := h.config(t)
@@ -54,15 +54,15 @@ func TestHostRenameFollowed(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := autoconf(renamed); got != "1" {
-		t.Errorf("autoconf %q while running, want 1", got)
+	if got := acceptRA(renamed); got != "1" {
+		t.Errorf("accept_ra %q while running, want 1", got)
 	}
 	nc.Stop()
 	b, _ := os.ReadFile(h.dnsFile)
 	if !strings.HasSuffix(string(b), "ARGS -d "+renamed+".dns\n") {
 		t.Errorf("resolvconf -d not called with the new name:\n%s", b)
 	}
-	if got := autoconf(renamed); got != "0" {
-		t.Errorf("autoconf %q after Stop, want 0 restored under the new name", got)
+	if got := acceptRA(renamed); got != "0" {
+		t.Errorf("accept_ra %q after Stop, want 0 restored under the new name", got)
 	}
 }
