@@ -286,8 +286,8 @@ func (c *dhcpClient) send(t dhcpv4.MessageType, mods ...dhcpv4.Modifier) {
 	if ci := m.ClientIPAddr.To4(); ci != nil && !ci.IsUnspecified() {
 		src = netip.AddrFrom4([4]byte(ci))
 	}
-	// RENEWING and RELEASE are unicast to the server, through the hardware
-	// address its replies came from.
+	// RENEWING and RELEASE are unicast to the server, routed by the kernel
+	// (the hardware address its replies came from if the kernel cannot).
 	if (c.state == stateBound || c.state == stateRenewing) && c.lease != nil && c.serverHW != nil {
 		dst, dstHW = c.lease.Server, c.serverHW
 	}

@@ -21,8 +21,11 @@ const (
 // client has no address yet, so no UDP socket can be used in INIT); tests
 // use an in-memory one.
 type dhcpTransport interface {
-	// Send sends payload from src:68 to dst:67 in an Ethernet frame to
-	// dstMAC (broadcast when nil).
+	// Send sends payload from src:68 to dst:67: broadcast (dst
+	// 255.255.255.255) in a broadcast frame; unicast (RENEWING, RELEASE,
+	// src the leased address) through the kernel's routing as any UDP
+	// datagram, as iwd sends it, or, when the kernel cannot (the address
+	// already gone, port 68 taken), in a frame to dstMAC if it is set.
 	Send(payload []byte, src, dst netip.Addr, dstMAC net.HardwareAddr) error
 	// Recv returns the next UDP payload sent to port 68 and the sender's
 	// hardware address.
@@ -34,7 +37,8 @@ type dhcpTransport interface {
 // packet socket (the kernel adds and strips the Ethernet header), with a
 // BPF filter so only UDP to port 68 reaches us.
 type packetTransport struct {
-	c *packet.Conn
+	c       *packet.Conn
+	ifindex int
 }
 
 func listenDHCP(ifindex int) (*packetTransport, error) {
@@ -61,15 +65,48 @@ func listenDHCP(ifindex int) (*packetTransport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dhcp: %s: packet socket: %w", ifi.Name, err)
 	}
-	return &packetTransport{c: c}, nil
+	return &packetTransport{c: c, ifindex: ifindex}, nil
 }
 
 func (p *packetTransport) Send(payload []byte, src, dst netip.Addr, dstMAC net.HardwareAddr) error {
+	bcast := dst == netip.AddrFrom4([4]byte{255, 255, 255, 255})
+	if !bcast && src.Is4() && !src.IsUnspecified() {
+		err := sendRouted(p.ifindex, payload, src, dst)
+		if err == nil || dstMAC == nil {
+			return err
+		}
+		// The frame below reaches the server all the same.
+	}
 	if dstMAC == nil {
 		dstMAC = ethernetBroadcast
 	}
 	_, err := p.c.WriteTo(buildIPv4UDP(payload, src, dst, dhcpClientPort, dhcpServerPort), &packet.Addr{HardwareAddr: dstMAC})
 	return err
+}
+
+// sendRouted sends payload from src:68 to dst:67 through the kernel's
+// routing on interface ifindex: a route that sends the server's address
+// elsewhere (or nowhere) is followed, as for any datagram. The socket
+// lives for one datagram; replies come through the packet socket.
+func sendRouted(ifindex int, payload []byte, src, dst netip.Addr) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	if err != nil {
+		return fmt.Errorf("dhcp: UDP socket: %w", err)
+	}
+	defer unix.Close(fd)
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fmt.Errorf("dhcp: SO_REUSEADDR: %w", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BINDTOIFINDEX, ifindex); err != nil {
+		return fmt.Errorf("dhcp: SO_BINDTOIFINDEX %d: %w", ifindex, err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Port: dhcpClientPort, Addr: src.As4()}); err != nil {
+		return fmt.Errorf("dhcp: bind %v:%d: %w", src, dhcpClientPort, err)
+	}
+	if err := unix.Sendto(fd, payload, 0, &unix.SockaddrInet4{Port: dhcpServerPort, Addr: dst.As4()}); err != nil {
+		return fmt.Errorf("dhcp: send to %v:%d: %w", dst, dhcpServerPort, err)
+	}
+	return nil
 }
 
 func (p *packetTransport) Recv() ([]byte, net.HardwareAddr, error) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -259,6 +260,35 @@ func TestHostDHCPRenew(t *testing.T) {
 	}
 	if a := linkAddrs(t, h.peer.Index); len(a) != 1 {
 		t.Errorf("addresses after renew: %v", a)
+	}
+}
+
+// TestHostDHCPRenewFollowsRoutes: the RENEW at T1 is unicast through the
+// kernel's routing, as iwd sends it: with a route that sends the server's
+// address to a gateway nobody answers for, it does not reach the server
+// (iwd's testNetconfig breaks routing this way to test renewal retries;
+// wifid sent it to the server's MAC, past the route).
+func TestHostDHCPRenewFollowsRoutes(t *testing.T) {
+	h := newHostLab(t)
+	d := h.dnsmasq(t, "--dhcp-option=option:T1,3", "--dhcp-option=option:T2,100")
+	nc, err := Start(context.Background(), h.config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 15*time.Second, Configured)
+	bogus := h.n.Addr(200).String()
+	if out, err := exec.Command("ip", "route", "add", ev.Lease.Server.String()+"/32", "via", bogus, "dev", h.peer.Name).CombinedOutput(); err != nil {
+		t.Fatalf("ip route add: %v: %s", err, out)
+	}
+	requests := strings.Count(d.Tail(1000), "DHCPREQUEST")
+	select {
+	case ev2 := <-nc.Events():
+		t.Errorf("event %v %v while routing to the server is broken", ev2.Kind, ev2.Address)
+	case <-time.After(ev.Lease.T1 + 3*time.Second - time.Since(ev.Lease.Acquired)):
+	}
+	if n := strings.Count(d.Tail(1000), "DHCPREQUEST"); n != requests {
+		t.Errorf("the server saw %d REQUESTs past the route (RENEW not routed by the kernel)", n-requests)
 	}
 }
 
