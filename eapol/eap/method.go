@@ -47,6 +47,13 @@ type Method interface {
 	Keys() (msk, emsk []byte)
 }
 
+// SessionIDer is a Method that names its session once done: RFC 5247
+// 1.4's Session-Id (Type-Code | Method-Id), which ERP (RFC 6696) derives
+// the EMSK's name from.
+type SessionIDer interface {
+	SessionID() []byte
+}
+
 // MethodState is RFC 4137's methodState: where a method is.
 type MethodState int
 

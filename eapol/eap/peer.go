@@ -81,6 +81,9 @@ type Result struct {
 	// for the TLS methods and PWD, 32 octets of MSK and no EMSK for
 	// MSCHAPv2, none for MD5 and GTC.
 	MSK, EMSK []byte
+	// SessionID is the method's Session-Id (RFC 5247 1.4) when it
+	// names one (SessionIDer): with the EMSK, what ERP (RFC 6696) needs.
+	SessionID []byte
 }
 
 // PMK is the PMK of an 802.1X AKM: the first n octets of the MSK (IEEE

@@ -75,6 +75,7 @@ type PWD struct {
 	scalarS, elementS []byte // the server's, as received
 	kx                []byte
 	msk, emsk         []byte
+	sessionID         []byte
 	ciphersuite       [4]byte
 }
 
@@ -90,6 +91,10 @@ func (p *PWD) Type() Type               { return TypePWD }
 func (p *PWD) State() MethodState       { return p.state }
 func (p *PWD) Decision() Decision       { return p.decision }
 func (p *PWD) Keys() (msk, emsk []byte) { return p.msk, p.emsk }
+
+// SessionID implements SessionIDer (RFC 5931 2.8.5: Type | H(Ciphersuite
+// | Scalar_P | Scalar_S)), nil until the exchange is done.
+func (p *PWD) SessionID() []byte { return p.sessionID }
 
 // Err is why the method failed.
 func (p *PWD) Err() error { return p.err }
@@ -330,7 +335,7 @@ func (p *PWD) confirm(data []byte) ([]byte, error) {
 	mk := pwdH(p.kx, confirmP, data)
 	sessionID := append([]byte{byte(TypePWD)}, pwdH(cs, p.scalarP, p.scalarS)...)
 	keys := pwdKDF(mk, sessionID, 1024)
-	p.msk, p.emsk = keys[:64], keys[64:]
+	p.msk, p.emsk, p.sessionID = keys[:64], keys[64:], sessionID
 	p.state, p.decision = Done, DecisionUncondSucc
 	p.exch = 0
 	return confirmP, nil

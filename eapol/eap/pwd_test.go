@@ -33,6 +33,9 @@ func TestPWDConversation(t *testing.T) {
 		if len(r.MSK) != 64 || len(r.EMSK) != 64 || !bytes.Equal(r.MSK, msk) || !bytes.Equal(r.EMSK, emsk) {
 			t.Fatalf("MSK %x EMSK %x, server's %x %x", r.MSK, r.EMSK, msk, emsk)
 		}
+		if len(r.SessionID) != 33 || !bytes.Equal(r.SessionID, s.SessionID) {
+			t.Fatalf("Session-Id %x, server's %x", r.SessionID, s.SessionID)
+		}
 		if s.PeerID != "alice@pwd" || (frag != 0) != (s.Fragments > 0) {
 			t.Fatalf("peer ID %q, %d fragments", s.PeerID, s.Fragments)
 		}

@@ -137,8 +137,7 @@ func (p *Peer) success(pkt Packet) error {
 	case m.State() == Continue || m.Decision() == DecisionFail:
 		return p.fail(fmt.Errorf("eap: %w: %v is %v with decision %v", ErrEarlySuccess, m.Type(), m.State(), m.Decision()))
 	}
-	msk, emsk := m.Keys()
-	p.result = Result{Method: m.Type(), MSK: bytes.Clone(msk), EMSK: bytes.Clone(emsk)}
+	p.result = resultOf(m)
 	p.setState(Success)
 	return nil
 }
@@ -169,8 +168,7 @@ func (p *Peer) AltAccept() error {
 	if p.state != Running || m.State() == Continue || m.Decision() == DecisionFail {
 		return fmt.Errorf("eap: no success to take: %v, %v %v with decision %v", p.state, m.Type(), m.State(), m.Decision())
 	}
-	msk, emsk := m.Keys()
-	p.result = Result{Method: m.Type(), MSK: bytes.Clone(msk), EMSK: bytes.Clone(emsk)}
+	p.result = resultOf(m)
 	p.setState(Success)
 	return nil
 }
@@ -206,4 +204,14 @@ func printable(b []byte, n int) string {
 		b = b[:n]
 	}
 	return fmt.Sprintf("%q", b)
+}
+
+// resultOf is the Result of method m, finished.
+func resultOf(m Method) Result {
+	msk, emsk := m.Keys()
+	r := Result{Method: m.Type(), MSK: bytes.Clone(msk), EMSK: bytes.Clone(emsk)}
+	if s, ok := m.(SessionIDer); ok {
+		r.SessionID = bytes.Clone(s.SessionID())
+	}
+	return r
 }

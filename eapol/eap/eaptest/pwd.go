@@ -34,6 +34,7 @@ type PWD struct {
 
 	PeerID    string // as the peer sent it
 	Fragments int    // fragments sent
+	SessionID []byte // once done (RFC 5931 2.8.5)
 	g         *ecgroup.Group
 	pwe       []byte
 	private   *big.Int
@@ -178,7 +179,7 @@ func (s *PWD) Process(id uint8, data []byte) ([]byte, Verdict, error) {
 		mk := pwdHMAC(make([]byte, 32), s.kx, data, s.confirmS)
 		sid := append([]byte{byte(eap.TypePWD)}, pwdHMAC(make([]byte, 32), s.cs, s.scalarP, s.scalarS)...)
 		keys := kdf(mk, sid, 128)
-		s.msk, s.emsk = keys[:64], keys[64:]
+		s.msk, s.emsk, s.SessionID = keys[:64], keys[64:], sid
 		return nil, Accept, nil
 	}
 	return nil, Reject, fmt.Errorf("eaptest: PWD exchange %d", s.exch)
