@@ -78,6 +78,9 @@ type dhcpClient struct {
 	// confirm asks the running client to confirm its lease (Netconfig's
 	// Confirm); nil: never asked.
 	confirm <-chan struct{}
+	// taken: ACD found the bound address defended by another host; nil:
+	// never.
+	taken <-chan netip.Addr
 }
 
 func newDHCPClient(cfg DHCPConfig, ifname func() string, hw net.HardwareAddr, log *slog.Logger, tr dhcpTransport, sink leaseSink) *dhcpClient {
@@ -140,6 +143,8 @@ func (c *dhcpClient) run(ctx context.Context, last *Lease) {
 			c.timeout(ctx)
 		case <-c.confirm:
 			c.confirmLease()
+		case a := <-c.taken:
+			c.addressTaken(a)
 		case <-failTimer.C:
 			if !c.bound {
 				c.sink.failed(fmt.Errorf("dhcp: %s: no lease after %v (state %v)", c.ifname(), c.cfg.Timeout, c.state))
@@ -212,6 +217,22 @@ func (c *dhcpClient) initReboot(why string) {
 	c.send(dhcpv4.MessageTypeRequest, withRequestedIP(c.lease.Address.Addr()))
 	c.setState(stateRebooting, "REQUEST sent")
 	c.armFirst()
+}
+
+// addressTaken gives up the bound address another host holds (RFC 5227
+// 2.4: cease using it): the server hears a DECLINE (the address is in use
+// on its link), and after DeclineWait the client starts over for another.
+func (c *dhcpClient) addressTaken(a netip.Addr) {
+	if !c.bound || c.lease == nil || c.lease.Address.Addr() != a {
+		return
+	}
+	server := c.lease.Server
+	c.sink.unbind("address " + a.String() + " taken by another host")
+	c.bound, c.lease = false, nil
+	c.setState(stateInit, "DECLINE "+a.String()+": taken by another host")
+	c.newXID()
+	c.send(dhcpv4.MessageTypeDecline, withRequestedIP(a), withServerID(server)) // broadcast
+	c.arm(c.cfg.DeclineWait)
 }
 
 // confirmLease checks the lease in use after the link may have been away

@@ -31,8 +31,13 @@ type Netconfig struct {
 	// confirm carries Confirm's requests to the DHCP client (one waiting
 	// is enough).
 	confirm chan struct{}
-	ctx     context.Context // the run context, for event delivery
-	bg      sync.WaitGroup  // background helpers (RA listener, ARP announcements)
+	// taken carries the DHCP address that ACD found another host
+	// defending (defendLease) to the DHCP client; stopDefend ends the
+	// defence of the lease in place (nil: none).
+	taken      chan netip.Addr
+	stopDefend context.CancelFunc
+	ctx        context.Context // the run context, for event delivery
+	bg         sync.WaitGroup  // background helpers (RA listener, ARP announcements)
 
 	v6 sync.WaitGroup // the IPv6 goroutine (RAs, DHCPv6): done before teardown
 
@@ -86,7 +91,7 @@ func Start(ctx context.Context, cfg Config) (*Netconfig, error) {
 		return nil, fmt.Errorf("netconfig: %s: %w", cfg.IfName, err)
 	}
 	n := &Netconfig{cfg: cfg, log: log, ops: ops, events: make(chan Event, 16), done: make(chan struct{}),
-		confirm: make(chan struct{}, 1)}
+		confirm: make(chan struct{}, 1), taken: make(chan netip.Addr, 1)}
 	n.name.Store(&cfg.IfName)
 	if cfg.Static == nil {
 		tr, err := listenDHCP(cfg.IfIndex)
@@ -170,7 +175,7 @@ func (n *Netconfig) run(ctx context.Context, watchDone <-chan struct{}) {
 		<-ctx.Done()
 	} else {
 		c := newDHCPClient(n.cfg.DHCP, n.ifname, n.cfg.HWAddr, n.log, n.tr, n)
-		c.confirm = n.confirm
+		c.confirm, c.taken = n.confirm, n.taken
 		c.run(ctx, n.cfg.Lease)
 	}
 	n.v6.Wait() // it sends its RELEASE and stops adding before teardown
@@ -452,15 +457,41 @@ func (n *Netconfig) bind(l *Lease, renewed bool) error {
 		n.log.Warn("netconfig: DNS", "iface", n.ifname(), "err", err)
 	}
 	// Tell the link the address is taken (RFC 5227 2.3): a host that
-	// holds it by mistake (a static one, say) hears of it.
+	// holds it by mistake (a static one, say) hears of it; and defend it.
 	n.bg.Go(func() { announceAddress(n.ctx, n.cfg.IfIndex, n.cfg.HWAddr, src, n.cfg.ACD) })
+	n.defendLease(src)
 	n.emit(n.ctx, Event{Kind: Configured, Address: l.Address, Gateway: l.Gateway(), DNS: l.DNS,
 		Domains: doms, Lease: l})
 	return nil
 }
 
+// defendLease defends a DHCP address as iwd's ACD does (RFC 5227 2.4,
+// policy (b), as for static addresses): a host claiming it gets one
+// announcement back, and a second claim within DefendInterval hands the
+// address to the DHCP client as taken, which gives it up and asks for
+// another (ELL's netconfig runs ACD on DHCP addresses the same way).
+func (n *Netconfig) defendLease(addr netip.Addr) {
+	ctx, cancel := context.WithCancel(n.ctx)
+	n.stopDefend = cancel
+	n.bg.Go(func() {
+		err := defendAddress(ctx, n.cfg.IfIndex, n.cfg.HWAddr, addr, n.cfg.ACD)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		n.log.Warn("netconfig: DHCP address taken by another host", "iface", n.ifname(), "address", addr, "err", err)
+		select {
+		case n.taken <- addr:
+		default:
+		}
+	})
+}
+
 // unbind implements leaseSink.
 func (n *Netconfig) unbind(why string) {
+	if n.stopDefend != nil {
+		n.stopDefend()
+		n.stopDefend = nil
+	}
 	n.log.Info("netconfig: removing lease", "iface", n.ifname(), "why", why)
 	n.teardown()
 	n.emit(n.ctx, Event{Kind: Lost, Err: fmt.Errorf("dhcp: %s: %s", n.ifname(), why)})

@@ -399,6 +399,36 @@ func TestHostStaticAddressDefended(t *testing.T) {
 	}
 }
 
+// TestHostDHCPAddressDefended: a DHCP address is defended as a static one
+// (as iwd's ACD does): claimed twice by another host, it goes (Lost), the
+// server hears a DECLINE, and the client asks for another.
+func TestHostDHCPAddressDefended(t *testing.T) {
+	netns.Require(t, "python3")
+	h := newHostLab(t)
+	d := h.dnsmasq(t)
+	cfg := h.config(t)
+	cfg.DHCP.DeclineWait = 500 * time.Millisecond
+	nc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Stop()
+	ev := waitEvent(t, nc, 15*time.Second, Configured)
+	arpClaim(t, h, ev.Address.Addr())
+	lost := waitEvent(t, nc, 10*time.Second, Lost)
+	t.Logf("lost: %v", lost.Err)
+	if slices.Contains(linkAddrs(t, h.peer.Index), ev.Address) {
+		t.Errorf("address %v kept after it was claimed twice", ev.Address)
+	}
+	next := waitEvent(t, nc, 15*time.Second, Configured)
+	if next.Address == ev.Address {
+		t.Errorf("the taken address %v again", next.Address)
+	}
+	if !d.LogContains("DHCPDECLINE") {
+		t.Errorf("the server saw no DECLINE:\n%s", d.Tail(20))
+	}
+}
+
 func TestHostLinkDownRemovesAll(t *testing.T) {
 	h := newHostLab(t)
 	h.dnsmasq(t)
