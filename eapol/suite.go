@@ -76,6 +76,10 @@ var akmTable = map[ie.AKMSuite]akmInfo{
 	ie.AKMPSKSHA256:      {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorCMACAES, true},
 	ie.AKMSAE:            {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorAKMDefined, true},
 	ie.AKM8021XSuiteB192: {KDFSHA384, MICHMACSHA384, 24, 32, 24, 48, KeyDescriptorAKMDefined, false},
+	// FILS: rekeys only (the first keys come from the FILS exchange);
+	// no KCK and no MIC, AES-SIV under the KEK (aead.go).
+	ie.AKMFILSSHA256: {KDFSHA256, MICNone, 0, 32, 0, 32, KeyDescriptorAKMDefined, false},
+	ie.AKMFILSSHA384: {KDFSHA384, MICNone, 0, 64, 0, 48, KeyDescriptorAKMDefined, false},
 }
 
 // SupportsAKM reports whether this package can run the 4-way handshake

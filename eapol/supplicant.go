@@ -55,6 +55,11 @@ type Config struct {
 	// means the version of the AP's frame we answer.
 	EAPOLVersion uint8
 
+	// AfterFILS, for a FILS AKM, starts the Supplicant complete: the
+	// FILS exchange keyed the association, and only rekeys run (with
+	// PMK the FILS PMK).
+	AfterFILS *FILSStart
+
 	// Rand is the source of SNonces; nil means crypto/rand.
 	Rand io.Reader
 	// Logger gets one line per message; nil means slog.Default(). Keys
@@ -105,6 +110,7 @@ type Supplicant struct {
 	ver    KeyDescriptorVersion
 	mic    MICAlgorithm
 	wpa    bool           // WPA (descriptor 254) rather than RSN
+	aead   bool           // no MIC: the Key Data is AES-SIV (FILS, aead.go)
 	desc   DescriptorType // of every frame sent and received
 
 	state    State
@@ -185,6 +191,7 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 		ver:    descriptorVersion(cfg.AKM, cfg.Pairwise),
 		mic:    micAlgorithm(cfg.AKM, cfg.Pairwise),
 		wpa:    wpa,
+		aead:   akmTable[cfg.AKM].mic == MICNone,
 		desc:   DescriptorRSN,
 		gtk:    map[int][]byte{},
 		igtk:   map[int][]byte{},
@@ -203,6 +210,21 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 		if err := s.setPMK(cfg.PMK); err != nil {
 			return nil, err
 		}
+	}
+	if fs := cfg.AfterFILS; fs != nil {
+		if !s.aead {
+			return nil, fmt.Errorf("eapol: AfterFILS with AKM %v", cfg.AKM)
+		}
+		s.ptk = &PTK{KEK: bytes.Clone(fs.KEK), TK: bytes.Clone(fs.TK)}
+		s.state, s.complete = StateComplete, true
+		if fs.GTK != nil {
+			s.gtk[fs.GTKID] = bytes.Clone(fs.GTK)
+		}
+		if fs.IGTK != nil {
+			s.igtk[fs.IGTKID] = bytes.Clone(fs.IGTK)
+		}
+	} else if s.aead {
+		return nil, fmt.Errorf("eapol: AKM %v runs only after a FILS association (Config.AfterFILS)", cfg.AKM)
 	}
 	return s, nil
 }
@@ -277,8 +299,12 @@ func (s *Supplicant) Receive(frame []byte) error {
 	if !f.Info.Has(KeyInfoAck) {
 		return drop("EAPOL-Key frame", ErrKeyInfo, "Ack bit clear in a frame from the AP: %v", f.Info)
 	}
+	first := !f.Info.Has(KeyInfoMIC)
+	if s.aead {
+		first = !f.Info.Has(KeyInfoEncryptedKeyData)
+	}
 	switch {
-	case f.Info.Pairwise() && !f.Info.Has(KeyInfoMIC):
+	case f.Info.Pairwise() && first:
 		return s.handleMessage1(f, frame)
 	case f.Info.Pairwise():
 		return s.handleMessage3(f)
@@ -349,8 +375,8 @@ func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
 		MIC:            make([]byte, s.micLen),
 		KeyData:        keyData,
 	}
-	out := m2.Marshal()
-	if err := SignFrame(s.mic, tptk.KCK, out, s.micLen); err != nil {
+	out, err := s.protect(m2, tptk)
+	if err != nil {
 		return s.fail(ie.ReasonUnspecified, err)
 	}
 	if err := s.port.SendEAPOL(out); err != nil {
@@ -384,6 +410,9 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 		}
 	} else {
 		want := KeyInfoInstall | KeyInfoAck | KeyInfoMIC | KeyInfoSecure | KeyInfoEncryptedKeyData
+		if s.aead {
+			want &^= KeyInfoMIC
+		}
 		if !f.Info.Has(KeyInfoEncryptedKeyData) {
 			return drop(msg, ErrNotEncrypted, "encrypted key data bit clear: %v", f.Info)
 		}
@@ -394,8 +423,9 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	if err := s.checkReplay(msg, f); err != nil {
 		return err
 	}
-	if !f.VerifyMIC(s.mic, kck) {
-		return drop(msg, ErrMIC, "")
+	plain, err := s.verify(f, kck, kek)
+	if err != nil {
+		return drop(msg, ErrMIC, "%v", err)
 	}
 	// Only now, with the MIC verified, is anything else in the frame used.
 	if subtle.ConstantTimeCompare(f.Nonce[:], s.anonce[:]) != 1 {
@@ -407,7 +437,7 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	if s.wpa {
 		return s.wpaMessage3(f, kck, retransmit)
 	}
-	kd, err := s.decryptKeyData(f, kek)
+	kd, err := s.keyData(f, kek, plain)
 	if err != nil {
 		return drop(msg, ErrKeyData, "%v", err)
 	}
@@ -430,7 +460,11 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 		return drop(msg, ErrKeyData, "%v", err)
 	}
 
-	if err := s.sendMessage4(f, kck); err != nil {
+	ptk := s.tptk
+	if retransmit {
+		ptk = s.ptk
+	}
+	if err := s.sendMessage4(f, ptk); err != nil {
 		return err
 	}
 	if retransmit {
@@ -461,7 +495,7 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 
 // sendMessage4 answers a message 3 whose MIC verified; once sent, the
 // replay counter is the message 3's.
-func (s *Supplicant) sendMessage4(f *KeyFrame, kck []byte) error {
+func (s *Supplicant) sendMessage4(f *KeyFrame, ptk *PTK) error {
 	info := KeyInfo(s.ver) | KeyInfoKeyType | KeyInfoMIC
 	if !s.wpa {
 		info |= KeyInfoSecure // WPA sets Secure only in the group handshake
@@ -473,8 +507,8 @@ func (s *Supplicant) sendMessage4(f *KeyFrame, kck []byte) error {
 		ReplayCounter:  f.ReplayCounter,
 		MIC:            make([]byte, s.micLen),
 	}
-	out := m4.Marshal()
-	if err := SignFrame(s.mic, kck, out, s.micLen); err != nil {
+	out, err := s.protect(m4, ptk)
+	if err != nil {
 		return s.fail(ie.ReasonUnspecified, err)
 	}
 	if err := s.port.SendEAPOL(out); err != nil {
@@ -510,22 +544,26 @@ func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
 		if !f.Info.Has(KeyInfoEncryptedKeyData) {
 			return drop(msg, ErrNotEncrypted, "encrypted key data bit clear: %v", f.Info)
 		}
-		if !f.Info.Has(KeyInfoAck|KeyInfoMIC|KeyInfoSecure) || f.Info.Has(KeyInfoInstall) {
+		want := KeyInfoAck | KeyInfoMIC | KeyInfoSecure
+		if s.aead {
+			want &^= KeyInfoMIC
+		}
+		if !f.Info.Has(want) || f.Info.Has(KeyInfoInstall) {
 			return drop(msg, ErrKeyInfo, "%v, want ack, mic, secure, encrypted and no install", f.Info)
 		}
 	}
 	if err := s.checkReplay(msg, f); err != nil {
 		return err
 	}
-	if !f.VerifyMIC(s.mic, s.ptk.KCK) {
-		return drop(msg, ErrMIC, "")
+	plain, err := s.verify(f, s.ptk.KCK, s.ptk.KEK)
+	if err != nil {
+		return drop(msg, ErrMIC, "%v", err)
 	}
 	var kd *KeyData
-	var err error
 	if s.wpa {
 		kd, err = s.wpaGroupKeyData(f, s.ptk.KEK)
 	} else {
-		kd, err = s.decryptKeyData(f, s.ptk.KEK)
+		kd, err = s.keyData(f, s.ptk.KEK, plain)
 		if err == nil && kd.GTK == nil {
 			err = errors.New("no GTK KDE")
 		}
@@ -549,8 +587,8 @@ func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
 		ReplayCounter:  f.ReplayCounter,
 		MIC:            make([]byte, s.micLen),
 	}
-	out := m2.Marshal()
-	if err := SignFrame(s.mic, s.ptk.KCK, out, s.micLen); err != nil {
+	out, err := s.protect(m2, s.ptk)
+	if err != nil {
 		return s.fail(ie.ReasonUnspecified, err)
 	}
 	if err := s.port.SendEAPOL(out); err != nil {
@@ -571,6 +609,42 @@ func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
 	s.log.Info("eapol: group key handshake complete", "replay", f.ReplayCounter, "keyid", kd.GTK.KeyID)
 	s.emit(Event{Type: EventGroupRekeyed})
 	return nil
+}
+
+// protect makes frame f ready to send under ptk: signed with the KCK, or
+// under an AEAD AKM its Key Data (possibly empty) sealed with the KEK and
+// the Encrypted Key Data bit set in place of the MIC bit.
+func (s *Supplicant) protect(f *KeyFrame, ptk *PTK) ([]byte, error) {
+	if s.aead {
+		f.Info = f.Info&^KeyInfoMIC | KeyInfoEncryptedKeyData
+		return sealFrame(f, ptk.KEK)
+	}
+	out := f.Marshal()
+	if err := SignFrame(s.mic, ptk.KCK, out, s.micLen); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// verify checks a received frame's integrity: its MIC under kck, or under
+// an AEAD AKM its Key Data's AES-SIV under kek, whose plaintext it returns.
+func (s *Supplicant) verify(f *KeyFrame, kck, kek []byte) (plain []byte, err error) {
+	if s.aead {
+		return openKeyData(f, kek)
+	}
+	if !f.VerifyMIC(s.mic, kck) {
+		return nil, errors.New("MIC does not verify")
+	}
+	return nil, nil
+}
+
+// keyData is the parsed Key Data of a verified frame: plain, the AEAD
+// plaintext, or else decrypted with kek.
+func (s *Supplicant) keyData(f *KeyFrame, kek, plain []byte) (*KeyData, error) {
+	if s.aead {
+		return ParseKeyData(plain)
+	}
+	return s.decryptKeyData(f, kek)
 }
 
 // decryptKeyData decrypts and parses the key data of a frame whose MIC

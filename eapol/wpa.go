@@ -93,7 +93,7 @@ func (s *Supplicant) wpaMessage3(f *KeyFrame, kck []byte, retransmit bool) error
 		// (wpa_supplicant's "possible downgrade attack" check).
 		return s.fail(ie.ReasonHandshakeElementMismatch, errors.New("RSNE in a WPA message 3: the Beacon/Probe Response had none (downgrade from RSN)"))
 	}
-	if err := s.sendMessage4(f, kck); err != nil {
+	if err := s.sendMessage4(f, &PTK{KCK: kck}); err != nil {
 		return err
 	}
 	if retransmit {

@@ -35,11 +35,14 @@ const (
 // exported fields are its state, for a test to read or to play a hostile
 // AP with; its methods build the AP's messages and check the station's.
 type Authenticator struct {
-	t                      testing.TB
-	akm                    ie.AKMSuite
-	pairwise, group, mgmt  ie.CipherSuite
-	mfp                    bool
-	wpa                    bool // WPA: descriptor 254, WPA element, GTK in the group handshake
+	t                     testing.TB
+	akm                   ie.AKMSuite
+	pairwise, group, mgmt ie.CipherSuite
+	mfp                   bool
+	wpa                   bool // WPA: descriptor 254, WPA element, GTK in the group handshake
+	// aead: a FILS AKM: no MIC, the Key Data AES-SIV under the KEK with
+	// the frame up to it as associated data (IEEE 802.11-2020 12.7.2).
+	aead                   bool
 	Desc                   byte // descriptor type
 	pmk                    []byte
 	AA, SPA                [6]byte
@@ -146,6 +149,10 @@ func New(t testing.TB, c Config, pmk []byte) *Authenticator {
 		a.ver, a.mic = 0, eapol.MICAESCMAC
 	case ie.AKM8021XSuiteB192:
 		a.ver, a.mic, a.micLen, a.kckLen, a.kekLen = 0, eapol.MICHMACSHA384, 24, 24, 32
+	case ie.AKMFILSSHA256:
+		a.ver, a.mic, a.micLen, a.kckLen, a.kekLen, a.aead = 0, eapol.MICNone, 0, 0, 32, true
+	case ie.AKMFILSSHA384:
+		a.ver, a.mic, a.micLen, a.kckLen, a.kekLen, a.aead = 0, eapol.MICNone, 0, 0, 64, true
 	default:
 		t.Fatalf("authenticator: AKM %v", c.AKM)
 	}
@@ -193,7 +200,7 @@ func (a *Authenticator) Derive(anonce, snonce []byte) (kck, kek, tk []byte) {
 	switch a.akm {
 	case ie.AKMPSK, ie.AKM8021X:
 		ptk = eapol.PRF(a.pmk, "Pairwise key expansion", data, bits)
-	case ie.AKM8021XSuiteB192:
+	case ie.AKM8021XSuiteB192, ie.AKMFILSSHA384:
 		ptk = eapol.KDF(sha512.New384, a.pmk, "Pairwise key expansion", data, bits)
 	default:
 		ptk = eapol.KDF(sha256.New, a.pmk, "Pairwise key expansion", data, bits)
@@ -220,7 +227,9 @@ type KeyMsg struct {
 func (a *Authenticator) Build(m KeyMsg) []byte {
 	kd := m.Plain
 	var iv [16]byte
-	if m.Encrypt && len(kd) > 0 {
+	if a.aead && m.Encrypt {
+		kd = make([]byte, len(m.Plain)+16) // sealed below, with the lengths final
+	} else if m.Encrypt && len(kd) > 0 {
 		if a.ver == 1 {
 			a.ivCounter++
 			binary.BigEndian.PutUint64(iv[8:], a.ivCounter)
@@ -263,10 +272,20 @@ func (a *Authenticator) Build(m KeyMsg) []byte {
 	frame := []byte{2, 3}
 	frame = binary.BigEndian.AppendUint16(frame, uint16(len(body)))
 	frame = append(frame, body...)
+	if a.aead && m.Encrypt {
+		// AES-SIV over the Key Data, associated data the frame from the
+		// EAPOL header to the Key Data (hostapd's wpa_send_eapol).
+		start := 4 + 77 + 2
+		ct, err := eapol.SIVEncrypt(m.KEK, m.Plain, frame[:start])
+		if err != nil {
+			a.t.Fatalf("authenticator: AES-SIV: %v", err)
+		}
+		copy(frame[start:], ct)
+	}
 	if m.BeforeMIC != nil {
 		frame = m.BeforeMIC(frame)
 	}
-	if m.KCK != nil {
+	if m.KCK != nil && !a.aead {
 		mic, err := eapol.ComputeMIC(a.mic, m.KCK, frame)
 		if err != nil {
 			a.t.Fatalf("authenticator: MIC: %v", err)
@@ -359,17 +378,49 @@ func (a *Authenticator) checkMIC(frame, mic, kck []byte) error {
 	return nil
 }
 
+// macBit is the Key Info bit of the AP's protected frames: MIC, or none
+// under an AEAD AKM (the Encrypted Key Data bit they carry anyway).
+func (a *Authenticator) macBit() uint16 {
+	if a.aead {
+		return 0
+	}
+	return KeyInfoMIC
+}
+
+// protectBit is the bit the station's messages 2 and 4 carry: MIC, or
+// Encrypted Key Data under an AEAD AKM.
+func (a *Authenticator) protectBit() uint16 {
+	if a.aead {
+		return KeyInfoEncrypted
+	}
+	return KeyInfoMIC
+}
+
+// checkProtection checks a station frame's MIC under kck, or under an
+// AEAD AKM opens its Key Data under kek; it returns the plain Key Data.
+func (a *Authenticator) checkProtection(frame, mic, kd, kck, kek []byte) ([]byte, error) {
+	if !a.aead {
+		return kd, a.checkMIC(frame, mic, kck)
+	}
+	return eapol.SIVDecrypt(kek, kd, frame[:4+77+2])
+}
+
+// SetPTK sets the keys in use, for a FILS association whose PTK the FILS
+// exchange derived (no 4-way handshake ran).
+func (a *Authenticator) SetPTK(kek, tk []byte) { a.KEK, a.TK = bytes.Clone(kek), bytes.Clone(tk) }
+
 // HandleMsg2 checks message 2 (12.7.6.3) and derives the PTK.
 func (a *Authenticator) HandleMsg2(frame []byte) error {
 	info, keyLen, replay, nonce, mic, kd := a.readKey(frame)
-	if info != a.ver|KeyInfoPairwise|KeyInfoMIC {
+	if info != a.ver|KeyInfoPairwise|a.protectBit() {
 		return fmt.Errorf("message 2 key info %#04x", info)
 	}
 	if keyLen != 0 || replay != a.m1replay {
 		return fmt.Errorf("message 2 key length %d replay %d (want 0, %d)", keyLen, replay, a.m1replay)
 	}
 	kck, kek, tk := a.Derive(a.ANonce[:], nonce)
-	if err := a.checkMIC(frame, mic, kck); err != nil {
+	kd, err := a.checkProtection(frame, mic, kd, kck, kek)
+	if err != nil {
 		return fmt.Errorf("message 2: %v", err)
 	}
 	if !bytes.Equal(kd, a.StaRSNE) {
@@ -385,7 +436,7 @@ func (a *Authenticator) HandleMsg2(frame []byte) error {
 func (a *Authenticator) Msg3(mod func(*KeyMsg)) []byte {
 	a.Replay++
 	m := KeyMsg{
-		Info:   KeyInfoPairwise | KeyInfoInstall | KeyInfoAck | KeyInfoMIC | KeyInfoSecure | KeyInfoEncrypted,
+		Info:   KeyInfoPairwise | KeyInfoInstall | KeyInfoAck | a.macBit() | KeyInfoSecure | KeyInfoEncrypted,
 		KeyLen: uint16(a.tkLen()), Replay: a.Replay, Nonce: a.ANonce, RSC: a.RSC,
 		Plain:   append(bytes.Clone(a.RSNE), a.GroupKDEs()...),
 		Encrypt: true, KCK: a.KCK, KEK: a.KEK,
@@ -405,17 +456,21 @@ func (a *Authenticator) Msg3(mod func(*KeyMsg)) []byte {
 // CheckMsg4 checks message 4 (12.7.6.5).
 func (a *Authenticator) CheckMsg4(frame []byte) error {
 	info, keyLen, replay, nonce, mic, kd := a.readKey(frame)
-	want := a.ver | KeyInfoPairwise | KeyInfoMIC | KeyInfoSecure
+	want := a.ver | KeyInfoPairwise | a.protectBit() | KeyInfoSecure
 	if a.wpa {
 		want &^= KeyInfoSecure
 	}
 	if info != want {
 		return fmt.Errorf("message 4 key info %#04x", info)
 	}
+	kd, err := a.checkProtection(frame, mic, kd, a.KCK, a.KEK)
+	if err != nil {
+		return fmt.Errorf("message 4: %v", err)
+	}
 	if keyLen != 0 || replay != a.Replay || !bytes.Equal(nonce, make([]byte, 32)) || len(kd) != 0 {
 		return fmt.Errorf("message 4 fields: key length %d replay %d (want %d) key data %x", keyLen, replay, a.Replay, kd)
 	}
-	return a.checkMIC(frame, mic, a.KCK)
+	return nil
 }
 
 // NewGTK rotates the GTK (and IGTK) as a group rekey does.
@@ -432,7 +487,7 @@ func (a *Authenticator) NewGTK() {
 func (a *Authenticator) GroupMsg1(mod func(*KeyMsg)) []byte {
 	a.Replay++
 	m := KeyMsg{
-		Info:   KeyInfoAck | KeyInfoMIC | KeyInfoSecure | KeyInfoEncrypted,
+		Info:   KeyInfoAck | a.macBit() | KeyInfoSecure | KeyInfoEncrypted,
 		KeyLen: 0, Replay: a.Replay, RSC: a.RSC,
 		Plain:   a.GroupKDEs(),
 		Encrypt: true, KCK: a.KCK, KEK: a.KEK,
@@ -453,15 +508,19 @@ func (a *Authenticator) GroupMsg1(mod func(*KeyMsg)) []byte {
 // CheckGroupMsg2 checks group message 2 (12.7.7.3).
 func (a *Authenticator) CheckGroupMsg2(frame []byte) error {
 	info, _, replay, _, mic, kd := a.readKey(frame)
-	want := a.ver | KeyInfoMIC | KeyInfoSecure
+	want := a.ver | a.protectBit() | KeyInfoSecure
 	if a.wpa {
 		want |= uint16(a.gtkID) << 4 // the key index acknowledged
 	}
 	if info != want {
 		return fmt.Errorf("group message 2 key info %#04x", info)
 	}
+	kd, err := a.checkProtection(frame, mic, kd, a.KCK, a.KEK)
+	if err != nil {
+		return fmt.Errorf("group message 2: %v", err)
+	}
 	if replay != a.Replay || len(kd) != 0 {
 		return fmt.Errorf("group message 2 replay %d (want %d), key data %x", replay, a.Replay, kd)
 	}
-	return a.checkMIC(frame, mic, a.KCK)
+	return nil
 }
