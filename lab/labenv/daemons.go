@@ -13,6 +13,10 @@ type Daemon struct {
 	*Process
 	ConfigDir string // CONFIGURATION_DIRECTORY: main.conf
 	StateDir  string // STATE_DIRECTORY: network files
+
+	name      string   // wifid or iwd
+	argv, env []string // how it was started, for Restart
+	restarts  int      // Restart calls so far: each restart logs to its own file
 }
 
 // DaemonOptions describe how to start a daemon the way iwd is started.
@@ -21,6 +25,7 @@ type DaemonOptions struct {
 	MainConf string            // main.conf contents
 	Networks map[string]string // network file name -> contents, e.g. "labnet.psk", "hotspot/x.conf"
 	Args     []string          // extra flags, e.g. -d, -E
+	Env      []string          // extra environment, e.g. DBUS_SYSTEM_BUS_ADDRESS
 	// Mtimes sets network files' modification times, which are iwd's
 	// "last connected" times.
 	Mtimes map[string]time.Time
@@ -71,9 +76,22 @@ func (l *Lab) startDaemon(name, bin string, o DaemonOptions) *Daemon {
 		argv = append(argv, "-p", strings.Join(o.Phys, ","))
 	}
 	argv = append(argv, o.Args...)
-	env := []string{"CONFIGURATION_DIRECTORY=" + d.ConfigDir, "STATE_DIRECTORY=" + d.StateDir}
+	env := append([]string{"CONFIGURATION_DIRECTORY=" + d.ConfigDir, "STATE_DIRECTORY=" + d.StateDir}, o.Env...)
+	d.name, d.argv, d.env = name, argv, env
 	d.Process = l.Start(name, env, argv...)
 	return d
+}
+
+// Restart starts the daemon again, as it was started, on the state
+// directory as it is now (StartWifid and StartIwd empty it first); the
+// earlier process must have ended. It logs to a file of its own.
+func (l *Lab) Restart(d *Daemon) {
+	l.t.Helper()
+	if ok, _ := d.Exited(); !ok {
+		l.t.Fatalf("labenv: restart %s: still running", d)
+	}
+	d.restarts++
+	d.Process = l.Start(fmt.Sprintf("%s.restart%d", d.name, d.restarts), d.env, d.argv...)
 }
 
 // String names the daemon for messages.

@@ -64,7 +64,8 @@ type RunningAP struct {
 	Dnsmasq *Process
 	IP      net.IP
 
-	restarts int // StartAP calls so far: each restart logs to its own file
+	restarts     int // StartAP calls so far: each restart logs to its own file
+	dhcpRestarts int // StartDHCP calls so far, likewise
 }
 
 // InGuest reports whether this process runs inside the lab guest.
@@ -77,6 +78,14 @@ func Setup(t testing.TB, hw Hardware) *Lab {
 		t.Skip("labenv: not inside the lab guest (run through lab/test-runner)")
 	}
 	l := &Lab{t: t, Dir: os.Getenv("LAB_RESULTS"), Bin: os.Getenv("LAB_BIN")}
+	if _, sub, ok := strings.Cut(t.Name(), "/"); ok {
+		// A subtest's lab logs into a folder of its own: the next
+		// subtest's hostapd-0.log must not answer its AP-ENABLED wait.
+		l.Dir = filepath.Join(l.Dir, strings.ReplaceAll(sub, "/", "_"))
+		if err := os.MkdirAll(l.Dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t.Cleanup(l.teardown)
 	l.reset()
 	if hw.Radios > 0 {
@@ -305,16 +314,43 @@ func (l *Lab) startAP(i int, ap AP) *RunningAP {
 		l.t.Fatalf("labenv: AP %d: %v", i, err)
 	}
 	if ap.DHCPRange != "" {
-		run.Dnsmasq = l.Start(fmt.Sprintf("dnsmasq-%d", i), nil, "ip", "netns", "exec", APNamespace,
-			"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--interface="+lan, "--bind-interfaces",
-			"--except-interface=lo", "--dhcp-range="+ap.DHCPRange, "--dhcp-authoritative", "--no-ping",
-			"--dhcp-leasefile="+l.path(fmt.Sprintf("dnsmasq-%d.leases", i)), "--log-dhcp",
-			"--no-resolv", "--no-hosts", "--pid-file=")
-		if err := run.Dnsmasq.WaitLog("DHCP, IP range", 15*time.Second); err != nil {
-			l.t.Fatalf("labenv: AP %d dnsmasq: %v", i, err)
-		}
+		l.startDHCP(i, run, lan, fmt.Sprintf("dnsmasq-%d", i))
 	}
 	return run
+}
+
+// startDHCP starts AP i's dnsmasq on lan (its interface or bridge) and
+// returns once it serves.
+func (l *Lab) startDHCP(i int, run *RunningAP, lan, name string) {
+	l.t.Helper()
+	run.Dnsmasq = l.Start(name, nil, "ip", "netns", "exec", APNamespace,
+		"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--interface="+lan, "--bind-interfaces",
+		"--except-interface=lo", "--dhcp-range="+run.DHCPRange, "--dhcp-authoritative", "--no-ping",
+		"--dhcp-leasefile="+l.path(fmt.Sprintf("dnsmasq-%d.leases", i)), "--log-dhcp",
+		"--no-resolv", "--no-hosts", "--pid-file=")
+	if err := run.Dnsmasq.WaitLog("DHCP, IP range", 15*time.Second); err != nil {
+		l.t.Fatalf("labenv: AP %d dnsmasq: %v", i, err)
+	}
+}
+
+// StopDHCP stops AP i's DHCP server (dnsmasq); the AP stays on the air.
+func (l *Lab) StopDHCP(i int) {
+	l.t.Helper()
+	if err := l.APs[i].Dnsmasq.Stop(); err != nil {
+		l.t.Logf("labenv: dnsmasq %d stopped: %v", i, err)
+	}
+}
+
+// StartDHCP starts AP i's DHCP server again, with the same lease file.
+func (l *Lab) StartDHCP(i int) {
+	l.t.Helper()
+	ap := l.APs[i]
+	lan := ap.Iface
+	if ap.Bridge != "" {
+		lan = ap.Bridge
+	}
+	ap.dhcpRestarts++
+	l.startDHCP(i, ap, lan, fmt.Sprintf("dnsmasq-%d.restart%d", i, ap.dhcpRestarts))
 }
 
 // StopAP stops AP i's hostapd (the AP goes off the air; hostapd
