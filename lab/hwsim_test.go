@@ -179,18 +179,7 @@ func isMsg4(f []byte) bool {
 func TestHwsimDropEAPOL4(t *testing.T) {
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, Medium: true, APs: []labenv.AP{wpa2AP(0, "labnet", "correct horse battery")}})
 	m := lab.Medium()
-	sta := lab.MediumRadio(1)
-	var dropped atomic.Int32
-	_, err := m.AddRule(hwsim.Rule{Source: sta.Addresses[0], Drop: 1, Filter: func(f []byte) bool {
-		if isMsg4(f) {
-			dropped.Add(1)
-			return true
-		}
-		return false
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, dropped := dropFrames(t, m, lab.MediumRadio(1), isMsg4)
 	startIwdOn(lab, lab.Radios[1])
 	hostapd := lab.APs[0].Hostapd
 	if err := hostapd.WaitLog("Retry limit", 60*time.Second); err != nil {
