@@ -211,10 +211,14 @@ func ParseKeyFrame(b []byte, micLen int) (*KeyFrame, error) {
 	f.MIC = body[77 : 77+micLen]
 	kdl := int(binary.BigEndian.Uint16(body[77+micLen : need]))
 	rest := body[need:]
-	if kdl != len(rest) {
+	if kdl > len(rest) {
 		return nil, perr("EAPOL-Key Key Data Length", "%d, but %d octets follow", kdl, len(rest))
 	}
-	f.KeyData = rest
+	// Octets after the Key Data are ignored, as wpa_supplicant ignores
+	// them: hostapd's FILS-SHA256 frames carry the key wrap's padding and
+	// 8 octets beyond their AES-SIV Key Data. A MIC or the AES-SIV's
+	// associated data (the body length) still covers them.
+	f.KeyData = rest[:kdl:kdl]
 	if f.DescriptorType != DescriptorRSN && f.DescriptorType != DescriptorWPA {
 		return nil, perr("EAPOL-Key Descriptor Type", "%d is neither RSN (2) nor WPA (254)", f.DescriptorType)
 	}

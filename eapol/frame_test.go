@@ -2,6 +2,7 @@ package eapol
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -93,6 +94,19 @@ func TestParseKeyFrameErrorsNameTheField(t *testing.T) {
 	}
 }
 
+// TestParseKeyFrameTrailingOctets: octets after the Key Data (hostapd
+// sends 8 or more after a FILS-SHA256 frame's) are not Key Data.
+func TestParseKeyFrameTrailingOctets(t *testing.T) {
+	f := &KeyFrame{Version: 2, DescriptorType: DescriptorRSN, MIC: make([]byte, 16), KeyData: []byte{0xdd, 1, 2}}
+	b := f.Marshal()
+	b = append(b, make([]byte, 8)...)
+	binary.BigEndian.PutUint16(b[2:4], binary.BigEndian.Uint16(b[2:4])+8)
+	g, err := ParseKeyFrame(b, 16)
+	if err != nil || !bytes.Equal(g.KeyData, f.KeyData) {
+		t.Fatalf("got %v, %v; want the 3 octets of Key Data", g, err)
+	}
+}
+
 func FuzzParseKeyFrame(f *testing.F) {
 	testMsg1 := testMsg1(f)
 	f.Add(testMsg1, 16)
@@ -104,9 +118,11 @@ func FuzzParseKeyFrame(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// What parses re-encodes to the same octets (without padding).
-		if got := k.Marshal(); !bytes.Equal(got, k.Raw()) {
-			t.Fatalf("re-encoding differs\n got %x\nwant %x", got, k.Raw())
+		// What parses re-encodes to the same octets, but for octets after
+		// the Key Data (ignored) and the body length that counted them.
+		got, raw := k.Marshal(), k.Raw()
+		if len(raw) < len(got) || !bytes.Equal(got[:2], raw[:2]) || !bytes.Equal(got[4:], raw[4:len(got)]) {
+			t.Fatalf("re-encoding differs\n got %x\nwant %x", got, raw)
 		}
 		k.VerifyMIC(MICHMACSHA1, make([]byte, 16))
 	})
