@@ -67,11 +67,15 @@ func TestWifidChoosesStrongerKnownNetwork(t *testing.T) {
 	}
 }
 
-func grepLines(s, sub string) string {
+// grepLines is the lines of s that hold any of subs.
+func grepLines(s string, subs ...string) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
+		for _, sub := range subs {
+			if strings.Contains(l, sub) {
+				out = append(out, l)
+				break
+			}
 		}
 	}
 	return strings.Join(out, "\n")

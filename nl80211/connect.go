@@ -155,6 +155,10 @@ type AssociateRequest struct {
 	PrevBSSID net.HardwareAddr // set for a reassociation
 	Crypto
 	SocketOwner bool
+	// FILS: the KEK that protects the association frames and the two
+	// nonces (SNonce || ANonce), for the kernel's AEAD of the request and
+	// response (NL80211_ATTR_FILS_KEK, NL80211_ATTR_FILS_NONCES).
+	FILSKEK, FILSNonces []byte
 }
 
 // Associate sends NL80211_CMD_ASSOCIATE; the result arrives as an
@@ -170,6 +174,10 @@ func (c *Client) Associate(ctx context.Context, ifindex int, req AssociateReques
 	}
 	if len(req.PrevBSSID) != 0 {
 		e.bytes(unix.NL80211_ATTR_PREV_BSSID, req.PrevBSSID)
+	}
+	if len(req.FILSKEK) != 0 {
+		e.bytes(unix.NL80211_ATTR_FILS_KEK, req.FILSKEK)
+		e.bytes(unix.NL80211_ATTR_FILS_NONCES, req.FILSNonces)
 	}
 	req.Crypto.encode(&e)
 	if req.SocketOwner {

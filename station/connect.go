@@ -12,6 +12,7 @@ import (
 
 	"wifid/eapol"
 	"wifid/eapol/eap"
+	"wifid/eapol/eap/erp"
 	"wifid/eapol/sae"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
@@ -64,6 +65,14 @@ type attempt struct {
 	cachedPMK   []byte
 	cachedPMKID ie.PMKID
 	eapPMK      []byte
+	// FILS (fils.go): the exchange of a FILS attempt; erp, the ERP
+	// material of this attempt's full EAP conversation, kept once the
+	// connection is up.
+	fils *filsState
+	erp  *erp.Material
+	// filsStart: the keys a FILS association installed, for the
+	// supplicant that runs its rekeys (set before startHandshake).
+	filsStart *eapol.FILSStart
 }
 
 // connection is an established connection.
@@ -355,6 +364,10 @@ func (s *Station) beginAttempt(a *attempt) {
 			return
 		}
 		a.sec = sec
+		if akm := s.filsAKM(n, b); akm != 0 {
+			s.startFILS(a, akm)
+			return
+		}
 		s.offerPMKSA(a)
 		s.eapSettings(a)
 	}
@@ -585,6 +598,10 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 	}
 	a.tl.Done("")
 	s.log.Info("associated", "bssid", e.BSSID.String(), "network", a.network.SSID)
+	if a.fils != nil {
+		s.filsAssociated(a, e.RespIEs)
+		return
+	}
 	if a.sec == nil {
 		s.connected(a)
 		return
@@ -780,6 +797,7 @@ func (s *Station) connected(a *attempt) {
 	s.conn = c
 	s.blacklist.remove(hwString(a.bss.Addr))
 	delete(s.rejected, a.network.ID()) // the count is of refusals in a row
+	s.rememberERP(a)
 	// A new round for autoconnect later: BSSes tried on the way here
 	// (one that failed before this one) are fair game again.
 	s.tried = map[string]bool{}

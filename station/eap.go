@@ -9,6 +9,7 @@ import (
 
 	"wifid/eapol"
 	"wifid/eapol/eap"
+	"wifid/eapol/eap/erp"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
 	"wifid/station/eapmethod"
@@ -160,6 +161,14 @@ func warnUnchecked(s *Station, ssid string, c *eapconf.Config) string {
 	return ""
 }
 
+// eapOutcome is what a successful EAP conversation gives the handshake:
+// the PMK, the EAPOL-Key frame that stood for a lost EAP-Success (nil if
+// none), and the ERP material for FILS later (nil if none).
+type eapOutcome struct {
+	pmk, first []byte
+	erp        *erp.Material
+}
+
 // runEAP is the EAP conversation of attempt a, on the handshake
 // goroutine: EAP-Packets from frames go to a Peer, its responses to the
 // AP; an AP silent after the association gets one EAPOL-Start. It returns
@@ -167,10 +176,10 @@ func warnUnchecked(s *Station, ssid string, c *eapconf.Config) string {
 // EAP-Success (nil if none) for the 4-way handshake to take first.
 // pending, if not nil, is an EAPOL frame received already (the AP's EAP
 // Request after a PMKSA it did not take), handled first.
-func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending []byte) (pmk, first []byte, err error) {
+func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending []byte) (out eapOutcome, err error) {
 	peer, err := eap.NewPeer(*a.eap)
 	if err != nil {
-		return nil, nil, err
+		return eapOutcome{}, err
 	}
 	if c, ok := a.eap.Method.(io.Closer); ok {
 		defer c.Close()
@@ -180,16 +189,17 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending 
 	defer cancel()
 	var startTimer <-chan time.Time
 	associated := a.associated
-	done := func() ([]byte, []byte, error) {
+	var first []byte
+	done := func() (eapOutcome, error) {
 		if peer.State() != eap.Success {
-			return nil, nil, fmt.Errorf("%w: %v", ErrEAP, peer.Err())
+			return eapOutcome{}, fmt.Errorf("%w: %v", ErrEAP, peer.Err())
 		}
 		res, err := peer.Result()
 		if err != nil {
-			return nil, nil, err
+			return eapOutcome{}, err
 		}
 		pmk, err := res.PMK(pmkLen)
-		return pmk, first, err
+		return eapOutcome{pmk: pmk, first: first, erp: erpMaterial(res, a.eap.Identity)}, err
 	}
 	// frame handles one EAPOL frame; end says the conversation is over
 	// (done's results, or err).
@@ -229,7 +239,7 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending 
 	}
 	if pending != nil {
 		if end, err := frame(pending); err != nil {
-			return nil, nil, err
+			return eapOutcome{}, err
 		} else if end {
 			return done()
 		}
@@ -238,9 +248,9 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending 
 		select {
 		case <-ctx.Done():
 			if a.ctx.Err() != nil {
-				return nil, nil, a.ctx.Err()
+				return eapOutcome{}, a.ctx.Err()
 			}
-			return nil, nil, fmt.Errorf("%w: no EAP-Success within %v (peer %v)", ErrEAP, s.cfg.eapTimeout, peer.State())
+			return eapOutcome{}, fmt.Errorf("%w: no EAP-Success within %v (peer %v)", ErrEAP, s.cfg.eapTimeout, peer.State())
 		case <-associated:
 			associated = nil
 			t := time.NewTimer(s.cfg.eapolStartDelay)
@@ -256,10 +266,10 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending 
 			}
 		case f, ok := <-frames:
 			if !ok {
-				return nil, nil, fmt.Errorf("%w: EAPOL port closed", ErrEAP)
+				return eapOutcome{}, fmt.Errorf("%w: EAPOL port closed", ErrEAP)
 			}
 			if end, err := frame(f); err != nil {
-				return nil, nil, err
+				return eapOutcome{}, err
 			} else if end {
 				return done()
 			}
@@ -269,11 +279,11 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending 
 
 // onEAPSuccess: the PMK is in the supplicant; the 4-way handshake runs
 // (and pmk is cached when it completes).
-func (s *Station) onEAPSuccess(a *attempt, pmk []byte) {
+func (s *Station) onEAPSuccess(a *attempt, pmk []byte, material *erp.Material) {
 	if s.attempt != a {
 		return
 	}
-	a.eapPMK = pmk
+	a.eapPMK, a.erp = pmk, material
 	a.tl.Done(a.eap.Method.Type().String())
 	s.log.Info("EAP success", "network", a.network.SSID, "method", a.eap.Method.Type().String())
 	s.setStage(a, stageHandshake, "EAP success")
@@ -332,8 +342,11 @@ func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 		pmk, first, err = s.pmksaHandshake(a, kp, frames, post)
 		cached = pmk != nil
 	}
+	var material *erp.Material
 	if err == nil && pmk == nil {
-		pmk, first, err = s.runEAP(a, kp, frames, first)
+		var out eapOutcome
+		out, err = s.runEAP(a, kp, frames, first)
+		pmk, first, material = out.pmk, out.first, out.erp
 	}
 	var sup *eapol.Supplicant
 	if err == nil {
@@ -349,7 +362,7 @@ func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 	if cached {
 		post(func() { s.onPMKSAHit(a) })
 	} else {
-		post(func() { s.onEAPSuccess(a, pmk) })
+		post(func() { s.onEAPSuccess(a, pmk, material) })
 	}
 	receive := func(f []byte) error {
 		var herr *eapol.HandshakeError

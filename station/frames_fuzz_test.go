@@ -15,7 +15,7 @@ func FuzzParseAuthFrame(f *testing.F) {
 	f.Add(append(append([]byte(nil), hdr...), 0, 0, 1, 0))
 	f.Add([]byte{0xb0})
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		_, _, body, err := parseAuthFrame(frame)
+		_, _, body, err := parseAuthFrame(frame, authAlgSAE)
 		if err == nil && (len(frame) < 30 || !bytes.Equal(body, frame[30:])) {
 			t.Fatalf("accepted %d bytes with body %x", len(frame), body)
 		}
@@ -31,6 +31,22 @@ func FuzzParseSAQueryResponse(f *testing.F) {
 		from, tid, ok := parseSAQueryResponse(frame)
 		if ok && (len(from) != 6 || len(tid) != 2) {
 			t.Fatalf("sender %x, transaction %x", from, tid)
+		}
+	})
+}
+
+// FuzzFILSAuthElements: the elements of a FILS Authentication frame from
+// the air: never a panic; what is returned has the lengths 802.11 fixes.
+func FuzzFILSAuthElements(f *testing.F) {
+	good := append(extElement(13, bytes.Repeat([]byte{1}, 16)), extElement(4, bytes.Repeat([]byte{2}, 8))...)
+	good = append(good, extElement(8, []byte{6, 0, 0, 8, 2, 0, 0, 1})...)
+	f.Add(good)
+	f.Add(append(good, extElement(13, bytes.Repeat([]byte{1}, 16))...))
+	f.Add([]byte{255, 1})
+	f.Fuzz(func(t *testing.T, ies []byte) {
+		anonce, session, wrapped, err := filsAuthElements(ies)
+		if err == nil && (len(anonce) != 16 || len(session) != 8 || wrapped == nil) {
+			t.Fatalf("nonce %d, session %d octets", len(anonce), len(session))
 		}
 	})
 }

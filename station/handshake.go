@@ -231,17 +231,27 @@ type keyPort struct {
 	// handshake goroutine, read by the reader too (admit).
 	keyed    atomic.Bool
 	firstPTK bool
+	// fils: a FILS association. hostapd sends its EAPOL-Key frames after
+	// one unencrypted (its pairwise_set stays false when FILS set the
+	// TK); the Key Data's AES-SIV protects them all the same.
+	fils bool
 	// sentKey: an EAPOL-Key frame (message 2) went out, so the AP could
 	// check our key; only then is its refusal evidence against the
 	// passphrase. Set on the handshake goroutine, read on the loop.
 	sentKey atomic.Bool
 }
 
+// isKeyFrame reports an EAPOL-Key frame.
+func isKeyFrame(frame []byte) bool {
+	h, _, err := eapol.ParseHeader(frame)
+	return err == nil && h.Type == eapol.PacketKey
+}
+
 func (k *keyPort) SendEAPOL(frame []byte) error {
 	ctx, cancel := context.WithTimeout(k.ctx, 3*time.Second)
 	defer cancel()
 	err := k.port.Send(ctx, k.ap, frame, !k.keyed.Load())
-	if h, _, perr := eapol.ParseHeader(frame); err == nil && perr == nil && h.Type == eapol.PacketKey {
+	if err == nil && isKeyFrame(frame) {
 		k.sentKey.Store(true)
 	}
 	return err
@@ -256,7 +266,7 @@ func (k *keyPort) admit(f *nl80211.EAPOLFrame) string {
 	switch {
 	case !bytes.Equal(f.Src, k.ap):
 		return "not from the AP"
-	case f.Unencrypted && k.keyed.Load() && eapol.ProtectedOnceKeyed(f.Frame):
+	case f.Unencrypted && k.keyed.Load() && eapol.ProtectedOnceKeyed(f.Frame) && !(k.fils && isKeyFrame(f.Frame)):
 		return "unencrypted after the 4-way handshake"
 	}
 	return ""
@@ -304,13 +314,15 @@ func (s *Station) startHandshake(a *attempt) error {
 	copy(spa[:], s.cfg.MAC)
 	copy(aa[:], a.bss.Addr)
 	kp := &keyPort{s: s, ctx: a.ctx, port: a.port, ap: a.bss.Addr}
+	kp.keyed.Store(a.filsStart != nil) // FILS installed the PTK already
+	kp.fils = a.filsStart != nil
 	a.kp = kp
 	newSupplicant := func(pmk []byte) (*eapol.Supplicant, error) {
 		sup, err := eapol.New(eapol.Config{
 			SPA: spa, AA: aa, PMK: pmk,
 			OwnRSNE: a.sec.ownRSNE, OwnRSNXE: a.sec.ownRSNXE, APRSNE: a.sec.apRSNE, APRSNXE: a.sec.apRSNXE,
 			AKM: a.sec.akm, Pairwise: a.sec.pairwise, Group: a.sec.group,
-			MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt,
+			MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt, AfterFILS: a.filsStart,
 			Logger: s.log,
 			OnEvent: func(ev eapol.Event) {
 				select {

@@ -60,15 +60,22 @@ func (s *Station) sendAuth(a *attempt, m sae.Message) {
 	data := binary.LittleEndian.AppendUint16(nil, m.Seq)
 	data = binary.LittleEndian.AppendUint16(data, m.Status)
 	data = append(data, m.Body...)
+	s.authenticate(a, unix.NL80211_AUTHTYPE_SAE, data, "SAE")
+}
+
+// authenticate sends an Authentication frame of a userspace exchange (SAE,
+// FILS) with CMD_AUTHENTICATE: data is its body from the transaction
+// sequence number on. A refusal of the kernel fails the BSS.
+func (s *Station) authenticate(a *attempt, authType uint32, data []byte, what string) {
 	req := nl80211.AuthenticateRequest{BSSID: a.bss.Addr, Freq: a.bss.Freq, SSID: []byte(a.network.SSID),
-		AuthType: unix.NL80211_AUTHTYPE_SAE, AuthData: data}
+		AuthType: authType, AuthData: data}
 	s.async(func() func() {
 		ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
 		defer cancel()
 		err := s.cfg.Kernel.Authenticate(ctx, s.cfg.Ifindex, req)
 		return func() {
 			if err != nil && s.attempt == a {
-				s.failBSS(fmt.Errorf("SAE: authenticate: %w", err), true)
+				s.failBSS(fmt.Errorf("%s: authenticate: %w", what, err), true)
 			}
 		}
 	})
@@ -82,6 +89,15 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 		return
 	}
 	a := s.attempt
+	if a != nil && a.fils != nil {
+		switch {
+		case a.stage == stageFILS && e.Cmd == unix.NL80211_CMD_AUTHENTICATE:
+			s.onFILSAuth(a, e)
+		case a.stage == stageAssociate && e.Cmd == unix.NL80211_CMD_ASSOCIATE && e.TimedOut:
+			s.failBSS(errors.New("FILS: association timed out"), s.blameTimeout(a))
+		}
+		return
+	}
 	if a == nil || a.sae == nil {
 		return
 	}
@@ -101,7 +117,7 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 			s.failBSS(errors.New("SAE: authentication timed out"), s.blameTimeout(a))
 			return
 		}
-		seq, status, body, err := parseAuthFrame(e.Frame)
+		seq, status, body, err := parseAuthFrame(e.Frame, authAlgSAE)
 		if err != nil {
 			s.log.Info("frame dropped: malformed", "err", err)
 			return
@@ -141,10 +157,16 @@ func (s *Station) saeRejected(a *attempt, why string) {
 	s.credentialsRejected(a, wrongSecret("SAE: "+why))
 }
 
+// Authentication algorithm numbers (IEEE 802.11-2020 9.4.1.1).
+const (
+	authAlgSAE  = 3
+	authAlgFILS = 4 // FILS shared key authentication without PFS
+)
+
 // parseAuthFrame splits an Authentication frame: transaction sequence,
-// status and the rest (for SAE: the commit or confirm), after checking the
-// algorithm is SAE.
-func parseAuthFrame(f []byte) (seq, status uint16, body []byte, err error) {
+// status and the rest (SAE's commit or confirm, FILS's elements), after
+// checking the algorithm is alg.
+func parseAuthFrame(f []byte, alg uint16) (seq, status uint16, body []byte, err error) {
 	const hdr = 24
 	if len(f) < hdr+6 {
 		return 0, 0, nil, fmt.Errorf("authentication frame of %d bytes", len(f))
@@ -152,8 +174,8 @@ func parseAuthFrame(f []byte) (seq, status uint16, body []byte, err error) {
 	if binary.LittleEndian.Uint16(f)&0x00fc != 0x00b0 {
 		return 0, 0, nil, fmt.Errorf("not an authentication frame (frame control %#04x)", binary.LittleEndian.Uint16(f))
 	}
-	if alg := binary.LittleEndian.Uint16(f[hdr:]); alg != 3 {
-		return 0, 0, nil, fmt.Errorf("authentication algorithm %d, want 3 (SAE)", alg)
+	if got := binary.LittleEndian.Uint16(f[hdr:]); got != alg {
+		return 0, 0, nil, fmt.Errorf("authentication algorithm %d, want %d", got, alg)
 	}
 	return binary.LittleEndian.Uint16(f[hdr+2:]), binary.LittleEndian.Uint16(f[hdr+4:]), f[hdr+6:], nil
 }

@@ -95,6 +95,7 @@ const (
 	stageStart     stage = iota // chosen; nothing asked of anyone yet
 	stageSecrets                // the passphrase: PBKDF2, or the agent asking the user
 	stageSAE                    // WPA3-Personal: the SAE exchange in Authentication frames
+	stageFILS                   // 802.1X with ERP keys: the FILS exchange in Authentication frames
 	stageAssociate              // CMD_CONNECT (or CMD_ASSOCIATE after SAE) sent; waiting for its event
 	stageEAP                    // 802.1X: associated; the EAP conversation runs
 	stageHandshake              // associated (802.1X: EAP succeeded); the 4-way handshake runs
@@ -105,6 +106,7 @@ var stageNames = [...]string{
 	stageStart:     "start",
 	stageSecrets:   "secrets",
 	stageSAE:       "sae",
+	stageFILS:      "fils",
 	stageAssociate: "connect",
 	stageEAP:       "eap",
 	stageHandshake: "handshake",

@@ -57,9 +57,10 @@ type Station struct {
 	sched       scanSchedule
 	timerFreqs  []uint32 // what the scan timer's scan covers (nil: every channel)
 	blacklist   *blacklist
-	lastScan    time.Time       // when s.networks was filled
-	rejected    rejections      // refusals of networks' secrets (credentials.go)
-	tried       map[string]bool // BSSes autoconnect tried since the last scan
+	lastScan    time.Time            // when s.networks was filled
+	rejected    rejections           // refusals of networks' secrets (credentials.go)
+	erp         map[string]*erpEntry // ERP material for FILS by network ID (fils.go)
+	tried       map[string]bool      // BSSes autoconnect tried since the last scan
 	attempt     *attempt
 	conn        *connection
 	last        *Timeline
@@ -152,6 +153,7 @@ func New(cfg Config) *Station {
 		networks:    map[string]*Network{},
 		blacklist:   newBlacklist(cfg.Blacklist),
 		rejected:    rejections{},
+		erp:         map[string]*erpEntry{},
 		anqpSeen:    map[string]anqpResult{},
 		anqpFailed:  map[string]time.Time{},
 		anqpPending: map[string]*anqpQuery{},

@@ -55,6 +55,12 @@ const (
 	ExtMultiLink          ExtID = 107
 	ExtEHTCapabilities    ExtID = 108
 	ExtPasswordIdentifier ExtID = 33
+	// FILS (9.4.2.180 to 9.4.2.190).
+	ExtFILSKeyConfirmation ExtID = 3
+	ExtFILSSession         ExtID = 4
+	ExtKeyDelivery         ExtID = 7
+	ExtFILSWrappedData     ExtID = 8
+	ExtFILSNonce           ExtID = 13
 )
 
 var idNames = map[ID]string{
@@ -91,16 +97,21 @@ var idNames = map[ID]string{
 }
 
 var extNames = map[ExtID]string{
-	ExtOWEDHParam:         "OWE Diffie-Hellman Parameter",
-	ExtPasswordIdentifier: "Password Identifier",
-	ExtHECapabilities:     "HE Capabilities",
-	ExtHEOperation:        "HE Operation",
-	ExtMUEDCAParameters:   "MU EDCA Parameter Set",
-	ExtSpatialReuse:       "Spatial Reuse Parameter Set",
-	ExtHE6GHzBandCaps:     "HE 6 GHz Band Capabilities",
-	ExtEHTOperation:       "EHT Operation",
-	ExtMultiLink:          "Multi-Link",
-	ExtEHTCapabilities:    "EHT Capabilities",
+	ExtOWEDHParam:          "OWE Diffie-Hellman Parameter",
+	ExtPasswordIdentifier:  "Password Identifier",
+	ExtHECapabilities:      "HE Capabilities",
+	ExtHEOperation:         "HE Operation",
+	ExtMUEDCAParameters:    "MU EDCA Parameter Set",
+	ExtSpatialReuse:        "Spatial Reuse Parameter Set",
+	ExtHE6GHzBandCaps:      "HE 6 GHz Band Capabilities",
+	ExtEHTOperation:        "EHT Operation",
+	ExtMultiLink:           "Multi-Link",
+	ExtEHTCapabilities:     "EHT Capabilities",
+	ExtFILSKeyConfirmation: "FILS Key Confirmation",
+	ExtFILSSession:         "FILS Session",
+	ExtKeyDelivery:         "Key Delivery",
+	ExtFILSWrappedData:     "FILS Wrapped Data",
+	ExtFILSNonce:           "FILS Nonce",
 }
 
 // String returns the element's name and number, e.g. "RSN (48)".
