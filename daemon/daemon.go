@@ -180,7 +180,11 @@ func (d *Daemon) Run(parent context.Context) error {
 	}
 	defer nl.Close()
 	if d.conf.EnableNetworkConfiguration {
-		d.ip = &ipConfig{conf: d.conf, dns: d.resolver(), leaseDir: filepath.Join(d.opts.StateDir, ".wifid", "leases"), log: d.log}
+		leases := filepath.Join(d.opts.StateDir, ".wifid", "leases")
+		if gone, _ := knownnetworks.RemoveStaleTemps(leases, time.Now()); len(gone) > 0 {
+			d.log.Info("removed temporary lease files a crash left", "dir", leases, "files", gone)
+		}
+		d.ip = &ipConfig{conf: d.conf, dns: d.resolver(), leaseDir: leases, log: d.log}
 	}
 	watch, err := d.known.Watch(ctx)
 	if err != nil {

@@ -1,10 +1,12 @@
 package knownnetworks
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -87,6 +89,51 @@ func isTempName(name string) bool {
 		}
 	}
 	return true
+}
+
+// staleTempAge is how long ago a temporary file must have last changed to
+// be taken for a crash's leftover: a write takes milliseconds, and a
+// younger one may be another writer's in progress (wifictl writing a
+// network file).
+const staleTempAge = time.Minute
+
+// RemoveStaleTemps removes from dir the temporary files a crash left
+// behind mid-write (writeFileAtomic's or iwd's, see isTempName, last
+// changed staleTempAge or more before now) and returns their names.
+// Without it every kill during a write leaves one more file in the state
+// directory for good. A missing dir has none.
+func RemoveStaleTemps(dir string, now time.Time) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("knownnetworks: %w", err)
+	}
+	var removed []string
+	for _, e := range ents {
+		if !e.Type().IsRegular() || !isTempName(e.Name()) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		// The change time, not the modification time: writeFileAtomic
+		// gives the temporary file the network file's (old) mtime
+		// before the rename.
+		changed := fi.ModTime()
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			changed = time.Unix(st.Ctim.Unix())
+		}
+		if now.Sub(changed) < staleTempAge {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+			removed = append(removed, e.Name())
+		}
+	}
+	return removed, nil
 }
 
 func syncDir(dir string) error {

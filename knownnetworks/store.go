@@ -143,10 +143,16 @@ func (s *Store) Dir() string { return s.dir }
 // Load reads every network file in the directory (a missing directory is an
 // empty one), every hotspot profile in its HotspotDir (none if missing) and
 // the known-frequencies file. Corrupt and misnamed files are logged and
-// skipped; only an unreadable storage directory is an error.
+// skipped; only an unreadable storage directory is an error. Temporary
+// files a crash left mid-write are removed first (RemoveStaleTemps).
 func (s *Store) Load() error {
 	s.networksMu.Lock()
 	defer s.networksMu.Unlock()
+	for _, dir := range []string{s.dir, filepath.Join(s.dir, HotspotDir)} {
+		if gone, _ := RemoveStaleTemps(dir, time.Now()); len(gone) > 0 {
+			s.log.Info("knownnetworks: removed temporary files a crash left", "dir", dir, "files", gone)
+		}
+	}
 	if _, err := s.rescanLocked(); err != nil {
 		return err
 	}
