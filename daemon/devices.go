@@ -346,6 +346,7 @@ func (d *Daemon) startStation(ctx context.Context, m *managed) error {
 		Events:      events,
 		Known:       d.known,
 		IP:          d.ip,
+		Filters:     sysctlFilters{log: d.log},
 		AutoConnect: !d.opts.Developer,
 		Scan:        d.conf.Scan,
 		Rank:        d.conf.Rank,

@@ -107,6 +107,15 @@ type Agent interface {
 	RequestPrivateKeyPassphrase(ctx context.Context, ssid string) (string, error)
 }
 
+// LinkFilters sets the interface's packet filters the serving BSS asks
+// for (station/filters.go); nil: none set.
+type LinkFilters interface {
+	// SetFilters drops (true) or takes again (false) gratuitous ARP and
+	// unsolicited Neighbor Advertisements, and unicast IP packets sent
+	// in link-layer multicast (GTK-encrypted) frames, on interface ifname.
+	SetFilters(ifname string, dropNeighbourAds, dropUnicastInL2Multicast bool)
+}
+
 // Config is everything a station is given.
 type Config struct {
 	Ifindex int
@@ -121,6 +130,9 @@ type Config struct {
 	Known  *knownnetworks.Store
 	IP     IPConfigurator
 	Agent  Agent
+	// Filters sets the packet filters a BSS asks for (Proxy ARP,
+	// Hotspot 2.0 DGAF); nil: not set.
+	Filters LinkFilters
 
 	// AutoConnect is where autoconnect starts (false in developer mode).
 	AutoConnect bool

@@ -798,6 +798,7 @@ func (s *Station) connected(a *attempt) {
 	s.blacklist.remove(hwString(a.bss.Addr))
 	delete(s.rejected, a.network.ID()) // the count is of refusals in a row
 	s.rememberERP(a)
+	s.applyFilters(filtersFor(a.bss))
 	// A new round for autoconnect later: BSSes tried on the way here
 	// (one that failed before this one) are fair game again.
 	s.tried = map[string]bool{}
@@ -943,6 +944,7 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 	}
 	s.conn = nil
 	s.log.Info("tearing down", "network", c.network.SSID, "why", why)
+	s.applyFilters(bssFilters{})
 	if c.ipStop != nil {
 		c.ipStop()
 	}

@@ -238,8 +238,15 @@ func TestSilentAP(t *testing.T) {
 		if !h.st.blacklistContains("02:00:00:00:00:01") {
 			t.Error("the AP is not blacklisted")
 		}
-		if _, discs, _, _ := k.snapshot(); discs == 0 {
-			t.Error("the kernel was not told to let go")
+		// CMD_DISCONNECT goes out in the background (sendDisconnect).
+		for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if _, discs, _, _ := k.snapshot(); discs > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Error("the kernel was not told to let go")
+				break
+			}
 		}
 		// A user's connect turned autoconnect on; the blacklisted AP
 		// waits.

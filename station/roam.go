@@ -459,6 +459,7 @@ func (s *Station) roamed(a *attempt) {
 	from := c.bss.Addr.String()
 	s.attempt = nil
 	c.bss, c.port, c.sec = a.bss, a.port, a.sec
+	s.applyFilters(filtersFor(a.bss))
 	c.hsCancel = a.cancel
 	c.tl = a.tl
 	s.roam.signalLow = false

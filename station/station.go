@@ -60,6 +60,7 @@ type Station struct {
 	lastScan    time.Time            // when s.networks was filled
 	rejected    rejections           // refusals of networks' secrets (credentials.go)
 	erp         map[string]*erpEntry // ERP material for FILS by network ID (fils.go)
+	filters     bssFilters           // the packet filters set (filters.go)
 	tried       map[string]bool      // BSSes autoconnect tried since the last scan
 	attempt     *attempt
 	conn        *connection
