@@ -54,6 +54,14 @@ func NewEngine(newConn func(net.Conn) *stdtls.Conn) *Engine {
 // once the handshake has finished.
 func (e *Engine) Conn() *stdtls.Conn { return e.conn }
 
+// Randoms are the ClientHello's and ServerHello's random, once both went
+// through (ok false before).
+func (e *Engine) Randoms() (client, server [32]byte, ok bool) {
+	e.mem.mu.Lock()
+	defer e.mem.mu.Unlock()
+	return e.mem.randoms[0], e.mem.randoms[1], e.mem.seen[0] && e.mem.seen[1]
+}
+
 // HandshakeComplete tells whether the handshake has finished well.
 func (e *Engine) HandshakeComplete() bool { return e.finished }
 
@@ -200,6 +208,11 @@ type memConn struct {
 	in     []byte
 	out    bytes.Buffer
 	direct bool
+	// randoms are the ClientHello's and ServerHello's random, read from
+	// the records going through (crypto/tls does not give them, and
+	// TLS 1.2's Session-Id is made of them, RFC 5216 2.3); zero until seen.
+	randoms [2][32]byte
+	seen    [2]bool
 
 	feed      chan []byte   // the Engine's next records
 	want      chan struct{} // Read found nothing and waits for feed
@@ -213,8 +226,31 @@ func newMemConn() *memConn {
 
 func (m *memConn) feedDirect(b []byte) {
 	m.mu.Lock()
+	m.noteHello(b)
 	m.in = append(m.in, b...)
 	m.mu.Unlock()
+}
+
+// noteHello keeps the random of a ClientHello or ServerHello that starts a
+// handshake record in b (the first of each only; m.mu held).
+func (m *memConn) noteHello(b []byte) {
+	// Record: type 22, version, length; handshake: type, length (3),
+	// version (2), random (32).
+	for len(b) >= 5 {
+		n := int(b[3])<<8 | int(b[4])
+		rec := b[5:min(len(b), 5+n)]
+		if b[0] == 22 && len(rec) >= 4+2+32 && (rec[0] == 1 || rec[0] == 2) {
+			i := rec[0] - 1
+			if !m.seen[i] {
+				copy(m.randoms[i][:], rec[6:38])
+				m.seen[i] = true
+			}
+		}
+		if len(b) < 5+n {
+			return
+		}
+		b = b[5+n:]
+	}
 }
 
 func (m *memConn) setDirect() {
@@ -252,6 +288,7 @@ func (m *memConn) Read(p []byte) (int, error) {
 		select {
 		case b := <-m.feed:
 			m.mu.Lock()
+			m.noteHello(b)
 			m.in = append(m.in, b...)
 			continue
 		case <-m.done:
@@ -275,6 +312,7 @@ func (m *memConn) Write(p []byte) (int, error) {
 	if m.out.Len()+len(p) > 4*MaxMessage {
 		return 0, errors.New("tls: output beyond any EAP message")
 	}
+	m.noteHello(p)
 	m.out.Write(p)
 	return len(p), nil
 }

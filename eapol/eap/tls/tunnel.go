@@ -311,6 +311,34 @@ func (t *Tunnel) ExportKeys(label string, context []byte, n int) ([]byte, error)
 	return k, nil
 }
 
+// LabelMethodID is the exporter label of the Method-Id of TLS 1.3's
+// Session-Id (RFC 9190 2.3, RFC 9427 2.1: the context is the Type-Code).
+const LabelMethodID = "EXPORTER_EAP_TLS_Method-Id"
+
+// SessionID is the conversation's Session-Id (RFC 5247 1.4), which ERP
+// (RFC 6696) names the EMSK by: the Type-Code followed by, under TLS 1.2,
+// client.random || server.random (RFC 5216 2.3, RFC 5281 and PEAP the
+// same), under TLS 1.3 the 64-octet Method-Id exporter. nil before the
+// handshake finished or when it cannot be had.
+func (t *Tunnel) SessionID() []byte {
+	cs, ok := t.ConnectionState()
+	if !ok {
+		return nil
+	}
+	if cs.Version == stdtls.VersionTLS13 {
+		m, err := t.ExportKeys(LabelMethodID, []byte{byte(t.typ)}, 64)
+		if err != nil {
+			return nil
+		}
+		return append([]byte{byte(t.typ)}, m...)
+	}
+	c, s, ok := t.engine.Randoms()
+	if !ok {
+		return nil
+	}
+	return append(append([]byte{byte(t.typ)}, c[:]...), s[:]...)
+}
+
 // Resumed tells whether the established tunnel resumed a cached session.
 func (t *Tunnel) Resumed() bool {
 	cs, ok := t.ConnectionState()
