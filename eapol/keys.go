@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+
+	"wifid/internal/secret"
 	"wifid/nl80211/ie"
 )
 
@@ -84,6 +86,13 @@ type PTK struct {
 	KCK []byte // EAPOL-Key confirmation key: the MIC key
 	KEK []byte // EAPOL-Key encryption key: wraps the key data
 	TK  []byte // temporal key, installed for the pairwise cipher
+}
+
+// wipe zeroes the PTK's parts (nil is fine).
+func (p *PTK) wipe() {
+	if p != nil {
+		secret.Zero(p.KCK, p.KEK, p.TK)
+	}
 }
 
 // Bytes is the PTK as derived, KCK || KEK || TK.

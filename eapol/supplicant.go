@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"wifid/internal/secret"
 	"wifid/nl80211/ie"
 )
 
@@ -135,6 +137,37 @@ type Supplicant struct {
 	pendingMsg1 []byte // message 1 that came before the 802.1X PMK
 }
 
+// The Supplicant owns its copies of the keys (PMK, PTKs, GTKs, IGTKs)
+// and wipes each when it is done with it: a PTK or group key when a
+// rekey replaces it, the key data it decrypted once handled, everything
+// when the handshake fails or Close ends it.
+
+// Close ends the Supplicant and wipes every key it holds. Call it, from
+// the goroutine that drives it, once the association is over (or the
+// Supplicant is replaced); from then on it is as a failed one, without
+// an event. Close may be called more than once.
+func (s *Supplicant) Close() {
+	s.state = StateFailed
+	s.wipe()
+}
+
+// wipe zeroes and drops every key of the Supplicant.
+func (s *Supplicant) wipe() {
+	secret.Zero(s.pmk, s.pendingMsg1, s.snonce[:])
+	s.pmk, s.pendingMsg1, s.haveSNonce = nil, nil, false
+	s.tptk.wipe()
+	s.ptk.wipe()
+	s.tptk, s.ptk = nil, nil
+	for id, k := range s.gtk {
+		secret.Zero(k)
+		delete(s.gtk, id)
+	}
+	for id, k := range s.igtk {
+		secret.Zero(k)
+		delete(s.igtk, id)
+	}
+}
+
 // New checks cfg and returns a Supplicant waiting for message 1.
 func New(cfg Config, port Port) (*Supplicant, error) {
 	if port == nil {
@@ -240,6 +273,7 @@ func (s *Supplicant) setPMK(pmk []byte) error {
 	if want := PMKLen(s.cfg.AKM); len(pmk) != want {
 		return fmt.Errorf("eapol: PMK length %d, %v wants %d", len(pmk), s.cfg.AKM, want)
 	}
+	secret.Zero(s.pmk) // a re-authentication's PMK replaces the last
 	s.pmk = bytes.Clone(pmk)
 	return nil
 }
@@ -377,12 +411,15 @@ func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
 	}
 	out, err := s.protect(m2, tptk)
 	if err != nil {
+		tptk.wipe()
 		return s.fail(ie.ReasonUnspecified, err)
 	}
 	if err := s.port.SendEAPOL(out); err != nil {
+		tptk.wipe()
 		return fmt.Errorf("eapol: sending message 2: %w", err)
 	}
 	s.anonce = f.Nonce
+	s.tptk.wipe() // an earlier message 1's, never confirmed
 	s.tptk = tptk
 	s.state = StateWaitMessage3
 	s.log.Debug("eapol: message 1 answered with message 2", "replay", f.ReplayCounter, "rekey", s.complete)
@@ -427,6 +464,7 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	if err != nil {
 		return drop(msg, ErrMIC, "%v", err)
 	}
+	defer func() { secret.Zero(plain) }() // the GTK and IGTK in clear, once handled
 	// Only now, with the MIC verified, is anything else in the frame used.
 	if subtle.ConstantTimeCompare(f.Nonce[:], s.anonce[:]) != 1 {
 		return drop(msg, ErrANonceMismatch, "")
@@ -437,7 +475,7 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	if s.wpa {
 		return s.wpaMessage3(f, kck, retransmit)
 	}
-	kd, err := s.keyData(f, kek, plain)
+	kd, plain, err := s.keyData(f, kek, plain)
 	if err != nil {
 		return drop(msg, ErrKeyData, "%v", err)
 	}
@@ -524,8 +562,10 @@ func (s *Supplicant) installPTK() error {
 	s.tptk = nil
 	s.haveSNonce = false // the next message 1 gets a fresh SNonce
 	if err := s.port.InstallPTK(bytes.Clone(ptk.TK), s.cfg.Pairwise); err != nil {
+		ptk.wipe()
 		return s.fail(ie.ReasonUnspecified, fmt.Errorf("installing PTK: %w", err))
 	}
+	s.ptk.wipe() // a rekey's new PTK replaces the old
 	s.ptk = ptk
 	return nil
 }
@@ -559,11 +599,12 @@ func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
 	if err != nil {
 		return drop(msg, ErrMIC, "%v", err)
 	}
+	defer func() { secret.Zero(plain) }() // the GTK and IGTK in clear, once handled
 	var kd *KeyData
 	if s.wpa {
-		kd, err = s.wpaGroupKeyData(f, s.ptk.KEK)
+		kd, plain, err = s.wpaGroupKeyData(f, s.ptk.KEK)
 	} else {
-		kd, err = s.keyData(f, s.ptk.KEK, plain)
+		kd, plain, err = s.keyData(f, s.ptk.KEK, plain)
 		if err == nil && kd.GTK == nil {
 			err = errors.New("no GTK KDE")
 		}
@@ -640,24 +681,29 @@ func (s *Supplicant) verify(f *KeyFrame, kck, kek []byte) (plain []byte, err err
 
 // keyData is the parsed Key Data of a verified frame: plain, the AEAD
 // plaintext, or else decrypted with kek.
-func (s *Supplicant) keyData(f *KeyFrame, kek, plain []byte) (*KeyData, error) {
+// kd points into clear, the plaintext, which the caller wipes once it is
+// done with kd.
+func (s *Supplicant) keyData(f *KeyFrame, kek, plain []byte) (kd *KeyData, clear []byte, err error) {
 	if s.aead {
-		return ParseKeyData(plain)
+		kd, err = ParseKeyData(plain)
+		return kd, plain, err
 	}
 	return s.decryptKeyData(f, kek)
 }
 
 // decryptKeyData decrypts and parses the key data of a frame whose MIC
-// has verified.
-func (s *Supplicant) decryptKeyData(f *KeyFrame, kek []byte) (*KeyData, error) {
+// has verified. kd points into plain, the decrypted octets, which the
+// caller wipes once it is done with kd (nil when nothing was decrypted).
+func (s *Supplicant) decryptKeyData(f *KeyFrame, kek []byte) (kd *KeyData, plain []byte, err error) {
 	if len(f.KeyData) == 0 {
-		return nil, perr("EAPOL-Key Key Data", "empty")
+		return nil, nil, perr("EAPOL-Key Key Data", "empty")
 	}
-	plain, err := DecryptKeyData(s.ver, kek, f.IV, f.KeyData)
+	plain, err = DecryptKeyData(s.ver, kek, f.IV, f.KeyData)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return ParseKeyData(plain)
+	kd, err = ParseKeyData(plain)
+	return kd, plain, err
 }
 
 // checkGroupKeys checks the GTK and IGTK KDEs against the negotiated
@@ -700,6 +746,7 @@ func (s *Supplicant) installGroupKeys(kd *KeyData, rsc []byte) error {
 			if err := s.port.InstallGTK(g.KeyID, bytes.Clone(g.GTK), bytes.Clone(rsc), s.cfg.Group); err != nil {
 				return s.fail(ie.ReasonUnspecified, fmt.Errorf("installing GTK: %w", err))
 			}
+			secret.Zero(s.gtk[g.KeyID])
 			s.gtk[g.KeyID] = bytes.Clone(g.GTK)
 		}
 	}
@@ -710,6 +757,7 @@ func (s *Supplicant) installGroupKeys(kd *KeyData, rsc []byte) error {
 			if err := s.port.InstallIGTK(g.KeyID, bytes.Clone(g.IGTK), bytes.Clone(g.IPN[:]), s.cfg.GroupMgmt); err != nil {
 				return s.fail(ie.ReasonUnspecified, fmt.Errorf("installing IGTK: %w", err))
 			}
+			secret.Zero(s.igtk[g.KeyID])
 			s.igtk[g.KeyID] = bytes.Clone(g.IGTK)
 		}
 	}
@@ -718,7 +766,7 @@ func (s *Supplicant) installGroupKeys(kd *KeyData, rsc []byte) error {
 
 func (s *Supplicant) fail(reason ie.ReasonCode, err error) error {
 	s.state = StateFailed
-	s.tptk = nil
+	s.wipe() // a failed handshake is over: nothing of it is used again
 	herr := &HandshakeError{Reason: reason, Err: err}
 	s.log.Warn("eapol: handshake failed", "reason", int(reason), "err", err)
 	s.emit(Event{Type: EventFailed, Reason: reason, Err: herr})

@@ -118,20 +118,20 @@ func (s *Supplicant) wpaMessage3(f *KeyFrame, kck []byte, retransmit bool) error
 // has verified: the GTK itself, of the group cipher's length, followed by
 // nothing or by key wrap padding (0xdd, then zeros). Its key ID is the Key
 // Index.
-func (s *Supplicant) wpaGroupKeyData(f *KeyFrame, kek []byte) (*KeyData, error) {
+func (s *Supplicant) wpaGroupKeyData(f *KeyFrame, kek []byte) (*KeyData, []byte, error) {
 	if len(f.KeyData) == 0 {
-		return nil, perr("EAPOL-Key Key Data", "empty, want the GTK")
+		return nil, nil, perr("EAPOL-Key Key Data", "empty, want the GTK")
 	}
 	plain, err := DecryptKeyData(s.ver, kek, f.IV, f.KeyData)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n := s.cfg.Group.KeyLen()
 	if len(plain) < n {
-		return nil, perr("WPA GTK", "%d octets, %v needs %d", len(plain), s.cfg.Group, n)
+		return nil, plain, perr("WPA GTK", "%d octets, %v needs %d", len(plain), s.cfg.Group, n)
 	}
 	if rest := plain[n:]; len(rest) > 0 && (rest[0] != ElementVendor || !allZero(rest[1:])) {
-		return nil, perr("WPA GTK", "%d octets, %v needs %d", len(plain), s.cfg.Group, n)
+		return nil, plain, perr("WPA GTK", "%d octets, %v needs %d", len(plain), s.cfg.Group, n)
 	}
-	return &KeyData{GTK: &GTKKDE{KeyID: f.Info.KeyIndex(), GTK: plain[:n]}}, nil
+	return &KeyData{GTK: &GTKKDE{KeyID: f.Info.KeyIndex(), GTK: plain[:n]}}, plain, nil
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 
 	"wifid/eapol/internal/ecgroup"
+	"wifid/internal/secret"
 )
 
 // Config describes one SAE exchange, from our (the STA's) side.
@@ -141,6 +142,7 @@ func New(cfg Config) (*SAE, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
+	cfg.Password = bytes.Clone(cfg.Password) // ours to wipe
 	s := &SAE{cfg: cfg, groups: slices.Clone(ids), kh: sha256.New}
 	s.g = ecgroup.ByID(s.groups[0])
 	return s, nil
@@ -154,6 +156,36 @@ func (s *SAE) Group() int { return s.g.ID }
 
 // Done tells whether the peer's confirm was verified.
 func (s *SAE) Done() bool { return s.state == Accepted }
+
+// The SAE wipes what it derived from the password (its copy of the
+// password, PWE, rand, KCK) as soon as the exchange is accepted or has
+// failed; the PMK stays until Close. The big numbers and points math/big
+// and crypto/elliptic keep inside (internal/secret says why) are not
+// reached.
+
+// Close wipes every secret of the exchange, the PMK too: call it once the
+// PMK has been taken (PMK returns nil afterwards). State is unchanged.
+func (s *SAE) Close() {
+	s.forget()
+	secret.Zero(s.pmk)
+	s.pmk = nil
+}
+
+// forget wipes the password and what was derived from it on the way to
+// the PMK.
+func (s *SAE) forget() {
+	secret.Zero(s.cfg.Password, s.pwe, s.kck)
+	s.cfg.Password, s.pwe, s.kck = nil, nil, nil
+	wipeInt(s.rand)
+	s.rand = nil
+}
+
+// wipeInt zeroes the words of a big number in place.
+func wipeInt(x *big.Int) {
+	if x != nil {
+		clear(x.Bits())
+	}
+}
 
 // PMK is the pairwise master key (32 octets), once Done.
 func (s *SAE) PMK() []byte {
@@ -184,6 +216,7 @@ func (s *SAE) commitStatus() uint16 {
 
 func (s *SAE) fail(format string, args ...any) error {
 	s.err = fmt.Errorf("sae: "+format, args...)
+	s.forget() // a failed exchange is over
 	return s.err
 }
 
@@ -212,11 +245,14 @@ func (s *SAE) Commit() (status uint16, body []byte, err error) {
 func (s *SAE) prepare() error {
 	g := s.g
 	var err error
+	secret.Zero(s.pwe) // the last group's, which the AP rejected
+	wipeInt(s.rand)
 	if s.cfg.H2E {
 		var pt []byte
 		if pt, err = derivePT(g, s.cfg.SSID, s.cfg.Password, s.cfg.Identifier); err == nil {
 			s.pwe, err = pweFromPT(g, pt, s.cfg.Own, s.cfg.Peer)
 		}
+		secret.Zero(pt)
 		s.kh = g.Hash
 	} else {
 		s.pwe, err = huntAndPeck(g, s.cfg.Password, s.cfg.Own, s.cfg.Peer)
@@ -237,9 +273,14 @@ func (s *SAE) prepare() error {
 		scalar := new(big.Int).Add(r, mask)
 		scalar.Mod(scalar, g.R)
 		if scalar.Cmp(big.NewInt(1)) <= 0 {
+			wipeInt(r)
+			wipeInt(mask)
 			continue
 		}
-		me, err := g.Mul(s.pwe, g.Fixed(mask))
+		maskBytes := g.Fixed(mask)
+		me, err := g.Mul(s.pwe, maskBytes)
+		secret.Zero(maskBytes)
+		wipeInt(mask)
 		if err == nil {
 			me, err = g.Neg(me)
 		}
@@ -269,6 +310,7 @@ func (s *SAE) randomScalar() (*big.Int, error) {
 			buf[0] &= 0xff >> (8 - r)
 		}
 		x := new(big.Int).SetBytes(buf)
+		secret.Zero(buf)
 		if x.Cmp(big.NewInt(1)) > 0 && x.Cmp(g.R) < 0 {
 			return x, nil
 		}
@@ -413,8 +455,11 @@ func (s *SAE) deriveKeys(c *commit) error {
 		t, err = g.Add(t, c.element)
 	}
 	if err == nil {
-		t, err = g.Mul(t, g.Fixed(s.rand))
+		randBytes := g.Fixed(s.rand)
+		t, err = g.Mul(t, randBytes)
+		secret.Zero(randBytes)
 	}
+	defer secret.Zero(t) // K, the shared secret
 	if err != nil {
 		return s.fail("commit from peer: shared secret: %v", err)
 	}
@@ -434,6 +479,7 @@ func (s *SAE) deriveKeys(c *commit) error {
 		}
 	}
 	keyseed := extract(s.kh, salt, k)
+	defer secret.Zero(keyseed)
 	ctx := new(big.Int).Add(s.own.scalar, c.scalar)
 	ctxBytes := g.Fixed(ctx.Mod(ctx, g.R))
 	keys := kdf(s.kh, keyseed, "SAE KCK and PMK", ctxBytes, (hashLen+32)*8)
@@ -482,5 +528,6 @@ func (s *SAE) receiveConfirm(status uint16, body []byte) (Message, error) {
 	}
 	s.rc = sc
 	s.state = Accepted
+	s.forget() // the PMK is all that is needed from here
 	return Message{}, nil
 }
