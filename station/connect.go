@@ -1,6 +1,7 @@
 package station
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"wifid/eapol/eap"
 	"wifid/eapol/eap/erp"
 	"wifid/eapol/sae"
+	"wifid/internal/secret"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
 	"wifid/nl80211"
@@ -31,7 +33,10 @@ type attempt struct {
 	ctx     context.Context // the station's, with req's values (attemptContext)
 	req     context.Context // a user's request (nil for autoconnect and roams)
 	replies []chan error
-	pmk     []byte // PSK networks
+	// pmk: PSK networks' PSK, or SAE's PMK once the exchange is done.
+	// The attempt owns it (and password, eapPMK, cachedPMK): a copy of
+	// its own, wiped when the attempt ends (wipe.go) or handed on.
+	pmk     []byte
 	newPass string // a passphrase the agent gave, saved once it works
 	// transitionDisable: what message 3 said to refuse from now on (0:
 	// nothing), saved in the network file once connected.
@@ -48,7 +53,7 @@ type attempt struct {
 	// WPA3-Personal: the SAE exchange, and the passphrase it needs again
 	// for the next BSS (never logged).
 	sae      *sae.SAE
-	password string
+	password []byte
 	// 802.1X: the agent's answers (memory only, carried to the next BSS),
 	// the EAP conversation's settings, and associated, closed when the
 	// association is up (the EAPOL-Start timer starts there).
@@ -83,8 +88,9 @@ type connection struct {
 	sec     *rsnChoice // nil for an open network
 	pmk     []byte     // kept for roaming: the next BSS's 4-way handshake
 	// password is the SAE passphrase, kept for roaming (a new SAE with
-	// the next BSS); "" for PSK.
-	password string
+	// the next BSS); nil for PSK. The connection owns it and pmk: wiped
+	// when it is torn down.
+	password []byte
 	// answers are the agent's 802.1X answers, kept in memory for a roam
 	// (which runs EAP again and asks nobody).
 	answers eapconf.Answers
@@ -309,7 +315,9 @@ func (s *Station) startAttempt(req context.Context, n *Network, b *BSS, kind att
 	}
 	a := &attempt{network: n, bss: b, kind: kind, req: req, ctx: ctx, cancel: cancel, tl: tl, tried: map[string]bool{}}
 	if kind == kindRoam && s.conn != nil {
-		a.pmk, a.password, a.answers = s.conn.pmk, s.conn.password, s.conn.answers
+		// Copies of the attempt's own: the connection keeps its secrets
+		// until the roam is done (roamed) or has failed.
+		a.pmk, a.password, a.answers = bytes.Clone(s.conn.pmk), bytes.Clone(s.conn.password), s.conn.answers
 	}
 	if reply != nil {
 		a.replies = append(a.replies, reply)
@@ -340,14 +348,14 @@ func (s *Station) beginAttempt(a *attempt) {
 	case knownnetworks.SecurityOpen:
 		s.sendConnect(a)
 	case knownnetworks.SecurityPSK:
-		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, a.password != "" || saePossible(n), fileTransitionDisable(n.Known))
+		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, len(a.password) > 0 || saePossible(n), fileTransitionDisable(n.Known))
 		if err != nil {
 			s.noRSN(err)
 			return
 		}
 		a.sec = sec
 		switch {
-		case sec.akm == ie.AKMSAE && a.password != "":
+		case sec.akm == ie.AKMSAE && len(a.password) > 0:
 			s.startSAE(a, a.password) // a roam, or the next BSS
 		case sec.akm != ie.AKMSAE && a.pmk != nil:
 			s.sendConnect(a)
@@ -406,7 +414,7 @@ func (s *Station) psk(a *attempt) {
 	useSAE := a.sec.akm == ie.AKMSAE
 	if n.Known != nil && !useSAE {
 		if k := n.Known.Settings.Security.PreSharedKey; k != nil {
-			a.pmk = k[:]
+			a.pmk = bytes.Clone(k[:]) // the store's record keeps its own
 			s.sendConnect(a)
 			return
 		}
@@ -430,19 +438,23 @@ func (s *Station) psk(a *attempt) {
 			pass, fromAgent = p, true
 		}
 		if useSAE {
+			// The SAE keeps it for the next BSS: bytes, to be wiped.
+			password := []byte(pass)
 			return func() {
 				if s.attempt != a {
+					secret.Zero(password)
 					return
 				}
 				if fromAgent {
 					a.newPass = pass
 				}
-				s.startSAE(a, pass)
+				s.startSAE(a, password)
 			}
 		}
 		pmk, err := eapol.PSKFromPassphrase(pass, []byte(n.SSID))
 		return func() {
 			if s.attempt != a {
+				secret.Zero(pmk)
 				return
 			}
 			if err != nil {
@@ -713,21 +725,22 @@ func (s *Station) failBSS(err error, timed bool) {
 			}
 			s.log.Info("trying the next BSS", "network", a.network.SSID, "failed", a.bss.Addr.String(),
 				"next", b.Addr.String(), "err", err)
-			s.retireAttempt(a, err)
-			s.nextAttempt(a, b)
+			s.nextAttempt(a, b, err)
 			return
 		}
 	}
 	s.failAttempt(err, false)
 }
 
-// nextAttempt carries failed attempt a's callers and secrets on to BSS b
-// of the same network.
-func (s *Station) nextAttempt(a *attempt, b *BSS) {
+// nextAttempt retires failed attempt a (err) and carries its callers and
+// secrets on to BSS b of the same network.
+func (s *Station) nextAttempt(a *attempt, b *BSS, err error) {
 	ctx, cancel := s.attemptContext(a.req)
 	next := &attempt{network: a.network, bss: b, kind: a.kind, req: a.req, ctx: ctx, cancel: cancel,
 		tl: s.newTimeline(a.kind.String(), a.network.SSID), replies: a.replies,
 		pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password, answers: a.answers}
+	a.pmk, a.password = nil, nil // next's now: retiring a wipes the rest
+	s.retireAttempt(a, err)
 	s.last = next.tl
 	s.beginAttempt(next)
 }
@@ -747,6 +760,7 @@ func (s *Station) retireAttempt(a *attempt, err error) {
 	if a.stage.kernelInvolved() {
 		s.sendDisconnect("after a failed attempt")
 	}
+	a.wipeSecrets()
 	a.tl.Finish("failed: " + err.Error())
 	s.log.Warn("connect failed", "network", a.network.SSID, "bssid", a.bss.Addr.String(), "err", err, "timeline", a.tl.String())
 	s.event("connect-failed", err.Error())
@@ -803,6 +817,8 @@ func (s *Station) connected(a *attempt) {
 	// (one that failed before this one) are fair game again.
 	s.tried = map[string]bool{}
 	s.rememberNetwork(a)
+	a.pmk, a.password = nil, nil // the connection's now
+	a.wipeSecrets()
 	s.event("associated", a.network.ID())
 	if s.cfg.IP == nil {
 		a.tl.Finish("connected")
@@ -859,8 +875,10 @@ func (s *Station) rememberNetwork(a *attempt) {
 	// the user forgets meanwhile stays forgotten.
 	create := n.Known == nil
 	// a.pmk is the PSK only for the PSK AKMs; SAE's PMK is per exchange.
-	psk := a.pmk
+	// A copy: the write runs after a's secrets are wiped.
+	psk := bytes.Clone(a.pmk)
 	if a.sec != nil && (a.sec.akm == ie.AKMSAE || !eapol.UsesPSK(a.sec.akm)) {
+		secret.Zero(psk)
 		psk = nil
 	}
 	prev, done := s.remembered, make(chan struct{})
@@ -871,6 +889,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 			<-prev
 		}
 		k, err := writeNetwork(st, ssid, sec, create, hidden, newPass, psk, freqs, td)
+		secret.Zero(psk)
 		if err != nil {
 			s.log.Warn("network file not written", "network", ssid, "err", err)
 		}
@@ -960,6 +979,7 @@ func (s *Station) teardownConnection(why string, deauthenticate bool) {
 		s.setState(Disconnecting, why)
 		s.sendDisconnect(why)
 	}
+	c.wipeSecrets()
 	s.ordered = rankNetworks(s.networks)
 	s.publish()
 }

@@ -10,6 +10,7 @@ import (
 	"wifid/eapol"
 	"wifid/eapol/eap"
 	"wifid/eapol/eap/erp"
+	"wifid/internal/secret"
 	"wifid/knownnetworks"
 	"wifid/knownnetworks/eapconf"
 	"wifid/station/eapmethod"
@@ -281,6 +282,7 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending 
 // (and pmk is cached when it completes).
 func (s *Station) onEAPSuccess(a *attempt, pmk []byte, material *erp.Material) {
 	if s.attempt != a {
+		secret.Zero(pmk) // the Supplicant has its copy
 		return
 	}
 	a.eapPMK, a.erp = pmk, material
@@ -326,6 +328,12 @@ func settingsError(err error) error {
 // It returns the handshake's failure; EAP's it posts itself.
 func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 	newSupplicant func([]byte) (*eapol.Supplicant, error), post func(func())) error {
+	// This goroutine owns the cached PMK once it runs (the Supplicant
+	// takes a copy); the loop leaves it alone (attempt.wipeSecrets).
+	defer func() {
+		secret.Zero(a.cachedPMK)
+		a.cachedPMK = nil
+	}()
 	// The loop hears of the association first: the AP's frames may come
 	// before the connect event (the fake air sends them at once), and
 	// what this goroutine posts must follow it (onConnectEvent begins
@@ -353,12 +361,19 @@ func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 		sup, err = newSupplicant(pmk)
 	}
 	if errors.Is(err, context.Canceled) {
+		if !cached {
+			secret.Zero(pmk)
+		}
 		return nil
 	}
 	if err != nil {
+		if !cached {
+			secret.Zero(pmk)
+		}
 		post(func() { s.onEAPFailed(a, err) })
 		return nil
 	}
+	defer sup.Close() // the goroutine's end is the keys' end
 	if cached {
 		post(func() { s.onPMKSAHit(a) })
 	} else {
@@ -414,11 +429,13 @@ func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 				res, _ := reauth.Result()
 				newPMK, err := res.PMK(len(pmk))
 				if err == nil {
-					err = sup.SetPMK(newPMK)
+					err = sup.SetPMK(newPMK) // a copy of its own
 				}
 				if err == nil {
 					// The AP's PMKSA is the new one now.
-					post(func() { s.cachePMKSA(a, newPMK) })
+					post(func() { s.cachePMKSA(a, newPMK); secret.Zero(newPMK) })
+				} else {
+					secret.Zero(newPMK)
 				}
 				closeMethod(reauth)
 				reauth = nil

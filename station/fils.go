@@ -371,6 +371,5 @@ func (s *Station) filsFailed(a *attempt, err error) {
 	delete(s.erp, a.network.ID())
 	s.log.Info("FILS failed; associating again for full EAP", "network", a.network.SSID,
 		"bssid", a.bss.Addr.String(), "err", err)
-	s.retireAttempt(a, err)
-	s.nextAttempt(a, a.bss)
+	s.nextAttempt(a, a.bss, err) // retires a
 }

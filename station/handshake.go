@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"wifid/eapol"
+	"wifid/internal/secret"
 	"wifid/nl80211"
 	"wifid/nl80211/ie"
 )
@@ -272,9 +273,14 @@ func (k *keyPort) admit(f *nl80211.EAPOLFrame) string {
 	return ""
 }
 
+// The Install methods get copies of the keys (the Supplicant keeps its
+// own) and wipe them once nl80211 has copied them into its request.
+
 func (k *keyPort) InstallPTK(tk []byte, cipher ie.CipherSuite) error {
+	defer secret.Zero(tk)
 	if cipher == ie.CipherTKIP {
 		tk = eapol.SwapTKIPMICKeys(tk)
+		defer secret.Zero(tk)
 	}
 	err := k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
 		Type: nl80211.KeyTypePairwise, Index: 0, Cipher: cipher, Data: tk, MAC: k.ap})
@@ -295,14 +301,17 @@ func seq(rsc []byte) []byte {
 }
 
 func (k *keyPort) InstallGTK(keyID int, gtk, rsc []byte, cipher ie.CipherSuite) error {
+	defer secret.Zero(gtk)
 	if cipher == ie.CipherTKIP {
 		gtk = eapol.SwapTKIPMICKeys(gtk)
+		defer secret.Zero(gtk)
 	}
 	return k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
 		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: cipher, Data: gtk, RSC: seq(rsc)})
 }
 
 func (k *keyPort) InstallIGTK(keyID int, igtk, ipn []byte, cipher ie.CipherSuite) error {
+	defer secret.Zero(igtk)
 	return k.s.cfg.Kernel.NewKey(k.ctx, k.s.cfg.Ifindex, nl80211.Key{
 		Type: nl80211.KeyTypeGroup, Index: uint8(keyID), Cipher: cipher, Data: igtk, RSC: seq(ipn)})
 }
@@ -381,6 +390,7 @@ func (s *Station) startHandshake(a *attempt) error {
 			}
 			return
 		}
+		defer sup.Close() // the goroutine's end is the keys' end
 		err := sup.Run(a.ctx, frames, s.cfg.handshakeTimeout)
 		if err == nil || errors.Is(err, context.Canceled) {
 			return
@@ -402,7 +412,9 @@ func (s *Station) onHandshakeEvent(a *attempt, ev eapol.Event) {
 		}
 		a.tl.Done("")
 		s.log.Info("4-way handshake complete", "akm", a.sec.akm, "pairwise", a.sec.pairwise, "mfp", a.sec.mfp)
-		s.cachePMKSA(a, a.eapPMK)
+		s.cachePMKSA(a, a.eapPMK) // a copy of its own
+		secret.Zero(a.eapPMK)
+		a.eapPMK = nil
 		s.setStage(a, stageAuthorize, "4-way handshake complete")
 		a.tl.Begin(PhaseGroupKey)
 		s.async(func() func() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"wifid/internal/secret"
 	"wifid/nl80211/ie"
 )
 
@@ -140,10 +141,16 @@ func (c *pmksaCache) expire(now time.Time) {
 	c.retain(func(e *pmksaEntry) bool { return now.Before(e.expires) })
 }
 
-// remove deletes entry i, wiping its PMK.
+// remove deletes entry i, wiping its PMK. Every way out of the cache
+// (replaced, evicted, expired, dropped, flushed) comes here.
 func (c *pmksaCache) remove(i int) {
-	clear(c.entries[i].pmk)
+	secret.Zero(c.entries[i].pmk)
 	c.entries = append(c.entries[:i], c.entries[i+1:]...)
+}
+
+// flush drops every entry (the station stops).
+func (c *pmksaCache) flush() {
+	c.retain(func(*pmksaEntry) bool { return false })
 }
 
 // len is the number of entries (expired ones included until the next

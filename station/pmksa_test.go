@@ -112,3 +112,36 @@ func (s *Station) pmksaLen() int {
 	}
 	return <-n
 }
+
+// TestPMKSAWipedWhenDropped: every way an entry leaves the cache wipes
+// its PMK: replaced by a new one, evicted from a full cache, dropped,
+// not retained, flushed when the station stops.
+func TestPMKSAWipedWhenDropped(t *testing.T) {
+	now := time.Unix(1000, 0)
+	c := newPMKSACache(PMKSAConfig{Capacity: 3})
+	pmk := func(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
+	wiped := func(what string, p []byte) {
+		t.Helper()
+		if !bytes.Equal(p, make([]byte, 32)) {
+			t.Errorf("%s: PMK not wiped: %x", what, p)
+		}
+	}
+	replaced, evicted, dropped, notRetained, flushed := pmk(1), pmk(2), pmk(3), pmk(4), pmk(5)
+	c.put(&pmksaEntry{key: testKey(1), pmk: replaced}, now)
+	c.put(&pmksaEntry{key: testKey(1), pmk: pmk(9)}, now)
+	wiped("replaced", replaced)
+	c.put(&pmksaEntry{key: testKey(2), pmk: evicted}, now.Add(-time.Second)) // expires first
+	c.put(&pmksaEntry{key: testKey(3), pmk: dropped}, now)
+	c.put(&pmksaEntry{key: testKey(4), pmk: notRetained}, now)
+	wiped("evicted from a full cache", evicted)
+	c.drop(testKey(3))
+	wiped("dropped", dropped)
+	c.retain(func(e *pmksaEntry) bool { return e.key != testKey(4) })
+	wiped("not retained", notRetained)
+	c.put(&pmksaEntry{key: testKey(5), pmk: flushed}, now)
+	c.flush()
+	wiped("flushed", flushed)
+	if c.len() != 0 {
+		t.Errorf("%d entries after flush", c.len())
+	}
+}

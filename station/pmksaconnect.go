@@ -177,6 +177,5 @@ func (s *Station) onPMKSAMiss(a *attempt, why string) {
 func (s *Station) pmksaRefused(a *attempt, err error) {
 	s.log.Info("PMKSA refused by the AP; associating again for EAP", "network", a.network.SSID,
 		"bssid", a.bss.Addr.String(), "err", err)
-	s.retireAttempt(a, err) // drops the entry
-	s.nextAttempt(a, a.bss)
+	s.nextAttempt(a, a.bss, err) // retiring a drops the entry
 }

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"wifid/internal/secret"
 	"wifid/nl80211"
 )
 
@@ -401,7 +402,7 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 		case b.Rank <= current:
 		default:
 			if c.sec != nil {
-				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, c.password != "" || saePossible(c.network),
+				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, len(c.password) > 0 || saePossible(c.network),
 					fileTransitionDisable(c.network.Known)); err != nil {
 					s.log.Debug("roam candidate unusable", "bssid", b.Addr.String(), "err", err)
 					continue
@@ -467,6 +468,11 @@ func (s *Station) roamed(a *attempt) {
 	s.roam.directed = false
 	s.blacklist.remove(hwString(a.bss.Addr))
 	s.rememberNetwork(a)
+	// The new BSS's PMK replaces the old (SAE's is per exchange; a PSK is
+	// the same); the attempt's copies of the rest go.
+	secret.Zero(c.pmk)
+	c.pmk, a.pmk = a.pmk, nil
+	a.wipeSecrets()
 	a.tl.Finish("roamed")
 	s.log.Info("roamed", "network", c.network.SSID, "from", from, "to", a.bss.Addr.String(),
 		"address", c.address, "timeline", a.tl.String())

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"wifid/eapol/sae"
+	"wifid/internal/secret"
 	"wifid/nl80211"
 )
 
@@ -30,13 +31,15 @@ func saePossible(n *Network) bool {
 	return sec.Passphrase != "" || sec.PreSharedKey == nil
 }
 
-// startSAE begins the exchange with a's BSS using password.
-func (s *Station) startSAE(a *attempt, password string) {
+// startSAE begins the exchange with a's BSS using password, which a
+// owns from now on (kept for the next BSS, wiped with a's secrets).
+func (s *Station) startSAE(a *attempt, password []byte) {
+	a.password = password
 	a.tl.Begin(PhaseAuth) // the commit's computation is part of it
 	var own, peer [6]byte
 	copy(own[:], s.cfg.MAC)
 	copy(peer[:], a.bss.Addr)
-	x, err := sae.New(sae.Config{Password: []byte(password), SSID: []byte(a.network.SSID),
+	x, err := sae.New(sae.Config{Password: password, SSID: []byte(a.network.SSID),
 		Own: own, Peer: peer, H2E: a.sec.h2e,
 		// P-256 first; an AP that rejects it (status 77) gets the next.
 		Groups: []int{19, 20, 21}})
@@ -44,12 +47,12 @@ func (s *Station) startSAE(a *attempt, password string) {
 		s.failAttempt(fmt.Errorf("%w: SAE: %v", ErrInvalidFormat, err), false)
 		return
 	}
+	a.sae = x // its secrets go with a's
 	status, body, err := x.Commit()
 	if err != nil {
 		s.failAttempt(fmt.Errorf("SAE commit: %w", err), false)
 		return
 	}
-	a.sae, a.password = x, password
 	s.setStage(a, stageSAE, "SAE commit")
 	s.log.Info("SAE", "bssid", a.bss.Addr.String(), "h2e", a.sec.h2e, "group", x.Group())
 	s.sendAuth(a, sae.Message{Seq: sae.SeqCommit, Status: status, Body: body})
@@ -139,7 +142,9 @@ func (s *Station) onMLME(e *nl80211.MLMEEvent) {
 			s.sendAuth(a, m)
 		}
 		if a.sae.Done() {
+			secret.Zero(a.pmk) // a roam's copy of the last exchange's
 			a.pmk = a.sae.PMK()
+			a.sae.Close() // the PMK is a's now
 			a.tl.Done(fmt.Sprintf("SAE group %d", a.sae.Group()))
 			s.log.Info("SAE done", "bssid", a.bss.Addr.String())
 			s.sendConnect(a)

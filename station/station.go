@@ -361,6 +361,7 @@ func (s *Station) shutdown() {
 	if s.conn != nil {
 		s.teardownConnection("daemon stopping", true)
 	}
+	s.pmksa.flush() // memory only: its PMKs go with the station
 	// The background work ends with ctx; results it still posts are
 	// dropped here, or a worker waiting on a full done would keep Wait
 	// from returning (stop closes only after this).
