@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"wifid/eapol"
@@ -182,9 +181,7 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending 
 	if err != nil {
 		return eapOutcome{}, err
 	}
-	if c, ok := a.eap.Method.(io.Closer); ok {
-		defer c.Close()
-	}
+	defer peer.Close() // after done took the PMK: wipes the MSK, closes the method
 	pmkLen := eapol.PMKLen(a.sec.akm)
 	ctx, cancel := context.WithTimeout(a.ctx, s.cfg.eapTimeout)
 	defer cancel()
@@ -437,7 +434,7 @@ func (s *Station) run8021X(a *attempt, kp *keyPort, frames <-chan []byte,
 				} else {
 					secret.Zero(newPMK)
 				}
-				closeMethod(reauth)
+				reauth.Close() // newPMK is a copy
 				reauth = nil
 				s.log.Info("EAP re-authentication succeeded", "network", a.network.SSID)
 				var herr *eapol.HandshakeError
@@ -494,12 +491,10 @@ func (s *Station) reauthenticate(a *attempt, kp *keyPort, peer *eap.Peer, versio
 	return peer, nil
 }
 
-// closeMethod ends a conversation's method (the TLS methods' tunnels).
+// closeMethod ends a conversation: its keys wiped, its method closed
+// (the TLS methods' tunnels).
 func closeMethod(p *eap.Peer) {
-	if p == nil {
-		return
-	}
-	if c, ok := p.Method().(io.Closer); ok {
-		c.Close()
+	if p != nil {
+		p.Close()
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"time"
@@ -185,15 +184,14 @@ func (p *Port) Run(ctx context.Context, pae PAE, carrier <-chan bool) error {
 // State is the port's state; call it from OnState or after Run returned.
 func (p *Port) State() State { return p.state }
 
-// endConversation drops the running conversation, closing its method if
-// it holds resources (the TLS-based methods' tunnels).
+// endConversation drops the running conversation: its keys (a wired
+// port uses no MSK) are wiped and its method closed (the TLS-based
+// methods' tunnels).
 func (p *Port) endConversation() {
 	if p.peer == nil {
 		return
 	}
-	if c, ok := p.peer.Method().(io.Closer); ok {
-		c.Close()
-	}
+	p.peer.Close()
 	p.peer = nil
 }
 

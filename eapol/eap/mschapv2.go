@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"wifid/eapol/eap/mschap"
+	"wifid/internal/secret"
 )
 
 // MS-CHAPv2 OpCodes (draft-kamath-pppext-eap-mschapv2-02 2).
@@ -75,6 +76,13 @@ func (m *MSCHAPv2) Keys() (msk, emsk []byte) { return m.msk, nil }
 // code and message) or a server that could not prove itself.
 func (m *MSCHAPv2) Err() error { return m.err }
 
+// Close wipes the password's hash and the MSK (Peer.Close calls it).
+func (m *MSCHAPv2) Close() error {
+	secret.Zero(m.hash[:], m.msk)
+	m.msk = nil
+	return nil
+}
+
 // Process handles Challenge, Success and Failure Requests.
 func (m *MSCHAPv2) Process(ctx context.Context, id uint8, data []byte) ([]byte, error) {
 	if len(data) == 0 {
@@ -121,7 +129,7 @@ func (m *MSCHAPv2) challenge(ctx context.Context, msID uint8, body []byte) ([]by
 		if err != nil {
 			return nil, m.end(err)
 		}
-		m.user, m.hash = user, mschap.NTPasswordHash(password)
+		m.user, m.hash = user, mschap.NTPasswordHash(password) // the password stays a string (Credentials)
 	}
 	if _, err := io.ReadFull(m.cfg.Rand, m.peer[:]); err != nil {
 		return nil, m.end(fmt.Errorf("peer challenge: %w", err))

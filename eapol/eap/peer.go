@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+
+	"wifid/internal/secret"
 )
 
 // Config is one EAP conversation's settings, from the peer's side.
@@ -129,6 +132,20 @@ func NewPeer(cfg Config) (*Peer, error) {
 		p.log = slog.Default()
 	}
 	return p, nil
+}
+
+// Close ends the conversation's secrets: it wipes the Result's MSK and
+// EMSK (take the PMK first) and the last Response (EAP-GTC's holds the
+// password in clear), and closes the method if it is an io.Closer (the
+// methods that hold keys wipe them there). Call it once the conversation
+// is over, however it ended; it may be called more than once.
+func (p *Peer) Close() error {
+	secret.Zero(p.result.MSK, p.result.EMSK, p.lastResp)
+	p.result.MSK, p.result.EMSK, p.lastResp, p.lastReq, p.haveLast = nil, nil, nil, nil, false
+	if c, ok := p.cfg.Method.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // State is where the conversation is.

@@ -14,6 +14,7 @@ import (
 	"math/big"
 
 	"wifid/eapol/internal/ecgroup"
+	"wifid/internal/secret"
 )
 
 // EAP-pwd's values (RFC 5931 3).
@@ -98,6 +99,18 @@ func (p *PWD) SessionID() []byte { return p.sessionID }
 
 // Err is why the method failed.
 func (p *PWD) Err() error { return p.err }
+
+// Close wipes PWE, the private scalar, the shared secret and the keys
+// (Peer.Close calls it).
+func (p *PWD) Close() error {
+	secret.Zero(p.pwe, p.kx, p.msk, p.emsk)
+	p.pwe, p.kx, p.msk, p.emsk = nil, nil, nil, nil
+	if p.private != nil {
+		clear(p.private.Bits())
+		p.private = nil
+	}
+	return nil
+}
 
 // Process takes one EAP-pwd Request: a whole message, or a fragment of
 // one, which is acknowledged until the last arrives.
@@ -335,6 +348,7 @@ func (p *PWD) confirm(data []byte) ([]byte, error) {
 	mk := pwdH(p.kx, confirmP, data)
 	sessionID := append([]byte{byte(TypePWD)}, pwdH(cs, p.scalarP, p.scalarS)...)
 	keys := pwdKDF(mk, sessionID, 1024)
+	secret.Zero(mk)
 	p.msk, p.emsk, p.sessionID = keys[:64], keys[64:], sessionID
 	p.state, p.decision = Done, DecisionUncondSucc
 	p.exch = 0

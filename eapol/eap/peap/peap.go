@@ -10,6 +10,7 @@ import (
 
 	"wifid/eapol/eap"
 	"wifid/eapol/eap/tls"
+	"wifid/internal/secret"
 )
 
 // Config is PEAP's settings.
@@ -82,13 +83,17 @@ func (m *Method) Err() error { return m.err }
 // Version is the negotiated PEAP version, -1 before the Start.
 func (m *Method) Version() int { return m.t.Version() }
 
-// Close ends the TLS connection and its goroutine; a cached session is
-// forgotten unless the method succeeded.
+// Close ends the TLS connection and its goroutine, closes the inner
+// conversation and wipes the tunnel's key and the MSK; a cached session
+// is forgotten unless the method succeeded.
 func (m *Method) Close() error {
 	if m.decision == eap.DecisionFail {
 		m.t.Forget()
 	}
 	m.t.Close()
+	m.inner.Close()
+	secret.Zero(m.tlsKey, m.msk)
+	m.tlsKey, m.msk = nil, nil
 	return nil
 }
 
@@ -113,6 +118,7 @@ func (m *Method) Process(ctx context.Context, id uint8, data []byte) ([]byte, er
 
 func (m *Method) fail(err error) error {
 	m.state, m.decision, m.err = eap.Done, eap.DecisionFail, err
+	secret.Zero(m.msk)
 	m.msk = nil
 	m.t.Close()
 	return err
@@ -247,12 +253,15 @@ func (m *Method) extensions(plain []byte) ([]byte, error) {
 	if cb != nil && ours == ResultSuccess {
 		innerMSK, _ := m.inner.Method().Keys()
 		imck := IMCK(m.tlsKey, innerMSK)
+		defer secret.Zero(imck)
 		nonce, err := checkCryptoBinding(cb.Value, imck)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, CryptoBindingTLV(cbSubResponse, nonce, imck)...)
-		msk = CSK(imck)[:64]
+		csk := CSK(imck)
+		defer secret.Zero(csk)
+		msk = csk[:64]
 	}
 	resp, err := ExtensionsPacket(eap.CodeResponse, pkt.ID, out)
 	if err != nil {

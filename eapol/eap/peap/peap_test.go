@@ -114,6 +114,14 @@ func TestPEAP(t *testing.T) {
 						if s.outer.Identity == identity {
 							t.Error("the inner identity went out in the clear")
 						}
+						// Closed, the conversation leaves no key behind.
+						mmsk, _ := s.method.Keys()
+						s.peer.Close()
+						for _, k := range [][]byte{res.MSK, mmsk} {
+							if len(k) != 64 || !bytes.Equal(k, make([]byte, 64)) {
+								t.Errorf("after Close: a key of %d octets not wiped", len(k))
+							}
+						}
 					})
 				}
 			}

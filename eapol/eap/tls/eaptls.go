@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"wifid/eapol/eap"
+	"wifid/internal/secret"
 )
 
 // Key derivation labels and the TLS 1.3 context of EAP-TLS.
@@ -61,14 +62,20 @@ func (m *Method) Keys() (msk, emsk []byte) { return m.msk, m.emsk }
 func (m *Method) Err() error               { return m.err }
 func (m *Method) Tunnel() *Tunnel          { return m.t }
 
-// Close ends the TLS connection and its goroutine; a cached session is
-// forgotten unless the method succeeded.
+// Close ends the TLS connection and its goroutine and wipes the MSK and
+// EMSK; a cached session is forgotten unless the method succeeded.
 func (m *Method) Close() error {
 	if m.decision == eap.DecisionFail {
 		m.t.Forget()
 	}
 	m.t.Close()
+	m.wipeKeys()
 	return nil
+}
+
+func (m *Method) wipeKeys() {
+	secret.Zero(m.msk, m.emsk)
+	m.msk, m.emsk = nil, nil
 }
 
 // Process takes one EAP-TLS Request.
@@ -76,7 +83,7 @@ func (m *Method) Process(ctx context.Context, id uint8, data []byte) ([]byte, er
 	resp, err := m.process(ctx, data)
 	if err != nil {
 		m.state, m.decision, m.err = eap.Done, eap.DecisionFail, err
-		m.msk, m.emsk = nil, nil
+		m.wipeKeys()
 		m.t.Close()
 		return nil, err
 	}

@@ -84,6 +84,14 @@ func TestEAPTLS(t *testing.T) {
 				if mtu != 0 && s.Sent < 10 {
 					t.Errorf("%d Requests with a %d-octet MTU: no fragmentation?", s.Sent, mtu)
 				}
+				// Closed, the conversation leaves no key behind.
+				mmsk, memsk := m.Keys()
+				p.Close()
+				for _, k := range [][]byte{res.MSK, res.EMSK, mmsk, memsk} {
+					if len(k) != 64 || !bytes.Equal(k, make([]byte, 64)) {
+						t.Errorf("after Close: a key of %d octets not wiped", len(k))
+					}
+				}
 			})
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"wifid/eapol/eap"
 	"wifid/eapol/eap/mschap"
 	"wifid/eapol/eap/tls"
+	"wifid/internal/secret"
 )
 
 // Labels of RFC 5281 8 (keys) and 11.2.2 (the CHAP-style challenges).
@@ -145,13 +146,19 @@ func (m *Method) Keys() (msk, emsk []byte) {
 // Err is why the method failed.
 func (m *Method) Err() error { return m.err }
 
-// Close ends the TLS connection and its goroutine; a cached session is
-// forgotten unless the method succeeded.
+// Close ends the TLS connection and its goroutine, closes the inner EAP
+// conversation and wipes the keys and MS-CHAPv2's password hash; a cached
+// session is forgotten unless the method succeeded.
 func (m *Method) Close() error {
 	if m.decision == eap.DecisionFail {
 		m.t.Forget()
 	}
 	m.t.Close()
+	if m.inner != nil {
+		m.inner.Close()
+	}
+	secret.Zero(m.keys, m.hash[:])
+	m.keys = nil
 	return nil
 }
 
@@ -163,6 +170,7 @@ func (m *Method) Process(ctx context.Context, id uint8, data []byte) ([]byte, er
 	}
 	if err != nil {
 		m.state, m.decision, m.err = eap.Done, eap.DecisionFail, err
+		secret.Zero(m.keys)
 		m.keys = nil
 		m.t.Close()
 		return nil, err

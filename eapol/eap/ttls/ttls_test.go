@@ -108,6 +108,14 @@ func TestTTLS(t *testing.T) {
 				if c.p2 == ttls.InnerEAP && s.phase2.Inner.Identity != user {
 					t.Errorf("inner identity %q", s.phase2.Inner.Identity)
 				}
+				// Closed, the conversation leaves no key behind.
+				mmsk, memsk := s.method.Keys()
+				s.peer.Close()
+				for _, k := range [][]byte{res.MSK, res.EMSK, mmsk, memsk} {
+					if len(k) != 64 || !bytes.Equal(k, make([]byte, 64)) {
+						t.Errorf("after Close: a key of %d octets not wiped", len(k))
+					}
+				}
 			})
 		}
 	}
