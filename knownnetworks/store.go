@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"wifid/internal/secret"
 )
 
 // DefaultDir is iwd's storage directory when STATE_DIRECTORY is not set.
@@ -89,6 +91,24 @@ type entry struct {
 	net   KnownNetwork
 	data  []byte    // file contents as last read or written
 	mtime time.Time // file mtime as last seen
+}
+
+// The raw contents the store keeps (an entry's data, a corrupt file's)
+// hold the passphrase or PSK: they are wiped when replaced or dropped. The
+// parsed File and Settings are strings and a shared PSK array, which
+// copies handed out (List, Get) keep using: those are not wiped.
+
+// wipe zeroes the entry's raw contents (nil is fine).
+func (e *entry) wipe() {
+	if e != nil {
+		secret.Zero(e.data)
+	}
+}
+
+// dropCorruptLocked forgets a corrupt file's contents, wiped.
+func (s *Store) dropCorruptLocked(rel string) {
+	secret.Zero(s.corrupt[rel])
+	delete(s.corrupt, rel)
 }
 
 // Store holds the network files of one storage directory. Its methods are
@@ -218,7 +238,7 @@ func (s *Store) rescanDirLocked(hotspot bool) ([]Event, error) {
 	}
 	for rel := range s.corrupt {
 		if inDir(rel) && !seen[rel] {
-			delete(s.corrupt, rel)
+			s.dropCorruptLocked(rel)
 		}
 	}
 	for rel := range s.unreadable {
@@ -259,10 +279,11 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 		} else {
 			s.logUnreadableLocked(name, rerr)
 		}
-		delete(s.corrupt, name)
+		s.dropCorruptLocked(name)
 		if old == nil {
 			return Event{}, false
 		}
+		old.wipe()
 		delete(s.networks, key)
 		s.gen++
 		return Event{Kind: EventRemoved, SSID: ssid, Security: sec}, true
@@ -270,6 +291,7 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 
 	delete(s.unreadable, name)
 	if old != nil && bytes.Equal(old.data, data) {
+		secret.Zero(data) // the entry keeps its own copy
 		if old.mtime.Equal(mtime) {
 			return Event{}, false // our own write, or nothing new
 		}
@@ -288,16 +310,19 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 		if prev, ok := s.corrupt[name]; !ok || !bytes.Equal(prev, data) {
 			s.log.Error("knownnetworks: corrupt network file skipped", "file", name, "err", perr)
 		}
+		s.dropCorruptLocked(name)
 		s.corrupt[name] = data
 		if old == nil {
 			return Event{}, false
 		}
+		old.wipe()
 		delete(s.networks, key)
 		s.gen++
 		return Event{Kind: EventRemoved, SSID: ssid, Security: sec}, true
 	}
-	delete(s.corrupt, name)
+	s.dropCorruptLocked(name)
 
+	old.wipe() // the settings replaced on reload
 	s.networks[key] = &entry{rel: name, net: n, data: data, mtime: mtime}
 	s.gen++
 	kind := EventAdded
@@ -352,6 +377,8 @@ func readRegular(path string) ([]byte, time.Time, error) {
 		return nil, time.Time{}, fmt.Errorf("larger than %d bytes", maxFileSize)
 	}
 	var buf bytes.Buffer
+	// Room for it all at once: a buffer that grows leaves copies behind.
+	buf.Grow(int(fi.Size()) + bytes.MinRead)
 	if _, err := buf.ReadFrom(io.LimitReader(fh, maxFileSize+1)); err != nil {
 		return nil, time.Time{}, err
 	}
@@ -426,6 +453,7 @@ func (s *Store) diskStateLocked(name string) (f *File, mtime time.Time, exists b
 		return nil, time.Time{}, true, fmt.Errorf("knownnetworks: %s: %w", name, rerr)
 	}
 	f, perr := ParseFile(name, data)
+	secret.Zero(data) // f has its own copy
 	if perr != nil {
 		return nil, mtime, true, fmt.Errorf("%w; not overwriting it", perr)
 	}
@@ -455,12 +483,13 @@ func (s *Store) writeLocked(ssid string, sec Security, name string, f *File, mti
 	if err != nil {
 		return fmt.Errorf("knownnetworks: %w", err)
 	}
-	delete(s.corrupt, name)
+	s.dropCorruptLocked(name)
 	delete(s.unreadable, name)
 	n, err := s.makeNetwork(ssid, sec, path, fi.ModTime(), parsed)
 	if err != nil {
 		return err // checked above
 	}
+	s.networks[netKey{ssid, sec}].wipe() // the file this write replaced
 	s.networks[netKey{ssid, sec}] = &entry{rel: name, net: n, data: data, mtime: fi.ModTime()}
 	s.gen++
 	return nil
@@ -540,6 +569,7 @@ func (s *Store) Forget(ssid string, sec Security) error {
 	if err := os.Remove(e.net.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("knownnetworks: %w", err)
 	}
+	e.wipe()
 	delete(s.networks, key)
 	s.gen++
 	if s.removeFreqLocked(key) {
