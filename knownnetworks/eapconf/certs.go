@@ -14,6 +14,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"wifid/internal/secret"
 	"wifid/knownnetworks"
 )
 
@@ -234,6 +235,8 @@ func (t *TLSSettings) loadClient() ([]*x509.Certificate, crypto.PrivateKey, erro
 		if err != nil {
 			return nil, nil, err
 		}
+		// data is not wiped: the certificates parsed from it may
+		// point into it (DER, PKCS#12).
 		ct, err := DecodeContainer(data, pass, t.passphraseGiven)
 		if err != nil {
 			return nil, nil, t.errorf(k, err, "%s", t.ClientKeyBundle)
@@ -263,6 +266,7 @@ func (t *TLSSettings) loadClient() ([]*x509.Certificate, crypto.PrivateKey, erro
 			return nil, nil, err
 		}
 		kt, err := DecodeContainer(data, pass, t.passphraseGiven)
+		secret.Zero(data) // the private key's file: only its key is used, parsed
 		if err != nil {
 			return nil, nil, t.errorf(kk, err, "%s", t.ClientKey)
 		}
@@ -365,17 +369,24 @@ func (ct *Container) addPEM(b *pem.Block, pass string, havePass bool) error {
 			return ErrNeedPassphrase
 		}
 		ct.Encrypted = true
-		key, err = DecryptPKCS8(b.Bytes, []byte(pass))
+		pb := []byte(pass)
+		key, err = DecryptPKCS8(b.Bytes, pb)
+		secret.Zero(pb)
 	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY":
+		defer secret.Zero(b.Bytes) // the key's DER, parsed below
 		der := b.Bytes
 		if legacyEncrypted(b) {
 			if !havePass {
 				return ErrNeedPassphrase
 			}
 			ct.Encrypted = true
-			if der, err = decryptLegacyPEM(b, []byte(pass)); err != nil {
+			pb := []byte(pass)
+			der, err = decryptLegacyPEM(b, pb)
+			secret.Zero(pb)
+			if err != nil {
 				return err
 			}
+			defer secret.Zero(der)
 		}
 		key, err = parsePlainKey(b.Type, der)
 		if err != nil && ct.Encrypted {
