@@ -79,8 +79,8 @@ func TestSecretsWipedOnTeardown(t *testing.T) {
 }
 
 // TestSecretsWipedOnFailedAttempt: an attempt whose AP never sends
-// message 1 fails (no BSS left) and its PMK, SAE password and SAE
-// exchange are wiped.
+// message 1 (802.1X: never answers message 2) fails (no BSS left) and its
+// PMK (EAP's PMK), SAE password and SAE exchange are wiped.
 func TestSecretsWipedOnFailedAttempt(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -89,25 +89,38 @@ func TestSecretsWipedOnFailedAttempt(t *testing.T) {
 	}{
 		{"PSK", pskAP("home", 1, "secret123"), false},
 		{"SAE", saeAP("home", 1, "secret123"), true},
+		{"802.1X", eapAP("corp", 1, "alice", "secret123"), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			c.ap.noMsg1 = true
 			var k *air
-			h := airHarness(t, &k, map[string]string{"home.psk": "[Security]\nPassphrase=secret123\n"}, false, c.ap)
+			var h *harness
+			id := NetworkPathID("home", knownnetworks.SecurityPSK)
+			if c.name == "802.1X" {
+				c.ap.noMsg3 = true
+				h = eapHarness(t, &k, mschapFile, false, nil, c.ap)
+				id = NetworkPathID("corp", knownnetworks.Security8021X)
+			} else {
+				c.ap.noMsg1 = true
+				h = airHarness(t, &k, map[string]string{"home.psk": "[Security]\nPassphrase=secret123\n"}, false, c.ap)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := h.st.Scan(ctx); err != nil {
 				t.Fatal(err)
 			}
 			failed := make(chan error, 1)
-			go func() { failed <- h.st.Connect(ctx, NetworkPathID("home", knownnetworks.SecurityPSK)) }()
+			go func() { failed <- h.st.Connect(ctx, id) }()
 			var a *attempt
 			var pmk, password []byte
 			for pmk == nil {
 				h.onLoop(func(s *Station) {
-					if s.attempt != nil && s.attempt.stage == stageHandshake {
-						a, pmk, password = s.attempt, s.attempt.pmk, s.attempt.password
+					if a := s.attempt; a != nil && a.stage == stageHandshake {
+						pmk, password = a.pmk, a.password
+						if a.eap != nil {
+							pmk = a.eapPMK
+						}
 					}
+					a = s.attempt
 				})
 				time.Sleep(5 * time.Millisecond)
 			}
@@ -121,7 +134,7 @@ func TestSecretsWipedOnFailedAttempt(t *testing.T) {
 				if !allZero(pmk) || !allZero(password) {
 					t.Errorf("after the failure: PMK wiped %v, password wiped %v", allZero(pmk), allZero(password))
 				}
-				if a.pmk != nil || a.password != nil || (a.sae != nil && a.sae.PMK() != nil) {
+				if a.pmk != nil || a.password != nil || a.eapPMK != nil || (a.sae != nil && a.sae.PMK() != nil) {
 					t.Error("the failed attempt still holds secrets")
 				}
 			})
