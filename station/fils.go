@@ -1,6 +1,7 @@
 package station
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"wifid/eapol"
 	"wifid/eapol/eap"
 	"wifid/eapol/eap/erp"
+	"wifid/internal/secret"
 	"wifid/nl80211"
 	"wifid/nl80211/ie"
 )
@@ -59,7 +61,21 @@ func erpMaterial(r eap.Result, identity string) *erp.Material {
 	if len(r.EMSK) == 0 || len(r.SessionID) == 0 || d == "" {
 		return nil
 	}
-	return &erp.Material{EMSK: r.EMSK, SessionID: r.SessionID, Domain: d}
+	// Copies: the conversation's Result is wiped when it ends (Peer.Close).
+	return &erp.Material{EMSK: bytes.Clone(r.EMSK), SessionID: bytes.Clone(r.SessionID), Domain: d}
+}
+
+// wipe zeroes the entry's EMSK (nil is fine).
+func (e *erpEntry) wipe() {
+	if e != nil {
+		secret.Zero(e.m.EMSK)
+	}
+}
+
+// dropERP forgets network id's ERP material, wiped.
+func (s *Station) dropERP(id string) {
+	s.erp[id].wipe()
+	delete(s.erp, id)
 }
 
 // rememberERP keeps the ERP material of attempt a's EAP conversation once
@@ -68,7 +84,10 @@ func (s *Station) rememberERP(a *attempt) {
 	if a.erp == nil || a.network.Known == nil {
 		return
 	}
-	s.erp[a.network.ID()] = &erpEntry{m: *a.erp, expiry: s.now().Add(erpLifetime)}
+	m := *a.erp
+	m.EMSK = bytes.Clone(m.EMSK) // the entry's own: the attempt wipes its copy
+	s.dropERP(a.network.ID())
+	s.erp[a.network.ID()] = &erpEntry{m: m, expiry: s.now().Add(erpLifetime)}
 	s.log.Info("ERP keys kept for FILS", "network", a.network.SSID, "for", erpLifetime)
 }
 
@@ -76,7 +95,7 @@ func (s *Station) rememberERP(a *attempt) {
 func (s *Station) erpFor(n *Network) *erpEntry {
 	e := s.erp[n.ID()]
 	if e != nil && !s.now().Before(e.expiry) {
-		delete(s.erp, n.ID())
+		s.dropERP(n.ID())
 		return nil
 	}
 	return e
@@ -368,7 +387,7 @@ func (s *Station) filsAssociated(a *attempt, resp []byte) {
 // (the server may have forgotten it) and the same BSS is joined again with
 // full EAP, as after a refused PMKSA.
 func (s *Station) filsFailed(a *attempt, err error) {
-	delete(s.erp, a.network.ID())
+	s.dropERP(a.network.ID())
 	s.log.Info("FILS failed; associating again for full EAP", "network", a.network.SSID,
 		"bssid", a.bss.Addr.String(), "err", err)
 	s.nextAttempt(a, a.bss, err) // retires a

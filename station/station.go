@@ -362,6 +362,9 @@ func (s *Station) shutdown() {
 		s.teardownConnection("daemon stopping", true)
 	}
 	s.pmksa.flush() // memory only: its PMKs go with the station
+	for id := range s.erp {
+		s.dropERP(id) // so does the ERP material
+	}
 	// The background work ends with ctx; results it still posts are
 	// dropped here, or a worker waiting on a full done would keep Wait
 	// from returning (stop closes only after this).

@@ -28,6 +28,15 @@ func (a *attempt) wipeSecrets() {
 		a.cachedPMK = nil
 	}
 	a.answers = nil
+	if a.erp != nil {
+		secret.Zero(a.erp.EMSK) // the station's ERP entry has its own
+		a.erp = nil
+	}
+	if f := a.fils; f != nil && f.keys != nil {
+		// The FILS PMK went to a.pmk (wiped above, or the connection's
+		// now); the Supplicant has copies of the KEK and TK.
+		secret.Zero(f.keys.ICK, f.keys.KEK, f.keys.TK, f.keys.FILSFT)
+	}
 }
 
 // wipeSecrets zeroes the secrets of connection c, torn down.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"wifid/eapol"
+	"wifid/eapol/eap"
 	"wifid/knownnetworks"
 )
 
@@ -139,5 +140,27 @@ func TestSecretsWipedOnFailedAttempt(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestERPMaterialWiped: the ERP material kept for FILS is a copy of the
+// conversation's EMSK (which Peer.Close wipes), and is wiped when the
+// station drops it.
+func TestERPMaterialWiped(t *testing.T) {
+	emsk := bytes.Repeat([]byte{7}, 64)
+	r := eap.Result{Method: eap.TypePWD, EMSK: emsk, SessionID: []byte{52, 1, 2, 3}}
+	m := erpMaterial(r, "alice@example.org")
+	if m == nil {
+		t.Fatal("no ERP material")
+	}
+	clear(emsk) // the conversation ends: Peer.Close
+	if allZero(m.EMSK) {
+		t.Fatal("the ERP material shares the conversation's EMSK")
+	}
+	s := &Station{erp: map[string]*erpEntry{"corp": {m: *m}}}
+	kept := s.erp["corp"].m.EMSK
+	s.dropERP("corp")
+	if !allZero(kept) || s.erp["corp"] != nil {
+		t.Error("dropped ERP material not wiped")
 	}
 }
