@@ -32,10 +32,16 @@ func (a *attempt) wipeSecrets() {
 		secret.Zero(a.erp.EMSK) // the station's ERP entry has its own
 		a.erp = nil
 	}
-	if f := a.fils; f != nil && f.keys != nil {
-		// The FILS PMK went to a.pmk (wiped above, or the connection's
-		// now); the Supplicant has copies of the KEK and TK.
-		secret.Zero(f.keys.ICK, f.keys.KEK, f.keys.TK, f.keys.FILSFT)
+	if f := a.fils; f != nil {
+		if f.sess != nil {
+			f.sess.Close()
+		}
+		if f.keys != nil {
+			// The FILS PMK went to a.pmk (wiped above, or the
+			// connection's now); the Supplicant has copies of the
+			// KEK and TK.
+			secret.Zero(f.keys.ICK, f.keys.KEK, f.keys.TK, f.keys.FILSFT)
+		}
 	}
 }
 

@@ -22,6 +22,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/hkdf"
+
+	"wifid/internal/secret"
 )
 
 // EAP codes of RFC 6696 5.3.
@@ -106,6 +108,12 @@ func New(m Material, seq uint16) (*Session, error) {
 	rRK := kdf(m.EMSK, "EAP Re-authentication Root Key@ietf.org", nil, len(m.EMSK))
 	rIK := kdf(rRK, "Re-authentication Integrity Key@ietf.org", []byte{cryptosuite2}, len(m.EMSK))
 	return &Session{rRK: rRK, rIK: rIK, keyNameNAI: hex.EncodeToString(emskName) + "@" + m.Domain, seq: seq}, nil
+}
+
+// Close wipes the session's rRK and rIK once the exchange is over
+// (Finish's rMSK is the caller's to wipe).
+func (s *Session) Close() {
+	secret.Zero(s.rRK, s.rIK)
 }
 
 // KeyNameNAI is the name the server finds the keys by (EMSKname@domain).

@@ -140,3 +140,19 @@ func FuzzFinish(f *testing.F) {
 		}
 	})
 }
+
+// TestCloseWipes: Close zeroes the rRK and rIK.
+func TestCloseWipes(t *testing.T) {
+	s, err := New(material(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rRK, rIK := s.rRK, s.rIK
+	if bytes.Equal(rRK, make([]byte, len(rRK))) {
+		t.Fatal("rRK is zero before Close")
+	}
+	s.Close()
+	if !bytes.Equal(rRK, make([]byte, len(rRK))) || !bytes.Equal(rIK, make([]byte, len(rIK))) {
+		t.Error("rRK or rIK not wiped")
+	}
+}
