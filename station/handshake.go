@@ -251,9 +251,13 @@ func isKeyFrame(frame []byte) bool {
 func (k *keyPort) SendEAPOL(frame []byte) error {
 	ctx, cancel := context.WithTimeout(k.ctx, 3*time.Second)
 	defer cancel()
+	// Marked before it goes: the AP's answer (a deauthentication for a
+	// wrong key) can reach the loop before Send returns here.
+	key := isKeyFrame(frame)
+	before := key && k.sentKey.Swap(true)
 	err := k.port.Send(ctx, k.ap, frame, !k.keyed.Load())
-	if err == nil && isKeyFrame(frame) {
-		k.sentKey.Store(true)
+	if err != nil && key && !before {
+		k.sentKey.Store(false) // it never went: nothing of our key to refuse
 	}
 	return err
 }
