@@ -20,7 +20,7 @@ import (
 
 // FILS shared key authentication (IEEE 802.11ai; 802.11-2020 12.11.2),
 // as iwd does it: after one full EAP conversation with an 802.1X network
-// whose method gives an EMSK and a Session-Id (EAP-PWD), the ERP material
+// whose method gives an EMSK and a Session-Id (EAP-PWD, EAP-TLS, TTLS), the ERP material
 // (RFC 6696) is kept in memory for a day; the next association with a BSS
 // of that network offering a FILS AKM authenticates with one ERP exchange
 // inside the Authentication frames, derives the PTK from their nonces, and
@@ -32,8 +32,8 @@ import (
 //
 // The rekeys after a FILS association run in the supplicant (AES-SIV
 // EAPOL-Key frames without a MIC; eapol's AfterFILS). Not yet: FT over
-// FILS; FILS with PFS; the TLS methods' Session-Id (Go's TLS keeps the
-// randoms to itself), so ERP follows EAP-PWD only for now.
+// FILS; FILS with PFS. ERP follows the methods with an EMSK and a
+// Session-Id: EAP-PWD, EAP-TLS, TTLS (PEAP has no EMSK).
 
 // erpLifetime is how long ERP material is used after its EAP conversation
 // (iwd's ERP_DEFAULT_KEY_LIFETIME).
