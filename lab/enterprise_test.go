@@ -219,6 +219,11 @@ func TestIwctlEnterpriseAgent(t *testing.T) {
 	if err == nil || !strings.Contains(out, "Operation failed") {
 		t.Errorf("iwctl with a wrong password: %v, %q; want Operation failed (net.connman.iwd.Failed)", err, out)
 	}
+	// The failed connect leaves autoconnect scanning; a scan that misses
+	// the AP's probe response under emulation drops the network for a
+	// moment (wifid keeps no BSS a scan did not see; iwd keeps it 30 s),
+	// so wait for it to be listed again.
+	waitIwctl(t, lab, "corp", 60*time.Second, "station", sta.Iface, "get-networks")
 	out = iwctl(t, lab, "-u", eapUser, "-p", eapPassword, "station", sta.Iface, "connect", "corp")
 	t.Logf("connect: %s", out)
 	show := waitIwctl(t, lab, "connected", 60*time.Second, "station", sta.Iface, "show")
