@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"hash"
 
-	"wifid/internal/secret"
 	"wifid/nl80211/ie"
 )
 
@@ -91,7 +90,9 @@ type PTK struct {
 // wipe zeroes the PTK's parts (nil is fine).
 func (p *PTK) wipe() {
 	if p != nil {
-		secret.Zero(p.KCK, p.KEK, p.TK)
+		clear(p.KCK)
+		clear(p.KEK)
+		clear(p.TK)
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-
-	"wifid/internal/secret"
 )
 
 // keyWrapIV is the default initial value A6A6A6A6A6A6A6A6 of RFC 3394 2.2.3.1.
@@ -73,9 +71,9 @@ func KeyUnwrap(kek, ciphertext []byte) ([]byte, error) {
 			copy(out[8*(i-1):], b[8:])
 		}
 	}
-	secret.Zero(b[:])
+	clear(b[:])
 	if subtle.ConstantTimeCompare(a[:], keyWrapIV[:]) != 1 {
-		secret.Zero(out) // tampered or the wrong KEK: nothing of it is used
+		clear(out) // tampered or the wrong KEK: nothing of it is used
 		return nil, ErrKeyWrapIntegrity
 	}
 	return out, nil

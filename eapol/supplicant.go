@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 
-	"wifid/internal/secret"
 	"wifid/nl80211/ie"
 )
 
@@ -153,17 +152,19 @@ func (s *Supplicant) Close() {
 
 // wipe zeroes and drops every key of the Supplicant.
 func (s *Supplicant) wipe() {
-	secret.Zero(s.pmk, s.pendingMsg1, s.snonce[:])
+	clear(s.pmk)
+	clear(s.pendingMsg1)
+	clear(s.snonce[:])
 	s.pmk, s.pendingMsg1, s.haveSNonce = nil, nil, false
 	s.tptk.wipe()
 	s.ptk.wipe()
 	s.tptk, s.ptk = nil, nil
 	for id, k := range s.gtk {
-		secret.Zero(k)
+		clear(k)
 		delete(s.gtk, id)
 	}
 	for id, k := range s.igtk {
-		secret.Zero(k)
+		clear(k)
 		delete(s.igtk, id)
 	}
 }
@@ -273,7 +274,7 @@ func (s *Supplicant) setPMK(pmk []byte) error {
 	if want := PMKLen(s.cfg.AKM); len(pmk) != want {
 		return fmt.Errorf("eapol: PMK length %d, %v wants %d", len(pmk), s.cfg.AKM, want)
 	}
-	secret.Zero(s.pmk) // a re-authentication's PMK replaces the last
+	clear(s.pmk) // a re-authentication's PMK replaces the last
 	s.pmk = bytes.Clone(pmk)
 	return nil
 }
@@ -464,7 +465,7 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	if err != nil {
 		return drop(msg, ErrMIC, "%v", err)
 	}
-	defer func() { secret.Zero(plain) }() // the GTK and IGTK in clear, once handled
+	defer func() { clear(plain) }() // the GTK and IGTK in clear, once handled
 	// Only now, with the MIC verified, is anything else in the frame used.
 	if subtle.ConstantTimeCompare(f.Nonce[:], s.anonce[:]) != 1 {
 		return drop(msg, ErrANonceMismatch, "")
@@ -599,7 +600,7 @@ func (s *Supplicant) handleGroupMessage1(f *KeyFrame) error {
 	if err != nil {
 		return drop(msg, ErrMIC, "%v", err)
 	}
-	defer func() { secret.Zero(plain) }() // the GTK and IGTK in clear, once handled
+	defer func() { clear(plain) }() // the GTK and IGTK in clear, once handled
 	var kd *KeyData
 	if s.wpa {
 		kd, plain, err = s.wpaGroupKeyData(f, s.ptk.KEK)
@@ -746,7 +747,7 @@ func (s *Supplicant) installGroupKeys(kd *KeyData, rsc []byte) error {
 			if err := s.port.InstallGTK(g.KeyID, bytes.Clone(g.GTK), bytes.Clone(rsc), s.cfg.Group); err != nil {
 				return s.fail(ie.ReasonUnspecified, fmt.Errorf("installing GTK: %w", err))
 			}
-			secret.Zero(s.gtk[g.KeyID])
+			clear(s.gtk[g.KeyID])
 			s.gtk[g.KeyID] = bytes.Clone(g.GTK)
 		}
 	}
@@ -757,7 +758,7 @@ func (s *Supplicant) installGroupKeys(kd *KeyData, rsc []byte) error {
 			if err := s.port.InstallIGTK(g.KeyID, bytes.Clone(g.IGTK), bytes.Clone(g.IPN[:]), s.cfg.GroupMgmt); err != nil {
 				return s.fail(ie.ReasonUnspecified, fmt.Errorf("installing IGTK: %w", err))
 			}
-			secret.Zero(s.igtk[g.KeyID])
+			clear(s.igtk[g.KeyID])
 			s.igtk[g.KeyID] = bytes.Clone(g.IGTK)
 		}
 	}

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"wifid/internal/secret"
 )
 
 // DefaultDir is iwd's storage directory when STATE_DIRECTORY is not set.
@@ -101,13 +99,13 @@ type entry struct {
 // wipe zeroes the entry's raw contents (nil is fine).
 func (e *entry) wipe() {
 	if e != nil {
-		secret.Zero(e.data)
+		clear(e.data)
 	}
 }
 
 // dropCorruptLocked forgets a corrupt file's contents, wiped.
 func (s *Store) dropCorruptLocked(rel string) {
-	secret.Zero(s.corrupt[rel])
+	clear(s.corrupt[rel])
 	delete(s.corrupt, rel)
 }
 
@@ -291,7 +289,7 @@ func (s *Store) refreshLocked(name string) (Event, bool) {
 
 	delete(s.unreadable, name)
 	if old != nil && bytes.Equal(old.data, data) {
-		secret.Zero(data) // the entry keeps its own copy
+		clear(data) // the entry keeps its own copy
 		if old.mtime.Equal(mtime) {
 			return Event{}, false // our own write, or nothing new
 		}
@@ -453,7 +451,7 @@ func (s *Store) diskStateLocked(name string) (f *File, mtime time.Time, exists b
 		return nil, time.Time{}, true, fmt.Errorf("knownnetworks: %s: %w", name, rerr)
 	}
 	f, perr := ParseFile(name, data)
-	secret.Zero(data) // f has its own copy
+	clear(data) // f has its own copy
 	if perr != nil {
 		return nil, mtime, true, fmt.Errorf("%w; not overwriting it", perr)
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"wifid/eapol/eap/mschap"
-	"wifid/internal/secret"
 )
 
 // MS-CHAPv2 OpCodes (draft-kamath-pppext-eap-mschapv2-02 2).
@@ -78,7 +77,8 @@ func (m *MSCHAPv2) Err() error { return m.err }
 
 // Close wipes the password's hash and the MSK (Peer.Close calls it).
 func (m *MSCHAPv2) Close() error {
-	secret.Zero(m.hash[:], m.msk)
+	clear(m.hash[:])
+	clear(m.msk)
 	m.msk = nil
 	return nil
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-
-	"wifid/internal/secret"
 )
 
 // Config is one EAP conversation's settings, from the peer's side.
@@ -140,7 +138,9 @@ func NewPeer(cfg Config) (*Peer, error) {
 // methods that hold keys wipe them there). Call it once the conversation
 // is over, however it ended; it may be called more than once.
 func (p *Peer) Close() error {
-	secret.Zero(p.result.MSK, p.result.EMSK, p.lastResp)
+	clear(p.result.MSK)
+	clear(p.result.EMSK)
+	clear(p.lastResp)
 	p.result.MSK, p.result.EMSK, p.lastResp, p.lastReq, p.haveLast = nil, nil, nil, nil, false
 	if c, ok := p.cfg.Method.(io.Closer); ok {
 		return c.Close()

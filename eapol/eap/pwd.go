@@ -14,7 +14,6 @@ import (
 	"math/big"
 
 	"wifid/eapol/internal/ecgroup"
-	"wifid/internal/secret"
 )
 
 // EAP-pwd's values (RFC 5931 3).
@@ -103,7 +102,10 @@ func (p *PWD) Err() error { return p.err }
 // Close wipes PWE, the private scalar, the shared secret and the keys
 // (Peer.Close calls it).
 func (p *PWD) Close() error {
-	secret.Zero(p.pwe, p.kx, p.msk, p.emsk)
+	clear(p.pwe)
+	clear(p.kx)
+	clear(p.msk)
+	clear(p.emsk)
 	p.pwe, p.kx, p.msk, p.emsk = nil, nil, nil, nil
 	if p.private != nil {
 		clear(p.private.Bits())
@@ -348,7 +350,7 @@ func (p *PWD) confirm(data []byte) ([]byte, error) {
 	mk := pwdH(p.kx, confirmP, data)
 	sessionID := append([]byte{byte(TypePWD)}, pwdH(cs, p.scalarP, p.scalarS)...)
 	keys := pwdKDF(mk, sessionID, 1024)
-	secret.Zero(mk)
+	clear(mk)
 	p.msk, p.emsk, p.sessionID = keys[:64], keys[64:], sessionID
 	p.state, p.decision = Done, DecisionUncondSucc
 	p.exch = 0

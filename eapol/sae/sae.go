@@ -14,7 +14,6 @@ import (
 	"slices"
 
 	"wifid/eapol/internal/ecgroup"
-	"wifid/internal/secret"
 )
 
 // Config describes one SAE exchange, from our (the STA's) side.
@@ -167,14 +166,16 @@ func (s *SAE) Done() bool { return s.state == Accepted }
 // PMK has been taken (PMK returns nil afterwards). State is unchanged.
 func (s *SAE) Close() {
 	s.forget()
-	secret.Zero(s.pmk)
+	clear(s.pmk)
 	s.pmk = nil
 }
 
 // forget wipes the password and what was derived from it on the way to
 // the PMK.
 func (s *SAE) forget() {
-	secret.Zero(s.cfg.Password, s.pwe, s.kck)
+	clear(s.cfg.Password)
+	clear(s.pwe)
+	clear(s.kck)
 	s.cfg.Password, s.pwe, s.kck = nil, nil, nil
 	wipeInt(s.rand)
 	s.rand = nil
@@ -245,14 +246,14 @@ func (s *SAE) Commit() (status uint16, body []byte, err error) {
 func (s *SAE) prepare() error {
 	g := s.g
 	var err error
-	secret.Zero(s.pwe) // the last group's, which the AP rejected
+	clear(s.pwe) // the last group's, which the AP rejected
 	wipeInt(s.rand)
 	if s.cfg.H2E {
 		var pt []byte
 		if pt, err = derivePT(g, s.cfg.SSID, s.cfg.Password, s.cfg.Identifier); err == nil {
 			s.pwe, err = pweFromPT(g, pt, s.cfg.Own, s.cfg.Peer)
 		}
-		secret.Zero(pt)
+		clear(pt)
 		s.kh = g.Hash
 	} else {
 		s.pwe, err = huntAndPeck(g, s.cfg.Password, s.cfg.Own, s.cfg.Peer)
@@ -279,7 +280,7 @@ func (s *SAE) prepare() error {
 		}
 		maskBytes := g.Fixed(mask)
 		me, err := g.Mul(s.pwe, maskBytes)
-		secret.Zero(maskBytes)
+		clear(maskBytes)
 		wipeInt(mask)
 		if err == nil {
 			me, err = g.Neg(me)
@@ -310,7 +311,7 @@ func (s *SAE) randomScalar() (*big.Int, error) {
 			buf[0] &= 0xff >> (8 - r)
 		}
 		x := new(big.Int).SetBytes(buf)
-		secret.Zero(buf)
+		clear(buf)
 		if x.Cmp(big.NewInt(1)) > 0 && x.Cmp(g.R) < 0 {
 			return x, nil
 		}
@@ -457,9 +458,9 @@ func (s *SAE) deriveKeys(c *commit) error {
 	if err == nil {
 		randBytes := g.Fixed(s.rand)
 		t, err = g.Mul(t, randBytes)
-		secret.Zero(randBytes)
+		clear(randBytes)
 	}
-	defer secret.Zero(t) // K, the shared secret
+	defer clear(t) // K, the shared secret
 	if err != nil {
 		return s.fail("commit from peer: shared secret: %v", err)
 	}
@@ -479,7 +480,7 @@ func (s *SAE) deriveKeys(c *commit) error {
 		}
 	}
 	keyseed := extract(s.kh, salt, k)
-	defer secret.Zero(keyseed)
+	defer clear(keyseed)
 	ctx := new(big.Int).Add(s.own.scalar, c.scalar)
 	ctxBytes := g.Fixed(ctx.Mod(ctx, g.R))
 	keys := kdf(s.kh, keyseed, "SAE KCK and PMK", ctxBytes, (hashLen+32)*8)

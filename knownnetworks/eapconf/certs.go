@@ -14,7 +14,6 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
-	"wifid/internal/secret"
 	"wifid/knownnetworks"
 )
 
@@ -266,7 +265,7 @@ func (t *TLSSettings) loadClient() ([]*x509.Certificate, crypto.PrivateKey, erro
 			return nil, nil, err
 		}
 		kt, err := DecodeContainer(data, pass, t.passphraseGiven)
-		secret.Zero(data) // the private key's file: only its key is used, parsed
+		clear(data) // the private key's file: only its key is used, parsed
 		if err != nil {
 			return nil, nil, t.errorf(kk, err, "%s", t.ClientKey)
 		}
@@ -371,9 +370,9 @@ func (ct *Container) addPEM(b *pem.Block, pass string, havePass bool) error {
 		ct.Encrypted = true
 		pb := []byte(pass)
 		key, err = DecryptPKCS8(b.Bytes, pb)
-		secret.Zero(pb)
+		clear(pb)
 	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY":
-		defer secret.Zero(b.Bytes) // the key's DER, parsed below
+		defer clear(b.Bytes) // the key's DER, parsed below
 		der := b.Bytes
 		if legacyEncrypted(b) {
 			if !havePass {
@@ -382,11 +381,11 @@ func (ct *Container) addPEM(b *pem.Block, pass string, havePass bool) error {
 			ct.Encrypted = true
 			pb := []byte(pass)
 			der, err = decryptLegacyPEM(b, pb)
-			secret.Zero(pb)
+			clear(pb)
 			if err != nil {
 				return err
 			}
-			defer secret.Zero(der)
+			defer clear(der)
 		}
 		key, err = parsePlainKey(b.Type, der)
 		if err != nil && ct.Encrypted {

@@ -19,8 +19,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-
-	"wifid/internal/secret"
 )
 
 // Object identifiers of PKCS#5 (RFC 8018) and the ciphers it names.
@@ -114,7 +112,7 @@ func decryptPKCS8(der, pass []byte, maxIter int) (crypto.PrivateKey, error) {
 		return nil, err
 	}
 	key, err := x509.ParsePKCS8PrivateKey(plain)
-	secret.Zero(plain) // the key is parsed: its DER goes
+	clear(plain) // the key is parsed: its DER goes
 	if err != nil {
 		// Padding that happened to look right over a wrong key.
 		return nil, fmt.Errorf("%w (%v)", ErrWrongPassphrase, err)
@@ -179,7 +177,7 @@ func pbes2(params, pass []byte, maxIter int) (cipher.Block, []byte, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("PBKDF2: %w", err)
 	}
-	defer secret.Zero(key) // the cipher has its own schedule
+	defer clear(key) // the cipher has its own schedule
 	block, err := newCipher(key)
 	if err != nil {
 		return nil, nil, err
@@ -209,7 +207,7 @@ func pbes1(params, pass []byte, h func() hash.Hash, maxIter int) (cipher.Block, 
 		t = d.Sum(t[:0])
 	}
 	block, err := des.NewCipher(t[:8])
-	secret.Zero(t[:8]) // the key; the IV after it is no secret
+	clear(t[:8]) // the key; the IV after it is no secret
 	if err != nil {
 		return nil, nil, err
 	}
@@ -235,12 +233,12 @@ func pkcs12PBE(params, pass []byte, keyLen, maxIter int) (cipher.Block, []byte, 
 		bmp = append(bmp, byte(r>>8), byte(r))
 	}
 	bmp = append(bmp, 0, 0)
-	defer secret.Zero(bmp)
+	defer clear(bmp)
 	key := pkcs12KDF(bmp, p.Salt, p.Iterations, 1, keyLen)
 	if keyLen == 16 {
 		key = append(key, key[:8]...)
 	}
-	defer secret.Zero(key)
+	defer clear(key)
 	block, err := des.NewTripleDESCipher(key)
 	if err != nil {
 		return nil, nil, err

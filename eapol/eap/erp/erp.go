@@ -22,8 +22,6 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/hkdf"
-
-	"wifid/internal/secret"
 )
 
 // EAP codes of RFC 6696 5.3.
@@ -113,7 +111,8 @@ func New(m Material, seq uint16) (*Session, error) {
 // Close wipes the session's rRK and rIK once the exchange is over
 // (Finish's rMSK is the caller's to wipe).
 func (s *Session) Close() {
-	secret.Zero(s.rRK, s.rIK)
+	clear(s.rRK)
+	clear(s.rIK)
 }
 
 // KeyNameNAI is the name the server finds the keys by (EMSKname@domain).

@@ -10,7 +10,6 @@ import (
 
 	"wifid/eapol/eap"
 	"wifid/eapol/eap/tls"
-	"wifid/internal/secret"
 )
 
 // Config is PEAP's settings.
@@ -92,7 +91,8 @@ func (m *Method) Close() error {
 	}
 	m.t.Close()
 	m.inner.Close()
-	secret.Zero(m.tlsKey, m.msk)
+	clear(m.tlsKey)
+	clear(m.msk)
 	m.tlsKey, m.msk = nil, nil
 	return nil
 }
@@ -118,7 +118,7 @@ func (m *Method) Process(ctx context.Context, id uint8, data []byte) ([]byte, er
 
 func (m *Method) fail(err error) error {
 	m.state, m.decision, m.err = eap.Done, eap.DecisionFail, err
-	secret.Zero(m.msk)
+	clear(m.msk)
 	m.msk = nil
 	m.t.Close()
 	return err
@@ -253,14 +253,14 @@ func (m *Method) extensions(plain []byte) ([]byte, error) {
 	if cb != nil && ours == ResultSuccess {
 		innerMSK, _ := m.inner.Method().Keys()
 		imck := IMCK(m.tlsKey, innerMSK)
-		defer secret.Zero(imck)
+		defer clear(imck)
 		nonce, err := checkCryptoBinding(cb.Value, imck)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, CryptoBindingTLV(cbSubResponse, nonce, imck)...)
 		csk := CSK(imck)
-		defer secret.Zero(csk)
+		defer clear(csk)
 		msk = csk[:64]
 	}
 	resp, err := ExtensionsPacket(eap.CodeResponse, pkt.ID, out)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"wifid/eapol/eap"
-	"wifid/internal/secret"
 )
 
 // Key derivation labels and the TLS 1.3 context of EAP-TLS.
@@ -74,7 +73,8 @@ func (m *Method) Close() error {
 }
 
 func (m *Method) wipeKeys() {
-	secret.Zero(m.msk, m.emsk)
+	clear(m.msk)
+	clear(m.emsk)
 	m.msk, m.emsk = nil, nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"wifid/eapol/eap"
 	"wifid/eapol/eap/mschap"
 	"wifid/eapol/eap/tls"
-	"wifid/internal/secret"
 )
 
 // Labels of RFC 5281 8 (keys) and 11.2.2 (the CHAP-style challenges).
@@ -157,7 +156,8 @@ func (m *Method) Close() error {
 	if m.inner != nil {
 		m.inner.Close()
 	}
-	secret.Zero(m.keys, m.hash[:])
+	clear(m.keys)
+	clear(m.hash[:])
 	m.keys = nil
 	return nil
 }
@@ -170,7 +170,7 @@ func (m *Method) Process(ctx context.Context, id uint8, data []byte) ([]byte, er
 	}
 	if err != nil {
 		m.state, m.decision, m.err = eap.Done, eap.DecisionFail, err
-		secret.Zero(m.keys)
+		clear(m.keys)
 		m.keys = nil
 		m.t.Close()
 		return nil, err
