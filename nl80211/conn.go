@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 
@@ -285,10 +286,15 @@ func (c *Client) isClosed() bool {
 	return c.closed
 }
 
+// maxReceiveErrors is how many socket errors in a row, with no message
+// between them, close the client.
+const maxReceiveErrors = 32
+
 // readLoop is the only reader of the socket.
 func (c *Client) readLoop() {
 	defer c.wg.Done()
 	defer c.failAll()
+	errRun := 0 // receive errors in a row, with no message between them
 	for {
 		var sawMulti, any bool
 		var rerr error
@@ -312,18 +318,41 @@ func (c *Client) readLoop() {
 			case errors.As(rerr, &oe) && oe.Sequence != 0:
 				// NLMSG_ERROR, or NLMSG_DONE carrying an errno.
 				c.complete(oe.Sequence, rerr)
+				continue
 			case errors.Is(rerr, unix.ENOBUFS):
 				// The kernel dropped messages for us: events are lost,
 				// consumers must resynchronise (rescan, re-query).
 				c.log.Warn("netlink receive buffer overrun, events lost")
 				c.dispatch(&OverrunEvent{})
+			case errors.Is(rerr, unix.EINVAL):
+				// The kernel's report of a dump that was already over:
+				// our read saw the dump running and went on with it
+				// while a request sent meanwhile started and finished
+				// the next dump (netlink_dump finds no dump, sets the
+				// socket's error to EINVAL). Nothing is lost: the
+				// finished dump's messages and DONE are queued.
+				c.log.Debug("netlink socket error after a dump ended, ignored", "err", rerr)
+			case errors.Is(rerr, net.ErrClosed) || errors.Is(rerr, unix.EBADF):
+				c.log.Error("netlink socket closed under the client", "err", rerr)
+				go c.Close()
+				return
 			default:
-				c.log.Error("netlink receive failed, closing client", "err", rerr)
+				// Other socket errors the kernel reports once (a dump
+				// part it could not build): the socket stays usable,
+				// but messages may be missing, so consumers resync.
+				c.log.Warn("netlink receive failed, resynchronising", "err", rerr)
+				c.dispatch(&OverrunEvent{})
+			}
+			// A socket that yields nothing but errors is broken: give up
+			// rather than spin.
+			if errRun++; errRun >= maxReceiveErrors {
+				c.log.Error("netlink receive keeps failing, closing client", "err", rerr, "errors", errRun)
 				go c.Close()
 				return
 			}
 			continue
 		}
+		errRun = 0
 		// netlink.Conn swallows the NLMSG_DONE that ends a dump: a pass
 		// that saw multi-part messages only ends at DONE, and a pass
 		// that yields nothing was a lone DONE (an empty dump). The kernel

@@ -435,3 +435,71 @@ func TestEventQueueOverflowReportsOverrun(t *testing.T) {
 		t.Fatalf("no OverrunEvent in %#v", got)
 	}
 }
+
+// The kernel (6.1) sets a socket's error to EINVAL when a read goes on
+// with a dump that a request sent meanwhile started and finished
+// (netlink_dump finds none running). The dump's messages are queued all
+// the same: the client reads on, and the dump completes.
+func TestSocketEINVALAfterDumpIsNotFatal(t *testing.T) {
+	fk := newFakeKernel(t, func(fk *fakeKernel, h netlink.Header, gm genetlink.Message) {
+		go func() {
+			fk.deliver(bssMsg(h.Sequence, []byte{2, 0, 0, 0, 0, 1}, 2412))
+			fk.fail(unix.EINVAL)
+			fk.deliver(bssMsg(h.Sequence, []byte{2, 0, 0, 0, 0, 2}, 2437), doneMsg(h.Sequence))
+		}()
+	})
+	c := fk.dial(t)
+	bss, err := c.ScanResults(ctxT(t), 5)
+	if err != nil || len(bss) != 2 {
+		t.Fatalf("dump after EINVAL: %d records, err %v", len(bss), err)
+	}
+	// The client still works.
+	if bss, err = c.ScanResults(ctxT(t), 5); err != nil || len(bss) != 2 {
+		t.Fatalf("second dump: %d records, err %v", len(bss), err)
+	}
+	select {
+	case ev := <-c.Events():
+		t.Fatalf("event %#v after EINVAL, want none", ev)
+	default:
+	}
+}
+
+// Another socket error is reported once: consumers resynchronise, the
+// client goes on.
+func TestSocketErrorAsksForResync(t *testing.T) {
+	fk := newFakeKernel(t, nil)
+	c := fk.dial(t)
+	fk.fail(unix.ENOMEM)
+	select {
+	case ev := <-c.Events():
+		if _, ok := ev.(*OverrunEvent); !ok {
+			t.Fatalf("event %#v, want an OverrunEvent", ev)
+		}
+	case <-ctxT(t).Done():
+		t.Fatal("no OverrunEvent after a socket error")
+	}
+	fk.deliver(eventMsg(unix.NL80211_CMD_DEL_INTERFACE, enc(func(e *encoder) { e.u32(unix.NL80211_ATTR_IFINDEX, 7) })))
+	if ev := <-c.Events(); ev == nil {
+		t.Fatal("events stopped after one socket error")
+	}
+}
+
+// A socket that yields only errors closes the client rather than spin.
+func TestSocketOnlyErrorsCloses(t *testing.T) {
+	fk := newFakeKernel(t, nil)
+	c := fk.dial(t)
+	for range maxReceiveErrors {
+		fk.fail(unix.EIO)
+	}
+	ctx := ctxT(t)
+	for {
+		select {
+		case _, ok := <-c.Events():
+			if !ok {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatal("the client did not close on a socket that only fails")
+		}
+	}
+}

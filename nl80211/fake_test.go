@@ -28,6 +28,7 @@ type fakeKernel struct {
 	groups []uint32
 
 	rx        chan []netlink.Message
+	rxErr     chan error
 	closed    chan struct{}
 	closeOnce sync.Once
 }
@@ -43,7 +44,7 @@ var fakeFam = genetlink.Family{
 }
 
 func newFakeKernel(t testing.TB, h func(fk *fakeKernel, hdr netlink.Header, gm genetlink.Message)) *fakeKernel {
-	return &fakeKernel{t: t, handler: h, rx: make(chan []netlink.Message, 1024), closed: make(chan struct{})}
+	return &fakeKernel{t: t, handler: h, rx: make(chan []netlink.Message, 1024), rxErr: make(chan error, 64), closed: make(chan struct{})}
 }
 
 // dial starts a Client on the fake and closes it at test end.
@@ -115,11 +116,17 @@ func (fk *fakeKernel) ReceiveIter() iter.Seq2[netlink.Message, error] {
 					return
 				}
 			}
+		case err := <-fk.rxErr:
+			yield(netlink.Message{}, &netlink.OpError{Op: "receive", Err: os.NewSyscallError("recvmsg", err)})
 		case <-fk.closed:
 			yield(netlink.Message{}, os.NewSyscallError("recvmsg", net.ErrClosed))
 		}
 	}
 }
+
+// fail makes the reader's next receive fail with errno, as the kernel
+// reports a socket error (sk_err) once. Queued datagrams may come first.
+func (fk *fakeKernel) fail(errno unix.Errno) { fk.rxErr <- errno }
 
 // deliver queues one datagram for the reader.
 func (fk *fakeKernel) deliver(ms ...netlink.Message) { fk.rx <- ms }
