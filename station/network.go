@@ -3,6 +3,7 @@ package station
 import (
 	"encoding/hex"
 	"net"
+	"time"
 
 	"wifid/knownnetworks"
 	"wifid/nl80211"
@@ -18,7 +19,17 @@ type BSS struct {
 	DataRate uint64 // estimated, bit/s
 	Rank     uint16 // iwd's BSS rank: data rate, band and load
 	Raw      *nl80211.BSS
+	// Seen is when a scan last reported the BSS (the station's clock).
+	Seen time.Time
+	// Missed: the last scan of the BSS's channel did not hear it. It is
+	// listed until bssRetention after Seen, as iwd keeps it (one lost
+	// probe response under load must not make a network vanish), but
+	// autoconnect and roaming leave it alone; a user may still pick it.
+	Missed bool
 }
+
+// bssRetention is how long a BSS scans missed stays listed (iwd: 30 s).
+const bssRetention = 30 * time.Second
 
 // Network is an SSID with one kind of security (iwd's network identity):
 // every BSS that advertises it, best first.

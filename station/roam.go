@@ -373,7 +373,9 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 	for _, b := range c.network.BSSes {
 		byAddr[string(b.Addr)] = b
 	}
+	now := s.now()
 	for _, b := range seen.BSSes {
+		b.Seen = now
 		byAddr[string(b.Addr)] = b
 	}
 	c.network.BSSes = c.network.BSSes[:0]
@@ -392,7 +394,6 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 	if s.roam.directed {
 		current = 0 // the AP wants us gone
 	}
-	now := s.now()
 	var out []*BSS
 	for _, b := range seen.BSSes {
 		switch {
@@ -415,9 +416,13 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 	return out, seen
 }
 
-// sortBSSes puts the best BSS first: rank, then signal.
+// sortBSSes puts the best BSS first: heard by the last scan, then rank,
+// then signal.
 func sortBSSes(bs []*BSS) {
 	sort.SliceStable(bs, func(i, j int) bool {
+		if bs[i].Missed != bs[j].Missed {
+			return !bs[i].Missed // heard in the last scan first
+		}
 		if bs[i].Rank != bs[j].Rank {
 			return bs[i].Rank > bs[j].Rank
 		}

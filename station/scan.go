@@ -116,6 +116,13 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, fr
 	for _, why := range skipped {
 		s.log.Debug("BSS skipped", "why", why)
 	}
+	now := s.now()
+	for _, n := range nets {
+		for _, b := range n.BSSes {
+			b.Seen = now
+		}
+	}
+	keepMissed(nets, s.networks, freqs, now)
 	if len(freqs) > 0 {
 		keepUnscanned(nets, s.networks, freqs)
 	}
@@ -172,6 +179,36 @@ func keepUnscanned(nets, old map[string]*Network, freqs []uint32) {
 			if !slices.ContainsFunc(n.BSSes, func(x *BSS) bool { return bytes.Equal(x.Addr, b.Addr) }) {
 				n.BSSes = append(n.BSSes, b)
 			}
+		}
+		if n != nil {
+			sortBSSes(n.BSSes)
+		}
+	}
+}
+
+// keepMissed adds to nets, marked Missed, the BSSes of old that a scan of
+// their frequency (freqs; all when empty) did not report, for up to
+// bssRetention after they were last seen.
+func keepMissed(nets, old map[string]*Network, freqs []uint32, now time.Time) {
+	for id, o := range old {
+		n := nets[id]
+		for _, b := range o.BSSes {
+			if len(freqs) > 0 && !slices.Contains(freqs, b.Freq) {
+				continue // keepUnscanned's
+			}
+			if b.Seen.IsZero() || now.Sub(b.Seen) >= bssRetention {
+				continue
+			}
+			if n != nil && slices.ContainsFunc(n.BSSes, func(x *BSS) bool { return bytes.Equal(x.Addr, b.Addr) }) {
+				continue
+			}
+			if n == nil {
+				n = &Network{SSID: o.SSID, Security: o.Security, Hidden: o.Hidden, Visible: o.Visible}
+				nets[id] = n
+			}
+			cp := *b
+			cp.Missed = true
+			n.BSSes = append(n.BSSes, &cp)
 		}
 		if n != nil {
 			sortBSSes(n.BSSes)
@@ -466,7 +503,7 @@ func (s *Station) tryAutoconnect() bool {
 			continue
 		}
 		for _, b := range n.BSSes {
-			if s.blacklist.contains(hwString(b.Addr), now) || s.tried[hwString(b.Addr)] {
+			if b.Missed || s.blacklist.contains(hwString(b.Addr), now) || s.tried[hwString(b.Addr)] {
 				continue
 			}
 			if n.Security == knownnetworks.SecurityPSK {
