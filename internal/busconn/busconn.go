@@ -4,6 +4,7 @@
 package busconn
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -26,8 +27,22 @@ import (
 // refuses to route a message with fds to it (the sender gets the error).
 
 // streamOnly hides the socket's type from godbus, which then uses its
-// generic transport: plain reads and writes, no fd passing.
-type streamOnly struct{ io.ReadWriteCloser }
+// generic transport: plain reads and writes, no fd passing. Its reads are
+// buffered: godbus decodes a message from the stream field by field, each
+// a read of a few octets, which on the bare socket was a recvmsg system
+// call each (some thirty per message; the D-Bus flood of the lab's fault
+// suite cost ten times iwd's CPU). Writes go straight through: godbus
+// encodes a message whole and writes it once.
+type streamOnly struct {
+	io.ReadWriteCloser
+	r *bufio.Reader
+}
+
+func newStreamOnly(c io.ReadWriteCloser) streamOnly {
+	return streamOnly{ReadWriteCloser: c, r: bufio.NewReaderSize(c, 4096)}
+}
+
+func (s streamOnly) Read(b []byte) (int, error) { return s.r.Read(b) }
 
 // dial connects to the first Unix socket address in address (D-Bus
 // address syntax: "unix:path=..." or "unix:abstract=...", alternatives
@@ -45,7 +60,7 @@ func dial(address string, auth []dbus.Auth, opts ...dbus.ConnOption) (*dbus.Conn
 			errs = append(errs, err)
 			continue
 		}
-		conn, err := dbus.NewConn(streamOnly{c}, opts...)
+		conn, err := dbus.NewConn(newStreamOnly(c), opts...)
 		if err != nil {
 			c.Close()
 			return nil, err
