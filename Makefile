@@ -71,6 +71,7 @@ bench: deps
 	./bin/test-runner -tags bench -run Bench -v -timeout 40m -out lab-results/bench $(if $(BENCH_RUNS),-env BENCH_RUNS=$(BENCH_RUNS))
 	@cat lab-results/bench/results/TestBench/bench.md
 	@echo; echo "WPA2-Enterprise (PEAP/MSCHAPv2):"; cat lab-results/bench/results/TestBenchEnterprise/bench.md
+	@./lab/bench-profile.sh lab-results/bench/results/TestBenchProfile lab-results/bench/bin/wifid-profile
 
 clean:
 	rm -rf bin lab-results

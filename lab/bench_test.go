@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,6 +90,35 @@ func TestBench(t *testing.T) {
 	everyDaemonConnected(t, daemons, results, runs)
 }
 
+// TestBenchProfile (make bench) runs wifid's profiling build
+// (bin/wifid-profile, cmd/wifid/profile.go) through the bench's cold start
+// and reconnect three times; once connected again each run writes
+// profile-N/cpu.pprof (exec to then), heap.pprof (in use) and
+// goroutine.txt into the results folder; make bench prints their top
+// entries (go tool pprof on the host).
+func TestBenchProfile(t *testing.T) {
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 2, DBus: true, NoPcap: true,
+		APs: []labenv.AP{wpa2AP(0, benchSSID, benchPassphrase)}})
+	sta := lab.Radios[1]
+	b := &benchVM{t: t, lab: lab, phy: sta.Phy, iface: sta.Iface}
+	for round := 1; round <= 3; round++ {
+		dir := filepath.Join(lab.Dir, fmt.Sprintf("profile-%d", round))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b.mod = func(o *labenv.DaemonOptions) {
+			o.Bin = filepath.Join(lab.Bin, "wifid-profile")
+			o.Env = append(o.Env, "WIFID_PROFILE_DIR="+dir)
+		}
+		r := b.runDaemon("wifid", round)
+		if r.Err != "" {
+			t.Errorf("profiling run %d: %s", round, r.Err)
+			continue
+		}
+		t.Logf("profiling run %d: %s", round, bench.FmtFigures(r.Figures))
+	}
+}
+
 // everyDaemonConnected fails the bench when a daemon never connected: the
 // figures are reported, never judged.
 func everyDaemonConnected(t *testing.T, daemons []string, results []bench.Run, runs int) {
@@ -162,6 +192,9 @@ type benchVM struct {
 	// networks are the network files both daemons get (nil: the PSK
 	// network benchSSID).
 	networks map[string]string
+	// mod, when set, has a last say on wifid's options (the profiling
+	// run's executable and environment).
+	mod func(*labenv.DaemonOptions)
 }
 
 // stationIface is the station radio's interface now: iwd replaces the
@@ -239,6 +272,9 @@ func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
 	if b.debug {
 		opts.Args = []string{"-d"}
 	}
+	if b.mod != nil && name == "wifid" {
+		b.mod(&opts)
+	}
 	logPath := filepath.Join(b.lab.Dir, name+".log")
 	var logStart int64
 	if fi, err := os.Stat(logPath); err == nil {
@@ -306,7 +342,33 @@ func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
 		r.Figures[bench.FigPeakRSS] = float64(ps.HWMKiB)
 		r.Figures[bench.FigRSSAnon] = float64(ps.AnonKiB)
 	}
+	if b.mod != nil && name == "wifid" {
+		// The profiling build writes its profiles on SIGUSR2.
+		b.profileNow(d.Pid(), opts.Env)
+	}
 	return r
+}
+
+// profileNow asks the profiling build (pid) to write its profiles into
+// the WIFID_PROFILE_DIR of env and waits until it has.
+func (b *benchVM) profileNow(pid int, env []string) {
+	var dir string
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "WIFID_PROFILE_DIR="); ok {
+			dir = v
+		}
+	}
+	if err := syscall.Kill(pid, syscall.SIGUSR2); err != nil {
+		b.t.Errorf("profile: %v", err)
+		return
+	}
+	for range 100 {
+		if _, err := os.Stat(filepath.Join(dir, "done")); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Errorf("profile: no profiles in %s after SIGUSR2", dir)
 }
 
 // iwd's D-Bus names (wifid serves the same).

@@ -29,6 +29,9 @@ type DaemonOptions struct {
 	// Mtimes sets network files' modification times, which are iwd's
 	// "last connected" times.
 	Mtimes map[string]time.Time
+	// Bin, when set, is the executable to run instead of the default
+	// (make bench's profiling build of wifid).
+	Bin string
 }
 
 // StartIwd starts Debian's iwd, the reference implementation.
@@ -45,6 +48,9 @@ func (l *Lab) StartWifid(o DaemonOptions) *Daemon {
 
 func (l *Lab) startDaemon(name, bin string, o DaemonOptions) *Daemon {
 	l.t.Helper()
+	if o.Bin != "" {
+		bin = o.Bin
+	}
 	d := &Daemon{ConfigDir: filepath.Join("/run", name+"-conf"), StateDir: filepath.Join("/var/lib", name+"-state")}
 	for _, dir := range []string{d.ConfigDir, d.StateDir} {
 		os.RemoveAll(dir)

@@ -97,7 +97,12 @@ func build(root, out, tags string) error {
 	env := []string{"CGO_ENABLED=0"}
 	// wifid must build; a tool that does not (someone's work in progress)
 	// is reported and left out, so it does not stop everyone's lab run.
-	if err := run(root, env, "go", "build", "-o", bin+"/", "./daemon/cmd/wifid"); err != nil {
+	// Stripped, as make build and make install ship it; and a profiling
+	// build beside it for make bench (cmd/wifid/profile.go).
+	if err := run(root, env, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin+"/", "./daemon/cmd/wifid"); err != nil {
+		return err
+	}
+	if err := run(root, env, "go", "build", "-trimpath", "-tags", "profile", "-o", filepath.Join(bin, "wifid-profile"), "./daemon/cmd/wifid"); err != nil {
 		return err
 	}
 	list := exec.Command("go", "list", "-e", "-f", `{{if eq .Name "main"}}{{.ImportPath}}{{end}}`,
