@@ -2,7 +2,6 @@ package dbusapi
 
 import (
 	"context"
-	"encoding/xml"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -377,11 +376,7 @@ func (s *Server) introspect(path dbus.ObjectPath) string {
 	for _, c := range s.children(path) {
 		node.Children = append(node.Children, introspect.Node{Name: c})
 	}
-	out, err := xml.MarshalIndent(node, "", "  ")
-	if err != nil {
-		return "<node/>"
-	}
-	return introspect.IntrospectDeclarationString + string(out)
+	return introspectXML(node)
 }
 
 // checkedTable wraps each handler so that a call whose arguments do not have
