@@ -358,6 +358,7 @@ func (b *benchVM) profileNow(pid int, env []string) {
 			dir = v
 		}
 	}
+	os.Remove(filepath.Join(dir, "done"))
 	if err := syscall.Kill(pid, syscall.SIGUSR2); err != nil {
 		b.t.Errorf("profile: %v", err)
 		return

@@ -87,6 +87,9 @@ func run(dir string, env []string, name string, args ...string) error {
 	return nil
 }
 
+// wifidLinkFlags are the Makefile's WIFID_LDFLAGS: see there.
+const wifidLinkFlags = "-X=runtime.godebugDefault=disablethp=1"
+
 // build puts the guest's binaries in OUT/bin: the runner itself, wifid and
 // the tools, and the lab test binary.
 func build(root, out, tags string) error {
@@ -99,10 +102,10 @@ func build(root, out, tags string) error {
 	// is reported and left out, so it does not stop everyone's lab run.
 	// Stripped, as make build and make install ship it; and a profiling
 	// build beside it for make bench (cmd/wifid/profile.go).
-	if err := run(root, env, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin+"/", "./daemon/cmd/wifid"); err != nil {
+	if err := run(root, env, "go", "build", "-trimpath", "-ldflags=-s -w "+wifidLinkFlags, "-o", bin+"/", "./daemon/cmd/wifid"); err != nil {
 		return err
 	}
-	if err := run(root, env, "go", "build", "-trimpath", "-tags", "profile", "-o", filepath.Join(bin, "wifid-profile"), "./daemon/cmd/wifid"); err != nil {
+	if err := run(root, env, "go", "build", "-trimpath", "-tags", "profile", "-ldflags="+wifidLinkFlags, "-o", filepath.Join(bin, "wifid-profile"), "./daemon/cmd/wifid"); err != nil {
 		return err
 	}
 	list := exec.Command("go", "list", "-e", "-f", `{{if eq .Name "main"}}{{.ImportPath}}{{end}}`,

@@ -4,12 +4,14 @@ package main
 
 // A profiling build (go build -tags profile; the lab builds it as
 // bin/wifid-profile for make bench). With WIFID_PROFILE_DIR set, wifid
-// profiles its CPU from its start, and on SIGUSR2 (sent once connected)
-// writes there cpu.pprof (start to signal), heap.pprof (in use, after a
-// GC) and goroutine.txt, then done (empty) last. runtime/pprof stays out
-// of the shipped binary.
+// profiles its CPU from its start; on the first SIGUSR2 (sent once
+// connected) it writes there cpu.pprof (start to signal), and on every
+// SIGUSR2 memstats.txt (the runtime's memory figures), heap.pprof (in
+// use, after a GC) and goroutine.txt, then done
+// (empty) last. runtime/pprof stays out of the shipped binary.
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,6 +25,9 @@ func init() {
 	if dir == "" {
 		return
 	}
+	// wifid's heap is a few MiB: the default rate (a sample per 512 KiB)
+	// cannot tell its parts apart.
+	runtime.MemProfileRate = 512
 	f, err := os.Create(filepath.Join(dir, "cpu.pprof"))
 	if err != nil {
 		return
@@ -34,18 +39,29 @@ func init() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGUSR2)
 	go func() {
-		<-sig
-		pprof.StopCPUProfile()
-		f.Close()
-		write := func(name, profile string, debug int) {
-			if w, err := os.Create(filepath.Join(dir, name)); err == nil {
-				pprof.Lookup(profile).WriteTo(w, debug)
-				w.Close()
+		cpu := true
+		for range sig {
+			if cpu {
+				pprof.StopCPUProfile()
+				f.Close()
+				cpu = false
 			}
+			write := func(name, profile string, debug int) {
+				if w, err := os.Create(filepath.Join(dir, name)); err == nil {
+					pprof.Lookup(profile).WriteTo(w, debug)
+					w.Close()
+				}
+			}
+			write("goroutine.txt", "goroutine", 1)
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m) // before the GC below: as the daemon had it
+			os.WriteFile(filepath.Join(dir, "memstats.txt"), fmt.Appendf(nil,
+				"Sys %d\nHeapInuse %d\nHeapIdle %d\nHeapReleased %d\nHeapAlloc %d\nStackInuse %d\nStackSys %d\nMSpanInuse %d\nMCacheInuse %d\nGCSys %d\nOtherSys %d\nBuckHashSys %d\nNumGC %d\n",
+				m.Sys, m.HeapInuse, m.HeapIdle, m.HeapReleased, m.HeapAlloc, m.StackInuse, m.StackSys,
+				m.MSpanInuse, m.MCacheInuse, m.GCSys, m.OtherSys, m.BuckHashSys, m.NumGC), 0o644)
+			runtime.GC()
+			write("heap.pprof", "heap", 0)
+			os.WriteFile(filepath.Join(dir, "done"), nil, 0o644)
 		}
-		write("goroutine.txt", "goroutine", 1)
-		runtime.GC()
-		write("heap.pprof", "heap", 0)
-		os.WriteFile(filepath.Join(dir, "done"), nil, 0o644)
 	}()
 }
