@@ -343,7 +343,13 @@ func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
 		r.Figures[bench.FigRSSAnon] = float64(ps.AnonKiB)
 	}
 	if b.mod != nil && name == "wifid" {
-		// The profiling build writes its profiles on SIGUSR2.
+		// Where the resident memory is, mapping by mapping; then the
+		// profiling build writes its profiles on SIGUSR2.
+		if dir := profileDir(opts.Env); dir != "" {
+			if smaps, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", d.Pid())); err == nil {
+				os.WriteFile(filepath.Join(dir, "smaps.txt"), smaps, 0o644)
+			}
+		}
 		b.profileNow(d.Pid(), opts.Env)
 	}
 	return r
@@ -352,12 +358,7 @@ func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
 // profileNow asks the profiling build (pid) to write its profiles into
 // the WIFID_PROFILE_DIR of env and waits until it has.
 func (b *benchVM) profileNow(pid int, env []string) {
-	var dir string
-	for _, e := range env {
-		if v, ok := strings.CutPrefix(e, "WIFID_PROFILE_DIR="); ok {
-			dir = v
-		}
-	}
+	dir := profileDir(env)
 	os.Remove(filepath.Join(dir, "done"))
 	if err := syscall.Kill(pid, syscall.SIGUSR2); err != nil {
 		b.t.Errorf("profile: %v", err)
@@ -370,6 +371,16 @@ func (b *benchVM) profileNow(pid int, env []string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.t.Errorf("profile: no profiles in %s after SIGUSR2", dir)
+}
+
+// profileDir is the WIFID_PROFILE_DIR of env ("" if none).
+func profileDir(env []string) string {
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "WIFID_PROFILE_DIR="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // iwd's D-Bus names (wifid serves the same).
