@@ -38,7 +38,9 @@ func TestBenchSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &benchVM{t: t, lab: lab, phy: sta.Phy, iface: sta.Iface}
-	env := []string{"WIFID_PROFILE_DIR=" + dir}
+	// The profiling build for its goroutine count; heap sampling off, or
+	// its buckets would count as wifid's memory.
+	env := []string{"WIFID_PROFILE_DIR=" + dir, "WIFID_MEMPROFILE_RATE=0"}
 	d := lab.StartWifid(labenv.DaemonOptions{
 		Phys: []string{sta.Phy}, Args: []string{"-E"}, MainConf: benchMainConf, Env: env,
 		Bin:      filepath.Join(lab.Bin, "wifid-profile"),

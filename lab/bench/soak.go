@@ -62,13 +62,25 @@ func Goroutines(text []byte) (int, bool) {
 	return n, err == nil
 }
 
-// Growth is a resource's change from the sample after the warm-up (the
-// first quarter of the samples) to the last one.
+// Growth is a resource's change over samples: from the sample after the
+// warm-up (the first quarter) to the last one.
 func Growth(samples []SoakSample, get func(SoakSample) float64) (from, to float64) {
 	if len(samples) == 0 {
 		return 0, 0
 	}
 	return get(samples[len(samples)/4]), get(samples[len(samples)-1])
+}
+
+// phases splits samples into runs of one phase, in order.
+func phases(samples []SoakSample) [][]SoakSample {
+	var out [][]SoakSample
+	for i, s := range samples {
+		if i == 0 || s.Phase != samples[i-1].Phase {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], s)
+	}
+	return out
 }
 
 // soakSeries are the charted resources.
@@ -83,15 +95,20 @@ var soakSeries = []struct {
 	{"goroutines", "", func(s SoakSample) float64 { return float64(s.Goroutines) }},
 }
 
-// SoakTable is a Markdown table of each resource after the warm-up and at
-// the end.
+// SoakTable is a Markdown table of each resource in each phase (connect
+// cycles, roams: a connected daemon holds more than a disconnected one, so
+// the phases are not compared with each other): after the phase's
+// warm-up, at its end, and its range.
 func SoakTable(samples []SoakSample) string {
 	var b strings.Builder
-	b.WriteString("| resource | after warm-up | at the end | min | max |\n|---|---|---|---|---|\n")
-	for _, se := range soakSeries {
-		lo, hi := seriesRange(samples, se.get)
-		from, to := Growth(samples, se.get)
-		fmt.Fprintf(&b, "| %s%s | %s | %s | %s | %s |\n", se.name, unitSuffix(se.unit), num(from), num(to), num(lo), num(hi))
+	b.WriteString("| phase | resource | after warm-up | at the end | min | max |\n|---|---|---|---|---|---|\n")
+	for _, ph := range phases(samples) {
+		for _, se := range soakSeries {
+			lo, hi := seriesRange(ph, se.get)
+			from, to := Growth(ph, se.get)
+			fmt.Fprintf(&b, "| %s (%d-%d) | %s%s | %s | %s | %s | %s |\n", ph[0].Phase, ph[0].Step, ph[len(ph)-1].Step,
+				se.name, unitSuffix(se.unit), num(from), num(to), num(lo), num(hi))
+		}
 	}
 	return b.String()
 }

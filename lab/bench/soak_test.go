@@ -43,7 +43,8 @@ func TestSoakChartAndTable(t *testing.T) {
 		t.Errorf("chart:\n%s", svg)
 	}
 	tab := SoakTable(samples)
-	if !strings.Contains(tab, "| RSS (KiB) | 9002 | 9007 | 9000 | 9007 |") {
+	if !strings.Contains(tab, "| connect (0-80) | RSS (KiB) | 9001 | 9004 | 9000 | 9004 |") ||
+		!strings.Contains(tab, "| roam (100-140) | RSS (KiB) | 9005 | 9007 | 9005 | 9007 |") {
 		t.Errorf("table:\n%s", tab)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 )
 
@@ -26,8 +27,13 @@ func init() {
 		return
 	}
 	// wifid's heap is a few MiB: the default rate (a sample per 512 KiB)
-	// cannot tell its parts apart.
+	// cannot tell its parts apart. WIFID_MEMPROFILE_RATE=0 turns heap
+	// sampling off (the soak: its buckets would be counted as wifid's
+	// memory).
 	runtime.MemProfileRate = 512
+	if r, err := strconv.Atoi(os.Getenv("WIFID_MEMPROFILE_RATE")); err == nil && r >= 0 {
+		runtime.MemProfileRate = r
+	}
 	f, err := os.Create(filepath.Join(dir, "cpu.pprof"))
 	if err != nil {
 		return
