@@ -404,6 +404,9 @@ func TestWiphySplitDumpMerge(t *testing.T) {
 	if f := w.Frequencies(); len(f) != 3 {
 		t.Fatalf("enabled freqs %v", f)
 	}
+	if b := w.BandFrequencies(); len(b) != 2 || len(b[0]) != 2 || len(b[1]) != 1 || b[1][0] == 5260 {
+		t.Fatalf("enabled freqs by band %v", b)
+	}
 	if !w.SupportsCipher(ie.CipherGCMP256) || !w.SupportsIftype(IftypeStation) || !w.SupportsCommand(unix.NL80211_CMD_CONNECT) ||
 		w.SupportsCommand(unix.NL80211_CMD_ASSOCIATE) {
 		t.Fatalf("supports: %+v", w)

@@ -129,6 +129,25 @@ func (w *Wiphy) Frequencies() []uint32 {
 	return out
 }
 
+// BandFrequencies returns the enabled channel frequencies band by band,
+// in the kernel's band order (2.4 GHz, 5 GHz, 60 GHz, 6 GHz, ...); bands
+// with no enabled channel are left out.
+func (w *Wiphy) BandFrequencies() [][]uint32 {
+	var out [][]uint32
+	for _, b := range w.Bands {
+		var freqs []uint32
+		for _, ch := range b.Channels {
+			if !ch.Disabled {
+				freqs = append(freqs, ch.Freq)
+			}
+		}
+		if len(freqs) > 0 {
+			out = append(out, freqs)
+		}
+	}
+	return out
+}
+
 // Wiphys dumps all wiphys (split dump, parts merged per wiphy).
 func (c *Client) Wiphys(ctx context.Context) ([]*Wiphy, error) {
 	return c.wiphys(ctx, -1)

@@ -149,6 +149,9 @@ func (s *Station) onBTMRequest(r *btmRequest) {
 	case string(r.From) != string(c.bss.Addr) || string(r.BSSID) != string(r.From):
 		s.log.Info("BSS transition request ignored: not from our AP", "from", r.From.String(), "bssid", r.BSSID.String())
 		return
+	case !s.cfg.Roam.DisableScan && s.preemptRestScan(func() { s.onBTMRequest(r) }):
+		s.log.Info("BSS transition request: the background scan gives way", "from", r.From.String())
+		return
 	case s.cfg.Roam.DisableScan || s.roam.scanning || s.scanning:
 		s.log.Info("BSS transition request ignored: roaming off or a scan runs", "from", r.From.String())
 		return

@@ -178,7 +178,8 @@ func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
 		}
 	}
 	reply := make(chan error, 1)
-	if err := s.call(ctx, func() {
+	var hidden func()
+	hidden = func() {
 		for _, n := range s.ordered {
 			if n.SSID == ssid {
 				if !n.Hidden {
@@ -188,6 +189,9 @@ func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
 				s.userConnect(ctx, n, nil, reply)
 				return
 			}
+		}
+		if s.attempt == nil && s.preemptRestScan(hidden) {
+			return
 		}
 		if s.scanning || s.attempt != nil {
 			reply <- ErrBusy
@@ -229,7 +233,8 @@ func (s *Station) ConnectHidden(ctx context.Context, ssid string) error {
 				}
 			}
 		})
-	}); err != nil {
+	}
+	if err := s.call(ctx, hidden); err != nil {
 		return err
 	}
 	return s.waitReply(ctx, reply)
@@ -309,6 +314,7 @@ func (s *Station) startAttempt(req context.Context, n *Network, b *BSS, kind att
 	}
 	s.requestAt = time.Time{}
 	if kind != kindRoam {
+		s.abortRestScan("a connect")
 		// The store is the truth: a file forgotten or written a moment
 		// ago (its watch event still on the way) counts now.
 		s.attachKnown(map[string]*Network{n.ID(): n})
@@ -844,6 +850,7 @@ func (s *Station) linkUp(c *connection) {
 	if len(s.levels) > 0 {
 		s.refreshLevel(c)
 	}
+	s.scanBandsLeft()
 }
 
 // rememberNetwork touches the network file (last connected time), writes

@@ -199,6 +199,8 @@ func (s *Station) roamTimerFired() {
 	switch {
 	case c == nil || !c.configured || s.attempt != nil || s.roam.scanning || !s.roam.signalLow:
 		return
+	case s.preemptRestScan(s.roamTimerFired):
+		return
 	case s.scanning:
 		// A user's scan runs; roam right after it.
 		s.armRoamTimer(time.Second)
@@ -231,7 +233,8 @@ func (s *Station) Roam(ctx context.Context, bssid net.HardwareAddr) error {
 		return ErrInvalidArgs
 	}
 	reply := make(chan error, 1)
-	if err := s.call(ctx, func() {
+	var roam func()
+	roam = func() {
 		c := s.conn
 		switch {
 		case c == nil || !c.configured:
@@ -239,6 +242,8 @@ func (s *Station) Roam(ctx context.Context, bssid net.HardwareAddr) error {
 			return
 		case string(c.bss.Addr) == string(bssid):
 			reply <- ErrAlreadyConnected
+			return
+		case s.attempt == nil && s.preemptRestScan(roam):
 			return
 		case s.attempt != nil || s.roam.scanning || s.scanning:
 			reply <- ErrBusy
@@ -257,7 +262,8 @@ func (s *Station) Roam(ctx context.Context, bssid net.HardwareAddr) error {
 		s.roam.tl.BSSID = c.bss.Addr.String()
 		s.roam.tl.Begin(PhaseScan)
 		s.roamScan(freqs, len(freqs) > 0)
-	}); err != nil {
+	}
+	if err := s.call(ctx, roam); err != nil {
 		return err
 	}
 	return s.waitReply(ctx, reply)

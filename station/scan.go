@@ -3,6 +3,7 @@ package station
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -56,15 +57,22 @@ func (s *Station) TriggerScan(ctx context.Context, freqs []uint32) error {
 }
 
 // startScan triggers a scan in the background; scanDone takes its results.
-func (s *Station) startScan(freqs []uint32, why string) {
+func (s *Station) startScan(freqs []uint32, why string) { s.startScanFlush(freqs, why, true) }
+
+// startScanFlush is startScan; flush says whether the kernel drops the BSSes
+// this scan does not see from its cache (NL80211_SCAN_FLAG_FLUSH: an AP
+// that went away is not chosen from it), on every channel, not only the
+// ones scanned.
+func (s *Station) startScanFlush(freqs []uint32, why string, flush bool) {
 	freqs = s.usableFreqs(freqs)
 	s.scanning = true
 	s.event("scan-triggered", why)
 	s.log.Debug("scan", "why", why, "freqs", len(freqs))
 	s.publish()
-	// FLUSH: the kernel drops BSSes this scan did not see, so an AP that
-	// went away is not chosen from its cache.
-	req := nl80211.ScanRequest{Freqs: freqs, Flags: unix.NL80211_SCAN_FLAG_FLUSH}
+	req := nl80211.ScanRequest{Freqs: freqs}
+	if flush {
+		req.Flags = unix.NL80211_SCAN_FLAG_FLUSH
+	}
 	// Directed probes for hidden known networks.
 	for _, k := range s.knownList() {
 		if k.Hidden() && k.Hotspot == nil {
@@ -78,8 +86,9 @@ func (s *Station) startScan(freqs []uint32, why string) {
 		req.SSIDs = req.SSIDs[:s.cfg.Wiphy.MaxScanSSIDs]
 	}
 	start := s.now()
+	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	s.scanCancel = cancel
 	s.async(func() func() {
-		ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
 		defer cancel()
 		res, err := s.cfg.Kernel.Scan(ctx, s.cfg.Ifindex, req)
 		return func() { s.scanDone(res, err, s.now().Sub(start), freqs) }
@@ -93,6 +102,14 @@ func (s *Station) startScan(freqs []uint32, why string) {
 func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, freqs []uint32) {
 	s.scanning = false
 	s.userScan = false
+	s.scanCancel = nil
+	if next := s.afterAbort; next != nil {
+		s.afterAbort = nil
+		defer next()
+	}
+	if len(freqs) == 0 {
+		s.bandsLeft = nil // every channel seen
+	}
 	defer s.runQueuedScan()
 	replies := s.scanReplies
 	s.scanReplies = nil
@@ -107,7 +124,12 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, fr
 		return
 	}
 	if err != nil {
-		s.log.Warn("scan failed", "err", err, "ms", took.Milliseconds())
+		if s.restScan && errors.Is(err, context.Canceled) {
+			s.log.Info("scan aborted", "ms", took.Milliseconds())
+		} else {
+			s.log.Warn("scan failed", "err", err, "ms", took.Milliseconds())
+		}
+		s.restScan = false
 		s.publish()
 		s.afterScan(false)
 		return
@@ -159,8 +181,20 @@ func (s *Station) finishScan(nets map[string]*Network, results int, took time.Du
 	s.ordered = rankNetworks(nets)
 	s.log.Info("scan done", "bss", results, "networks", len(nets), "ms", took.Milliseconds())
 	s.event("scan-done", len(nets))
+	// Between the bands of autoconnect's full scan Scanning stays true:
+	// a client waiting for the scan's end wants every band's networks.
+	held := s.moreBands()
+	s.scanning = held
 	s.publish()
+	s.scanning = false
+	if s.restScan {
+		s.restScan = false
+		s.roamToBandLeft()
+	}
 	s.afterScan(true)
+	if held && !s.scanning {
+		s.publish()
+	}
 }
 
 // keepUnscanned adds to nets the BSSes of old that are on no frequency of
@@ -397,7 +431,7 @@ func (s *Station) startAutoconnect(why string) {
 	}
 	s.setState(AutoconnectFull, why)
 	if !s.scanning {
-		s.startScan(nil, "autoconnect full scan")
+		s.startFullScan("autoconnect full scan")
 	}
 }
 
@@ -411,9 +445,13 @@ func (s *Station) afterScan(ok bool) {
 	}
 	if s.state == AutoconnectQuick {
 		s.setState(AutoconnectFull, "quick scan found no known network")
-		s.startScan(nil, "autoconnect full scan")
+		s.startFullScan("autoconnect full scan")
 		return
 	}
+	if ok && s.nextBand() {
+		return
+	}
+	s.bandsLeft = nil
 	s.schedulePeriodicScan()
 }
 

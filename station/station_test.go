@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,9 @@ type fakeKernel struct {
 	authCh    chan nl80211.AuthenticateRequest // CMD_AUTHENTICATE requests, when set
 	// discBlock, when set, holds CMD_DISCONNECT until it is closed.
 	discBlock chan struct{}
+	// byFreq: a scan of some frequencies returns only the results on
+	// them, as the kernel's would.
+	byFreq bool
 }
 
 func (k *fakeKernel) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error) {
@@ -50,6 +54,15 @@ func (k *fakeKernel) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequ
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.byFreq && len(req.Freqs) > 0 {
+		var out []*nl80211.BSS
+		for _, b := range k.results {
+			if slices.Contains(req.Freqs, b.Freq) {
+				out = append(out, b)
+			}
+		}
+		return out, nil
+	}
 	return k.results, nil
 }
 

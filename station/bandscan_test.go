@@ -1,0 +1,167 @@
+package station
+
+import (
+	"context"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"wifid/knownnetworks"
+	"wifid/nl80211"
+)
+
+// dualBand is a radio with two channels in each of the 2.4 and 5 GHz bands;
+// the fake kernel's scans return only the results on the channels asked for.
+func dualBand(c *Config) {
+	c.Kernel.(*fakeKernel).byFreq = true
+	c.Wiphy = &nl80211.Wiphy{Name: "phy7", Bands: []nl80211.Band{
+		{Band: unix.NL80211_BAND_2GHZ, Channels: []nl80211.Channel{{Freq: 2412}, {Freq: 2437}}},
+		{Band: unix.NL80211_BAND_5GHZ, Channels: []nl80211.Channel{{Freq: 5180}, {Freq: 5200}, {Freq: 5260, Disabled: true}}},
+	}}
+}
+
+// waitScans waits for the fake kernel to have seen n scan requests.
+func (h *harness) waitScans(n int) []nl80211.ScanRequest {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h.k.mu.Lock()
+		scans := slices.Clone(h.k.scans)
+		h.k.mu.Unlock()
+		if len(scans) >= n {
+			return scans
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%d scans, want %d: %+v", len(scans), n, scans)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestFullScanConnectsOnFirstBandThenRoamsToBetterBand: autoconnect's full
+// scan covers 2.4 GHz first and connects to the known network found there;
+// once connected it scans 5 GHz (without flushing the 2.4 GHz results),
+// finds the same network's better BSS there, and roams to it.
+func TestFullScanConnectsOnFirstBandThenRoamsToBetterBand(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"home.open": ""}, true, dualBand,
+		openBSSAt("home", 1, -84, 2412), openBSSAt("home", 2, -50, 5180), openBSSAt("cafe", 3, -40, 5200))
+	connectedTo(t, h, "02:00:00:00:00:01")
+	scans := h.waitScans(2)
+	if !slices.Equal(scans[0].Freqs, []uint32{2412, 2437}) || scans[0].Flags&unix.NL80211_SCAN_FLAG_FLUSH == 0 {
+		t.Fatalf("first scan %+v, want 2.4 GHz with FLUSH", scans[0])
+	}
+	if !slices.Equal(scans[1].Freqs, []uint32{5180, 5200}) || scans[1].Flags&unix.NL80211_SCAN_FLAG_FLUSH != 0 {
+		t.Fatalf("scan once connected %+v, want 5 GHz without FLUSH", scans[1])
+	}
+	if req := h.waitConnect(); req.BSSID.String() != "02:00:00:00:00:02" {
+		t.Fatalf("roamed to %v, want the 5 GHz BSS", req.BSSID)
+	}
+	// Both bands' networks are listed.
+	h.onLoop(func(s *Station) {
+		if len(s.networks) != 2 {
+			t.Errorf("networks %v", s.networks)
+		}
+	})
+}
+
+// TestFullScanNextBandKeepsScanning: no known network on 2.4 GHz, so the
+// full scan goes on to 5 GHz, with Scanning true throughout, and connects
+// there.
+func TestFullScanNextBandKeepsScanning(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"home.open": ""}, true, dualBand,
+		openBSSAt("cafe", 3, -40, 2412), openBSSAt("home", 2, -50, 5200))
+	sawScanning := false
+	timeout := time.After(5 * time.Second)
+	for done := false; !done; {
+		select {
+		case v := <-h.views:
+			if v.Scanning {
+				sawScanning = true
+			} else if sawScanning && v.State == AutoconnectFull && len(h.waitScans(1)) < 2 {
+				t.Fatal("Scanning went false between the bands")
+			}
+			done = v.Connecting != ""
+		case <-timeout:
+			t.Fatal("no connect")
+		}
+	}
+	req := h.waitConnect()
+	if req.BSSID.String() != "02:00:00:00:00:02" {
+		t.Fatalf("connected to %v", req.BSSID)
+	}
+	scans := h.waitScans(2)
+	if !slices.Equal(scans[1].Freqs, []uint32{5180, 5200}) || scans[1].Flags&unix.NL80211_SCAN_FLAG_FLUSH != 0 {
+		t.Fatalf("second band's scan %+v", scans[1])
+	}
+	h.onLoop(func(s *Station) {
+		if s.networks[NetworkPathID("cafe", 0)] == nil && len(s.networks) != 2 {
+			t.Errorf("the first band's network dropped: %v", s.networks)
+		}
+	})
+}
+
+// connectedRestScanHangs completes the autoconnect the harness started;
+// the scan of the bands left for later, which follows, hangs in the fake
+// until its context ends.
+func (h *harness) connectedRestScanHangs() {
+	h.t.Helper()
+	req := h.waitConnect()
+	h.k.mu.Lock()
+	h.k.scanBlock = make(chan struct{})
+	h.k.mu.Unlock()
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	h.waitState(Connected)
+	h.waitScans(2)
+}
+
+// TestUserConnectAbortsBandsLeftScan: a user's connect does not wait for
+// the background scan of the bands left for later; it aborts it.
+func TestUserConnectAbortsBandsLeftScan(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"home.open": ""}, true, dualBand,
+		openBSSAt("home", 1, -60, 2412), openBSSAt("cafe", 3, -40, 2437))
+	h.connectedRestScanHangs()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- h.st.Connect(ctx, NetworkPathID("cafe", knownnetworks.SecurityOpen)) }()
+	if req := h.waitConnect(); req.BSSID.String() != "02:00:00:00:00:03" {
+		t.Fatalf("connected to %v", req.BSSID)
+	}
+	// The scan hangs in the fake until its context ends: only the abort
+	// ends it.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var running bool
+		h.onLoop(func(s *Station) { running = s.restScan || s.scanning })
+		if !running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the background scan still runs")
+		}
+	}
+}
+
+// TestRoamPreemptsBandsLeftScan: a roam asked for while the bands left for
+// later are being scanned does not fail as busy: that scan is aborted and
+// the roam's own runs after it.
+func TestRoamPreemptsBandsLeftScan(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"home.open": ""}, true, dualBand,
+		openBSSAt("home", 1, -50, 2412), openBSSAt("home", 2, -70, 2437))
+	h.connectedRestScanHangs()
+	h.k.mu.Lock()
+	h.k.scanBlock = nil // the roam's scan does not
+	h.k.mu.Unlock()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- h.st.Roam(ctx, net.HardwareAddr{2, 0, 0, 0, 0, 2}) }()
+	if req := h.waitConnect(); req.BSSID.String() != "02:00:00:00:00:02" {
+		t.Fatalf("roamed to %v", req.BSSID)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("Roam: %v", err)
+	}
+}
