@@ -833,3 +833,18 @@ func TestAttrName(t *testing.T) {
 		t.Errorf("Attr.Name %q", n)
 	}
 }
+
+// TestBandFrequenciesStationBands: the bands a station scans one by one
+// are 2.4, 5 and 6 GHz, in that order; 60 GHz and S1G are left out.
+func TestBandFrequenciesStationBands(t *testing.T) {
+	w := Wiphy{Bands: []Band{
+		{Band: unix.NL80211_BAND_2GHZ, Channels: []Channel{{Freq: 2412}}},
+		{Band: unix.NL80211_BAND_60GHZ, Channels: []Channel{{Freq: 58320}}},
+		{Band: unix.NL80211_BAND_6GHZ, Channels: []Channel{{Freq: 5955}, {Freq: 5975, Disabled: true}}},
+		{Band: unix.NL80211_BAND_S1GHZ, Channels: []Channel{{Freq: 902}}},
+	}}
+	got := w.BandFrequencies()
+	if len(got) != 2 || len(got[0]) != 1 || got[0][0] != 2412 || len(got[1]) != 1 || got[1][0] != 5955 {
+		t.Fatalf("BandFrequencies = %v, want [[2412] [5955]]", got)
+	}
+}

@@ -129,12 +129,16 @@ func (w *Wiphy) Frequencies() []uint32 {
 	return out
 }
 
-// BandFrequencies returns the enabled channel frequencies band by band,
-// in the kernel's band order (2.4 GHz, 5 GHz, 60 GHz, 6 GHz, ...); bands
-// with no enabled channel are left out.
+// BandFrequencies returns the enabled channel frequencies of the 2.4, 5
+// and 6 GHz bands, band by band in that order; bands with no enabled
+// channel are left out, and so are the others (60 GHz, S1G: a station does
+// not scan them, and an S1G channel cannot be named in MHz).
 func (w *Wiphy) BandFrequencies() [][]uint32 {
 	var out [][]uint32
 	for _, b := range w.Bands {
+		if b.Band != unix.NL80211_BAND_2GHZ && b.Band != unix.NL80211_BAND_5GHZ && b.Band != unix.NL80211_BAND_6GHZ {
+			continue
+		}
 		var freqs []uint32
 		for _, ch := range b.Channels {
 			if !ch.Disabled {
