@@ -42,6 +42,22 @@ type Daemon struct {
 	wg      sync.WaitGroup
 	api     API
 	later   chan func(context.Context) // work the loop runs when its time comes (after)
+	settled sync.Once                  // Options.Settled called
+}
+
+// settleAfter is when Options.Settled is called at the latest.
+const settleAfter = 30 * time.Second
+
+// settle calls Options.Settled, once.
+func (d *Daemon) settle(why string) {
+	d.settled.Do(func() {
+		if d.opts.Settled != nil {
+			d.log.Debug("start-up settled", "why", why)
+			// Off the caller's goroutine: the station's news (its
+			// "connected") goes out without waiting for a collection.
+			go d.opts.Settled()
+		}
+	})
 }
 
 // managed is one interface wifid manages (a Device on D-Bus) and the
@@ -190,6 +206,8 @@ func (d *Daemon) Run(parent context.Context) error {
 	if err != nil {
 		d.log.Warn("not watching the network files", "dir", d.opts.StateDir, "err", err)
 	}
+	settleTimer := time.AfterFunc(settleAfter, func() { d.settle("no connection yet") })
+	defer settleTimer.Stop()
 	d.serveDBus(ctx)
 	d.watchSleep(ctx)
 	rfk := d.watchRfkill(ctx)

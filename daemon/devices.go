@@ -357,6 +357,9 @@ func (d *Daemon) startStation(ctx context.Context, m *managed) error {
 		DisableANQP: d.conf.DisableANQP,
 		Logger:      d.log,
 		OnChange: func(v station.View) {
+			if v.State == station.Connected {
+				d.settle("connected")
+			}
 			if d.api != nil {
 				d.api.StationChanged(ifc.Index, v)
 			}

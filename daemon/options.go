@@ -20,6 +20,11 @@ type Options struct {
 	Version      bool     // -v/--version
 	ConfigDir    string   // $CONFIGURATION_DIRECTORY, default /etc/iwd (main.conf)
 	StateDir     string   // $STATE_DIRECTORY, default /var/lib/iwd (network files)
+
+	// Settled, when set, is called once: when a station is first
+	// connected, or settleAfter after the start if none is by then. The
+	// start-up's burst of work is over; main tightens the GC then.
+	Settled func()
 }
 
 // Default directories, as iwd's.
