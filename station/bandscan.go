@@ -82,14 +82,19 @@ func (s *Station) abortRestScan(why string) {
 
 // preemptRestScan makes the background scan of the bands left for later,
 // if it runs, give way to next: the scan is aborted and next runs once it
-// has ended (the kernel runs one scan at a time). False when no such scan
-// runs.
+// has ended (the kernel runs one scan at a time), after whatever waited
+// for it before (each then finds the station as the one before left it).
+// False when no such scan runs.
 func (s *Station) preemptRestScan(next func()) bool {
 	if !s.restScan {
 		return false
 	}
 	s.abortRestScan("a scan or roam waiting")
-	s.afterAbort = next
+	if prev := s.afterAbort; prev != nil {
+		s.afterAbort = func() { prev(); next() }
+	} else {
+		s.afterAbort = next
+	}
 	return true
 }
 

@@ -2,6 +2,8 @@ package station
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net"
 	"slices"
 	"testing"
@@ -163,5 +165,23 @@ func TestRoamPreemptsBandsLeftScan(t *testing.T) {
 	}
 	if err := <-errc; err != nil {
 		t.Fatalf("Roam: %v", err)
+	}
+}
+
+// TestPreemptRestScanKeepsEveryWaiter: two things that wait for the
+// background scan's abort both run, in order (a roam asked for over D-Bus
+// must get its answer even if a BSS transition request came meanwhile).
+func TestPreemptRestScanKeepsEveryWaiter(t *testing.T) {
+	s := &Station{restScan: true, scanCancel: func() {}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var order []int
+	if !s.preemptRestScan(func() { order = append(order, 1) }) || !s.preemptRestScan(func() { order = append(order, 2) }) {
+		t.Fatal("preemptRestScan: false while the background scan runs")
+	}
+	s.afterAbort()
+	if !slices.Equal(order, []int{1, 2}) {
+		t.Fatalf("ran %v, want [1 2]", order)
+	}
+	if (&Station{}).preemptRestScan(func() {}) {
+		t.Error("preemptRestScan: true with no background scan")
 	}
 }
