@@ -185,3 +185,24 @@ func TestPreemptRestScanKeepsEveryWaiter(t *testing.T) {
 		t.Error("preemptRestScan: true with no background scan")
 	}
 }
+
+// TestQueuedScanWaitsForAttempt: a user's scan queued behind another does
+// not start while a connect attempt is under way (it would take the radio
+// off the handshake's channel); it starts once the attempt is over.
+func TestQueuedScanWaitsForAttempt(t *testing.T) {
+	h := newHarness(t, nil, false, openBSS("cafe", 1))
+	h.onLoop(func(s *Station) {
+		s.queuedScan = &[]uint32{}
+		s.attempt = &attempt{}
+		s.runQueuedScan()
+		if s.scanning || s.queuedScan == nil {
+			t.Error("the queued scan started during a connect attempt")
+		}
+		s.attempt = nil
+		s.runQueuedScan()
+		if !s.scanning || s.queuedScan != nil {
+			t.Error("the queued scan did not start once the attempt was over")
+		}
+	})
+	h.waitScans(1)
+}

@@ -797,6 +797,7 @@ func (s *Station) failAttempt(err error, blame bool) {
 	if s.autoconnect && !errors.Is(err, ErrAborted) {
 		s.startAutoconnect("connect failed")
 	}
+	s.runQueuedScan()
 }
 
 // connected: the link is up and keyed.
@@ -850,6 +851,7 @@ func (s *Station) linkUp(c *connection) {
 	if len(s.levels) > 0 {
 		s.refreshLevel(c)
 	}
+	s.runQueuedScan()
 	s.scanBandsLeft()
 }
 

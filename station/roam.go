@@ -498,4 +498,5 @@ func (s *Station) roamed(a *attempt) {
 	}
 	s.ordered = rankNetworks(s.networks)
 	s.publish()
+	s.runQueuedScan()
 }

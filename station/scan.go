@@ -250,10 +250,15 @@ func keepMissed(nets, old map[string]*Network, freqs []uint32, now time.Time) {
 	}
 }
 
-// runQueuedScan starts the user scan that waited for the one just done.
+// runQueuedScan starts the user scan that waited for the one just done,
+// or for the connect attempt under way: a scan during an attempt takes the
+// radio off the channel the handshake is on (seen in the lab: iwctl's
+// scan, queued behind autoconnect's, ran through its connect, and the AP
+// gave up on the 4-way handshake). linkUp, failAttempt and roamed run it
+// when the attempt is over.
 func (s *Station) runQueuedScan() {
 	q := s.queuedScan
-	if q == nil || s.scanning {
+	if q == nil || s.scanning || s.attempt != nil {
 		return
 	}
 	s.queuedScan = nil
