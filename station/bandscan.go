@@ -17,8 +17,9 @@ import (
 // connected network has a BSS there that ranks above the connected one
 // (a dual-band AP's 5 GHz side, which the rank's band modifier prefers),
 // the station roams to it: the network the full scan would have chosen,
-// reached in a fraction of the time. A user's connect aborts that
-// background scan rather than wait for it.
+// reached in a fraction of the time. A connect, a roam, a BSS transition
+// request or a hidden network's probe does not wait for that background
+// scan: it is aborted, and they start once the abort is done.
 
 // startFullScan starts autoconnect's full scan: the first band now, the
 // rest (bandsLeft) one by one from afterScan while no known network shows
@@ -89,7 +90,7 @@ func (s *Station) preemptRestScan(next func()) bool {
 	if !s.restScan {
 		return false
 	}
-	s.abortRestScan("a scan or roam waiting")
+	s.abortRestScan("a connect, scan or roam waiting")
 	if prev := s.afterAbort; prev != nil {
 		s.afterAbort = func() { prev(); next() }
 	} else {

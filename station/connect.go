@@ -303,6 +303,13 @@ func (s *Station) bestAllowedBSS(n *Network) *BSS {
 // roam brings its timeline (the roam scan is its first phase) and reuses
 // the connection's PMK.
 func (s *Station) startAttempt(req context.Context, n *Network, b *BSS, kind attemptKind, reply chan error, tl *Timeline) {
+	if kind != kindRoam && s.preemptRestScan(func() { s.startAttempt(req, n, b, kind, reply, tl) }) {
+		// The background scan gives way, and the attempt waits for
+		// its abort to be done: an authentication or association sent
+		// meanwhile can be lost (CI's TestWifidFILS: FILS's association
+		// timed out as the kernel ended the scan).
+		return
+	}
 	ctx, cancel := s.attemptContext(req)
 	if tl == nil {
 		tl = s.newTimeline(kind.String(), n.SSID)
@@ -314,7 +321,6 @@ func (s *Station) startAttempt(req context.Context, n *Network, b *BSS, kind att
 	}
 	s.requestAt = time.Time{}
 	if kind != kindRoam {
-		s.abortRestScan("a connect")
 		// The store is the truth: a file forgotten or written a moment
 		// ago (its watch event still on the way) counts now.
 		s.attachKnown(map[string]*Network{n.ID(): n})
