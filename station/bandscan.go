@@ -113,14 +113,7 @@ func (s *Station) roamToBandLeft() {
 		switch {
 		case b.Missed || string(b.Addr) == string(c.bss.Addr) || b.Rank <= c.bss.Rank:
 		case best != nil && b.Rank <= best.Rank:
-		case b.Summary.Security != c.bss.Summary.Security || s.blacklist.contains(hwString(b.Addr), now):
-		default:
-			if c.sec != nil {
-				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, len(c.password) > 0 || saePossible(c.network),
-					fileTransitionDisable(c.network.Known)); err != nil {
-					continue
-				}
-			}
+		case s.roamUsable(c, b, now):
 			best = b
 		}
 	}

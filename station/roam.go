@@ -365,6 +365,22 @@ func (s *Station) roamScanDone(res []*nl80211.BSS, err error, partial bool) {
 	s.startRoam(best[0], tl)
 }
 
+// roamUsable says whether the connection c may move to b: same security,
+// not blacklisted, usable with our radio and the network's rules.
+func (s *Station) roamUsable(c *connection, b *BSS, now time.Time) bool {
+	if b.Summary.Security != c.bss.Summary.Security || s.blacklist.contains(hwString(b.Addr), now) {
+		return false
+	}
+	if c.sec != nil {
+		if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, len(c.password) > 0 || saePossible(c.network),
+			fileTransitionDisable(c.network.Known)); err != nil {
+			s.log.Debug("roam candidate unusable", "bssid", b.Addr.String(), "err", err)
+			return false
+		}
+	}
+	return true
+}
+
 // roamCandidates merges a roam scan's view of the connected network into
 // it and returns the BSSes ranked above the connected one, best first: same
 // SSID and security, not blacklisted, usable with our radio.
@@ -404,17 +420,8 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 	for _, b := range seen.BSSes {
 		switch {
 		case string(b.Addr) == string(c.bss.Addr):
-		case b.Summary.Security != c.bss.Summary.Security:
-		case s.blacklist.contains(hwString(b.Addr), now):
 		case b.Rank <= current:
-		default:
-			if c.sec != nil {
-				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, len(c.password) > 0 || saePossible(c.network),
-					fileTransitionDisable(c.network.Known)); err != nil {
-					s.log.Debug("roam candidate unusable", "bssid", b.Addr.String(), "err", err)
-					continue
-				}
-			}
+		case s.roamUsable(c, b, now):
 			out = append(out, b)
 		}
 	}
