@@ -168,6 +168,49 @@ func TestRoamPreemptsBandsLeftScan(t *testing.T) {
 	}
 }
 
+// TestConnectionLostAbortsBandsLeftScan: the connection is lost while the
+// bands left for later are being scanned. That scan is aborted and
+// autoconnect scans again (the quick scan of the lost network's channel)
+// before it tries anything: the list's 2.4 GHz BSSes are as the first scan
+// saw them, and the AP that went away may come back changed.
+func TestConnectionLostAbortsBandsLeftScan(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"home.open": ""}, true, dualBand,
+		openBSSAt("home", 1, -60, 2412))
+	h.connectedRestScanHangs()
+	h.k.mu.Lock()
+	h.k.scanBlock = nil
+	h.k.mu.Unlock()
+	h.events <- &nl80211.DisconnectEvent{Reason: 2, ByAP: true}
+	scans := h.waitScans(3)
+	if !slices.Equal(scans[2].Freqs, []uint32{2412}) {
+		t.Fatalf("scan after the loss %+v, want the quick scan of 2412", scans[2])
+	}
+	// The reconnect comes from that scan's results.
+	if req := h.waitConnect(); req.BSSID.String() != "02:00:00:00:00:01" {
+		t.Fatalf("reconnected to %v", req.BSSID)
+	}
+}
+
+// TestDisconnectWaitsForBandsLeftScanAbort: a user's disconnect while the
+// bands left for later are being scanned aborts that scan and sends
+// CMD_DISCONNECT once it ended: sent while the radio listens on another
+// channel, the deauthentication is lost and the AP keeps the station.
+func TestDisconnectWaitsForBandsLeftScanAbort(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"home.open": ""}, true, dualBand,
+		openBSSAt("home", 1, -60, 2412))
+	h.connectedRestScanHangs()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := h.st.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.k.mu.Lock()
+	defer h.k.mu.Unlock()
+	if h.k.discs != 1 || h.k.discsInScan != 0 || h.k.scansRunning != 0 {
+		t.Fatalf("%d disconnects, %d of them during a scan, %d scans running", h.k.discs, h.k.discsInScan, h.k.scansRunning)
+	}
+}
+
 // TestPreemptRestScanKeepsEveryWaiter: two things that wait for the
 // background scan's abort both run, in order (a roam asked for over D-Bus
 // must get its answer even if a BSS transition request came meanwhile).

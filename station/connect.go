@@ -305,9 +305,9 @@ func (s *Station) bestAllowedBSS(n *Network) *BSS {
 func (s *Station) startAttempt(req context.Context, n *Network, b *BSS, kind attemptKind, reply chan error, tl *Timeline) {
 	if kind != kindRoam && s.preemptRestScan(func() { s.startAttempt(req, n, b, kind, reply, tl) }) {
 		// The background scan gives way, and the attempt waits for
-		// its abort to be done: an authentication or association sent
-		// meanwhile can be lost (CI's TestWifidFILS: FILS's association
-		// timed out as the kernel ended the scan).
+		// its abort to be done: an authentication sent meanwhile would
+		// wait for the scan in the kernel, or go out while the radio
+		// listens on another channel.
 		return
 	}
 	ctx, cancel := s.attemptContext(req)
@@ -1014,12 +1014,25 @@ func (s *Station) sendDisconnect(why string) {
 	s.leftAt = time.Now()
 	prev, done := s.leaving, make(chan struct{})
 	s.leaving = done
+	// The background scan of the bands left for later is aborted first,
+	// and the disconnect waits for the radio to be back on the channel:
+	// a deauthentication sent while it listens elsewhere is lost, and
+	// the AP keeps the station, then answers its next association with a
+	// comeback time (CI's TestWifidFILS: FILS's association timed out).
+	var scan chan struct{}
+	if s.restScan {
+		s.abortRestScan("disconnect")
+		scan = s.scanEnded
+	}
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
 		defer close(done)
 		if prev != nil {
 			<-prev
+		}
+		if scan != nil {
+			<-scan // bounded: the scan has a timeout and was cancelled
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), disconnectTimeout)
 		defer cancel()

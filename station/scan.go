@@ -88,9 +88,12 @@ func (s *Station) startScanFlush(freqs []uint32, why string, flush bool) {
 	start := s.now()
 	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
 	s.scanCancel = cancel
+	ended := make(chan struct{})
+	s.scanEnded = ended
 	s.async(func() func() {
 		defer cancel()
 		res, err := s.cfg.Kernel.Scan(ctx, s.cfg.Ifindex, req)
+		close(ended)
 		return func() { s.scanDone(res, err, s.now().Sub(start), freqs) }
 	})
 }
@@ -103,6 +106,7 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, fr
 	s.scanning = false
 	s.userScan = false
 	s.scanCancel = nil
+	s.scanEnded = nil
 	if next := s.afterAbort; next != nil {
 		s.afterAbort = nil
 		defer next()
@@ -124,13 +128,16 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, fr
 		return
 	}
 	if err != nil {
-		if s.restScan && errors.Is(err, context.Canceled) {
-			s.log.Info("scan aborted", "ms", took.Milliseconds())
-		} else {
-			s.log.Warn("scan failed", "err", err, "ms", took.Milliseconds())
-		}
+		aborted := s.restScan && errors.Is(err, context.Canceled)
 		s.restScan = false
 		s.publish()
+		if aborted {
+			// What waits for the abort (afterAbort) goes on; autoconnect
+			// does not take the abort for a scan that found nothing.
+			s.log.Info("scan aborted", "ms", took.Milliseconds())
+			return
+		}
+		s.log.Warn("scan failed", "err", err, "ms", took.Milliseconds())
 		s.afterScan(false)
 		return
 	}
@@ -429,14 +436,30 @@ func (s *Station) startAutoconnect(why string) {
 	}
 	if len(freqs) > 0 {
 		s.setState(AutoconnectQuick, why)
-		if !s.scanning {
-			s.startScan(freqs, "autoconnect quick scan")
-		}
+		s.autoconnectScan(AutoconnectQuick, func() { s.startScan(freqs, "autoconnect quick scan") })
 		return
 	}
 	s.setState(AutoconnectFull, why)
+	s.autoconnectScan(AutoconnectFull, func() { s.startFullScan("autoconnect full scan") })
+}
+
+// autoconnectScan runs start, autoconnect's scan for state, unless a scan
+// runs whose results autoconnect takes instead (a user's, of every
+// channel). The background scan of the bands left for later is not one:
+// it saw none of the channels the connection just lost was on, and the
+// station's list still holds the BSSes there as they were (CI's
+// TestWifidTransitionDisable: the AP came back changed, and autoconnect
+// tried it with its old elements). It is aborted, and start runs after.
+func (s *Station) autoconnectScan(state State, start func()) {
+	if s.preemptRestScan(func() {
+		if s.state == state && !s.scanning {
+			start()
+		}
+	}) {
+		return
+	}
 	if !s.scanning {
-		s.startFullScan("autoconnect full scan")
+		start()
 	}
 }
 

@@ -48,12 +48,13 @@ type Station struct {
 	state       State
 	scanning    bool
 	scanReplies []chan error
-	userScan    bool       // the running scan is a user's
-	queuedScan  *[]uint32  // a user scan waiting for the running one
-	scanCancel  func()     // aborts the running scan (startScanFlush's)
-	bandsLeft   [][]uint32 // bands autoconnect's full scan has yet to scan (bandscan.go)
-	restScan    bool       // the running scan is of the bands left, once connected
-	afterAbort  func()     // what waits for that scan's abort (preemptRestScan)
+	userScan    bool          // the running scan is a user's
+	queuedScan  *[]uint32     // a user scan waiting for the running one
+	scanCancel  func()        // aborts the running scan (startScanFlush's)
+	scanEnded   chan struct{} // closed when the running scan's kernel call returned
+	bandsLeft   [][]uint32    // bands autoconnect's full scan has yet to scan (bandscan.go)
+	restScan    bool          // the running scan is of the bands left, once connected
+	afterAbort  func()        // what waits for that scan's abort (preemptRestScan)
 	autoconnect bool
 	networks    map[string]*Network
 	ordered     []*Network

@@ -38,13 +38,22 @@ type fakeKernel struct {
 	// byFreq: a scan of some frequencies returns only the results on
 	// them, as the kernel's would.
 	byFreq bool
+	// scansRunning counts scans in the fake's hands; discsInScan the
+	// CMD_DISCONNECTs sent while one was.
+	scansRunning, discsInScan int
 }
 
 func (k *fakeKernel) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([]*nl80211.BSS, error) {
 	k.mu.Lock()
 	block := k.scanBlock
 	k.scans = append(k.scans, req)
+	k.scansRunning++
 	k.mu.Unlock()
+	defer func() {
+		k.mu.Lock()
+		k.scansRunning--
+		k.mu.Unlock()
+	}()
 	if block != nil {
 		select {
 		case <-block:
@@ -89,6 +98,9 @@ func (k *fakeKernel) Associate(ctx context.Context, ifindex int, req nl80211.Ass
 func (k *fakeKernel) Disconnect(ctx context.Context, ifindex int, reason uint16) error {
 	k.mu.Lock()
 	k.discs++
+	if k.scansRunning > 0 {
+		k.discsInScan++
+	}
 	block := k.discBlock
 	k.mu.Unlock()
 	if block != nil {
