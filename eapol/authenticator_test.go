@@ -22,6 +22,7 @@ type authConfig struct {
 	holdPMK               bool   // 802.1X: do not call SetPMK yet
 	wpa                   bool   // WPA (pre-RSN) instead of RSN
 	apRSNXE               []byte // the RSNX element of the AP's Beacon, nil for none
+	pmkLen                int    // the PMK's length when not the AKM's own (OWE's groups)
 }
 
 // config is the authenticator's part of c.
@@ -49,6 +50,9 @@ func newPair(t testing.TB, c authConfig) *pair {
 	if c.akm == ie.AKM8021XSuiteB192 {
 		pmk = bytes.Repeat([]byte{0x42}, 48)
 	}
+	if c.pmkLen != 0 {
+		pmk = bytes.Repeat([]byte{0x42}, c.pmkLen)
+	}
 	if c.group == 0 {
 		c.group = c.pairwise
 	}
@@ -60,14 +64,14 @@ func newPair(t testing.TB, c authConfig) *pair {
 		Logger:  quiet,
 		OnEvent: func(e eapol.Event) { port.events = append(port.events, e) },
 	}
-	if !eapol.UsesPSK(c.akm) {
-		cfg.PMK = nil
+	if !eapol.UsesPSK(c.akm) && c.akm != ie.AKMOWE {
+		cfg.PMK = nil // EAP gives it later
 	}
 	sta, err := eapol.New(cfg, port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !eapol.UsesPSK(c.akm) && !c.holdPMK {
+	if !eapol.UsesPSK(c.akm) && c.akm != ie.AKMOWE && !c.holdPMK {
 		if err := sta.SetPMK(pmk); err != nil { // EAP has succeeded
 			t.Fatal(err)
 		}

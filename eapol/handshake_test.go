@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 	"wifid/eapol/eapoltest"
@@ -62,9 +63,16 @@ func TestHandshakeMatrix(t *testing.T) {
 	cases = append(cases,
 		authConfig{akm: ie.AKMPSK, pairwise: ie.CipherCCMP128, group: ie.CipherTKIP},
 		authConfig{akm: ie.AKM8021XSuiteB192, pairwise: ie.CipherGCMP256, mfp: true, mgmt: ie.CipherBIPGMAC256},
+		// OWE's three groups: the PMK's length picks the algorithms.
+		authConfig{akm: ie.AKMOWE, pairwise: ie.CipherCCMP128, pmkLen: 32},
+		authConfig{akm: ie.AKMOWE, pairwise: ie.CipherCCMP128, pmkLen: 48, mfp: true},
+		authConfig{akm: ie.AKMOWE, pairwise: ie.CipherGCMP256, pmkLen: 64},
 	)
 	for _, c := range cases {
 		name := c.akm.String() + "/" + c.pairwise.String()
+		if c.pmkLen != 0 {
+			name += fmt.Sprintf("/PMK-%d", c.pmkLen)
+		}
 		if c.group != 0 {
 			name += "/group-" + c.group.String()
 		}

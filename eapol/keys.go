@@ -134,16 +134,19 @@ func DerivePTK(akm ie.AKMSuite, pairwise ie.CipherSuite, pmk []byte, aa, spa [6]
 	} else {
 		ctx = append(append(ctx, snonce...), anonce...)
 	}
-	kck, kek := akmTable[akm].kckLen, akmTable[akm].kekLen
+	info, _ := akmFor(akm, len(pmk))
+	kck, kek := info.kckLen, info.kekLen
 	bits := (kck + kek + tkLen) * 8
 	var raw []byte
-	switch akmTable[akm].kdf {
+	switch info.kdf {
 	case PRFSHA1:
 		raw = PRF(pmk, "Pairwise key expansion", ctx, bits)
 	case KDFSHA256:
 		raw = KDF(sha256.New, pmk, "Pairwise key expansion", ctx, bits)
 	case KDFSHA384:
 		raw = KDF(sha512.New384, pmk, "Pairwise key expansion", ctx, bits)
+	case KDFSHA512:
+		raw = KDF(sha512.New, pmk, "Pairwise key expansion", ctx, bits)
 	default:
 		return nil, fmt.Errorf("eapol: AKM %v has no PTK derivation", akm)
 	}

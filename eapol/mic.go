@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/rc4"
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
 	"fmt"
@@ -12,7 +13,8 @@ import (
 
 // ComputeMIC computes the Key MIC of an EAPOL frame (header and body, with
 // the Key MIC field set to zeros) under the KCK with the given algorithm
-// (12.7.2): HMAC-MD5, HMAC-SHA1-128, AES-128-CMAC or HMAC-SHA384-192.
+// (12.7.2): HMAC-MD5, HMAC-SHA1-128, AES-128-CMAC, HMAC-SHA384-192, or
+// OWE's HMAC-SHA256-128 and HMAC-SHA512-256 (RFC 8110 4.4).
 func ComputeMIC(alg MICAlgorithm, kck, frame []byte) ([]byte, error) {
 	switch alg {
 	case MICHMACMD5:
@@ -29,6 +31,14 @@ func ComputeMIC(alg MICAlgorithm, kck, frame []byte) ([]byte, error) {
 		m := hmac.New(sha512.New384, kck)
 		m.Write(frame)
 		return m.Sum(nil)[:24], nil
+	case MICHMACSHA256:
+		m := hmac.New(sha256.New, kck)
+		m.Write(frame)
+		return m.Sum(nil)[:16], nil
+	case MICHMACSHA512:
+		m := hmac.New(sha512.New, kck)
+		m.Write(frame)
+		return m.Sum(nil)[:32], nil
 	}
 	return nil, fmt.Errorf("eapol: no MIC algorithm %v", alg)
 }

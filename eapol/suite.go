@@ -14,6 +14,7 @@ const (
 	PRFSHA1           // PRF-SHA1 (12.7.1.2)
 	KDFSHA256         // KDF-SHA256 (12.7.1.6.2)
 	KDFSHA384         // KDF-SHA384 (12.7.1.6.2)
+	KDFSHA512         // KDF-SHA512 (OWE with group 21)
 )
 
 func (h KDFHash) String() string {
@@ -24,6 +25,8 @@ func (h KDFHash) String() string {
 		return "KDF-SHA256"
 	case KDFSHA384:
 		return "KDF-SHA384"
+	case KDFSHA512:
+		return "KDF-SHA512"
 	}
 	return "none"
 }
@@ -38,10 +41,13 @@ const (
 	MICHMACSHA1                // key descriptor version 2, HMAC-SHA1-128
 	MICAESCMAC                 // key descriptor version 3 and SAE/OWE-256, AES-128-CMAC
 	MICHMACSHA384              // SHA-384 AKMs, HMAC-SHA384-192
+	MICHMACSHA256              // OWE with group 19, HMAC-SHA256-128
+	MICHMACSHA512              // OWE with group 21, HMAC-SHA512-256
 )
 
 func (m MICAlgorithm) String() string {
-	return [...]string{"none", "HMAC-MD5", "HMAC-SHA1-128", "AES-128-CMAC", "HMAC-SHA384-192"}[m]
+	return [...]string{"none", "HMAC-MD5", "HMAC-SHA1-128", "AES-128-CMAC", "HMAC-SHA384-192",
+		"HMAC-SHA256-128", "HMAC-SHA512-256"}[m]
 }
 
 // KeyDescriptorVersion is the 3-bit Key Descriptor Version subfield of the
@@ -82,14 +88,39 @@ var akmTable = map[ie.AKMSuite]akmInfo{
 	ie.AKMFILSSHA384: {KDFSHA384, MICNone, 0, 64, 0, 48, KeyDescriptorAKMDefined, false},
 }
 
+// oweTable is OWE's rows (RFC 8110 4.4, Table 2): its algorithms follow
+// the Diffie-Hellman group, which the PMK's length tells (32 octets for
+// group 19, 48 for 20, 64 for 21).
+var oweTable = []akmInfo{
+	{KDFSHA256, MICHMACSHA256, 16, 16, 16, 32, KeyDescriptorAKMDefined, false},
+	{KDFSHA384, MICHMACSHA384, 24, 32, 24, 48, KeyDescriptorAKMDefined, false},
+	{KDFSHA512, MICHMACSHA512, 32, 32, 32, 64, KeyDescriptorAKMDefined, false},
+}
+
+// akmFor is what the handshake needs to know of the AKM with a PMK of
+// pmkLen octets; pmkLen matters only for OWE.
+func akmFor(a ie.AKMSuite, pmkLen int) (akmInfo, bool) {
+	if a == ie.AKMOWE {
+		for _, info := range oweTable {
+			if info.pmkLen == pmkLen {
+				return info, true
+			}
+		}
+		return akmInfo{}, false
+	}
+	info, ok := akmTable[a]
+	return info, ok
+}
+
 // SupportsAKM reports whether this package can run the 4-way handshake
 // for the AKM.
-func SupportsAKM(a ie.AKMSuite) bool { _, ok := akmTable[a]; return ok }
+func SupportsAKM(a ie.AKMSuite) bool { _, ok := akmTable[a]; return ok || a == ie.AKMOWE }
 
 // PMKLen is the length in octets of the AKM's PMK (12.7.1.3): 32 for the
 // PSK, SAE and 802.1X (SHA-1, SHA-256) AKMs, whose 802.1X PMK is the first
 // 256 bits of the MSK; 48 for 802.1X-Suite-B-192, the first 384 bits. 0 for
-// an AKM this package does not support.
+// OWE, whose PMK's length follows its group, and for an AKM this package
+// does not support.
 func PMKLen(a ie.AKMSuite) int { return akmTable[a].pmkLen }
 
 // UsesPSK tells whether the PMK is known before association (PSK, SAE) as
@@ -110,8 +141,7 @@ func pairwiseOK(c ie.CipherSuite) bool {
 // cipher call for: 1 for TKIP under the SHA-1 AKMs, 2 for the other SHA-1
 // cases, 3 for the SHA-256 AKMs 5 and 6, 0 for the AKMs that define their
 // own algorithms.
-func descriptorVersion(a ie.AKMSuite, pairwise ie.CipherSuite) KeyDescriptorVersion {
-	info := akmTable[a]
+func descriptorVersion(info akmInfo, pairwise ie.CipherSuite) KeyDescriptorVersion {
 	if info.ver == KeyDescriptorSHA1AES && pairwise == ie.CipherTKIP {
 		return KeyDescriptorMD5RC4
 	}
@@ -120,9 +150,9 @@ func descriptorVersion(a ie.AKMSuite, pairwise ie.CipherSuite) KeyDescriptorVers
 
 // micAlgorithm is the EAPOL-Key MIC algorithm for the AKM and pairwise
 // cipher.
-func micAlgorithm(a ie.AKMSuite, pairwise ie.CipherSuite) MICAlgorithm {
-	if descriptorVersion(a, pairwise) == KeyDescriptorMD5RC4 {
+func micAlgorithm(info akmInfo, pairwise ie.CipherSuite) MICAlgorithm {
+	if descriptorVersion(info, pairwise) == KeyDescriptorMD5RC4 {
 		return MICHMACMD5
 	}
-	return akmTable[a].mic
+	return info.mic
 }

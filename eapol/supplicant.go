@@ -19,7 +19,9 @@ type Config struct {
 	AA  [6]byte // the AP's (authenticator) address
 
 	// PMK is the pairwise master key: the PSK for PSK AKMs, the SAE PMK,
-	// or nil for 802.1X AKMs until EAP gives it (then call SetPMK).
+	// OWE's (its length, 32, 48 or 64 octets, says the group and so the
+	// algorithms), or nil for 802.1X AKMs until EAP gives it (then call
+	// SetPMK).
 	PMK []byte
 
 	// OwnRSNE is the RSN element, whole (ID and length included), exactly
@@ -177,6 +179,11 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 	if !SupportsAKM(cfg.AKM) {
 		return nil, fmt.Errorf("eapol: AKM %v not supported", cfg.AKM)
 	}
+	info, ok := akmFor(cfg.AKM, len(cfg.PMK))
+	if !ok {
+		// OWE: the PMK, of its group's length, comes with the Config.
+		return nil, fmt.Errorf("eapol: %v with a PMK of %d octets (32, 48 or 64 for groups 19, 20, 21)", cfg.AKM, len(cfg.PMK))
+	}
 	if !pairwiseOK(cfg.Pairwise) {
 		return nil, fmt.Errorf("eapol: pairwise cipher %v not supported", cfg.Pairwise)
 	}
@@ -221,11 +228,11 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 		cfg:    cfg,
 		port:   port,
 		log:    cfg.Logger,
-		micLen: akmTable[cfg.AKM].micLen,
-		ver:    descriptorVersion(cfg.AKM, cfg.Pairwise),
-		mic:    micAlgorithm(cfg.AKM, cfg.Pairwise),
+		micLen: info.micLen,
+		ver:    descriptorVersion(info, cfg.Pairwise),
+		mic:    micAlgorithm(info, cfg.Pairwise),
 		wpa:    wpa,
-		aead:   akmTable[cfg.AKM].mic == MICNone,
+		aead:   info.mic == MICNone,
 		desc:   DescriptorRSN,
 		gtk:    map[int][]byte{},
 		igtk:   map[int][]byte{},
@@ -271,7 +278,7 @@ func checkElement(name string, e []byte, id byte) error {
 }
 
 func (s *Supplicant) setPMK(pmk []byte) error {
-	if want := PMKLen(s.cfg.AKM); len(pmk) != want {
+	if want := PMKLen(s.cfg.AKM); len(pmk) != want && s.cfg.AKM != ie.AKMOWE {
 		return fmt.Errorf("eapol: PMK length %d, %v wants %d", len(pmk), s.cfg.AKM, want)
 	}
 	clear(s.pmk) // a re-authentication's PMK replaces the last

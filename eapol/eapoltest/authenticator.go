@@ -13,6 +13,7 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"testing"
 
 	"wifid/eapol"
@@ -149,6 +150,17 @@ func New(t testing.TB, c Config, pmk []byte) *Authenticator {
 		a.ver, a.mic = 0, eapol.MICAESCMAC
 	case ie.AKM8021XSuiteB192:
 		a.ver, a.mic, a.micLen, a.kckLen, a.kekLen = 0, eapol.MICHMACSHA384, 24, 24, 32
+	case ie.AKMOWE: // RFC 8110 4.4, Table 2: by the group, which the PMK's length tells
+		switch len(pmk) {
+		case 32:
+			a.ver, a.mic = 0, eapol.MICHMACSHA256
+		case 48:
+			a.ver, a.mic, a.micLen, a.kckLen, a.kekLen = 0, eapol.MICHMACSHA384, 24, 24, 32
+		case 64:
+			a.ver, a.mic, a.micLen, a.kckLen, a.kekLen = 0, eapol.MICHMACSHA512, 32, 32, 32
+		default:
+			t.Fatalf("authenticator: OWE with a %d-octet PMK", len(pmk))
+		}
 	case ie.AKMFILSSHA256:
 		a.ver, a.mic, a.micLen, a.kckLen, a.kekLen, a.aead = 0, eapol.MICNone, 0, 0, 32, true
 	case ie.AKMFILSSHA384:
@@ -202,6 +214,9 @@ func (a *Authenticator) Derive(anonce, snonce []byte) (kck, kek, tk []byte) {
 		ptk = eapol.PRF(a.pmk, "Pairwise key expansion", data, bits)
 	case ie.AKM8021XSuiteB192, ie.AKMFILSSHA384:
 		ptk = eapol.KDF(sha512.New384, a.pmk, "Pairwise key expansion", data, bits)
+	case ie.AKMOWE:
+		h := map[int]func() hash.Hash{32: sha256.New, 48: sha512.New384, 64: sha512.New}[len(a.pmk)]
+		ptk = eapol.KDF(h, a.pmk, "Pairwise key expansion", data, bits)
 	default:
 		ptk = eapol.KDF(sha256.New, a.pmk, "Pairwise key expansion", data, bits)
 	}
