@@ -2,6 +2,7 @@ package dbusapi_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -57,8 +58,8 @@ func TestAgentPassphraseFlow(t *testing.T) {
 		if !propsChanged(dbustest.FakeDevicePath, dbusapi.StationInterface, "ConnectedNetwork")(s) {
 			return false
 		}
-		inv := s.Body[2].([]string)
-		return len(inv) == 1 && inv[0] == "ConnectedNetwork"
+		inv := s.Body[2].([]string) // with ConnectedAccessPoint (iwd 3.x)
+		return slices.Equal(inv, []string{"ConnectedAccessPoint", "ConnectedNetwork"})
 	})
 	e.waitSignal("StationDiagnostic removed", func(s *dbus.Signal) bool {
 		return s.Name == dbusapi.ObjectManagerInterface+".InterfacesRemoved" && s.Body[0] == dbustest.FakeDevicePath &&

@@ -121,7 +121,10 @@ type StationState struct {
 	State string
 	// Connected is the network connected to or being connected to; nil
 	// removes ConnectedNetwork and clears Network.Connected.
-	Connected   *NetworkID
+	Connected *NetworkID
+	// AccessPoint is the BSS of Connected joined or being joined
+	// (Station.ConnectedAccessPoint, iwd 3.x); nil leaves it out.
+	AccessPoint net.HardwareAddr
 	Scanning    bool
 	AutoConnect bool // StationDebug.AutoConnect
 	// LastConnect is the latest connect attempt, for wifid's own

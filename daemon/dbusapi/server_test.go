@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -395,5 +396,40 @@ func TestBackendErrorsReachClient(t *testing.T) {
 		if !errors.As(call.Err, &de) || de.Name != c.name || len(de.Body) != 1 || de.Body[0] != c.msg {
 			t.Errorf("backend error %v: client got %#v, want %s %q", c.err, call.Err, c.name, c.msg)
 		}
+	}
+}
+
+// TestBasicServiceSets: as iwd 3.x, each BSS of a network is an object
+// below it (net.connman.iwd.BasicServiceSet, Address), the network's
+// ExtendedServiceSet lists them, and the station's ConnectedAccessPoint
+// names the one joined; a network gone takes its BSS objects with it.
+func TestBasicServiceSets(t *testing.T) {
+	e := setup(t, dbusapi.Config{})
+	e.scan()
+	bss := dbusapi.BSSPath(openPath, net.HardwareAddr{2, 0, 0, 0, 1, 1})
+	if bss != openPath+"/020000000101" {
+		t.Fatalf("BSSPath = %s", bss)
+	}
+	objs := e.managed()
+	if addr := objs[bss][dbusapi.BSSInterface]["Address"].Value(); addr != "02:00:00:00:01:01" {
+		t.Errorf("BSS object %s: Address %v (%v)", bss, addr, objs[bss])
+	}
+	if ess := objs[openPath][dbusapi.NetworkInterface]["ExtendedServiceSet"].Value(); !reflect.DeepEqual(ess, []dbus.ObjectPath{bss}) {
+		t.Errorf("ExtendedServiceSet %v, want [%s]", ess, bss)
+	}
+	e.ok(e.call(openPath, dbusapi.NetworkInterface+".Connect"))
+	if ap := e.managed()[dbustest.FakeDevicePath][dbusapi.StationInterface]["ConnectedAccessPoint"].Value(); ap != bss {
+		t.Errorf("ConnectedAccessPoint %v, want %s", ap, bss)
+	}
+	e.ok(e.call(dbustest.FakeDevicePath, dbusapi.StationInterface+".Disconnect"))
+	if _, ok := e.managed()[dbustest.FakeDevicePath][dbusapi.StationInterface]["ConnectedAccessPoint"]; ok {
+		t.Error("ConnectedAccessPoint after the disconnect")
+	}
+	// A scan that no longer sees a network removes its BSS objects.
+	if err := e.fake.Server.SetNetworks(dbustest.FakeIfindex, testAir[1:], nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.managed()[bss]; ok {
+		t.Errorf("BSS object %s outlived its network", bss)
 	}
 }

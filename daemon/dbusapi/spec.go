@@ -20,6 +20,7 @@ const (
 	StationDiagnosticInterface = Service + ".StationDiagnostic"
 	NetworkInterface           = Service + ".Network"
 	KnownNetworkInterface      = Service + ".KnownNetwork"
+	BSSInterface               = Service + ".BasicServiceSet" // iwd 3.x
 	SignalLevelAgentInterface  = Service + ".SignalLevelAgent"
 
 	PropertiesInterface    = objtree.PropertiesInterface
@@ -105,6 +106,7 @@ var specs = map[string]introspect.Interface{
 		method("UnregisterSignalLevelAgent", "path:o", ""),
 	}, Properties: []introspect.Property{
 		prop("ConnectedNetwork", "o", false),
+		prop("ConnectedAccessPoint", "o", false), // iwd 3.x
 		prop("Scanning", "b", false),
 		prop("State", "s", false),
 	}},
@@ -129,6 +131,10 @@ var specs = map[string]introspect.Interface{
 		prop("Device", "o", false),
 		prop("Type", "s", false),
 		prop("KnownNetwork", "o", false),
+		prop("ExtendedServiceSet", "ao", false), // iwd 3.x
+	}},
+	BSSInterface: {Name: BSSInterface, Properties: []introspect.Property{
+		prop("Address", "s", false),
 	}},
 	KnownNetworkInterface: {Name: KnownNetworkInterface, Methods: []introspect.Method{
 		method("Forget", "", ""),

@@ -3,6 +3,9 @@ package dbusapi
 import (
 	"context"
 	"encoding/hex"
+	"net"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/godbus/dbus/v5"
@@ -22,6 +25,13 @@ type station struct {
 type network struct {
 	path dbus.ObjectPath
 	info Network
+	bss  []dbus.ObjectPath // its BasicServiceSet objects, in info.BSS's order
+}
+
+// BSSPath is a BSS's object path below its network, as iwd 3.x's: the
+// address in lower-case hex without separators.
+func BSSPath(network dbus.ObjectPath, addr net.HardwareAddr) dbus.ObjectPath {
+	return network + "/" + dbus.ObjectPath(hex.EncodeToString(addr))
 }
 
 // NetworkPath is a network's object path below its device, as iwd's:
@@ -37,6 +47,9 @@ func (st *station) props() map[string]dbus.Variant {
 	}
 	if c := st.state.Connected; c != nil {
 		p["ConnectedNetwork"] = dbus.MakeVariant(NetworkPath(st.dev.path, *c))
+		if ap := st.state.AccessPoint; len(ap) == 6 {
+			p["ConnectedAccessPoint"] = dbus.MakeVariant(BSSPath(NetworkPath(st.dev.path, *c), ap))
+		}
 	}
 	return p
 }
@@ -57,6 +70,8 @@ func (s *Server) networkProps(st *station, n *network) map[string]dbus.Variant {
 		"Connected": dbus.MakeVariant(st.isConnected(n.info.NetworkID)),
 		"Device":    dbus.MakeVariant(st.dev.path),
 		"Type":      dbus.MakeVariant(n.info.Type),
+		// As iwd 3.x: one BasicServiceSet object per BSS.
+		"ExtendedServiceSet": dbus.MakeVariant(append([]dbus.ObjectPath{}, n.bss...)),
 	}
 	kid := n.info.NetworkID
 	if n.info.Hotspot != nil {
@@ -113,6 +128,7 @@ func (s *Server) UpdateStation(ifindex uint32, state StationState) error {
 		c := *state.Connected
 		state.Connected = &c
 	}
+	state.AccessPoint = slices.Clone(state.AccessPoint)
 	if state.LastConnect != nil {
 		lc := *state.LastConnect
 		lc.Phases = append([]ConnectPhase(nil), lc.Phases...)
@@ -206,8 +222,33 @@ func (s *Server) SetNetworks(ifindex uint32, networks []Network, hidden []Hidden
 			continue
 		}
 		n := &network{path: NetworkPath(st.dev.path, nw.NetworkID), info: nw}
+		for _, b := range nw.BSS {
+			if p := BSSPath(n.path, b.Address); len(b.Address) == 6 && !slices.Contains(n.bss, p) {
+				n.bss = append(n.bss, p)
+			}
+		}
 		byID[nw.NetworkID] = n
 		next = append(next, n)
+	}
+	// The BasicServiceSet objects first: a network's ExtendedServiceSet
+	// names only objects that exist.
+	had := map[dbus.ObjectPath]bool{}
+	for _, n := range st.networks {
+		for _, p := range n.bss {
+			had[p] = true
+		}
+	}
+	for _, n := range next {
+		for _, p := range n.bss {
+			if had[p] {
+				delete(had, p)
+				continue
+			}
+			s.tree.Add(p, BSSInterface, map[string]dbus.Variant{"Address": dbus.MakeVariant(bssAddress(p))}, nil)
+		}
+	}
+	for p := range had {
+		s.tree.RemoveObject(p)
 	}
 	for _, n := range st.networks {
 		if _, kept := byID[n.info.NetworkID]; !kept {
@@ -414,4 +455,18 @@ func (s *Server) diagnosticMethods() map[string]any {
 			return out, nil
 		},
 	}
+}
+
+// bssAddress is the Address of the BSS at path p (BSSPath's last element):
+// colon-separated lower-case hex, as iwd 3.x shows it.
+func bssAddress(p dbus.ObjectPath) string {
+	h := string(p[strings.LastIndexByte(string(p), '/')+1:])
+	var b strings.Builder
+	for i := 0; i+2 <= len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(h[i : i+2])
+	}
+	return b.String()
 }

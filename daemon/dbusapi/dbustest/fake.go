@@ -273,6 +273,12 @@ func (f *Fake) connect(ctx context.Context, id dbusapi.NetworkID, isKnown bool) 
 	}
 	s := f.state
 	s.Connected = &id
+	s.AccessPoint = nil
+	for _, nw := range f.air {
+		if nw.NetworkID == id && len(nw.BSS) > 0 {
+			s.AccessPoint = nw.BSS[0].Address // the best, as the station picks it
+		}
+	}
 	s.State = dbusapi.StateConnecting
 	s.LastConnect = f.timeline(id, "", 2)
 	f.setState(s)
