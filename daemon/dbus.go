@@ -103,6 +103,7 @@ func (b *bridge) stationState(v station.View) dbusapi.StationState {
 	if n, ok := v.Network(target); ok && target != "" {
 		id := networkID(n.SSID, n.Security)
 		st.Connected = &id
+		st.AccessPoint = v.AccessPoint
 	}
 	st.LastConnect = connectTimeline(v.Last)
 	return st

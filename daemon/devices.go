@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"path"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -154,18 +155,21 @@ func (d *Daemon) keepsDefaultInterface(w *nl80211.Wiphy) bool {
 	if d.conf.UseDefaultInterface {
 		return true
 	}
-	link, err := os.Readlink(filepath.Join("/sys/class/ieee80211", w.Name, "device", "driver"))
-	if err != nil {
-		return false
-	}
-	driver := filepath.Base(link)
-	for _, g := range d.conf.DefaultInterfaceDrivers {
-		if ok, _ := path.Match(g, driver); ok {
-			d.log.Info("driver quirk: keeping the default interface", "wiphy", w.Name, "driver", driver)
-			return true
-		}
+	if driver := wiphyDriver(w); d.conf.Quirks.For(driver)["DefaultInterface"] {
+		d.log.Info("driver quirk: keeping the default interface", "wiphy", w.Name, "driver", driver)
+		return true
 	}
 	return false
+}
+
+// wiphyDriver is the name of the radio's kernel driver ("" when sysfs
+// does not say), which [DriverQuirks] patterns match.
+func wiphyDriver(w *nl80211.Wiphy) string {
+	link, err := os.Readlink(filepath.Join("/sys/class/ieee80211", w.Name, "device", "driver"))
+	if err != nil {
+		return ""
+	}
+	return filepath.Base(link)
 }
 
 func (d *Daemon) createStation(ctx context.Context, w *nl80211.Wiphy) error {
@@ -334,6 +338,16 @@ func (d *Daemon) stopStation(m *managed, why string) {
 // startStation runs a station on m's interface, which is up.
 func (d *Daemon) startStation(ctx context.Context, m *managed) error {
 	ifc, w := m.iface, m.wiphy
+	driver := wiphyDriver(w)
+	quirks := d.conf.Quirks.For(driver)
+	if len(quirks) > 0 {
+		d.log.Info("driver quirks", "iface", ifc.Name, "driver", driver, "quirks", slices.Sorted(maps.Keys(quirks)))
+	}
+	if quirks["PowerSaveDisable"] {
+		if err := d.nl.SetPowerSave(ctx, ifc.Index, false); err != nil {
+			d.log.Warn("power save not turned off", "iface", ifc.Name, "err", err)
+		}
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	events := make(chan nl80211.Event, 256)
 	done := make(chan struct{})
@@ -355,6 +369,9 @@ func (d *Daemon) startStation(ctx context.Context, m *managed) error {
 		MFP:         d.conf.ManagementFrameProtection,
 		PMKSA:       d.conf.PMKSA,
 		DisableANQP: d.conf.DisableANQP,
+		SAEDisabled: quirks["SaeDisable"],
+		OWEDisabled: quirks["OweDisable"],
+		ForcePAE:    quirks["ForcePae"] || !d.conf.ControlPortOverNL80211,
 		Logger:      d.log,
 		OnChange: func(v station.View) {
 			if v.State == station.Connected {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,7 +30,38 @@ type MainConf struct {
 	Roam                       station.RoamConfig
 	PMKSA                      station.PMKSAConfig // [General] DisablePMKSA, [PMKSA] Capacity
 	DisableANQP                bool                // [General] DisableANQP: iwd's default is true
-	DefaultInterfaceDrivers    []string            // [DriverQuirks] DefaultInterface
+	Quirks                     DriverQuirks        // [DriverQuirks]
+}
+
+// DriverQuirks are main.conf's [DriverQuirks]: per quirk, the driver
+// names (shell patterns, as iwd matches them with fnmatch) it applies to.
+type DriverQuirks struct {
+	DefaultInterface   []string // keep the kernel's interface
+	ForcePae           []string // EAPOL over a packet socket, not the control port
+	PowerSaveDisable   []string // turn 802.11 power save off
+	MulticastRxDisable []string // no multicast frame registrations (only DPP uses them)
+	SaeDisable         []string // never SAE
+	OweDisable         []string // never OWE
+}
+
+// quirkKeys are the [DriverQuirks] keys and their lists.
+func (q *DriverQuirks) keys() map[string]*[]string {
+	return map[string]*[]string{"DefaultInterface": &q.DefaultInterface, "ForcePae": &q.ForcePae,
+		"PowerSaveDisable": &q.PowerSaveDisable, "MulticastRxDisable": &q.MulticastRxDisable,
+		"SaeDisable": &q.SaeDisable, "OweDisable": &q.OweDisable}
+}
+
+// For lists the quirks whose patterns match driver, by their keys' names.
+func (q *DriverQuirks) For(driver string) map[string]bool {
+	on := map[string]bool{}
+	for name, list := range q.keys() {
+		for _, g := range *list {
+			if ok, _ := path.Match(g, driver); ok && driver != "" {
+				on[name] = true
+			}
+		}
+	}
+	return on
 }
 
 // DefaultMainConf is what iwd uses with no main.conf.
@@ -144,10 +176,12 @@ func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
 	seconds("Blacklist", "InitialTimeout", &c.Blacklist.InitialTimeout)
 	integer("Blacklist", "Multiplier", 1, 1<<31, func(v int64) { c.Blacklist.Multiplier = int(v) })
 	seconds("Blacklist", "MaximumTimeout", &c.Blacklist.MaximumTimeout)
-	if s, ok := f.Value("DriverQuirks", "DefaultInterface"); ok {
-		for _, d := range strings.Split(s, ",") {
-			if d = strings.TrimSpace(d); d != "" {
-				c.DefaultInterfaceDrivers = append(c.DefaultInterfaceDrivers, d)
+	for key, list := range c.Quirks.keys() {
+		if s, ok := f.Value("DriverQuirks", key); ok {
+			for _, d := range strings.Split(s, ",") {
+				if d = strings.TrimSpace(d); d != "" {
+					*list = append(*list, d)
+				}
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +104,36 @@ func FuzzMainConf(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDriverQuirks: every [DriverQuirks] key is read as a list of driver
+// patterns, and For names the quirks a driver matches.
+func TestDriverQuirks(t *testing.T) {
+	dir := t.TempDir()
+	body := "[DriverQuirks]\nDefaultInterface=rtl88*, brcmfmac\nForcePae=mac80211_hwsim\nPowerSaveDisable=iwl*\n" +
+		"MulticastRxDisable=ath*\nSaeDisable=mac80211_hwsim,mt7*\nOweDisable=brcmfmac\n"
+	os.WriteFile(filepath.Join(dir, "main.conf"), []byte(body), 0o644)
+	c, errs := LoadMainConf(dir)
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	for driver, want := range map[string]string{
+		"mac80211_hwsim": "ForcePae SaeDisable",
+		"brcmfmac":       "DefaultInterface OweDisable",
+		"rtl8812au":      "DefaultInterface",
+		"iwlwifi":        "PowerSaveDisable",
+		"ath9k":          "MulticastRxDisable",
+		"mt7921e":        "SaeDisable",
+		"e1000":          "",
+		"":               "",
+	} {
+		var got []string
+		for q := range c.Quirks.For(driver) {
+			got = append(got, q)
+		}
+		slices.Sort(got)
+		if strings.Join(got, " ") != want {
+			t.Errorf("%q: quirks %v, want %s", driver, got, want)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"wifid/eapol"
 	"wifid/eapol/eapoltest"
+	"wifid/nl80211/ie"
 )
 
 // oweAP is eapoltest's AP side of the exchange; the element it returns
@@ -95,4 +96,33 @@ func FuzzOWEKeys(f *testing.F) {
 			t.Fatalf("PMK of %d octets", len(pmk))
 		}
 	})
+}
+
+// TestMessage1PMKIDChecked: with Config.PMKID set (OWE), a message 1
+// naming another PMKID fails the handshake with ErrPMKIDMismatch; one
+// naming it is answered.
+func TestMessage1PMKIDChecked(t *testing.T) {
+	for _, same := range []bool{true, false} {
+		pmk := bytes.Repeat([]byte{0x42}, 32)
+		c := eapoltest.Config{AKM: ie.AKMOWE, Pairwise: ie.CipherCCMP128}
+		ap := eapoltest.New(t, c, pmk)
+		want := ie.PMKID(bytes.Repeat([]byte{7}, 16))
+		port := &fakePort{}
+		sta, err := eapol.New(eapol.Config{SPA: ap.SPA, AA: ap.AA, PMK: pmk, PMKID: &want, OwnRSNE: ap.StaRSNE,
+			APRSNE: ap.RSNE, AKM: ie.AKMOWE, Pairwise: ie.CipherCCMP128, Group: ie.CipherCCMP128, Logger: quiet}, port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named := want[:]
+		if !same {
+			named = bytes.Repeat([]byte{8}, 16)
+		}
+		err = sta.Receive(ap.Msg1PMKID(named))
+		if same && (err != nil || len(port.sent) != 1) {
+			t.Errorf("matching PMKID: %v, %d frames sent", err, len(port.sent))
+		}
+		if !same && (!errors.Is(err, eapol.ErrPMKIDMismatch) || len(port.sent) != 0) {
+			t.Errorf("other PMKID: %v, %d frames sent", err, len(port.sent))
+		}
+	}
 }

@@ -46,6 +46,10 @@ var (
 	ErrHandshakeFailed = errors.New("handshake has failed")
 )
 
+// ErrPMKIDMismatch fails a handshake (a *HandshakeError wraps it) whose
+// message 1 names another PMKID than Config.PMKID.
+var ErrPMKIDMismatch = errors.New("message 1 names another PMKID")
+
 // DropError says why a received frame was ignored.
 type DropError struct {
 	Message string // "message 1", "message 3", "group message 1", "frame"

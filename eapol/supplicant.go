@@ -24,6 +24,11 @@ type Config struct {
 	// SetPMK).
 	PMK []byte
 
+	// PMKID, when set, is the PMKID the AP's first message 1 must name if
+	// it names one (OWE: the exchange's, RFC 8110 4.4); another fails the
+	// handshake with ErrPMKIDMismatch.
+	PMKID *ie.PMKID
+
 	// OwnRSNE is the RSN element, whole (ID and length included), exactly
 	// as sent in the (Re)Association Request; message 2 carries it.
 	//
@@ -386,8 +391,14 @@ func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
 		return err
 	}
 	if len(f.KeyData) > 0 {
-		if _, err := ParseKeyData(f.KeyData); err != nil {
+		kd, err := ParseKeyData(f.KeyData)
+		if err != nil {
 			return drop(msg, ErrKeyData, "%v", err)
+		}
+		if want := s.cfg.PMKID; want != nil && !s.complete && kd.PMKID != nil && !bytes.Equal(kd.PMKID, want[:]) {
+			// OWE: an AP that answered a repeated association request
+			// keys the second exchange, whose key we never saw.
+			return s.fail(ie.ReasonUnspecified, fmt.Errorf("%w: %x, ours %x", ErrPMKIDMismatch, kd.PMKID, want[:]))
 		}
 	}
 	if s.pmk == nil {

@@ -29,6 +29,7 @@ const (
 	KeyPriority                = "Priority" // wifid extension, ignored by iwd
 	KeyTransitionDisable       = "TransitionDisable"
 	KeyDisabledTransitionModes = "DisabledTransitionModes"
+	KeyUseDefaultEccGroup      = "UseDefaultEccGroup"
 
 	KeyPassphrase         = "Passphrase"
 	KeyPasswordIdentifier = "PasswordIdentifier"
@@ -123,6 +124,9 @@ type Settings struct {
 	Priority                int              // wifid extension; 0 (absent) keeps iwd's order
 	TransitionDisable       bool
 	DisabledTransitionModes []string // "personal", "enterprise", "open"
+	// UseDefaultEccGroup: SAE and OWE offer group 19 only (else 19 first,
+	// then the others the AP may ask for).
+	UseDefaultEccGroup bool
 
 	Security SecuritySettings
 	IPv4     IPv4Settings
@@ -205,6 +209,7 @@ func ParseSettings(f *File) (Settings, []error) {
 		s.Priority = v
 	}
 	s.TransitionDisable = boolOr(GroupSettings, KeyTransitionDisable, false)
+	s.UseDefaultEccGroup = boolOr(GroupSettings, KeyUseDefaultEccGroup, false)
 	if raw, ok, err := f.String(GroupSettings, KeyDisabledTransitionModes); ok {
 		warn(err)
 		// iwd splits at spaces, its manual says commas: take both.

@@ -67,15 +67,26 @@ func TestWifidSAE(t *testing.T) {
 		{"hash-to-element", "1", ""},
 		{"P-384 only", "2", "sae_groups=20"}, // the AP rejects P-256: wifid moves on
 		{"transition", "2", "wpa_key_mgmt=WPA-PSK SAE\nieee80211w=1\nwpa_passphrase=correct horse battery"},
+		// The file's PasswordIdentifier reaches SAE (H2E's PT, the
+		// commit's Password Identifier element): hostapd knows the
+		// password only under that identifier.
+		{"password identifier", "1", "sae_password=correct horse battery|id=alice"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ap := saeAP(0, "wpa3", "correct horse battery", c.pwe)
 			ap.Config += "\n" + c.extra
+			file := ""
+			if strings.Contains(c.extra, "|id=") {
+				// hostapd's first sae_password line is the plain one:
+				// the identified password must be the only one.
+				ap.Config = strings.Replace(ap.Config, "sae_password=correct horse battery\n", "", 1)
+				file = "PasswordIdentifier=alice\n"
+			}
 			lab := labenv.Setup(t, labenv.Hardware{Radios: 2, APs: []labenv.AP{ap}})
 			sta := lab.Radios[1]
 			d := lab.StartWifid(labenv.DaemonOptions{
 				Phys: []string{sta.Phy}, Args: []string{"-d"}, MainConf: wifidNetconf,
-				Networks: map[string]string{"wpa3.psk": "[Security]\nPassphrase=correct horse battery\n"},
+				Networks: map[string]string{"wpa3.psk": "[Security]\nPassphrase=correct horse battery\n" + file},
 			})
 			if _, err := lab.WaitIPv4(sta.Iface, 90*time.Second); err != nil {
 				t.Fatalf("%v\nwifid:\n%s", err, grepLines(readAll(d.Log), "SAE"))

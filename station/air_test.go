@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 
@@ -75,6 +76,21 @@ type airAP struct {
 	// must carry the same octets (hostapd compares them whole).
 	staRSNE []byte
 	mbm     int32 // signal in mBm; zero: -40 dBm
+	// OWE: the groups the AP takes (others get status 77), the groups
+	// the station offered, and the AP's element of the running
+	// association (its Association Response's).
+	oweGroups  []int
+	oweOffered []int
+	respIEs    []byte
+	// hidden: the SSID is only in answers to a directed scan for it;
+	// extraIEs are added to the AP's elements (an OWE Transition Mode
+	// element); connectSSIDs are the SSIDs of the station's CMD_CONNECTs.
+	hidden       bool
+	extraIEs     []byte
+	connectSSIDs []string
+	// otherExchange: the next association's message 1 names a PMKID of
+	// another OWE exchange (the AP answered a repeated request).
+	otherExchange bool
 
 	auth    *eapoltest.Authenticator // the running 4-way handshake
 	sae     *sae.SAE                 // the running SAE exchange
@@ -101,8 +117,13 @@ func saeAP(ssid string, last byte, pass string) *airAP {
 
 // scanResult is the AP as a scan shows it: SSID, rates, channel 1 and the
 // authenticator's own RSN element.
-func (ap *airAP) scanResult() *nl80211.BSS {
-	b := openBSS(ap.ssid, ap.bssid[5])
+func (ap *airAP) scanResult(probed [][]byte) *nl80211.BSS {
+	ssid := ap.ssid
+	if ap.hidden && !slices.ContainsFunc(probed, func(s []byte) bool { return string(s) == ap.ssid }) {
+		ssid = ""
+	}
+	b := openBSS(ssid, ap.bssid[5])
+	b.IEs = append(b.IEs, ap.extraIEs...)
 	if ap.mbm != 0 {
 		b.SignalMBm = ap.mbm
 	}
@@ -130,7 +151,7 @@ func (k *air) Scan(ctx context.Context, ifindex int, req nl80211.ScanRequest) ([
 	defer k.mu.Unlock()
 	var out []*nl80211.BSS
 	for _, ap := range k.aps {
-		out = append(out, ap.scanResult())
+		out = append(out, ap.scanResult(req.SSIDs))
 	}
 	return out, nil
 }
@@ -143,7 +164,13 @@ func (k *air) Connect(ctx context.Context, ifindex int, req nl80211.ConnectReque
 		k.t.Errorf("CMD_CONNECT to %v: no such AP", req.BSSID)
 		return unix.ENOENT
 	}
+	k.mu.Lock()
+	ap.connectSSIDs = append(ap.connectSSIDs, string(req.SSID))
+	k.mu.Unlock()
 	var pmk []byte
+	if ap.sec.AKM == ie.AKMOWE {
+		return k.oweConnect(ap, req)
+	}
 	if ap.sec.AKM != 0 && eapol.UsesPSK(ap.sec.AKM) {
 		var err error
 		if pmk, err = eapol.PSKFromPassphrase(ap.password, []byte(ap.ssid)); err != nil {
@@ -180,6 +207,44 @@ func (k *air) Connect(ctx context.Context, ifindex int, req nl80211.ConnectReque
 		port.deliver(ap.bssid, ap.auth.Msg1PMKID(id[:]))
 		return nil
 	}
+	k.associated(ap, pmk)
+	return nil
+}
+
+// oweConnect plays an OWE AP's association: the station's Diffie-Hellman
+// element of a group the AP takes gets the AP's in the response and the
+// 4-way handshake with the exchange's PMK; another group gets status 77.
+func (k *air) oweConnect(ap *airAP, req nl80211.ConnectRequest) error {
+	k.cachedPMKSA(ap, req.IEs) // notes the station's RSN element
+	var dh []byte
+	for el, err := range ie.Walk(req.IEs) {
+		if err == nil && el.Is(ie.IDExtension, ie.ExtOWEDHParam) {
+			dh = el.Raw
+		}
+	}
+	if len(dh) < 5 {
+		k.t.Errorf("OWE association request without a Diffie-Hellman element: %x", req.IEs)
+		return unix.EINVAL
+	}
+	group := int(binary.LittleEndian.Uint16(dh[3:]))
+	k.mu.Lock()
+	ap.oweOffered = append(ap.oweOffered, group)
+	k.mu.Unlock()
+	if !slices.Contains(ap.oweGroups, group) {
+		k.mu.Lock()
+		k.connects = append(k.connects, ap.bssid.String())
+		k.mu.Unlock()
+		k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid, Status: uint16(ie.StatusUnsupportedFiniteCyclicGroup)}
+		return nil
+	}
+	el, pmk, _, err := eapoltest.OWEResponse(dh)
+	if err != nil {
+		k.t.Errorf("AP OWE: %v", err)
+		return err
+	}
+	k.mu.Lock()
+	ap.respIEs = el
+	k.mu.Unlock()
 	k.associated(ap, pmk)
 	return nil
 }
@@ -282,10 +347,18 @@ func (k *air) associated(ap *airAP, pmk []byte) {
 	if ap.sec.AKM != 0 {
 		ap.startAuth(k.t, k.sta, pmk)
 	}
+	resp := ap.respIEs
 	k.mu.Unlock()
-	k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid}
+	k.events <- &nl80211.ConnectEvent{BSSID: ap.bssid, RespIEs: resp}
 	if ap.sec.AKM != 0 && ap.deauthFirst {
 		k.events <- &nl80211.DisconnectEvent{Reason: 2, ByAP: true}
+		return
+	}
+	if ap.sec.AKM == ie.AKMOWE && ap.otherExchange {
+		k.mu.Lock()
+		ap.otherExchange = false
+		k.mu.Unlock()
+		port.deliver(ap.bssid, ap.auth.Msg1PMKID(bytes.Repeat([]byte{0x0e}, 16)))
 		return
 	}
 	if ap.sec.AKM != 0 && !ap.noMsg1 {

@@ -91,12 +91,18 @@ func (s *Station) preemptRestScan(next func()) bool {
 		return false
 	}
 	s.abortRestScan("a connect, scan or roam waiting")
+	s.whenScanEnds(next)
+	return true
+}
+
+// whenScanEnds runs next once the running scan has ended (its results
+// taken), after whatever waited for it before.
+func (s *Station) whenScanEnds(next func()) {
 	if prev := s.afterAbort; prev != nil {
 		s.afterAbort = func() { prev(); next() }
 	} else {
 		s.afterAbort = next
 	}
-	return true
 }
 
 // roamToBandLeft runs after the scan of the bands left for later: the

@@ -145,6 +145,10 @@ type Config struct {
 	// DisableANQP: main.conf [General] DisableANQP; without ANQP, Hotspot
 	// 2.0 profiles match by HESSID and roaming consortium only.
 	DisableANQP bool
+	// The radio's driver quirks (main.conf [DriverQuirks], and
+	// ControlPortOverNL80211=false for ForcePAE): never SAE, never OWE,
+	// EAPOL over a packet socket rather than nl80211's control port.
+	SAEDisabled, OWEDisabled, ForcePAE bool
 
 	// The listeners: each is called on one goroutine of the station's
 	// (not its loop), in the order things happened, one call at a time;

@@ -78,6 +78,17 @@ type attempt struct {
 	// filsStart: the keys a FILS association installed, for the
 	// supplicant that runs its rekeys (set before startHandshake).
 	filsStart *eapol.FILSStart
+	// OWE (owe.go): the exchange's key pair, the group to offer (0: the
+	// first; the next after the AP refused one), and the PMK the
+	// Association Response gives, for the handshake goroutine.
+	owe      *eapol.OWE
+	oweGroup int
+	owePMK   chan []byte
+	// owePMKID is the exchange's PMKID (message 1 must name it, if any);
+	// oweRetried: this BSS was associated again once already after the
+	// AP keyed another exchange (oweKeyedOther).
+	owePMKID   *ie.PMKID
+	oweRetried bool
 }
 
 // connection is an established connection.
@@ -256,6 +267,17 @@ func (s *Station) waitReply(ctx context.Context, reply chan error) error {
 // context, whose values (the D-Bus caller, for the agent to ask) the
 // attempt carries.
 func (s *Station) userConnect(req context.Context, n *Network, b *BSS, reply chan error) {
+	if s.oweScan && b == nil {
+		// The network may gain its OWE twin (owetransition.go): the
+		// connect waits for that scan and takes the network it leaves.
+		s.whenScanEnds(func() {
+			if m := s.networks[n.ID()]; m != nil {
+				n = m
+			}
+			s.userConnect(req, n, nil, reply)
+		})
+		return
+	}
 	if a := s.attempt; a != nil {
 		if a.network == n && b == nil {
 			a.replies = append(a.replies, reply)
@@ -292,6 +314,9 @@ func (s *Station) userConnect(req context.Context, n *Network, b *BSS, reply cha
 func (s *Station) bestAllowedBSS(n *Network) *BSS {
 	now := s.now()
 	for _, b := range n.BSSes {
+		if b.Summary.Security == ie.SecurityOWE && s.cfg.OWEDisabled {
+			continue // a transition pair's open side serves
+		}
 		if !s.blacklist.contains(hwString(b.Addr), now) {
 			return b
 		}
@@ -358,9 +383,13 @@ func (s *Station) beginAttempt(a *attempt) {
 	}
 	switch n.Security {
 	case knownnetworks.SecurityOpen:
+		if b.Summary.Security == ie.SecurityOWE {
+			s.startOWE(a)
+			return
+		}
 		s.sendConnect(a)
 	case knownnetworks.SecurityPSK:
-		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, len(a.password) > 0 || saePossible(n), fileTransitionDisable(n.Known))
+		sec, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, s.saeUsable(n, a.password), fileTransitionDisable(n.Known))
 		if err != nil {
 			s.noRSN(err)
 			return
@@ -412,8 +441,6 @@ func supported(n *Network) error {
 	switch {
 	case n.Security == knownnetworks.Security8021X && n.Known == nil:
 		return fmt.Errorf("802.1X network without a network file: %w", ErrNotSupported)
-	case b.Summary.Security == ie.SecurityOWE:
-		return fmt.Errorf("OWE: %w yet", ErrNotSupported)
 	}
 	return nil
 }
@@ -506,7 +533,7 @@ func (s *Station) sendConnect(a *attempt) {
 	a.tl.Begin(PhaseAssoc)
 	b := a.bss
 	req := nl80211.ConnectRequest{
-		SSID:        []byte(a.network.SSID),
+		SSID:        b.ssid(a.network),
 		BSSID:       b.Addr,
 		Freq:        b.Freq,
 		AuthType:    unix.NL80211_AUTHTYPE_OPEN_SYSTEM,
@@ -524,6 +551,9 @@ func (s *Station) sendConnect(a *attempt) {
 	}
 	if a.sec != nil {
 		req.IEs = append(append([]byte(nil), a.sec.ownRSNE...), a.sec.ownRSNXE...)
+		if a.owe != nil {
+			req.IEs = append(req.IEs, a.owe.Element()...)
+		}
 		req.Crypto = nl80211.Crypto{
 			WPAVersions:     a.sec.wpaVersion,
 			PairwiseCiphers: []ie.CipherSuite{a.sec.pairwise},
@@ -534,7 +564,7 @@ func (s *Station) sendConnect(a *attempt) {
 		if a.sec.mfp {
 			req.Crypto.MFP = unix.NL80211_MFP_REQUIRED
 		}
-		useNL := s.cfg.Wiphy == nil || s.cfg.Wiphy.SupportsControlPortOverNL80211()
+		useNL := s.controlPortOverNL80211()
 		req.Crypto.ControlPortOverNL80211 = useNL
 		port, err := s.cfg.Kernel.OpenEAPOLPort(s.cfg.Ifindex, useNL)
 		if err != nil {
@@ -610,6 +640,10 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 			s.failBSS(errors.New(why), s.blameTimeout(a))
 			return
 		}
+		if a.owe != nil && ie.StatusCode(e.Status) == ie.StatusUnsupportedFiniteCyclicGroup {
+			s.oweGroupRefused(a, errors.New(why))
+			return
+		}
 		if a.pmksaKey != nil && ie.StatusCode(e.Status) == ie.StatusInvalidPMKID {
 			// 12.6.10.3: the AP has no PMKSA for our PMKID. The
 			// entry goes and the same BSS is tried again with EAP,
@@ -628,6 +662,9 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 	}
 	if a.sec == nil {
 		s.connected(a)
+		return
+	}
+	if a.owe != nil && !s.oweAssociated(a, e.RespIEs) {
 		return
 	}
 	if a.eap != nil {
@@ -677,7 +714,7 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 		if a.stage == stageHandshake {
 			why = "handshake failed: " + why
 			if r := ie.ReasonCode(e.Reason); (r == ie.Reason4WayHandshakeTimeout || r == ie.ReasonInvalidAuthentication) &&
-				a.kp != nil && a.kp.sentKey.Load() {
+				a.kp != nil && a.kp.sentKey.Load() && a.owe == nil {
 				// The AP dropped our message 2 and gave up: almost always
 				// a wrong passphrase (evidence counted, credentials.go).
 				// Before our message 2 the AP had nothing of our key to
@@ -751,6 +788,10 @@ func (s *Station) nextAttempt(a *attempt, b *BSS, err error) {
 	next := &attempt{network: a.network, bss: b, kind: a.kind, req: a.req, ctx: ctx, cancel: cancel,
 		tl: s.newTimeline(a.kind.String(), a.network.SSID), replies: a.replies,
 		pmk: a.pmk, newPass: a.newPass, tried: a.tried, password: a.password, answers: a.answers}
+	if bytes.Equal(b.Addr, a.bss.Addr) {
+		next.oweGroup = a.oweGroup // the group the same AP is to be offered
+		next.oweRetried = a.oweRetried
+	}
 	a.pmk, a.password = nil, nil // next's now: retiring a wipes the rest
 	s.retireAttempt(a, err)
 	s.last = next.tl
@@ -1040,4 +1081,11 @@ func (s *Station) sendDisconnect(why string) {
 			s.log.Debug("disconnect", "why", why, "err", err)
 		}
 	}()
+}
+
+// controlPortOverNL80211 says whether EAPOL goes over nl80211's control
+// port: when the radio has it and neither main.conf's
+// ControlPortOverNL80211=false nor [DriverQuirks] ForcePae says otherwise.
+func (s *Station) controlPortOverNL80211() bool {
+	return !s.cfg.ForcePAE && (s.cfg.Wiphy == nil || s.cfg.Wiphy.SupportsControlPortOverNL80211())
 }

@@ -273,7 +273,7 @@ func (s *Station) filsAssociate(a *attempt, anonce []byte) {
 	ies := extElement(ie.ExtFILSKeyConfirmation, k.STAKeyAuth())
 	ies = append(ies, extElement(ie.ExtFILSSession, a.fils.session)...)
 	ies = append(ies, a.sec.ownRSNE...)
-	useNL := s.cfg.Wiphy == nil || s.cfg.Wiphy.SupportsControlPortOverNL80211()
+	useNL := s.controlPortOverNL80211()
 	crypto := nl80211.Crypto{WPAVersions: a.sec.wpaVersion, PairwiseCiphers: []ie.CipherSuite{a.sec.pairwise},
 		GroupCipher: a.sec.group, AKMSuites: []ie.AKMSuite{a.sec.akm}, ControlPort: true, ControlPortOverNL80211: useNL}
 	if a.sec.mfp {

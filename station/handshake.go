@@ -106,6 +106,8 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool, td t
 		return nil, unsupported("transition disabled: the network is WPA3-Enterprise only (802.1X-SHA256 or Suite-B)")
 	case rsn.HasAKM(ie.AKM8021XSuiteB192):
 		return nil, unsupported("WPA3-Enterprise 192-bit (802.1X-Suite-B-192): %v", suiteB)
+	case rsn.HasAKM(ie.AKMOWE):
+		c.akm = ie.AKMOWE
 	default:
 		return nil, unsupported("no supported AKM in %v", rsn.AKMs)
 	}
@@ -335,7 +337,7 @@ func (s *Station) startHandshake(a *attempt) error {
 			SPA: spa, AA: aa, PMK: pmk,
 			OwnRSNE: a.sec.ownRSNE, OwnRSNXE: a.sec.ownRSNXE, APRSNE: a.sec.apRSNE, APRSNXE: a.sec.apRSNXE,
 			AKM: a.sec.akm, Pairwise: a.sec.pairwise, Group: a.sec.group,
-			MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt, AfterFILS: a.filsStart,
+			MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt, AfterFILS: a.filsStart, PMKID: a.owePMKID,
 			Logger: s.log,
 			OnEvent: func(ev eapol.Event) {
 				select {
@@ -357,13 +359,14 @@ func (s *Station) startHandshake(a *attempt) error {
 		}
 	}
 	var sup *eapol.Supplicant
-	if a.eap == nil {
+	if a.eap == nil && a.owe == nil {
 		var err error
 		if sup, err = newSupplicant(a.pmk); err != nil {
 			return err
 		}
 		a.sup = sup
 	}
+	owePMK := a.owePMK // OWE: read here, the loop may clear a.owe
 	frames := make(chan []byte, 8)
 	s.bg.Add(2)
 	go func() { // reader: EAPOL port -> frames
@@ -387,6 +390,20 @@ func (s *Station) startHandshake(a *attempt) error {
 	}()
 	go func() {
 		defer s.bg.Done()
+		if owePMK != nil { // OWE: the PMK comes with the Association Response
+			var err error
+			select {
+			case <-a.ctx.Done():
+				return
+			case pmk := <-owePMK:
+				sup, err = newSupplicant(pmk)
+				secret.Zero(pmk)
+			}
+			if err != nil {
+				post(func() { s.onHandshakeFailed(a, err) })
+				return
+			}
+		}
 		if sup == nil { // 802.1X: EAP first, then the 4-way handshake with its PMK
 			err := s.run8021X(a, kp, frames, newSupplicant, post)
 			if err != nil && !errors.Is(err, context.Canceled) {
@@ -447,6 +464,10 @@ func (s *Station) onHandshakeEvent(a *attempt, ev eapol.Event) {
 }
 
 func (s *Station) onHandshakeFailed(a *attempt, err error) {
+	if s.attempt == a && a.owe != nil && errors.Is(err, eapol.ErrPMKIDMismatch) && !a.oweRetried {
+		s.oweKeyedOther(a, err)
+		return
+	}
 	if s.attempt == a {
 		s.failBSS(fmt.Errorf("4-way handshake: %w", err), true)
 		return

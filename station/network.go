@@ -112,14 +112,25 @@ func groupNetworks(results []*nl80211.BSS, rc RankConfig) (map[string]*Network, 
 		b := &BSS{Addr: r.BSSID, Freq: r.Freq, Signal: signalDBm(r), Summary: sum, Raw: r}
 		b.DataRate, _ = sum.EstimateDataRate(nil, b.Signal)
 		b.Rank = bssRank(b, rc)
-		id := NetworkPathID(string(sum.SSID), sec)
+		name := string(sum.SSID)
+		if b.oweTwin() {
+			// The OWE side of an OWE transition pair joins the open
+			// network its element names (owetransition.go).
+			var why string
+			if name, why = oweTwinNetwork(b); why != "" {
+				skipped = append(skipped, r.BSSID.String()+": "+why)
+				continue
+			}
+		}
+		id := NetworkPathID(name, sec)
 		n := nets[id]
 		if n == nil {
-			n = &Network{SSID: string(sum.SSID), Security: sec}
+			n = &Network{SSID: name, Security: sec}
 			nets[id] = n
 		}
-		// Seen by name only in a probe response: its beacons hide it.
-		if len(r.BeaconIEs) > 0 {
+		// Seen by name only in a probe response: its beacons hide it
+		// (an OWE twin's hidden SSID is its own, not the network's).
+		if len(r.BeaconIEs) > 0 && !b.oweTwin() {
 			if bsum, _ := ie.Summarize(r.BeaconIEs, r.Capability); bsum != nil {
 				n.Hidden = n.Hidden || bsum.Hidden
 				n.Visible = n.Visible || !bsum.Hidden
@@ -127,6 +138,7 @@ func groupNetworks(results []*nl80211.BSS, rc RankConfig) (map[string]*Network, 
 		}
 		n.BSSes = append(n.BSSes, b)
 	}
+	skipped = append(skipped, dropUnpairedOWETwins(nets)...)
 	for _, n := range nets {
 		sortBSSes(n.BSSes)
 	}

@@ -320,6 +320,13 @@ func (s *Station) roamScanDone(res []*nl80211.BSS, err error, partial bool) {
 		s.roam.answer(ErrAborted)
 		s.roam.tl = nil
 		s.publish()
+		if s.attempt == nil {
+			// The connection was lost during this scan: autoconnect
+			// found the radio busy and waits for its own scan (CI's
+			// TestWifidReconnectsWhenAPGoesSilent: packet loss began a
+			// roam scan just before the kernel gave up the link).
+			s.autoconnectScan()
+		}
 		return
 	}
 	if err != nil {
@@ -372,7 +379,7 @@ func (s *Station) roamUsable(c *connection, b *BSS, now time.Time) bool {
 		return false
 	}
 	if c.sec != nil {
-		if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, len(c.password) > 0 || saePossible(c.network),
+		if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, s.saeUsable(c.network, c.password),
 			fileTransitionDisable(c.network.Known)); err != nil {
 			s.log.Debug("roam candidate unusable", "bssid", b.Addr.String(), "err", err)
 			return false
@@ -435,6 +442,9 @@ func sortBSSes(bs []*BSS) {
 	sort.SliceStable(bs, func(i, j int) bool {
 		if bs[i].Missed != bs[j].Missed {
 			return !bs[i].Missed // heard in the last scan first
+		}
+		if oi, oj := bs[i].oweOpenSide(), bs[j].oweOpenSide(); oi != oj {
+			return oj // an OWE transition pair's OWE side before its open side, as iwd
 		}
 		if bs[i].Rank != bs[j].Rank {
 			return bs[i].Rank > bs[j].Rank

@@ -247,3 +247,32 @@ func TestStopDuringRoamScan(t *testing.T) {
 	}
 	close(block)
 }
+
+// TestConnectionLostDuringRoamScan: the link is lost while a roam scan
+// runs (packet loss began it just before). Autoconnect finds the radio
+// busy; once the roam scan ends, its own scan runs and it reconnects
+// rather than waiting for nothing.
+func TestConnectionLostDuringRoamScan(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, fastRoam,
+		openBSSAt("cafe", 1, -40, 2412))
+	connectedTo(t, h, "02:00:00:00:00:01")
+	n := len(h.waitScans(1))
+	block := make(chan struct{})
+	h.k.mu.Lock()
+	h.k.scanBlock = block
+	h.k.mu.Unlock()
+	h.events <- &nl80211.CQMEvent{PacketLoss: 50}
+	h.waitScans(n + 1) // the roam scan, held
+	h.events <- &nl80211.DisconnectEvent{Reason: 4}
+	h.waitState(AutoconnectQuick)
+	h.k.mu.Lock()
+	h.k.scanBlock = nil
+	h.k.mu.Unlock()
+	close(block)
+	if req := h.waitConnect(); req.BSSID.String() != "02:00:00:00:00:01" {
+		t.Fatalf("reconnected to %v", req.BSSID)
+	}
+	if scans := h.waitScans(n + 2); len(scans) < n+2 {
+		t.Fatalf("no autoconnect scan after the roam scan: %+v", scans)
+	}
+}

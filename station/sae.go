@@ -31,6 +31,13 @@ func saePossible(n *Network) bool {
 	return sec.Passphrase != "" || sec.PreSharedKey == nil
 }
 
+// saeUsable says whether SAE may be chosen for n: not for a radio whose
+// driver main.conf's [DriverQuirks] SaeDisable names, and only with a
+// passphrase at hand (password, or one the file or the agent can give).
+func (s *Station) saeUsable(n *Network, password []byte) bool {
+	return !s.cfg.SAEDisabled && (len(password) > 0 || saePossible(n))
+}
+
 // startSAE begins the exchange with a's BSS using password, which a
 // owns from now on (kept for the next BSS, wiped with a's secrets).
 func (s *Station) startSAE(a *attempt, password []byte) {
@@ -39,10 +46,14 @@ func (s *Station) startSAE(a *attempt, password []byte) {
 	var own, peer [6]byte
 	copy(own[:], s.cfg.MAC)
 	copy(peer[:], a.bss.Addr)
-	x, err := sae.New(sae.Config{Password: password, SSID: []byte(a.network.SSID),
+	var id []byte
+	if k := a.network.Known; k != nil && k.Settings.Security.PasswordIdentifier != "" {
+		id = []byte(k.Settings.Security.PasswordIdentifier) // H2E only: sae.New says so
+	}
+	x, err := sae.New(sae.Config{Password: password, Identifier: id, SSID: []byte(a.network.SSID),
 		Own: own, Peer: peer, H2E: a.sec.h2e,
 		// P-256 first; an AP that rejects it (status 77) gets the next.
-		Groups: []int{19, 20, 21}})
+		Groups: eccGroups(a.network, []int{19, 20, 21})})
 	if err != nil {
 		s.failAttempt(fmt.Errorf("%w: SAE: %v", ErrInvalidFormat, err), false)
 		return
@@ -183,4 +194,13 @@ func parseAuthFrame(f []byte, alg uint16) (seq, status uint16, body []byte, err 
 		return 0, 0, nil, fmt.Errorf("authentication algorithm %d, want %d", got, alg)
 	}
 	return binary.LittleEndian.Uint16(f[hdr+2:]), binary.LittleEndian.Uint16(f[hdr+4:]), f[hdr+6:], nil
+}
+
+// eccGroups are the groups SAE and OWE offer n, in order: groups, or only
+// group 19 (P-256) when n's file says UseDefaultEccGroup=true, as iwd.
+func eccGroups(n *Network, groups []int) []int {
+	if n.Known != nil && n.Known.Settings.UseDefaultEccGroup {
+		return []int{19}
+	}
+	return groups
 }

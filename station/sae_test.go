@@ -2,6 +2,7 @@ package station
 
 import (
 	"encoding/binary"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -146,5 +147,20 @@ func TestSAERefusedConfirm(t *testing.T) {
 	case r := <-auths:
 		t.Fatalf("autoconnect tried again after %d refusals: %+v", rejectionsToGiveUp, r)
 	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// TestSAEDisabledQuirk: with [DriverQuirks] SaeDisable naming the radio's
+// driver, an SAE-only network is not supported (no SAE exchange starts).
+func TestSAEDisabledQuirk(t *testing.T) {
+	var k *air
+	h := newHarnessConfig(t, map[string]string{"wpa3.psk": "[Security]\nPassphrase=secret123\n"}, false, func(c *Config) {
+		k = newAir(t, c.MAC, saeAP("wpa3", 1, "secret123"))
+		c.Kernel, c.Events = k, k.events
+		c.MFP = 1
+		c.SAEDisabled = true
+	})
+	if err := h.connect("wpa3"); !errors.Is(err, ErrNotSupported) {
+		t.Errorf("SAE-only network: %v, want NotSupported", err)
 	}
 }

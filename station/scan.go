@@ -11,6 +11,7 @@ import (
 
 	"wifid/knownnetworks"
 	"wifid/nl80211"
+	"wifid/nl80211/ie"
 )
 
 // Scan runs a full scan (Station.Scan) and returns when its results are in.
@@ -65,10 +66,6 @@ func (s *Station) startScan(freqs []uint32, why string) { s.startScanFlush(freqs
 // ones scanned.
 func (s *Station) startScanFlush(freqs []uint32, why string, flush bool) {
 	freqs = s.usableFreqs(freqs)
-	s.scanning = true
-	s.event("scan-triggered", why)
-	s.log.Debug("scan", "why", why, "freqs", len(freqs))
-	s.publish()
 	req := nl80211.ScanRequest{Freqs: freqs}
 	if flush {
 		req.Flags = unix.NL80211_SCAN_FLAG_FLUSH
@@ -82,6 +79,16 @@ func (s *Station) startScanFlush(freqs []uint32, why string, flush bool) {
 			req.SSIDs = append(req.SSIDs, []byte(k.SSID))
 		}
 	}
+	s.runScan(req, why, freqs)
+}
+
+// runScan triggers the scan req (of freqs, nil for every channel) in the
+// background; scanDone takes its results.
+func (s *Station) runScan(req nl80211.ScanRequest, why string, freqs []uint32) {
+	s.scanning = true
+	s.event("scan-triggered", why)
+	s.log.Debug("scan", "why", why, "freqs", len(freqs))
+	s.publish()
 	if s.cfg.Wiphy != nil && s.cfg.Wiphy.MaxScanSSIDs > 0 && len(req.SSIDs) > s.cfg.Wiphy.MaxScanSSIDs {
 		req.SSIDs = req.SSIDs[:s.cfg.Wiphy.MaxScanSSIDs]
 	}
@@ -138,6 +145,7 @@ func (s *Station) scanDone(res []*nl80211.BSS, err error, took time.Duration, fr
 			return
 		}
 		s.log.Warn("scan failed", "err", err, "ms", took.Milliseconds())
+		s.oweScan = false
 		s.afterScan(false)
 		return
 	}
@@ -189,8 +197,24 @@ func (s *Station) finishScan(nets map[string]*Network, results int, took time.Du
 	s.log.Info("scan done", "bss", results, "networks", len(nets), "ms", took.Milliseconds())
 	s.event("scan-done", len(nets))
 	// Between the bands of autoconnect's full scan Scanning stays true:
-	// a client waiting for the scan's end wants every band's networks.
+	// a client waiting for the scan's end wants every band's networks;
+	// so it does while hidden OWE twins are looked for (owetransition.go).
 	held := s.moreBands()
+	var owe *nl80211.ScanRequest
+	if !s.oweScan && s.conn == nil && s.attempt == nil && !s.asleep {
+		if owe = oweHiddenScan(nets); owe != nil {
+			if owe.Freqs = s.usableFreqs(owe.Freqs); len(owe.Freqs) == 0 {
+				owe = nil
+			}
+		}
+	}
+	s.oweScan = false
+	if owe != nil {
+		// Autoconnect (and a user's connect) waits for the twins: it
+		// acts on that scan's end.
+		s.startOWEHiddenScan(owe)
+		return
+	}
 	s.scanning = held
 	s.publish()
 	s.scanning = false
@@ -430,35 +454,46 @@ func (s *Station) startAutoconnect(why string) {
 	if s.now().Sub(s.lastScan) < freshScan && s.tryAutoconnect() {
 		return
 	}
-	var freqs []uint32
-	if s.cfg.Known != nil {
-		freqs = s.cfg.Known.RecentFrequencies(5, 5)
-	}
-	if len(freqs) > 0 {
+	if len(s.quickScanFreqs()) > 0 {
 		s.setState(AutoconnectQuick, why)
-		s.autoconnectScan(AutoconnectQuick, func() { s.startScan(freqs, "autoconnect quick scan") })
-		return
+	} else {
+		s.setState(AutoconnectFull, why)
 	}
-	s.setState(AutoconnectFull, why)
-	s.autoconnectScan(AutoconnectFull, func() { s.startFullScan("autoconnect full scan") })
+	s.autoconnectScan()
 }
 
-// autoconnectScan runs start, autoconnect's scan for state, unless a scan
-// runs whose results autoconnect takes instead (a user's, of every
-// channel). The background scan of the bands left for later is not one:
-// it saw none of the channels the connection just lost was on, and the
-// station's list still holds the BSSes there as they were (CI's
-// TestWifidTransitionDisable: the AP came back changed, and autoconnect
-// tried it with its old elements). It is aborted, and start runs after.
-func (s *Station) autoconnectScan(state State, start func()) {
-	if s.preemptRestScan(func() {
-		if s.state == state && !s.scanning {
-			start()
-		}
-	}) {
-		return
+// quickScanFreqs are the frequencies autoconnect's quick scan covers: where
+// known networks were seen last.
+func (s *Station) quickScanFreqs() []uint32 {
+	if s.cfg.Known == nil {
+		return nil
 	}
-	if !s.scanning {
+	return s.cfg.Known.RecentFrequencies(5, 5)
+}
+
+// autoconnectScan runs the scan of the autoconnect state the station is in
+// (quick or full), unless a scan runs whose results autoconnect takes
+// instead (a user's, of every channel). The background scan of the bands
+// left for later is not one: it saw none of the channels the connection
+// just lost was on, and the station's list still holds the BSSes there as
+// they were (CI's TestWifidTransitionDisable: the AP came back changed, and
+// autoconnect tried it with its old elements). It is aborted, and the scan
+// runs after. (A roam scan the loss cut short runs it from roamScanDone.)
+func (s *Station) autoconnectScan() {
+	start := func() {
+		if !s.state.Autoconnecting() || s.scanning || s.asleep {
+			return
+		}
+		if s.state == AutoconnectQuick {
+			if freqs := s.quickScanFreqs(); len(freqs) > 0 {
+				s.startScan(freqs, "autoconnect quick scan")
+				return
+			}
+			s.setState(AutoconnectFull, "no known frequencies")
+		}
+		s.startFullScan("autoconnect full scan")
+	}
+	if !s.preemptRestScan(start) {
 		start()
 	}
 }
@@ -572,8 +607,11 @@ func (s *Station) tryAutoconnect() bool {
 			if b.Missed || s.blacklist.contains(hwString(b.Addr), now) || s.tried[hwString(b.Addr)] {
 				continue
 			}
+			if b.Summary.Security == ie.SecurityOWE && s.cfg.OWEDisabled {
+				continue // [DriverQuirks] OweDisable: a transition pair's open side serves
+			}
 			if n.Security == knownnetworks.SecurityPSK {
-				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, saePossible(n), fileTransitionDisable(n.Known)); err != nil {
+				if _, err := chooseRSN(b.Summary, s.cfg.Wiphy, s.cfg.MFP, s.saeUsable(n, nil), fileTransitionDisable(n.Known)); err != nil {
 					// This radio, main.conf or the network's
 					// Transition Disable rules it out.
 					s.log.Debug("BSS not usable", "network", n.SSID, "bssid", b.Addr.String(), "why", err)

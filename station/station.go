@@ -54,7 +54,8 @@ type Station struct {
 	scanEnded   chan struct{} // closed when the running scan's kernel call returned
 	bandsLeft   [][]uint32    // bands autoconnect's full scan has yet to scan (bandscan.go)
 	restScan    bool          // the running scan is of the bands left, once connected
-	afterAbort  func()        // what waits for that scan's abort (preemptRestScan)
+	afterAbort  func()        // what waits for the running scan's end (whenScanEnds)
+	oweScan     bool          // the running scan looks for hidden OWE twins (owetransition.go)
 	autoconnect bool
 	networks    map[string]*Network
 	ordered     []*Network
@@ -305,8 +306,10 @@ func (s *Station) publish() {
 		v.ConnectedBSS = s.conn.bss.Addr
 		v.Address = s.conn.address
 	}
+	v.AccessPoint = v.ConnectedBSS
 	if s.attempt != nil {
 		v.Connecting = s.attempt.network.ID()
+		v.AccessPoint = s.attempt.bss.Addr
 	}
 	if s.last != nil {
 		cp := *s.last

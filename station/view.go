@@ -18,8 +18,11 @@ type View struct {
 	Connected    string        // network ID, "" when not connected
 	Connecting   string        // network ID of the attempt in progress, if any
 	ConnectedBSS net.HardwareAddr
-	Address      string    // IPv4 address (CIDR) once configured
-	Last         *Timeline // the latest connect attempt (a copy)
+	// AccessPoint is the BSS joined or being joined (the attempt's, else
+	// the connection's): Station.ConnectedAccessPoint.
+	AccessPoint net.HardwareAddr
+	Address     string    // IPv4 address (CIDR) once configured
+	Last        *Timeline // the latest connect attempt (a copy)
 }
 
 // NetworkView is one network in a View.

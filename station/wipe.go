@@ -28,6 +28,16 @@ func (a *attempt) wipeSecrets() {
 		a.cachedPMK = nil
 	}
 	a.answers = nil
+	// OWE: the key pair goes (crypto/ecdh keeps its scalar out of
+	// reach), and a PMK the handshake goroutine never took is wiped.
+	a.owe = nil
+	if a.owePMK != nil {
+		select {
+		case pmk := <-a.owePMK:
+			secret.Zero(pmk)
+		default:
+		}
+	}
 	if a.erp != nil {
 		secret.Zero(a.erp.EMSK) // the station's ERP entry has its own
 		a.erp = nil
