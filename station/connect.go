@@ -713,6 +713,12 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 		}
 		if a.stage == stageHandshake {
 			why = "handshake failed: " + why
+			if a.owe != nil && !a.oweRetried && ie.ReasonCode(e.Reason) == ie.Reason4WayHandshakeTimeout {
+				// Most likely the AP keyed the exchange of a repeated
+				// Association Request (its message 1 named no PMKID).
+				s.oweKeyedOther(a, errors.New(why))
+				return
+			}
 			if r := ie.ReasonCode(e.Reason); (r == ie.Reason4WayHandshakeTimeout || r == ie.ReasonInvalidAuthentication) &&
 				a.kp != nil && a.kp.sentKey.Load() && a.owe == nil {
 				// The AP dropped our message 2 and gave up: almost always

@@ -248,3 +248,21 @@ func TestOWEAPKeyedOtherExchange(t *testing.T) {
 		t.Errorf("%d associations, want 2", len(ap.oweOffered))
 	}
 }
+
+// TestOWEHandshakeTimeoutRetriesOnce: the AP gives up on the handshake
+// (reason 15) though we answered its message 1 (it keyed another exchange
+// and its message 1 named no PMKID): the same BSS is associated again,
+// once, and joined; it is not blacklisted.
+func TestOWEHandshakeTimeoutRetriesOnce(t *testing.T) {
+	var k *air
+	ap := oweAirAP("owe", 1, 19)
+	ap.forged = 1
+	h := airHarness(t, &k, nil, false, ap)
+	if err := h.connectSec("owe", knownnetworks.SecurityOpen); err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	h.waitState(Connected)
+	if h.st.blacklistContains(ap.bssid.String()) {
+		t.Error("the BSS was blacklisted")
+	}
+}
