@@ -10,6 +10,7 @@ import (
 
 	"wifid/eapol/eapoltest"
 	"wifid/knownnetworks"
+	"wifid/nl80211"
 	"wifid/nl80211/ie"
 )
 
@@ -264,5 +265,25 @@ func TestOWEHandshakeTimeoutRetriesOnce(t *testing.T) {
 	h.waitState(Connected)
 	if h.st.blacklistContains(ap.bssid.String()) {
 		t.Error("the BSS was blacklisted")
+	}
+}
+
+// TestOWEOrder: in an open network the OWE twin of a transition pair
+// comes first, another BSS of the SSID after it, the pair's open side last.
+func TestOWEOrder(t *testing.T) {
+	open, twin := transitionPair(1)
+	other := &airAP{ssid: "transition", bssid: net.HardwareAddr{2, 0, 0, 0, 0, 3}}
+	nets, _ := groupNetworks([]*nl80211.BSS{open.scanResult(nil), other.scanResult(nil),
+		twin.scanResult([][]byte{[]byte("owe-hidden")})}, DefaultRankConfig())
+	n := nets[NetworkPathID("transition", knownnetworks.SecurityOpen)]
+	if n == nil || len(n.BSSes) != 3 {
+		t.Fatalf("networks %v", nets)
+	}
+	var got []string
+	for _, b := range n.BSSes {
+		got = append(got, b.Addr.String())
+	}
+	if want := []string{"02:00:00:00:00:02", "02:00:00:00:00:03", "02:00:00:00:00:01"}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
 	}
 }

@@ -32,6 +32,20 @@ func (b *BSS) oweOpenSide() bool {
 	return b.Summary.Security == ie.SecurityOpen && b.Summary.OWETransition != nil
 }
 
+// oweOrder places b in its network's list: an OWE transition pair's OWE
+// side first (the network's encrypted way in), any other BSS after it, the
+// pair's open side last (the fallback), as iwd chooses (testOWE-transition's
+// extra open BSS of the same SSID is not chosen over the twin).
+func (b *BSS) oweOrder() int {
+	switch {
+	case b.oweTwin():
+		return 0
+	case b.oweOpenSide():
+		return 2
+	}
+	return 1
+}
+
 // ssid is what b is associated to under: its own SSID (an OWE twin's is
 // not its network's), or the network's when b's elements hid it.
 func (b *BSS) ssid(n *Network) []byte {

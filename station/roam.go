@@ -443,8 +443,8 @@ func sortBSSes(bs []*BSS) {
 		if bs[i].Missed != bs[j].Missed {
 			return !bs[i].Missed // heard in the last scan first
 		}
-		if oi, oj := bs[i].oweOpenSide(), bs[j].oweOpenSide(); oi != oj {
-			return oj // an OWE transition pair's OWE side before its open side, as iwd
+		if oi, oj := bs[i].oweOrder(), bs[j].oweOrder(); oi != oj {
+			return oi < oj // OWE transition twins first, their open sides last
 		}
 		if bs[i].Rank != bs[j].Rank {
 			return bs[i].Rank > bs[j].Rank
