@@ -18,6 +18,7 @@ const (
 	ifaceStation    = service + ".Station"
 	ifaceNetwork    = service + ".Network"
 	ifaceKnown      = service + ".KnownNetwork"
+	ifaceBSS        = service + ".BasicServiceSet" // iwd 3.x
 	ifaceAgent      = service + ".Agent"
 	ifaceAgentMgr   = service + ".AgentManager"
 	ifaceAdapter    = service + ".Adapter"
@@ -137,6 +138,9 @@ func (c *client) name(p dbus.ObjectPath) string {
 	}
 	if n := str(ifs[ifaceAdapter], "Name"); n != "" {
 		return n
+	}
+	if a := str(ifs[ifaceBSS], "Address"); a != "" {
+		return a // a BSS by its address
 	}
 	return string(p)
 }
