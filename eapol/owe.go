@@ -3,12 +3,9 @@ package eapol
 import (
 	"crypto/ecdh"
 	"crypto/hkdf"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"math/big"
 
@@ -39,24 +36,25 @@ type OWE struct {
 	pub   []byte // our public key's x-coordinate
 }
 
-// oweCurve is crypto/ecdh's curve and the hash RFC 8110 4.4 pairs with
-// the group (Table 2).
-func oweCurve(group int) (ecdh.Curve, func() hash.Hash) {
+// oweCurve is crypto/ecdh's curve of the group. The hash RFC 8110 4.4
+// pairs with it (Table 2) is the group's own (ecgroup.Group.Hash: SHA-256,
+// -384, -512), as SAE's.
+func oweCurve(group int) ecdh.Curve {
 	switch group {
 	case 19:
-		return ecdh.P256(), sha256.New
+		return ecdh.P256()
 	case 20:
-		return ecdh.P384(), sha512.New384
+		return ecdh.P384()
 	case 21:
-		return ecdh.P521(), sha512.New
+		return ecdh.P521()
 	}
-	return nil, nil
+	return nil
 }
 
 // NewOWE draws a key pair of the group from rand (crypto/rand's Reader
 // when nil).
 func NewOWE(group int, rand io.Reader) (*OWE, error) {
-	curve, _ := oweCurve(group)
+	curve := oweCurve(group)
 	g := ecgroup.ByID(group)
 	if curve == nil || g == nil {
 		return nil, fmt.Errorf("eapol: OWE group %d not supported", group)
@@ -133,7 +131,7 @@ func (o *OWE) Keys(apElement []byte) (pmk []byte, pmkid ie.PMKID, err error) {
 		return nil, pmkid, perr("OWE Diffie-Hellman Parameter", "shared secret: %v", err)
 	}
 	defer clear(z)
-	_, h := oweCurve(o.group)
+	h := o.g.Hash
 	salt := make([]byte, 0, 2*o.g.Len+2)
 	salt = append(append(salt, o.pub...), a...)
 	salt = binary.LittleEndian.AppendUint16(salt, uint16(o.group))

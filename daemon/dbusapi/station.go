@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"net"
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/godbus/dbus/v5"
@@ -239,12 +238,16 @@ func (s *Server) SetNetworks(ifindex uint32, networks []Network, hidden []Hidden
 		}
 	}
 	for _, n := range next {
-		for _, p := range n.bss {
+		for _, b := range n.info.BSS {
+			p := BSSPath(n.path, b.Address)
+			if len(b.Address) != 6 || !had[p] && s.tree.Has(p) {
+				continue // not a BSS, or added above (listed twice)
+			}
 			if had[p] {
 				delete(had, p)
 				continue
 			}
-			s.tree.Add(p, BSSInterface, map[string]dbus.Variant{"Address": dbus.MakeVariant(bssAddress(p))}, nil)
+			s.tree.Add(p, BSSInterface, map[string]dbus.Variant{"Address": dbus.MakeVariant(b.Address.String())}, nil)
 		}
 	}
 	for p := range had {
@@ -455,18 +458,4 @@ func (s *Server) diagnosticMethods() map[string]any {
 			return out, nil
 		},
 	}
-}
-
-// bssAddress is the Address of the BSS at path p (BSSPath's last element):
-// colon-separated lower-case hex, as iwd 3.x shows it.
-func bssAddress(p dbus.ObjectPath) string {
-	h := string(p[strings.LastIndexByte(string(p), '/')+1:])
-	var b strings.Builder
-	for i := 0; i+2 <= len(h); i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(h[i : i+2])
-	}
-	return b.String()
 }
