@@ -52,6 +52,12 @@ func TestBench(t *testing.T) {
 	b := &benchVM{t: t, lab: lab, phy: sta.Phy, iface: sta.Iface, debug: os.Getenv("BENCH_DEBUG") != ""}
 
 	daemons := []string{"wifid", "iwd", "wpa_supplicant"}
+	if env := benchVariantEnv(); env != nil {
+		// An experiment: wifid again, with the environment it names, in
+		// the same VM run (so the host's load is the same for both).
+		daemons = []string{"wifid", benchVariant, "iwd", "wpa_supplicant"}
+		t.Logf("%s is wifid with %q", benchVariant, env)
+	}
 	var results []bench.Run
 	for round := 1; round <= runs; round++ {
 		for _, d := range daemons {
@@ -134,6 +140,20 @@ func everyDaemonConnected(t *testing.T, daemons []string, results []bench.Run, r
 		}
 	}
 }
+
+// benchVariant is the name of wifid's second entry in TestBench when
+// BENCH_WIFID_VARIANT names an environment to try ("GOMAXPROCS=1
+// GODEBUG=asyncpreemptoff=1"): an A/B experiment within one VM run.
+const benchVariant = "wifid-variant"
+
+// benchVariantEnv is BENCH_WIFID_VARIANT split into NAME=value words (nil
+// when unset).
+func benchVariantEnv() []string {
+	return strings.Fields(os.Getenv("BENCH_WIFID_VARIANT"))
+}
+
+// isWifid says whether a bench entry runs wifid (itself or its variant).
+func isWifid(name string) bool { return name == "wifid" || name == benchVariant }
 
 // benchRuns is BENCH_RUNS, 5 by default.
 func benchRuns(t *testing.T) int {
@@ -275,7 +295,14 @@ func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
 	if b.mod != nil && name == "wifid" {
 		b.mod(&opts)
 	}
-	logPath := filepath.Join(b.lab.Dir, name+".log")
+	if name == benchVariant {
+		opts.Env = append(opts.Env, benchVariantEnv()...)
+	}
+	logName := name
+	if isWifid(name) {
+		logName = "wifid" // the variant too: StartWifid's log
+	}
+	logPath := filepath.Join(b.lab.Dir, logName+".log")
 	var logStart int64
 	if fi, err := os.Stat(logPath); err == nil {
 		logStart = fi.Size()
@@ -283,7 +310,7 @@ func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
 	pos := w.Mark()
 	start := time.Now()
 	var d *labenv.Daemon
-	if name == "wifid" {
+	if isWifid(name) {
 		d = b.lab.StartWifid(opts)
 	} else {
 		d = b.lab.StartIwd(opts)
@@ -292,7 +319,7 @@ func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
 	defer func() {
 		samples := cpu.Stop()
 		d.Stop()
-		if name == "wifid" {
+		if isWifid(name) {
 			r.Timelines = bench.LogTimelines(d.Log, logStart)
 			bench.WifidMilestones(d.Log, logStart, start, r.Figures)
 			// CPU spent before the station ran, and in the first scan.
@@ -319,7 +346,7 @@ func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
 	if perr == nil {
 		r.Figures[bench.FigCPU] = bench.Millis(ps.CPU)
 	}
-	if name == "wifid" {
+	if isWifid(name) {
 		// Read after the figures: the bus traffic is not in them.
 		cold.Phases = b.wifidPhases("autoconnect", start)
 	}
@@ -332,7 +359,7 @@ func (b *benchVM) runDaemon(name string, round int) (r bench.Run) {
 	}
 	r.Figures[bench.FigReconnect] = bench.Millis(rec)
 	re := bench.Connect{What: bench.ConnectReconnect, TotalMs: r.Figures[bench.FigReconnect]}
-	if name == "wifid" {
+	if isWifid(name) {
 		re.Phases = b.wifidPhases("connect", recStart)
 	}
 	r.Connects = append(r.Connects, re)
