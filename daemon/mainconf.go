@@ -173,6 +173,20 @@ func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
 	float("Rank", "BandModifier2_4GHz", &c.Rank.BandModifier2_4GHz)
 	float("Rank", "BandModifier5GHz", &c.Rank.BandModifier5GHz)
 	float("Rank", "BandModifier6GHz", &c.Rank.BandModifier6GHz)
+	// iwd reads the load thresholds as unsigned and clamps them to 255
+	// with a warning.
+	loadThreshold := func(key string, dst *uint8) {
+		integer("Rank", key, 0, 1<<32-1, func(v int64) {
+			if v > 255 {
+				errs = append(errs, fmt.Errorf("main.conf line %d: [Rank] %s=%d: the most is 255; using 255",
+					f.Line("Rank", key), key, v))
+				v = 255
+			}
+			*dst = uint8(v)
+		})
+	}
+	loadThreshold("HighUtilizationThreshold", &c.Rank.HighUtilizationThreshold)
+	loadThreshold("HighStationCountThreshold", &c.Rank.HighStationCountThreshold)
 	seconds("Blacklist", "InitialTimeout", &c.Blacklist.InitialTimeout)
 	integer("Blacklist", "Multiplier", 1, 1<<31, func(v int64) { c.Blacklist.Multiplier = int(v) })
 	seconds("Blacklist", "MaximumTimeout", &c.Blacklist.MaximumTimeout)

@@ -137,3 +137,26 @@ func TestDriverQuirks(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadMainConfLoadThresholds: [Rank] HighUtilizationThreshold and
+// HighStationCountThreshold reach the ranking; as iwd, a value above 255 is
+// clamped with a warning and one that is no number keeps 0 (off).
+func TestLoadMainConfLoadThresholds(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.conf"), []byte("[Rank]\nHighUtilizationThreshold=200\nHighStationCountThreshold=300\n"), 0o644)
+	c, errs := LoadMainConf(dir)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "HighStationCountThreshold") || !strings.Contains(errs[0].Error(), "line 3") {
+		t.Errorf("errors %v: want one, about line 3's HighStationCountThreshold", errs)
+	}
+	if c.Rank.HighUtilizationThreshold != 200 || c.Rank.HighStationCountThreshold != 255 {
+		t.Errorf("thresholds %d, %d: want 200, 255", c.Rank.HighUtilizationThreshold, c.Rank.HighStationCountThreshold)
+	}
+	os.WriteFile(filepath.Join(dir, "main.conf"), []byte("[Rank]\nHighUtilizationThreshold=busy\n"), 0o644)
+	c, errs = LoadMainConf(dir)
+	if len(errs) != 1 || c.Rank.HighUtilizationThreshold != 0 {
+		t.Errorf("a bad value: threshold %d, errors %v; want 0 and one error", c.Rank.HighUtilizationThreshold, errs)
+	}
+	if d := DefaultMainConf(); d.Rank.HighUtilizationThreshold != 0 || d.Rank.HighStationCountThreshold != 0 {
+		t.Errorf("default thresholds %+v: want both off", d.Rank)
+	}
+}

@@ -13,6 +13,11 @@ type RankConfig struct {
 	BandModifier2_4GHz float64 // default 1.0; 0 disables the band
 	BandModifier5GHz   float64 // default 1.0
 	BandModifier6GHz   float64 // default 1.0
+	// HighUtilizationThreshold and HighStationCountThreshold (0-255, 0
+	// off, iwd's default) are the BSS Load channel utilisation and
+	// station count from which a BSS's rank decays (loadFactor).
+	HighUtilizationThreshold  uint8
+	HighStationCountThreshold uint8
 }
 
 // DefaultRankConfig is iwd's default.
@@ -24,8 +29,8 @@ func DefaultRankConfig() RankConfig {
 const maxDataRate = 2340000000
 
 // bssRank is iwd's BSS rank: the estimated data rate scaled to 16 bits,
-// times the band modifier, times 0.8 for a loaded BSS (utilisation >= 192)
-// or 1.2 for a lightly loaded one (<= 63), capped at 65535.
+// times the band modifier, times loadFactor for a BSS with a BSS Load
+// element, capped at 65535.
 func bssRank(b *BSS, rc RankConfig) uint16 {
 	rank := float64(b.DataRate) / maxDataRate * math.MaxUint16
 	switch {
@@ -36,15 +41,8 @@ func bssRank(b *BSS, rc RankConfig) uint16 {
 	default:
 		rank *= rc.BandModifier2_4GHz
 	}
-	if b.Summary != nil {
-		if u, ok := b.Summary.Utilization(); ok {
-			switch {
-			case u >= 192:
-				rank *= 0.8
-			case u <= 63:
-				rank *= 1.2
-			}
-		}
+	if b.Summary != nil && b.Summary.BSSLoad != nil {
+		rank *= loadFactor(b.Summary.BSSLoad.ChannelUtilization, b.Summary.BSSLoad.StationCount, rc)
 	}
 	if rank > math.MaxUint16 {
 		return math.MaxUint16
@@ -53,6 +51,47 @@ func bssRank(b *BSS, rc RankConfig) uint16 {
 		return 0
 	}
 	return uint16(rank)
+}
+
+// loadDecaySteps is how far into the rankmod curve a fully loaded BSS
+// goes: iwd stops at step 30 (a factor of 0.357) rather than 63 (0.287).
+const loadDecaySteps = 30
+
+// loadFactor is iwd 3.9's rank factor for a BSS's load (scan.c's
+// scan_get_load_factors). With HighUtilizationThreshold off, the fixed
+// one: 0.8 from utilisation 192, 1.2 up to 63. With it set, utilisation
+// below it gives 1 (no bonus for an idle BSS) and from it to 255 the
+// factor follows rankmod from step 0 to loadDecaySteps. A station count
+// at or above HighStationCountThreshold (if set; counts above 255 count
+// as 255) multiplies in the same curve. A threshold of 255 never decays:
+// iwd's mapping of the empty range 255..255 fails and it keeps the factor.
+func loadFactor(utilization uint8, stations uint16, rc RankConfig) float64 {
+	factor := 1.0
+	switch th := rc.HighUtilizationThreshold; {
+	case th == 0:
+		switch {
+		case utilization >= 192:
+			factor = 0.8
+		case utilization <= 63:
+			factor = 1.2
+		}
+	case utilization >= th:
+		factor = loadDecay(int(utilization), int(th))
+	}
+	if th := rc.HighStationCountThreshold; th != 0 && stations >= uint16(th) {
+		factor *= loadDecay(int(min(stations, 255)), int(th))
+	}
+	return factor
+}
+
+// loadDecay maps v in threshold..255 linearly onto rankmod's steps
+// 0..loadDecaySteps, the step truncated as iwd's unsigned index is.
+func loadDecay(v, threshold int) float64 {
+	if threshold >= 255 {
+		return 1
+	}
+	step := float64(loadDecaySteps) / float64(255-threshold) * float64(v-threshold)
+	return rankmod(int(step))
 }
 
 // rankmod is iwd's modifier for the n-th most recently connected known
