@@ -188,6 +188,14 @@ func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
 	loadThreshold("HighUtilizationThreshold", &c.Rank.HighUtilizationThreshold)
 	loadThreshold("HighStationCountThreshold", &c.Rank.HighStationCountThreshold)
 	seconds("Blacklist", "InitialTimeout", &c.Blacklist.InitialTimeout)
+	// iwd 3.9 warns of InitialRoamRequestedTimeout, the old name, and
+	// then reads InitialAccessPointBusyTimeout over it (its default when
+	// absent): the old key's value is never used.
+	if s, ok := f.Value("Blacklist", "InitialRoamRequestedTimeout"); ok {
+		errs = append(errs, fmt.Errorf("main.conf line %d: [Blacklist] InitialRoamRequestedTimeout=%q is deprecated and ignored, as in iwd; use InitialAccessPointBusyTimeout",
+			f.Line("Blacklist", "InitialRoamRequestedTimeout"), s))
+	}
+	seconds("Blacklist", "InitialAccessPointBusyTimeout", &c.Blacklist.InitialBusyTimeout)
 	integer("Blacklist", "Multiplier", 1, 1<<31, func(v int64) { c.Blacklist.Multiplier = int(v) })
 	seconds("Blacklist", "MaximumTimeout", &c.Blacklist.MaximumTimeout)
 	for key, list := range c.Quirks.keys() {

@@ -160,3 +160,23 @@ func TestLoadMainConfLoadThresholds(t *testing.T) {
 		t.Errorf("default thresholds %+v: want both off", d.Rank)
 	}
 }
+
+// TestLoadMainConfBusyTimeout: [Blacklist] InitialAccessPointBusyTimeout
+// sets the busy AP's time (60 s by default, iwd 3.9's code); the old name
+// InitialRoamRequestedTimeout is warned of and ignored, as iwd 3.9 does.
+func TestLoadMainConfBusyTimeout(t *testing.T) {
+	if d := DefaultMainConf().Blacklist.InitialBusyTimeout; d != time.Minute {
+		t.Errorf("default busy timeout %v, want 1m", d)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.conf"), []byte("[Blacklist]\nInitialAccessPointBusyTimeout=90\n"), 0o644)
+	c, errs := LoadMainConf(dir)
+	if len(errs) != 0 || c.Blacklist.InitialBusyTimeout != 90*time.Second {
+		t.Errorf("busy timeout %v, errors %v: want 1m30s, none", c.Blacklist.InitialBusyTimeout, errs)
+	}
+	os.WriteFile(filepath.Join(dir, "main.conf"), []byte("[Blacklist]\nInitialRoamRequestedTimeout=5\n"), 0o644)
+	c, errs = LoadMainConf(dir)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "deprecated") || c.Blacklist.InitialBusyTimeout != time.Minute {
+		t.Errorf("old key: busy timeout %v, errors %v: want 1m and one warning", c.Blacklist.InitialBusyTimeout, errs)
+	}
+}

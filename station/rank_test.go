@@ -88,32 +88,6 @@ func TestRankmodTable(t *testing.T) {
 	}
 }
 
-func TestBlacklistGrows(t *testing.T) {
-	bl := newBlacklist(DefaultBlacklistConfig())
-	now := time.Unix(1000, 0)
-	if d := bl.add("aa", now); d != time.Minute {
-		t.Errorf("first timeout %v", d)
-	}
-	if !bl.contains("aa", now.Add(59*time.Second)) || bl.contains("aa", now.Add(61*time.Second)) {
-		t.Error("membership")
-	}
-	if d := bl.add("aa", now.Add(2*time.Minute)); d != 30*time.Minute {
-		t.Errorf("second timeout %v, want 30m", d)
-	}
-	bl.add("aa", now)
-	if d := bl.add("aa", now); d != 24*time.Hour {
-		t.Errorf("capped timeout %v", d)
-	}
-	bl.remove("aa")
-	if bl.contains("aa", now) {
-		t.Error("remove")
-	}
-	off := newBlacklist(BlacklistConfig{})
-	if off.add("bb", now) != 0 || off.contains("bb", now) {
-		t.Error("InitialTimeout 0 disables the blacklist")
-	}
-}
-
 func TestLoadFactor(t *testing.T) {
 	near := func(got, want float64) bool { return got-want < 1e-9 && want-got < 1e-9 }
 	legacy := DefaultRankConfig()
