@@ -112,6 +112,9 @@ func DerivePTK(akm ie.AKMSuite, pairwise ie.CipherSuite, pmk []byte, aa, spa [6]
 	if !SupportsAKM(akm) {
 		return nil, fmt.Errorf("eapol: AKM %v not supported", akm)
 	}
+	if IsFT(akm) {
+		return nil, fmt.Errorf("eapol: %v derives its PTK from PMK-R1 (DeriveFTPTK)", akm)
+	}
 	tkLen := pairwise.KeyLen()
 	if !pairwiseOK(pairwise) {
 		return nil, fmt.Errorf("eapol: %v is not a pairwise cipher", pairwise)

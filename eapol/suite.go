@@ -76,11 +76,15 @@ type akmInfo struct {
 
 // akmTable lists the AKMs this package runs the 4-way handshake for.
 var akmTable = map[ie.AKMSuite]akmInfo{
-	ie.AKM8021X:          {PRFSHA1, MICHMACSHA1, 16, 16, 16, 32, KeyDescriptorSHA1AES, false},
-	ie.AKMPSK:            {PRFSHA1, MICHMACSHA1, 16, 16, 16, 32, KeyDescriptorSHA1AES, true},
-	ie.AKM8021XSHA256:    {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorCMACAES, false},
-	ie.AKMPSKSHA256:      {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorCMACAES, true},
-	ie.AKMSAE:            {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorAKMDefined, true},
+	ie.AKM8021X:       {PRFSHA1, MICHMACSHA1, 16, 16, 16, 32, KeyDescriptorSHA1AES, false},
+	ie.AKMPSK:         {PRFSHA1, MICHMACSHA1, 16, 16, 16, 32, KeyDescriptorSHA1AES, true},
+	ie.AKM8021XSHA256: {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorCMACAES, false},
+	ie.AKMPSKSHA256:   {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorCMACAES, true},
+	ie.AKMSAE:         {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorAKMDefined, true},
+	// FT (ft.go): the PTK comes from the FT key hierarchy, PMK is XXKey.
+	ie.AKMFT8021X:        {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorCMACAES, false},
+	ie.AKMFTPSK:          {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorCMACAES, true},
+	ie.AKMFTSAE:          {KDFSHA256, MICAESCMAC, 16, 16, 16, 32, KeyDescriptorAKMDefined, true},
 	ie.AKM8021XSuiteB192: {KDFSHA384, MICHMACSHA384, 24, 32, 24, 48, KeyDescriptorAKMDefined, false},
 	// FILS: rekeys only (the first keys come from the FILS exchange);
 	// no KCK and no MIC, AES-SIV under the KEK (aead.go).

@@ -68,6 +68,10 @@ type Config struct {
 	// PMK the FILS PMK).
 	AfterFILS *FILSStart
 
+	// FT is the initial mobility domain association's part, required with
+	// an FT AKM (ft.go); PMK is then XXKey.
+	FT *FTConfig
+
 	// Rand is the source of SNonces; nil means crypto/rand.
 	Rand io.Reader
 	// Logger gets one line per message; nil means slog.Default(). Keys
@@ -120,6 +124,7 @@ type Supplicant struct {
 	wpa    bool           // WPA (descriptor 254) rather than RSN
 	aead   bool           // no MIC: the Key Data is AES-SIV (FILS, aead.go)
 	desc   DescriptorType // of every frame sent and received
+	ft     *ftState       // FT AKMs: the initial mobility domain association (ft.go)
 
 	state    State
 	complete bool // the first 4-way handshake has finished
@@ -166,6 +171,7 @@ func (s *Supplicant) wipe() {
 	s.tptk.wipe()
 	s.ptk.wipe()
 	s.tptk, s.ptk = nil, nil
+	s.ft.wipe()
 	for id, k := range s.gtk {
 		clear(k)
 		delete(s.gtk, id)
@@ -252,6 +258,18 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 	if wpa {
 		s.log = s.log.With("proto", "WPA")
 	}
+	switch {
+	case IsFT(cfg.AKM) && cfg.FT == nil:
+		return nil, fmt.Errorf("eapol: %v needs Config.FT", cfg.AKM)
+	case IsFT(cfg.AKM):
+		ft, err := newFTState(*cfg.FT, info.micLen)
+		if err != nil {
+			return nil, err
+		}
+		s.ft = ft
+	case cfg.FT != nil:
+		return nil, fmt.Errorf("eapol: Config.FT with AKM %v", cfg.AKM)
+	}
 	if cfg.PMK != nil {
 		if err := s.setPMK(cfg.PMK); err != nil {
 			return nil, err
@@ -288,6 +306,9 @@ func (s *Supplicant) setPMK(pmk []byte) error {
 	}
 	clear(s.pmk) // a re-authentication's PMK replaces the last
 	s.pmk = bytes.Clone(pmk)
+	if s.ft != nil {
+		return s.ft.derive(s.cfg.AKM, s.pmk, s.cfg.SPA, s.cfg.OwnRSNE)
+	}
 	return nil
 }
 
@@ -413,11 +434,19 @@ func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
 		}
 		s.haveSNonce = true
 	}
-	tptk, err := DerivePTK(s.cfg.AKM, s.cfg.Pairwise, s.pmk, s.cfg.AA, s.cfg.SPA, f.Nonce[:], s.snonce[:])
+	var tptk *PTK
+	var err error
+	keyData := bytes.Clone(s.cfg.OwnRSNE)
+	if s.ft != nil {
+		// 13.4.2: the RSNE names PMKR1Name; the MDE and the AP's FTE follow.
+		tptk, err = DeriveFTPTK(s.cfg.AKM, s.cfg.Pairwise, s.ft.pmkR1, s.snonce[:], f.Nonce[:], s.cfg.AA, s.cfg.SPA)
+		keyData = bytes.Join([][]byte{s.ft.ownRSNE, s.ft.cfg.MDE, s.ft.cfg.FTE}, nil)
+	} else {
+		tptk, err = DerivePTK(s.cfg.AKM, s.cfg.Pairwise, s.pmk, s.cfg.AA, s.cfg.SPA, f.Nonce[:], s.snonce[:])
+	}
 	if err != nil {
 		return s.fail(ie.ReasonUnspecified, err)
 	}
-	keyData := bytes.Clone(s.cfg.OwnRSNE)
 	keyData = append(keyData, s.cfg.OwnRSNXE...)
 	m2 := &KeyFrame{
 		Version:        s.version(f),
@@ -498,7 +527,11 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	if err != nil {
 		return drop(msg, ErrKeyData, "%v", err)
 	}
-	if kd.RSNE == nil || !bytes.Equal(kd.RSNE, s.cfg.APRSNE) {
+	if s.ft != nil {
+		if err := s.ft.checkMessage3(kd, s.cfg.APRSNE); err != nil {
+			return s.fail(ie.ReasonHandshakeElementMismatch, err)
+		}
+	} else if kd.RSNE == nil || !bytes.Equal(kd.RSNE, s.cfg.APRSNE) {
 		return s.fail(ie.ReasonHandshakeElementMismatch, errors.New("RSNE in message 3 differs from the Beacon/Probe Response RSNE"))
 	}
 	if kd.SecondRSNE != nil {

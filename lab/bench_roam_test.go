@@ -36,17 +36,8 @@ func TestBenchRoam(t *testing.T) {
 	}
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, Medium: true, DBus: true, NoPcap: true, APs: essAPs(benchSSID)})
 	sta := lab.Radios[2]
-	m := lab.Medium()
-	ap0, ap1 := lab.MediumRadio(0).Addresses[0], lab.MediumRadio(1).Addresses[0]
-	staAddr := lab.MediumRadio(2).Addresses[0]
-	r0, err := m.AddRule(hwsim.LinkRule(ap0, staAddr, -35, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r1, err := m.AddRule(hwsim.LinkRule(ap1, staAddr, -85, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	links := newOfficeLinks(t, lab)
+	m, r0, r1 := links.m, links.r0, links.r1
 	b := &benchVM{t: t, lab: lab, phy: sta.Phy, iface: sta.Iface}
 	var results []bench.RoamRun
 	for round := 1; round <= runs; round++ {

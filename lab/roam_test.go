@@ -54,14 +54,16 @@ func apStations(lab *labenv.Lab, i int) string {
 	return out
 }
 
-// TestWifidRoamsWhenSignalWeakens: wifid connects to the strong BSS of a
-// two-BSS network; the medium then weakens that link to -85 dBm and
-// strengthens the other to -35 dBm. The kernel's signal monitor reports the
-// drop below RoamThreshold (-70), wifid scans, reassociates to the other
-// BSS with a new 4-way handshake, and keeps its address: pings go on.
-func TestWifidRoamsWhenSignalWeakens(t *testing.T) {
-	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, Medium: true, APs: essAPs("office")})
-	sta := lab.Radios[2]
+// officeLinks are the station's (radio 2) links to the two BSSes of
+// essAPs through the Go medium.
+type officeLinks struct {
+	m      *hwsim.Medium
+	r0, r1 hwsim.RuleID
+}
+
+// newOfficeLinks starts with AP 0 strong (-35 dBm) and AP 1 weak (-85).
+func newOfficeLinks(t testing.TB, lab *labenv.Lab) *officeLinks {
+	t.Helper()
 	m := lab.Medium()
 	ap0, ap1 := lab.MediumRadio(0).Addresses[0], lab.MediumRadio(1).Addresses[0]
 	staAddr := lab.MediumRadio(2).Addresses[0]
@@ -73,6 +75,29 @@ func TestWifidRoamsWhenSignalWeakens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return &officeLinks{m: m, r0: r0, r1: r1}
+}
+
+// set gives the links to AP 0 and AP 1 these signals (dBm).
+func (o *officeLinks) set(t testing.TB, sig0, sig1 int) {
+	t.Helper()
+	if err := o.m.UpdateRule(o.r0, func(r *hwsim.Rule) { r.Signal = sig0 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.m.UpdateRule(o.r1, func(r *hwsim.Rule) { r.Signal = sig1 }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWifidRoamsWhenSignalWeakens: wifid connects to the strong BSS of a
+// two-BSS network; the medium then weakens that link to -85 dBm and
+// strengthens the other to -35 dBm. The kernel's signal monitor reports the
+// drop below RoamThreshold (-70), wifid scans, reassociates to the other
+// BSS with a new 4-way handshake, and keeps its address: pings go on.
+func TestWifidRoamsWhenSignalWeakens(t *testing.T) {
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, Medium: true, APs: essAPs("office")})
+	sta := lab.Radios[2]
+	links := newOfficeLinks(t, lab)
 	d, ip, staMAC := startOffice(t, lab, sta)
 	if !strings.Contains(apStations(lab, 0), staMAC) {
 		t.Fatalf("wifid is not on the strong BSS; AP 0 stations:\n%s", apStations(lab, 0))
@@ -82,12 +107,7 @@ func TestWifidRoamsWhenSignalWeakens(t *testing.T) {
 	}
 
 	// Walk away from AP 0 towards AP 1.
-	if err := m.UpdateRule(r0, func(r *hwsim.Rule) { r.Signal = -85 }); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.UpdateRule(r1, func(r *hwsim.Rule) { r.Signal = -35 }); err != nil {
-		t.Fatal(err)
-	}
+	links.set(t, -85, -35)
 	if err := d.WaitLog("msg=roamed", 60*time.Second); err != nil {
 		log := readAll(d.Log)
 		t.Fatalf("%v; wifid's roam lines:\n%s", err, grepLines(log, "roam"))

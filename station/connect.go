@@ -89,6 +89,12 @@ type attempt struct {
 	// AP keyed another exchange (oweKeyedOther).
 	owePMKID   *ie.PMKID
 	oweRetried bool
+	// FT's initial mobility domain association (ft.go): the MDE sent,
+	// and what the Association Response gave the 4-way handshake, set
+	// before ftReady closes.
+	ftMDE   []byte
+	ft      *eapol.FTConfig
+	ftReady chan struct{}
 }
 
 // connection is an established connection.
@@ -564,6 +570,12 @@ func (s *Station) sendConnect(a *attempt) {
 		if a.sec.mfp {
 			req.Crypto.MFP = unix.NL80211_MFP_REQUIRED
 		}
+		if eapol.IsFT(a.sec.akm) {
+			if !s.ftPrepare(a) {
+				return
+			}
+			req.IEs = append(req.IEs, a.ftMDE...)
+		}
 		useNL := s.controlPortOverNL80211()
 		req.Crypto.ControlPortOverNL80211 = useNL
 		port, err := s.cfg.Kernel.OpenEAPOLPort(s.cfg.Ifindex, useNL)
@@ -665,6 +677,9 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 		return
 	}
 	if a.owe != nil && !s.oweAssociated(a, e.RespIEs) {
+		return
+	}
+	if a.ftReady != nil && !s.ftAssociated(a, e.RespIEs) {
 		return
 	}
 	if a.eap != nil {

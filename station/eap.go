@@ -1,6 +1,7 @@
 package station
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -196,7 +197,16 @@ func (s *Station) runEAP(a *attempt, kp *keyPort, frames <-chan []byte, pending 
 		if err != nil {
 			return eapOutcome{}, err
 		}
-		pmk, err := res.PMK(pmkLen)
+		var pmk []byte
+		if eapol.IsFT(a.sec.akm) {
+			// FT-802.1X: XXKey, the MSK's second 256 bits (12.7.1.7.3).
+			if len(res.MSK) < 64 {
+				return eapOutcome{}, fmt.Errorf("eap: %v gave a %d-octet MSK, FT needs 64", res.Method, len(res.MSK))
+			}
+			pmk = bytes.Clone(res.MSK[32:64])
+		} else if pmk, err = res.PMK(pmkLen); err != nil {
+			return eapOutcome{}, err
+		}
 		return eapOutcome{pmk: pmk, first: first, erp: erpMaterial(res, a.eap.Identity)}, err
 	}
 	// frame handles one EAPOL frame; end says the conversation is over

@@ -79,18 +79,25 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool, td t
 	mgmt := rsn.GroupMgmtCipher()
 	canMFP := mfpSetting > 0 && mgmt.IsGroupManagement() && supports(mgmt)
 	suiteB := suiteB192Usable(rsn, supports, mfpSetting, sum.WPA)
-	saeOK := sae && !sum.WPA && rsn.HasAKM(ie.AKMSAE) && canMFP && rsn.Capabilities.MFPC() &&
+	// FT (802.11r) where the BSS names a mobility domain: its AKM first,
+	// as iwd chooses it (the initial mobility domain association).
+	ft := sum.MobilityDomain != nil && !sum.WPA
+	saeOK := sae && !sum.WPA && (rsn.HasAKM(ie.AKMSAE) || ft && rsn.HasAKM(ie.AKMFTSAE)) && canMFP && rsn.Capabilities.MFPC() &&
 		(w == nil || w.Features.Has(unix.NL80211_FEATURE_SAE))
 	psk := td&tdPersonal == 0    // WPA2-Personal still allowed
 	eap1 := td&tdEnterprise == 0 // 802.1X with SHA-1 still allowed
 	switch {
+	case saeOK && ft && rsn.HasAKM(ie.AKMFTSAE):
+		c.akm = ie.AKMFTSAE
 	case saeOK:
 		c.akm = ie.AKMSAE
+	case psk && ft && rsn.HasAKM(ie.AKMFTPSK):
+		c.akm = ie.AKMFTPSK
 	case psk && rsn.HasAKM(ie.AKMPSKSHA256):
 		c.akm = ie.AKMPSKSHA256
 	case psk && rsn.HasAKM(ie.AKMPSK):
 		c.akm = ie.AKMPSK
-	case !psk && (rsn.HasAKM(ie.AKMPSK) || rsn.HasAKM(ie.AKMPSKSHA256)):
+	case !psk && (rsn.HasAKM(ie.AKMPSK) || rsn.HasAKM(ie.AKMPSKSHA256) || rsn.HasAKM(ie.AKMFTPSK)):
 		return nil, unsupported("transition disabled: the network is WPA3-Personal only (SAE), which is not usable here")
 	case rsn.HasAKM(ie.AKMSAE) && !sae:
 		return nil, unsupported("WPA3-Personal (SAE) needs a passphrase and a radio that does SAE")
@@ -98,6 +105,8 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool, td t
 		return nil, unsupported("WPA3-Personal (SAE) needs management frame protection (ManagementFrameProtection=0 here, or the BSS lacks it)")
 	case rsn.HasAKM(ie.AKM8021XSuiteB192) && suiteB == nil:
 		c.akm = ie.AKM8021XSuiteB192
+	case ft && rsn.HasAKM(ie.AKMFT8021X) && (eap1 || rsn.Capabilities.MFPR()):
+		c.akm = ie.AKMFT8021X
 	case rsn.HasAKM(ie.AKM8021XSHA256):
 		c.akm = ie.AKM8021XSHA256
 	case eap1 && rsn.HasAKM(ie.AKM8021X):
@@ -337,7 +346,7 @@ func (s *Station) startHandshake(a *attempt) error {
 			SPA: spa, AA: aa, PMK: pmk,
 			OwnRSNE: a.sec.ownRSNE, OwnRSNXE: a.sec.ownRSNXE, APRSNE: a.sec.apRSNE, APRSNXE: a.sec.apRSNXE,
 			AKM: a.sec.akm, Pairwise: a.sec.pairwise, Group: a.sec.group,
-			MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt, AfterFILS: a.filsStart, PMKID: a.owePMKID,
+			MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt, AfterFILS: a.filsStart, PMKID: a.owePMKID, FT: a.ft,
 			Logger: s.log,
 			OnEvent: func(ev eapol.Event) {
 				select {
@@ -359,7 +368,7 @@ func (s *Station) startHandshake(a *attempt) error {
 		}
 	}
 	var sup *eapol.Supplicant
-	if a.eap == nil && a.owe == nil {
+	if a.eap == nil && a.owe == nil && a.ftReady == nil {
 		var err error
 		if sup, err = newSupplicant(a.pmk); err != nil {
 			return err
@@ -367,6 +376,13 @@ func (s *Station) startHandshake(a *attempt) error {
 		a.sup = sup
 	}
 	owePMK := a.owePMK // OWE: read here, the loop may clear a.owe
+	// FT: the 4-way handshake needs the Association Response's FTE;
+	// with a PSK or SAE the Supplicant starts once it came (ftAssociated).
+	ftReady := a.ftReady
+	var ftPMK []byte
+	if ftReady != nil && a.eap == nil {
+		ftPMK = bytes.Clone(a.pmk)
+	}
 	frames := make(chan []byte, 8)
 	s.bg.Add(2)
 	go func() { // reader: EAPOL port -> frames
@@ -402,6 +418,23 @@ func (s *Station) startHandshake(a *attempt) error {
 			if err != nil {
 				post(func() { s.onHandshakeFailed(a, err) })
 				return
+			}
+		}
+		if ftReady != nil {
+			select {
+			case <-a.ctx.Done():
+				secret.Zero(ftPMK)
+				return
+			case <-ftReady:
+			}
+			if ftPMK != nil {
+				var err error
+				sup, err = newSupplicant(ftPMK)
+				secret.Zero(ftPMK)
+				if err != nil {
+					post(func() { s.onHandshakeFailed(a, err) })
+					return
+				}
 			}
 		}
 		if sup == nil { // 802.1X: EAP first, then the 4-way handshake with its PMK

@@ -67,8 +67,8 @@ func (s *Station) offerPMKSA(a *attempt) {
 // next association with a's BSS.
 func (s *Station) cachePMKSA(a *attempt, pmk []byte) {
 	if s.pmksa.cfg.Disabled || a.network.Known == nil || pmk == nil ||
-		a.sec == nil || a.sec.wpaVersion != unix.NL80211_WPA_VERSION_2 {
-		return // WPA (the pre-RSN element) has no PMKID list
+		a.sec == nil || a.sec.wpaVersion != unix.NL80211_WPA_VERSION_2 || eapol.IsFT(a.sec.akm) {
+		return // WPA (the pre-RSN element) has no PMKID list; FT keeps its own hierarchy
 	}
 	if a.network.Known.Hotspot != nil {
 		return // the cache is keyed by the network's own file

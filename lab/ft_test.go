@@ -1,0 +1,80 @@
+//go:build lab
+
+package lab
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"wifid/lab/labenv"
+)
+
+// ftAPs are two FT-PSK BSSes of one mobility domain (802.11r) on channels
+// 1 and 6, bridged into one LAN: each AP derives the PMK-R0/R1 from the
+// PSK itself (ft_psk_generate_local), as iwd's testPSK-roam sets hostapd
+// up; R1KH-ID is each BSSID, R0KH-ID each AP's NAS identifier.
+func ftAPs(ssid string) []labenv.AP {
+	aps := essAPs(ssid)
+	for i := range aps {
+		aps[i].Config = strings.Replace(aps[i].Config, "wpa_key_mgmt=WPA-PSK", "wpa_key_mgmt=FT-PSK", 1) + `
+mobility_domain=1234
+nas_identifier=ap` + string(rune('0'+i)) + `.wifid.test
+ft_psk_generate_local=1
+ft_over_ds=0
+pmk_r1_push=0
+reassociation_deadline=60000
+r0kh=ff:ff:ff:ff:ff:ff * 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f
+r1kh=00:00:00:00:00:00 00:00:00:00:00:00 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f`
+	}
+	return aps
+}
+
+// TestWifidFTPSK: a network whose BSSes offer only FT-PSK (802.11r). wifid
+// makes the mobility domain's initial association (its Mobility Domain
+// element in the Association Request, the FT key hierarchy in the 4-way
+// handshake: PMKR1Name in message 2, the AP's FTE echoed) and gets an
+// address; hostapd lists it with AKM 00-0f-ac-4. Then the medium weakens
+// that link and wifid roams to the other BSS of the domain, keeping its
+// address.
+func TestWifidFTPSK(t *testing.T) {
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, Medium: true, APs: ftAPs("office")})
+	sta := lab.Radios[2]
+	links := newOfficeLinks(t, lab)
+	d, ip, staMAC := startOffice(t, lab, sta)
+	all := apStations(lab, 0)
+	if !strings.Contains(all, staMAC) {
+		t.Fatalf("wifid is not on AP 0; its stations:\n%s", all)
+	}
+	if !strings.Contains(all, "AKMSuiteSelector=00-0f-ac-4") {
+		t.Errorf("AP 0 does not list FT-PSK (00-0f-ac-4) for wifid:\n%s", all)
+	}
+	log := readAll(d.Log)
+	for _, want := range []string{"FT: initial mobility domain association", "akm=FT-PSK", "4-way handshake complete"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("wifid's log lacks %q", want)
+		}
+	}
+	if err := lab.Ping(lab.APs[0].IP, 3); err != nil {
+		t.Fatalf("before the roam: %v", err)
+	}
+
+	links.set(t, -85, -35)
+	if err := d.WaitLog("msg=roamed", 60*time.Second); err != nil {
+		t.Fatalf("%v; wifid's roam lines:\n%s", err, grepLines(readAll(d.Log), "roam"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(apStations(lab, 1), staMAC) && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if all := apStations(lab, 1); !strings.Contains(all, staMAC) || !strings.Contains(all, "AKMSuiteSelector=00-0f-ac-4") {
+		t.Fatalf("wifid says it roamed, but AP 1 does not list it with FT-PSK:\n%s", all)
+	}
+	now, err := lab.WaitIPv4(sta.Iface, 5*time.Second)
+	if err != nil || !now.Equal(ip) {
+		t.Errorf("address after the roam: %v (%v), before %v", now, err, ip)
+	}
+	if err := lab.Ping(lab.APs[0].IP, 3); err != nil {
+		t.Errorf("after the roam: %v", err)
+	}
+}
