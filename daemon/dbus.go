@@ -11,6 +11,7 @@ import (
 
 	"wifid/daemon/dbusapi"
 	"wifid/knownnetworks"
+	"wifid/nl80211"
 	"wifid/station"
 )
 
@@ -384,20 +385,50 @@ func (s *stationBackend) SetAutoConnect(ctx context.Context, on bool) error {
 	return iwdError(s.st.SetAutoConnect(ctx, on))
 }
 
-func (s *stationBackend) Diagnostics(ctx context.Context) (map[string]any, error) {
-	v := s.st.View()
-	if v.Connected == "" {
-		return nil, dbusapi.ErrNotConnected
+var _ dbusapi.DiagnosticsBackend = (*stationBackend)(nil)
+
+// Diagnostics implements dbusapi.DiagnosticsBackend from the station's
+// connection and the kernel's station info of the AP, as iwd 3.9 does.
+func (s *stationBackend) Diagnostics(ctx context.Context) (*dbusapi.Diagnostics, error) {
+	d, err := s.st.Diagnostics(ctx)
+	if err != nil {
+		return nil, iwdError(err)
 	}
-	n, _ := v.Network(v.Connected)
-	out := map[string]any{"ConnectedBss": v.ConnectedBSS.String()}
-	for _, bs := range n.BSSes {
-		if bs.Addr.String() == v.ConnectedBSS.String() {
-			out["Frequency"] = bs.Freq
-			out["RSSI"] = int16(bs.Signal)
-		}
+	return diagnostics(d), nil
+}
+
+// diagnostics turns a station's diagnostics into GetDiagnostics's values.
+func diagnostics(d *station.Diagnostics) *dbusapi.Diagnostics {
+	out := &dbusapi.Diagnostics{ConnectedBss: d.BSSID, Frequency: d.Freq, Channel: knownnetworks.Channel(d.Freq),
+		Security: d.Security(), PairwiseCipher: d.PairwiseCipher(),
+		Rx: bitrate(d.Info.RxBitrate), Tx: bitrate(d.Info.TxBitrate), ExpectedThroughput: d.Info.ExpectedTput}
+	if d.Info.HasSignal {
+		v := int16(d.Info.Signal)
+		out.RSSI = &v
 	}
-	return out, nil
+	if d.Info.HasSignalAvg {
+		v := int16(d.Info.SignalAvg)
+		out.AverageRSSI = &v
+	}
+	return out
+}
+
+// bitrate is a kernel rate as iwd reports it: a mode and MCS for HT, VHT
+// and HE only (iwd names no legacy or EHT mode, but gives their bitrate).
+func bitrate(r nl80211.RateInfo) dbusapi.Bitrate {
+	b := dbusapi.Bitrate{Rate: r.Bitrate}
+	switch r.Mode {
+	case nl80211.RateHT:
+		b.Mode = "802.11n"
+	case nl80211.RateVHT:
+		b.Mode = "802.11ac"
+	case nl80211.RateHE:
+		b.Mode = "802.11ax"
+	}
+	if b.Mode != "" {
+		b.MCS = r.MCS
+	}
+	return b
 }
 
 type knownBackend struct{ b *bridge }

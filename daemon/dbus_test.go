@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +16,7 @@ import (
 	"wifid/daemon/dbusapi"
 	"wifid/daemon/dbusapi/dbustest"
 	"wifid/nl80211"
+	"wifid/nl80211/ie"
 	"wifid/station"
 )
 
@@ -116,7 +118,11 @@ func TestDBusStationStateSignals(t *testing.T) {
 	if err := h.call(hDevice, dbusapi.StationDiagnosticInterface+".GetDiagnostics").Store(&diag); err != nil {
 		t.Fatalf("GetDiagnostics: %v", err)
 	}
-	if diag["ConnectedBss"].Value() != "02:00:00:00:09:01" || diag["Frequency"].Value() != uint32(2412) {
+	// The signal is the kernel's station info of the AP (-45), not the
+	// scan's; an open network has no PairwiseCipher, the kernel no rates.
+	if diag["ConnectedBss"].Value() != "02:00:00:00:09:01" || diag["Frequency"].Value() != uint32(2412) ||
+		diag["Channel"].Value() != uint16(1) || diag["Security"].Value() != "Open" || diag["RSSI"].Value() != int16(-45) ||
+		len(diag) != 5 {
 		t.Errorf("diagnostics = %v", diag)
 	}
 	h.ok(h.call(hDevice, dbusapi.StationInterface+".Disconnect"))
@@ -380,5 +386,28 @@ func TestDBusAgentCancelled(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Error("the agent got no Cancel")
+	}
+}
+
+// TestDiagnosticsFromStation: the kernel's station info as iwd reports it:
+// a mode and MCS for HT, VHT and HE rates only (an EHT or legacy rate
+// keeps its bitrate), both signals, the channel and suites named.
+func TestDiagnosticsFromStation(t *testing.T) {
+	d := diagnostics(&station.Diagnostics{BSSID: net.HardwareAddr{2, 0, 0, 0, 0, 1}, Freq: 5955, AKM: ie.AKMSAE,
+		Pairwise: ie.CipherCCMP128, Group: ie.CipherCCMP128,
+		Info: nl80211.StationInfo{Signal: -60, HasSignal: true, SignalAvg: -62, HasSignalAvg: true, ExpectedTput: 1000,
+			RxBitrate: nl80211.RateInfo{Bitrate: 28820, Mode: nl80211.RateEHT, MCS: 13},
+			TxBitrate: nl80211.RateInfo{Bitrate: 1201, Mode: nl80211.RateHE, MCS: 11}}})
+	if d.Channel != 1 || d.Security != "WPA3-Personal" || d.PairwiseCipher != "CCMP-128" || *d.RSSI != -60 || *d.AverageRSSI != -62 ||
+		d.Rx != (dbusapi.Bitrate{Rate: 28820}) || d.Tx != (dbusapi.Bitrate{Rate: 1201, Mode: "802.11ax", MCS: 11}) || d.ExpectedThroughput != 1000 {
+		t.Errorf("diagnostics %+v", d)
+	}
+	for mode, want := range map[int]string{nl80211.RateLegacy: "", nl80211.RateHT: "802.11n", nl80211.RateVHT: "802.11ac"} {
+		if b := bitrate(nl80211.RateInfo{Bitrate: 10, Mode: mode, MCS: 5}); b.Mode != want || (want == "") != (b.MCS == 0) {
+			t.Errorf("mode %d: %+v, want mode %q", mode, b, want)
+		}
+	}
+	if d := diagnostics(&station.Diagnostics{}); d.RSSI != nil || d.AverageRSSI != nil || d.Security != "Open" {
+		t.Errorf("no station info: %+v", d)
 	}
 }

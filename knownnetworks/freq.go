@@ -92,6 +92,28 @@ func ValidFrequency(mhz uint32) bool {
 	return false
 }
 
+// Channel is the number of the 20 MHz channel centred on mhz, as iwd's
+// band_freq_to_channel gives it, or 0 for a frequency ValidFrequency
+// refuses (and for 5000 MHz, which iwd numbers none either).
+func Channel(mhz uint32) uint16 {
+	if !ValidFrequency(mhz) {
+		return 0
+	}
+	switch {
+	case mhz == 2484:
+		return 14
+	case mhz < 2500:
+		return uint16((mhz - 2407) / 5)
+	case mhz < 5000:
+		return uint16((mhz - 4000) / 5)
+	case mhz < 5900:
+		return uint16((mhz - 5000) / 5)
+	case mhz == 5935:
+		return 2
+	}
+	return uint16((mhz - 5950) / 5)
+}
+
 func parseFreqList(s string) ([]uint32, error) {
 	var out []uint32
 	for _, f := range strings.Fields(s) {

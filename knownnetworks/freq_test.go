@@ -211,3 +211,12 @@ func FuzzFrequencyFile(f *testing.F) {
 		}
 	})
 }
+
+func TestChannel(t *testing.T) {
+	for mhz, want := range map[uint32]uint16{2412: 1, 2472: 13, 2484: 14, 4920: 184, 5180: 36, 5825: 165, 5935: 2,
+		5955: 1, 6115: 33, 7115: 233, 5000: 0, 2413: 0, 0: 0} {
+		if got := Channel(mhz); got != want {
+			t.Errorf("Channel(%d) = %d, want %d", mhz, got, want)
+		}
+	}
+}

@@ -46,9 +46,11 @@ func TestAgentPassphraseFlow(t *testing.T) {
 	if err := e.call(dbustest.FakeDevicePath, dbusapi.StationDiagnosticInterface+".GetDiagnostics").Store(&diag); err != nil {
 		t.Fatal(err)
 	}
-	if diag["Frequency"].Value() != uint32(2412) || diag["RSSI"].Signature().String() != "n" {
+	if diag["Frequency"].Value() != uint32(2412) || diag["Channel"].Value() != uint16(1) || diag["TxMCS"].Value() != uint8(9) ||
+		diag["RxBitrate"].Value() != uint32(650) || len(diag) != 13 { // the fake's all but AverageRSSI
 		t.Errorf("diagnostics = %v", diag)
 	}
+	checkDiagnostics(t, diag)
 	// Connecting to the connected network succeeds at once.
 	e.ok(e.call(pskPath, dbusapi.NetworkInterface+".Connect"))
 

@@ -63,12 +63,9 @@ type SignalLevelBackend interface {
 }
 
 // DiagnosticsBackend is optionally implemented by a StationBackend for
-// StationDiagnostic.GetDiagnostics. Keys and Go types as iwd sends them:
-// ConnectedBss string, Frequency uint32, Security string, RSSI int16,
-// AverageRSSI int16, RxMode/TxMode string, RxRate/TxRate uint32 (100 kbit/s),
-// RxMCS/TxMCS uint8, PairwiseCipher string.
+// StationDiagnostic.GetDiagnostics (Diagnostics.Dict gives iwd's keys).
 type DiagnosticsBackend interface {
-	Diagnostics(ctx context.Context) (map[string]any, error)
+	Diagnostics(ctx context.Context) (*Diagnostics, error)
 }
 
 // DebugBackend is optionally implemented by a StationBackend for

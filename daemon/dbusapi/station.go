@@ -447,10 +447,14 @@ func (s *Server) diagnosticMethods() map[string]any {
 			}
 			ctx, cancel := s.callContext(msg, s.cfg.MethodTimeout)
 			defer cancel()
-			values, err := diag.Diagnostics(ctx)
+			d, err := diag.Diagnostics(ctx)
+			if err == nil && d == nil {
+				err = ErrFailed
+			}
 			if err != nil {
 				return nil, toDBus(err)
 			}
+			values := d.Dict()
 			out := make(map[string]dbus.Variant, len(values))
 			for k, v := range values {
 				out[k] = dbus.MakeVariant(v)

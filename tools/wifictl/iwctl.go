@@ -246,7 +246,8 @@ func (s *session) stationShow(ctx context.Context, p dbus.ObjectPath) error {
 	if v.Address != "" {
 		fmt.Fprintf(tw, "  IPv4 address\t%s\n", v.Address)
 	}
-	for _, k := range []string{"ConnectedBss", "Frequency", "Security", "RSSI", "AverageRSSI", "RxMode", "TxMode", "RxRate", "TxRate", "PairwiseCipher"} {
+	for _, k := range []string{"ConnectedBss", "Frequency", "Channel", "Security", "RSSI", "AverageRSSI", "RxMode", "TxMode",
+		"RxMCS", "TxMCS", "RxBitrate", "TxBitrate", "ExpectedThroughput", "PairwiseCipher"} {
 		val, ok := v.Diagnostics[k]
 		if !ok {
 			continue
@@ -256,10 +257,12 @@ func (s *session) stationShow(ctx context.Context, p dbus.ObjectPath) error {
 			val = fmt.Sprintf("%v MHz", val)
 		case "RSSI", "AverageRSSI":
 			val = fmt.Sprintf("%v dBm", val)
-		case "RxRate", "TxRate":
+		case "RxBitrate", "TxBitrate":
 			if n, ok := val.(uint32); ok {
 				val = fmt.Sprintf("%.1f Mbit/s", float64(n)/10)
 			}
+		case "ExpectedThroughput":
+			val = fmt.Sprintf("%v kbit/s", val)
 		}
 		fmt.Fprintf(tw, "  %s\t%v\n", k, val)
 	}

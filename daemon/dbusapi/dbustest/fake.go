@@ -365,14 +365,19 @@ func (f *Fake) SetSignalLevels(ctx context.Context, levels []int8) error {
 	return nil
 }
 
-func (f *Fake) Diagnostics(ctx context.Context) (map[string]any, error) {
+func (f *Fake) Diagnostics(ctx context.Context) (*dbusapi.Diagnostics, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.state.Connected == nil {
 		return nil, dbusapi.ErrNotConnected
 	}
-	// What the daemon's bridge tells: the BSS, its frequency and signal.
-	return map[string]any{"ConnectedBss": "02:00:00:00:01:00", "Frequency": uint32(2412), "RSSI": int16(-40)}, nil
+	// A WPA2-Personal connection on channel 1, an HT rate in, a VHT
+	// rate out; no average signal (the kernel may leave it out).
+	rssi := int16(-40)
+	return &dbusapi.Diagnostics{ConnectedBss: net.HardwareAddr{2, 0, 0, 0, 1, 0}, Frequency: 2412, Channel: 1,
+		Security: "WPA2-Personal", PairwiseCipher: "CCMP-128", RSSI: &rssi,
+		Rx: dbusapi.Bitrate{Rate: 650, Mode: "802.11n", MCS: 7}, Tx: dbusapi.Bitrate{Rate: 867, Mode: "802.11ac", MCS: 9},
+		ExpectedThroughput: 50000}, nil
 }
 
 func (f *Fake) ConnectBSSID(ctx context.Context, bssid net.HardwareAddr) error {
