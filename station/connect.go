@@ -663,6 +663,10 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 			s.pmksaRefused(a, errors.New(why))
 			return
 		}
+		if ie.StatusCode(e.Status) == ie.StatusDeniedNoMoreSTAs {
+			// A full AP: a busy entry, ranked last in roams (iwd 3.9).
+			s.blacklist.addBusy(hwString(a.bss.Addr), s.now())
+		}
 		s.failBSS(errors.New(why), !temporaryStatus(e.Status))
 		return
 	}

@@ -432,6 +432,10 @@ func (s *Station) roamCandidates(c *connection, res []*nl80211.BSS) ([]*BSS, *Ne
 			out = append(out, b)
 		}
 	}
+	// A BSS that said it is full stays a candidate, after the others.
+	sort.SliceStable(out, func(i, j int) bool {
+		return !s.blacklist.busy(hwString(out[i].Addr), now) && s.blacklist.busy(hwString(out[j].Addr), now)
+	})
 	s.log.Info("roam candidates", "current_rank", current, "current_dbm", c.bss.Signal, "candidates", len(out))
 	return out, seen
 }

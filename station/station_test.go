@@ -364,7 +364,8 @@ func testLogOut() io.Writer {
 
 // TestConnectTriesNextBSS: a user's connect whose best BSS refuses goes on
 // to the next BSS of the network before answering, as iwd's does; a full
-// AP (status 17) is skipped for this connect only, a timeout blacklists.
+// AP (status 17) is skipped for this connect only and marked busy (iwd
+// 3.9's InitialAccessPointBusyTimeout), a timeout blacklists.
 func TestConnectTriesNextBSS(t *testing.T) {
 	for _, c := range []struct {
 		name      string
@@ -404,6 +405,11 @@ func TestConnectTriesNextBSS(t *testing.T) {
 		}
 		if got := h.st.blacklistContains("02:00:00:00:00:01"); got != c.blacklist {
 			t.Errorf("%s: first BSS blacklisted %v, want %v", c.name, got, c.blacklist)
+		}
+		var busy bool
+		h.st.call(context.Background(), func() { busy = h.st.blacklist.busy("02:00:00:00:00:01", h.st.now()) })
+		if want := c.fail.Status == 17 && !c.fail.TimedOut; busy != want {
+			t.Errorf("%s: first BSS marked busy %v, want %v (a busy entry ranks it last in roams)", c.name, busy, want)
 		}
 		h.stop()
 	}
