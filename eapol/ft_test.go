@@ -140,3 +140,253 @@ func ftHex(s string) []byte {
 	}
 	return b
 }
+
+// ftTestAP is the target AP's side of a fast transition, built from the
+// package's key hierarchy and the standard's frame layout (13.8): enough
+// to run a transition through and to tamper with its answers.
+type ftTestAP struct {
+	t            *testing.T
+	aa           [6]byte
+	rsne, mde    []byte
+	keys         *eapol.FTKeys
+	anonce       [32]byte
+	ptk          *eapol.PTK
+	r1Name       [16]byte
+	gtk          []byte
+	mutateResp   func(f *ie.FTE)
+	mutateReassc func(f *ie.FTE)
+}
+
+func (ap *ftTestAP) rsneWith(pmkid [16]byte) []byte {
+	r, err := ie.ParseRSN(ap.rsne[2:])
+	if err != nil {
+		ap.t.Fatal(err)
+	}
+	r.PMKIDs = []ie.PMKID{ie.PMKID(pmkid)}
+	b, err := r.Marshal()
+	if err != nil {
+		ap.t.Fatal(err)
+	}
+	return b
+}
+
+func (ap *ftTestAP) fte(ies []byte) *ie.FTE {
+	for el, err := range ie.Walk(ies) {
+		if err != nil {
+			ap.t.Fatal(err)
+		}
+		if el.ID == ie.IDFastBSSTransition {
+			f, err := ie.ParseFTE(el.Data, 16)
+			if err != nil {
+				ap.t.Fatal(err)
+			}
+			return f
+		}
+	}
+	ap.t.Fatal("no FTE")
+	return nil
+}
+
+// respond answers an FT Authentication Request.
+func (ap *ftTestAP) respond(req []byte) []byte {
+	f := ap.fte(req)
+	if string(f.R0KHID) != string(ap.keys.R0KHID) {
+		ap.t.Fatalf("request R0KH-ID %q", f.R0KHID)
+	}
+	ap.anonce = [32]byte{0xa1, 0xa2, 31: 0xa3}
+	pmkR1, name := ap.keys.R1(ap.aa)
+	ap.r1Name = name
+	ptk, err := eapol.DeriveFTPTK(ap.keys.AKM, ie.CipherCCMP128, pmkR1, f.SNonce[:], ap.anonce[:], ap.aa, ap.keys.SPA)
+	if err != nil {
+		ap.t.Fatal(err)
+	}
+	ap.ptk = ptk
+	aa := ap.aa
+	resp := &ie.FTE{ANonce: ap.anonce, SNonce: f.SNonce, R1KHID: &aa, R0KHID: ap.keys.R0KHID}
+	if ap.mutateResp != nil {
+		ap.mutateResp(resp)
+	}
+	fte, err := resp.Marshal(16)
+	if err != nil {
+		ap.t.Fatal(err)
+	}
+	return bytes.Join([][]byte{ap.rsneWith(ap.keys.PMKR0Name), ap.mde, fte}, nil)
+}
+
+func (ap *ftTestAP) mic(seq byte, rsne, fte []byte) []byte {
+	msg := append(append(append([]byte{}, ap.keys.SPA[:]...), ap.aa[:]...), seq)
+	msg = append(append(append(msg, rsne...), ap.mde...), fte...)
+	m, err := eapol.CMAC(ap.ptk.KCK, msg)
+	if err != nil {
+		ap.t.Fatal(err)
+	}
+	return m
+}
+
+// reassociate checks the Reassociation Request's MIC and answers with the
+// GTK (key ID 2, RSC 5).
+func (ap *ftTestAP) reassociate(req []byte) []byte {
+	f := ap.fte(req)
+	var rsne, fteRaw []byte
+	for el := range ie.Walk(req) {
+		switch el.ID {
+		case ie.IDRSN:
+			rsne = el.Raw
+		case ie.IDFastBSSTransition:
+			fteRaw = bytes.Clone(el.Raw)
+		}
+	}
+	clear(fteRaw[4:20])
+	if !bytes.Equal(ap.mic(5, rsne, fteRaw), f.MIC) || f.ElementCount != 3 {
+		ap.t.Fatalf("reassociation request MIC or element count %d wrong", f.ElementCount)
+	}
+	wrapped, err := eapol.KeyWrap(ap.ptk.KEK, ap.gtk) // 16 octets: no padding
+	if err != nil {
+		ap.t.Fatal(err)
+	}
+	aa := ap.aa
+	resp := &ie.FTE{ElementCount: 3, ANonce: f.ANonce, SNonce: f.SNonce, R1KHID: &aa, R0KHID: ap.keys.R0KHID,
+		GTK: &ie.FTGTK{KeyID: 2, KeyLength: uint8(len(ap.gtk)), RSC: [8]byte{5}, WrappedKey: wrapped}}
+	if ap.mutateReassc != nil {
+		ap.mutateReassc(resp)
+	}
+	rsne = ap.rsneWith(ap.r1Name)
+	zeroed, err := resp.Marshal(16)
+	if err != nil {
+		ap.t.Fatal(err)
+	}
+	if resp.MIC == nil {
+		resp.MIC = ap.mic(6, rsne, zeroed)
+	}
+	fte, err := resp.Marshal(16)
+	if err != nil {
+		ap.t.Fatal(err)
+	}
+	return bytes.Join([][]byte{rsne, ap.mde, fte}, nil)
+}
+
+// ftTransitionSetup completes the vector's initial association and
+// readies a transition to a second AP of the domain, 02:00:00:00:01:00.
+func ftTransitionSetup(t *testing.T) (*eapol.FTTransition, *ftTestAP) {
+	port := &fakePort{}
+	sta := ftSupplicant(t, port)
+	if err := sta.Receive(ftHex(ftVector.msg1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sta.Receive(ftHex(ftVector.msg3)); err != nil {
+		t.Fatal(err)
+	}
+	keys := sta.FTKeys()
+	sta.Close()
+	ap := &ftTestAP{t: t, aa: [6]byte{2, 0, 0, 0, 1, 0}, rsne: ftHex(ftVector.apRSNE), mde: ftHex(ftVector.mde),
+		keys: keys, gtk: bytes.Repeat([]byte{0x77}, 16)}
+	tr, err := eapol.NewFTTransition(keys, ap.aa, ftHex(ftVector.ownRSNE), ap.rsne, ap.mde, ie.CipherCCMP128,
+		bytes.NewReader(bytes.Repeat([]byte{0x5e}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, ap
+}
+
+// TestFTTransition: a fast transition to another AP of the domain, over
+// the air: PMKR0Name in the request, the reassociation request's MIC
+// under the new PTK, the response's MIC checked and its GTK unwrapped;
+// the Supplicant for the rekeys starts complete with those keys.
+func TestFTTransition(t *testing.T) {
+	tr, ap := ftTransitionSetup(t)
+	req, err := tr.RequestIEs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(req, ap.keys.PMKR0Name[:]) {
+		t.Fatal("request names no PMKR0Name")
+	}
+	if err := tr.HandleResponse(ap.respond(req)); err != nil {
+		t.Fatal(err)
+	}
+	re, err := tr.ReassociationIEs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := tr.HandleReassociationResponse(ap.reassociate(re))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(st.PTK.TK, ap.ptk.TK) || !bytes.Equal(st.GTK, ap.gtk) || st.GTKID != 2 || st.RSC[0] != 5 {
+		t.Fatalf("keys: TK %x GTK %x id %d RSC %x", st.PTK.TK, st.GTK, st.GTKID, st.RSC)
+	}
+	sup, err := eapol.New(eapol.Config{SPA: ap.keys.SPA, AA: ap.aa, OwnRSNE: ftHex(ftVector.ownRSNE), APRSNE: ap.rsne,
+		AKM: ie.AKMFTPSK, Pairwise: ie.CipherCCMP128, Group: ie.CipherCCMP128, AfterFT: st, Logger: quiet}, &fakePort{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sup.Complete() {
+		t.Fatal("Supplicant after a transition not complete")
+	}
+	sup.Close()
+	st.Wipe()
+	tr.Wipe()
+}
+
+// TestFTTransitionRejects: a response that does not answer our request, or
+// a reassociation response whose MIC, nonces or key holders are wrong,
+// ends the transition with an error and no keys.
+func TestFTTransitionRejects(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		resp   func(f *ie.FTE)
+		reassc func(f *ie.FTE)
+	}{
+		{"response SNonce", func(f *ie.FTE) { f.SNonce[0] ^= 1 }, nil},
+		{"response R0KH-ID", func(f *ie.FTE) { f.R0KHID = []byte("other") }, nil},
+		{"response without R1KH-ID", func(f *ie.FTE) { f.R1KHID = nil }, nil},
+		{"response with a MIC", func(f *ie.FTE) { f.MIC = []byte{1} }, nil},
+		{"reassociation MIC", nil, func(f *ie.FTE) { f.MIC = bytes.Repeat([]byte{1}, 16) }},
+		{"reassociation ANonce", nil, func(f *ie.FTE) { f.ANonce[3] ^= 1 }},
+		{"reassociation element count", nil, func(f *ie.FTE) { f.ElementCount = 2 }},
+		{"reassociation without GTK", nil, func(f *ie.FTE) { f.GTK = nil }},
+		{"reassociation GTK wrapped badly", nil, func(f *ie.FTE) { f.GTK.WrappedKey[3] ^= 1 }},
+	} {
+		tr, ap := ftTransitionSetup(t)
+		ap.mutateResp, ap.mutateReassc = c.resp, c.reassc
+		req, _ := tr.RequestIEs()
+		err := tr.HandleResponse(ap.respond(req))
+		if c.resp != nil {
+			if err == nil {
+				t.Errorf("%s: accepted", c.name)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		re, _ := tr.ReassociationIEs()
+		if st, err := tr.HandleReassociationResponse(ap.reassociate(re)); err == nil || st != nil {
+			t.Errorf("%s: accepted", c.name)
+		}
+	}
+}
+
+// FuzzFTResponses: bytes from the air as the FT authentication and
+// reassociation responses never crash a transition.
+func FuzzFTResponses(f *testing.F) {
+	f.Add([]byte{0x30, 0x02, 0x01, 0x00}, []byte{0x36, 0x03, 0x12, 0x34, 0x01})
+	f.Fuzz(func(t *testing.T, resp, reassoc []byte) {
+		keys, err := eapol.DeriveFTKeys(ie.AKMFTPSK, make([]byte, 32), []byte("x"), [2]byte{0x12, 0x34}, []byte("r0"), [6]byte{2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := eapol.NewFTTransition(keys, [6]byte{4}, ftHex(ftVector.ownRSNE), ftHex(ftVector.apRSNE),
+			ftHex(ftVector.mde), ie.CipherCCMP128, bytes.NewReader(make([]byte, 32)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.HandleResponse(resp) != nil {
+			return
+		}
+		if _, err := tr.ReassociationIEs(); err != nil {
+			return
+		}
+		tr.HandleReassociationResponse(reassoc)
+	})
+}

@@ -71,6 +71,10 @@ type Config struct {
 	// FT is the initial mobility domain association's part, required with
 	// an FT AKM (ft.go); PMK is then XXKey.
 	FT *FTConfig
+	// AfterFT, for an FT AKM instead of FT, starts the Supplicant
+	// complete after a fast BSS transition (fttransition.go) installed
+	// its keys: only rekeys run. The Supplicant keeps its own copies.
+	AfterFT *FTStart
 
 	// Rand is the source of SNonces; nil means crypto/rand.
 	Rand io.Reader
@@ -259,6 +263,23 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 		s.log = s.log.With("proto", "WPA")
 	}
 	switch {
+	case IsFT(cfg.AKM) && cfg.AfterFT != nil:
+		fs := cfg.AfterFT
+		if cfg.FT != nil || fs.ft == nil || fs.PTK == nil {
+			return nil, errors.New("eapol: Config.AfterFT needs the FTStart of a transition, and no Config.FT")
+		}
+		ft := *fs.ft
+		ft.keys = &FTKeys{}
+		*ft.keys = *fs.ft.keys
+		ft.keys.PMKR0, ft.pmkR1 = bytes.Clone(fs.ft.keys.PMKR0), bytes.Clone(fs.ft.pmkR1)
+		s.ft = &ft
+		s.ptk = &PTK{KCK: bytes.Clone(fs.PTK.KCK), KEK: bytes.Clone(fs.PTK.KEK), TK: bytes.Clone(fs.PTK.TK)}
+		s.state, s.complete = StateComplete, true
+		s.gtk[fs.GTKID] = bytes.Clone(fs.GTK)
+		if fs.IGTK != nil {
+			s.igtk[fs.IGTKID] = bytes.Clone(fs.IGTK)
+		}
+		cfg.PMK = nil // the transition's keys stand; a PTK rekey uses its PMK-R1
 	case IsFT(cfg.AKM) && cfg.FT == nil:
 		return nil, fmt.Errorf("eapol: %v needs Config.FT", cfg.AKM)
 	case IsFT(cfg.AKM):
@@ -267,8 +288,8 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 			return nil, err
 		}
 		s.ft = ft
-	case cfg.FT != nil:
-		return nil, fmt.Errorf("eapol: Config.FT with AKM %v", cfg.AKM)
+	case cfg.FT != nil || cfg.AfterFT != nil:
+		return nil, fmt.Errorf("eapol: Config.FT or AfterFT with AKM %v", cfg.AKM)
 	}
 	if cfg.PMK != nil {
 		if err := s.setPMK(cfg.PMK); err != nil {
@@ -422,8 +443,9 @@ func (s *Supplicant) handleMessage1(f *KeyFrame, raw []byte) error {
 			return s.fail(ie.ReasonUnspecified, fmt.Errorf("%w: %x, ours %x", ErrPMKIDMismatch, kd.PMKID, want[:]))
 		}
 	}
-	if s.pmk == nil {
+	if s.pmk == nil && (s.ft == nil || s.ft.pmkR1 == nil) {
 		// 802.1X: EAP has not given the PMK yet; answer when it does.
+		// (After a fast transition PMK-R1 keys a PTK rekey.)
 		s.pendingMsg1 = bytes.Clone(raw)
 		s.log.Debug("eapol: message 1 before PMK, held", "replay", f.ReplayCounter)
 		return nil
