@@ -268,9 +268,17 @@ func (s *Supplicant) FTKeys() *FTKeys {
 	if s.ft == nil || s.ft.keys == nil || !s.complete {
 		return nil
 	}
-	k := *s.ft.keys
-	k.PMKR0 = bytes.Clone(k.PMKR0)
-	return &k
+	return s.ft.keys.Clone()
+}
+
+// Clone returns a copy of k with its own PMK-R0.
+func (k *FTKeys) Clone() *FTKeys {
+	if k == nil {
+		return nil
+	}
+	c := *k
+	c.PMKR0, c.SSID, c.R0KHID = bytes.Clone(k.PMKR0), bytes.Clone(k.SSID), bytes.Clone(k.R0KHID)
+	return &c
 }
 
 // Wipe zeroes PMK-R0.

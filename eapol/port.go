@@ -129,6 +129,10 @@ type Event struct {
 	// it had none. The AP says which older modes of its network to
 	// refuse from now on.
 	TransitionDisable []byte
+	// FTKeys, for EventHandshakeComplete of an initial mobility domain
+	// association: a copy of the top of its FT key hierarchy, which the
+	// receiver keeps for fast transitions and wipes (FTKeys.Wipe).
+	FTKeys *FTKeys
 }
 
 // SwapTKIPMICKeys returns a 32-octet TKIP key (PTK TK or GTK, as handed to

@@ -600,7 +600,7 @@ func (s *Supplicant) handleMessage3(f *KeyFrame) error {
 	} else {
 		s.complete = true
 		s.log.Info("eapol: 4-way handshake complete", "replay", f.ReplayCounter)
-		s.emit(Event{Type: EventHandshakeComplete, TransitionDisable: bytes.Clone(kd.TransitionDisable)})
+		s.emit(Event{Type: EventHandshakeComplete, TransitionDisable: bytes.Clone(kd.TransitionDisable), FTKeys: s.FTKeys()})
 	}
 	return nil
 }

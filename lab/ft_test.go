@@ -35,19 +35,18 @@ r1kh=00:00:00:00:00:00 00:00:00:00:00:00 000102030405060708090a0b0c0d0e0f0001020
 // element in the Association Request, the FT key hierarchy in the 4-way
 // handshake: PMKR1Name in message 2, the AP's FTE echoed) and gets an
 // address; hostapd lists it with AKM 00-0f-ac-4. Then the medium weakens
-// that link and wifid roams to the other BSS of the domain, keeping its
+// that link and wifid roams to the other BSS of the domain by a fast
+// transition over the air (FT Authentication, Reassociation with the FTE's
+// MIC, the keys from the response: no 4-way handshake), keeping its
 // address.
 func TestWifidFTPSK(t *testing.T) {
 	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, Medium: true, APs: ftAPs("office")})
 	sta := lab.Radios[2]
 	links := newOfficeLinks(t, lab)
 	d, ip, staMAC := startOffice(t, lab, sta)
-	all := apStations(lab, 0)
-	if !strings.Contains(all, staMAC) {
-		t.Fatalf("wifid is not on AP 0; its stations:\n%s", all)
-	}
-	if !strings.Contains(all, "AKMSuiteSelector=00-0f-ac-4") {
-		t.Errorf("AP 0 does not list FT-PSK (00-0f-ac-4) for wifid:\n%s", all)
+	from, to := links.walkAway(t, lab, staMAC)
+	if all := apStations(lab, from); !strings.Contains(all, "AKMSuiteSelector=00-0f-ac-4") {
+		t.Errorf("AP %d does not list FT-PSK (00-0f-ac-4) for wifid:\n%s", from, all)
 	}
 	log := readAll(d.Log)
 	for _, want := range []string{"FT: initial mobility domain association", "akm=FT-PSK", "4-way handshake complete"} {
@@ -58,17 +57,24 @@ func TestWifidFTPSK(t *testing.T) {
 	if err := lab.Ping(lab.APs[0].IP, 3); err != nil {
 		t.Fatalf("before the roam: %v", err)
 	}
-
-	links.set(t, -85, -35)
 	if err := d.WaitLog("msg=roamed", 60*time.Second); err != nil {
 		t.Fatalf("%v; wifid's roam lines:\n%s", err, grepLines(readAll(d.Log), "roam"))
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(apStations(lab, 1), staMAC) && time.Now().Before(deadline) {
+	for !strings.Contains(apStations(lab, to), staMAC) && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 	}
-	if all := apStations(lab, 1); !strings.Contains(all, staMAC) || !strings.Contains(all, "AKMSuiteSelector=00-0f-ac-4") {
-		t.Fatalf("wifid says it roamed, but AP 1 does not list it with FT-PSK:\n%s", all)
+	if all := apStations(lab, to); !strings.Contains(all, staMAC) || !strings.Contains(all, "AKMSuiteSelector=00-0f-ac-4") {
+		t.Fatalf("wifid says it roamed, but AP %d does not list it with FT-PSK:\n%s", to, all)
+	}
+	log = readAll(d.Log)
+	for _, want := range []string{"FT authentication with", "fast transition keyed"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the roam was no fast transition: wifid's log lacks %q:\n%s", want, grepLines(log, "FT"))
+		}
+	}
+	if n := strings.Count(log, `msg="4-way handshake complete"`); n != 1 {
+		t.Errorf("%d lines of a completed 4-way handshake, want those of the first association only", n)
 	}
 	now, err := lab.WaitIPv4(sta.Iface, 5*time.Second)
 	if err != nil || !now.Equal(ip) {

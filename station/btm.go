@@ -121,6 +121,10 @@ func parseBTMRequest(frame []byte) (*btmRequest, error) {
 
 // onFrame handles the management frames wifid registered for.
 func (s *Station) onFrame(e *nl80211.FrameEvent) {
+	if len(e.Frame) >= 2 && binary.LittleEndian.Uint16(e.Frame)&0x00fc == frameTypeAuth {
+		s.onFTAuthFrame(e.Frame)
+		return
+	}
 	if s.onGASFrame(e.Frame) {
 		return
 	}
@@ -183,6 +187,7 @@ func (s *Station) registerFrames() {
 		err2 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{saQueryCategory, saQueryResponse})
 		err3 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{publicActionCategory, gasInitialResponse})
 		err4 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{publicActionCategory, gasComebackResponse})
+		err5 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAuth, []byte{authAlgFT, 0})
 		// EALREADY: the daemon's socket registered the match for an
 		// earlier station on this interface (before a down and up, an
 		// rfkill cycle); the registration lasts as long as the socket and
@@ -193,6 +198,9 @@ func (s *Station) registerFrames() {
 			}
 			if err2 != nil && !errors.Is(err2, unix.EALREADY) {
 				s.log.Info("no SA Query responses: frame registration refused", "err", err2)
+			}
+			if err5 != nil && !errors.Is(err5, unix.EALREADY) {
+				s.log.Info("no fast transitions over the air: frame registration refused", "err", err5)
 			}
 			if err := errors.Join(err3, err4); err != nil && !errors.Is(err3, unix.EALREADY) {
 				s.log.Info("no ANQP answers: frame registration refused", "err", err)

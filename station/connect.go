@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"time"
 
@@ -95,6 +96,16 @@ type attempt struct {
 	ftMDE   []byte
 	ft      *eapol.FTConfig
 	ftReady chan struct{}
+	// A fast transition (a roam within the domain): its exchange, the
+	// timer for the target's answer, the keys it delivered (for the
+	// Supplicant), and ftFallback once it gave way to a reassociation
+	// with a new handshake. ftKeys: the domain's FT keys, the connection's
+	// once up.
+	ftTr       *eapol.FTTransition
+	ftTimer    *time.Timer
+	ftStart    *eapol.FTStart
+	ftFallback bool
+	ftKeys     *eapol.FTKeys
 }
 
 // connection is an established connection.
@@ -108,6 +119,9 @@ type connection struct {
 	// the next BSS); nil for PSK. The connection owns it and pmk: wiped
 	// when it is torn down.
 	password []byte
+	// ftKeys: an FT connection's key hierarchy (PMK-R0), for fast
+	// transitions within its mobility domain; wiped with the connection.
+	ftKeys *eapol.FTKeys
 	// answers are the agent's 802.1X answers, kept in memory for a roam
 	// (which runs EAP again and asks nobody).
 	answers eapconf.Answers
@@ -387,6 +401,13 @@ func (s *Station) beginAttempt(a *attempt) {
 		s.failAttempt(err, false)
 		return
 	}
+	s.beginSecurity(a)
+}
+
+// beginSecurity goes on with attempt a by its network's security: the
+// association, or first the secrets, SAE, FILS, OWE or a fast transition.
+func (s *Station) beginSecurity(a *attempt) {
+	n, b := a.network, a.bss
 	switch n.Security {
 	case knownnetworks.SecurityOpen:
 		if b.Summary.Security == ie.SecurityOWE {
@@ -401,6 +422,10 @@ func (s *Station) beginAttempt(a *attempt) {
 			return
 		}
 		a.sec = sec
+		if s.ftTransitionUsable(a) {
+			s.ftAuthenticate(a)
+			return
+		}
 		switch {
 		case sec.akm == ie.AKMSAE && len(a.password) > 0:
 			s.startSAE(a, a.password) // a roam, or the next BSS
@@ -419,6 +444,10 @@ func (s *Station) beginAttempt(a *attempt) {
 			return
 		}
 		a.sec = sec
+		if s.ftTransitionUsable(a) {
+			s.ftAuthenticate(a)
+			return
+		}
 		if akm := s.filsAKM(n, b); akm != 0 {
 			s.startFILS(a, akm)
 			return
@@ -545,30 +574,11 @@ func (s *Station) sendConnect(a *attempt) {
 		AuthType:    unix.NL80211_AUTHTYPE_OPEN_SYSTEM,
 		SocketOwner: true,
 	}
-	if c := s.conn; a.kind == kindRoam && c != nil {
-		req.PrevBSSID = c.bss.Addr
-		// The old BSS's keys and handshake end here; its EAPOL port
-		// must close before the new one opens.
-		c.hsCancel()
-		if c.port != nil {
-			c.port.Close()
-			c.port = nil
-		}
-	}
+	req.PrevBSSID = s.leaveForRoam(a)
 	if a.sec != nil {
 		req.IEs = append(append([]byte(nil), a.sec.ownRSNE...), a.sec.ownRSNXE...)
 		if a.owe != nil {
 			req.IEs = append(req.IEs, a.owe.Element()...)
-		}
-		req.Crypto = nl80211.Crypto{
-			WPAVersions:     a.sec.wpaVersion,
-			PairwiseCiphers: []ie.CipherSuite{a.sec.pairwise},
-			GroupCipher:     a.sec.group,
-			AKMSuites:       []ie.AKMSuite{a.sec.akm},
-			ControlPort:     true,
-		}
-		if a.sec.mfp {
-			req.Crypto.MFP = unix.NL80211_MFP_REQUIRED
 		}
 		if eapol.IsFT(a.sec.akm) {
 			if !s.ftPrepare(a) {
@@ -576,14 +586,10 @@ func (s *Station) sendConnect(a *attempt) {
 			}
 			req.IEs = append(req.IEs, a.ftMDE...)
 		}
-		useNL := s.controlPortOverNL80211()
-		req.Crypto.ControlPortOverNL80211 = useNL
-		port, err := s.cfg.Kernel.OpenEAPOLPort(s.cfg.Ifindex, useNL)
-		if err != nil {
-			s.failAttempt(fmt.Errorf("EAPOL port: %w", err), false)
+		var ok bool
+		if req.Crypto, ok = s.openPort(a); !ok {
 			return
 		}
-		a.port = port
 		if err := s.startHandshake(a); err != nil {
 			s.failAttempt(err, false)
 			return
@@ -608,6 +614,46 @@ func (s *Station) sendConnect(a *attempt) {
 			}
 		}
 	})
+}
+
+// leaveForRoam ends the old BSS's keys and handshake when a is a roam:
+// its EAPOL port must close before the new one opens. It returns the old
+// BSS's address, the reassociation's previous BSSID (nil for no roam).
+func (s *Station) leaveForRoam(a *attempt) net.HardwareAddr {
+	c := s.conn
+	if a.kind != kindRoam || c == nil {
+		return nil
+	}
+	c.hsCancel()
+	if c.port != nil {
+		c.port.Close()
+		c.port = nil
+	}
+	return c.bss.Addr
+}
+
+// openPort opens attempt a's EAPOL port and returns the association's
+// crypto settings; false (the attempt failed) when the port would not open.
+func (s *Station) openPort(a *attempt) (nl80211.Crypto, bool) {
+	cr := nl80211.Crypto{
+		WPAVersions:     a.sec.wpaVersion,
+		PairwiseCiphers: []ie.CipherSuite{a.sec.pairwise},
+		GroupCipher:     a.sec.group,
+		AKMSuites:       []ie.AKMSuite{a.sec.akm},
+		ControlPort:     true,
+	}
+	if a.sec.mfp {
+		cr.MFP = unix.NL80211_MFP_REQUIRED
+	}
+	useNL := s.controlPortOverNL80211()
+	cr.ControlPortOverNL80211 = useNL
+	port, err := s.cfg.Kernel.OpenEAPOLPort(s.cfg.Ifindex, useNL)
+	if err != nil {
+		s.failAttempt(fmt.Errorf("EAPOL port: %w", err), false)
+		return cr, false
+	}
+	a.port = port
+	return cr, true
 }
 
 // attemptContext is an attempt's context: cancelled with the station's,
@@ -672,6 +718,10 @@ func (s *Station) onConnectEvent(e *nl80211.ConnectEvent) {
 	}
 	a.tl.Done("")
 	s.log.Info("associated", "bssid", e.BSSID.String(), "network", a.network.SSID)
+	if a.ftTr != nil {
+		s.ftReassociated(a, e.RespIEs)
+		return
+	}
 	if a.fils != nil {
 		s.filsAssociated(a, e.RespIEs)
 		return
@@ -881,7 +931,8 @@ func (s *Station) connected(a *attempt) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.attempt = nil
 	c := &connection{network: a.network, bss: a.bss, port: a.port, sec: a.sec, pmk: a.pmk, password: a.password, answers: a.answers,
-		hsCancel: a.cancel, netCancel: cancel, kind: a.kind, tl: a.tl}
+		hsCancel: a.cancel, netCancel: cancel, kind: a.kind, tl: a.tl, ftKeys: a.ftKeys}
+	a.ftKeys = nil // the connection's now
 	// The link is up: Connect succeeded, as iwd answers it here; the
 	// State goes on to connected once IP configuration is done.
 	for _, r := range a.replies {

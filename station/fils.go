@@ -2,7 +2,6 @@ package station
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -273,30 +272,13 @@ func (s *Station) filsAssociate(a *attempt, anonce []byte) {
 	ies := extElement(ie.ExtFILSKeyConfirmation, k.STAKeyAuth())
 	ies = append(ies, extElement(ie.ExtFILSSession, a.fils.session)...)
 	ies = append(ies, a.sec.ownRSNE...)
-	useNL := s.controlPortOverNL80211()
-	crypto := nl80211.Crypto{WPAVersions: a.sec.wpaVersion, PairwiseCiphers: []ie.CipherSuite{a.sec.pairwise},
-		GroupCipher: a.sec.group, AKMSuites: []ie.AKMSuite{a.sec.akm}, ControlPort: true, ControlPortOverNL80211: useNL}
-	if a.sec.mfp {
-		crypto.MFP = unix.NL80211_MFP_REQUIRED
-	}
-	port, err := s.cfg.Kernel.OpenEAPOLPort(s.cfg.Ifindex, useNL)
-	if err != nil {
-		s.failAttempt(fmt.Errorf("EAPOL port: %w", err), false)
+	crypto, ok := s.openPort(a)
+	if !ok {
 		return
 	}
-	a.port = port
 	req := nl80211.AssociateRequest{BSSID: a.bss.Addr, Freq: a.bss.Freq, SSID: []byte(a.network.SSID), IEs: ies,
 		Crypto: crypto, SocketOwner: true, FILSKEK: k.KEK, FILSNonces: append(append([]byte{}, a.fils.snonce...), anonce...)}
-	s.async(func() func() {
-		ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
-		defer cancel()
-		err := s.cfg.Kernel.Associate(ctx, s.cfg.Ifindex, req)
-		return func() {
-			if err != nil && s.attempt == a {
-				s.failBSS(fmt.Errorf("FILS: associate: %w", err), true)
-			}
-		}
-	})
+	s.associate(a, req, "FILS: associate")
 }
 
 // filsAssociated checks the AP's Key-Auth in the (decrypted) association
@@ -347,39 +329,28 @@ func (s *Station) filsAssociated(a *attempt, resp []byte) {
 		keys = append(keys, nl80211.Key{Type: nl80211.KeyTypeGroup, Index: uint8(kd.IGTK.KeyID), Cipher: a.sec.mgmt,
 			Data: kd.IGTK.IGTK, RSC: kd.IGTK.IPN[:]})
 	}
-	s.async(func() func() {
-		var err error
-		for _, key := range keys {
-			if err = s.cfg.Kernel.NewKey(a.ctx, s.cfg.Ifindex, key); err != nil {
-				break
-			}
+	s.installKeys(a, keys, func(err error) {
+		if s.attempt != a {
+			return
 		}
-		if err == nil {
-			err = s.cfg.Kernel.SetStationAuthorized(a.ctx, s.cfg.Ifindex, a.bss.Addr, true)
+		if err != nil {
+			s.failAttempt(fmt.Errorf("FILS: keys: %w", err), false)
+			return
 		}
-		return func() {
-			if s.attempt != a {
-				return
-			}
-			if err != nil {
-				s.failAttempt(fmt.Errorf("FILS: keys: %w", err), false)
-				return
-			}
-			a.tl.Done("")
-			s.log.Info("FILS connection keyed", "akm", a.sec.akm, "pairwise", a.sec.pairwise, "mfp", a.sec.mfp)
-			// The supplicant runs the rekeys (AES-SIV EAPOL-Key frames)
-			// from here, with the FILS PMK for a new PTK.
-			a.pmk = k.PMK
-			a.filsStart = &eapol.FILSStart{KEK: k.KEK, TK: k.TK, GTKID: kd.GTK.KeyID, GTK: kd.GTK.GTK}
-			if kd.IGTK != nil {
-				a.filsStart.IGTKID, a.filsStart.IGTK = kd.IGTK.KeyID, kd.IGTK.IGTK
-			}
-			if err := s.startHandshake(a); err != nil {
-				s.failAttempt(err, false)
-				return
-			}
-			s.connected(a)
+		a.tl.Done("")
+		s.log.Info("FILS connection keyed", "akm", a.sec.akm, "pairwise", a.sec.pairwise, "mfp", a.sec.mfp)
+		// The supplicant runs the rekeys (AES-SIV EAPOL-Key frames)
+		// from here, with the FILS PMK for a new PTK.
+		a.pmk = k.PMK
+		a.filsStart = &eapol.FILSStart{KEK: k.KEK, TK: k.TK, GTKID: kd.GTK.KeyID, GTK: kd.GTK.GTK}
+		if kd.IGTK != nil {
+			a.filsStart.IGTKID, a.filsStart.IGTK = kd.IGTK.KeyID, kd.IGTK.IGTK
 		}
+		if err := s.startHandshake(a); err != nil {
+			s.failAttempt(err, false)
+			return
+		}
+		s.connected(a)
 	})
 }
 

@@ -1,10 +1,15 @@
 package station
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"wifid/eapol"
+	"wifid/nl80211"
 	"wifid/nl80211/ie"
 )
 
@@ -54,4 +59,265 @@ func (s *Station) ftAssociated(a *attempt, resp []byte) bool {
 	close(a.ftReady)
 	s.log.Debug("FT: initial mobility domain association", "mde", fmt.Sprintf("%x", a.ftMDE))
 	return true
+}
+
+// A fast BSS transition over the air (13.5.2): a roam within the mobility
+// domain of an FT connection sends the target an FT Authentication frame
+// itself (CMD_FRAME: CMD_AUTHENTICATE would make the kernel leave the
+// current AP first), takes the answer from the frames it registered for,
+// reassociates with CMD_ASSOCIATE naming the current AP, and installs the
+// keys the Reassociation Response carries: no 4-way handshake. When the
+// target does not answer or refuses, the connection stays with the current
+// AP ("ft-roam-failed", as iwd); an AP that no longer knows our PMK-R0
+// (status 53, invalid PMKID) gets a full reassociation instead.
+
+const (
+	frameTypeAuth = 0x00b0
+	authAlgFT     = 2
+	// ftAuthWait is how long the target has to answer the FT
+	// Authentication frame: the radio listens on its channel meanwhile.
+	ftAuthWait = 500 * time.Millisecond
+)
+
+// ftTransitionUsable says whether roam attempt a (its security chosen)
+// can be a fast transition from the current connection.
+func (s *Station) ftTransitionUsable(a *attempt) bool {
+	c := s.conn
+	if a.kind != kindRoam || c == nil || c.ftKeys == nil || a.sec == nil || c.sec == nil ||
+		a.sec.akm != c.sec.akm || !eapol.IsFT(a.sec.akm) || a.ftFallback {
+		return false
+	}
+	md := a.bss.Summary.MobilityDomain
+	return md != nil && [2]byte{byte(md.MDID), byte(md.MDID >> 8)} == c.ftKeys.MDID
+}
+
+// ftAuthenticate starts the transition of roam attempt a: the FT
+// Authentication Request to the target.
+func (s *Station) ftAuthenticate(a *attempt) {
+	el, _ := a.bss.Summary.Elements.Find(ie.IDMobilityDomain)
+	tr, err := eapol.NewFTTransition(s.conn.ftKeys, [6]byte(a.bss.Addr), a.sec.ownRSNE, a.sec.apRSNE, el.Raw, a.sec.pairwise, rand.Reader)
+	if err == nil {
+		var ies []byte
+		if ies, err = tr.RequestIEs(); err == nil {
+			a.ftTr = tr
+			s.setStage(a, stageFTAuth, "FT authentication with "+a.bss.Addr.String())
+			a.tl.Begin(PhaseAuth)
+			s.sendFTAuth(a, ies)
+			return
+		}
+		tr.Wipe()
+	}
+	s.ftRoamFailed(a, fmt.Errorf("FT: %w", err))
+}
+
+// sendFTAuth sends the FT Authentication Request (sequence 1) on the
+// target's channel, and gives the target ftAuthWait to answer.
+func (s *Station) sendFTAuth(a *attempt, ies []byte) {
+	f := make([]byte, 24, 30+len(ies))
+	binary.LittleEndian.PutUint16(f, frameTypeAuth)
+	copy(f[4:], a.bss.Addr)
+	copy(f[10:], s.cfg.MAC)
+	copy(f[16:], a.bss.Addr)
+	f = binary.LittleEndian.AppendUint16(f, authAlgFT)
+	f = binary.LittleEndian.AppendUint16(f, 1) // transaction sequence
+	f = binary.LittleEndian.AppendUint16(f, 0) // status
+	f = append(f, ies...)
+	s.async(func() func() {
+		ctx, cancel := context.WithTimeout(a.ctx, 3*time.Second)
+		defer cancel()
+		_, err := s.cfg.Kernel.SendFrame(ctx, s.cfg.Ifindex, nl80211.FrameRequest{Frame: f, Freq: a.bss.Freq,
+			Wait: ftAuthWait, OffchannelOK: true})
+		return func() {
+			if s.attempt != a || a.stage != stageFTAuth {
+				return
+			}
+			if err != nil {
+				s.ftRoamFailed(a, fmt.Errorf("FT: authentication request: %w", err))
+				return
+			}
+			a.ftTimer = time.AfterFunc(ftAuthWait+100*time.Millisecond, func() {
+				select {
+				case s.done <- func() {
+					if s.attempt == a && a.stage == stageFTAuth {
+						s.ftRoamFailed(a, errors.New("FT: no authentication response"))
+					}
+				}:
+				case <-a.ctx.Done():
+				}
+			})
+		}
+	})
+}
+
+// onFTAuthFrame handles an FT Authentication frame (registered for):
+// the target's answer to the running transition, if it is one.
+func (s *Station) onFTAuthFrame(frame []byte) {
+	a := s.attempt
+	if a == nil || a.stage != stageFTAuth || a.ftTr == nil || len(frame) < 24 ||
+		string(frame[4:10]) != string(s.cfg.MAC) || string(frame[10:16]) != string(a.bss.Addr) ||
+		string(frame[16:22]) != string(a.bss.Addr) {
+		s.log.Debug("FT authentication frame dropped: no transition to its sender runs")
+		return
+	}
+	seq, status, ies, err := parseAuthFrame(frame, authAlgFT)
+	if err == nil && seq != 2 {
+		err = fmt.Errorf("transaction sequence %d, want 2", seq)
+	}
+	if err != nil {
+		s.log.Info("FT authentication frame dropped", "err", err)
+		return
+	}
+	a.stopFTTimer()
+	if status != 0 {
+		err := fmt.Errorf("FT: authentication refused: status %d (%s)", status, ie.StatusCode(status))
+		if ie.StatusCode(status) == ie.StatusInvalidPMKID {
+			// The target has no PMK-R1 for our PMK-R0 (iwd 3.x): a full
+			// reassociation, a new initial mobility domain association.
+			s.ftFullReassociation(a, err)
+			return
+		}
+		s.ftRoamFailed(a, err)
+		return
+	}
+	if err := a.ftTr.HandleResponse(ies); err != nil {
+		s.ftRoamFailed(a, err)
+		return
+	}
+	a.tl.Done("")
+	s.ftReassociate(a)
+}
+
+// ftReassociate sends the Reassociation Request of a transition whose
+// authentication succeeded: from here the current AP is left.
+func (s *Station) ftReassociate(a *attempt) {
+	ies, err := a.ftTr.ReassociationIEs()
+	if err != nil {
+		s.ftRoamFailed(a, err)
+		return
+	}
+	s.setStage(a, stageAssociate, "reassociating with "+a.bss.Addr.String())
+	a.tl.Begin(PhaseAssoc)
+	prev := s.leaveForRoam(a)
+	cr, ok := s.openPort(a)
+	if !ok {
+		return
+	}
+	req := nl80211.AssociateRequest{BSSID: a.bss.Addr, Freq: a.bss.Freq, SSID: a.bss.ssid(a.network),
+		IEs: ies, PrevBSSID: prev, Crypto: cr, SocketOwner: true}
+	s.associate(a, req, "FT: reassociation")
+}
+
+// ftReassociated takes the Reassociation Response of a transition: its
+// FTE's MIC checked, the keys it delivers installed, the port authorized;
+// the Supplicant then runs the rekeys.
+func (s *Station) ftReassociated(a *attempt, resp []byte) {
+	st, err := a.ftTr.HandleReassociationResponse(resp)
+	if err != nil {
+		s.failBSS(err, true)
+		return
+	}
+	s.setStage(a, stageAuthorize, "FT keys delivered")
+	a.tl.Begin(PhaseGroupKey)
+	keys := []nl80211.Key{
+		{Type: nl80211.KeyTypeGroup, Index: uint8(st.GTKID), Cipher: a.sec.group, Data: st.GTK, RSC: st.RSC[:6]},
+	}
+	if a.sec.mfp && st.IGTK != nil {
+		keys = append(keys, nl80211.Key{Type: nl80211.KeyTypeGroup, Index: uint8(st.IGTKID), Cipher: a.sec.mgmt,
+			Data: st.IGTK, RSC: st.IPN})
+	}
+	keys = append(keys, nl80211.Key{Type: nl80211.KeyTypePairwise, Index: 0, Cipher: a.sec.pairwise, Data: st.PTK.TK, MAC: a.bss.Addr})
+	s.installKeys(a, keys, func(err error) {
+		if s.attempt != a {
+			st.Wipe()
+			return
+		}
+		if err != nil {
+			st.Wipe()
+			s.failAttempt(fmt.Errorf("FT: keys: %w", err), false)
+			return
+		}
+		a.tl.Done("")
+		s.log.Info("fast transition keyed", "akm", a.sec.akm, "pairwise", a.sec.pairwise, "mfp", a.sec.mfp)
+		a.ftStart = st
+		if s.conn != nil {
+			a.ftKeys = s.conn.ftKeys.Clone() // the domain's keys stay
+		}
+		err = s.startHandshake(a)
+		st.Wipe() // the Supplicant has its own copies
+		a.ftStart = nil
+		if err != nil {
+			s.failAttempt(err, false)
+			return
+		}
+		s.connected(a)
+	})
+}
+
+// installKeys installs keys in order and authorizes the AP's port, off
+// the loop (FILS and FT deliver their keys in the association); done runs
+// on the loop with the outcome.
+func (s *Station) installKeys(a *attempt, keys []nl80211.Key, done func(error)) {
+	s.async(func() func() {
+		var err error
+		for _, key := range keys {
+			if err = s.cfg.Kernel.NewKey(a.ctx, s.cfg.Ifindex, key); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = s.cfg.Kernel.SetStationAuthorized(a.ctx, s.cfg.Ifindex, a.bss.Addr, true)
+		}
+		return func() { done(err) }
+	})
+}
+
+// associate sends attempt a's CMD_ASSOCIATE (after SAE, FILS or an FT
+// authentication) off the loop; what names it in a failure.
+func (s *Station) associate(a *attempt, req nl80211.AssociateRequest, what string) {
+	s.async(func() func() {
+		ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
+		defer cancel()
+		err := s.cfg.Kernel.Associate(ctx, s.cfg.Ifindex, req)
+		return func() {
+			if err != nil && s.attempt == a {
+				s.failBSS(fmt.Errorf("%s: %w", what, err), true)
+			}
+		}
+	})
+}
+
+// ftRoamFailed ends a transition that has not left the current AP: the
+// connection stays, and the roam is tried again later.
+func (s *Station) ftRoamFailed(a *attempt, err error) {
+	a.stopFTTimer()
+	s.event("ft-roam-failed", a.bss.Addr.String())
+	s.retireAttempt(a, err)
+	c := s.conn
+	if c == nil {
+		return
+	}
+	if c.configured {
+		s.setState(Connected, "fast transition failed")
+	} else {
+		s.setState(Netconfig, "fast transition failed")
+	}
+	s.roamFailed(err.Error())
+}
+
+// ftFullReassociation: the target refused the transition's key names; the
+// same BSS gets a reassociation with a new handshake.
+func (s *Station) ftFullReassociation(a *attempt, err error) {
+	s.log.Info("FT: falling back to a reassociation with a new handshake", "bssid", a.bss.Addr.String(), "err", err)
+	a.ftTr.Wipe()
+	a.ftTr = nil
+	a.ftFallback = true
+	a.tl.Done("refused")
+	s.beginSecurity(a)
+}
+
+func (a *attempt) stopFTTimer() {
+	if a.ftTimer != nil {
+		a.ftTimer.Stop()
+		a.ftTimer = nil
+	}
 }

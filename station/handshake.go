@@ -338,7 +338,7 @@ func (s *Station) startHandshake(a *attempt) error {
 	copy(spa[:], s.cfg.MAC)
 	copy(aa[:], a.bss.Addr)
 	kp := &keyPort{s: s, ctx: a.ctx, port: a.port, ap: a.bss.Addr}
-	kp.keyed.Store(a.filsStart != nil) // FILS installed the PTK already
+	kp.keyed.Store(a.filsStart != nil || a.ftStart != nil) // FILS or FT installed the PTK already
 	kp.fils = a.filsStart != nil
 	a.kp = kp
 	newSupplicant := func(pmk []byte) (*eapol.Supplicant, error) {
@@ -346,7 +346,7 @@ func (s *Station) startHandshake(a *attempt) error {
 			SPA: spa, AA: aa, PMK: pmk,
 			OwnRSNE: a.sec.ownRSNE, OwnRSNXE: a.sec.ownRSNXE, APRSNE: a.sec.apRSNE, APRSNXE: a.sec.apRSNXE,
 			AKM: a.sec.akm, Pairwise: a.sec.pairwise, Group: a.sec.group,
-			MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt, AfterFILS: a.filsStart, PMKID: a.owePMKID, FT: a.ft,
+			MFP: a.sec.mfp, GroupMgmt: a.sec.mgmt, AfterFILS: a.filsStart, PMKID: a.owePMKID, FT: a.ft, AfterFT: a.ftStart,
 			Logger: s.log,
 			OnEvent: func(ev eapol.Event) {
 				select {
@@ -466,6 +466,10 @@ func (s *Station) onHandshakeEvent(a *attempt, ev eapol.Event) {
 		}
 		a.tl.Done("")
 		s.log.Info("4-way handshake complete", "akm", a.sec.akm, "pairwise", a.sec.pairwise, "mfp", a.sec.mfp)
+		if ev.FTKeys != nil { // the domain's keys, for fast transitions
+			a.ftKeys.Wipe()
+			a.ftKeys = ev.FTKeys
+		}
 		s.cachePMKSA(a, a.eapPMK) // a copy of its own
 		secret.Zero(a.eapPMK)
 		a.eapPMK = nil

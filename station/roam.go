@@ -504,6 +504,10 @@ func (s *Station) roamed(a *attempt) {
 	// the same); the attempt's copies of the rest go.
 	secret.Zero(c.pmk)
 	c.pmk, a.pmk = a.pmk, nil
+	// FT: the domain's keys (a transition's copy, or a new initial
+	// association's); nil when the new BSS is not FT.
+	c.ftKeys.Wipe()
+	c.ftKeys, a.ftKeys = a.ftKeys, nil
 	a.wipeSecrets()
 	a.tl.Finish("roamed")
 	s.log.Info("roamed", "network", c.network.SSID, "from", from, "to", a.bss.Addr.String(),

@@ -94,6 +94,7 @@ type stage int
 const (
 	stageStart     stage = iota // chosen; nothing asked of anyone yet
 	stageSecrets                // the passphrase: PBKDF2, or the agent asking the user
+	stageFTAuth                 // a fast transition: our FT Authentication frame sent, the target's awaited
 	stageSAE                    // WPA3-Personal: the SAE exchange in Authentication frames
 	stageFILS                   // 802.1X with ERP keys: the FILS exchange in Authentication frames
 	stageAssociate              // CMD_CONNECT (or CMD_ASSOCIATE after SAE) sent; waiting for its event
@@ -105,6 +106,7 @@ const (
 var stageNames = [...]string{
 	stageStart:     "start",
 	stageSecrets:   "secrets",
+	stageFTAuth:    "ft-auth",
 	stageSAE:       "sae",
 	stageFILS:      "fils",
 	stageAssociate: "connect",

@@ -17,6 +17,13 @@ import "wifid/internal/secret"
 // wipeSecrets zeroes the secrets attempt a still holds. On the loop, once
 // a is retired or has handed its PMK on.
 func (a *attempt) wipeSecrets() {
+	a.stopFTTimer()
+	a.ftKeys.Wipe()
+	a.ftStart.Wipe()
+	if a.ftTr != nil {
+		a.ftTr.Wipe()
+	}
+	a.ftKeys, a.ftStart = nil, nil
 	secret.Zero(a.pmk, a.password, a.eapPMK)
 	a.pmk, a.password, a.eapPMK = nil, nil, nil
 	if a.sae != nil {
@@ -57,6 +64,8 @@ func (a *attempt) wipeSecrets() {
 
 // wipeSecrets zeroes the secrets of connection c, torn down.
 func (c *connection) wipeSecrets() {
+	c.ftKeys.Wipe()
+	c.ftKeys = nil
 	secret.Zero(c.pmk, c.password)
 	c.pmk, c.password, c.answers = nil, nil, nil
 }
