@@ -125,6 +125,10 @@ func (s *Station) onFrame(e *nl80211.FrameEvent) {
 		s.onFTAuthFrame(e.Frame)
 		return
 	}
+	if len(e.Frame) >= 26 && binary.LittleEndian.Uint16(e.Frame)&0x00fc == frameTypeAction && e.Frame[24] == ftCategory {
+		s.onFTActionFrame(e.Frame)
+		return
+	}
 	if s.onGASFrame(e.Frame) {
 		return
 	}
@@ -187,7 +191,8 @@ func (s *Station) registerFrames() {
 		err2 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{saQueryCategory, saQueryResponse})
 		err3 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{publicActionCategory, gasInitialResponse})
 		err4 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{publicActionCategory, gasComebackResponse})
-		err5 := s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAuth, []byte{authAlgFT, 0})
+		err5 := errors.Join(s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAuth, []byte{authAlgFT, 0}),
+			s.cfg.Kernel.RegisterFrame(ctx, s.cfg.Ifindex, frameTypeAction, []byte{ftCategory, ftActionResponse}))
 		// EALREADY: the daemon's socket registered the match for an
 		// earlier station on this interface (before a down and up, an
 		// rfkill cycle); the registration lasts as long as the socket and

@@ -105,6 +105,7 @@ type attempt struct {
 	ftTimer    *time.Timer
 	ftStart    *eapol.FTStart
 	ftFallback bool
+	ftOverDS   bool // the FT request went through the current AP
 	ftKeys     *eapol.FTKeys
 }
 
@@ -374,7 +375,12 @@ func (s *Station) startAttempt(req context.Context, n *Network, b *BSS, kind att
 	if kind == kindRoam && s.conn != nil {
 		// Copies of the attempt's own: the connection keeps its secrets
 		// until the roam is done (roamed) or has failed.
-		a.pmk, a.password, a.answers = bytes.Clone(s.conn.pmk), bytes.Clone(s.conn.password), s.conn.answers
+		a.password, a.answers = bytes.Clone(s.conn.password), s.conn.answers
+		if c := s.conn; c.sec == nil || !usesSAE(c.sec.akm) {
+			// A PSK serves the next BSS; an SAE PMK is its exchange's
+			// alone (a PSK BSS of the network gets the PSK anew).
+			a.pmk = bytes.Clone(c.pmk)
+		}
 	}
 	if reply != nil {
 		a.replies = append(a.replies, reply)
@@ -427,9 +433,9 @@ func (s *Station) beginSecurity(a *attempt) {
 			return
 		}
 		switch {
-		case sec.akm == ie.AKMSAE && len(a.password) > 0:
+		case usesSAE(sec.akm) && len(a.password) > 0:
 			s.startSAE(a, a.password) // a roam, or the next BSS
-		case sec.akm != ie.AKMSAE && a.pmk != nil:
+		case !usesSAE(sec.akm) && a.pmk != nil:
 			s.sendConnect(a)
 		default:
 			s.psk(a)
@@ -485,7 +491,7 @@ func supported(n *Network) error {
 func (s *Station) psk(a *attempt) {
 	s.setStage(a, stageSecrets, "passphrase needed")
 	n := a.network
-	useSAE := a.sec.akm == ie.AKMSAE
+	useSAE := usesSAE(a.sec.akm)
 	if n.Known != nil && !useSAE {
 		if k := n.Known.Settings.Security.PreSharedKey; k != nil {
 			a.pmk = bytes.Clone(k[:]) // the store's record keeps its own
@@ -759,9 +765,11 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 		s.log.Debug("own disconnect confirmed", "why", why)
 		return
 	}
-	if a := s.attempt; a != nil && a.kind == kindRoam && a.stage == stageAssociate && !e.ByAP {
-		// The kernel leaves the old BSS as it reassociates; the
-		// reassociation's own outcome comes as a connect event.
+	if a := s.attempt; a != nil && a.kind == kindRoam && !e.ByAP &&
+		(a.stage == stageAssociate || a.stage == stageSAE || a.stage == stageFILS) {
+		// The kernel leaves the old BSS as it reassociates, or as it
+		// authenticates with the new one (SAE, FILS: CMD_AUTHENTICATE);
+		// the roam's own outcome comes as its events.
 		s.log.Info("left the previous BSS", "why", why)
 		return
 	}
@@ -1009,7 +1017,7 @@ func (s *Station) rememberNetwork(a *attempt) {
 	// a.pmk is the PSK only for the PSK AKMs; SAE's PMK is per exchange.
 	// A copy: the write runs after a's secrets are wiped.
 	psk := bytes.Clone(a.pmk)
-	if a.sec != nil && (a.sec.akm == ie.AKMSAE || !eapol.UsesPSK(a.sec.akm)) {
+	if a.sec != nil && (usesSAE(a.sec.akm) || !eapol.UsesPSK(a.sec.akm)) {
 		secret.Zero(psk)
 		psk = nil
 	}

@@ -170,7 +170,7 @@ func chooseRSN(sum *ie.Summary, w *nl80211.Wiphy, mfpSetting int, sae bool, td t
 		return nil, unsupported("ManagementFrameProtection=2 but the network does not offer it")
 	}
 	c.mfp = canMFP && rsn.Capabilities.MFPC()
-	if c.akm == ie.AKMSAE && sum.SAEH2E() {
+	if usesSAE(c.akm) && sum.SAEH2E() {
 		c.h2e = true
 		c.ownRSNXE = ie.MarshalRSNX(ie.RSNXSAEH2E)
 	}

@@ -12,6 +12,7 @@ import (
 	"wifid/eapol/sae"
 	"wifid/internal/secret"
 	"wifid/nl80211"
+	"wifid/nl80211/ie"
 )
 
 // WPA3-Personal: the SAE exchange (eapol/sae does the protocol) runs in
@@ -195,6 +196,10 @@ func parseAuthFrame(f []byte, alg uint16) (seq, status uint16, body []byte, err 
 	}
 	return binary.LittleEndian.Uint16(f[hdr+2:]), binary.LittleEndian.Uint16(f[hdr+4:]), f[hdr+6:], nil
 }
+
+// usesSAE says whether the AKM authenticates with SAE (WPA3-Personal,
+// with or without FT).
+func usesSAE(a ie.AKMSuite) bool { return a == ie.AKMSAE || a == ie.AKMFTSAE }
 
 // eccGroups are the groups SAE and OWE offer n, in order: groups, or only
 // group 19 (P-256) when n's file says UseDefaultEccGroup=true, as iwd.
