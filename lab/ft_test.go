@@ -14,14 +14,18 @@ import (
 // 1 and 6, bridged into one LAN: each AP derives the PMK-R0/R1 from the
 // PSK itself (ft_psk_generate_local), as iwd's testPSK-roam sets hostapd
 // up; R1KH-ID is each BSSID, R0KH-ID each AP's NAS identifier.
-func ftAPs(ssid string) []labenv.AP {
+func ftAPs(ssid string, overDS bool) []labenv.AP {
 	aps := essAPs(ssid)
+	ds := "0"
+	if overDS {
+		ds = "1"
+	}
 	for i := range aps {
 		aps[i].Config = strings.Replace(aps[i].Config, "wpa_key_mgmt=WPA-PSK", "wpa_key_mgmt=FT-PSK", 1) + `
 mobility_domain=1234
 nas_identifier=ap` + string(rune('0'+i)) + `.wifid.test
 ft_psk_generate_local=1
-ft_over_ds=0
+ft_over_ds=` + ds + `
 pmk_r1_push=0
 reassociation_deadline=60000
 r0kh=ff:ff:ff:ff:ff:ff * 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f
@@ -40,7 +44,19 @@ r1kh=00:00:00:00:00:00 00:00:00:00:00:00 000102030405060708090a0b0c0d0e0f0001020
 // MIC, the keys from the response: no 4-way handshake), keeping its
 // address.
 func TestWifidFTPSK(t *testing.T) {
-	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, Medium: true, APs: ftAPs("office")})
+	for _, c := range []struct {
+		name   string
+		overDS bool
+	}{{"over_air", false}, {"over_ds", true}} {
+		t.Run(c.name, func(t *testing.T) { testWifidFTPSK(t, c.overDS) })
+	}
+}
+
+// testWifidFTPSK is TestWifidFTPSK over the air or, with overDS (the
+// BSSes' Mobility Domain elements set FT over DS), through the current AP
+// in FT Action frames.
+func testWifidFTPSK(t *testing.T, overDS bool) {
+	lab := labenv.Setup(t, labenv.Hardware{Radios: 3, Medium: true, APs: ftAPs("office", overDS)})
 	sta := lab.Radios[2]
 	links := newOfficeLinks(t, lab)
 	d, ip, staMAC := startOffice(t, lab, sta)
@@ -68,7 +84,11 @@ func TestWifidFTPSK(t *testing.T) {
 		t.Fatalf("wifid says it roamed, but AP %d does not list it with FT-PSK:\n%s", to, all)
 	}
 	log = readAll(d.Log)
-	for _, want := range []string{"FT authentication with", "fast transition keyed"} {
+	wants := []string{"FT authentication with", "fast transition keyed"}
+	if overDS {
+		wants = append(wants, "over_ds=true")
+	}
+	for _, want := range wants {
 		if !strings.Contains(log, want) {
 			t.Errorf("the roam was no fast transition: wifid's log lacks %q:\n%s", want, grepLines(log, "FT"))
 		}

@@ -143,6 +143,7 @@ func (s *Station) sendFTAuth(a *attempt, ies []byte) {
 	}
 	f = append(f, ies...)
 	a.ftOverDS = overDS
+	s.log.Info("FT request", "target", a.bss.Addr.String(), "via", net.HardwareAddr(to).String(), "over_ds", overDS)
 	s.async(func() func() {
 		ctx, cancel := context.WithTimeout(a.ctx, 3*time.Second)
 		defer cancel()

@@ -36,6 +36,11 @@ type AP struct {
 	// Bridge puts the AP's interface into this bridge (made on first
 	// use), with Address and the DHCP server on the bridge: APs sharing
 	// a bridge are one ESS on one LAN, so an address survives a roam.
+	// Each later AP of the LAN gets a bridge of its own (Bridge and its
+	// index) joined to the first by a veth pair, as APs on one wired LAN
+	// are: a frame one hostapd sends another's BSSID (802.11r's remote
+	// request broker, FT over the DS) then reaches that hostapd, which a
+	// shared bridge would send out of the other's radio instead.
 	Bridge string
 }
 
@@ -54,6 +59,8 @@ type Lab struct {
 	APs    []*RunningAP
 	logs   []string
 	procs  []*Process
+	// bridgeOwner: the AP whose bridge each LAN (AP.Bridge) is.
+	bridgeOwner map[string]int
 }
 
 // RunningAP is a started access point.
@@ -64,8 +71,9 @@ type RunningAP struct {
 	Dnsmasq *Process
 	IP      net.IP
 
-	restarts     int // StartAP calls so far: each restart logs to its own file
-	dhcpRestarts int // StartDHCP calls so far, likewise
+	lan          string // where Address and the DHCP server live: the interface or its bridge
+	restarts     int    // StartAP calls so far: each restart logs to its own file
+	dhcpRestarts int    // StartDHCP calls so far, likewise
 }
 
 // InGuest reports whether this process runs inside the lab guest.
@@ -279,6 +287,40 @@ func policyIncludes(ours, system string) (string, error) {
 	return strings.Join(lines, "\n"), nil
 }
 
+// apBridge is the bridge AP i joins for the LAN named lan: the LAN's
+// first AP makes the bridge lan, every other one its own bridge joined to
+// lan by a veth pair (see AP.Bridge). Made once, kept across restarts.
+func (l *Lab) apBridge(i int, lan string) string {
+	exists := func(name string) bool {
+		_, err := l.Output("ip", "netns", "exec", APNamespace, "ip", "link", "show", name)
+		return err == nil
+	}
+	mk := func(name string) {
+		l.ExecAP("ip", "link", "add", "name", name, "type", "bridge", "forward_delay", "0")
+		l.ExecAP("ip", "link", "set", name, "up")
+	}
+	if !exists(lan) {
+		mk(lan)
+		if l.bridgeOwner == nil {
+			l.bridgeOwner = map[string]int{}
+		}
+		l.bridgeOwner[lan] = i
+		return lan
+	}
+	if owner, ok := l.bridgeOwner[lan]; !ok || owner == i {
+		return lan
+	}
+	own := fmt.Sprintf("%s%d", lan, i)
+	if !exists(own) {
+		mk(own)
+		a, b := fmt.Sprintf("%sv%d", lan, i), fmt.Sprintf("%sw%d", lan, i)
+		l.ExecAP("ip", "link", "add", a, "type", "veth", "peer", "name", b)
+		l.ExecAP("ip", "link", "set", a, "master", lan, "up")
+		l.ExecAP("ip", "link", "set", b, "master", own, "up")
+	}
+	return own
+}
+
 func (l *Lab) startAP(i int, ap AP) *RunningAP {
 	l.t.Helper()
 	if ap.Radio >= len(l.Radios) {
@@ -289,13 +331,10 @@ func (l *Lab) startAP(i int, ap AP) *RunningAP {
 	run := &RunningAP{AP: ap, Iface: r.Iface}
 	lan := r.Iface // where the AP's address and DHCP server live
 	if ap.Bridge != "" {
-		lan = ap.Bridge
-		if _, err := l.Output("ip", "netns", "exec", APNamespace, "ip", "link", "show", ap.Bridge); err != nil {
-			l.ExecAP("ip", "link", "add", "name", ap.Bridge, "type", "bridge", "forward_delay", "0")
-			l.ExecAP("ip", "link", "set", ap.Bridge, "up")
-		}
-		ap.Config += "\nbridge=" + ap.Bridge
+		lan = l.apBridge(i, ap.Bridge)
+		ap.Config += "\nbridge=" + lan
 	}
+	run.lan = lan
 	if ap.Address != "" {
 		l.ExecAP("ip", "addr", "add", ap.Address, "dev", lan)
 		ip, _, err := net.ParseCIDR(ap.Address)
@@ -345,10 +384,7 @@ func (l *Lab) StopDHCP(i int) {
 func (l *Lab) StartDHCP(i int) {
 	l.t.Helper()
 	ap := l.APs[i]
-	lan := ap.Iface
-	if ap.Bridge != "" {
-		lan = ap.Bridge
-	}
+	lan := ap.lan
 	ap.dhcpRestarts++
 	l.startDHCP(i, ap, lan, fmt.Sprintf("dnsmasq-%d.restart%d", i, ap.dhcpRestarts))
 }
