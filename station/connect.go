@@ -765,6 +765,13 @@ func (s *Station) onDisconnectEvent(e *nl80211.DisconnectEvent) {
 		s.log.Debug("own disconnect confirmed", "why", why)
 		return
 	}
+	if a := s.attempt; a != nil && a.stage == stageFTAuth {
+		// A fast transition had not left the current AP: this ends the
+		// connection, not the target's fault. The transition goes
+		// unblamed, then the connection as below.
+		a.stopFTTimer()
+		s.retireAttempt(a, errors.New("connection lost during a fast transition: "+why))
+	}
 	if a := s.attempt; a != nil && a.kind == kindRoam && !e.ByAP &&
 		(a.stage == stageAssociate || a.stage == stageSAE || a.stage == stageFILS) {
 		// The kernel leaves the old BSS as it reassociates, or as it

@@ -259,6 +259,10 @@ func (s *Station) ftReassociate(a *attempt) {
 // the Supplicant then runs the rekeys.
 func (s *Station) ftReassociated(a *attempt, resp []byte) {
 	st, err := a.ftTr.HandleReassociationResponse(resp)
+	if err == nil && a.sec.mfp && st.IGTK == nil {
+		st.Wipe()
+		err = errors.New("FT: no IGTK in the reassociation response, with management frame protection")
+	}
 	if err != nil {
 		s.failBSS(err, true)
 		return
