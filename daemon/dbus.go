@@ -105,6 +105,7 @@ func (b *bridge) stationState(v station.View) dbusapi.StationState {
 		id := networkID(n.SSID, n.Security)
 		st.Connected = &id
 		st.AccessPoint = v.AccessPoint
+		st.Affinity = v.Affinity && v.ConnectedBSS != nil
 	}
 	st.LastConnect = connectTimeline(v.Last)
 	return st
@@ -362,6 +363,11 @@ func (s *stationBackend) ConnectHidden(ctx context.Context, ssid string) error {
 
 func (s *stationBackend) ConnectBSSID(ctx context.Context, bssid net.HardwareAddr) error {
 	return iwdError(s.st.ConnectBSSID(ctx, bssid))
+}
+
+// SetAffinity implements dbusapi.AffinityBackend.
+func (s *stationBackend) SetAffinity(ctx context.Context, bssid net.HardwareAddr) error {
+	return iwdError(s.st.SetAffinity(ctx, bssid))
 }
 
 func (s *stationBackend) Roam(ctx context.Context, bssid net.HardwareAddr) error {

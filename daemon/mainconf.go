@@ -150,6 +150,8 @@ func parseMainConf(f *knownnetworks.File, c MainConf) (MainConf, []error) {
 	integer("General", "ManagementFrameProtection", 0, 2, func(v int64) { c.ManagementFrameProtection = int(v) })
 	integer("General", "RoamThreshold", -100, 1, func(v int64) { c.Roam.Threshold = int(v) })
 	integer("General", "RoamThreshold5G", -100, 1, func(v int64) { c.Roam.Threshold5G = int(v) })
+	integer("General", "CriticalRoamThreshold", -100, -1, func(v int64) { c.Roam.CriticalThreshold = int(v) })
+	integer("General", "CriticalRoamThreshold5G", -100, -1, func(v int64) { c.Roam.CriticalThreshold5G = int(v) })
 	seconds("General", "RoamRetryInterval", &c.Roam.RetryInterval)
 	boolean("Scan", "DisableRoamingScan", &c.Roam.DisableScan)
 	boolean("General", "DisablePMKSA", &c.PMKSA.Disabled)

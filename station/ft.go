@@ -106,6 +106,7 @@ func (s *Station) ftAuthenticate(a *attempt) {
 		if ies, err = tr.RequestIEs(); err == nil {
 			a.ftTr = tr
 			s.setStage(a, stageFTAuth, "FT authentication with "+a.bss.Addr.String())
+			s.event("ft-authenticating", a.bss.Addr.String()) // iwd's event name
 			a.tl.Begin(PhaseAuth)
 			s.sendFTAuth(a, ies)
 			return
@@ -243,6 +244,7 @@ func (s *Station) ftReassociate(a *attempt) {
 		return
 	}
 	s.setStage(a, stageAssociate, "reassociating with "+a.bss.Addr.String())
+	s.event("associating", a.bss.Addr.String())
 	a.tl.Begin(PhaseAssoc)
 	prev := s.leaveForRoam(a)
 	cr, ok := s.openPort(a)

@@ -28,9 +28,14 @@ import (
 
 // RoamConfig holds main.conf's roaming settings.
 type RoamConfig struct {
-	Threshold     int           // [General] RoamThreshold, dBm, 2.4 GHz
-	Threshold5G   int           // [General] RoamThreshold5G, dBm, 5 and 6 GHz
-	RetryInterval time.Duration // [General] RoamRetryInterval
+	Threshold   int // [General] RoamThreshold, dBm, 2.4 GHz
+	Threshold5G int // [General] RoamThreshold5G, dBm, 5 and 6 GHz
+	// CriticalThreshold(5G) replace them while the connected BSS has
+	// affinity (Station.Affinities, iwd 3.x): [General]
+	// CriticalRoamThreshold and CriticalRoamThreshold5G.
+	CriticalThreshold   int
+	CriticalThreshold5G int
+	RetryInterval       time.Duration // [General] RoamRetryInterval
 	// Delay is how long the signal stays low before a roam scan (iwd: 5 s);
 	// a dip shorter than that costs nothing.
 	Delay       time.Duration
@@ -39,7 +44,8 @@ type RoamConfig struct {
 
 // DefaultRoamConfig is iwd's default.
 func DefaultRoamConfig() RoamConfig {
-	return RoamConfig{Threshold: -70, Threshold5G: -76, RetryInterval: 60 * time.Second, Delay: 5 * time.Second}
+	return RoamConfig{Threshold: -70, Threshold5G: -76, CriticalThreshold: -80, CriticalThreshold5G: -82,
+		RetryInterval: 60 * time.Second, Delay: 5 * time.Second}
 }
 
 // cqmHysteresis is the CQM hysteresis in dB, as iwd sets it.
@@ -59,6 +65,10 @@ type roamState struct {
 	// directed: the AP told us to go (BSS transition with disassociation
 	// imminent): any candidate will do, even one ranked below ours.
 	directed bool
+	// affinity: a client asked to stay with the connected BSS
+	// (Station.Affinities): the critical thresholds apply until a roam
+	// or the end of the connection.
+	affinity bool
 }
 
 func (r *roamState) stopTimer() {
@@ -98,10 +108,47 @@ func (r *roamState) timerC() <-chan time.Time {
 
 // roamThreshold is the CQM threshold for a BSS on freq.
 func (s *Station) roamThreshold(freq uint32) int {
-	if freq >= 4900 {
+	switch {
+	case s.roam.affinity && freq >= 4900:
+		return s.cfg.Roam.CriticalThreshold5G
+	case s.roam.affinity:
+		return s.cfg.Roam.CriticalThreshold
+	case freq >= 4900:
 		return s.cfg.Roam.Threshold5G
 	}
 	return s.cfg.Roam.Threshold
+}
+
+// SetAffinity gives the connected BSS affinity (bssid, which must be the
+// connected BSS) or takes it away (nil), as iwd 3.x's Station.Affinities:
+// with affinity the station roams only below the critical thresholds. A
+// roam or the end of the connection clears it.
+func (s *Station) SetAffinity(ctx context.Context, bssid net.HardwareAddr) error {
+	var err error
+	if cerr := s.call(ctx, func() {
+		c := s.conn
+		switch {
+		case c == nil:
+			err = ErrNotConnected
+		case bssid != nil && string(bssid) != string(c.bss.Addr):
+			err = fmt.Errorf("%w: affinity only for the connected BSS %v", ErrInvalidArgs, c.bss.Addr)
+		case s.roam.affinity == (bssid != nil):
+		default:
+			s.roam.affinity = bssid != nil
+			s.log.Info("affinity", "bssid", c.bss.Addr.String(), "on", s.roam.affinity,
+				"threshold_dbm", s.roamThreshold(c.bss.Freq))
+			if s.roam.affinity {
+				// A roam scan waiting on the normal threshold waits no more.
+				s.roam.stopTimer()
+				s.roam.signalLow = false
+			}
+			s.armCQM(c)
+			s.publish()
+		}
+	}); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // armCQM asks the kernel to report when the connected BSS's signal crosses
@@ -482,6 +529,7 @@ func (s *Station) startRoam(b *BSS, tl *Timeline) {
 	s.log.Info("roaming", "network", c.network.SSID, "from", c.bss.Addr.String(), "from_dbm", c.bss.Signal,
 		"to", b.Addr.String(), "to_dbm", b.Signal, "freq", b.Freq)
 	s.roam.stopTimer()
+	s.roam.affinity = false // a roam ends it, as iwd's
 	s.startAttempt(nil, c.network, b, kindRoam, nil, tl)
 }
 
@@ -513,6 +561,7 @@ func (s *Station) roamed(a *attempt) {
 	s.log.Info("roamed", "network", c.network.SSID, "from", from, "to", a.bss.Addr.String(),
 		"address", c.address, "timeline", a.tl.String())
 	s.event("roamed", a.bss.Addr.String())
+	s.event("connected", c.network.ID()) // as iwd, whose clients wait for it after a roam
 	s.armCQM(c)
 	// Back to where the connection was: up, or still configuring IP
 	// (a roam the AP asked for can come before an address).

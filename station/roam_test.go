@@ -2,6 +2,7 @@ package station
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -274,5 +275,56 @@ func TestConnectionLostDuringRoamScan(t *testing.T) {
 	}
 	if scans := h.waitScans(n + 2); len(scans) < n+2 {
 		t.Fatalf("no autoconnect scan after the roam scan: %+v", scans)
+	}
+}
+
+// TestAffinity: a client's affinity to the connected BSS (Station.Affinities,
+// iwd 3.x) moves the CQM threshold to CriticalRoamThreshold and back when
+// cleared; affinity for another BSS is refused, and without a connection
+// it is NotConnected; a roam ends it.
+func TestAffinity(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"cafe.open": ""}, true, func(c *Config) {
+		fastRoam(c)
+		c.Roam.CriticalThreshold, c.Roam.CriticalThreshold5G = -80, -82
+	}, openBSSAt("cafe", 1, -40, 2412), openBSSAt("cafe", 2, -80, 2437))
+	ctx := context.Background()
+	first := connectedTo(t, h, "02:00:00:00:00:01")
+	if err := h.st.SetAffinity(ctx, net.HardwareAddr{2, 0, 0, 0, 0, 2}); !errors.Is(err, ErrInvalidArgs) {
+		t.Errorf("affinity to another BSS: %v, want ErrInvalidArgs", err)
+	}
+	if err := h.st.SetAffinity(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if !h.st.View().Affinity {
+		t.Error("View.Affinity false after SetAffinity")
+	}
+	if cqm := h.waitCQM(2); cqm[1] != -80 {
+		t.Errorf("CQM thresholds %v, want -80 (critical) with affinity", cqm)
+	}
+	if err := h.st.SetAffinity(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if cqm := h.waitCQM(3); cqm[2] != -70 {
+		t.Errorf("CQM thresholds %v, want -70 once cleared", cqm)
+	}
+	if err := h.st.SetAffinity(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	// Below the critical threshold the station roams, and the roam ends
+	// the affinity.
+	h.k.setResults(openBSSAt("cafe", 1, -85, 2412), openBSSAt("cafe", 2, -40, 2437))
+	h.events <- &nl80211.CQMEvent{RSSIThreshold: nl80211.CQMRSSILow, RSSILevel: -85, HasRSSILevel: true}
+	req := h.waitConnect()
+	h.events <- &nl80211.ConnectEvent{BSSID: req.BSSID}
+	v := h.waitView(func(v View) bool { return v.State == Connected && v.ConnectedBSS.String() == "02:00:00:00:00:02" })
+	if v.Affinity {
+		t.Error("affinity kept after a roam")
+	}
+	if err := h.st.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.waitState(Disconnected)
+	if err := h.st.SetAffinity(ctx, first); !errors.Is(err, ErrNotConnected) {
+		t.Errorf("affinity while disconnected: %v, want ErrNotConnected", err)
 	}
 }

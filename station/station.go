@@ -307,6 +307,7 @@ func (s *Station) publish() {
 		v.Address = s.conn.address
 	}
 	v.AccessPoint = v.ConnectedBSS
+	v.Affinity = s.conn != nil && s.roam.affinity
 	if s.attempt != nil {
 		v.Connecting = s.attempt.network.ID()
 		v.AccessPoint = s.attempt.bss.Addr

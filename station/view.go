@@ -21,8 +21,10 @@ type View struct {
 	// AccessPoint is the BSS joined or being joined (the attempt's, else
 	// the connection's): Station.ConnectedAccessPoint.
 	AccessPoint net.HardwareAddr
-	Address     string    // IPv4 address (CIDR) once configured
-	Last        *Timeline // the latest connect attempt (a copy)
+	// Affinity: the connected BSS has affinity (Station.Affinities).
+	Affinity bool
+	Address  string    // IPv4 address (CIDR) once configured
+	Last     *Timeline // the latest connect attempt (a copy)
 }
 
 // NetworkView is one network in a View.

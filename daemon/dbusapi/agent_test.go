@@ -60,8 +60,8 @@ func TestAgentPassphraseFlow(t *testing.T) {
 		if !propsChanged(dbustest.FakeDevicePath, dbusapi.StationInterface, "ConnectedNetwork")(s) {
 			return false
 		}
-		inv := s.Body[2].([]string) // with ConnectedAccessPoint (iwd 3.x)
-		return slices.Equal(inv, []string{"ConnectedAccessPoint", "ConnectedNetwork"})
+		inv := s.Body[2].([]string) // with ConnectedAccessPoint and Affinities (iwd 3.x)
+		return slices.Equal(inv, []string{"Affinities", "ConnectedAccessPoint", "ConnectedNetwork"})
 	})
 	e.waitSignal("StationDiagnostic removed", func(s *dbus.Signal) bool {
 		return s.Name == dbusapi.ObjectManagerInterface+".InterfacesRemoved" && s.Body[0] == dbustest.FakeDevicePath &&

@@ -62,6 +62,13 @@ type SignalLevelBackend interface {
 	SetSignalLevels(ctx context.Context, levels []int8) error
 }
 
+// AffinityBackend is optionally implemented by a StationBackend that can
+// keep the station on its BSS (Station.Affinities, iwd 3.x): bssid is the
+// connected BSS, or nil to clear.
+type AffinityBackend interface {
+	SetAffinity(ctx context.Context, bssid net.HardwareAddr) error
+}
+
 // DiagnosticsBackend is optionally implemented by a StationBackend for
 // StationDiagnostic.GetDiagnostics (Diagnostics.Dict gives iwd's keys).
 type DiagnosticsBackend interface {
@@ -122,6 +129,9 @@ type StationState struct {
 	// AccessPoint is the BSS of Connected joined or being joined
 	// (Station.ConnectedAccessPoint, iwd 3.x); nil leaves it out.
 	AccessPoint net.HardwareAddr
+	// Affinity: the connected BSS has affinity (Station.Affinities, iwd
+	// 3.x, naming Station.ConnectedAccessPoint).
+	Affinity    bool
 	Scanning    bool
 	AutoConnect bool // StationDebug.AutoConnect
 	// LastConnect is the latest connect attempt, for wifid's own

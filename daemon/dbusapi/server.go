@@ -149,6 +149,7 @@ func (s *Server) Serve(ctx context.Context, conn *dbus.Conn) error {
 			if name != "" && name[0] == ':' && newOwner == "" {
 				s.agents.vanished(name)
 				s.signalAgentVanished(name)
+				s.affinityOwnerVanished(name)
 			}
 		}
 	}

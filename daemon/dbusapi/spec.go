@@ -107,6 +107,7 @@ var specs = map[string]introspect.Interface{
 	}, Properties: []introspect.Property{
 		prop("ConnectedNetwork", "o", false),
 		prop("ConnectedAccessPoint", "o", false), // iwd 3.x
+		prop("Affinities", "ao", true),           // iwd 3.x, experimental
 		prop("Scanning", "b", false),
 		prop("State", "s", false),
 	}},

@@ -19,6 +19,9 @@ type station struct {
 	hidden      []HiddenAccessPoint
 	diagnostic  bool // StationDiagnostic is up
 	signalAgent *signalAgent
+	// affinityOwner is the bus name that set Station.Affinities: the only
+	// one that may change it, and its leaving the bus clears it.
+	affinityOwner string
 }
 
 type network struct {
@@ -46,11 +49,80 @@ func (st *station) props() map[string]dbus.Variant {
 	}
 	if c := st.state.Connected; c != nil {
 		p["ConnectedNetwork"] = dbus.MakeVariant(NetworkPath(st.dev.path, *c))
+		aff := []dbus.ObjectPath{}
 		if ap := st.state.AccessPoint; len(ap) == 6 {
 			p["ConnectedAccessPoint"] = dbus.MakeVariant(BSSPath(NetworkPath(st.dev.path, *c), ap))
+			if st.state.Affinity {
+				aff = append(aff, BSSPath(NetworkPath(st.dev.path, *c), ap))
+			}
 		}
+		p["Affinities"] = dbus.MakeVariant(aff)
 	}
 	return p
+}
+
+// setAffinities is Station.Affinities' Set, as iwd 3.x's: at most one
+// path, the connected BSS's; one client manages it, and its leaving the
+// bus clears it.
+func (s *Server) setAffinities(ctx context.Context, st *station, v dbus.Variant) error {
+	paths, _ := v.Value().([]dbus.ObjectPath)
+	be, ok := st.backend.(AffinityBackend)
+	if !ok {
+		return ErrNotSupported
+	}
+	caller := CallerFromContext(ctx)
+	s.mu.Lock()
+	state, owner := st.state, st.affinityOwner
+	s.mu.Unlock()
+	switch {
+	case state.Connected == nil || len(state.AccessPoint) != 6:
+		return ErrNotConnected
+	case owner != "" && owner != caller:
+		return ErrPermissionDenied
+	case len(paths) > 1:
+		return ErrInvalidArguments
+	case len(paths) == 1 && paths[0] != BSSPath(NetworkPath(st.dev.path, *state.Connected), state.AccessPoint):
+		return ErrInvalidArguments
+	}
+	var bssid net.HardwareAddr
+	if len(paths) == 1 {
+		bssid = state.AccessPoint
+	}
+	if err := be.SetAffinity(ctx, bssid); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if bssid != nil {
+		st.affinityOwner = caller
+	} else {
+		st.affinityOwner = ""
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// affinityOwnerVanished clears the affinities a client that left the bus
+// had set.
+func (s *Server) affinityOwnerVanished(name string) {
+	var clear []AffinityBackend
+	s.mu.Lock()
+	for _, dev := range s.devices {
+		if st := dev.station; st != nil && st.affinityOwner == name {
+			st.affinityOwner = ""
+			if be, ok := st.backend.(AffinityBackend); ok {
+				clear = append(clear, be)
+			}
+		}
+	}
+	base := s.ctx
+	s.mu.Unlock()
+	for _, be := range clear {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(base), s.cfg.MethodTimeout)
+			defer cancel()
+			be.SetAffinity(ctx, nil)
+		}()
+	}
 }
 
 func (st *station) debugProps() map[string]dbus.Variant {
@@ -96,7 +168,12 @@ func (s *Server) AddStation(ifindex uint32, state StationState, backend StationB
 	}
 	st := &station{dev: dev, backend: backend, state: state, byID: map[NetworkID]*network{}}
 	dev.station = st
-	s.tree.Add(dev.path, StationInterface, st.props(), nil)
+	s.tree.Add(dev.path, StationInterface, st.props(), func(ctx context.Context, name string, v dbus.Variant) error {
+		if name != "Affinities" {
+			return ErrNotSupported
+		}
+		return s.setAffinities(ctx, st, v)
+	})
 	s.tree.Add(dev.path, WifidStationInterface, st.wifidProps(), nil)
 	if s.cfg.Developer {
 		s.tree.Add(dev.path, StationDebugInterface, st.debugProps(), func(ctx context.Context, _ string, v dbus.Variant) error {
@@ -132,6 +209,9 @@ func (s *Server) UpdateStation(ifindex uint32, state StationState) error {
 		lc := *state.LastConnect
 		lc.Phases = append([]ConnectPhase(nil), lc.Phases...)
 		state.LastConnect = &lc
+	}
+	if !state.Affinity {
+		st.affinityOwner = "" // a roam or the connection's end cleared it
 	}
 	st.state = state
 	// The timeline first: a client that follows State then finds the
