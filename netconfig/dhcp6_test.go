@@ -222,10 +222,13 @@ func TestDHCPv6Preference255(t *testing.T) {
 	// Real timings: the first SOLICIT RT is 1.0-1.1 s, so a bind well
 	// before it means the ADVERTISE was taken at once.
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	modes := make(chan dhcp6Mode, 1)
 	modes <- dhcp6Stateful
-	go c.run(ctx, modes)
+	done := make(chan struct{})
+	go func() { defer close(done); c.run(ctx, modes) }()
+	// The client logs through t: it must be gone before the test ends
+	// (CI's race detector caught a log line after it).
+	defer func() { cancel(); <-done }()
 	start := time.Now()
 	ev := nextEvent6(t, sink, 2*time.Second)
 	if ev.kind != "bind" || time.Since(start) > 500*time.Millisecond {
