@@ -40,9 +40,7 @@ type FTTransition struct {
 	pmkR1     []byte
 	r1Name    [16]byte
 	ptk       *PTK
-	reqFTE    []byte // the reassociation request's FTE, MIC zeroed
-	respFTE   []byte // the reassociation response's FTE, whole
-	reassoc   bool   // ReassociationIEs was called
+	reassoc   bool // ReassociationIEs was called
 	finished  bool
 	micLen    int
 	ownRSNEv1 []byte // ownRSNE with PMKR1Name
@@ -71,10 +69,8 @@ func NewFTTransition(keys *FTKeys, aa [6]byte, ownRSNE, apRSNE, mde []byte, pair
 	if !pairwiseOK(pairwise) {
 		return nil, fmt.Errorf("eapol: %v is not a pairwise cipher", pairwise)
 	}
-	t := &FTTransition{keys: *keys, aa: aa, ownRSNE: bytes.Clone(ownRSNE), apRSNE: bytes.Clone(apRSNE),
+	t := &FTTransition{keys: *keys.Clone(), aa: aa, ownRSNE: bytes.Clone(ownRSNE), apRSNE: bytes.Clone(apRSNE),
 		mde: bytes.Clone(mde), pairwise: pairwise, micLen: akmTable[keys.AKM].micLen}
-	t.keys.PMKR0 = bytes.Clone(keys.PMKR0)
-	t.keys.SSID, t.keys.R0KHID = bytes.Clone(keys.SSID), bytes.Clone(keys.R0KHID)
 	if _, err := io.ReadFull(rnd, t.snonce[:]); err != nil {
 		return nil, fmt.Errorf("eapol: SNonce: %w", err)
 	}
@@ -212,7 +208,7 @@ func (t *FTTransition) ReassociationIEs() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.ownRSNEv1, t.reqFTE, t.reassoc = rsne, zeroed, true
+	t.ownRSNEv1, t.reassoc = rsne, true
 	return bytes.Join([][]byte{rsne, t.mde, fte}, nil), nil
 }
 
@@ -280,7 +276,7 @@ func (t *FTTransition) HandleReassociationResponse(ies []byte) (*FTStart, error)
 	case fte.GTK == nil:
 		return nil, errors.New("eapol: FT reassociation response: no GTK")
 	}
-	st := &FTStart{PTK: &PTK{KCK: bytes.Clone(t.ptk.KCK), KEK: bytes.Clone(t.ptk.KEK), TK: bytes.Clone(t.ptk.TK)}}
+	st := &FTStart{PTK: t.ptk.clone()}
 	fail := func(err error) (*FTStart, error) { st.Wipe(); return nil, err }
 	gtk, err := unwrapFTKey(t.ptk.KEK, fte.GTK.WrappedKey, int(fte.GTK.KeyLength))
 	if err != nil {
@@ -302,12 +298,11 @@ func (t *FTTransition) HandleReassociationResponse(ies []byte) (*FTStart, error)
 	}
 	// The Supplicant's FT state for the rekeys to come: as after an
 	// initial association, with this AP's FTE and PMK-R1.
-	keys := t.keys
-	keys.PMKR0 = bytes.Clone(t.keys.PMKR0)
-	st.ft = &ftState{cfg: FTConfig{SSID: bytes.Clone(t.keys.SSID), MDE: bytes.Clone(t.mde), FTE: bytes.Clone(fteRaw)},
-		r0khID: bytes.Clone(t.keys.R0KHID), r1khID: t.r1khID, keys: &keys, pmkR1: bytes.Clone(t.pmkR1),
+	keys := t.keys.Clone()
+	st.ft = &ftState{cfg: FTConfig{SSID: keys.SSID, MDE: bytes.Clone(t.mde), FTE: bytes.Clone(fteRaw)},
+		r0khID: keys.R0KHID, r1khID: t.r1khID, keys: keys, pmkR1: bytes.Clone(t.pmkR1),
 		r1Name: t.r1Name, ownRSNE: bytes.Clone(t.ownRSNEv1), mdid: t.keys.MDID}
-	t.respFTE, t.finished = bytes.Clone(fteRaw), true
+	t.finished = true
 	return st, nil
 }
 

@@ -96,6 +96,11 @@ func (p *PTK) wipe() {
 	}
 }
 
+// clone is a copy of the PTK with parts of its own.
+func (p *PTK) clone() *PTK {
+	return &PTK{KCK: bytes.Clone(p.KCK), KEK: bytes.Clone(p.KEK), TK: bytes.Clone(p.TK)}
+}
+
 // Bytes is the PTK as derived, KCK || KEK || TK.
 func (p *PTK) Bytes() []byte {
 	return bytes.Join([][]byte{p.KCK, p.KEK, p.TK}, nil)

@@ -269,11 +269,9 @@ func New(cfg Config, port Port) (*Supplicant, error) {
 			return nil, errors.New("eapol: Config.AfterFT needs the FTStart of a transition, and no Config.FT")
 		}
 		ft := *fs.ft
-		ft.keys = &FTKeys{}
-		*ft.keys = *fs.ft.keys
-		ft.keys.PMKR0, ft.pmkR1 = bytes.Clone(fs.ft.keys.PMKR0), bytes.Clone(fs.ft.pmkR1)
+		ft.keys, ft.pmkR1 = fs.ft.keys.Clone(), bytes.Clone(fs.ft.pmkR1)
 		s.ft = &ft
-		s.ptk = &PTK{KCK: bytes.Clone(fs.PTK.KCK), KEK: bytes.Clone(fs.PTK.KEK), TK: bytes.Clone(fs.PTK.TK)}
+		s.ptk = fs.PTK.clone()
 		s.state, s.complete = StateComplete, true
 		s.gtk[fs.GTKID] = bytes.Clone(fs.GTK)
 		if fs.IGTK != nil {

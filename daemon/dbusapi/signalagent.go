@@ -97,23 +97,30 @@ func (s *Server) sendSignalAgent(a *signalAgent, member string, args ...any) {
 }
 
 func (s *Server) signalAgentVanished(owner string) {
-	var stop []SignalLevelBackend
+	var stop []func(context.Context)
 	s.mu.Lock()
 	for _, dev := range s.devices {
 		if st := dev.station; st != nil && st.signalAgent != nil && st.signalAgent.owner == owner {
 			st.signalAgent = nil
 			if sl, ok := st.backend.(SignalLevelBackend); ok {
-				stop = append(stop, sl)
+				stop = append(stop, func(ctx context.Context) { sl.SetSignalLevels(ctx, nil) })
 			}
 		}
 	}
 	base := s.ctx
 	s.mu.Unlock()
-	for _, sl := range stop {
+	s.detached(base, stop)
+}
+
+// detached runs each call in a goroutine of its own with a method call's
+// timeout: the backend told that a client left the bus, after s.mu (base
+// is s.ctx, read under it).
+func (s *Server) detached(base context.Context, calls []func(context.Context)) {
+	for _, call := range calls {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(base), s.cfg.MethodTimeout)
 			defer cancel()
-			sl.SetSignalLevels(ctx, nil)
+			call(ctx)
 		}()
 	}
 }

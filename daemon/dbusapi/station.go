@@ -104,25 +104,19 @@ func (s *Server) setAffinities(ctx context.Context, st *station, v dbus.Variant)
 // affinityOwnerVanished clears the affinities a client that left the bus
 // had set.
 func (s *Server) affinityOwnerVanished(name string) {
-	var clear []AffinityBackend
+	var clear []func(context.Context)
 	s.mu.Lock()
 	for _, dev := range s.devices {
 		if st := dev.station; st != nil && st.affinityOwner == name {
 			st.affinityOwner = ""
 			if be, ok := st.backend.(AffinityBackend); ok {
-				clear = append(clear, be)
+				clear = append(clear, func(ctx context.Context) { be.SetAffinity(ctx, nil) })
 			}
 		}
 	}
 	base := s.ctx
 	s.mu.Unlock()
-	for _, be := range clear {
-		go func() {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(base), s.cfg.MethodTimeout)
-			defer cancel()
-			be.SetAffinity(ctx, nil)
-		}()
-	}
+	s.detached(base, clear)
 }
 
 func (st *station) debugProps() map[string]dbus.Variant {
